@@ -1,0 +1,197 @@
+package syncproto
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Op is what a change does to its record.
+type Op string
+
+const (
+	// OpUpsert writes the change's fields, creating the record if needed.
+	OpUpsert Op = "upsert"
+	// OpDelete puts a tombstone on the record at the change's HLC.
+	OpDelete Op = "delete"
+)
+
+// Change is one write to one record, the unit of sync in both directions.
+// ID is the idempotency key: a change with an ID the server already holds is
+// a duplicate and changes nothing.
+type Change struct {
+	ID         string                     `json:"id"`
+	Collection string                     `json:"collection"`
+	RecordID   string                     `json:"record_id"`
+	Op         Op                         `json:"op"`
+	Fields     map[string]json.RawMessage `json:"fields,omitempty"`
+	HLC        HLC                        `json:"hlc"`
+	RecordedAt time.Time                  `json:"recorded_at"`
+	// DeviceID is set by the server from the pushing device's token; a value
+	// in a pushed body is ignored.
+	DeviceID string `json:"device_id,omitempty"`
+	// Seen is the cursor of the last pull the device had applied when it made
+	// the change, so the server can tell concurrent writes from later ones.
+	Seen string `json:"seen,omitempty"`
+}
+
+// Stamp returns the position of c in the last-writer-wins order.
+func (c Change) Stamp() Stamp { return Stamp{HLC: c.HLC, Device: c.DeviceID, ChangeID: c.ID} }
+
+// wireChange is the loose shape a change is first decoded into, so every
+// problem can be reported against the field that has it.
+type wireChange struct {
+	ID         *string                    `json:"id"`
+	Collection *string                    `json:"collection"`
+	RecordID   *string                    `json:"record_id"`
+	Op         *string                    `json:"op"`
+	Fields     map[string]json.RawMessage `json:"fields"`
+	HLC        *string                    `json:"hlc"`
+	RecordedAt *string                    `json:"recorded_at"`
+	DeviceID   json.RawMessage            `json:"device_id"`
+	Seen       *string                    `json:"seen"`
+}
+
+// ParseChange decodes and checks the envelope of one change: ids are UUIDs
+// (returned in canonical lower-case form), op is known, hlc and recorded_at
+// parse, fields is an object. It does not know collections; the schema
+// registry checks fields. DeviceID in the input is ignored.
+func ParseChange(raw json.RawMessage) (Change, *Error) {
+	var w wireChange
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return Change{}, decodeError(err)
+	}
+	var c Change
+	var e *Error
+	if c.ID, e = parseUUID("id", w.ID); e != nil {
+		return c, e
+	}
+	if w.Collection == nil || *w.Collection == "" {
+		return c, Errorf(CodeMissingField, "collection", "collection is required")
+	}
+	c.Collection = *w.Collection
+	if c.RecordID, e = parseUUID("record_id", w.RecordID); e != nil {
+		return c, e
+	}
+	if w.Op == nil {
+		return c, Errorf(CodeMissingField, "op", "op is required")
+	}
+	switch Op(*w.Op) {
+	case OpUpsert, OpDelete:
+		c.Op = Op(*w.Op)
+	default:
+		return c, Errorf(CodeInvalidValue, "op", "op must be \"upsert\" or \"delete\", not %q", *w.Op)
+	}
+	if w.HLC == nil {
+		return c, Errorf(CodeMissingField, "hlc", "hlc is required")
+	}
+	h, err := ParseHLC(*w.HLC)
+	if err != nil {
+		return c, Errorf(CodeInvalidHLC, "hlc", "%v", err)
+	}
+	c.HLC = h
+	if w.RecordedAt == nil {
+		return c, Errorf(CodeMissingField, "recorded_at", "recorded_at is required")
+	}
+	t, err := time.Parse(time.RFC3339Nano, *w.RecordedAt)
+	if err != nil {
+		return c, Errorf(CodeInvalidValue, "recorded_at", "recorded_at must be an RFC 3339 time such as 2026-11-23T09:30:00Z")
+	}
+	c.RecordedAt = t
+	if w.Seen != nil {
+		c.Seen = *w.Seen
+	}
+	switch c.Op {
+	case OpUpsert:
+		if len(w.Fields) == 0 {
+			return c, Errorf(CodeMissingField, "fields", "an upsert needs at least one field")
+		}
+		c.Fields = make(map[string]json.RawMessage, len(w.Fields))
+		for name, v := range w.Fields {
+			var buf bytes.Buffer
+			if len(v) == 0 {
+				v = json.RawMessage("null")
+			}
+			if err := json.Compact(&buf, v); err != nil {
+				return c, Errorf(CodeInvalidJSON, "fields."+name, "field value is not valid JSON")
+			}
+			c.Fields[name] = json.RawMessage(buf.Bytes())
+		}
+	case OpDelete:
+		if len(w.Fields) != 0 {
+			return c, Errorf(CodeInvalidValue, "fields", "a delete carries no fields")
+		}
+	}
+	return c, nil
+}
+
+func parseUUID(field string, s *string) (string, *Error) {
+	if s == nil || *s == "" {
+		return "", Errorf(CodeMissingField, field, "%s is required", field)
+	}
+	u, err := uuid.Parse(*s)
+	if err != nil || len(*s) != 36 {
+		return "", Errorf(CodeInvalidUUID, field, "%s must be a UUID such as 7b0c6f1e-2c1a-4f7e-9d2b-1a2b3c4d5e6f", field)
+	}
+	return u.String(), nil
+}
+
+// decodeError turns a JSON decoding error into a coded error naming the field
+// where json can tell it.
+func decodeError(err error) *Error {
+	var te *json.UnmarshalTypeError
+	if ok := asTypeError(err, &te); ok {
+		field := te.Field
+		if field == "" {
+			return Errorf(CodeInvalidJSON, "", "a change must be a JSON object")
+		}
+		return Errorf(CodeWrongType, field, "%s must be a JSON %s", field, jsonKind(field))
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "json: unknown field ") {
+		name := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+		return Errorf(CodeUnknownField, name, "unknown change attribute %q", name)
+	}
+	return Errorf(CodeInvalidJSON, "", "change is not valid JSON: %v", err)
+}
+
+func asTypeError(err error, target **json.UnmarshalTypeError) bool {
+	te, ok := err.(*json.UnmarshalTypeError)
+	if ok {
+		*target = te
+	}
+	return ok
+}
+
+func jsonKind(field string) string {
+	if field == "fields" {
+		return "object"
+	}
+	return "string"
+}
+
+// Validate reports whether a change built locally (by a client) is well formed
+// by round-tripping it through ParseChange.
+func (c Change) Validate() error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode change: %w", err)
+	}
+	// device_id is set by the server, so drop it before the strict parse.
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("encode change: %w", err)
+	}
+	delete(m, "device_id")
+	b, _ = json.Marshal(m)
+	if _, e := ParseChange(b); e != nil {
+		return e
+	}
+	return nil
+}

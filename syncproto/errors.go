@@ -1,0 +1,57 @@
+package syncproto
+
+import "fmt"
+
+// Error codes carried in error envelopes and per-change results. They are part
+// of the wire protocol: clients branch on them.
+const (
+	CodeInvalidJSON       = "invalid_json"
+	CodeInvalidRequest    = "invalid_request"
+	CodeMissingField      = "missing_field"
+	CodeUnknownField      = "unknown_field"
+	CodeUnknownCollection = "unknown_collection"
+	CodeWrongType         = "wrong_type"
+	CodeInvalidValue      = "invalid_value"
+	CodeInvalidUUID       = "invalid_uuid"
+	CodeInvalidHLC        = "invalid_hlc"
+	CodeInvalidCursor     = "invalid_cursor"
+	CodeClockSkew         = "clock_skew"
+	CodeTooLarge          = "too_large"
+	CodeUnauthorized      = "unauthorized"
+	CodeForbidden         = "forbidden"
+	CodeForbiddenScope    = "forbidden_scope"
+	CodeForbiddenRole     = "forbidden_role"
+	CodeNotFound          = "not_found"
+	CodeConflict          = "conflict"
+	CodeRateLimited       = "rate_limited"
+	CodeRuleViolation     = "rule_violation"
+	CodeUnavailable       = "unavailable"
+	CodeInternal          = "internal"
+)
+
+// Error is the body of an error envelope, {"error": Error}, and the error of a
+// rejected change in a push result. Field names the offending input field,
+// using dots for nesting (fields.nhs_number).
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// Errorf returns an Error with a formatted message.
+func Errorf(code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// ErrorEnvelope is the JSON body of every error response.
+type ErrorEnvelope struct {
+	Error *Error `json:"error"`
+}

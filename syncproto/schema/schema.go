@@ -1,0 +1,330 @@
+// Package schema is the registry of synced collections: the fields each
+// declares, their JSON kinds and validation, the field that scopes a record to
+// an incident, and the rules a change must satisfy. It does no I/O and is used
+// by the server and the client SDK alike.
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/continuity-care/continuity/syncproto"
+)
+
+// Kind is the JSON kind of a field's value.
+type Kind string
+
+// JSON kinds a field may declare.
+const (
+	String  Kind = "string"
+	Number  Kind = "number"
+	Integer Kind = "integer"
+	Bool    Kind = "boolean"
+	Object  Kind = "object"
+	Array   Kind = "array"
+)
+
+// Policy says what happens when two devices write a field concurrently.
+type Policy string
+
+const (
+	// LastWriterWins merges silently: the later (hlc, device) write wins.
+	LastWriterWins Policy = "lww"
+	// Flag still merges by last-writer-wins but raises a conflict for a person
+	// to resolve: for fields where a silent overwrite could hurt someone.
+	Flag Policy = "flag"
+)
+
+// Field declares one field of a collection.
+type Field struct {
+	// Name is the field's JSON name.
+	Name string
+	// Kind is the JSON kind its value must have.
+	Kind Kind
+	// Tag is a go-playground/validator tag applied to the decoded value,
+	// e.g. "uuid", "nhs_number", "oneof=safe_and_well concerns not_seen".
+	Tag string
+	// Required fields must be present (and not null) in the change that
+	// creates a record.
+	Required bool
+	// Check, when set, validates the raw value further, e.g. decoding an
+	// object into a struct and validating it.
+	Check func(v *Validator, raw json.RawMessage) error
+	// Policy is the field's conflict policy; empty means LastWriterWins.
+	Policy Policy
+	// Doc describes the field for people reading the docs and errors.
+	Doc string
+}
+
+// Rule checks a change against the rest of the data before it is applied.
+// before is the record's state without the change, after with it applied;
+// either may be an empty record. A rule returns nil or a coded error.
+type Rule func(l Lookup, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error
+
+// Lookup reads other records' current state while a change is checked. The
+// server implements it inside its write transaction; the client SDK over its
+// local store.
+type Lookup interface {
+	// Record returns the merged state of a record, or nil when unknown.
+	Record(collection, id string) (*syncproto.Record, error)
+	// Find returns the records of a collection whose field equals value
+	// (compared as JSON), e.g. the moves of one resident.
+	Find(collection, field string, value json.RawMessage) ([]*syncproto.Record, error)
+}
+
+// Collection declares one synced collection.
+type Collection struct {
+	// Name is the collection's wire name.
+	Name string
+	// Fields are the fields a change may write.
+	Fields []Field
+	// ScopeField names the uuid field holding the incident a record belongs
+	// to; records are partitioned and authorised by it. Empty means the
+	// collection is not incident-scoped (e.g. providers).
+	ScopeField string
+	// Rules run on every change to the collection, in order.
+	Rules []Rule
+	// Doc describes the collection.
+	Doc string
+
+	byName map[string]*Field
+}
+
+// Field returns the declaration of a field.
+func (c *Collection) Field(name string) (*Field, bool) {
+	f, ok := c.byName[name]
+	return f, ok
+}
+
+// Registry holds the known collections.
+type Registry struct {
+	cols map[string]*Collection
+	v    *Validator
+}
+
+// NewRegistry builds a registry, checking that every declaration is sound
+// (known kinds, parseable validator tags, unique names).
+func NewRegistry(cols ...Collection) (*Registry, error) {
+	r := &Registry{cols: map[string]*Collection{}, v: NewValidator()}
+	for _, c := range cols {
+		c := c
+		if c.Name == "" {
+			return nil, fmt.Errorf("schema: collection without a name")
+		}
+		if _, dup := r.cols[c.Name]; dup {
+			return nil, fmt.Errorf("schema: collection %q declared twice", c.Name)
+		}
+		c.byName = map[string]*Field{}
+		for i := range c.Fields {
+			f := &c.Fields[i]
+			if _, dup := c.byName[f.Name]; dup {
+				return nil, fmt.Errorf("schema: %s.%s declared twice", c.Name, f.Name)
+			}
+			switch f.Kind {
+			case String, Number, Integer, Bool, Object, Array:
+			default:
+				return nil, fmt.Errorf("schema: %s.%s has unknown kind %q", c.Name, f.Name, f.Kind)
+			}
+			if f.Policy == "" {
+				f.Policy = LastWriterWins
+			}
+			if f.Tag != "" {
+				if err := r.v.checkTag(f.Kind, f.Tag); err != nil {
+					return nil, fmt.Errorf("schema: %s.%s: %w", c.Name, f.Name, err)
+				}
+			}
+			c.byName[f.Name] = f
+		}
+		if c.ScopeField != "" {
+			if _, ok := c.byName[c.ScopeField]; !ok {
+				return nil, fmt.Errorf("schema: %s scope field %q is not a field", c.Name, c.ScopeField)
+			}
+		}
+		r.cols[c.Name] = &c
+	}
+	return r, nil
+}
+
+// MustRegistry is NewRegistry that panics on a bad declaration: for
+// package-level registries built from literals.
+func MustRegistry(cols ...Collection) *Registry {
+	r, err := NewRegistry(cols...)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// Collection returns a collection by name.
+func (r *Registry) Collection(name string) (*Collection, bool) {
+	c, ok := r.cols[name]
+	return c, ok
+}
+
+// Names returns the collection names in sorted order.
+func (r *Registry) Names() []string {
+	out := make([]string, 0, len(r.cols))
+	for n := range r.cols {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Validator returns the registry's value validator.
+func (r *Registry) Validator() *Validator { return r.v }
+
+// CheckFields validates a change's collection and fields against the schema.
+// current is the record's state before the change (nil or empty when the
+// change creates it): a creating upsert must carry every required field.
+func (r *Registry) CheckFields(c syncproto.Change, current *syncproto.Record) *syncproto.Error {
+	col, ok := r.cols[c.Collection]
+	if !ok {
+		return syncproto.Errorf(syncproto.CodeUnknownCollection, "collection", "unknown collection %q; known: %s", c.Collection, strings.Join(r.Names(), ", "))
+	}
+	if c.Op != syncproto.OpUpsert {
+		return nil
+	}
+	names := make([]string, 0, len(c.Fields))
+	for n := range c.Fields {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		f, ok := col.byName[name]
+		if !ok {
+			return syncproto.Errorf(syncproto.CodeUnknownField, "fields."+name, "%s has no field %q", c.Collection, name)
+		}
+		if e := r.checkValue(f, c.Fields[name]); e != nil {
+			return e
+		}
+	}
+	if current == nil || !current.Exists() {
+		for i := range col.Fields {
+			f := &col.Fields[i]
+			if f.Required {
+				if v, ok := c.Fields[f.Name]; !ok || isNull(v) {
+					return syncproto.Errorf(syncproto.CodeMissingField, "fields."+f.Name, "%s is required when a %s record is created", f.Name, c.Collection)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// CheckRules runs the collection's rules on a change.
+func (r *Registry) CheckRules(l Lookup, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
+	col, ok := r.cols[c.Collection]
+	if !ok {
+		return syncproto.Errorf(syncproto.CodeUnknownCollection, "collection", "unknown collection %q", c.Collection)
+	}
+	for _, rule := range col.Rules {
+		if e := rule(l, c, before, after); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// ScopeOf returns the incident a record belongs to, from the change's fields
+// or, failing that, the record's current state. It returns "" for collections
+// that are not incident-scoped or records without the field.
+func (r *Registry) ScopeOf(c syncproto.Change, current *syncproto.Record) string {
+	col, ok := r.cols[c.Collection]
+	if !ok || col.ScopeField == "" {
+		return ""
+	}
+	if v, ok := c.Fields[col.ScopeField]; ok {
+		return jsonString(v)
+	}
+	if current != nil {
+		return jsonString(current.Value(col.ScopeField))
+	}
+	return ""
+}
+
+func (r *Registry) checkValue(f *Field, raw json.RawMessage) *syncproto.Error {
+	field := "fields." + f.Name
+	if isNull(raw) {
+		if f.Required {
+			return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s is required and cannot be cleared", f.Name)
+		}
+		return nil
+	}
+	val, err := decodeKind(f.Kind, raw)
+	if err != nil {
+		return syncproto.Errorf(syncproto.CodeWrongType, field, "%s must be a JSON %s", f.Name, f.Kind)
+	}
+	if f.Tag != "" {
+		if err := r.v.Var(val, f.Tag); err != nil {
+			return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s %s", f.Name, r.v.Explain(err, f.Doc))
+		}
+	}
+	if f.Check != nil {
+		if err := f.Check(r.v, raw); err != nil {
+			return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s: %v", f.Name, err)
+		}
+	}
+	return nil
+}
+
+func isNull(v json.RawMessage) bool { return len(v) == 0 || bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
+
+// decodeKind decodes raw as the declared kind, failing when its JSON kind
+// differs.
+func decodeKind(k Kind, raw json.RawMessage) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	switch k {
+	case String:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case Number:
+		if n, ok := v.(json.Number); ok {
+			return n.Float64()
+		}
+	case Integer:
+		if n, ok := v.(json.Number); ok {
+			return n.Int64()
+		}
+	case Bool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case Object:
+		if m, ok := v.(map[string]any); ok {
+			return m, nil
+		}
+	case Array:
+		if a, ok := v.([]any); ok {
+			return a, nil
+		}
+	}
+	return nil, fmt.Errorf("not a %s", k)
+}
+
+// jsonString returns the string a JSON value holds, or "".
+func jsonString(v json.RawMessage) string {
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// StringValue returns the string a record's field holds, or "" when it is
+// unset, null or not a string.
+func StringValue(r *syncproto.Record, field string) string {
+	if r == nil {
+		return ""
+	}
+	return jsonString(r.Value(field))
+}
