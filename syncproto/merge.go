@@ -167,3 +167,17 @@ func (r *Record) Object() map[string]json.RawMessage {
 	}
 	return m
 }
+
+// Clone returns a deep copy of r (field values are shared: they are never
+// modified in place).
+func (r *Record) Clone() *Record {
+	c := &Record{Collection: r.Collection, ID: r.ID, Fields: make(map[string]FieldState, len(r.Fields)), TombstoneRecordedAt: r.TombstoneRecordedAt}
+	for k, v := range r.Fields {
+		c.Fields[k] = v
+	}
+	if r.Tombstone != nil {
+		t := *r.Tombstone
+		c.Tombstone = &t
+	}
+	return c
+}

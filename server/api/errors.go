@@ -1,0 +1,91 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/continuity-care/continuity/syncproto"
+	"github.com/gofiber/fiber/v2"
+)
+
+// statusOf is the single table from error code to HTTP status.
+var statusOf = map[string]int{
+	syncproto.CodeInvalidJSON:       http.StatusBadRequest,
+	syncproto.CodeInvalidRequest:    http.StatusBadRequest,
+	syncproto.CodeMissingField:      http.StatusBadRequest,
+	syncproto.CodeUnknownField:      http.StatusBadRequest,
+	syncproto.CodeUnknownCollection: http.StatusBadRequest,
+	syncproto.CodeWrongType:         http.StatusBadRequest,
+	syncproto.CodeInvalidValue:      http.StatusBadRequest,
+	syncproto.CodeInvalidUUID:       http.StatusBadRequest,
+	syncproto.CodeInvalidHLC:        http.StatusBadRequest,
+	syncproto.CodeInvalidCursor:     http.StatusBadRequest,
+	syncproto.CodeClockSkew:         http.StatusBadRequest,
+	syncproto.CodeTooLarge:          http.StatusRequestEntityTooLarge,
+	syncproto.CodeUnauthorized:      http.StatusUnauthorized,
+	syncproto.CodeForbidden:         http.StatusForbidden,
+	syncproto.CodeForbiddenScope:    http.StatusForbidden,
+	syncproto.CodeForbiddenRole:     http.StatusForbidden,
+	syncproto.CodeNotFound:          http.StatusNotFound,
+	syncproto.CodeConflict:          http.StatusConflict,
+	syncproto.CodeRateLimited:       http.StatusTooManyRequests,
+	syncproto.CodeRuleViolation:     http.StatusUnprocessableEntity,
+	syncproto.CodeUnavailable:       http.StatusServiceUnavailable,
+	syncproto.CodeInternal:          http.StatusInternalServerError,
+}
+
+// codeOfStatus names the errors Fiber itself raises (unknown route, body too
+// large, ...).
+var codeOfStatus = map[int]string{
+	http.StatusBadRequest:            syncproto.CodeInvalidRequest,
+	http.StatusUnauthorized:          syncproto.CodeUnauthorized,
+	http.StatusForbidden:             syncproto.CodeForbidden,
+	http.StatusNotFound:              syncproto.CodeNotFound,
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusRequestEntityTooLarge: syncproto.CodeTooLarge,
+	http.StatusTooManyRequests:       syncproto.CodeRateLimited,
+	http.StatusUnsupportedMediaType:  "unsupported_media_type",
+	http.StatusRequestTimeout:        "timeout",
+	http.StatusServiceUnavailable:    syncproto.CodeUnavailable,
+}
+
+// HTTPStatus returns the status for an error code; unknown codes are 500.
+func HTTPStatus(code string) int {
+	if s, ok := statusOf[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// errorHandler renders every error as the JSON envelope. Anything that is not
+// a coded error is logged and reported as "internal error", never leaked.
+func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		var pe *syncproto.Error
+		var fe *fiber.Error
+		switch {
+		case errors.As(err, &pe):
+		case errors.As(err, &fe):
+			code, ok := codeOfStatus[fe.Code]
+			if !ok {
+				code = syncproto.CodeInvalidRequest
+				if fe.Code >= 500 {
+					code = syncproto.CodeInternal
+				}
+			}
+			msg := fe.Message
+			if fe.Code == http.StatusRequestEntityTooLarge {
+				msg = "request body is larger than 4 MiB; split the push into smaller batches"
+			}
+			pe = &syncproto.Error{Code: code, Message: msg}
+			if fe.Code >= 400 && fe.Code < 500 {
+				return c.Status(fe.Code).JSON(syncproto.ErrorEnvelope{Error: pe})
+			}
+		default:
+			log.Error("internal error", "method", c.Method(), "path", c.Path(), "err", err)
+			pe = &syncproto.Error{Code: syncproto.CodeInternal, Message: "internal error"}
+		}
+		return c.Status(HTTPStatus(pe.Code)).JSON(syncproto.ErrorEnvelope{Error: pe})
+	}
+}

@@ -1,0 +1,204 @@
+// Package api is Continuity's HTTP interface (Fiber v2): the sync endpoints,
+// quarantine, health, readiness and metrics. Every /v1 route requires a bearer
+// token; every error is the JSON envelope {"error": {code, message, field}}.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/continuity-care/continuity/server/auth"
+	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/syncproto"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config wires the server's dependencies.
+type Config struct {
+	Store  care.Store
+	Sync   *care.Sync
+	Tokens *auth.Tokens
+	Logger *slog.Logger
+}
+
+// Server is the HTTP server.
+type Server struct {
+	app     *fiber.App
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+}
+
+const principalKey = "principal"
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: log, metrics: newMetrics()}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "continuity",
+		DisableStartupMessage: true,
+		BodyLimit:             syncproto.MaxPushBytes,
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ErrorHandler:          errorHandler(log),
+	})
+	s.app.Use(recover.New())
+	s.app.Use(s.metrics.middleware)
+	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	s.app.Get("/readyz", s.readyz)
+	s.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
+
+	v1 := s.app.Group("/v1", s.authenticate)
+	v1.Post("/sync/push", s.push)
+	v1.Get("/sync/pull", s.pull)
+	v1.Get("/quarantine", s.quarantine)
+	s.app.Use(func(c *fiber.Ctx) error {
+		return syncproto.Errorf(syncproto.CodeNotFound, "", "no route %s %s", c.Method(), c.Path())
+	})
+	return s
+}
+
+// App returns the Fiber app, for mounting further routes.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Shutdown stops accepting connections and waits for in-flight requests.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		s.log.Warn("not ready", "err", err)
+		return syncproto.Errorf(syncproto.CodeUnavailable, "", "database is not answering")
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+// authenticate requires a valid bearer token and stores its principal.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	h := c.Get(fiber.HeaderAuthorization)
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(tok) == "" {
+		return syncproto.Errorf(syncproto.CodeUnauthorized, "Authorization", "send Authorization: Bearer <access token>")
+	}
+	p, err := s.cfg.Tokens.Verify(strings.TrimSpace(tok))
+	if err != nil {
+		return syncproto.Errorf(syncproto.CodeUnauthorized, "Authorization", "access token refused: %s", reason(err))
+	}
+	c.Locals(principalKey, p)
+	return c.Next()
+}
+
+// reason gives the client a short, safe reason a token was refused.
+func reason(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "expired"):
+		return "token has expired; refresh it"
+	case strings.Contains(msg, "signing method"):
+		return "signing algorithm not accepted"
+	case strings.Contains(msg, "kid"):
+		return "unknown signing key"
+	case strings.Contains(msg, "signature"):
+		return "bad signature"
+	case strings.Contains(msg, "malformed"):
+		return "token is malformed"
+	}
+	return "token is not valid"
+}
+
+func principal(c *fiber.Ctx) care.Principal {
+	p, _ := c.Locals(principalKey).(care.Principal)
+	return p
+}
+
+func (s *Server) push(c *fiber.Ctx) error {
+	req, perr := syncproto.DecodePush(c.Body())
+	if perr != nil {
+		return perr
+	}
+	resp, err := s.cfg.Sync.Push(c.UserContext(), principal(c), req)
+	if err != nil {
+		var pe *syncproto.Error
+		if errors.As(err, &pe) {
+			return pe
+		}
+		return err
+	}
+	for _, r := range resp.Results {
+		s.metrics.pushChanges.WithLabelValues(r.Status).Inc()
+	}
+	return c.JSON(resp)
+}
+
+func (s *Server) pull(c *fiber.Ctx) error {
+	limit := 0
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return syncproto.Errorf(syncproto.CodeInvalidValue, "limit", "limit must be a whole number between 1 and %d", syncproto.MaxPullLimit)
+		}
+		if n == 0 {
+			n = -1 // explicit 0 is out of range
+		}
+		limit = n
+	}
+	p := principal(c)
+	resp, err := s.cfg.Sync.Pull(c.UserContext(), care.PullRequest{Cursor: c.Query("cursor"), Limit: limit, Scopes: scopesFor(p)})
+	if err != nil {
+		return err
+	}
+	s.metrics.pullChanges.Add(float64(len(resp.Changes)))
+	return c.JSON(resp)
+}
+
+// scopesFor returns the incidents a principal may pull, nil meaning all.
+func scopesFor(p care.Principal) []string {
+	ids := care.IncidentScopes(p)
+	if ids == nil && (p.Role == care.RoleAdmin || p.Role == care.RoleBackOffice) {
+		return nil
+	}
+	if ids == nil {
+		return []string{}
+	}
+	return ids
+}
+
+func (s *Server) quarantine(c *fiber.Ctx) error {
+	f := care.QuarantineFilter{DeviceID: c.Query("device_id")}
+	if v := c.Query("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return syncproto.Errorf(syncproto.CodeInvalidValue, "after", "after must be a quarantine entry id")
+		}
+		f.AfterID = n
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return syncproto.Errorf(syncproto.CodeInvalidValue, "limit", "limit must be between 1 and 1000")
+		}
+		f.Limit = n
+	}
+	entries, err := s.cfg.Sync.Quarantine(c.UserContext(), principal(c), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"entries": entries})
+}

@@ -1,0 +1,168 @@
+// Package care holds Continuity's domain types and service interfaces: the
+// store every database implementation provides, the authenticated principal,
+// the opaque sync cursor and the sync service that validates, merges and
+// records what devices push. It depends on syncproto for the wire protocol and
+// merge rules, and on nothing that does I/O.
+package care
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/schema"
+)
+
+// Roles a principal may hold (docs/security.md has what each may write).
+const (
+	RoleSocialWorker         = "social_worker"
+	RoleTransportCoordinator = "transport_coordinator"
+	RoleQualityOfficer       = "quality_officer"
+	RoleCommissioner         = "commissioner"
+	RoleDirector             = "director"
+	RoleBackOffice           = "back_office"
+	RoleNHSLiaison           = "nhs_liaison"
+	RoleAdmin                = "admin"
+)
+
+// Roles lists every role.
+var Roles = []string{RoleSocialWorker, RoleTransportCoordinator, RoleQualityOfficer, RoleCommissioner, RoleDirector, RoleBackOffice, RoleNHSLiaison, RoleAdmin}
+
+// ValidRole reports whether r is a known role.
+func ValidRole(r string) bool {
+	for _, x := range Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Principal is who is making a request, as established from their token.
+type Principal struct {
+	// Subject is the user.
+	Subject string
+	// Role is the user's role.
+	Role string
+	// DeviceID is the enrolled device the token was issued to.
+	DeviceID string
+	// Scopes are the grants the token carries, e.g. "incident:<uuid>".
+	Scopes []string
+	// TokenID is the token's jti.
+	TokenID string
+}
+
+// Incoming is one change of a push as the store receives it: parsed, or
+// already rejected because it could not be parsed.
+type Incoming struct {
+	// Raw is the change exactly as the device sent it.
+	Raw json.RawMessage
+	// Change is the parsed change, with DeviceID set from the principal.
+	Change syncproto.Change
+	// ID is the change id to report, even when the change did not parse.
+	ID string
+	// Err, when set, rejects the change without looking further.
+	Err *syncproto.Error
+}
+
+// Verdict is what a Checker decides about one change.
+type Verdict struct {
+	// Err rejects the change; it goes to quarantine.
+	Err *syncproto.Error
+	// Scope is the incident the record belongs to ("" when not scoped).
+	Scope string
+}
+
+// Checker decides whether a change may be applied, given read access to the
+// data inside the write transaction and the record's state before and after
+// the change would be merged.
+type Checker func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict
+
+// Batch is one push, applied by the store in one transaction.
+type Batch struct {
+	Principal  Principal
+	ReceivedAt time.Time
+	Items      []Incoming
+	Check      Checker
+}
+
+// BatchResult is what the store did with a batch.
+type BatchResult struct {
+	// Results holds one result per item, in order.
+	Results []syncproto.PushResult
+	// Position is the change-log position after the batch committed.
+	Position int64
+}
+
+// QuarantineEntry is a rejected change, kept where a person can see it.
+type QuarantineEntry struct {
+	ID         int64           `json:"id"`
+	ChangeID   string          `json:"change_id"`
+	Collection string          `json:"collection,omitempty"`
+	RecordID   string          `json:"record_id,omitempty"`
+	DeviceID   string          `json:"device_id"`
+	Subject    string          `json:"subject"`
+	Role       string          `json:"role"`
+	Error      syncproto.Error `json:"error"`
+	Raw        json.RawMessage `json:"change"`
+	ReceivedAt time.Time       `json:"received_at"`
+}
+
+// QuarantineFilter selects quarantine entries.
+type QuarantineFilter struct {
+	// DeviceID limits entries to one device when set.
+	DeviceID string
+	// AfterID pages: only entries with a larger id.
+	AfterID int64
+	// Limit caps the number of entries.
+	Limit int
+}
+
+// StatePage is a page of current record state, for initial sync.
+type StatePage struct {
+	Records []*syncproto.Record
+	// More reports whether records remain after the last one.
+	More bool
+}
+
+// LogPage is a page of the change log.
+type LogPage struct {
+	Changes []LoggedChange
+	More    bool
+}
+
+// LoggedChange is a change as committed, with its log position.
+type LoggedChange struct {
+	Position int64
+	Change   syncproto.Change
+}
+
+// Store is Continuity's durable state: the change log in commit order, the
+// merged state of every record and the quarantine. Implementations: sqlite
+// (embedded default) and postgres. The conformance suite in
+// care/storetest runs against each.
+type Store interface {
+	// Apply applies a push in one transaction: duplicates are reported and
+	// change nothing; each other change is checked, then merged and logged,
+	// or quarantined. It returns only once the batch is durable.
+	Apply(ctx context.Context, b Batch) (BatchResult, error)
+	// Head returns the position of the last committed change visible to
+	// every reader: no change at or below it can still appear.
+	Head(ctx context.Context) (int64, error)
+	// Changes returns committed changes after position, in commit order,
+	// limited to the given scopes when scopes is non-nil (unscoped records
+	// are always included).
+	Changes(ctx context.Context, after int64, scopes []string, limit int) (LogPage, error)
+	// State returns current record state ordered by (collection, record id)
+	// after the given key, limited to scopes as Changes is.
+	State(ctx context.Context, afterCollection, afterID string, scopes []string, limit int) (StatePage, error)
+	// Record returns one record's state, or nil when unknown.
+	Record(ctx context.Context, collection, id string) (*syncproto.Record, error)
+	// Quarantine lists rejected changes.
+	Quarantine(ctx context.Context, f QuarantineFilter) ([]QuarantineEntry, error)
+	// Ping checks the store can serve requests.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}

@@ -1,0 +1,64 @@
+// Command server runs Continuity: the sync server for councils' adult social
+// care teams when a care provider fails. With no arguments it serves on
+// 127.0.0.1:8080 with an embedded SQLite database under ./data and demo data.
+//
+//	server [serve] [--addr A] [--db PATH] [--demo]
+//	server migrate [--db PATH]
+//	server token --sub NAME --role ROLE --device ID [--scope incident:ID ...] [--ttl 1h] [--db PATH]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "continuity:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches a subcommand; main is only signal and exit-code wiring.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return serve(ctx, []string{"--demo"}, stdout, stderr)
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, rest, stdout, stderr)
+	case "token":
+		return token(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	if len(cmd) > 0 && cmd[0] == '-' {
+		return serve(ctx, args, stdout, stderr)
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage: server <command> [flags]
+
+commands:
+  serve     run the sync server (the default; with no arguments: serve --demo)
+  migrate   create or upgrade the database and exit
+  token     print a signed access token for trying the API and for tests
+
+run 'server <command> -h' for a command's flags.
+`

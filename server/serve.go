@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/continuity-care/continuity/server/api"
+	"github.com/continuity-care/continuity/server/auth"
+	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/server/sqlite"
+	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/schema"
+)
+
+const (
+	defaultAddr = "127.0.0.1:8080"
+	defaultDB   = "data/continuity.db"
+	defaultDemo = "testdata/scenario/scenario.json"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", defaultAddr, "address to listen on")
+	dbPath := fs.String("db", defaultDB, "SQLite database file (created and migrated on start)")
+	demo := fs.Bool("demo", false, "load the demo scenario (idempotent)")
+	demoFile := fs.String("demo-file", defaultDemo, "scenario file loaded by --demo")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	store, err := sqlite.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("close database", "err", err)
+		} else {
+			log.Info("database closed")
+		}
+	}()
+	keys, err := auth.LoadKeys(filepath.Dir(*dbPath), time.Now())
+	if err != nil {
+		return err
+	}
+	registry := schema.MustRegistry(schema.Core()...)
+	sync := care.NewSync(store, registry, time.Now, "server", log)
+	srv := api.New(api.Config{Store: store, Sync: sync, Tokens: auth.NewTokens(keys, time.Now), Logger: log})
+
+	incident := ""
+	if *demo {
+		incident, err = loadDemo(ctx, sync, *demoFile)
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	fmt.Fprintf(stdout, "Continuity is listening on http://%s (database %s)\n", ln.Addr(), *dbPath)
+	scope := ""
+	if incident != "" {
+		fmt.Fprintf(stdout, "Demo data loaded: incident %s\n", incident)
+		scope = " --scope incident:" + incident
+	}
+	fmt.Fprintf(stdout, "Get an access token:\n  go run ./server token --db %s --sub alice --role social_worker --device tab-1%s\n", *dbPath, scope)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// demoFileShape is the scenario file: the incident and its changes.
+type demoFileShape struct {
+	IncidentID string            `json:"incident_id"`
+	Changes    []json.RawMessage `json:"changes"`
+}
+
+// loadDemo pushes the scenario's changes as the demo seed device. Change ids
+// are fixed, so loading twice changes nothing.
+func loadDemo(ctx context.Context, sync *care.Sync, path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%w (run from the repository root, or pass --demo-file)", err)
+	}
+	var f demoFileShape
+	if err := json.Unmarshal(b, &f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	p := care.Principal{Subject: "demo-seed", Role: care.RoleAdmin, DeviceID: "demo-seed"}
+	for start := 0; start < len(f.Changes); start += syncproto.MaxPushChanges {
+		end := min(start+syncproto.MaxPushChanges, len(f.Changes))
+		resp, err := sync.Push(ctx, p, syncproto.PushRequest{Changes: f.Changes[start:end]})
+		if err != nil {
+			return "", err
+		}
+		for _, r := range resp.Results {
+			if r.Status == syncproto.StatusRejected {
+				return "", fmt.Errorf("demo change %s rejected: %v", r.ID, r.Error)
+			}
+		}
+	}
+	return f.IncidentID, nil
+}
+
+func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbPath := fs.String("db", defaultDB, "SQLite database file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	store, err := sqlite.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "database %s is up to date\n", *dbPath)
+	return store.Close()
+}
+
+// scopeList collects repeated --scope flags.
+type scopeList []string
+
+func (s *scopeList) String() string { return fmt.Sprint(*s) }
+
+func (s *scopeList) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
+
+func token(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sub := fs.String("sub", "", "user name (required)")
+	role := fs.String("role", "", "role (required): one of social_worker, transport_coordinator, quality_officer, commissioner, director, back_office, nhs_liaison, admin")
+	device := fs.String("device", "", "device id (required)")
+	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid")
+	dbPath := fs.String("db", defaultDB, "database whose signing key is used")
+	var scopes scopeList
+	fs.Var(&scopes, "scope", "grant, e.g. incident:<uuid> (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *sub == "" || *role == "" || *device == "" {
+		return errors.New("token: --sub, --role and --device are required")
+	}
+	if !care.ValidRole(*role) {
+		return fmt.Errorf("token: unknown role %q (one of %v)", *role, care.Roles)
+	}
+	if !syncproto.ValidNodeID(*device) {
+		return fmt.Errorf("token: device id %q must match [A-Za-z0-9._-]{1,64}", *device)
+	}
+	for _, sc := range scopes {
+		if err := care.CheckScope(sc); err != nil {
+			return fmt.Errorf("token: %w", err)
+		}
+	}
+	keys, err := auth.LoadKeys(filepath.Dir(*dbPath), time.Now())
+	if err != nil {
+		return err
+	}
+	tok, err := auth.NewTokens(keys, time.Now).Issue(care.Principal{Subject: *sub, Role: *role, DeviceID: *device, Scopes: scopes}, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}

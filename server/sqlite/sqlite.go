@@ -1,0 +1,447 @@
+// Package sqlite implements care.Store on an embedded SQLite database: WAL
+// journal, synchronous=FULL, one writer connection and a pool of readers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/continuity-care/continuity/migrations"
+	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/syncproto"
+	_ "github.com/mattn/go-sqlite3" // database/sql driver "sqlite3"
+	"github.com/pressly/goose/v3"
+)
+
+var _ care.Store = (*Store)(nil)
+
+// Store is the SQLite implementation of care.Store.
+type Store struct {
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+}
+
+func dsn(path string, readOnly bool) string {
+	q := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on"
+	if readOnly {
+		q += "&mode=ro&_query_only=true"
+	} else {
+		q += "&_txlock=immediate"
+	}
+	return "file:" + path + "?" + q
+}
+
+// Open opens (creating if needed) the database at path and applies any
+// pending migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+	}
+	w, err := sql.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := Migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite3", dsn(path, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	return &Store{path: path, writer: w, reader: r}, nil
+}
+
+// Migrate applies pending migrations to db.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.SQLite())
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the readers, then the writer (which checkpoints the WAL).
+func (s *Store) Close() error {
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}
+
+// Ping checks that both the writer and the readers answer.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.reader.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping readers: %w", err)
+	}
+	var n int
+	if err := s.reader.QueryRowContext(ctx, "SELECT 1").Scan(&n); err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	return nil
+}
+
+// Apply implements care.Store.
+func (s *Store) Apply(ctx context.Context, b care.Batch) (care.BatchResult, error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return care.BatchResult{}, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	a, err := newApplier(ctx, tx)
+	if err != nil {
+		return care.BatchResult{}, err
+	}
+	defer a.close()
+	res := care.BatchResult{Results: make([]syncproto.PushResult, len(b.Items))}
+	received := b.ReceivedAt.UTC().Format(time.RFC3339Nano)
+	seen := map[string]bool{}
+	for i, it := range b.Items {
+		r, err := a.apply(b, it, received, seen)
+		if err != nil {
+			return care.BatchResult{}, fmt.Errorf("change %d: %w", i, err)
+		}
+		res.Results[i] = r
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM changes").Scan(&res.Position); err != nil {
+		return care.BatchResult{}, fmt.Errorf("read position: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return care.BatchResult{}, fmt.Errorf("commit: %w", err)
+	}
+	return res, nil
+}
+
+// applier holds the prepared statements of one push transaction.
+type applier struct {
+	ctx                                     context.Context
+	tx                                      *sql.Tx
+	dup, insChange, getRec, putRec, insQuar *sql.Stmt
+	cache                                   map[[2]string]*syncproto.Record
+}
+
+func newApplier(ctx context.Context, tx *sql.Tx) (*applier, error) {
+	a := &applier{ctx: ctx, tx: tx, cache: map[[2]string]*syncproto.Record{}}
+	stmts := []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&a.dup, "SELECT 1 FROM changes WHERE id = ?"},
+		{&a.insChange, `INSERT INTO changes (id, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&a.getRec, "SELECT state FROM records WHERE collection = ? AND record_id = ?"},
+		{&a.putRec, `INSERT INTO records (collection, record_id, scope, deleted, state, created_seq, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (collection, record_id) DO UPDATE SET scope = excluded.scope, deleted = excluded.deleted, state = excluded.state, updated_seq = excluded.updated_seq`},
+		{&a.insQuar, `INSERT INTO quarantine (change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+	}
+	for _, st := range stmts {
+		p, err := tx.PrepareContext(ctx, st.q)
+		if err != nil {
+			a.close()
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		*st.dst = p
+	}
+	return a, nil
+}
+
+func (a *applier) close() {
+	for _, st := range []*sql.Stmt{a.dup, a.insChange, a.getRec, a.putRec, a.insQuar} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (a *applier) apply(b care.Batch, it care.Incoming, received string, seen map[string]bool) (syncproto.PushResult, error) {
+	if it.Err != nil {
+		return a.quarantine(b, it, it.Err, received)
+	}
+	c := it.Change
+	if seen[c.ID] {
+		return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusDuplicate}, nil
+	}
+	var one int
+	switch err := a.dup.QueryRowContext(a.ctx, c.ID).Scan(&one); {
+	case err == nil:
+		return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusDuplicate}, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return syncproto.PushResult{}, fmt.Errorf("check duplicate: %w", err)
+	}
+	before, err := a.Record(c.Collection, c.RecordID)
+	if err != nil {
+		return syncproto.PushResult{}, err
+	}
+	if before == nil {
+		before = syncproto.NewRecord(c.Collection, c.RecordID)
+	}
+	after := before.Clone()
+	after.Apply(c)
+	v := b.Check(a, c, before, after)
+	if v.Err != nil {
+		return a.quarantine(b, it, v.Err, received)
+	}
+	body, err := json.Marshal(c)
+	if err != nil {
+		return syncproto.PushResult{}, fmt.Errorf("encode change: %w", err)
+	}
+	p := b.Principal
+	r, err := a.insChange.ExecContext(a.ctx, c.ID, c.Collection, c.RecordID, v.Scope, string(c.Op), c.HLC.String(), c.DeviceID,
+		p.Subject, p.Role, c.Seen, c.RecordedAt.UTC().Format(time.RFC3339Nano), received, body)
+	if err != nil {
+		return syncproto.PushResult{}, fmt.Errorf("log change: %w", err)
+	}
+	seq, err := r.LastInsertId()
+	if err != nil {
+		return syncproto.PushResult{}, fmt.Errorf("log change: %w", err)
+	}
+	state, err := json.Marshal(after)
+	if err != nil {
+		return syncproto.PushResult{}, fmt.Errorf("encode record: %w", err)
+	}
+	if _, err := a.putRec.ExecContext(a.ctx, c.Collection, c.RecordID, v.Scope, after.Deleted(), state, seq, seq); err != nil {
+		return syncproto.PushResult{}, fmt.Errorf("store record: %w", err)
+	}
+	a.cache[[2]string{c.Collection, c.RecordID}] = after
+	seen[c.ID] = true
+	return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusApplied}, nil
+}
+
+func (a *applier) quarantine(b care.Batch, it care.Incoming, e *syncproto.Error, received string) (syncproto.PushResult, error) {
+	p := b.Principal
+	raw := string(it.Raw)
+	if !json.Valid(it.Raw) {
+		q, _ := json.Marshal(raw)
+		raw = string(q)
+	}
+	if _, err := a.insQuar.ExecContext(a.ctx, it.ID, it.Change.Collection, it.Change.RecordID, p.DeviceID, p.Subject, p.Role,
+		e.Code, e.Field, e.Message, raw, received); err != nil {
+		return syncproto.PushResult{}, fmt.Errorf("quarantine: %w", err)
+	}
+	return syncproto.PushResult{ID: it.ID, Status: syncproto.StatusRejected, Error: e}, nil
+}
+
+// Record implements schema.Lookup inside the push transaction.
+func (a *applier) Record(collection, id string) (*syncproto.Record, error) {
+	if r, ok := a.cache[[2]string{collection, id}]; ok {
+		return r.Clone(), nil
+	}
+	var state []byte
+	switch err := a.getRec.QueryRowContext(a.ctx, collection, id).Scan(&state); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("load record: %w", err)
+	}
+	r, err := decodeRecord(state)
+	if err != nil {
+		return nil, err
+	}
+	a.cache[[2]string{collection, id}] = r
+	return r.Clone(), nil
+}
+
+// Find implements schema.Lookup inside the push transaction.
+func (a *applier) Find(collection, field string, value json.RawMessage) ([]*syncproto.Record, error) {
+	return find(a.ctx, a.tx, collection, field, value)
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func find(ctx context.Context, q queryer, collection, field string, value json.RawMessage) ([]*syncproto.Record, error) {
+	if strings.ContainsAny(field, `."'$[]`) {
+		return nil, fmt.Errorf("find: bad field name %q", field)
+	}
+	var v any
+	if err := json.Unmarshal(value, &v); err != nil {
+		return nil, fmt.Errorf("find: %w", err)
+	}
+	if b, ok := v.(bool); ok {
+		v = 0
+		if b {
+			v = 1
+		}
+	}
+	rows, err := q.QueryContext(ctx, "SELECT state FROM records WHERE collection = ? AND json_extract(state, '$.fields."+field+".value') = ? ORDER BY record_id", collection, v)
+	if err != nil {
+		return nil, fmt.Errorf("find: %w", err)
+	}
+	return scanRecords(rows)
+}
+
+func scanRecords(rows *sql.Rows) ([]*syncproto.Record, error) {
+	defer rows.Close()
+	var out []*syncproto.Record
+	for rows.Next() {
+		var state []byte
+		if err := rows.Scan(&state); err != nil {
+			return nil, fmt.Errorf("scan record: %w", err)
+		}
+		r, err := decodeRecord(state)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func decodeRecord(state []byte) (*syncproto.Record, error) {
+	var r syncproto.Record
+	if err := json.Unmarshal(state, &r); err != nil {
+		return nil, fmt.Errorf("decode record state: %w", err)
+	}
+	if r.Fields == nil {
+		r.Fields = map[string]syncproto.FieldState{}
+	}
+	return &r, nil
+}
+
+// Head implements care.Store.
+func (s *Store) Head(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.reader.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM changes").Scan(&n); err != nil {
+		return 0, fmt.Errorf("head: %w", err)
+	}
+	return n, nil
+}
+
+// scopeClause returns the SQL filter for a scope list: nil means everything;
+// otherwise the listed incidents plus unscoped records.
+func scopeClause(scopes []string, args []any) (string, []any) {
+	if scopes == nil {
+		return "", args
+	}
+	var sb strings.Builder
+	sb.WriteString(" AND (scope = ''")
+	if len(scopes) > 0 {
+		sb.WriteString(" OR scope IN (")
+		for i, sc := range scopes {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("?")
+			args = append(args, sc)
+		}
+		sb.WriteString(")")
+	}
+	sb.WriteString(")")
+	return sb.String(), args
+}
+
+// Changes implements care.Store.
+func (s *Store) Changes(ctx context.Context, after int64, scopes []string, limit int) (care.LogPage, error) {
+	where, args := scopeClause(scopes, []any{after})
+	args = append(args, limit+1)
+	rows, err := s.reader.QueryContext(ctx, "SELECT seq, body FROM changes WHERE seq > ?"+where+" ORDER BY seq LIMIT ?", args...)
+	if err != nil {
+		return care.LogPage{}, fmt.Errorf("changes: %w", err)
+	}
+	defer rows.Close()
+	var page care.LogPage
+	for rows.Next() {
+		var lc care.LoggedChange
+		var body []byte
+		if err := rows.Scan(&lc.Position, &body); err != nil {
+			return care.LogPage{}, fmt.Errorf("scan change: %w", err)
+		}
+		if err := json.Unmarshal(body, &lc.Change); err != nil {
+			return care.LogPage{}, fmt.Errorf("decode change %d: %w", lc.Position, err)
+		}
+		page.Changes = append(page.Changes, lc)
+	}
+	if err := rows.Err(); err != nil {
+		return care.LogPage{}, fmt.Errorf("changes: %w", err)
+	}
+	if len(page.Changes) > limit {
+		page.Changes, page.More = page.Changes[:limit], true
+	}
+	return page, nil
+}
+
+// State implements care.Store.
+func (s *Store) State(ctx context.Context, afterCollection, afterID string, scopes []string, limit int) (care.StatePage, error) {
+	where, args := scopeClause(scopes, []any{afterCollection, afterID})
+	args = append(args, limit+1)
+	rows, err := s.reader.QueryContext(ctx, "SELECT state FROM records WHERE (collection, record_id) > (?, ?)"+where+" ORDER BY collection, record_id LIMIT ?", args...)
+	if err != nil {
+		return care.StatePage{}, fmt.Errorf("state: %w", err)
+	}
+	recs, err := scanRecords(rows)
+	if err != nil {
+		return care.StatePage{}, err
+	}
+	page := care.StatePage{Records: recs}
+	if len(recs) > limit {
+		page.Records, page.More = recs[:limit], true
+	}
+	return page, nil
+}
+
+// Record implements care.Store.
+func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.Record, error) {
+	var state []byte
+	switch err := s.reader.QueryRowContext(ctx, "SELECT state FROM records WHERE collection = ? AND record_id = ?", collection, id).Scan(&state); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	return decodeRecord(state)
+}
+
+// Quarantine implements care.Store.
+func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care.QuarantineEntry, error) {
+	q := "SELECT id, change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at FROM quarantine WHERE id > ?"
+	args := []any{f.AfterID}
+	if f.DeviceID != "" {
+		q += " AND device_id = ?"
+		args = append(args, f.DeviceID)
+	}
+	q += " ORDER BY id LIMIT ?"
+	args = append(args, f.Limit)
+	rows, err := s.reader.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("quarantine: %w", err)
+	}
+	defer rows.Close()
+	out := []care.QuarantineEntry{}
+	for rows.Next() {
+		var e care.QuarantineEntry
+		var raw, received string
+		if err := rows.Scan(&e.ID, &e.ChangeID, &e.Collection, &e.RecordID, &e.DeviceID, &e.Subject, &e.Role,
+			&e.Error.Code, &e.Error.Field, &e.Error.Message, &raw, &received); err != nil {
+			return nil, fmt.Errorf("scan quarantine: %w", err)
+		}
+		e.Raw = json.RawMessage(raw)
+		e.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
