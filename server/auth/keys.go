@@ -28,9 +28,9 @@ const EnvKeys = "CONTINUITY_SIGNING_KEYS"
 
 // Key is one Ed25519 signing key.
 type Key struct {
-	ID      string             `json:"kid"`
-	Seed    []byte             `json:"seed"`
-	Created time.Time          `json:"created"`
+	ID      string    `json:"kid"`
+	Seed    []byte    `json:"seed"`
+	Created time.Time `json:"created"`
 	private ed25519.PrivateKey
 }
 

@@ -271,7 +271,9 @@ func (r *Registry) checkValue(f *Field, raw json.RawMessage) *syncproto.Error {
 	return nil
 }
 
-func isNull(v json.RawMessage) bool { return len(v) == 0 || bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
+func isNull(v json.RawMessage) bool {
+	return len(v) == 0 || bytes.Equal(bytes.TrimSpace(v), []byte("null"))
+}
 
 // decodeKind decodes raw as the declared kind, failing when its JSON kind
 // differs.
