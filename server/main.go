@@ -5,6 +5,7 @@
 //	server [serve] [--addr A] [--db PATH] [--demo]
 //	server migrate [--db PATH]
 //	server token --sub NAME --role ROLE --device ID [--scope incident:ID ...] [--ttl 1h] [--db PATH]
+//	server user add | device enrol | device revoke | scope grant | scope revoke | keys rotate
 package main
 
 import (
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, rest, stdout, stderr)
 	case "token":
 		return token(ctx, rest, stdout, stderr)
+	case "user", "device", "scope", "keys":
+		return adminCommand(ctx, cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -59,6 +62,13 @@ commands:
   serve     run the sync server (the default; with no arguments: serve --demo)
   migrate   create or upgrade the database and exit
   token     print a signed access token for trying the API and for tests
+            (registers the user, device and scopes as an admin would)
+  user add        --sub NAME --role ROLE [--name "Full Name"]
+  device enrol    --sub NAME --device ID   (prints the device's refresh and access tokens)
+  device revoke   --device ID
+  scope grant     --sub NAME --incident UUID
+  scope revoke    --sub NAME --incident UUID
+  keys rotate     add a new signing key; older keys keep verifying
 
 run 'server <command> -h' for a command's flags.
 `

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/continuity-care/continuity/server/api"
@@ -18,7 +19,6 @@ import (
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/sqlite"
 	"github.com/continuity-care/continuity/syncproto"
-	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
 const (
@@ -34,6 +34,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dbPath := fs.String("db", defaultDB, "SQLite database file (created and migrated on start)")
 	demo := fs.Bool("demo", false, "load the demo scenario (idempotent)")
 	demoFile := fs.String("demo-file", defaultDemo, "scenario file loaded by --demo")
+	rate := fs.Int("rate-limit", 600, "requests per minute allowed to one device")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,9 +55,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	registry := schema.MustRegistry(schema.Core()...)
+	registry := newRegistry()
 	sync := care.NewSync(store, registry, time.Now, "server", log)
-	srv := api.New(api.Config{Store: store, Sync: sync, Tokens: auth.NewTokens(keys, time.Now), Logger: log})
+	authSvc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
+	srv := api.New(api.Config{Store: store, Access: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate})
 
 	incident := ""
 	if *demo {
@@ -79,7 +81,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "Demo data loaded: incident %s\n", incident)
 		scope = " --scope incident:" + incident
 	}
-	fmt.Fprintf(stdout, "Get an access token:\n  go run ./server token --db %s --sub alice --role social_worker --device tab-1%s\n", *dbPath, scope)
+	fmt.Fprintf(stdout, "Get an access token (valid 1h) for trying the API:\n  go run ./server token --db %s --sub alice --role social_worker --device tab-1%s\n", *dbPath, scope)
 
 	select {
 	case err := <-errc:
@@ -112,7 +114,7 @@ func loadDemo(ctx context.Context, sync *care.Sync, path string) (string, error)
 	if err := json.Unmarshal(b, &f); err != nil {
 		return "", fmt.Errorf("%s: %w", path, err)
 	}
-	p := care.Principal{Subject: "demo-seed", Role: care.RoleAdmin, DeviceID: "demo-seed"}
+	p := care.SystemPrincipal
 	for start := 0; start < len(f.Changes); start += syncproto.MaxPushChanges {
 		end := min(start+syncproto.MaxPushChanges, len(f.Changes))
 		resp, err := sync.Push(ctx, p, syncproto.PushRequest{Changes: f.Changes[start:end]})
@@ -153,7 +155,7 @@ func (s *scopeList) Set(v string) error {
 	return nil
 }
 
-func token(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	sub := fs.String("sub", "", "user name (required)")
@@ -180,14 +182,43 @@ func token(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("token: %w", err)
 		}
 	}
-	keys, err := auth.LoadKeys(filepath.Dir(*dbPath), time.Now())
+	svc, store, err := openAuth(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
-	tok, err := auth.NewTokens(keys, time.Now).Issue(care.Principal{Subject: *sub, Role: *role, DeviceID: *device, Scopes: scopes}, *ttl)
+	defer store.Close()
+	// Act as an admin would: the user with this role, the device enrolled
+	// to them, and the scopes granted, so the server honours them.
+	if _, err := svc.AddUser(ctx, *sub, *role, ""); err != nil {
+		return err
+	}
+	if err := svc.EnsureDevice(ctx, *sub, *device); err != nil {
+		return err
+	}
+	for _, sc := range scopes {
+		inc := strings.TrimPrefix(sc, "incident:")
+		if err := store.GrantScope(ctx, care.Grant{Subject: *sub, IncidentID: strings.ToLower(inc), GrantedAt: time.Now().UTC(), GrantedBy: "token-command"}); err != nil {
+			return err
+		}
+	}
+	tok, err := svc.Tokens().Issue(care.Principal{Subject: *sub, Role: *role, DeviceID: *device, Scopes: scopes}, *ttl)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, tok)
 	return nil
+}
+
+// openAuth opens the database and the auth service over its signing keys.
+func openAuth(ctx context.Context, dbPath string) (*auth.Service, *sqlite.Store, error) {
+	store, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := auth.LoadKeys(filepath.Dir(dbPath), time.Now())
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now), store, nil
 }

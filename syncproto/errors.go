@@ -26,6 +26,7 @@ const (
 	CodeRateLimited       = "rate_limited"
 	CodeRuleViolation     = "rule_violation"
 	CodeUnavailable       = "unavailable"
+	CodeDeviceRevoked     = "device_revoked"
 	CodeInternal          = "internal"
 )
 

@@ -18,15 +18,22 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Config wires the server's dependencies.
 type Config struct {
 	Store  care.Store
+	Access care.AccessStore
 	Sync   *care.Sync
-	Tokens *auth.Tokens
+	Auth   *auth.Service
 	Logger *slog.Logger
+	// RateLimit is the most requests one device (or, before
+	// authentication, one address) may make per RateWindow; 0 means 600.
+	RateLimit int
+	// RateWindow is the rate-limit window; 0 means one minute.
+	RateWindow time.Duration
 }
 
 // Server is the HTTP server.
@@ -61,10 +68,20 @@ func New(cfg Config) *Server {
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
 
-	v1 := s.app.Group("/v1", s.authenticate)
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = 600
+	}
+	if cfg.RateWindow == 0 {
+		cfg.RateWindow = time.Minute
+	}
+	s.cfg = cfg
+	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.refresh)
+	v1 := s.app.Group("/v1", s.authenticate, s.rateLimit(func(c *fiber.Ctx) string { return "device:" + principal(c).DeviceID }), s.refuseRevoked)
 	v1.Post("/sync/push", s.push)
 	v1.Get("/sync/pull", s.pull)
 	v1.Get("/quarantine", s.quarantine)
+	v1.Get("/records/:collection/:id/history", s.history)
+	s.adminRoutes(v1.Group("/admin", s.requireRole(care.RoleAdmin)))
 	s.app.Use(func(c *fiber.Ctx) error {
 		return syncproto.Errorf(syncproto.CodeNotFound, "", "no route %s %s", c.Method(), c.Path())
 	})
@@ -97,30 +114,35 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	if !ok || strings.TrimSpace(tok) == "" {
 		return syncproto.Errorf(syncproto.CodeUnauthorized, "Authorization", "send Authorization: Bearer <access token>")
 	}
-	p, err := s.cfg.Tokens.Verify(strings.TrimSpace(tok))
+	p, err := s.cfg.Auth.Authenticate(c.UserContext(), strings.TrimSpace(tok))
 	if err != nil {
-		return syncproto.Errorf(syncproto.CodeUnauthorized, "Authorization", "access token refused: %s", reason(err))
+		return err
 	}
 	c.Locals(principalKey, p)
 	return c.Next()
 }
 
-// reason gives the client a short, safe reason a token was refused.
-func reason(err error) string {
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "expired"):
-		return "token has expired; refresh it"
-	case strings.Contains(msg, "signing method"):
-		return "signing algorithm not accepted"
-	case strings.Contains(msg, "kid"):
-		return "unknown signing key"
-	case strings.Contains(msg, "signature"):
-		return "bad signature"
-	case strings.Contains(msg, "malformed"):
-		return "token is malformed"
+// refuseRevoked lets a revoked device do nothing but push (what it authored
+// before revocation is applied, the rest quarantined).
+func (s *Server) refuseRevoked(c *fiber.Ctx) error {
+	p := principal(c)
+	if p.DeviceRevokedAt != nil && !(c.Method() == fiber.MethodPost && c.Path() == "/v1/sync/push") {
+		return syncproto.Errorf(syncproto.CodeUnauthorized, "Authorization", "device %s has been revoked", p.DeviceID)
 	}
-	return "token is not valid"
+	return c.Next()
+}
+
+// requireRole admits only principals with one of the roles.
+func (s *Server) requireRole(roles ...string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p := principal(c)
+		for _, r := range roles {
+			if p.Role == r {
+				return c.Next()
+			}
+		}
+		return syncproto.Errorf(syncproto.CodeForbiddenRole, "", "this needs the role %s", strings.Join(roles, " or "))
+	}
 }
 
 func principal(c *fiber.Ctx) care.Principal {
@@ -160,7 +182,7 @@ func (s *Server) pull(c *fiber.Ctx) error {
 		limit = n
 	}
 	p := principal(c)
-	resp, err := s.cfg.Sync.Pull(c.UserContext(), care.PullRequest{Cursor: c.Query("cursor"), Limit: limit, Scopes: scopesFor(p)})
+	resp, err := s.cfg.Sync.Pull(c.UserContext(), care.PullRequest{Cursor: c.Query("cursor"), Limit: limit, Filter: care.FilterFor(p)})
 	if err != nil {
 		return err
 	}
@@ -168,16 +190,16 @@ func (s *Server) pull(c *fiber.Ctx) error {
 	return c.JSON(resp)
 }
 
-// scopesFor returns the incidents a principal may pull, nil meaning all.
-func scopesFor(p care.Principal) []string {
-	ids := care.IncidentScopes(p)
-	if ids == nil && (p.Role == care.RoleAdmin || p.Role == care.RoleBackOffice) {
-		return nil
+func (s *Server) history(c *fiber.Ctx) error {
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return syncproto.Errorf(syncproto.CodeInvalidUUID, "id", "record id must be a UUID")
 	}
-	if ids == nil {
-		return []string{}
+	h, err := s.cfg.Sync.History(c.UserContext(), principal(c), c.Params("collection"), id.String())
+	if err != nil {
+		return err
 	}
-	return ids
+	return c.JSON(fiber.Map{"collection": c.Params("collection"), "record_id": id.String(), "history": h})
 }
 
 func (s *Server) quarantine(c *fiber.Ctx) error {

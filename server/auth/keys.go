@@ -162,3 +162,6 @@ func ParseKeys(v string) (*KeySet, error) {
 	}
 	return NewKeySet(keys...)
 }
+
+// All returns the keys, signing key first.
+func (s *KeySet) All() []Key { return append([]Key(nil), s.keys...) }

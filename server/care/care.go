@@ -51,7 +51,17 @@ type Principal struct {
 	Scopes []string
 	// TokenID is the token's jti.
 	TokenID string
+	// DeviceRevokedAt is set when the device has been revoked: it may no
+	// longer read, and what it authored after this time is quarantined.
+	DeviceRevokedAt *time.Time
 }
+
+// SystemPrincipal is the server acting on its own behalf (demo data,
+// checklist creation). It is never issued in a token.
+var SystemPrincipal = Principal{Subject: "system", Role: "system", DeviceID: "server"}
+
+// AllIncidents is the scope that grants every incident.
+const AllIncidents = "*"
 
 // Incoming is one change of a push as the store receives it: parsed, or
 // already rejected because it could not be parsed.
@@ -119,6 +129,26 @@ type QuarantineFilter struct {
 	Limit int
 }
 
+// Filter selects the records a device may see.
+type Filter struct {
+	// Scopes are the incidents whose records pass; nil means every
+	// incident. Records of unscoped collections always pass.
+	Scopes []string
+	// Hidden are collections that never pass.
+	Hidden []string
+	// ScopedOnly drops records of unscoped collections.
+	ScopedOnly bool
+}
+
+// AuditedChange is an applied change with who made it and when.
+type AuditedChange struct {
+	Position   int64            `json:"position"`
+	Change     syncproto.Change `json:"change"`
+	Subject    string           `json:"subject"`
+	Role       string           `json:"role"`
+	ReceivedAt time.Time        `json:"received_at"`
+}
+
 // StatePage is a page of current record state, for initial sync.
 type StatePage struct {
 	Records []*syncproto.Record
@@ -151,12 +181,16 @@ type Store interface {
 	// every reader: no change at or below it can still appear.
 	Head(ctx context.Context) (int64, error)
 	// Changes returns committed changes after position, in commit order,
-	// limited to the given scopes when scopes is non-nil (unscoped records
-	// are always included).
-	Changes(ctx context.Context, after int64, scopes []string, limit int) (LogPage, error)
+	// that pass the filter.
+	Changes(ctx context.Context, after int64, f Filter, limit int) (LogPage, error)
 	// State returns current record state ordered by (collection, record id)
-	// after the given key, limited to scopes as Changes is.
-	State(ctx context.Context, afterCollection, afterID string, scopes []string, limit int) (StatePage, error)
+	// after the given key, that passes the filter.
+	State(ctx context.Context, afterCollection, afterID string, f Filter, limit int) (StatePage, error)
+	// History returns every applied change to one record, oldest first,
+	// with who made it.
+	History(ctx context.Context, collection, id string) ([]AuditedChange, error)
+	// Incidents lists the incidents that have records.
+	Incidents(ctx context.Context) ([]string, error)
 	// Record returns one record's state, or nil when unknown.
 	Record(ctx context.Context, collection, id string) (*syncproto.Record, error)
 	// Quarantine lists rejected changes.

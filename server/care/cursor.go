@@ -18,7 +18,18 @@ type Cursor struct {
 	// initial sync.
 	AfterCollection string `json:"c,omitempty"`
 	AfterID         string `json:"r,omitempty"`
+	// All is set when the device could see every incident; otherwise
+	// Scopes lists the incidents it could see when the cursor was issued.
+	All    bool     `json:"a,omitempty"`
+	Scopes []string `json:"s,omitempty"`
+	// Backfill lists incidents newly granted whose state is being sent
+	// (BackfillAll: every incident) before the log resumes at Position.
+	Backfill    []string `json:"b,omitempty"`
+	BackfillAll bool     `json:"ba,omitempty"`
 }
+
+// inState reports whether the cursor is walking record state.
+func (c Cursor) inState() bool { return c.Initial || c.BackfillAll || len(c.Backfill) > 0 }
 
 const cursorPrefix = "c1."
 

@@ -2,15 +2,19 @@ package care
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/access"
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
@@ -22,8 +26,8 @@ type Sync struct {
 	now      func() time.Time
 	clock    *syncproto.Clock
 	log      *slog.Logger
-	// Authorize, when set, runs on every change before the schema rules,
-	// e.g. role and scope checks. It returns nil to allow.
+	// Authorize runs on every change before the schema rules: role, scope
+	// and revocation checks (Authorize by default). It returns nil to allow.
 	Authorize func(p Principal, c syncproto.Change, scope string, before *syncproto.Record) *syncproto.Error
 }
 
@@ -36,7 +40,7 @@ func NewSync(store Store, registry *schema.Registry, now func() time.Time, node 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Sync{store: store, registry: registry, now: now, clock: syncproto.NewClock(node, now), log: log}
+	return &Sync{store: store, registry: registry, now: now, clock: syncproto.NewClock(node, now), log: log, Authorize: Authorize}
 }
 
 // Registry returns the schema registry the service validates against.
@@ -126,11 +130,15 @@ type PullRequest struct {
 	Cursor string
 	// Limit is the page size (DefaultPullLimit when 0).
 	Limit int
-	// Scopes limits the records returned to these incidents; nil means all.
-	Scopes []string
+	// Filter is what the device may see now: its incident scopes (nil
+	// meaning all) and hidden collections.
+	Filter Filter
 }
 
-// Pull returns the next page of the sync stream for a device.
+// Pull returns the next page of the sync stream for a device. When the
+// device's scopes changed since its cursor was issued, newly granted
+// incidents are backfilled with their current state and removed ones are
+// listed in Purge.
 func (s *Sync) Pull(ctx context.Context, req PullRequest) (syncproto.PullResponse, error) {
 	limit := req.Limit
 	if limit == 0 {
@@ -139,45 +147,96 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (syncproto.PullRespons
 	if limit < 1 || limit > syncproto.MaxPullLimit {
 		return syncproto.PullResponse{}, syncproto.Errorf(syncproto.CodeInvalidValue, "limit", "limit must be between 1 and %d", syncproto.MaxPullLimit)
 	}
+	all := req.Filter.Scopes == nil
+	scopes := sortedSet(req.Filter.Scopes)
 	var cur Cursor
+	var purge []string
 	if req.Cursor == "" {
 		head, err := s.store.Head(ctx)
 		if err != nil {
 			return syncproto.PullResponse{}, fmt.Errorf("read head: %w", err)
 		}
-		cur = Cursor{Position: head, Initial: true}
+		cur = Cursor{Position: head, Initial: true, All: all, Scopes: scopes}
 	} else {
 		c, err := ParseCursor(req.Cursor)
 		if err != nil {
 			return syncproto.PullResponse{}, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "%v; start again without a cursor", err)
 		}
 		cur = c
+		added, removed, addedAll, err := s.scopeDiff(ctx, cur, all, scopes)
+		if err != nil {
+			return syncproto.PullResponse{}, err
+		}
+		purge = removed
+		if len(added) > 0 || addedAll {
+			if cur.Initial {
+				// Restart the state walk with the wider view.
+				cur.AfterCollection, cur.AfterID = "", ""
+			} else {
+				cur.Backfill = sortedSet(append(cur.Backfill, added...))
+				cur.BackfillAll = cur.BackfillAll || addedAll
+				cur.AfterCollection, cur.AfterID = "", ""
+			}
+		}
+		if !all {
+			cur.Backfill = intersect(cur.Backfill, scopes)
+		}
+		cur.All, cur.Scopes = all, scopes
 	}
-	if cur.Initial {
-		return s.pullState(ctx, cur, limit, req.Scopes)
+	var out syncproto.PullResponse
+	var err error
+	if cur.inState() {
+		out, err = s.pullState(ctx, cur, limit, req.Filter)
+	} else {
+		out, err = s.pullLog(ctx, cur, limit, req.Filter)
 	}
-	page, err := s.store.Changes(ctx, cur.Position, req.Scopes, limit)
+	if err != nil {
+		return out, err
+	}
+	out.Purge = purge
+	return out, nil
+}
+
+// scopeDiff compares the scopes a cursor was issued for with the current ones.
+func (s *Sync) scopeDiff(ctx context.Context, cur Cursor, all bool, scopes []string) (added, removed []string, addedAll bool, err error) {
+	switch {
+	case cur.All && all:
+		return nil, nil, false, nil
+	case !cur.All && all:
+		return nil, nil, true, nil
+	case cur.All && !all:
+		known, err := s.store.Incidents(ctx)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("list incidents: %w", err)
+		}
+		return nil, minus(known, scopes), false, nil
+	}
+	return minus(scopes, cur.Scopes), minus(cur.Scopes, scopes), false, nil
+}
+
+func (s *Sync) pullLog(ctx context.Context, cur Cursor, limit int, f Filter) (syncproto.PullResponse, error) {
+	page, err := s.store.Changes(ctx, cur.Position, f, limit)
 	if err != nil {
 		return syncproto.PullResponse{}, fmt.Errorf("read changes: %w", err)
 	}
 	out := syncproto.PullResponse{Changes: make([]syncproto.Change, 0, len(page.Changes)), HasMore: page.More}
-	next := cur.Position
 	for _, lc := range page.Changes {
 		out.Changes = append(out.Changes, lc.Change)
-		next = lc.Position
+		cur.Position = lc.Position
 	}
-	if !page.More && len(page.Changes) == 0 {
-		// Nothing new: keep the cursor as it was.
-		next = cur.Position
-	}
-	out.Cursor = Cursor{Position: next}.Encode()
+	out.Cursor = cur.Encode()
 	return out, nil
 }
 
-// pullState serves one page of an initial sync: the compacted current state of
-// each record, then hands over to the change log at the snapshot head.
-func (s *Sync) pullState(ctx context.Context, cur Cursor, limit int, scopes []string) (syncproto.PullResponse, error) {
-	page, err := s.store.State(ctx, cur.AfterCollection, cur.AfterID, scopes, limit)
+// pullState serves one page of an initial sync or a backfill: the compacted
+// current state of each record, then hands over to the change log at the
+// cursor's position.
+func (s *Sync) pullState(ctx context.Context, cur Cursor, limit int, f Filter) (syncproto.PullResponse, error) {
+	sf := f
+	if !cur.Initial && !cur.BackfillAll {
+		sf = Filter{Scopes: cur.Backfill, Hidden: f.Hidden, ScopedOnly: true}
+	}
+	page, err := s.store.State(ctx, cur.AfterCollection, cur.AfterID, sf, limit)
 	if err != nil {
 		return syncproto.PullResponse{}, fmt.Errorf("read state: %w", err)
 	}
@@ -193,26 +252,62 @@ func (s *Sync) pullState(ctx context.Context, cur Cursor, limit int, scopes []st
 		next.AfterCollection, next.AfterID = r.Collection, r.ID
 		taken++
 	}
-	if taken == len(page.Records) && !page.More {
-		// State done: continue from the log at the snapshot head.
-		out.Cursor = Cursor{Position: cur.Position}.Encode()
-		// There may be log entries after the head already; say so.
-		head, err := s.store.Head(ctx)
-		if err != nil {
-			return syncproto.PullResponse{}, fmt.Errorf("read head: %w", err)
-		}
-		out.HasMore = head > cur.Position
+	if taken < len(page.Records) || page.More {
+		out.Cursor = next.Encode()
+		out.HasMore = true
 		return out, nil
 	}
-	out.Cursor = next.Encode()
-	out.HasMore = true
+	// State done: continue from the log at the cursor's position.
+	done := Cursor{Position: cur.Position, All: cur.All, Scopes: cur.Scopes}
+	out.Cursor = done.Encode()
+	head, err := s.store.Head(ctx)
+	if err != nil {
+		return syncproto.PullResponse{}, fmt.Errorf("read head: %w", err)
+	}
+	out.HasMore = head > cur.Position
 	return out, nil
 }
 
-// Quarantine lists rejected changes. Back-office and admin see every device's;
-// anyone else sees only their own device's.
+func sortedSet(xs []string) []string {
+	if xs == nil {
+		return nil
+	}
+	m := map[string]bool{}
+	out := []string{}
+	for _, x := range xs {
+		if !m[x] {
+			m[x] = true
+			out = append(out, x)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func minus(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func intersect(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Quarantine lists rejected changes. Back-office sees every device's; anyone
+// else sees only their own device's.
 func (s *Sync) Quarantine(ctx context.Context, p Principal, f QuarantineFilter) ([]QuarantineEntry, error) {
-	if p.Role != RoleBackOffice && p.Role != RoleAdmin {
+	if p.Role != RoleBackOffice {
 		f.DeviceID = p.DeviceID
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
@@ -221,17 +316,88 @@ func (s *Sync) Quarantine(ctx context.Context, p Principal, f QuarantineFilter) 
 	return s.store.Quarantine(ctx, f)
 }
 
-// IncidentScopes returns the incident ids among a principal's scopes, or nil
-// when the principal may see every incident (admin and back-office roles
-// without explicit scopes).
+// History returns the audited history of one record, if p may see it.
+func (s *Sync) History(ctx context.Context, p Principal, collection, id string) ([]AuditedChange, error) {
+	col, ok := s.registry.Collection(collection)
+	if !ok {
+		return nil, syncproto.Errorf(syncproto.CodeUnknownCollection, "collection", "unknown collection %q", collection)
+	}
+	if !access.CanRead(p.Role, collection) {
+		return nil, syncproto.Errorf(syncproto.CodeForbiddenRole, "collection", "role %s may not read %s", p.Role, collection)
+	}
+	hist, err := s.store.History(ctx, collection, id)
+	if err != nil {
+		return nil, err
+	}
+	notFound := syncproto.Errorf(syncproto.CodeNotFound, "id", "no %s record %s", collection, id)
+	if len(hist) == 0 {
+		return nil, notFound
+	}
+	if col.ScopeField != "" {
+		for _, h := range hist {
+			var inc string
+			if v, ok := h.Change.Fields[col.ScopeField]; ok && json.Unmarshal(v, &inc) == nil && inc != "" && !CanSee(p, inc) {
+				// Do not confirm the record exists outside the device's scopes.
+				return nil, notFound
+			}
+		}
+	}
+	return hist, nil
+}
+
+// IncidentScopes returns the incidents a principal may see: nil when every
+// incident (a grant of incident:* or the system principal), otherwise the
+// granted incident ids (possibly none).
 func IncidentScopes(p Principal) []string {
-	var ids []string
+	if p.Role == access.System {
+		return nil
+	}
+	ids := []string{}
 	for _, sc := range p.Scopes {
 		if id, ok := strings.CutPrefix(sc, "incident:"); ok {
+			if id == AllIncidents {
+				return nil
+			}
 			ids = append(ids, id)
 		}
 	}
 	return ids
+}
+
+// CanSee reports whether p may see records of an incident.
+func CanSee(p Principal, incident string) bool {
+	ids := IncidentScopes(p)
+	return ids == nil || slices.Contains(ids, incident)
+}
+
+// FilterFor returns what a principal may pull.
+func FilterFor(p Principal) Filter {
+	return Filter{Scopes: IncidentScopes(p), Hidden: access.Hidden(p.Role)}
+}
+
+// Authorize is the default per-change authorisation: a revoked device's
+// changes authored after revocation, changes to incidents outside the
+// device's scopes, and writes the role may not make are refused.
+func Authorize(p Principal, c syncproto.Change, scope string, before *syncproto.Record) *syncproto.Error {
+	if p.DeviceRevokedAt != nil && !c.HLC.Time().Before(*p.DeviceRevokedAt) {
+		return syncproto.Errorf(syncproto.CodeDeviceRevoked, "hlc", "device %s was revoked at %s; changes it authored after that are not applied",
+			p.DeviceID, p.DeviceRevokedAt.UTC().Format(time.RFC3339))
+	}
+	if scope != "" && !CanSee(p, scope) {
+		return syncproto.Errorf(syncproto.CodeForbiddenScope, "fields.incident_id", "this device is not granted incident %s", scope)
+	}
+	op := access.Update
+	switch {
+	case c.Op == syncproto.OpDelete:
+		op = access.Delete
+	case before == nil || !before.Exists():
+		op = access.Create
+	}
+	fields := make([]string, 0, len(c.Fields))
+	for f := range c.Fields {
+		fields = append(fields, f)
+	}
+	return access.Check(p.Role, c.Collection, op, fields)
 }
 
 // ErrClosed is returned by stores that have been closed.
@@ -240,6 +406,9 @@ var ErrClosed = errors.New("store closed")
 // CheckScope validates a scope grant: "incident:<uuid>".
 func CheckScope(s string) error {
 	id, ok := strings.CutPrefix(s, "incident:")
+	if ok && id == AllIncidents {
+		return nil
+	}
 	if _, err := uuid.Parse(id); !ok || err != nil || len(id) != 36 {
 		return fmt.Errorf("scope %q must be incident:<uuid>", s)
 	}

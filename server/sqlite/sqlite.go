@@ -332,32 +332,86 @@ func (s *Store) Head(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// scopeClause returns the SQL filter for a scope list: nil means everything;
-// otherwise the listed incidents plus unscoped records.
-func scopeClause(scopes []string, args []any) (string, []any) {
-	if scopes == nil {
-		return "", args
-	}
+// filterClause returns the SQL for a filter: the listed incidents (all when
+// nil) plus unscoped records, less hidden collections.
+func filterClause(f care.Filter, args []any) (string, []any) {
 	var sb strings.Builder
-	sb.WriteString(" AND (scope = ''")
-	if len(scopes) > 0 {
-		sb.WriteString(" OR scope IN (")
-		for i, sc := range scopes {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("?")
-			args = append(args, sc)
+	if f.Scopes != nil {
+		sb.WriteString(" AND (scope = ''")
+		if len(f.Scopes) > 0 {
+			sb.WriteString(" OR scope IN (")
+			args = placeholders(&sb, f.Scopes, args)
+			sb.WriteString(")")
 		}
 		sb.WriteString(")")
 	}
-	sb.WriteString(")")
+	if f.ScopedOnly {
+		sb.WriteString(" AND scope != ''")
+	}
+	if len(f.Hidden) > 0 {
+		sb.WriteString(" AND collection NOT IN (")
+		args = placeholders(&sb, f.Hidden, args)
+		sb.WriteString(")")
+	}
 	return sb.String(), args
 }
 
+func placeholders(sb *strings.Builder, vals []string, args []any) []any {
+	for i, v := range vals {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("?")
+		args = append(args, v)
+	}
+	return args
+}
+
+// History implements care.Store.
+func (s *Store) History(ctx context.Context, collection, id string) ([]care.AuditedChange, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT seq, body, subject, role, received_at FROM changes WHERE collection = ? AND record_id = ? ORDER BY seq", collection, id)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	defer rows.Close()
+	out := []care.AuditedChange{}
+	for rows.Next() {
+		var a care.AuditedChange
+		var body []byte
+		var received string
+		if err := rows.Scan(&a.Position, &body, &a.Subject, &a.Role, &received); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		if err := json.Unmarshal(body, &a.Change); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		a.ReceivedAt = parseTS(received)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Incidents implements care.Store.
+func (s *Store) Incidents(ctx context.Context) ([]string, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT DISTINCT scope FROM records WHERE scope != '' ORDER BY scope")
+	if err != nil {
+		return nil, fmt.Errorf("incidents: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("incidents: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 // Changes implements care.Store.
-func (s *Store) Changes(ctx context.Context, after int64, scopes []string, limit int) (care.LogPage, error) {
-	where, args := scopeClause(scopes, []any{after})
+func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit int) (care.LogPage, error) {
+	where, args := filterClause(f, []any{after})
 	args = append(args, limit+1)
 	rows, err := s.reader.QueryContext(ctx, "SELECT seq, body FROM changes WHERE seq > ?"+where+" ORDER BY seq LIMIT ?", args...)
 	if err != nil {
@@ -386,8 +440,8 @@ func (s *Store) Changes(ctx context.Context, after int64, scopes []string, limit
 }
 
 // State implements care.Store.
-func (s *Store) State(ctx context.Context, afterCollection, afterID string, scopes []string, limit int) (care.StatePage, error) {
-	where, args := scopeClause(scopes, []any{afterCollection, afterID})
+func (s *Store) State(ctx context.Context, afterCollection, afterID string, f care.Filter, limit int) (care.StatePage, error) {
+	where, args := filterClause(f, []any{afterCollection, afterID})
 	args = append(args, limit+1)
 	rows, err := s.reader.QueryContext(ctx, "SELECT state FROM records WHERE (collection, record_id) > (?, ?)"+where+" ORDER BY collection, record_id LIMIT ?", args...)
 	if err != nil {

@@ -221,7 +221,7 @@ func testChanges(t *testing.T, open Opener) {
 	var pos int64
 	pages := 0
 	for {
-		p, err := s.Changes(ctx, pos, nil, 5)
+		p, err := s.Changes(ctx, pos, care.Filter{}, 5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,7 +248,7 @@ func testChanges(t *testing.T, open Opener) {
 	if pos != head || pages != 3 {
 		t.Fatalf("ended at %d after %d pages; head %d", pos, pages, head)
 	}
-	p, _ := s.Changes(ctx, head, nil, 10)
+	p, _ := s.Changes(ctx, head, care.Filter{}, 10)
 	if len(p.Changes) != 0 || p.More {
 		t.Fatalf("changes after head = %+v", p)
 	}
@@ -277,7 +277,7 @@ func testScopes(t *testing.T, open Opener) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := s.Changes(ctx, 0, tc.scopes, 100)
+			p, err := s.Changes(ctx, 0, care.Filter{Scopes: tc.scopes}, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -288,7 +288,7 @@ func testScopes(t *testing.T, open Opener) {
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("log: got %v want %v", got, tc.want)
 			}
-			sp, err := s.State(ctx, "", "", tc.scopes, 100)
+			sp, err := s.State(ctx, "", "", care.Filter{Scopes: tc.scopes}, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -322,7 +322,7 @@ func testState(t *testing.T, open Opener) {
 	seen := map[string]bool{}
 	after := [2]string{}
 	for {
-		p, err := s.State(ctx, after[0], after[1], nil, 10)
+		p, err := s.State(ctx, after[0], after[1], care.Filter{}, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -439,7 +439,7 @@ func testNoSkip(t *testing.T, open Opener) {
 			defer rwg.Done()
 			var pos int64
 			follow := func() bool {
-				p, err := s.Changes(ctx, pos, nil, 7)
+				p, err := s.Changes(ctx, pos, care.Filter{}, 7)
 				if err != nil {
 					t.Errorf("Changes: %v", err)
 					return false

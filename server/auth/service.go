@@ -1,0 +1,282 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/syncproto"
+)
+
+// Default token lifetimes.
+const (
+	DefaultAccessTTL  = 15 * time.Minute
+	DefaultRefreshTTL = 30 * 24 * time.Hour
+)
+
+// refreshPrefix marks Continuity refresh tokens: crt_<id>.<secret>.
+const refreshPrefix = "crt_"
+
+// Pair is what enrolment and refresh return to a device.
+type Pair struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+	DeviceID     string `json:"device_id"`
+}
+
+// Service enrols devices, rotates refresh tokens and authenticates requests
+// against the current state of users, devices and grants.
+type Service struct {
+	store      care.AccessStore
+	tokens     *Tokens
+	now        func() time.Time
+	AccessTTL  time.Duration
+	RefreshTTL time.Duration
+}
+
+// NewService returns an auth service.
+func NewService(store care.AccessStore, tokens *Tokens, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, tokens: tokens, now: now, AccessTTL: DefaultAccessTTL, RefreshTTL: DefaultRefreshTTL}
+}
+
+// Tokens returns the token signer.
+func (s *Service) Tokens() *Tokens { return s.tokens }
+
+// AddUser creates or updates a user.
+func (s *Service) AddUser(ctx context.Context, subject, role, name string) (care.User, error) {
+	if !ValidSubject(subject) {
+		return care.User{}, syncproto.Errorf(syncproto.CodeInvalidValue, "subject", "subject must be 1-64 characters of letters, digits, . _ @ -")
+	}
+	if !care.ValidRole(role) {
+		return care.User{}, syncproto.Errorf(syncproto.CodeInvalidValue, "role", "role must be one of %s", strings.Join(care.Roles, ", "))
+	}
+	u := care.User{Subject: subject, Role: role, Name: name, CreatedAt: s.now().UTC()}
+	if err := s.store.PutUser(ctx, u); err != nil {
+		return care.User{}, err
+	}
+	return s.store.User(ctx, subject)
+}
+
+// ValidSubject reports whether s may name a user.
+func ValidSubject(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._@-", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// Enrol registers a device for a user and returns its first token pair.
+func (s *Service) Enrol(ctx context.Context, subject, deviceID string) (Pair, error) {
+	if !syncproto.ValidNodeID(deviceID) {
+		return Pair{}, syncproto.Errorf(syncproto.CodeInvalidValue, "device_id", "device_id must be 1-64 characters of letters, digits, . _ -")
+	}
+	u, err := s.store.User(ctx, subject)
+	if errors.Is(err, care.ErrNotFound) {
+		return Pair{}, syncproto.Errorf(syncproto.CodeNotFound, "subject", "no user %q; add the user first", subject)
+	}
+	if err != nil {
+		return Pair{}, err
+	}
+	now := s.now().UTC()
+	if err := s.store.EnrolDevice(ctx, care.Device{ID: deviceID, Subject: u.Subject, EnrolledAt: now}); err != nil {
+		if errors.Is(err, care.ErrExists) {
+			return Pair{}, syncproto.Errorf(syncproto.CodeConflict, "device_id", "device %q is already enrolled; revoke it or choose another id", deviceID)
+		}
+		return Pair{}, err
+	}
+	family := randomHex(16)
+	refresh, rec, err := s.newRefresh(family, deviceID, now)
+	if err != nil {
+		return Pair{}, err
+	}
+	if err := s.store.PutRefreshToken(ctx, rec); err != nil {
+		return Pair{}, err
+	}
+	return s.pair(ctx, u, deviceID, refresh)
+}
+
+// EnsureDevice registers a device for a user unless it already is (for the
+// token command, which acts as an admin granting what it is told).
+func (s *Service) EnsureDevice(ctx context.Context, subject, deviceID string) error {
+	d, err := s.store.Device(ctx, deviceID)
+	if errors.Is(err, care.ErrNotFound) {
+		return s.store.EnrolDevice(ctx, care.Device{ID: deviceID, Subject: subject, EnrolledAt: s.now().UTC()})
+	}
+	if err != nil {
+		return err
+	}
+	if d.Subject != subject {
+		return fmt.Errorf("device %s belongs to %s", deviceID, d.Subject)
+	}
+	return nil
+}
+
+// Refresh exchanges a refresh token for a new pair. The old token is spent;
+// presenting it again revokes the whole chain.
+func (s *Service) Refresh(ctx context.Context, token string) (Pair, error) {
+	id, secret, ok := splitRefresh(token)
+	if !ok {
+		return Pair{}, unauthorized("refresh_token", "refresh token is malformed")
+	}
+	now := s.now().UTC()
+	next, nextRec, err := s.newRefresh("", "", now)
+	if err != nil {
+		return Pair{}, err
+	}
+	sum := sha256.Sum256([]byte(secret))
+	old, err := s.store.RotateRefreshToken(ctx, id, func(stored care.RefreshToken) bool {
+		return subtle.ConstantTimeCompare(stored.Hash, sum[:]) == 1
+	}, now, nextRec)
+	switch {
+	case errors.Is(err, care.ErrNotFound):
+		return Pair{}, unauthorized("refresh_token", "refresh token is not valid")
+	case errors.Is(err, care.ErrTokenReused):
+		return Pair{}, unauthorized("refresh_token", "refresh token was already used; the device's tokens are revoked and it must be enrolled again")
+	case errors.Is(err, care.ErrTokenRevoked):
+		return Pair{}, unauthorized("refresh_token", "refresh token is revoked or expired; enrol the device again")
+	case err != nil:
+		return Pair{}, err
+	}
+	d, err := s.store.Device(ctx, old.DeviceID)
+	if err != nil {
+		return Pair{}, err
+	}
+	if d.RevokedAt != nil {
+		return Pair{}, unauthorized("refresh_token", "device is revoked")
+	}
+	u, err := s.store.User(ctx, d.Subject)
+	if err != nil {
+		return Pair{}, err
+	}
+	if u.DisabledAt != nil {
+		return Pair{}, unauthorized("refresh_token", "user is disabled")
+	}
+	return s.pair(ctx, u, d.ID, next)
+}
+
+func (s *Service) pair(ctx context.Context, u care.User, deviceID, refresh string) (Pair, error) {
+	grants, err := s.store.Grants(ctx, u.Subject)
+	if err != nil {
+		return Pair{}, err
+	}
+	access, err := s.tokens.Issue(care.Principal{Subject: u.Subject, Role: u.Role, DeviceID: deviceID, Scopes: scopeClaims(grants)}, s.AccessTTL)
+	if err != nil {
+		return Pair{}, err
+	}
+	return Pair{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int(s.AccessTTL / time.Second), DeviceID: deviceID}, nil
+}
+
+func scopeClaims(grants []string) []string {
+	out := make([]string, len(grants))
+	for i, g := range grants {
+		out[i] = "incident:" + g
+	}
+	return out
+}
+
+func (s *Service) newRefresh(family, deviceID string, now time.Time) (string, care.RefreshToken, error) {
+	id := randomHex(12)
+	secretBytes := make([]byte, 32)
+	if _, err := rand.Read(secretBytes); err != nil {
+		return "", care.RefreshToken{}, fmt.Errorf("refresh token: %w", err)
+	}
+	secret := base64.RawURLEncoding.EncodeToString(secretBytes)
+	sum := sha256.Sum256([]byte(secret))
+	rec := care.RefreshToken{ID: id, Family: family, DeviceID: deviceID, Hash: sum[:], IssuedAt: now, ExpiresAt: now.Add(s.RefreshTTL)}
+	return refreshPrefix + id + "." + secret, rec, nil
+}
+
+func splitRefresh(tok string) (id, secret string, ok bool) {
+	rest, ok := strings.CutPrefix(tok, refreshPrefix)
+	if !ok {
+		return "", "", false
+	}
+	id, secret, ok = strings.Cut(rest, ".")
+	return id, secret, ok && id != "" && secret != ""
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return hex.EncodeToString(b)
+}
+
+func unauthorized(field, msg string) *syncproto.Error {
+	return syncproto.Errorf(syncproto.CodeUnauthorized, field, "%s", msg)
+}
+
+// Authenticate verifies an access token and returns the principal as the
+// database says now: the user's current role and incident grants, and
+// whether the device has been revoked since the token was issued.
+func (s *Service) Authenticate(ctx context.Context, token string) (care.Principal, error) {
+	p, err := s.tokens.Verify(token)
+	if err != nil {
+		return care.Principal{}, unauthorized("Authorization", "access token refused: "+reason(err))
+	}
+	d, err := s.store.Device(ctx, p.DeviceID)
+	if errors.Is(err, care.ErrNotFound) {
+		return care.Principal{}, unauthorized("Authorization", "device is not enrolled")
+	}
+	if err != nil {
+		return care.Principal{}, err
+	}
+	if d.Subject != p.Subject {
+		return care.Principal{}, unauthorized("Authorization", "token does not match the device's user")
+	}
+	u, err := s.store.User(ctx, p.Subject)
+	if errors.Is(err, care.ErrNotFound) {
+		return care.Principal{}, unauthorized("Authorization", "user is unknown")
+	}
+	if err != nil {
+		return care.Principal{}, err
+	}
+	if u.DisabledAt != nil {
+		return care.Principal{}, unauthorized("Authorization", "user is disabled")
+	}
+	grants, err := s.store.Grants(ctx, u.Subject)
+	if err != nil {
+		return care.Principal{}, err
+	}
+	p.Role = u.Role
+	p.Scopes = scopeClaims(grants)
+	p.DeviceRevokedAt = d.RevokedAt
+	return p, nil
+}
+
+// reason gives the client a short, safe reason a token was refused.
+func reason(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "expired"):
+		return "token has expired; refresh it"
+	case strings.Contains(msg, "signing method"):
+		return "signing algorithm not accepted"
+	case strings.Contains(msg, "kid"):
+		return "unknown signing key"
+	case strings.Contains(msg, "signature"):
+		return "bad signature"
+	case strings.Contains(msg, "malformed"):
+		return "token is malformed"
+	}
+	return "token is not valid"
+}

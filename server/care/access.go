@@ -1,0 +1,86 @@
+package care
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// User is a person who uses Continuity.
+type User struct {
+	Subject    string     `json:"subject"`
+	Role       string     `json:"role"`
+	Name       string     `json:"name,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+}
+
+// Device is an enrolled tablet.
+type Device struct {
+	ID         string     `json:"device_id"`
+	Subject    string     `json:"subject"`
+	EnrolledAt time.Time  `json:"enrolled_at"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// RefreshToken is a stored refresh token: its secret is kept only as a hash.
+type RefreshToken struct {
+	ID        string
+	Family    string
+	DeviceID  string
+	Hash      []byte
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	RevokedAt *time.Time
+}
+
+// Grant is an incident scope granted to a user.
+type Grant struct {
+	Subject    string     `json:"subject"`
+	IncidentID string     `json:"incident_id"`
+	GrantedAt  time.Time  `json:"granted_at"`
+	GrantedBy  string     `json:"granted_by"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Access errors.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrExists        = errors.New("already exists")
+	ErrTokenReused   = errors.New("refresh token reused")
+	ErrTokenRevoked  = errors.New("refresh token revoked or expired")
+	ErrDeviceRevoked = errors.New("device revoked")
+)
+
+// AccessStore keeps users, devices, scope grants and refresh tokens.
+type AccessStore interface {
+	// PutUser creates a user or updates their role and name.
+	PutUser(ctx context.Context, u User) error
+	// User returns a user or ErrNotFound.
+	User(ctx context.Context, subject string) (User, error)
+	// Users lists users.
+	Users(ctx context.Context) ([]User, error)
+	// EnrolDevice records a new device; ErrExists if the id is taken.
+	EnrolDevice(ctx context.Context, d Device) error
+	// Device returns a device or ErrNotFound.
+	Device(ctx context.Context, id string) (Device, error)
+	// Devices lists devices.
+	Devices(ctx context.Context) ([]Device, error)
+	// RevokeDevice revokes a device and every refresh token it holds.
+	RevokeDevice(ctx context.Context, id string, at time.Time) error
+	// GrantScope grants an incident to a user (idempotent).
+	GrantScope(ctx context.Context, g Grant) error
+	// RevokeScope ends a user's grant of an incident; ErrNotFound if none.
+	RevokeScope(ctx context.Context, subject, incidentID string, at time.Time) error
+	// Grants lists a user's active grants' incident ids, sorted.
+	Grants(ctx context.Context, subject string) ([]string, error)
+	// PutRefreshToken stores a newly issued refresh token.
+	PutRefreshToken(ctx context.Context, t RefreshToken) error
+	// RotateRefreshToken atomically checks the token id against hash and
+	// marks it used, storing next as its successor. A token already used
+	// revokes its whole family and returns ErrTokenReused; a revoked or
+	// expired one returns ErrTokenRevoked; an unknown one ErrNotFound. check
+	// compares hashes in constant time.
+	RotateRefreshToken(ctx context.Context, id string, check func(stored RefreshToken) bool, now time.Time, next RefreshToken) (RefreshToken, error)
+}

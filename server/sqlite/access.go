@@ -1,0 +1,271 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/continuity-care/continuity/server/care"
+)
+
+var _ care.AccessStore = (*Store)(nil)
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func nullTS(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ts(*t)
+}
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+func parseNullTS(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	t := parseTS(s.String)
+	return &t
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// PutUser implements care.AccessStore.
+func (s *Store) PutUser(ctx context.Context, u care.User) error {
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO users (subject, role, name, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (subject) DO UPDATE SET role = excluded.role, name = CASE WHEN excluded.name = '' THEN users.name ELSE excluded.name END`,
+		u.Subject, u.Role, u.Name, ts(u.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("put user: %w", err)
+	}
+	return nil
+}
+
+// User implements care.AccessStore.
+func (s *Store) User(ctx context.Context, subject string) (care.User, error) {
+	var u care.User
+	var created string
+	var disabled sql.NullString
+	err := s.reader.QueryRowContext(ctx, "SELECT subject, role, name, created_at, disabled_at FROM users WHERE subject = ?", subject).
+		Scan(&u.Subject, &u.Role, &u.Name, &created, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, care.ErrNotFound
+	}
+	if err != nil {
+		return u, fmt.Errorf("user: %w", err)
+	}
+	u.CreatedAt, u.DisabledAt = parseTS(created), parseNullTS(disabled)
+	return u, nil
+}
+
+// Users implements care.AccessStore.
+func (s *Store) Users(ctx context.Context) ([]care.User, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT subject, role, name, created_at, disabled_at FROM users ORDER BY subject")
+	if err != nil {
+		return nil, fmt.Errorf("users: %w", err)
+	}
+	defer rows.Close()
+	out := []care.User{}
+	for rows.Next() {
+		var u care.User
+		var created string
+		var disabled sql.NullString
+		if err := rows.Scan(&u.Subject, &u.Role, &u.Name, &created, &disabled); err != nil {
+			return nil, fmt.Errorf("users: %w", err)
+		}
+		u.CreatedAt, u.DisabledAt = parseTS(created), parseNullTS(disabled)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// EnrolDevice implements care.AccessStore.
+func (s *Store) EnrolDevice(ctx context.Context, d care.Device) error {
+	_, err := s.writer.ExecContext(ctx, "INSERT INTO devices (id, subject, enrolled_at) VALUES (?, ?, ?)", d.ID, d.Subject, ts(d.EnrolledAt))
+	if isUnique(err) || (err != nil && strings.Contains(err.Error(), "PRIMARY KEY")) {
+		return fmt.Errorf("device %s: %w", d.ID, care.ErrExists)
+	}
+	if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+		return fmt.Errorf("user %s: %w", d.Subject, care.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("enrol device: %w", err)
+	}
+	return nil
+}
+
+// Device implements care.AccessStore.
+func (s *Store) Device(ctx context.Context, id string) (care.Device, error) {
+	var d care.Device
+	var enrolled string
+	var revoked sql.NullString
+	err := s.reader.QueryRowContext(ctx, "SELECT id, subject, enrolled_at, revoked_at FROM devices WHERE id = ?", id).
+		Scan(&d.ID, &d.Subject, &enrolled, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, care.ErrNotFound
+	}
+	if err != nil {
+		return d, fmt.Errorf("device: %w", err)
+	}
+	d.EnrolledAt, d.RevokedAt = parseTS(enrolled), parseNullTS(revoked)
+	return d, nil
+}
+
+// Devices implements care.AccessStore.
+func (s *Store) Devices(ctx context.Context) ([]care.Device, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT id, subject, enrolled_at, revoked_at FROM devices ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("devices: %w", err)
+	}
+	defer rows.Close()
+	out := []care.Device{}
+	for rows.Next() {
+		var d care.Device
+		var enrolled string
+		var revoked sql.NullString
+		if err := rows.Scan(&d.ID, &d.Subject, &enrolled, &revoked); err != nil {
+			return nil, fmt.Errorf("devices: %w", err)
+		}
+		d.EnrolledAt, d.RevokedAt = parseTS(enrolled), parseNullTS(revoked)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// RevokeDevice implements care.AccessStore.
+func (s *Store) RevokeDevice(ctx context.Context, id string, at time.Time) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("revoke device: %w", err)
+	}
+	defer tx.Rollback()
+	r, err := tx.ExecContext(ctx, "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", ts(at), id)
+	if err != nil {
+		return fmt.Errorf("revoke device: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return fmt.Errorf("device %s: %w", id, care.ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE device_id = ?", ts(at), id); err != nil {
+		return fmt.Errorf("revoke device tokens: %w", err)
+	}
+	return tx.Commit()
+}
+
+// GrantScope implements care.AccessStore.
+func (s *Store) GrantScope(ctx context.Context, g care.Grant) error {
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO scope_grants (subject, incident_id, granted_at, granted_by) VALUES (?, ?, ?, ?)
+		ON CONFLICT (subject, incident_id) WHERE revoked_at IS NULL DO NOTHING`, g.Subject, g.IncidentID, ts(g.GrantedAt), g.GrantedBy)
+	if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+		return fmt.Errorf("user %s: %w", g.Subject, care.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("grant scope: %w", err)
+	}
+	return nil
+}
+
+// RevokeScope implements care.AccessStore.
+func (s *Store) RevokeScope(ctx context.Context, subject, incidentID string, at time.Time) error {
+	r, err := s.writer.ExecContext(ctx, "UPDATE scope_grants SET revoked_at = ? WHERE subject = ? AND incident_id = ? AND revoked_at IS NULL", ts(at), subject, incidentID)
+	if err != nil {
+		return fmt.Errorf("revoke scope: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return fmt.Errorf("grant of %s to %s: %w", incidentID, subject, care.ErrNotFound)
+	}
+	return nil
+}
+
+// Grants implements care.AccessStore.
+func (s *Store) Grants(ctx context.Context, subject string) ([]string, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT incident_id FROM scope_grants WHERE subject = ? AND revoked_at IS NULL ORDER BY incident_id", subject)
+	if err != nil {
+		return nil, fmt.Errorf("grants: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("grants: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// PutRefreshToken implements care.AccessStore.
+func (s *Store) PutRefreshToken(ctx context.Context, t care.RefreshToken) error {
+	return putRefresh(ctx, s.writer, t)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+func putRefresh(ctx context.Context, db execer, t care.RefreshToken) error {
+	_, err := db.ExecContext(ctx, "INSERT INTO refresh_tokens (id, family, device_id, hash, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+		t.ID, t.Family, t.DeviceID, t.Hash, ts(t.IssuedAt), ts(t.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("store refresh token: %w", err)
+	}
+	return nil
+}
+
+// RotateRefreshToken implements care.AccessStore.
+func (s *Store) RotateRefreshToken(ctx context.Context, id string, check func(care.RefreshToken) bool, now time.Time, next care.RefreshToken) (care.RefreshToken, error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return care.RefreshToken{}, fmt.Errorf("rotate: %w", err)
+	}
+	defer tx.Rollback()
+	var t care.RefreshToken
+	var issued, expires string
+	var used, revoked sql.NullString
+	err = tx.QueryRowContext(ctx, "SELECT id, family, device_id, hash, issued_at, expires_at, used_at, revoked_at FROM refresh_tokens WHERE id = ?", id).
+		Scan(&t.ID, &t.Family, &t.DeviceID, &t.Hash, &issued, &expires, &used, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, care.ErrNotFound
+	}
+	if err != nil {
+		return t, fmt.Errorf("rotate: %w", err)
+	}
+	t.IssuedAt, t.ExpiresAt, t.UsedAt, t.RevokedAt = parseTS(issued), parseTS(expires), parseNullTS(used), parseNullTS(revoked)
+	if !check(t) {
+		return t, care.ErrNotFound
+	}
+	if t.UsedAt != nil {
+		// Reuse of a rotated token: someone else holds the chain. End it.
+		if _, err := tx.ExecContext(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE family = ?", ts(now), t.Family); err != nil {
+			return t, fmt.Errorf("revoke family: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return t, fmt.Errorf("revoke family: %w", err)
+		}
+		return t, care.ErrTokenReused
+	}
+	if t.RevokedAt != nil || !now.Before(t.ExpiresAt) {
+		return t, care.ErrTokenRevoked
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE refresh_tokens SET used_at = ? WHERE id = ?", ts(now), t.ID); err != nil {
+		return t, fmt.Errorf("rotate: %w", err)
+	}
+	next.Family, next.DeviceID = t.Family, t.DeviceID
+	if err := putRefresh(ctx, tx, next); err != nil {
+		return t, err
+	}
+	if err := tx.Commit(); err != nil {
+		return t, fmt.Errorf("rotate: %w", err)
+	}
+	return t, nil
+}

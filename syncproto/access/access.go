@@ -1,0 +1,186 @@
+// Package access is the role permission table: which role may create, update
+// or delete which collection, which fields of a collection a role may write
+// when it may write only some, and which collections a role may read. The
+// server enforces it on every pushed change; the client SDK uses it to warn
+// before it syncs. It does no I/O.
+package access
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/continuity-care/continuity/syncproto"
+)
+
+// Operation is what a change does, as far as permissions are concerned.
+type Operation string
+
+// Operations a role may be allowed.
+const (
+	Create Operation = "create"
+	Update Operation = "update"
+	Delete Operation = "delete"
+)
+
+// Rule is one role's permission on one collection.
+type Rule struct {
+	// Ops are the operations allowed.
+	Ops []Operation
+	// Fields, when set, are the only fields the role may write.
+	Fields []string
+}
+
+// Roles.
+const (
+	SocialWorker         = "social_worker"
+	TransportCoordinator = "transport_coordinator"
+	QualityOfficer       = "quality_officer"
+	Commissioner         = "commissioner"
+	Director             = "director"
+	BackOffice           = "back_office"
+	NHSLiaison           = "nhs_liaison"
+	Admin                = "admin"
+	// System is the server's own principal (demo loading, checklist
+	// creation). It is never issued in a token.
+	System = "system"
+)
+
+var (
+	cu   = []Operation{Create, Update}
+	cud  = []Operation{Create, Update, Delete}
+	c    = []Operation{Create}
+	u    = []Operation{Update}
+	ud   = []Operation{Update, Delete}
+	logs = []string{"decision_log", "movement_log", "risk_log", "communications_log", "meeting_records"}
+)
+
+// Table is the permission table: role → collection → rule. Logs are
+// append-only, so every role that may write them may only create.
+var Table = map[string]map[string]Rule{
+	SocialWorker: with(map[string]Rule{
+		"residents":                {Ops: cu},
+		"safe_and_well_checks":     {Ops: cu},
+		"capacity_assessments":     {Ops: cu},
+		"best_interests_decisions": {Ops: cu},
+		"moves":                    {Ops: cu},
+		"concerns":                 {Ops: c},
+		"checklist_items":          {Ops: u, Fields: []string{"officer_initials", "notes", "status", "completed_on"}},
+	}, logs...),
+	TransportCoordinator: with(map[string]Rule{
+		"moves":     {Ops: u, Fields: []string{"status", "transport", "transport_cost", "escort", "vehicle", "equipment_travelling", "medication_travelling", "records_handed_over"}},
+		"move_legs": {Ops: cu},
+	}, "movement_log", "communications_log"),
+	QualityOfficer: with(map[string]Rule{
+		"concerns":     {Ops: cu},
+		"rag_statuses": {Ops: c},
+		"providers":    {Ops: cu},
+		"services":     {Ops: cu},
+	}, logs...),
+	Commissioner: with(map[string]Rule{
+		"concerns":        {Ops: cu},
+		"rag_statuses":    {Ops: c},
+		"providers":       {Ops: cu},
+		"services":        {Ops: cu},
+		"vacancies":       {Ops: cud},
+		"incidents":       {Ops: cu},
+		"checklist_items": {Ops: cu},
+	}, logs...),
+	Director: with(map[string]Rule{
+		"rag_statuses":    {Ops: c},
+		"incidents":       {Ops: cu},
+		"checklist_items": {Ops: cu},
+	}, logs...),
+	BackOffice: with(map[string]Rule{
+		"residents":                {Ops: ud},
+		"safe_and_well_checks":     {Ops: ud},
+		"capacity_assessments":     {Ops: u},
+		"best_interests_decisions": {Ops: u},
+		"moves":                    {Ops: ud},
+		"move_legs":                {Ops: ud},
+		"checklist_items":          {Ops: cu},
+		"vacancies":                {Ops: cud},
+	}, logs...),
+	NHSLiaison: with(map[string]Rule{
+		"residents":            {Ops: u, Fields: []string{"funding_stream", "chc_status", "gp", "medication_summary", "needs_summary", "notes"}},
+		"safe_and_well_checks": {Ops: cu},
+		"capacity_assessments": {Ops: cu},
+	}, "decision_log", "communications_log", "meeting_records"),
+	Admin: {
+		"providers": {Ops: cud},
+		"services":  {Ops: cud},
+		"vacancies": {Ops: cud},
+	},
+}
+
+// ReadRestricted lists collections only some roles may read: provider
+// concerns and quality ratings are commercially confidential before a failure
+// is public (domain.md).
+var ReadRestricted = map[string][]string{
+	"concerns":     {QualityOfficer, Commissioner, Director, BackOffice, SocialWorker},
+	"rag_statuses": {QualityOfficer, Commissioner, Director, BackOffice},
+}
+
+func with(m map[string]Rule, logCollections ...string) map[string]Rule {
+	for _, l := range logCollections {
+		m[l] = Rule{Ops: c}
+	}
+	return m
+}
+
+// Check decides whether role may perform op on collection writing fields. It
+// returns nil or a forbidden_role error naming the field or collection.
+func Check(role, collection string, op Operation, fields []string) *syncproto.Error {
+	if role == System {
+		return nil
+	}
+	r, ok := Table[role][collection]
+	if !ok {
+		return syncproto.Errorf(syncproto.CodeForbiddenRole, "collection", "role %s may not write %s", role, collection)
+	}
+	allowed := false
+	for _, o := range r.Ops {
+		if o == op {
+			allowed = true
+		}
+	}
+	if !allowed {
+		return syncproto.Errorf(syncproto.CodeForbiddenRole, "op", "role %s may not %s %s records", role, op, collection)
+	}
+	if r.Fields != nil && op != Delete {
+		sorted := append([]string(nil), fields...)
+		sort.Strings(sorted)
+		for _, f := range sorted {
+			if !contains(r.Fields, f) {
+				return syncproto.Errorf(syncproto.CodeForbiddenRole, "fields."+f, "role %s may write only %s of %s", role, strings.Join(r.Fields, ", "), collection)
+			}
+		}
+	}
+	return nil
+}
+
+// CanRead reports whether role may read records of collection.
+func CanRead(role, collection string) bool {
+	roles, restricted := ReadRestricted[collection]
+	return !restricted || role == System || contains(roles, role)
+}
+
+// Hidden returns the collections role may not read, sorted.
+func Hidden(role string) []string {
+	var out []string
+	for col := range ReadRestricted {
+		if !CanRead(role, col) {
+			out = append(out, col)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
