@@ -76,7 +76,7 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			}
 			msg := fe.Message
 			if fe.Code == http.StatusRequestEntityTooLarge {
-				msg = "request body is larger than 4 MiB; split the push into smaller batches"
+				msg = "request body is too large"
 			}
 			pe = &syncproto.Error{Code: code, Message: msg}
 			if fe.Code >= 400 && fe.Code < 500 {

@@ -56,11 +56,13 @@ func New(cfg Config) *Server {
 	s.app = fiber.New(fiber.Config{
 		AppName:               "continuity",
 		DisableStartupMessage: true,
-		BodyLimit:             syncproto.MaxPushBytes,
-		ReadTimeout:           60 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		ErrorHandler:          errorHandler(log),
+		// The hard cap; push checks its own 4 MiB limit after reading the
+		// body so the client gets a clean 413 instead of a reset.
+		BodyLimit:    4 * syncproto.MaxPushBytes,
+		ReadTimeout:  60 * time.Second,
+		WriteTimeout: 60 * time.Second,
+		IdleTimeout:  120 * time.Second,
+		ErrorHandler: errorHandler(log),
 	})
 	s.app.Use(recover.New())
 	s.app.Use(s.metrics.middleware)
@@ -151,6 +153,9 @@ func principal(c *fiber.Ctx) care.Principal {
 }
 
 func (s *Server) push(c *fiber.Ctx) error {
+	if len(c.Body()) > syncproto.MaxPushBytes {
+		return syncproto.Errorf(syncproto.CodeTooLarge, "", "push body is %d bytes; the limit is 4 MiB, split it into smaller batches", len(c.Body()))
+	}
 	req, perr := syncproto.DecodePush(c.Body())
 	if perr != nil {
 		return perr
