@@ -214,7 +214,7 @@ func TestServer_Pull(t *testing.T) {
 			if c.Op == syncproto.OpDelete {
 				deletes++
 			}
-			if c.DeviceID != "tab-1" {
+			if c.DeviceID != "tab-1" && c.DeviceID != "desk-1" {
 				t.Fatalf("device id not kept: %+v", c)
 			}
 		}
