@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto"
@@ -129,7 +128,7 @@ func (s *Server) listDevices(c *fiber.Ctx) error {
 
 func (s *Server) revokeDevice(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if err := s.cfg.Access.RevokeDevice(c.UserContext(), id, time.Now().UTC()); err != nil {
+	if err := s.cfg.Access.RevokeDevice(c.UserContext(), id, s.cfg.Now().UTC()); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
 			return syncproto.Errorf(syncproto.CodeNotFound, "id", "no device %q", id)
 		}
@@ -148,7 +147,7 @@ func (s *Server) grantScope(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	g := care.Grant{Subject: req.Subject, IncidentID: strings.ToLower(req.IncidentID), GrantedAt: time.Now().UTC(), GrantedBy: principal(c).Subject}
+	g := care.Grant{Subject: req.Subject, IncidentID: strings.ToLower(req.IncidentID), GrantedAt: s.cfg.Now().UTC(), GrantedBy: principal(c).Subject}
 	if err := s.cfg.Access.GrantScope(c.UserContext(), g); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
 			return syncproto.Errorf(syncproto.CodeNotFound, "subject", "no user %q", req.Subject)
@@ -161,7 +160,7 @@ func (s *Server) grantScope(c *fiber.Ctx) error {
 
 func (s *Server) revokeScope(c *fiber.Ctx) error {
 	sub, inc := c.Params("subject"), strings.ToLower(c.Params("incident"))
-	if err := s.cfg.Access.RevokeScope(c.UserContext(), sub, inc, time.Now().UTC()); err != nil {
+	if err := s.cfg.Access.RevokeScope(c.UserContext(), sub, inc, s.cfg.Now().UTC()); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
 			return syncproto.Errorf(syncproto.CodeNotFound, "incident", "%s has no grant of incident %s", sub, inc)
 		}

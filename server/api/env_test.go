@@ -91,7 +91,7 @@ func newEnv(t *testing.T, tweak ...func(*api.Config)) *env {
 	reg := schema.MustRegistry(schema.Core()...)
 	syn := care.NewSync(store, reg, clk.Now, "server", log)
 	svc := auth.NewService(store, auth.NewTokens(keys, clk.Now), clk.Now)
-	cfg := api.Config{Store: store, Access: store, Sync: syn, Auth: svc, Logger: log, RateLimit: 100000}
+	cfg := api.Config{Store: store, Access: store, Sync: syn, Auth: svc, Logger: log, RateLimit: 100000, Now: clk.Now}
 	for _, f := range tweak {
 		f(&cfg)
 	}
@@ -273,4 +273,26 @@ func statusesOf(r syncproto.PushResponse) string {
 		s = append(s, st)
 	}
 	return strings.Join(s, ",")
+}
+
+type apiConfig = api.Config
+
+func grant(sub, inc string, at time.Time) care.Grant {
+	return care.Grant{Subject: sub, IncidentID: inc, GrantedAt: at, GrantedBy: "test"}
+}
+
+func (e *env) doRaw(method, path, authz string) response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", authz)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }

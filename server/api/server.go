@@ -34,6 +34,8 @@ type Config struct {
 	RateLimit int
 	// RateWindow is the rate-limit window; 0 means one minute.
 	RateWindow time.Duration
+	// Now is the injected clock (time.Now when nil).
+	Now func() time.Time
 }
 
 // Server is the HTTP server.
@@ -75,6 +77,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.RateWindow == 0 {
 		cfg.RateWindow = time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	s.cfg = cfg
 	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.refresh)
