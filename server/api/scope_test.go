@@ -105,7 +105,7 @@ func TestServer_ScopeLeak(t *testing.T) {
 	if count(gotA, incA) != 2 {
 		t.Fatalf("device A delta has %d records of A, want 2", count(gotA, incA))
 	}
-	gotB, curB, _ = recordsOf(devB, curB)
+	gotB, _, _ = recordsOf(devB, curB)
 	check("delta B", gotB, incB)
 
 	// Pushing into another incident is refused per change and quarantined.

@@ -82,6 +82,11 @@ type Verdict struct {
 	Err *syncproto.Error
 	// Scope is the incident the record belongs to ("" when not scoped).
 	Scope string
+	// Extra are changes the server makes because of this one (a conflict
+	// record, the checklist of an activated incident). They are applied in
+	// the same transaction as the system principal, after the change,
+	// skipping any whose id is already applied; each is checked by Follow.
+	Extra []syncproto.Change
 }
 
 // Checker decides whether a change may be applied, given read access to the
@@ -95,6 +100,9 @@ type Batch struct {
 	ReceivedAt time.Time
 	Items      []Incoming
 	Check      Checker
+	// Follow decides about the server's own Extra changes (scope only;
+	// they are trusted). Nil scopes them by the registry defaults of Check.
+	Follow Checker
 }
 
 // BatchResult is what the store did with a batch.

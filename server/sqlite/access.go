@@ -15,13 +15,6 @@ var _ care.AccessStore = (*Store)(nil)
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-func nullTS(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return ts(*t)
-}
-
 func parseTS(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t

@@ -205,30 +205,79 @@ func (a *applier) apply(b care.Batch, it care.Incoming, received string, seen ma
 	if v.Err != nil {
 		return a.quarantine(b, it, v.Err, received)
 	}
+	if err := a.write(b.Principal, c, v.Scope, after, received); err != nil {
+		return syncproto.PushResult{}, err
+	}
+	seen[c.ID] = true
+	for _, x := range v.Extra {
+		if err := a.follow(b, x, received, seen); err != nil {
+			return syncproto.PushResult{}, fmt.Errorf("server change %s: %w", x.ID, err)
+		}
+	}
+	return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusApplied}, nil
+}
+
+// follow applies a change the server made because of another one, as the
+// system principal, unless it is already applied.
+func (a *applier) follow(b care.Batch, x syncproto.Change, received string, seen map[string]bool) error {
+	if seen[x.ID] {
+		return nil
+	}
+	var one int
+	switch err := a.dup.QueryRowContext(a.ctx, x.ID).Scan(&one); {
+	case err == nil:
+		return nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("check duplicate: %w", err)
+	}
+	before, err := a.Record(x.Collection, x.RecordID)
+	if err != nil {
+		return err
+	}
+	if before == nil {
+		before = syncproto.NewRecord(x.Collection, x.RecordID)
+	}
+	after := before.Clone()
+	after.Apply(x)
+	scope := ""
+	if b.Follow != nil {
+		v := b.Follow(a, x, before, after)
+		if v.Err != nil {
+			return fmt.Errorf("server change refused: %w", v.Err)
+		}
+		scope = v.Scope
+	}
+	if err := a.write(care.SystemPrincipal, x, scope, after, received); err != nil {
+		return err
+	}
+	seen[x.ID] = true
+	return nil
+}
+
+// write logs a change and stores the record's new state.
+func (a *applier) write(p care.Principal, c syncproto.Change, scope string, after *syncproto.Record, received string) error {
 	body, err := json.Marshal(c)
 	if err != nil {
-		return syncproto.PushResult{}, fmt.Errorf("encode change: %w", err)
+		return fmt.Errorf("encode change: %w", err)
 	}
-	p := b.Principal
-	r, err := a.insChange.ExecContext(a.ctx, c.ID, c.Collection, c.RecordID, v.Scope, string(c.Op), c.HLC.String(), c.DeviceID,
+	r, err := a.insChange.ExecContext(a.ctx, c.ID, c.Collection, c.RecordID, scope, string(c.Op), c.HLC.String(), c.DeviceID,
 		p.Subject, p.Role, c.Seen, c.RecordedAt.UTC().Format(time.RFC3339Nano), received, body)
 	if err != nil {
-		return syncproto.PushResult{}, fmt.Errorf("log change: %w", err)
+		return fmt.Errorf("log change: %w", err)
 	}
 	seq, err := r.LastInsertId()
 	if err != nil {
-		return syncproto.PushResult{}, fmt.Errorf("log change: %w", err)
+		return fmt.Errorf("log change: %w", err)
 	}
 	state, err := json.Marshal(after)
 	if err != nil {
-		return syncproto.PushResult{}, fmt.Errorf("encode record: %w", err)
+		return fmt.Errorf("encode record: %w", err)
 	}
-	if _, err := a.putRec.ExecContext(a.ctx, c.Collection, c.RecordID, v.Scope, after.Deleted(), state, seq, seq); err != nil {
-		return syncproto.PushResult{}, fmt.Errorf("store record: %w", err)
+	if _, err := a.putRec.ExecContext(a.ctx, c.Collection, c.RecordID, scope, after.Deleted(), state, seq, seq); err != nil {
+		return fmt.Errorf("store record: %w", err)
 	}
 	a.cache[[2]string{c.Collection, c.RecordID}] = after
-	seen[c.ID] = true
-	return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusApplied}, nil
+	return nil
 }
 
 func (a *applier) quarantine(b care.Batch, it care.Incoming, e *syncproto.Error, received string) (syncproto.PushResult, error) {
@@ -243,6 +292,18 @@ func (a *applier) quarantine(b care.Batch, it care.Incoming, e *syncproto.Error,
 		return syncproto.PushResult{}, fmt.Errorf("quarantine: %w", err)
 	}
 	return syncproto.PushResult{ID: it.ID, Status: syncproto.StatusRejected, Error: e}, nil
+}
+
+// Position implements schema.Lookup inside the push transaction.
+func (a *applier) Position(changeID string) (int64, bool, error) {
+	var seq int64
+	switch err := a.tx.QueryRowContext(a.ctx, "SELECT seq FROM changes WHERE id = ?", changeID).Scan(&seq); {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, fmt.Errorf("position: %w", err)
+	}
+	return seq, true, nil
 }
 
 // Record implements schema.Lookup inside the push transaction.

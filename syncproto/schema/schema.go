@@ -73,6 +73,10 @@ type Lookup interface {
 	// Find returns the records of a collection whose field equals value
 	// (compared as JSON), e.g. the moves of one resident.
 	Find(collection, field string, value json.RawMessage) ([]*syncproto.Record, error)
+	// Position returns where the change with this id sits in the server's
+	// log (0, false when it is not there). Only the server knows positions;
+	// the SDK's lookup answers 0, false.
+	Position(changeID string) (int64, bool, error)
 }
 
 // Collection declares one synced collection.
