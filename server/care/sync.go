@@ -71,7 +71,7 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 		c.DeviceID = p.DeviceID
 		items[i].Change = c
 	}
-	res, err := s.store.Apply(ctx, Batch{Principal: p, ReceivedAt: received, Items: items, Check: s.checker(p, received)})
+	res, err := s.store.Apply(ctx, Batch{Principal: p, ReceivedAt: received, Items: items, Check: s.checker(p, received), Follow: s.follow})
 	if err != nil {
 		return syncproto.PushResponse{}, fmt.Errorf("apply push: %w", err)
 	}
@@ -109,11 +109,22 @@ func (s *Sync) checker(p Principal, received time.Time) Checker {
 				return Verdict{Err: e}
 			}
 		}
-		if e := s.registry.CheckRules(l, c, before, after); e != nil {
+		ctx := schema.Context{Lookup: l, Role: p.Role, Now: received, Clock: s.clock}
+		if e := s.registry.CheckRules(ctx, c, before, after); e != nil {
 			return Verdict{Err: e}
 		}
-		return Verdict{Scope: scope}
+		extra, err := s.registry.Effects(ctx, c, before, after)
+		if err != nil {
+			s.log.Error("effect failed", "collection", c.Collection, "err", err)
+			return Verdict{Err: syncproto.Errorf(syncproto.CodeInternal, "", "the server could not complete this change; it is kept in quarantine")}
+		}
+		return Verdict{Scope: scope, Extra: extra}
 	}
+}
+
+// follow scopes the server's own follow-up changes.
+func (s *Sync) follow(_ schema.Lookup, c syncproto.Change, before, _ *syncproto.Record) Verdict {
+	return Verdict{Scope: s.registry.ScopeOf(c, before)}
 }
 
 func scopeField(r *schema.Registry, collection string) string {

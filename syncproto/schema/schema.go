@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
 )
@@ -59,10 +60,28 @@ type Field struct {
 	Doc string
 }
 
+// Context is what a rule or effect may consult besides the change itself.
+type Context struct {
+	// Lookup reads other records.
+	Lookup Lookup
+	// Role is the role of the person making the change.
+	Role string
+	// Now is the server's (or tablet's) current time.
+	Now time.Time
+	// Clock stamps changes an effect makes.
+	Clock *syncproto.Clock
+}
+
 // Rule checks a change against the rest of the data before it is applied.
 // before is the record's state without the change, after with it applied;
 // either may be an empty record. A rule returns nil or a coded error.
-type Rule func(l Lookup, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error
+type Rule func(ctx Context, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error
+
+// Effect returns the changes the server makes because of an applied change,
+// e.g. the checklist items of a newly activated incident. Effects must give
+// their changes deterministic ids so that two devices triggering the same
+// effect produce it once.
+type Effect func(ctx Context, c syncproto.Change, before, after *syncproto.Record) ([]syncproto.Change, error)
 
 // Lookup reads other records' current state while a change is checked. The
 // server implements it inside its write transaction; the client SDK over its
@@ -91,6 +110,8 @@ type Collection struct {
 	ScopeField string
 	// Rules run on every change to the collection, in order.
 	Rules []Rule
+	// Effects run after the rules pass, on the server only.
+	Effects []Effect
 	// Doc describes the collection.
 	Doc string
 
@@ -220,17 +241,34 @@ func (r *Registry) CheckFields(c syncproto.Change, current *syncproto.Record) *s
 }
 
 // CheckRules runs the collection's rules on a change.
-func (r *Registry) CheckRules(l Lookup, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
+func (r *Registry) CheckRules(ctx Context, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
 	col, ok := r.cols[c.Collection]
 	if !ok {
 		return syncproto.Errorf(syncproto.CodeUnknownCollection, "collection", "unknown collection %q", c.Collection)
 	}
 	for _, rule := range col.Rules {
-		if e := rule(l, c, before, after); e != nil {
+		if e := rule(ctx, c, before, after); e != nil {
 			return e
 		}
 	}
 	return nil
+}
+
+// Effects runs the collection's effects on an accepted change.
+func (r *Registry) Effects(ctx Context, c syncproto.Change, before, after *syncproto.Record) ([]syncproto.Change, error) {
+	col, ok := r.cols[c.Collection]
+	if !ok {
+		return nil, nil
+	}
+	var out []syncproto.Change
+	for _, eff := range col.Effects {
+		cs, err := eff(ctx, c, before, after)
+		if err != nil {
+			return nil, fmt.Errorf("effect on %s: %w", c.Collection, err)
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
 }
 
 // ScopeOf returns the incident a record belongs to, from the change's fields
