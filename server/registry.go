@@ -1,6 +1,10 @@
 package main
 
-import "github.com/continuity-care/continuity/syncproto/schema"
+import (
+	"github.com/continuity-care/continuity/syncproto/domain"
+	"github.com/continuity-care/continuity/syncproto/schema"
+)
 
-// newRegistry returns the collections the server serves.
-func newRegistry() *schema.Registry { return schema.MustRegistry(schema.Core()...) }
+// newRegistry returns the collections the server serves, with the
+// provider-failure rules and effects.
+func newRegistry() *schema.Registry { return domain.Registry(domain.Options{}) }

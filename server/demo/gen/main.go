@@ -25,6 +25,7 @@ import (
 
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/checklist"
+	"github.com/continuity-care/continuity/syncproto/domain"
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
@@ -83,10 +84,16 @@ func (b *builder) at(t time.Time) {
 // put records an upsert of fields to a record.
 func (b *builder) put(collection, recordID string, fields F) {
 	key := collection + "/" + recordID
+	b.putID(id("change", fmt.Sprintf("%s/%d", key, b.writes[key]+1)), collection, recordID, fields)
+}
+
+// putID writes a change with a given change id.
+func (b *builder) putID(changeID, collection, recordID string, fields F) {
+	key := collection + "/" + recordID
 	b.writes[key]++
 	h := syncproto.HLC{Wall: b.now.UnixMilli(), Node: "seed"}
 	b.out = append(b.out, wire{
-		ID:         id("change", fmt.Sprintf("%s/%d", key, b.writes[key])),
+		ID:         changeID,
 		Collection: collection,
 		RecordID:   recordID,
 		Op:         string(syncproto.OpUpsert),
@@ -404,8 +411,11 @@ func (s *story) activation() {
 
 	// The Management Checklist for the incident (003 Appendix 2).
 	b.at(nov(12, 12, 0))
+	// The server creates them when the incident is created; the scenario
+	// carries the same changes (same ids), which the server reports as
+	// duplicates.
 	for _, it := range checklist.Items() {
-		b.put("checklist_items", checklistID(it.Number), F{
+		b.putID(domain.ChecklistCreateID(incidentID, it.Number), "checklist_items", checklistID(it.Number), F{
 			"incident_id": incidentID, "section": it.Section, "section_title": it.SectionTitle, "number": it.Number,
 			"text": it.Text, "responsibility": string(it.Responsibility), "responsibility_source": it.ResponsibilitySource,
 			"status": "not_started",
@@ -460,7 +470,9 @@ func (s *story) activation() {
 	s.respond("4.4", "NHS", "AM")
 }
 
-func checklistID(number string) string { return id("checklist", incidentID+"/"+number) }
+// checklistID is the id the server's checklist effect gives an item, so the
+// scenario's items are the server's own.
+func checklistID(number string) string { return domain.ChecklistItemID(incidentID, number) }
 
 // tick records progress on a checklist item.
 func (s *story) tick(number string, at time.Time, status, initials, notes string) {
