@@ -20,7 +20,7 @@ import (
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/sqlite"
 	"github.com/continuity-care/continuity/syncproto"
-	"github.com/continuity-care/continuity/syncproto/schema"
+	"github.com/continuity-care/continuity/syncproto/domain"
 	"github.com/google/uuid"
 )
 
@@ -88,7 +88,7 @@ func newEnv(t *testing.T, tweak ...func(*api.Config)) *env {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	reg := schema.MustRegistry(schema.Core()...)
+	reg := domain.Registry(domain.Options{})
 	syn := care.NewSync(store, reg, clk.Now, "server", log)
 	svc := auth.NewService(store, auth.NewTokens(keys, clk.Now), clk.Now)
 	cfg := api.Config{Store: store, Access: store, Sync: syn, Auth: svc, Logger: log, RateLimit: 100000, Now: clk.Now}
