@@ -424,6 +424,25 @@ CREATE VIEW v_meeting_records AS SELECT
     updated_seq
 FROM records WHERE collection = 'meeting_records' AND deleted = 0;
 
+CREATE VIEW v_conflicts AS SELECT
+    record_id AS id,
+    json_extract(state, '$.fields.incident_id.value') AS "incident_id",
+    json_extract(state, '$.fields.kind.value') AS "kind",
+    json_extract(state, '$.fields.collection.value') AS "collection",
+    json_extract(state, '$.fields.record_id.value') AS "record_id",
+    json_extract(state, '$.fields.field.value') AS "field",
+    json_extract(state, '$.fields.values.value') AS "values",
+    json_extract(state, '$.fields.winner_change_id.value') AS "winner_change_id",
+    json_extract(state, '$.fields.status.value') AS "status",
+    json_extract(state, '$.fields.raised_at.value') AS "raised_at",
+    json_extract(state, '$.fields.resolved_by.value') AS "resolved_by",
+    json_extract(state, '$.fields.resolved_at.value') AS "resolved_at",
+    json_extract(state, '$.fields.resolution_value.value') AS "resolution_value",
+    json_extract(state, '$.fields.resolution_change_id.value') AS "resolution_change_id",
+    json_extract(state, '$.fields.resolution_note.value') AS "resolution_note",
+    updated_seq
+FROM records WHERE collection = 'conflicts' AND deleted = 0;
+
 -- Lookups the rules make inside a push (a resident's moves, a move's legs,
 -- a provider's RAG history, a resident's assessments).
 CREATE INDEX records_by_resident_id ON records (collection, json_extract(state, '$.fields.resident_id.value'));
@@ -454,3 +473,4 @@ DROP VIEW v_movement_log;
 DROP VIEW v_risk_log;
 DROP VIEW v_communications_log;
 DROP VIEW v_meeting_records;
+DROP VIEW v_conflicts;

@@ -84,8 +84,9 @@ type Verdict struct {
 	Scope string
 	// Extra are changes the server makes because of this one (a conflict
 	// record, the checklist of an activated incident). They are applied in
-	// the same transaction as the system principal, after the change,
-	// skipping any whose id is already applied; each is checked by Follow.
+	// the same transaction as the system principal, after the change (even
+	// when Err quarantines it), skipping any whose id is already applied;
+	// each is scoped by Follow.
 	Extra []syncproto.Change
 }
 

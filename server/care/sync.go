@@ -109,16 +109,32 @@ func (s *Sync) checker(p Principal, received time.Time) Checker {
 				return Verdict{Err: e}
 			}
 		}
+		if c.Collection == "conflicts" {
+			if e := conflictRule(l, c); e != nil {
+				return Verdict{Err: e}
+			}
+		}
 		ctx := schema.Context{Lookup: l, Role: p.Role, Now: received, Clock: s.clock}
+		failed := func(err error) Verdict {
+			s.log.Error("server follow-up failed", "collection", c.Collection, "err", err)
+			return Verdict{Err: syncproto.Errorf(syncproto.CodeInternal, "", "the server could not complete this change; it is kept in quarantine")}
+		}
 		if e := s.registry.CheckRules(ctx, c, before, after); e != nil {
-			return Verdict{Err: e}
+			conflicts, err := s.conflictsFor(l, p, c, before, e, received)
+			if err != nil {
+				return failed(err)
+			}
+			return Verdict{Err: e, Extra: conflicts}
 		}
 		extra, err := s.registry.Effects(ctx, c, before, after)
 		if err != nil {
-			s.log.Error("effect failed", "collection", c.Collection, "err", err)
-			return Verdict{Err: syncproto.Errorf(syncproto.CodeInternal, "", "the server could not complete this change; it is kept in quarantine")}
+			return failed(err)
 		}
-		return Verdict{Scope: scope, Extra: extra}
+		conflicts, err := s.conflictsFor(l, p, c, before, nil, received)
+		if err != nil {
+			return failed(err)
+		}
+		return Verdict{Scope: scope, Extra: append(extra, conflicts...)}
 	}
 }
 

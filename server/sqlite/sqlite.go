@@ -17,6 +17,7 @@ import (
 	"github.com/continuity-care/continuity/migrations"
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/schema"
 	_ "github.com/mattn/go-sqlite3" // database/sql driver "sqlite3"
 	"github.com/pressly/goose/v3"
 )
@@ -202,19 +203,23 @@ func (a *applier) apply(b care.Batch, it care.Incoming, received string, seen ma
 	after := before.Clone()
 	after.Apply(c)
 	v := b.Check(a, c, before, after)
+	res := syncproto.PushResult{ID: c.ID, Status: syncproto.StatusApplied}
 	if v.Err != nil {
-		return a.quarantine(b, it, v.Err, received)
+		if res, err = a.quarantine(b, it, v.Err, received); err != nil {
+			return res, err
+		}
+	} else {
+		if err := a.write(b.Principal, c, v.Scope, after, received); err != nil {
+			return syncproto.PushResult{}, err
+		}
+		seen[c.ID] = true
 	}
-	if err := a.write(b.Principal, c, v.Scope, after, received); err != nil {
-		return syncproto.PushResult{}, err
-	}
-	seen[c.ID] = true
 	for _, x := range v.Extra {
 		if err := a.follow(b, x, received, seen); err != nil {
 			return syncproto.PushResult{}, fmt.Errorf("server change %s: %w", x.ID, err)
 		}
 	}
-	return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusApplied}, nil
+	return res, nil
 }
 
 // follow applies a change the server made because of another one, as the
@@ -294,16 +299,16 @@ func (a *applier) quarantine(b care.Batch, it care.Incoming, e *syncproto.Error,
 	return syncproto.PushResult{ID: it.ID, Status: syncproto.StatusRejected, Error: e}, nil
 }
 
-// Position implements schema.Lookup inside the push transaction.
-func (a *applier) Position(changeID string) (int64, bool, error) {
-	var seq int64
-	switch err := a.tx.QueryRowContext(a.ctx, "SELECT seq FROM changes WHERE id = ?", changeID).Scan(&seq); {
+// Written implements schema.Lookup inside the push transaction.
+func (a *applier) Written(changeID string) (schema.WriteInfo, bool, error) {
+	var w schema.WriteInfo
+	switch err := a.tx.QueryRowContext(a.ctx, "SELECT seq, subject, role FROM changes WHERE id = ?", changeID).Scan(&w.Position, &w.Subject, &w.Role); {
 	case errors.Is(err, sql.ErrNoRows):
-		return 0, false, nil
+		return w, false, nil
 	case err != nil:
-		return 0, false, fmt.Errorf("position: %w", err)
+		return w, false, fmt.Errorf("written: %w", err)
 	}
-	return seq, true, nil
+	return w, true, nil
 }
 
 // Record implements schema.Lookup inside the push transaction.

@@ -99,6 +99,7 @@ var Table = map[string]map[string]Rule{
 		"move_legs":                {Ops: ud},
 		"checklist_items":          {Ops: cu},
 		"vacancies":                {Ops: cud},
+		"conflicts":                {Ops: u, Fields: []string{"status", "resolved_by", "resolved_at", "resolution_value", "resolution_change_id", "resolution_note"}},
 	}, logs...),
 	NHSLiaison: with(map[string]Rule{
 		"residents":            {Ops: u, Fields: []string{"funding_stream", "chc_status", "gp", "medication_summary", "needs_summary", "notes"}},

@@ -10,6 +10,7 @@ func Domain() []Collection {
 		Incidents, ChecklistItems, Residents, SafeAndWellChecks,
 		CapacityAssessments, BestInterestsDecisions, Moves, MoveLegs,
 		DecisionLog, MovementLog, RiskLog, CommunicationsLog, MeetingRecords,
+		Conflicts,
 	}
 	for i := range cols {
 		cols[i].Fields = append([]Field(nil), cols[i].Fields...)

@@ -650,7 +650,7 @@ func TestDomain_MeetingRecords(t *testing.T) {
 // depends on.
 func TestDomain_Registry(t *testing.T) {
 	want := []string{
-		"best_interests_decisions", "capacity_assessments", "checklist_items", "communications_log", "concerns",
+		"best_interests_decisions", "capacity_assessments", "checklist_items", "communications_log", "concerns", "conflicts",
 		"decision_log", "incidents", "meeting_records", "move_legs", "movement_log", "moves", "providers",
 		"rag_statuses", "residents", "risk_log", "safe_and_well_checks", "services", "vacancies",
 	}

@@ -26,6 +26,8 @@ const (
 	Bool    Kind = "boolean"
 	Object  Kind = "object"
 	Array   Kind = "array"
+	// Any accepts any JSON value.
+	Any Kind = "any"
 )
 
 // Policy says what happens when two devices write a field concurrently.
@@ -92,10 +94,18 @@ type Lookup interface {
 	// Find returns the records of a collection whose field equals value
 	// (compared as JSON), e.g. the moves of one resident.
 	Find(collection, field string, value json.RawMessage) ([]*syncproto.Record, error)
-	// Position returns where the change with this id sits in the server's
-	// log (0, false when it is not there). Only the server knows positions;
-	// the SDK's lookup answers 0, false.
-	Position(changeID string) (int64, bool, error)
+	// Written returns where the change with this id sits in the server's
+	// log and who made it (false when it is not there). Only the server
+	// knows; the SDK's lookup answers false.
+	Written(changeID string) (WriteInfo, bool, error)
+}
+
+// WriteInfo is what the server's log knows about an applied change.
+type WriteInfo struct {
+	// Position is the change's log position.
+	Position int64
+	// Subject and Role are who made it.
+	Subject, Role string
 }
 
 // Collection declares one synced collection.
@@ -149,7 +159,7 @@ func NewRegistry(cols ...Collection) (*Registry, error) {
 				return nil, fmt.Errorf("schema: %s.%s declared twice", c.Name, f.Name)
 			}
 			switch f.Kind {
-			case String, Number, Integer, Bool, Object, Array:
+			case String, Number, Integer, Bool, Object, Array, Any:
 			default:
 				return nil, fmt.Errorf("schema: %s.%s has unknown kind %q", c.Name, f.Name, f.Kind)
 			}
@@ -327,6 +337,8 @@ func decodeKind(k Kind, raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	switch k {
+	case Any:
+		return v, nil
 	case String:
 		if s, ok := v.(string); ok {
 			return s, nil
