@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -88,6 +89,8 @@ func New(cfg Config) *Server {
 	v1.Get("/sync/pull", s.pull)
 	v1.Get("/quarantine", s.quarantine)
 	v1.Get("/records/:collection/:id/history", s.history)
+	v1.Get("/conflicts", s.listConflicts)
+	v1.Post("/conflicts/:id/resolve", s.resolveConflict)
 	s.adminRoutes(v1.Group("/admin", s.requireRole(care.RoleAdmin)))
 	s.app.Use(func(c *fiber.Ctx) error {
 		return syncproto.Errorf(syncproto.CodeNotFound, "", "no route %s %s", c.Method(), c.Path())
@@ -210,6 +213,48 @@ func (s *Server) history(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"collection": c.Params("collection"), "record_id": id.String(), "history": h})
+}
+
+func (s *Server) listConflicts(c *fiber.Ctx) error {
+	status := c.Query("status")
+	if status != "" && status != "open" && status != "resolved" {
+		return syncproto.Errorf(syncproto.CodeInvalidValue, "status", "status must be open or resolved")
+	}
+	inc := c.Query("incident_id")
+	if inc != "" {
+		id, err := uuid.Parse(inc)
+		if err != nil {
+			return syncproto.Errorf(syncproto.CodeInvalidUUID, "incident_id", "incident_id must be a UUID")
+		}
+		inc = id.String()
+	}
+	cs, err := s.cfg.Sync.Conflicts(c.UserContext(), principal(c), status, inc)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"conflicts": cs})
+}
+
+type resolveRequest struct {
+	ChangeID string          `json:"change_id" validate:"omitempty,uuid"`
+	Value    json.RawMessage `json:"value"`
+	Note     string          `json:"note" validate:"max=5000"`
+}
+
+func (s *Server) resolveConflict(c *fiber.Ctx) error {
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return syncproto.Errorf(syncproto.CodeInvalidUUID, "id", "conflict id must be a UUID")
+	}
+	var req resolveRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ch, err := s.cfg.Sync.Resolve(c.UserContext(), principal(c), id.String(), care.Resolution{ChangeID: req.ChangeID, Value: req.Value, Note: req.Note})
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"conflict_id": id.String(), "status": "resolved", "change": ch})
 }
 
 func (s *Server) quarantine(c *fiber.Ctx) error {

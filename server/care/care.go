@@ -200,6 +200,9 @@ type Store interface {
 	History(ctx context.Context, collection, id string) ([]AuditedChange, error)
 	// Incidents lists the incidents that have records.
 	Incidents(ctx context.Context) ([]string, error)
+	// Records returns the live records of one collection that pass the
+	// filter, ordered by record id.
+	Records(ctx context.Context, collection string, f Filter) ([]*syncproto.Record, error)
 	// Record returns one record's state, or nil when unknown.
 	Record(ctx context.Context, collection, id string) (*syncproto.Record, error)
 	// Quarantine lists rejected changes.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -258,9 +257,13 @@ func (s *Sync) Resolve(ctx context.Context, p Principal, conflictID string, r Re
 	if err != nil {
 		return syncproto.Change{}, err
 	}
-	for _, res := range resp.Results {
+	for i, res := range resp.Results {
 		if res.Status == syncproto.StatusRejected {
-			return syncproto.Change{}, fmt.Errorf("%w", res.Error)
+			e := *res.Error
+			if chosen != nil && i == 0 {
+				e.Field = "value" // the chosen value failed the record's checks
+			}
+			return syncproto.Change{}, &e
 		}
 	}
 	return write, nil

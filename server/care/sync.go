@@ -372,6 +372,34 @@ func (s *Sync) History(ctx context.Context, p Principal, collection, id string) 
 	return hist, nil
 }
 
+// Conflicts lists conflict records the principal may see, optionally only
+// those with a status or of one incident.
+func (s *Sync) Conflicts(ctx context.Context, p Principal, status, incident string) ([]map[string]any, error) {
+	f := FilterFor(p)
+	if incident != "" {
+		if !CanSee(p, incident) {
+			return nil, syncproto.Errorf(syncproto.CodeForbiddenScope, "incident_id", "this device is not granted incident %s", incident)
+		}
+		f.Scopes = []string{incident}
+	}
+	recs, err := s.store.Records(ctx, "conflicts", f)
+	if err != nil {
+		return nil, err
+	}
+	out := []map[string]any{}
+	for _, r := range recs {
+		if status != "" && schema.StringValue(r, "status") != status {
+			continue
+		}
+		m := map[string]any{"id": r.ID}
+		for k, v := range r.Object() {
+			m[k] = v
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
 // IncidentScopes returns the incidents a principal may see: nil when every
 // incident (a grant of incident:* or the system principal), otherwise the
 // granted incident ids (possibly none).

@@ -524,6 +524,16 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 	return page, nil
 }
 
+// Records implements care.Store.
+func (s *Store) Records(ctx context.Context, collection string, f care.Filter) ([]*syncproto.Record, error) {
+	where, args := filterClause(f, []any{collection})
+	rows, err := s.reader.QueryContext(ctx, "SELECT state FROM records WHERE collection = ? AND deleted = 0"+where+" ORDER BY record_id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("records: %w", err)
+	}
+	return scanRecords(rows)
+}
+
 // Record implements care.Store.
 func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.Record, error) {
 	var state []byte

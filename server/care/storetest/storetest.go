@@ -288,6 +288,15 @@ func testScopes(t *testing.T, open Opener) {
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("log: got %v want %v", got, tc.want)
 			}
+			rs, err := s.Records(ctx, "residents", care.Filter{Scopes: tc.scopes})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rs {
+				if r.Collection != "residents" {
+					t.Fatalf("Records returned a %s", r.Collection)
+				}
+			}
 			sp, err := s.State(ctx, "", "", care.Filter{Scopes: tc.scopes}, 100)
 			if err != nil {
 				t.Fatal(err)
