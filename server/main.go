@@ -46,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, rest, stdout, stderr)
 	case "token":
 		return token(ctx, rest, stdout, stderr)
+	case "import":
+		return importCommand(ctx, rest, stdout, stderr)
 	case "probe":
 		return probe(ctx, rest, stdout, stderr)
 	case "user", "device", "scope", "keys":
@@ -73,6 +75,7 @@ commands:
   scope grant     --sub NAME --incident UUID
   scope revoke    --sub NAME --incident UUID
   keys rotate     add a new signing key; older keys keep verifying
+  import cqc FILE [--db PATH]   import CQC's care directory CSV (providers and services)
   probe     [--url http://127.0.0.1:8080/readyz] exit 0 if the server is ready (container HEALTHCHECK)
 
 run 'server <command> -h' for a command's flags.

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/continuity-care/continuity/server/auth"
 	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/server/cqc"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
@@ -91,7 +93,9 @@ func New(cfg Config) *Server {
 	v1.Get("/records/:collection/:id/history", s.history)
 	v1.Get("/conflicts", s.listConflicts)
 	v1.Post("/conflicts/:id/resolve", s.resolveConflict)
-	s.adminRoutes(v1.Group("/admin", s.requireRole(care.RoleAdmin)))
+	admin := v1.Group("/admin", s.requireRole(care.RoleAdmin))
+	s.adminRoutes(admin)
+	admin.Post("/import/cqc", s.importCQC)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return syncproto.Errorf(syncproto.CodeNotFound, "", "no route %s %s", c.Method(), c.Path())
 	})
@@ -213,6 +217,22 @@ func (s *Server) history(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"collection": c.Params("collection"), "record_id": id.String(), "history": h})
+}
+
+// importCQC imports CQC's care directory CSV sent as the request body.
+func (s *Server) importCQC(c *fiber.Ctx) error {
+	if len(c.Body()) == 0 {
+		return syncproto.Errorf(syncproto.CodeMissingField, "body", "send the CQC care directory CSV file as the request body")
+	}
+	rep, err := cqc.Import(c.UserContext(), s.cfg.Sync, principal(c), bytes.NewReader(c.Body()))
+	if err != nil {
+		if errors.Is(err, cqc.ErrNoHeader) {
+			return syncproto.Errorf(syncproto.CodeInvalidValue, "body", "%v", err)
+		}
+		return err
+	}
+	s.log.Info("cqc directory imported", "by", principal(c).Subject, "rows", rep.Parse.Read, "applied", rep.Applied, "errors", len(rep.Parse.Errors))
+	return c.JSON(rep)
 }
 
 func (s *Server) listConflicts(c *fiber.Ctx) error {

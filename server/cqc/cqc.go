@@ -84,13 +84,13 @@ const (
 // RowError is one problem with one row of the file.
 type RowError struct {
 	// Line is the physical line of the file on which the row starts.
-	Line int
+	Line int `json:"line"`
 	// Column is the header of the offending column as published, or "" when
 	// the problem is with the row as a whole (malformed CSV, wrong number of
 	// fields).
-	Column string
+	Column string `json:"column,omitempty"`
 	// Message says what is wrong.
-	Message string
+	Message string `json:"message"`
 }
 
 // Error implements error.
@@ -109,25 +109,25 @@ const MaxErrors = 1000
 type Report struct {
 	// Read counts the data rows after the header, blank rows excepted and
 	// malformed ones included.
-	Read int
+	Read int `json:"read"`
 	// Imported counts the rows handed to fn without error.
-	Imported int
+	Imported int `json:"imported"`
 	// Skipped counts the rows not handed to fn because they were malformed
 	// or invalid; Read == Imported + Skipped unless Parse returned an error.
-	Skipped int
+	Skipped int `json:"skipped"`
 	// Errors lists the problems found, in file order; a skipped row has at
 	// least one, and may have several. At most MaxErrors are kept.
-	Errors []RowError
+	Errors []RowError `json:"errors"`
 	// ErrorsOmitted counts the problems found beyond MaxErrors.
-	ErrorsOmitted int
+	ErrorsOmitted int `json:"errors_omitted,omitempty"`
 	// HeaderLine is the physical line of the header row; 0 if none was found.
-	HeaderLine int
+	HeaderLine int `json:"header_line"`
 	// ProducedOn is the date from the preamble's "This data was produced on
 	// 01 November 2026" line (UTC midnight), or nil if there was none.
-	ProducedOn *time.Time
+	ProducedOn *time.Time `json:"produced_on,omitempty"`
 	// Ignored lists the header's columns that Parse neither reads nor treats
 	// as flags, as published.
-	Ignored []string
+	Ignored []string `json:"ignored_columns,omitempty"`
 }
 
 // ErrNoHeader is returned (wrapped) by Parse when the input has no usable
