@@ -420,18 +420,11 @@ func TestServer_ProviderFailureScenario(t *testing.T) {
 				"incident_id": inc, "decided_at": "2026-11-23T12:30:00Z", "decision": "Edith moves to Oakwood Grange in her best interests.",
 				"decided_by": "Kim Ashdown", "role": "social_worker", "resident_id": edith,
 			}), "applied"},
-			// The brief expected log_append_only (rules.CheckLogChange), but
-			// the permission table refuses first: access.Table makes every
-			// log create-only for every role, and care.Authorize runs before
-			// the collection's rules, so the device is told forbidden_role on
-			// "op" and log_append_only is reachable only by the system
-			// principal. The edit is refused either way; the code a social
-			// worker sees is reported as a finding, not changed here.
 			{"003 Schedules A and B logs are append-only: an edit is refused", kimTok, kim.upsert("decision_log", dlEdith, map[string]any{
 				"decision": "Edith moves to Chester Green Lodge.",
-			}), "rejected:forbidden_role@op"},
+			}), "rejected:log_append_only@op"},
 			{"003 Schedules A and B logs are append-only: back office may not delete an entry", boTok,
-				newWriter("desk-bea", e.clock.Now).del("decision_log", dlActivation), "rejected:forbidden_role@op"},
+				newWriter("desk-bea", e.clock.Now).del("decision_log", dlActivation), "rejected:log_append_only@op"},
 		})
 		all, _, _ := e.pullAll(boTok(), "", 500)
 		st := pfState{}

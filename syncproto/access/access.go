@@ -113,6 +113,14 @@ var Table = map[string]map[string]Rule{
 	},
 }
 
+// AppendOnly lists collections whose records, once created, are never
+// changed or deleted: the logs and the RAG history. Writing one gets
+// log_append_only, whatever the role.
+var AppendOnly = map[string]bool{
+	"decision_log": true, "movement_log": true, "risk_log": true, "communications_log": true,
+	"meeting_records": true, "rag_statuses": true,
+}
+
 // ReadRestricted lists collections only some roles may read: provider
 // concerns and quality ratings are commercially confidential before a failure
 // is public (domain.md).
@@ -133,6 +141,9 @@ func with(m map[string]Rule, logCollections ...string) map[string]Rule {
 func Check(role, collection string, op Operation, fields []string) *syncproto.Error {
 	if role == System {
 		return nil
+	}
+	if AppendOnly[collection] && op != Create {
+		return syncproto.Errorf("log_append_only", "op", "%s is append-only: an entry once made is never changed or deleted; add a new entry instead", collection)
 	}
 	r, ok := Table[role][collection]
 	if !ok {

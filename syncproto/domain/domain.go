@@ -174,7 +174,7 @@ func incidentRule(ctx schema.Context, c syncproto.Change, before, after *syncpro
 	if id := str(after, "incident_id"); id != c.RecordID {
 		return syncproto.Errorf("incident_id_mismatch", "fields.incident_id", "an incident's incident_id must be its own record id %s", c.RecordID)
 	}
-	if !isCreate(before) {
+	if !isCreate(before) && !touches(c, "trigger_criterion", "process", "business_continuity_plan_failed", "provider_id") {
 		return nil
 	}
 	criterion := rules.TriggerCriterion(str(after, "trigger_criterion"))
@@ -188,6 +188,9 @@ func incidentRule(ctx schema.Context, c syncproto.Change, before, after *syncpro
 	if system(ctx) {
 		return nil
 	}
+	if !isCreate(before) && integer(before, "process") == int(rules.ProcessProviderFailureManagement) && ctx.Role != string(rules.RoleDirector) {
+		return syncproto.Errorf(rules.CodeActivationNotPermitted, "", "only the Director may change how a Provider Failure (Process 2) incident was activated (003 Appendix 1)")
+	}
 	regulated := true
 	if prov, err := ctx.Lookup.Record("providers", str(after, "provider_id")); err == nil && prov != nil {
 		if b, ok := boolean(prov, "regulated"); ok {
@@ -200,6 +203,16 @@ func incidentRule(ctx schema.Context, c syncproto.Change, before, after *syncpro
 		BusinessContinuityPlanFailed: bcpFailed, Reason: str(after, "reason"),
 	})
 	return violationError(vs)
+}
+
+// touches reports whether a change writes any of the fields.
+func touches(c syncproto.Change, fields ...string) bool {
+	for _, f := range fields {
+		if _, ok := c.Fields[f]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // checklistNamespace roots the ids of checklist items, so every replica
@@ -267,13 +280,18 @@ func ragRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Re
 		return syncproto.Errorf(syncproto.CodeInvalidValue, "fields.decided_by_role", "decided_by_role must be your role (%s), not %q", ctx.Role, got)
 	}
 	to := rules.RAGStatus(str(after, "status"))
-	from := rules.RAGStatus(str(after, "previous_status"))
-	if from == "" {
-		latest, err := latestRAG(ctx.Lookup, str(after, "provider_id"), c.RecordID)
-		if err != nil {
-			return syncproto.Errorf(syncproto.CodeInternal, "", "could not read the provider's RAG history")
+	// The provider's status is what its history says, not what the device
+	// believes: a step from a stale status is refused.
+	from, err := latestRAG(ctx.Lookup, str(after, "provider_id"), c.RecordID)
+	if err != nil {
+		return syncproto.Errorf(syncproto.CodeInternal, "", "could not read the provider's RAG history")
+	}
+	if claimed := rules.RAGStatus(str(after, "previous_status")); claimed != "" && claimed != from && !(from == "" && claimed == rules.RAGGreen) {
+		current := from
+		if current == "" {
+			current = rules.RAGGreen
 		}
-		from = latest
+		return syncproto.Errorf("previous_status_mismatch", "fields.previous_status", "the provider is %s now, not %s: pull and decide again", current, claimed)
 	}
 	if from == "" {
 		// A provider's first rating: any status the role may reach.
@@ -445,8 +463,11 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 			return internal
 		}
 		if dest == nil || dest.Deleted() {
-			// A destination not (yet) on this replica cannot be judged:
-			// its registration is checked when it is known.
+			if ctx.Lookup != nil && !ctx.Local {
+				return syncproto.Errorf("destination_unknown", "fields.to_service_id", "service %s is not known: add the destination service before planning a move to it", mv.ToServiceID)
+			}
+			// On a tablet the service may not have synced yet: the server
+			// judges it.
 			check.Needs = nil
 		} else {
 			check.Destination = rules.Service{ID: dest.ID}
@@ -458,6 +479,11 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 			reg, ok := boolean(dest, "regulated")
 			check.Destination.Registered = reg || (!ok && len(cats) > 0)
 			check.Destination.Suspended, _ = boolean(dest, "contracting_suspended")
+			if prov, err := ctx.Lookup.Record("providers", str(dest, "provider_id")); err != nil {
+				return internal
+			} else if suspended, _ := boolean(prov, "contracting_suspended"); suspended {
+				check.Destination.Suspended = true
+			}
 		}
 		return violationError(rules.CheckMove(check))
 	}

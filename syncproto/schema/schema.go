@@ -72,6 +72,10 @@ type Context struct {
 	Now time.Time
 	// Clock stamps changes an effect makes.
 	Clock *syncproto.Clock
+	// Local is set when the rules run on a tablet, which holds only part of
+	// the data: rules that need a record it may not have yet leave the
+	// judgement to the server.
+	Local bool
 }
 
 // Rule checks a change against the rest of the data before it is applied.

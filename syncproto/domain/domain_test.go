@@ -1,0 +1,168 @@
+package domain
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/schema"
+	"github.com/google/uuid"
+)
+
+// memory is an in-memory schema.Lookup over merged records.
+type memory map[string]*syncproto.Record
+
+func (m memory) Record(collection, id string) (*syncproto.Record, error) {
+	if r, ok := m[collection+"/"+id]; ok {
+		return r.Clone(), nil
+	}
+	return nil, nil
+}
+
+func (m memory) Find(collection, field string, value json.RawMessage) ([]*syncproto.Record, error) {
+	var out []*syncproto.Record
+	for _, r := range m {
+		if r.Collection == collection && string(r.Value(field)) == string(value) {
+			out = append(out, r.Clone())
+		}
+	}
+	return out, nil
+}
+
+func (m memory) Written(string) (schema.WriteInfo, bool, error) { return schema.WriteInfo{}, false, nil }
+
+// world applies changes through the registry as a server would.
+type world struct {
+	t     *testing.T
+	reg   *schema.Registry
+	data  memory
+	clock *syncproto.Clock
+	now   time.Time
+}
+
+func newWorld(t *testing.T) *world {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // a Monday
+	return &world{t: t, reg: Registry(Options{}), data: memory{}, clock: syncproto.NewClock("tab-1", func() time.Time { return now }), now: now}
+}
+
+// put checks and applies an upsert by role; it returns the rejection code.
+func (w *world) put(role, collection, id string, fields map[string]any) string {
+	w.t.Helper()
+	raw := map[string]json.RawMessage{}
+	for k, v := range fields {
+		b, _ := json.Marshal(v)
+		raw[k] = b
+	}
+	c := syncproto.Change{ID: uuid.NewString(), Collection: collection, RecordID: id, Op: syncproto.OpUpsert, Fields: raw,
+		HLC: w.clock.Now(), RecordedAt: w.now, DeviceID: "tab-1"}
+	before, _ := w.data.Record(collection, id)
+	if before == nil {
+		before = syncproto.NewRecord(collection, id)
+	}
+	if e := w.reg.CheckFields(c, before); e != nil {
+		return e.Code + "@" + e.Field
+	}
+	after := before.Clone()
+	after.Apply(c)
+	ctx := schema.Context{Lookup: w.data, Role: role, Now: w.now, Clock: w.clock}
+	if e := w.reg.CheckRules(ctx, c, before, after); e != nil {
+		return e.Code + "@" + e.Field
+	}
+	w.data[collection+"/"+id] = after
+	return "applied"
+}
+
+func TestRegistry_IncidentRules(t *testing.T) {
+	w := newWorld(t)
+	prov := uuid.NewString()
+	inc := uuid.NewString()
+	if got := w.put("admin", "providers", prov, map[string]any{"name": "Larkfield Care Ltd", "regulated": true}); got != "applied" {
+		t.Fatal(got)
+	}
+	create := map[string]any{"incident_id": inc, "provider_id": prov, "title": "Larkfield House", "trigger_criterion": "ii", "process": 2,
+		"status": "active", "activated_at": "2026-11-23T10:00:00Z", "reason": "administrators appointed"}
+	cases := []struct {
+		name, role string
+		fields     map[string]any
+		want       string
+	}{
+		{"003 s.10 (ii) activates Process 2 by the Director", "director", create, "applied"},
+		{"003 s.10 the process cannot be changed away from the criterion's", "director", map[string]any{"process": 1}, "process_mismatch@fields.process"},
+		{"003 Appendix 1 a commissioner may not re-point Process 2 to criterion (i)", "commissioner", map[string]any{"trigger_criterion": "i", "process": 1}, "activation_not_permitted@"},
+		{"003 s.10 (iv) needs the provider's business continuity plan to have failed", "director", map[string]any{"trigger_criterion": "iv"}, "business_continuity_plan_not_failed@fields.business_continuity_plan_failed"},
+		{"notes can still be edited", "commissioner", map[string]any{"situation": "residents' families told"}, "applied"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := w.put(tc.role, "incidents", inc, tc.fields); got != tc.want {
+				t.Fatalf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRegistry_RAGFromHistory(t *testing.T) {
+	w := newWorld(t)
+	prov := uuid.NewString()
+	w.put("admin", "providers", prov, map[string]any{"name": "Larkfield Care Ltd"})
+	step := func(role, prev, status string) string {
+		f := map[string]any{"provider_id": prov, "status": status, "reason": "RAG tool indicators", "decided_at": w.now.Format(time.RFC3339),
+			"decided_by": "someone", "decided_by_role": role}
+		if prev != "" {
+			f["previous_status"] = prev
+		}
+		w.now = w.now.Add(time.Hour)
+		return w.put(role, "rag_statuses", uuid.NewString(), f)
+	}
+	cases := []struct {
+		name, role, prev, status, want string
+	}{
+		{"003 Appendix 1 a QMO escalates GREEN to AMBER", "quality_officer", "", "AMBER", "applied"},
+		{"003 Appendix 1 the commissioner escalates AMBER to RED", "commissioner", "AMBER", "RED", "applied"},
+		{"003 Appendix 1 a QMO may not de-escalate RED, even claiming AMBER", "quality_officer", "AMBER", "GREEN", "previous_status_mismatch@fields.previous_status"},
+		{"003 Appendix 1 a QMO may not de-escalate RED", "quality_officer", "", "AMBER", "rag_deescalation_not_permitted@fields.status"},
+		{"003 Appendix 1 only the Director moves to PROVIDER_FAILURE", "commissioner", "RED", "PROVIDER_FAILURE", "rag_escalation_not_permitted@fields.status"},
+		{"003 Appendix 1 the Director activates Provider Failure", "director", "RED", "PROVIDER_FAILURE", "applied"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := step(tc.role, tc.prev, tc.status); got != tc.want {
+				t.Fatalf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRegistry_MoveDestination(t *testing.T) {
+	w := newWorld(t)
+	inc, provA, provB := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	from, ok, suspended := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	w.put("admin", "providers", provA, map[string]any{"name": "Oakwood Care"})
+	w.put("admin", "providers", provB, map[string]any{"name": "Suspended Care", "contracting_suspended": true})
+	for id, p := range map[string]string{from: provA, ok: provA, suspended: provB} {
+		if got := w.put("admin", "services", id, map[string]any{"provider_id": p, "name": "Home " + id[:4], "service_type": "residential",
+			"regulated": true, "registration_categories": []string{"residential"}}); got != "applied" {
+			t.Fatal(got)
+		}
+	}
+	res := uuid.NewString()
+	w.put("social_worker", "residents", res, map[string]any{"incident_id": inc, "given_name": "Edith", "family_name": "Barlow",
+		"current_service_id": from, "registration_category": "residential"})
+	move := func(to string) string {
+		return w.put("social_worker", "moves", uuid.NewString(), map[string]any{"incident_id": inc, "resident_id": res,
+			"from_service_id": from, "to_service_id": to, "status": "planned", "planned_at": "2026-11-24T10:00:00Z"})
+	}
+	cases := []struct{ name, to, want string }{
+		{"003 Appendix 2 7.5 a destination nobody has recorded is refused", uuid.NewString(), "destination_unknown@fields.to_service_id"},
+		{"003 s.9 a service of a suspended provider is refused", suspended, "destination_suspended@fields.to_service_id"},
+		{"003 Appendix 2 7.5 a registered destination is accepted", ok, "applied"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := move(tc.to); got != tc.want {
+				t.Fatalf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
