@@ -30,7 +30,9 @@ func (m memory) Find(collection, field string, value json.RawMessage) ([]*syncpr
 	return out, nil
 }
 
-func (m memory) Written(string) (schema.WriteInfo, bool, error) { return schema.WriteInfo{}, false, nil }
+func (m memory) Written(string) (schema.WriteInfo, bool, error) {
+	return schema.WriteInfo{}, false, nil
+}
 
 // world applies changes through the registry as a server would.
 type world struct {
