@@ -1,0 +1,556 @@
+package continuity
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/continuity-care/continuity/syncproto"
+)
+
+// SyncReport says what one sync did.
+type SyncReport struct {
+	// Pushed is how many changes were sent (a change re-sent after a lost
+	// answer or a re-stamp counts again).
+	Pushed int
+	// Applied counts changes the server applied.
+	Applied int
+	// Duplicates counts changes the server already had (a re-push).
+	Duplicates int
+	// Rejected counts changes the server refused; see RejectedChanges.
+	Rejected int
+	// Restamped counts changes given a new clock stamp because the device
+	// clock ran fast.
+	Restamped int
+	// Pulled is how many changes were received.
+	Pulled int
+	// Purged is how many local records were deleted because the device no
+	// longer holds their incident.
+	Purged int
+}
+
+// maxRestampRounds bounds re-stamping within one sync.
+const maxRestampRounds = 3
+
+// Sync pushes the outbox and pulls until the device is up to date. On a
+// network failure it retries with backoff, then returns an error wrapping
+// ErrOffline; nothing is lost and the next Sync carries on. It returns
+// ErrSyncInProgress if another sync is running.
+func (c *Client) Sync() (*SyncReport, error) { return c.SyncContext(c.ctx) }
+
+// SyncContext is Sync with a context (for Go callers).
+func (c *Client) SyncContext(ctx context.Context) (*SyncReport, error) {
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
+	if !c.syncMu.TryLock() {
+		return nil, ErrSyncInProgress
+	}
+	defer c.syncMu.Unlock()
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
+	ctx, cancel := mergeCancel(ctx, c.ctx)
+	defer cancel()
+	c.mu.Lock()
+	enrolled := c.enrolledLocked()
+	c.mu.Unlock()
+	if !enrolled {
+		return nil, ErrNotEnrolled
+	}
+	rep := &SyncReport{}
+	started := c.now().UTC().Format(time.RFC3339Nano)
+	_ = c.st.tx(ctx, func(t *txn) error { return t.setMeta(metaLastAttempt, started) })
+	err := c.push(ctx, rep)
+	if err == nil {
+		err = c.pull(ctx, rep)
+	}
+	msg, done := "", ""
+	if err != nil {
+		msg = err.Error()
+	} else {
+		done = c.now().UTC().Format(time.RFC3339Nano)
+	}
+	serr := c.st.tx(context.Background(), func(t *txn) error {
+		if done != "" {
+			if err := t.setMeta(metaLastSync, done); err != nil {
+				return err
+			}
+		}
+		return t.setMeta(metaLastError, msg)
+	})
+	if err == nil {
+		err = serr
+	}
+	return rep, err
+}
+
+// mergeCancel returns a context done when either a or b is.
+func mergeCancel(a, b context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(a)
+	stop := context.AfterFunc(b, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// push sends the outbox in batches until nothing pending is left.
+func (c *Client) push(ctx context.Context, rep *SyncReport) error {
+	rounds := 0
+	for {
+		batch, err := c.nextBatch(ctx)
+		if err != nil || len(batch) == 0 {
+			return err
+		}
+		body := syncproto.PushRequest{Changes: make([]json.RawMessage, len(batch))}
+		for i, e := range batch {
+			w := e.change
+			w.DeviceID = "" // set by the server from the token
+			body.Changes[i], _ = json.Marshal(w)
+		}
+		var resp syncproto.PushResponse
+		rep.Pushed += len(batch)
+		if err := c.do(ctx, http.MethodPost, "/v1/sync/push", nil, body, &resp); err != nil {
+			return err
+		}
+		if len(resp.Results) != len(batch) {
+			return fmt.Errorf("continuity: push of %d changes got %d results", len(batch), len(resp.Results))
+		}
+		skewed, progressed, err := c.settle(ctx, batch, resp, rep)
+		if err != nil {
+			return err
+		}
+		if len(skewed) > 0 {
+			if rounds++; rounds > maxRestampRounds {
+				return fmt.Errorf("continuity: the server still finds this device's clock too far ahead after %d corrections", maxRestampRounds)
+			}
+			if err := c.restamp(ctx, resp.ServerTime, skewed, rep); err != nil {
+				return err
+			}
+			continue
+		}
+		c.trackDrift(ctx, resp.ServerTime)
+		if !progressed {
+			return errors.New("continuity: the server settled none of the pushed changes")
+		}
+	}
+}
+
+// nextBatch returns the oldest pending changes, within the count and byte
+// budgets.
+func (c *Client) nextBatch(ctx context.Context) ([]outboxEntry, error) {
+	es, err := outboxEntries(ctx, c.st.db, outboxPending, c.cfg.PushBatchSize)
+	if err != nil {
+		return nil, err
+	}
+	size := 0
+	for i, e := range es {
+		b, _ := json.Marshal(e.change)
+		size += len(b) + 1
+		if size > pushByteBudget && i > 0 {
+			return es[:i], nil
+		}
+	}
+	return es, nil
+}
+
+// settle records the server's answers to one push in one transaction:
+// applied and duplicate changes leave the outbox and join the base state,
+// rejected ones are kept with the reason. It returns the ids rejected for
+// clock skew, which stay pending for re-stamping.
+func (c *Client) settle(ctx context.Context, batch []outboxEntry, resp syncproto.PushResponse, rep *SyncReport) (map[string]bool, bool, error) {
+	skewed := map[string]bool{}
+	progressed := false
+	err := c.st.tx(ctx, func(t *txn) error {
+		for i, r := range resp.Results {
+			ch := batch[i].change
+			if r.ID != "" && r.ID != ch.ID {
+				return fmt.Errorf("continuity: push result %d is for %s, not %s", i, r.ID, ch.ID)
+			}
+			switch r.Status {
+			case syncproto.StatusApplied, syncproto.StatusDuplicate:
+				if r.Status == syncproto.StatusApplied {
+					rep.Applied++
+				} else {
+					rep.Duplicates++
+				}
+				progressed = true
+				if err := t.acknowledge(ch); err != nil {
+					return err
+				}
+			case syncproto.StatusRejected:
+				if r.Error != nil && r.Error.Code == syncproto.CodeClockSkew {
+					skewed[ch.ID] = true
+					continue
+				}
+				rep.Rejected++
+				progressed = true
+				if err := t.reject(ch, r.Error, c.now()); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return skewed, progressed, err
+}
+
+// restamp corrects the device clock from the server's time and gives new
+// stamps to the pending changes that cannot be applied with the old ones:
+// those rejected for clock skew and any stamped beyond the server's limit
+// (which the server cannot have applied). Stamps are given in write order,
+// after every stamp the device knows the server accepted, so the person's
+// own edits keep their order. recorded_at, the person's time, is kept.
+func (c *Client) restamp(ctx context.Context, serverTime time.Time, skewed map[string]bool, rep *SyncReport) error {
+	if serverTime.IsZero() {
+		return errors.New("continuity: clock_skew without server_time")
+	}
+	limit := serverTime.Add(syncproto.MaxClockSkew)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.st.tx(ctx, func(t *txn) error {
+		pending, err := outboxEntries(t.ctx, t.tx, outboxPending, 0)
+		if err != nil {
+			return err
+		}
+		floor := syncproto.HLC{Wall: serverTime.UnixMilli()}
+		seen, err := t.hlcMeta(metaMaxSeen)
+		if err != nil {
+			return err
+		}
+		if !seen.Time().After(limit) && seen.Compare(floor) > 0 {
+			floor = seen
+		}
+		var redo []outboxEntry
+		for _, e := range pending {
+			if skewed[e.change.ID] || e.change.HLC.Time().After(limit) {
+				redo = append(redo, e)
+			} else if e.change.HLC.Compare(floor) > 0 {
+				floor = e.change.HLC
+			}
+		}
+		offset := serverTime.Sub(c.now()).Milliseconds()
+		c.offsetMs.Store(offset)
+		if err := t.setMeta(metaOffset, strconv.FormatInt(offset, 10)); err != nil {
+			return err
+		}
+		c.clock.Reset(floor)
+		for _, e := range redo {
+			ch := e.change
+			ch.HLC = c.clock.Now()
+			if err := t.replace(ch); err != nil {
+				return err
+			}
+			rep.Restamped++
+		}
+		return t.setMeta(metaClock, c.clock.Last().String())
+	})
+}
+
+// trackDrift keeps the clock correction current: when the corrected device
+// clock is more than half the allowed skew away from the server's time (the
+// tablet's clock was changed, or was wrong from the start), the correction
+// is reset to the server's.
+func (c *Client) trackDrift(ctx context.Context, serverTime time.Time) {
+	if serverTime.IsZero() {
+		return
+	}
+	drift := serverTime.Sub(c.physNow())
+	if drift < 0 {
+		drift = -drift
+	}
+	if drift <= syncproto.MaxClockSkew/2 {
+		return
+	}
+	offset := serverTime.Sub(c.now()).Milliseconds()
+	c.offsetMs.Store(offset)
+	_ = c.st.tx(ctx, func(t *txn) error { return t.setMeta(metaOffset, strconv.FormatInt(offset, 10)) })
+}
+
+// pull fetches pages until the server has no more, applying each page and
+// storing its cursor in one transaction.
+func (c *Client) pull(ctx context.Context, rep *SyncReport) error {
+	restarted := false
+	for {
+		cursor, err := getMeta(ctx, c.st.db, metaCursor)
+		if err != nil {
+			return err
+		}
+		q := url.Values{"limit": {strconv.Itoa(c.cfg.PullLimit)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var page syncproto.PullResponse
+		err = c.do(ctx, http.MethodGet, "/v1/sync/pull", q, nil, &page)
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Code == syncproto.CodeInvalidCursor && cursor != "" && !restarted {
+			// The server no longer knows the cursor: start again from its
+			// current state (merging is idempotent, so nothing is lost).
+			restarted = true
+			if err := c.st.tx(ctx, func(t *txn) error { return t.setMeta(metaCursor, "") }); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := c.applyPage(ctx, page, rep); err != nil {
+			return err
+		}
+		if !page.HasMore {
+			return nil
+		}
+	}
+}
+
+// applyPage merges one pull page into the base state and the view, purges
+// incidents the device lost, advances the clock past every stamp received
+// and stores the cursor, all in one transaction.
+func (c *Client) applyPage(ctx context.Context, page syncproto.PullResponse, rep *SyncReport) error {
+	if page.Cursor == "" {
+		return errors.New("continuity: pull answer has no cursor")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.st.tx(ctx, func(t *txn) error {
+		n, err := t.purge(page.Purge)
+		if err != nil {
+			return err
+		}
+		rep.Purged += n
+		var maxHLC syncproto.HLC
+		for i := range page.Changes {
+			ch := &page.Changes[i]
+			for k, v := range ch.Fields {
+				if ch.Fields[k], err = canonJSON(v); err != nil {
+					return fmt.Errorf("continuity: pulled change %s: %w", ch.ID, err)
+				}
+			}
+			if ch.HLC.Compare(maxHLC) > 0 {
+				maxHLC = ch.HLC
+			}
+		}
+		if err := t.applyToBase(page.Changes...); err != nil {
+			return err
+		}
+		rep.Pulled += len(page.Changes)
+		if !maxHLC.IsZero() {
+			c.clock.Update(maxHLC)
+			if err := t.raiseHLCMeta(metaMaxSeen, maxHLC); err != nil {
+				return err
+			}
+			if err := t.setMeta(metaClock, c.clock.Last().String()); err != nil {
+				return err
+			}
+		}
+		return t.setMeta(metaCursor, page.Cursor)
+	})
+}
+
+// do makes one API request with retries: network errors, 5xx and 429 are
+// retried with exponential backoff and full jitter (429 waits Retry-After);
+// a 401 makes the token source refresh once, then the request is retried.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	var payload []byte
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("continuity: encode request: %w", err)
+		}
+		payload = b
+	}
+	c.mu.Lock()
+	base, tokens := c.serverURL, c.tokens
+	c.mu.Unlock()
+	target := base + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	refreshed := false
+	var last error
+	for attempt := 0; ; {
+		err := c.once(ctx, method, target, payload, tokens, out)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(err, errRefused) {
+			if refreshed {
+				return fmt.Errorf("%w: %v", ErrUnauthorized, err)
+			}
+			// Refresh once and ask again at once: not a failed attempt.
+			refreshed = true
+			tokens.Invalidate()
+			continue
+		}
+		t, ok := isTemporary(err)
+		if !ok {
+			return err
+		}
+		last = err
+		if attempt >= c.cfg.MaxRetries {
+			return c.giveUp(last)
+		}
+		wait := c.backoff(attempt)
+		if t.retryAfter > 0 {
+			wait = t.retryAfter
+		}
+		if wait > c.cfg.MaxRetryAfter {
+			return c.giveUp(last)
+		}
+		if err := c.sleepFn(ctx, wait); err != nil {
+			return err
+		}
+		attempt++
+	}
+}
+
+// giveUp turns the last temporary failure into the error Sync returns.
+func (c *Client) giveUp(last error) error {
+	var ae *APIError
+	if errors.As(last, &ae) {
+		if ae.Status == http.StatusTooManyRequests {
+			return ae
+		}
+		return fmt.Errorf("%w: %v", ErrOffline, ae)
+	}
+	return fmt.Errorf("%w: %v", ErrOffline, last)
+}
+
+// errRefused marks a 401 answer.
+var errRefused = errors.New("access token refused")
+
+// once makes one request.
+func (c *Client) once(ctx context.Context, method, target string, payload []byte, tokens TokenSource, out any) error {
+	tok, err := tokens.Token(ctx)
+	if err != nil {
+		return err
+	}
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return fmt.Errorf("continuity: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/json")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return &temporary{err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return &temporary{err: fmt.Errorf("read answer: %w", err)}
+	}
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		if err := json.Unmarshal(b, out); err != nil {
+			// A cut-off body is a network failure: ask again.
+			return &temporary{err: fmt.Errorf("decode answer: %w", err)}
+		}
+		return nil
+	case resp.StatusCode == http.StatusUnauthorized:
+		return fmt.Errorf("%w: %s", errRefused, apiErrorFrom(resp, b).Message)
+	case resp.StatusCode == http.StatusTooManyRequests:
+		ae := apiErrorFrom(resp, b)
+		ra := ae.retryAfter()
+		if ra <= 0 {
+			ra = time.Second
+		}
+		return &temporary{err: ae, retryAfter: ra}
+	case resp.StatusCode >= 500:
+		return &temporary{err: apiErrorFrom(resp, b)}
+	}
+	return apiErrorFrom(resp, b)
+}
+
+// backoff is the wait before retry n (0-based): uniform in [0, min(max,
+// base·2ⁿ)].
+func (c *Client) backoff(n int) time.Duration {
+	ceil := c.cfg.RetryMax
+	if n < 30 {
+		if d := c.cfg.RetryBase << n; d > 0 && d < ceil {
+			ceil = d
+		}
+	}
+	return time.Duration(c.jitter(int64(ceil) + 1))
+}
+
+func randInt63n(n int64) int64 { return rand.Int64N(n) }
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// autoSync is a background loop calling Sync.
+type autoSync struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// StartAutoSync syncs in the background every intervalSeconds (at least 5)
+// until StopAutoSync or Close. Failures are recorded in Status and retried at
+// the next tick; a long Retry-After from the server is waited out.
+func (c *Client) StartAutoSync(intervalSeconds int) {
+	if c.closed.Load() {
+		return
+	}
+	interval := time.Duration(max(intervalSeconds, 5)) * time.Second
+	c.StopAutoSync()
+	ctx, cancel := context.WithCancel(c.ctx)
+	a := &autoSync{cancel: cancel, done: make(chan struct{})}
+	c.mu.Lock()
+	c.auto = a
+	c.mu.Unlock()
+	go func() {
+		defer close(a.done)
+		for {
+			wait := interval
+			_, err := c.SyncContext(ctx)
+			var ae *APIError
+			if errors.As(err, &ae) && ae.retryAfter() > wait {
+				wait = ae.retryAfter()
+			}
+			if c.sleepFn(ctx, wait) != nil {
+				return
+			}
+		}
+	}()
+}
+
+// StopAutoSync stops background sync and waits for it to finish.
+func (c *Client) StopAutoSync() {
+	c.mu.Lock()
+	a := c.auto
+	c.auto = nil
+	c.mu.Unlock()
+	if a != nil {
+		a.cancel()
+		<-a.done
+	}
+}
