@@ -187,24 +187,54 @@ func TestServer_Enrolment(t *testing.T) {
 		}
 	})
 
-	t.Run("refresh rotates and reuse revokes the chain", func(t *testing.T) {
-		r := e.do("POST", "/v1/auth/token", "", map[string]any{"refresh_token": pair.RefreshToken})
-		if r.Status != 200 {
-			t.Fatalf("refresh: %d %s", r.Status, r.Body)
+	t.Run("refresh rotates; a lost answer may be retried; reuse revokes the chain", func(t *testing.T) {
+		refresh := func(tok string) (int, auth.Pair) {
+			t.Helper()
+			r := e.do("POST", "/v1/auth/token", "", map[string]any{"refresh_token": tok})
+			var p auth.Pair
+			if r.Status == 200 {
+				r.decode(t, &p)
+			} else if r.errorBody(t).Field != "refresh_token" {
+				t.Fatalf("error names %q", r.errorBody(t).Field)
+			}
+			return r.Status, p
 		}
-		var next auth.Pair
-		r.decode(t, &next)
-		if next.RefreshToken == pair.RefreshToken || next.AccessToken == "" {
-			t.Fatal("refresh did not rotate")
+		code, lost := refresh(pair.RefreshToken)
+		if code != 200 || lost.RefreshToken == pair.RefreshToken || lost.AccessToken == "" {
+			t.Fatalf("refresh: %d %+v", code, lost)
 		}
-		// The old token again: someone copied it. Whole chain dies.
-		r = e.do("POST", "/v1/auth/token", "", map[string]any{"refresh_token": pair.RefreshToken})
-		if r.Status != 401 || r.errorBody(t).Field != "refresh_token" {
+		// The answer never reached the tablet: it retries with the same
+		// token a moment later and gets a new pair; the lost one is dead.
+		e.clock.Advance(30 * time.Second)
+		code, next := refresh(pair.RefreshToken)
+		if code != 200 || next.RefreshToken == lost.RefreshToken {
+			t.Fatalf("retry within grace: %d", code)
+		}
+		if code, _ := refresh(lost.RefreshToken); code != 401 {
+			t.Fatalf("the replaced successor still works: %d", code)
+		}
+		// The lost token's use counted as reuse: the chain is revoked.
+		if code, _ := refresh(next.RefreshToken); code != 401 {
+			t.Fatalf("chain survived a reuse: %d", code)
+		}
+	})
+	t.Run("reuse after the successor was used revokes the chain", func(t *testing.T) {
+		first, err := e.auth.Enrol(t.Context(), "nia", "tab-nia-2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var second, third auth.Pair
+		e.do("POST", "/v1/auth/token", "", map[string]any{"refresh_token": first.RefreshToken}).decode(t, &second)
+		e.do("POST", "/v1/auth/token", "", map[string]any{"refresh_token": second.RefreshToken}).decode(t, &third)
+		if third.RefreshToken == "" {
+			t.Fatal("second rotation failed")
+		}
+		// Someone presents the first token again: stolen.
+		if r := e.do("POST", "/v1/auth/token", "", map[string]any{"refresh_token": first.RefreshToken}); r.Status != 401 {
 			t.Fatalf("reuse: %d %s", r.Status, r.Body)
 		}
-		r = e.do("POST", "/v1/auth/token", "", map[string]any{"refresh_token": next.RefreshToken})
-		if r.Status != 401 {
-			t.Fatalf("successor after reuse: %d %s", r.Status, r.Body)
+		if r := e.do("POST", "/v1/auth/token", "", map[string]any{"refresh_token": third.RefreshToken}); r.Status != 401 {
+			t.Fatalf("newest token after reuse: %d %s", r.Status, r.Body)
 		}
 	})
 	t.Run("bad refresh tokens", func(t *testing.T) {

@@ -25,8 +25,10 @@ type Device struct {
 
 // RefreshToken is a stored refresh token: its secret is kept only as a hash.
 type RefreshToken struct {
-	ID        string
-	Family    string
+	ID     string
+	Family string
+	// ParentID is the token this one replaced ("" for the first).
+	ParentID  string
 	DeviceID  string
 	Hash      []byte
 	IssuedAt  time.Time
@@ -43,6 +45,13 @@ type Grant struct {
 	GrantedBy  string     `json:"granted_by"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 }
+
+// RefreshRetryGrace is how long after a refresh token was used a device may
+// present it again, when its successor has not been used: the answer to the
+// first refresh was lost on a poor connection. The unused successor is
+// revoked and a new one issued. After that, or once the successor has been
+// used, presenting it again is reuse and revokes the whole chain.
+const RefreshRetryGrace = 2 * time.Minute
 
 // Access errors.
 var (
@@ -79,8 +88,10 @@ type AccessStore interface {
 	PutRefreshToken(ctx context.Context, t RefreshToken) error
 	// RotateRefreshToken atomically checks the token id against hash and
 	// marks it used, storing next as its successor. A token already used
-	// revokes its whole family and returns ErrTokenReused; a revoked or
-	// expired one returns ErrTokenRevoked; an unknown one ErrNotFound. check
-	// compares hashes in constant time.
+	// whose successor is unused and who was used less than
+	// RefreshRetryGrace ago is rotated again (the successor revoked); any
+	// other use of a used token revokes its whole family and returns
+	// ErrTokenReused; a revoked or expired one returns ErrTokenRevoked; an
+	// unknown one ErrNotFound. check compares hashes in constant time.
 	RotateRefreshToken(ctx context.Context, id string, check func(stored RefreshToken) bool, now time.Time, next RefreshToken) (RefreshToken, error)
 }

@@ -207,8 +207,12 @@ type execer interface {
 }
 
 func putRefresh(ctx context.Context, db execer, t care.RefreshToken) error {
-	_, err := db.ExecContext(ctx, "INSERT INTO refresh_tokens (id, family, device_id, hash, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-		t.ID, t.Family, t.DeviceID, t.Hash, ts(t.IssuedAt), ts(t.ExpiresAt))
+	var parent any
+	if t.ParentID != "" {
+		parent = t.ParentID
+	}
+	_, err := db.ExecContext(ctx, "INSERT INTO refresh_tokens (id, family, device_id, hash, issued_at, expires_at, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		t.ID, t.Family, t.DeviceID, t.Hash, ts(t.IssuedAt), ts(t.ExpiresAt), parent)
 	if err != nil {
 		return fmt.Errorf("store refresh token: %w", err)
 	}
@@ -237,13 +241,40 @@ func (s *Store) RotateRefreshToken(ctx context.Context, id string, check func(ca
 	if !check(t) {
 		return t, care.ErrNotFound
 	}
-	if t.UsedAt != nil {
-		// Reuse of a rotated token: someone else holds the chain. End it.
+	if t.UsedAt != nil && now.Sub(*t.UsedAt) <= care.RefreshRetryGrace && t.RevokedAt == nil {
+		// A retry whose first answer was lost? Only if the successor was
+		// never used: then replace it.
+		var succ string
+		var succUsed, succRevoked sql.NullString
+		err := tx.QueryRowContext(ctx, "SELECT id, used_at, revoked_at FROM refresh_tokens WHERE parent_id = ? ORDER BY issued_at DESC LIMIT 1", t.ID).Scan(&succ, &succUsed, &succRevoked)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return t, fmt.Errorf("rotate: %w", err)
+		}
+		if err == nil && !succUsed.Valid {
+			if _, err := tx.ExecContext(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", ts(now), succ); err != nil {
+				return t, fmt.Errorf("rotate: %w", err)
+			}
+			next.Family, next.DeviceID, next.ParentID = t.Family, t.DeviceID, t.ID
+			if err := putRefresh(ctx, tx, next); err != nil {
+				return t, err
+			}
+			if err := tx.Commit(); err != nil {
+				return t, fmt.Errorf("rotate: %w", err)
+			}
+			return t, nil
+		}
+	}
+	if t.UsedAt != nil || t.RevokedAt != nil {
+		// Reuse of a rotated token, or use of one replaced after a retry:
+		// someone else holds the chain. End it.
 		if _, err := tx.ExecContext(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE family = ?", ts(now), t.Family); err != nil {
 			return t, fmt.Errorf("revoke family: %w", err)
 		}
 		if err := tx.Commit(); err != nil {
 			return t, fmt.Errorf("revoke family: %w", err)
+		}
+		if t.UsedAt == nil {
+			return t, care.ErrTokenRevoked
 		}
 		return t, care.ErrTokenReused
 	}
@@ -253,7 +284,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, id string, check func(ca
 	if _, err := tx.ExecContext(ctx, "UPDATE refresh_tokens SET used_at = ? WHERE id = ?", ts(now), t.ID); err != nil {
 		return t, fmt.Errorf("rotate: %w", err)
 	}
-	next.Family, next.DeviceID = t.Family, t.DeviceID
+	next.Family, next.DeviceID, next.ParentID = t.Family, t.DeviceID, t.ID
 	if err := putRefresh(ctx, tx, next); err != nil {
 		return t, err
 	}
