@@ -93,6 +93,7 @@ func New(cfg Config) *Server {
 	v1.Get("/records/:collection/:id/history", s.history)
 	v1.Get("/conflicts", s.listConflicts)
 	v1.Post("/conflicts/:id/resolve", s.resolveConflict)
+	s.reportRoutes(v1)
 	admin := v1.Group("/admin", s.requireRole(care.RoleAdmin))
 	s.adminRoutes(admin)
 	admin.Post("/import/cqc", s.importCQC)

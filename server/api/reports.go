@@ -1,0 +1,141 @@
+package api
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/server/reports"
+	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/access"
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+)
+
+// readerRoles may read an incident's summary, logs and suggestions.
+var readerRoles = []string{care.RoleBackOffice, care.RoleCommissioner, care.RoleDirector, care.RoleQualityOfficer, care.RoleSocialWorker, care.RoleNHSLiaison}
+
+func (s *Server) reportRoutes(r fiber.Router) {
+	g := r.Group("/incidents/:id", s.requireRole(readerRoles...))
+	g.Get("/summary", s.summary)
+	g.Get("/movement-log", s.movementLog)
+	g.Get("/decision-log", s.decisionLog)
+	g.Get("/suggestions", s.requireRole(care.RoleBackOffice, care.RoleCommissioner, care.RoleDirector), s.suggestions)
+}
+
+// incidentData loads what the reports read for one incident the principal
+// may see: its records and the market's (providers, services, vacancies).
+func (s *Server) incidentData(c *fiber.Ctx) (reports.Data, error) {
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return reports.Data{}, syncproto.Errorf(syncproto.CodeInvalidUUID, "id", "incident id must be a UUID")
+	}
+	inc := id.String()
+	p := principal(c)
+	if !care.CanSee(p, inc) {
+		return reports.Data{}, syncproto.Errorf(syncproto.CodeNotFound, "id", "no incident %s", inc)
+	}
+	f := care.Filter{Scopes: []string{inc}}
+	d := reports.Data{IncidentID: inc, Records: map[string][]*syncproto.Record{}}
+	for _, col := range s.cfg.Sync.Registry().Names() {
+		if !access.CanRead(p.Role, col) {
+			continue
+		}
+		recs, err := s.cfg.Store.Records(c.UserContext(), col, f)
+		if err != nil {
+			return reports.Data{}, err
+		}
+		d.Records[col] = recs
+	}
+	if len(d.Records["incidents"]) == 0 {
+		return reports.Data{}, syncproto.Errorf(syncproto.CodeNotFound, "id", "no incident %s", inc)
+	}
+	return d, nil
+}
+
+// wantsCSV reports whether the client asked for CSV (?format=csv or an
+// Accept header preferring text/csv).
+func wantsCSV(c *fiber.Ctx) (bool, error) {
+	switch c.Query("format") {
+	case "csv":
+		return true, nil
+	case "json":
+		return false, nil
+	case "":
+		return strings.Contains(c.Get(fiber.HeaderAccept), "text/csv"), nil
+	}
+	return false, syncproto.Errorf(syncproto.CodeInvalidValue, "format", "format must be json or csv")
+}
+
+func sendCSV(c *fiber.Ctx, name string, write func(*bytes.Buffer) error) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+	return c.Send(b.Bytes())
+}
+
+func (s *Server) summary(c *fiber.Ctx) error {
+	csv, err := wantsCSV(c)
+	if err != nil {
+		return err
+	}
+	d, err := s.incidentData(c)
+	if err != nil {
+		return err
+	}
+	sum := reports.Summarize(d, s.cfg.Now())
+	if csv {
+		return sendCSV(c, "summary-"+d.IncidentID, func(b *bytes.Buffer) error { return reports.WriteSummaryCSV(b, sum) })
+	}
+	return c.JSON(sum)
+}
+
+func (s *Server) movementLog(c *fiber.Ctx) error {
+	csv, err := wantsCSV(c)
+	if err != nil {
+		return err
+	}
+	d, err := s.incidentData(c)
+	if err != nil {
+		return err
+	}
+	rows := reports.MovementLog(d)
+	if csv {
+		return sendCSV(c, "movement-log-"+d.IncidentID, func(b *bytes.Buffer) error { return reports.WriteMovementLogCSV(b, rows) })
+	}
+	return c.JSON(fiber.Map{"incident_id": d.IncidentID, "entries": rows})
+}
+
+func (s *Server) decisionLog(c *fiber.Ctx) error {
+	csv, err := wantsCSV(c)
+	if err != nil {
+		return err
+	}
+	d, err := s.incidentData(c)
+	if err != nil {
+		return err
+	}
+	rows := reports.DecisionLog(d)
+	if csv {
+		return sendCSV(c, "decision-log-"+d.IncidentID, func(b *bytes.Buffer) error { return reports.WriteDecisionLogCSV(b, rows) })
+	}
+	return c.JSON(fiber.Map{"incident_id": d.IncidentID, "entries": rows})
+}
+
+func (s *Server) suggestions(c *fiber.Ctx) error {
+	d, err := s.incidentData(c)
+	if err != nil {
+		return err
+	}
+	var areas []string
+	for _, a := range strings.Split(c.Query("areas"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			areas = append(areas, a)
+		}
+	}
+	sug := reports.Suggest(d, reports.SuggestOptions{Areas: areas})
+	return c.JSON(fiber.Map{"incident_id": d.IncidentID, "suggestions": sug})
+}
