@@ -122,7 +122,6 @@ type excluded struct {
 // suggester holds one Suggest run's state.
 type suggester struct {
 	ix        *index
-	opts      SuggestOptions
 	any       bool
 	areas     map[string]bool // normalised acceptable areas
 	areaNames []string        // the same, as given
