@@ -280,6 +280,13 @@ func (s *Server) resolveConflict(c *fiber.Ctx) error {
 
 func (s *Server) quarantine(c *fiber.Ctx) error {
 	f := care.QuarantineFilter{DeviceID: c.Query("device_id")}
+	switch c.Query("status") {
+	case "", "all":
+	case "open":
+		f.OpenOnly = true
+	default:
+		return syncproto.Errorf(syncproto.CodeInvalidValue, "status", "status must be open or all")
+	}
 	if v := c.Query("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {

@@ -126,6 +126,9 @@ type QuarantineEntry struct {
 	Error      syncproto.Error `json:"error"`
 	Raw        json.RawMessage `json:"change"`
 	ReceivedAt time.Time       `json:"received_at"`
+	// AppliedLater is set when a change with the same id was applied
+	// afterwards (e.g. re-stamped after clock_skew): nothing is left to do.
+	AppliedLater bool `json:"applied_later"`
 }
 
 // QuarantineFilter selects quarantine entries.
@@ -136,6 +139,8 @@ type QuarantineFilter struct {
 	AfterID int64
 	// Limit caps the number of entries.
 	Limit int
+	// OpenOnly drops entries whose change was applied later.
+	OpenOnly bool
 }
 
 // Filter selects the records a device may see.

@@ -548,13 +548,18 @@ func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.R
 
 // Quarantine implements care.Store.
 func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care.QuarantineEntry, error) {
-	q := "SELECT id, change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at FROM quarantine WHERE id > ?"
+	q := `SELECT q.id, q.change_id, q.collection, q.record_id, q.device_id, q.subject, q.role, q.code, q.field, q.message, q.raw, q.received_at,
+		EXISTS (SELECT 1 FROM changes c WHERE c.id = q.change_id AND q.change_id != '')
+		FROM quarantine q WHERE q.id > ?`
 	args := []any{f.AfterID}
 	if f.DeviceID != "" {
-		q += " AND device_id = ?"
+		q += " AND q.device_id = ?"
 		args = append(args, f.DeviceID)
 	}
-	q += " ORDER BY id LIMIT ?"
+	if f.OpenOnly {
+		q += " AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.id = q.change_id AND q.change_id != '')"
+	}
+	q += " ORDER BY q.id LIMIT ?"
 	args = append(args, f.Limit)
 	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -566,7 +571,7 @@ func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care
 		var e care.QuarantineEntry
 		var raw, received string
 		if err := rows.Scan(&e.ID, &e.ChangeID, &e.Collection, &e.RecordID, &e.DeviceID, &e.Subject, &e.Role,
-			&e.Error.Code, &e.Error.Field, &e.Error.Message, &raw, &received); err != nil {
+			&e.Error.Code, &e.Error.Field, &e.Error.Message, &raw, &received, &e.AppliedLater); err != nil {
 			return nil, fmt.Errorf("scan quarantine: %w", err)
 		}
 		e.Raw = json.RawMessage(raw)

@@ -186,6 +186,14 @@ func testQuarantine(t *testing.T, open Opener) {
 	// A rejected change is not in the log; retrying it is not a duplicate.
 	res = apply(t, s, nil, bad)
 	wantStatuses(t, res, "applied")
+	// Its quarantine entry now says so, and drops out of the open list.
+	q, _ = s.Quarantine(ctx, care.QuarantineFilter{Limit: 100})
+	if !q[0].AppliedLater || q[1].AppliedLater {
+		t.Fatalf("applied_later = %v, %v", q[0].AppliedLater, q[1].AppliedLater)
+	}
+	if open, _ := s.Quarantine(ctx, care.QuarantineFilter{Limit: 100, OpenOnly: true}); len(open) != 2 {
+		t.Fatalf("open entries = %d, want 2", len(open))
+	}
 	// Filters: by device and paging.
 	q, _ = s.Quarantine(ctx, care.QuarantineFilter{DeviceID: "other", Limit: 100})
 	if len(q) != 0 {
