@@ -94,22 +94,27 @@ func (s *Server) summary(c *fiber.Ctx) error {
 }
 
 func (s *Server) movementLog(c *fiber.Ctx) error {
-	csv, err := wantsCSV(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.incidentData(c)
-	if err != nil {
-		return err
-	}
-	rows := reports.MovementLog(d)
-	if csv {
-		return sendCSV(c, "movement-log-"+d.IncidentID, func(b *bytes.Buffer) error { return reports.WriteMovementLogCSV(b, rows) })
-	}
-	return c.JSON(fiber.Map{"incident_id": d.IncidentID, "entries": rows})
+	return s.logReport(c, "movement-log", func(d reports.Data, b *bytes.Buffer, csv bool) (any, error) {
+		rows := reports.MovementLog(d)
+		if csv {
+			return nil, reports.WriteMovementLogCSV(b, rows)
+		}
+		return rows, nil
+	})
 }
 
 func (s *Server) decisionLog(c *fiber.Ctx) error {
+	return s.logReport(c, "decision-log", func(d reports.Data, b *bytes.Buffer, csv bool) (any, error) {
+		rows := reports.DecisionLog(d)
+		if csv {
+			return nil, reports.WriteDecisionLogCSV(b, rows)
+		}
+		return rows, nil
+	})
+}
+
+// logReport serves one of an incident's logs as JSON entries or CSV.
+func (s *Server) logReport(c *fiber.Ctx, name string, build func(d reports.Data, b *bytes.Buffer, csv bool) (any, error)) error {
 	csv, err := wantsCSV(c)
 	if err != nil {
 		return err
@@ -118,9 +123,15 @@ func (s *Server) decisionLog(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rows := reports.DecisionLog(d)
 	if csv {
-		return sendCSV(c, "decision-log-"+d.IncidentID, func(b *bytes.Buffer) error { return reports.WriteDecisionLogCSV(b, rows) })
+		return sendCSV(c, name+"-"+d.IncidentID, func(b *bytes.Buffer) error {
+			_, err := build(d, b, true)
+			return err
+		})
+	}
+	rows, err := build(d, nil, false)
+	if err != nil {
+		return err
 	}
 	return c.JSON(fiber.Map{"incident_id": d.IncidentID, "entries": rows})
 }

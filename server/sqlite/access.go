@@ -43,39 +43,44 @@ func (s *Store) PutUser(ctx context.Context, u care.User) error {
 	return nil
 }
 
-// User implements care.AccessStore.
-func (s *Store) User(ctx context.Context, subject string) (care.User, error) {
+const userColumns = "subject, role, name, created_at, disabled_at"
+
+func scanUser(row interface{ Scan(...any) error }) (care.User, error) {
 	var u care.User
 	var created string
 	var disabled sql.NullString
-	err := s.reader.QueryRowContext(ctx, "SELECT subject, role, name, created_at, disabled_at FROM users WHERE subject = ?", subject).
-		Scan(&u.Subject, &u.Role, &u.Name, &created, &disabled)
+	if err := row.Scan(&u.Subject, &u.Role, &u.Name, &created, &disabled); err != nil {
+		return u, err
+	}
+	u.CreatedAt, u.DisabledAt = parseTS(created), parseNullTS(disabled)
+	return u, nil
+}
+
+// User implements care.AccessStore.
+func (s *Store) User(ctx context.Context, subject string) (care.User, error) {
+	u, err := scanUser(s.reader.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE subject = ?", subject))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, care.ErrNotFound
 	}
 	if err != nil {
 		return u, fmt.Errorf("user: %w", err)
 	}
-	u.CreatedAt, u.DisabledAt = parseTS(created), parseNullTS(disabled)
 	return u, nil
 }
 
 // Users implements care.AccessStore.
 func (s *Store) Users(ctx context.Context) ([]care.User, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT subject, role, name, created_at, disabled_at FROM users ORDER BY subject")
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+userColumns+" FROM users ORDER BY subject")
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
 	defer rows.Close()
 	out := []care.User{}
 	for rows.Next() {
-		var u care.User
-		var created string
-		var disabled sql.NullString
-		if err := rows.Scan(&u.Subject, &u.Role, &u.Name, &created, &disabled); err != nil {
+		u, err := scanUser(rows)
+		if err != nil {
 			return nil, fmt.Errorf("users: %w", err)
 		}
-		u.CreatedAt, u.DisabledAt = parseTS(created), parseNullTS(disabled)
 		out = append(out, u)
 	}
 	return out, rows.Err()
@@ -96,39 +101,44 @@ func (s *Store) EnrolDevice(ctx context.Context, d care.Device) error {
 	return nil
 }
 
-// Device implements care.AccessStore.
-func (s *Store) Device(ctx context.Context, id string) (care.Device, error) {
+const deviceColumns = "id, subject, enrolled_at, revoked_at"
+
+func scanDevice(row interface{ Scan(...any) error }) (care.Device, error) {
 	var d care.Device
 	var enrolled string
 	var revoked sql.NullString
-	err := s.reader.QueryRowContext(ctx, "SELECT id, subject, enrolled_at, revoked_at FROM devices WHERE id = ?", id).
-		Scan(&d.ID, &d.Subject, &enrolled, &revoked)
+	if err := row.Scan(&d.ID, &d.Subject, &enrolled, &revoked); err != nil {
+		return d, err
+	}
+	d.EnrolledAt, d.RevokedAt = parseTS(enrolled), parseNullTS(revoked)
+	return d, nil
+}
+
+// Device implements care.AccessStore.
+func (s *Store) Device(ctx context.Context, id string) (care.Device, error) {
+	d, err := scanDevice(s.reader.QueryRowContext(ctx, "SELECT "+deviceColumns+" FROM devices WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, care.ErrNotFound
 	}
 	if err != nil {
 		return d, fmt.Errorf("device: %w", err)
 	}
-	d.EnrolledAt, d.RevokedAt = parseTS(enrolled), parseNullTS(revoked)
 	return d, nil
 }
 
 // Devices implements care.AccessStore.
 func (s *Store) Devices(ctx context.Context) ([]care.Device, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT id, subject, enrolled_at, revoked_at FROM devices ORDER BY id")
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+deviceColumns+" FROM devices ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("devices: %w", err)
 	}
 	defer rows.Close()
 	out := []care.Device{}
 	for rows.Next() {
-		var d care.Device
-		var enrolled string
-		var revoked sql.NullString
-		if err := rows.Scan(&d.ID, &d.Subject, &enrolled, &revoked); err != nil {
+		d, err := scanDevice(rows)
+		if err != nil {
 			return nil, fmt.Errorf("devices: %w", err)
 		}
-		d.EnrolledAt, d.RevokedAt = parseTS(enrolled), parseNullTS(revoked)
 		out = append(out, d)
 	}
 	return out, rows.Err()
