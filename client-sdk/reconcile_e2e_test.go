@@ -105,7 +105,7 @@ func TestReconciliation_Scenario(t *testing.T) {
 	syncAll()
 
 	// Everyone goes offline and works.
-	put(sw1, "moves", moveEdith, map[string]any{"to_service_id": cedar})                                  // two destinations
+	put(sw1, "moves", moveEdith, map[string]any{"to_service_id": cedar})                                // two destinations
 	put(sw2, "moves", moveEdith, map[string]any{"to_service_id": birch, "escort": "her daughter, Jan"}) // for Edith
 	put(sw2, "residents", walter, map[string]any{"notes": "likes the window seat"})                     // different fields of
 	put(sw3, "residents", walter, map[string]any{"gp": "Dr Shah, Park Surgery"})                        // one resident
