@@ -37,7 +37,30 @@ func ValidNodeID(id string) bool { return nodeRE.MatchString(id) }
 
 // String returns the wire form of h.
 func (h HLC) String() string {
-	return fmt.Sprintf("%015d-%05d-%s", h.Wall, h.Counter, h.Node)
+	b := make([]byte, 0, 22+len(h.Node))
+	return string(h.AppendText(b))
+}
+
+// AppendText appends the wire form of h to b.
+func (h HLC) AppendText(b []byte) []byte {
+	b = appendPadded(b, h.Wall, 15)
+	b = append(b, '-')
+	b = appendPadded(b, int64(h.Counter), 5)
+	b = append(b, '-')
+	return append(b, h.Node...)
+}
+
+// appendPadded appends n in decimal, zero-padded to width (as %0*d does).
+func appendPadded(b []byte, n int64, width int) []byte {
+	if n < 0 {
+		return fmt.Appendf(b, "%0*d", width, n)
+	}
+	var tmp [20]byte
+	d := strconv.AppendInt(tmp[:0], n, 10)
+	for i := len(d); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, d...)
 }
 
 // IsZero reports whether h is the zero timestamp.
@@ -76,7 +99,7 @@ func parseDigits(s string) (int64, error) {
 }
 
 // MarshalText encodes h in its wire form.
-func (h HLC) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
+func (h HLC) MarshalText() ([]byte, error) { return h.AppendText(make([]byte, 0, 22+len(h.Node))), nil }
 
 // UnmarshalText decodes h from its wire form.
 func (h *HLC) UnmarshalText(b []byte) error {

@@ -24,6 +24,7 @@ CREATE INDEX changes_scope ON changes (scope, seq);
 -- Merged per-field state of every record: state is a syncproto.Record as JSON
 -- (each field's value with its winning hlc, device and change id, and the
 -- tombstone).
+-- A rowid table: states are kilobytes, too large for a WITHOUT ROWID b-tree.
 CREATE TABLE records (
     collection  TEXT    NOT NULL,
     record_id   TEXT    NOT NULL,
@@ -32,8 +33,8 @@ CREATE TABLE records (
     state       TEXT    NOT NULL,
     created_seq INTEGER NOT NULL,
     updated_seq INTEGER NOT NULL,
-    PRIMARY KEY (collection, record_id)
-) WITHOUT ROWID;
+    UNIQUE (collection, record_id)
+);
 CREATE INDEX records_scope ON records (scope, collection, record_id);
 
 -- Rejected changes, kept with their reason where a person can see them.

@@ -444,17 +444,21 @@ CREATE VIEW v_conflicts AS SELECT
 FROM records WHERE collection = 'conflicts' AND deleted = 0;
 
 -- Lookups the rules make inside a push (a resident's moves, a move's legs,
--- a provider's RAG history, a resident's assessments).
-CREATE INDEX records_by_resident_id ON records (collection, json_extract(state, '$.fields.resident_id.value'));
-CREATE INDEX records_by_move_id ON records (collection, json_extract(state, '$.fields.move_id.value'));
-CREATE INDEX records_by_provider_id ON records (collection, json_extract(state, '$.fields.provider_id.value'));
-CREATE INDEX records_by_service_id ON records (collection, json_extract(state, '$.fields.service_id.value'));
+-- a provider's RAG history, a resident's assessments, a record's conflicts),
+-- each a partial index on its own collection so that other writes never pay
+-- for extracting the field. Queries name the collection as a literal.
+CREATE INDEX records_moves_by_resident_id ON records (json_extract(state, '$.fields.resident_id.value')) WHERE collection = 'moves';
+CREATE INDEX records_move_legs_by_move_id ON records (json_extract(state, '$.fields.move_id.value')) WHERE collection = 'move_legs';
+CREATE INDEX records_capacity_assessments_by_resident_id ON records (json_extract(state, '$.fields.resident_id.value')) WHERE collection = 'capacity_assessments';
+CREATE INDEX records_rag_statuses_by_provider_id ON records (json_extract(state, '$.fields.provider_id.value')) WHERE collection = 'rag_statuses';
+CREATE INDEX records_conflicts_by_record_id ON records (json_extract(state, '$.fields.record_id.value')) WHERE collection = 'conflicts';
 
 -- +goose Down
-DROP INDEX records_by_resident_id;
-DROP INDEX records_by_move_id;
-DROP INDEX records_by_provider_id;
-DROP INDEX records_by_service_id;
+DROP INDEX records_moves_by_resident_id;
+DROP INDEX records_move_legs_by_move_id;
+DROP INDEX records_capacity_assessments_by_resident_id;
+DROP INDEX records_rag_statuses_by_provider_id;
+DROP INDEX records_conflicts_by_record_id;
 DROP VIEW v_providers;
 DROP VIEW v_services;
 DROP VIEW v_concerns;

@@ -70,6 +70,9 @@ type Incoming struct {
 	Raw json.RawMessage
 	// Change is the parsed change, with DeviceID set from the principal.
 	Change syncproto.Change
+	// Body is Change encoded as served to devices, prepared before the
+	// write transaction so the single writer does less.
+	Body []byte
 	// ID is the change id to report, even when the change did not parse.
 	ID string
 	// Err, when set, rejects the change without looking further.

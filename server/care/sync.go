@@ -70,6 +70,11 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 		}
 		c.DeviceID = p.DeviceID
 		items[i].Change = c
+		body, err := json.Marshal(c)
+		if err != nil {
+			return syncproto.PushResponse{}, fmt.Errorf("encode change: %w", err)
+		}
+		items[i].Body = body
 	}
 	res, err := s.store.Apply(ctx, Batch{Principal: p, ReceivedAt: received, Items: items, Check: s.checker(p, received), Follow: s.follow})
 	if err != nil {

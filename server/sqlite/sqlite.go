@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,14 @@ import (
 )
 
 var _ care.Store = (*Store)(nil)
+
+// Lookups are the (collection, field) pairs the domain rules find records
+// by; each has a partial index (migration 00003, written by
+// migrations/internal/viewgen from this list).
+var Lookups = [][2]string{
+	{"moves", "resident_id"}, {"move_legs", "move_id"}, {"capacity_assessments", "resident_id"},
+	{"rag_statuses", "provider_id"}, {"conflicts", "record_id"},
+}
 
 // Store is the SQLite implementation of care.Store.
 type Store struct {
@@ -117,6 +126,9 @@ func (s *Store) Apply(ctx context.Context, b care.Batch) (care.BatchResult, erro
 		return care.BatchResult{}, err
 	}
 	defer a.close()
+	if err := a.prefetch(b.Items); err != nil {
+		return care.BatchResult{}, err
+	}
 	res := care.BatchResult{Results: make([]syncproto.PushResult, len(b.Items))}
 	received := b.ReceivedAt.UTC().Format(time.RFC3339Nano)
 	seen := map[string]bool{}
@@ -142,6 +154,8 @@ type applier struct {
 	tx                                      *sql.Tx
 	dup, insChange, getRec, putRec, insQuar *sql.Stmt
 	cache                                   map[[2]string]*syncproto.Record
+	// logged holds the ids of the batch's changes already in the log.
+	logged map[string]bool
 }
 
 func newApplier(ctx context.Context, tx *sql.Tx) (*applier, error) {
@@ -186,12 +200,8 @@ func (a *applier) apply(b care.Batch, it care.Incoming, received string, seen ma
 	if seen[c.ID] {
 		return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusDuplicate}, nil
 	}
-	var one int
-	switch err := a.dup.QueryRowContext(a.ctx, c.ID).Scan(&one); {
-	case err == nil:
+	if a.logged[c.ID] {
 		return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusDuplicate}, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return syncproto.PushResult{}, fmt.Errorf("check duplicate: %w", err)
 	}
 	before, err := a.Record(c.Collection, c.RecordID)
 	if err != nil {
@@ -209,7 +219,7 @@ func (a *applier) apply(b care.Batch, it care.Incoming, received string, seen ma
 			return res, err
 		}
 	} else {
-		if err := a.write(b.Principal, c, v.Scope, after, received); err != nil {
+		if err := a.write(b.Principal, c, it.Body, v.Scope, after, received); err != nil {
 			return syncproto.PushResult{}, err
 		}
 		seen[c.ID] = true
@@ -220,6 +230,65 @@ func (a *applier) apply(b care.Batch, it care.Incoming, received string, seen ma
 		}
 	}
 	return res, nil
+}
+
+// prefetch reads, in two queries, which of the batch's changes are already
+// logged and the current state of the records they touch, instead of two
+// queries per change.
+func (a *applier) prefetch(items []care.Incoming) error {
+	a.logged = map[string]bool{}
+	var ids []any
+	var keys []any
+	seenKey := map[[2]string]bool{}
+	for _, it := range items {
+		if it.Err != nil {
+			continue
+		}
+		ids = append(ids, it.Change.ID)
+		k := [2]string{it.Change.Collection, it.Change.RecordID}
+		if !seenKey[k] {
+			seenKey[k] = true
+			keys = append(keys, k[0], k[1])
+		}
+	}
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		rows, err := a.tx.QueryContext(a.ctx, "SELECT id FROM changes WHERE id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", chunk...)
+		if err != nil {
+			return fmt.Errorf("check duplicates: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("check duplicates: %w", err)
+			}
+			a.logged[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("check duplicates: %w", err)
+		}
+	}
+	for start := 0; start < len(keys); start += 1000 {
+		chunk := keys[start:min(start+1000, len(keys))]
+		n := len(chunk) / 2
+		rows, err := a.tx.QueryContext(a.ctx, "SELECT state FROM records WHERE (collection, record_id) IN (VALUES (?,?)"+strings.Repeat(",(?,?)", n-1)+")", chunk...)
+		if err != nil {
+			return fmt.Errorf("load records: %w", err)
+		}
+		recs, err := scanRecords(rows)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < len(chunk); i += 2 {
+			a.cache[[2]string{chunk[i].(string), chunk[i+1].(string)}] = nil
+		}
+		for _, r := range recs {
+			a.cache[[2]string{r.Collection, r.ID}] = r
+		}
+	}
+	return nil
 }
 
 // follow applies a change the server made because of another one, as the
@@ -252,18 +321,21 @@ func (a *applier) follow(b care.Batch, x syncproto.Change, received string, seen
 		}
 		scope = v.Scope
 	}
-	if err := a.write(care.SystemPrincipal, x, scope, after, received); err != nil {
+	if err := a.write(care.SystemPrincipal, x, nil, scope, after, received); err != nil {
 		return err
 	}
 	seen[x.ID] = true
 	return nil
 }
 
-// write logs a change and stores the record's new state.
-func (a *applier) write(p care.Principal, c syncproto.Change, scope string, after *syncproto.Record, received string) error {
-	body, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("encode change: %w", err)
+// write logs a change (body is its encoding, or nil to encode it here) and
+// stores the record's new state.
+func (a *applier) write(p care.Principal, c syncproto.Change, body []byte, scope string, after *syncproto.Record, received string) error {
+	if body == nil {
+		var err error
+		if body, err = json.Marshal(c); err != nil {
+			return fmt.Errorf("encode change: %w", err)
+		}
 	}
 	r, err := a.insChange.ExecContext(a.ctx, c.ID, c.Collection, c.RecordID, scope, string(c.Op), c.HLC.String(), c.DeviceID,
 		p.Subject, p.Role, c.Seen, c.RecordedAt.UTC().Format(time.RFC3339Nano), received, body)
@@ -314,11 +386,15 @@ func (a *applier) Written(changeID string) (schema.WriteInfo, bool, error) {
 // Record implements schema.Lookup inside the push transaction.
 func (a *applier) Record(collection, id string) (*syncproto.Record, error) {
 	if r, ok := a.cache[[2]string{collection, id}]; ok {
+		if r == nil {
+			return nil, nil // known absent
+		}
 		return r.Clone(), nil
 	}
 	var state []byte
 	switch err := a.getRec.QueryRowContext(a.ctx, collection, id).Scan(&state); {
 	case errors.Is(err, sql.ErrNoRows):
+		a.cache[[2]string{collection, id}] = nil
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("load record: %w", err)
@@ -354,7 +430,18 @@ func find(ctx context.Context, q queryer, collection, field string, value json.R
 			v = 1
 		}
 	}
-	rows, err := q.QueryContext(ctx, "SELECT state FROM records WHERE collection = ? AND json_extract(state, '$.fields."+field+".value') = ? ORDER BY record_id", collection, v)
+	// The collection is a literal so the planner can use the partial
+	// lookup index of this collection and field (migration 00003).
+	for _, r := range collection {
+		if !(r >= 'a' && r <= 'z' || r == '_') {
+			return nil, fmt.Errorf("find: bad collection name %q", collection)
+		}
+	}
+	from := "records"
+	if slices.Contains(Lookups, [2]string{collection, field}) {
+		from += " INDEXED BY records_" + collection + "_by_" + field
+	}
+	rows, err := q.QueryContext(ctx, "SELECT state FROM "+from+" WHERE collection = '"+collection+"' AND json_extract(state, '$.fields."+field+".value') = ? ORDER BY record_id", v)
 	if err != nil {
 		return nil, fmt.Errorf("find: %w", err)
 	}

@@ -11,8 +11,12 @@ import (
 	"os"
 	"strings"
 
+	"github.com/continuity-care/continuity/server/sqlite"
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
+
+// lookups are the (collection, field) pairs the rules find records by.
+var lookups = sqlite.Lookups
 
 func main() {
 	out := flag.String("out", "", "migration file to write")
@@ -29,13 +33,16 @@ func main() {
 		}
 		fmt.Fprintf(&b, ",\n    updated_seq\nFROM records WHERE collection = '%s' AND deleted = 0;\n\n", c.Name)
 	}
-	b.WriteString("-- Lookups the rules make inside a push (a resident's moves, a move's legs,\n-- a provider's RAG history, a resident's assessments).\n")
-	for _, f := range []string{"resident_id", "move_id", "provider_id", "service_id"} {
-		fmt.Fprintf(&b, "CREATE INDEX records_by_%s ON records (collection, json_extract(state, '$.fields.%s.value'));\n", f, f)
+	b.WriteString("-- Lookups the rules make inside a push (a resident's moves, a move's legs,\n")
+	b.WriteString("-- a provider's RAG history, a resident's assessments, a record's conflicts),\n")
+	b.WriteString("-- each a partial index on its own collection so that other writes never pay\n")
+	b.WriteString("-- for extracting the field. Queries name the collection as a literal.\n")
+	for _, l := range lookups {
+		fmt.Fprintf(&b, "CREATE INDEX records_%s_by_%s ON records (json_extract(state, '$.fields.%s.value')) WHERE collection = '%s';\n", l[0], l[1], l[1], l[0])
 	}
 	b.WriteString("\n-- +goose Down\n")
-	for _, f := range []string{"resident_id", "move_id", "provider_id", "service_id"} {
-		fmt.Fprintf(&b, "DROP INDEX records_by_%s;\n", f)
+	for _, l := range lookups {
+		fmt.Fprintf(&b, "DROP INDEX records_%s_by_%s;\n", l[0], l[1])
 	}
 	for _, c := range cols {
 		fmt.Fprintf(&b, "DROP VIEW v_%s;\n", c.Name)
