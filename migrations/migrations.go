@@ -13,6 +13,12 @@ var sqliteFS embed.FS
 // SQLite returns the SQLite migrations.
 func SQLite() fs.FS { return mustSub(sqliteFS, "sqlite") }
 
+//go:embed postgres/*.sql
+var postgresFS embed.FS
+
+// Postgres returns the PostgreSQL migrations.
+func Postgres() fs.FS { return mustSub(postgresFS, "postgres") }
+
 func mustSub(f fs.FS, dir string) fs.FS {
 	sub, err := fs.Sub(f, dir)
 	if err != nil {

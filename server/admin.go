@@ -112,7 +112,7 @@ func adminCommand(ctx context.Context, noun string, args []string, stdout, stder
 // are signed with it, tokens signed with older keys stay valid until they
 // expire. Remove an old key from the file once its tokens have expired.
 func rotateKeys(dbPath string, stdout io.Writer) error {
-	dir := filepath.Dir(dbPath)
+	dir := dataDir(dbPath)
 	ks, err := auth.LoadKeys(dir, time.Now())
 	if err != nil {
 		return err

@@ -13,7 +13,6 @@ import (
 
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/cqc"
-	"github.com/continuity-care/continuity/server/sqlite"
 )
 
 // importCommand runs `import cqc FILE`: the CQC care directory into the
@@ -44,7 +43,7 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer f.Close()
-	store, err := sqlite.Open(ctx, *dbPath)
+	store, err := openStore(ctx, *dbPath)
 	if err != nil {
 		return err
 	}

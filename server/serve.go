@@ -10,14 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/continuity-care/continuity/server/api"
 	"github.com/continuity-care/continuity/server/auth"
 	"github.com/continuity-care/continuity/server/care"
-	"github.com/continuity-care/continuity/server/sqlite"
 	"github.com/continuity-care/continuity/syncproto"
 )
 
@@ -31,7 +29,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", defaultAddr, "address to listen on")
-	dbPath := fs.String("db", defaultDB, "SQLite database file (created and migrated on start)")
+	dbPath := fs.String("db", defaultDB, "SQLite database file (created and migrated on start), or a postgres:// URL")
 	demo := fs.Bool("demo", false, "load the demo scenario (idempotent)")
 	demoFile := fs.String("demo-file", defaultDemo, "scenario file loaded by --demo")
 	rate := fs.Int("rate-limit", 600, "requests per minute allowed to one device")
@@ -40,7 +38,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	store, err := sqlite.Open(ctx, *dbPath)
+	store, err := openStore(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -51,7 +49,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Info("database closed")
 		}
 	}()
-	keys, err := auth.LoadKeys(filepath.Dir(*dbPath), time.Now())
+	keys, err := auth.LoadKeys(dataDir(*dbPath), time.Now())
 	if err != nil {
 		return err
 	}
@@ -75,13 +73,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
-	fmt.Fprintf(stdout, "Continuity is listening on http://%s (database %s)\n", ln.Addr(), *dbPath)
+	fmt.Fprintf(stdout, "Continuity is listening on http://%s (database %s)\n", ln.Addr(), redact(*dbPath))
 	scope := ""
 	if incident != "" {
 		fmt.Fprintf(stdout, "Demo data loaded: incident %s\n", incident)
 		scope = " --scope incident:" + incident
 	}
-	fmt.Fprintf(stdout, "Get an access token (valid 1h) for trying the API:\n  go run ./server token --db %s --sub alice --role social_worker --device tab-1%s\n", *dbPath, scope)
+	fmt.Fprintf(stdout, "Get an access token (valid 1h) for trying the API:\n  go run ./server token --db %s --sub alice --role social_worker --device tab-1%s\n", redact(*dbPath), scope)
 
 	select {
 	case err := <-errc:
@@ -137,7 +135,7 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, *dbPath)
+	store, err := openStore(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -210,12 +208,12 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // openAuth opens the database and the auth service over its signing keys.
-func openAuth(ctx context.Context, dbPath string) (*auth.Service, *sqlite.Store, error) {
-	store, err := sqlite.Open(ctx, dbPath)
+func openAuth(ctx context.Context, dbPath string) (*auth.Service, store, error) {
+	store, err := openStore(ctx, dbPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	keys, err := auth.LoadKeys(filepath.Dir(dbPath), time.Now())
+	keys, err := auth.LoadKeys(dataDir(dbPath), time.Now())
 	if err != nil {
 		store.Close()
 		return nil, nil, err

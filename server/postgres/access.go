@@ -1,0 +1,285 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/continuity-care/continuity/server/care"
+)
+
+var _ care.AccessStore = (*Store)(nil)
+
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+const (
+	uniqueViolation     = "23505"
+	foreignKeyViolation = "23503"
+)
+
+// PutUser implements care.AccessStore.
+func (s *Store) PutUser(ctx context.Context, u care.User) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO users (subject, role, name, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (subject) DO UPDATE SET role = excluded.role, name = CASE WHEN excluded.name = '' THEN users.name ELSE excluded.name END`,
+		u.Subject, u.Role, u.Name, u.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("put user: %w", err)
+	}
+	return nil
+}
+
+// User implements care.AccessStore.
+func (s *Store) User(ctx context.Context, subject string) (care.User, error) {
+	var u care.User
+	err := s.pool.QueryRow(ctx, "SELECT subject, role, name, created_at, disabled_at FROM users WHERE subject = $1", subject).
+		Scan(&u.Subject, &u.Role, &u.Name, &u.CreatedAt, &u.DisabledAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return care.User{}, care.ErrNotFound
+	}
+	if err != nil {
+		return care.User{}, fmt.Errorf("user: %w", err)
+	}
+	u.CreatedAt, u.DisabledAt = u.CreatedAt.UTC(), utc(u.DisabledAt)
+	return u, nil
+}
+
+// Users implements care.AccessStore.
+func (s *Store) Users(ctx context.Context) ([]care.User, error) {
+	rows, err := s.pool.Query(ctx, "SELECT subject, role, name, created_at, disabled_at FROM users ORDER BY subject")
+	if err != nil {
+		return nil, fmt.Errorf("users: %w", err)
+	}
+	defer rows.Close()
+	out := []care.User{}
+	for rows.Next() {
+		var u care.User
+		if err := rows.Scan(&u.Subject, &u.Role, &u.Name, &u.CreatedAt, &u.DisabledAt); err != nil {
+			return nil, fmt.Errorf("users: %w", err)
+		}
+		u.CreatedAt, u.DisabledAt = u.CreatedAt.UTC(), utc(u.DisabledAt)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// EnrolDevice implements care.AccessStore.
+func (s *Store) EnrolDevice(ctx context.Context, d care.Device) error {
+	_, err := s.pool.Exec(ctx, "INSERT INTO devices (id, subject, enrolled_at) VALUES ($1, $2, $3)", d.ID, d.Subject, d.EnrolledAt)
+	switch pgCode(err) {
+	case "":
+	case uniqueViolation:
+		return fmt.Errorf("device %s: %w", d.ID, care.ErrExists)
+	case foreignKeyViolation:
+		return fmt.Errorf("user %s: %w", d.Subject, care.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("enrol device: %w", err)
+	}
+	return nil
+}
+
+// Device implements care.AccessStore.
+func (s *Store) Device(ctx context.Context, id string) (care.Device, error) {
+	var d care.Device
+	err := s.pool.QueryRow(ctx, "SELECT id, subject, enrolled_at, revoked_at FROM devices WHERE id = $1", id).
+		Scan(&d.ID, &d.Subject, &d.EnrolledAt, &d.RevokedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return care.Device{}, care.ErrNotFound
+	}
+	if err != nil {
+		return care.Device{}, fmt.Errorf("device: %w", err)
+	}
+	d.EnrolledAt, d.RevokedAt = d.EnrolledAt.UTC(), utc(d.RevokedAt)
+	return d, nil
+}
+
+// Devices implements care.AccessStore.
+func (s *Store) Devices(ctx context.Context) ([]care.Device, error) {
+	rows, err := s.pool.Query(ctx, "SELECT id, subject, enrolled_at, revoked_at FROM devices ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("devices: %w", err)
+	}
+	defer rows.Close()
+	out := []care.Device{}
+	for rows.Next() {
+		var d care.Device
+		if err := rows.Scan(&d.ID, &d.Subject, &d.EnrolledAt, &d.RevokedAt); err != nil {
+			return nil, fmt.Errorf("devices: %w", err)
+		}
+		d.EnrolledAt, d.RevokedAt = d.EnrolledAt.UTC(), utc(d.RevokedAt)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// RevokeDevice implements care.AccessStore.
+func (s *Store) RevokeDevice(ctx context.Context, id string, at time.Time) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE devices SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2", at, id)
+		if err != nil {
+			return fmt.Errorf("revoke device: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("device %s: %w", id, care.ErrNotFound)
+		}
+		if _, err := tx.Exec(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE device_id = $2", at, id); err != nil {
+			return fmt.Errorf("revoke device tokens: %w", err)
+		}
+		return nil
+	})
+}
+
+// GrantScope implements care.AccessStore.
+func (s *Store) GrantScope(ctx context.Context, g care.Grant) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO scope_grants (subject, incident_id, granted_at, granted_by) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (subject, incident_id) WHERE revoked_at IS NULL DO NOTHING`, g.Subject, g.IncidentID, g.GrantedAt, g.GrantedBy)
+	if pgCode(err) == foreignKeyViolation {
+		return fmt.Errorf("user %s: %w", g.Subject, care.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("grant scope: %w", err)
+	}
+	return nil
+}
+
+// RevokeScope implements care.AccessStore.
+func (s *Store) RevokeScope(ctx context.Context, subject, incidentID string, at time.Time) error {
+	tag, err := s.pool.Exec(ctx, "UPDATE scope_grants SET revoked_at = $1 WHERE subject = $2 AND incident_id = $3 AND revoked_at IS NULL", at, subject, incidentID)
+	if err != nil {
+		return fmt.Errorf("revoke scope: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("grant of %s to %s: %w", incidentID, subject, care.ErrNotFound)
+	}
+	return nil
+}
+
+// Grants implements care.AccessStore.
+func (s *Store) Grants(ctx context.Context, subject string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, "SELECT incident_id FROM scope_grants WHERE subject = $1 AND revoked_at IS NULL ORDER BY incident_id", subject)
+	if err != nil {
+		return nil, fmt.Errorf("grants: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("grants: %w", err)
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}
+
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// PutRefreshToken implements care.AccessStore.
+func (s *Store) PutRefreshToken(ctx context.Context, t care.RefreshToken) error {
+	return putRefresh(ctx, s.pool, t)
+}
+
+func putRefresh(ctx context.Context, db execer, t care.RefreshToken) error {
+	var parent *string
+	if t.ParentID != "" {
+		parent = &t.ParentID
+	}
+	if t.Hash == nil {
+		t.Hash = []byte{} // as SQLite stores a nil blob: empty, not NULL
+	}
+	_, err := db.Exec(ctx, "INSERT INTO refresh_tokens (id, family, parent_id, device_id, hash, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		t.ID, t.Family, parent, t.DeviceID, t.Hash, t.IssuedAt, t.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("store refresh token: %w", err)
+	}
+	return nil
+}
+
+// RotateRefreshToken implements care.AccessStore. The token's row is locked
+// (SELECT ... FOR UPDATE), so of two replicas presenting the same token at
+// once, the second sees what the first did.
+func (s *Store) RotateRefreshToken(ctx context.Context, id string, check func(care.RefreshToken) bool, now time.Time, next care.RefreshToken) (care.RefreshToken, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return care.RefreshToken{}, fmt.Errorf("rotate: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	var t care.RefreshToken
+	var parent *string
+	err = tx.QueryRow(ctx, "SELECT id, family, parent_id, device_id, hash, issued_at, expires_at, used_at, revoked_at FROM refresh_tokens WHERE id = $1 FOR UPDATE", id).
+		Scan(&t.ID, &t.Family, &parent, &t.DeviceID, &t.Hash, &t.IssuedAt, &t.ExpiresAt, &t.UsedAt, &t.RevokedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return care.RefreshToken{}, care.ErrNotFound
+	}
+	if err != nil {
+		return care.RefreshToken{}, fmt.Errorf("rotate: %w", err)
+	}
+	if parent != nil {
+		t.ParentID = *parent
+	}
+	t.IssuedAt, t.ExpiresAt, t.UsedAt, t.RevokedAt = t.IssuedAt.UTC(), t.ExpiresAt.UTC(), utc(t.UsedAt), utc(t.RevokedAt)
+	if !check(t) {
+		return t, care.ErrNotFound
+	}
+	if t.UsedAt != nil && now.Sub(*t.UsedAt) <= care.RefreshRetryGrace && t.RevokedAt == nil {
+		// A retry whose first answer was lost? Only if the successor was
+		// never used: then replace it.
+		var succ string
+		var succUsed *time.Time
+		err := tx.QueryRow(ctx, "SELECT id, used_at FROM refresh_tokens WHERE parent_id = $1 ORDER BY issued_at DESC LIMIT 1", t.ID).Scan(&succ, &succUsed)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return t, fmt.Errorf("rotate: %w", err)
+		}
+		if err == nil && succUsed == nil {
+			if _, err := tx.Exec(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2", now, succ); err != nil {
+				return t, fmt.Errorf("rotate: %w", err)
+			}
+			next.Family, next.DeviceID, next.ParentID = t.Family, t.DeviceID, t.ID
+			if err := putRefresh(ctx, tx, next); err != nil {
+				return t, err
+			}
+			if err := tx.Commit(ctx); err != nil {
+				return t, fmt.Errorf("rotate: %w", err)
+			}
+			return t, nil
+		}
+	}
+	if t.UsedAt != nil || t.RevokedAt != nil {
+		// Reuse of a rotated token, or use of one replaced after a retry:
+		// someone else holds the chain. End it.
+		if _, err := tx.Exec(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE family = $2", now, t.Family); err != nil {
+			return t, fmt.Errorf("revoke family: %w", err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return t, fmt.Errorf("revoke family: %w", err)
+		}
+		if t.UsedAt == nil {
+			return t, care.ErrTokenRevoked
+		}
+		return t, care.ErrTokenReused
+	}
+	if !now.Before(t.ExpiresAt) {
+		return t, care.ErrTokenRevoked
+	}
+	if _, err := tx.Exec(ctx, "UPDATE refresh_tokens SET used_at = $1 WHERE id = $2", now, t.ID); err != nil {
+		return t, fmt.Errorf("rotate: %w", err)
+	}
+	next.Family, next.DeviceID, next.ParentID = t.Family, t.DeviceID, t.ID
+	if err := putRefresh(ctx, tx, next); err != nil {
+		return t, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return t, fmt.Errorf("rotate: %w", err)
+	}
+	return t, nil
+}

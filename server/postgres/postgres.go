@@ -1,0 +1,347 @@
+// Package postgres implements care.Store and care.AccessStore on PostgreSQL,
+// for councils that run several stateless server replicas on one database.
+// Pushes from every replica run concurrently, each in one READ COMMITTED
+// transaction that locks the rows of the records it writes; they append to
+// the change log under a single row lock, so the log's positions are in
+// commit order and a reader never skips a change. DESIGN.md has the argument.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/continuity-care/continuity/migrations"
+	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/syncproto"
+)
+
+var _ care.Store = (*Store)(nil)
+
+// Store is the PostgreSQL implementation of care.Store and care.AccessStore.
+// It is safe for concurrent use, and any number of Stores (in one process or
+// many) may share one database.
+type Store struct {
+	pool *pgxpool.Pool
+	// retries counts pushes that had to run again (validation failure,
+	// deadlock or a concurrent duplicate).
+	retries atomic.Int64
+	// beforeCommit, when set (by tests), runs just before a push commits.
+	beforeCommit func()
+}
+
+// Open connects to the database named by dsn (a PostgreSQL URL or
+// keyword/value string as libpq accepts, e.g.
+// "postgres://continuity@db:5432/continuity?sslmode=verify-full"; pgx pool
+// settings such as pool_max_conns may be added) and applies any pending
+// migrations. The tables live in the connection's current schema (its
+// search_path), which the user must be allowed to create tables in.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+	}
+	syncCommit, err := migrate(ctx, cfg.ConnConfig.Copy())
+	if err != nil {
+		return nil, err
+	}
+	if syncCommit == "off" {
+		// A push is answered only once it is durable: never let the server
+		// acknowledge a commit it has not flushed.
+		if cfg.ConnConfig.RuntimeParams == nil {
+			cfg.ConnConfig.RuntimeParams = map[string]string{}
+		}
+		cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// migrate applies pending migrations, holding a session advisory lock (keyed
+// by the schema) so that replicas starting together migrate one at a time. It
+// returns the session's synchronous_commit setting.
+func migrate(ctx context.Context, cc *pgx.ConnConfig) (string, error) {
+	db := stdlib.OpenDB(*cc)
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return "", fmt.Errorf("postgres: connect: %w", err)
+	}
+	defer conn.Close()
+	var syncCommit string
+	if err := conn.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&syncCommit); err != nil {
+		return "", fmt.Errorf("postgres: connect: %w", err)
+	}
+	const key = "hashtextextended('continuity.migrate.' || current_schema(), 0)"
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+key+")"); err != nil {
+		return "", fmt.Errorf("postgres: lock for migrations: %w", err)
+	}
+	// Closing the database would release the lock too; unlocking first keeps
+	// it from outliving a failed close.
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock("+key+")")
+	return syncCommit, Migrate(ctx, db)
+}
+
+// Migrate applies pending migrations to db. Open does this itself; Migrate is
+// for tools that hold a *sql.DB (with the pgx driver). Callers running it
+// from several processes at once must serialise them.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.Postgres())
+	if err != nil {
+		return fmt.Errorf("postgres: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("postgres: apply migrations: %w", err)
+	}
+	return nil
+}
+
+// Close closes every connection of the store.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	if err := s.pool.QueryRow(ctx, "SELECT 1").Scan(&n); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Head implements care.Store. Pushes update log_head in the transaction that
+// appends their changes, one at a time, so its committed value is the last
+// position any reader can see and nothing at or below it can still appear.
+func (s *Store) Head(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.pool.QueryRow(ctx, "SELECT seq FROM log_head").Scan(&n); err != nil {
+		return 0, fmt.Errorf("head: %w", err)
+	}
+	return n, nil
+}
+
+// filterClause returns the SQL for a filter: the listed incidents (all when
+// nil) plus unscoped records, less hidden collections.
+func filterClause(f care.Filter, args []any) (string, []any) {
+	var sb strings.Builder
+	if f.Scopes != nil {
+		sb.WriteString(" AND (scope = ''")
+		if len(f.Scopes) > 0 {
+			args = append(args, f.Scopes)
+			fmt.Fprintf(&sb, " OR scope = ANY($%d::text[])", len(args))
+		}
+		sb.WriteString(")")
+	}
+	if f.ScopedOnly {
+		sb.WriteString(" AND scope <> ''")
+	}
+	if len(f.Hidden) > 0 {
+		args = append(args, f.Hidden)
+		fmt.Fprintf(&sb, " AND collection <> ALL($%d::text[])", len(args))
+	}
+	return sb.String(), args
+}
+
+// Changes implements care.Store.
+func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit int) (care.LogPage, error) {
+	where, args := filterClause(f, []any{after})
+	args = append(args, limit+1)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf("SELECT seq, body FROM changes WHERE seq > $1%s ORDER BY seq LIMIT $%d", where, len(args)), args...)
+	if err != nil {
+		return care.LogPage{}, fmt.Errorf("changes: %w", err)
+	}
+	defer rows.Close()
+	var page care.LogPage
+	for rows.Next() {
+		var lc care.LoggedChange
+		var body []byte
+		if err := rows.Scan(&lc.Position, &body); err != nil {
+			return care.LogPage{}, fmt.Errorf("scan change: %w", err)
+		}
+		if err := json.Unmarshal(body, &lc.Change); err != nil {
+			return care.LogPage{}, fmt.Errorf("decode change %d: %w", lc.Position, err)
+		}
+		page.Changes = append(page.Changes, lc)
+	}
+	if err := rows.Err(); err != nil {
+		return care.LogPage{}, fmt.Errorf("changes: %w", err)
+	}
+	if len(page.Changes) > limit {
+		page.Changes, page.More = page.Changes[:limit], true
+	}
+	return page, nil
+}
+
+// State implements care.Store.
+func (s *Store) State(ctx context.Context, afterCollection, afterID string, f care.Filter, limit int) (care.StatePage, error) {
+	where, args := filterClause(f, []any{afterCollection, afterID})
+	args = append(args, limit+1)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf("SELECT state FROM records WHERE (collection, record_id) > ($1, $2) AND state IS NOT NULL%s ORDER BY collection, record_id LIMIT $%d", where, len(args)), args...)
+	if err != nil {
+		return care.StatePage{}, fmt.Errorf("state: %w", err)
+	}
+	recs, err := scanRecords(rows)
+	if err != nil {
+		return care.StatePage{}, err
+	}
+	page := care.StatePage{Records: recs}
+	if len(recs) > limit {
+		page.Records, page.More = recs[:limit], true
+	}
+	return page, nil
+}
+
+// Records implements care.Store.
+func (s *Store) Records(ctx context.Context, collection string, f care.Filter) ([]*syncproto.Record, error) {
+	where, args := filterClause(f, []any{collection})
+	rows, err := s.pool.Query(ctx, "SELECT state FROM records WHERE collection = $1 AND NOT deleted AND state IS NOT NULL"+where+" ORDER BY record_id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("records: %w", err)
+	}
+	return scanRecords(rows)
+}
+
+// Record implements care.Store.
+func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.Record, error) {
+	var state []byte
+	switch err := s.pool.QueryRow(ctx, "SELECT state FROM records WHERE collection = $1 AND record_id = $2", collection, id).Scan(&state); {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	if state == nil {
+		return nil, nil
+	}
+	return decodeRecord(state)
+}
+
+// History implements care.Store.
+func (s *Store) History(ctx context.Context, collection, id string) ([]care.AuditedChange, error) {
+	rows, err := s.pool.Query(ctx, "SELECT seq, body, subject, role, received_at FROM changes WHERE collection = $1 AND record_id = $2 ORDER BY seq", collection, id)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	defer rows.Close()
+	out := []care.AuditedChange{}
+	for rows.Next() {
+		var a care.AuditedChange
+		var body []byte
+		if err := rows.Scan(&a.Position, &body, &a.Subject, &a.Role, &a.ReceivedAt); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		if err := json.Unmarshal(body, &a.Change); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		a.ReceivedAt = a.ReceivedAt.UTC()
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Incidents implements care.Store.
+func (s *Store) Incidents(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, "SELECT DISTINCT scope FROM records WHERE scope <> '' ORDER BY scope")
+	if err != nil {
+		return nil, fmt.Errorf("incidents: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("incidents: %w", err)
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}
+
+// Quarantine implements care.Store.
+func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care.QuarantineEntry, error) {
+	const applied = "EXISTS (SELECT 1 FROM changes c WHERE c.id = q.change_id AND q.change_id <> '')"
+	q := `SELECT q.id, q.change_id, q.collection, q.record_id, q.device_id, q.subject, q.role, q.code, q.field, q.message, q.raw, q.received_at, ` +
+		applied + ` FROM quarantine q WHERE q.id > $1`
+	args := []any{f.AfterID}
+	if f.DeviceID != "" {
+		args = append(args, f.DeviceID)
+		q += fmt.Sprintf(" AND q.device_id = $%d", len(args))
+	}
+	if f.OpenOnly {
+		q += " AND NOT " + applied
+	}
+	args = append(args, f.Limit)
+	q += fmt.Sprintf(" ORDER BY q.id LIMIT $%d", len(args))
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("quarantine: %w", err)
+	}
+	defer rows.Close()
+	out := []care.QuarantineEntry{}
+	for rows.Next() {
+		var e care.QuarantineEntry
+		var raw string
+		if err := rows.Scan(&e.ID, &e.ChangeID, &e.Collection, &e.RecordID, &e.DeviceID, &e.Subject, &e.Role,
+			&e.Error.Code, &e.Error.Field, &e.Error.Message, &raw, &e.ReceivedAt, &e.AppliedLater); err != nil {
+			return nil, fmt.Errorf("scan quarantine: %w", err)
+		}
+		e.Raw = json.RawMessage(raw)
+		e.ReceivedAt = e.ReceivedAt.UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func scanRecords(rows pgx.Rows) ([]*syncproto.Record, error) {
+	defer rows.Close()
+	var out []*syncproto.Record
+	for rows.Next() {
+		var state []byte
+		if err := rows.Scan(&state); err != nil {
+			return nil, fmt.Errorf("scan record: %w", err)
+		}
+		r, err := decodeRecord(state)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func decodeRecord(state []byte) (*syncproto.Record, error) {
+	var r syncproto.Record
+	if err := json.Unmarshal(state, &r); err != nil {
+		return nil, fmt.Errorf("decode record state: %w", err)
+	}
+	if r.Fields == nil {
+		r.Fields = map[string]syncproto.FieldState{}
+	}
+	return &r, nil
+}
+
+// utc returns t in UTC, or nil.
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
