@@ -98,7 +98,10 @@ type Verdict struct {
 // the change would be merged.
 type Checker func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict
 
-// Batch is one push, applied by the store in one transaction.
+// Batch is one push, applied by the store in one transaction. A store may
+// run Check more than once for a change (PostgreSQL reruns a push whose
+// reads were invalidated by a concurrent one), so checkers must not have
+// side effects beyond their Verdict.
 type Batch struct {
 	Principal  Principal
 	ReceivedAt time.Time
