@@ -43,7 +43,7 @@ type Store struct {
 func dsn(path string, readOnly bool) string {
 	q := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on"
 	if readOnly {
-		q += "&mode=ro&_query_only=true"
+		q += "&mode=ro&_query_only=true&_cache_size=-65536"
 	} else {
 		q += "&_txlock=immediate"
 	}
@@ -594,15 +594,29 @@ func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit i
 
 // State implements care.Store.
 func (s *Store) State(ctx context.Context, afterCollection, afterID string, f care.Filter, limit int) (care.StatePage, error) {
+	// Two range seeks on the (collection, record_id) index: the rest of the
+	// current collection, then the collections after it. (A row-value
+	// comparison would seek on the collection only and scan the rest.)
 	where, args := filterClause(f, []any{afterCollection, afterID})
-	args = append(args, limit+1)
-	rows, err := s.reader.QueryContext(ctx, "SELECT state FROM records WHERE (collection, record_id) > (?, ?)"+where+" ORDER BY collection, record_id LIMIT ?", args...)
+	rows, err := s.reader.QueryContext(ctx, "SELECT state FROM records WHERE collection = ? AND record_id > ?"+where+" ORDER BY record_id LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return care.StatePage{}, fmt.Errorf("state: %w", err)
 	}
 	recs, err := scanRecords(rows)
 	if err != nil {
 		return care.StatePage{}, err
+	}
+	if len(recs) <= limit {
+		where, args := filterClause(f, []any{afterCollection})
+		rows, err := s.reader.QueryContext(ctx, "SELECT state FROM records WHERE collection > ?"+where+" ORDER BY collection, record_id LIMIT ?", append(args, limit+1-len(recs))...)
+		if err != nil {
+			return care.StatePage{}, fmt.Errorf("state: %w", err)
+		}
+		more, err := scanRecords(rows)
+		if err != nil {
+			return care.StatePage{}, err
+		}
+		recs = append(recs, more...)
 	}
 	page := care.StatePage{Records: recs}
 	if len(recs) > limit {
