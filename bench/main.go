@@ -1,0 +1,287 @@
+// Command bench measures Continuity's sync throughput on this machine and
+// prints it beside the aims of the issue, in one run:
+//
+//   - push ingest: a real server (Fiber on loopback, JWT auth, the SQLite
+//     store on an on-disk file) receiving POST /v1/sync/push from concurrent
+//     devices, each pushing batches of residents changes stamped by its own
+//     HLC clock, one push at a time; changes per second of wall time;
+//   - raw insert: the same changes as rows of the store's changes table (same
+//     migrations, same PRAGMAs), in transactions of one batch, by one writer
+//     with a prepared statement; rows per second; and ingest/raw;
+//   - initial sync: a fresh device pulling every record of a loaded data set
+//     from no cursor over HTTP until has_more is false, decoding each page;
+//     records per second.
+//
+// Run it from the repository root:
+//
+//	go run ./bench
+//	go run ./bench --changes 200000 --devices 8 --batch 500 --records 100000 --pull-limit 5000
+//	go run ./bench --cpuprofile cpu.pprof   # writes cpu.ingest.pprof, cpu.raw.pprof, cpu.pull.pprof
+//
+// Speed is measured here, never asserted in tests: `go test -bench . ./bench`
+// runs smaller versions as Go benchmarks, and plain `go test` only checks
+// that the bench code is correct.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/continuity-care/continuity/syncproto"
+)
+
+// config sizes one bench run.
+type config struct {
+	// Changes is the number of changes pushed (and inserted raw).
+	Changes int
+	// Devices is the number of devices pushing at once.
+	Devices int
+	// Batch is the number of changes per push and per raw transaction.
+	Batch int
+	// Updates is the fraction of pushed (and loaded) changes that edit a
+	// resident created earlier rather than create one.
+	Updates float64
+	// Records is the size of the initial-sync data set.
+	Records int
+	// PullLimit is the page size the syncing device asks for.
+	PullLimit int
+	// Seed seeds the generated names, dates and NHS numbers.
+	Seed uint64
+	// Dir is where the temporary databases are made.
+	Dir string
+	// CPUProfile, when set, is where CPU profiles of the timed phases go,
+	// one file per phase: cpu.pprof gives cpu.ingest.pprof and so on.
+	CPUProfile string
+	// Progress receives progress lines; nil for none.
+	Progress io.Writer
+}
+
+// defaultConfig is the issue's workload.
+func defaultConfig() config {
+	return config{Changes: 200000, Devices: 8, Batch: 500, Updates: 0.2, Records: 100000, PullLimit: syncproto.MaxPullLimit, Seed: 1, Dir: os.TempDir()}
+}
+
+func (c config) check() error {
+	switch {
+	case c.Changes < 1:
+		return errors.New("--changes must be at least 1")
+	case c.Devices < 1:
+		return errors.New("--devices must be at least 1")
+	case c.Batch < 1 || c.Batch > syncproto.MaxPushChanges:
+		return fmt.Errorf("--batch must be between 1 and %d (the push limit)", syncproto.MaxPushChanges)
+	case c.Updates < 0 || c.Updates >= 1:
+		return errors.New("--updates must be at least 0 and less than 1")
+	case c.Records < 1:
+		return errors.New("--records must be at least 1")
+	case c.PullLimit < 1 || c.PullLimit > syncproto.MaxPullLimit:
+		return fmt.Errorf("--pull-limit must be between 1 and %d (the pull limit)", syncproto.MaxPullLimit)
+	}
+	return nil
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses the flags, runs the bench and prints the report to stdout and
+// progress to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := defaultConfig()
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&cfg.Changes, "changes", cfg.Changes, "changes to push (and insert raw)")
+	fs.IntVar(&cfg.Devices, "devices", cfg.Devices, "devices pushing at once")
+	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "changes per push and per raw transaction")
+	fs.Float64Var(&cfg.Updates, "updates", cfg.Updates, "fraction of changes that edit an existing resident (0 for creates only)")
+	fs.IntVar(&cfg.Records, "records", cfg.Records, "records in the initial-sync data set")
+	fs.IntVar(&cfg.PullLimit, "pull-limit", cfg.PullLimit, "page size of the initial sync")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated data")
+	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "folder for the temporary databases (removed afterwards)")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the timed phases to this path, one per phase (x.pprof → x.ingest.pprof, x.raw.pprof, x.pull.pprof)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if err := cfg.check(); err != nil {
+		return err
+	}
+	cfg.Progress = stderr
+	res, err := runBench(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	writeReport(stdout, res)
+	return nil
+}
+
+func (c config) logf(format string, args ...any) {
+	if c.Progress != nil {
+		fmt.Fprintf(c.Progress, "bench: "+format+"\n", args...)
+	}
+}
+
+// runBench runs the three measurements, each on its own fresh database in a
+// temporary folder under cfg.Dir, and checks each did all its work.
+func runBench(ctx context.Context, cfg config) (results, error) {
+	res := results{Config: cfg, Machine: thisMachine(), Date: time.Now()}
+	dir, err := os.MkdirTemp(cfg.Dir, "continuity-bench-*")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	res.Config.Dir = dir
+
+	cfg.logf("generating %d changes for %d devices", cfg.Changes, cfg.Devices)
+	w, err := newPushWorkload(cfg.Devices, cfg.Changes, cfg.Batch, cfg.Updates, cfg.Seed)
+	if err != nil {
+		return res, err
+	}
+	res.Changes, res.Updates = w.Changes, w.Updates
+
+	cfg.logf("push ingest: %d devices, pushes of %d", cfg.Devices, cfg.Batch)
+	if res.Ingest, err = measureIngest(ctx, cfg, filepath.Join(dir, "ingest"), w); err != nil {
+		return res, fmt.Errorf("push ingest: %w", err)
+	}
+	cfg.logf("raw insert: %d rows, %d per transaction", w.Changes, cfg.Batch)
+	if res.Raw, res.Machine.SQLite, err = measureRaw(ctx, cfg, filepath.Join(dir, "raw"), w); err != nil {
+		return res, fmt.Errorf("raw insert: %w", err)
+	}
+	w = nil // the pull phase does not need it; let it be collected
+
+	cfg.logf("initial sync: loading %d records", cfg.Records)
+	set := newRecordSet(cfg.Records, cfg.Updates, cfg.Seed+1)
+	if res.Sync, res.SyncChanges, res.SyncPages, res.SyncLoad, err = measureSync(ctx, cfg, filepath.Join(dir, "sync"), set); err != nil {
+		return res, fmt.Errorf("initial sync: %w", err)
+	}
+	return res, nil
+}
+
+// measureSync loads the record set into a fresh server in dir and runs an
+// initial sync, checking every record arrived. It returns the sync phase
+// (counting records), the changes and pages that carried them and how long
+// loading took.
+func measureSync(ctx context.Context, cfg config, dir string, set *recordSet) (p phase, changes, pages int, loading time.Duration, err error) {
+	sr, err := newSyncRun(ctx, dir, set)
+	if err != nil {
+		return p, 0, 0, 0, err
+	}
+	cfg.logf("initial sync: pulling at limit %d", cfg.PullLimit)
+	var st pullStats
+	p, err = measure(cfg, "pull", func() (int, time.Duration, error) {
+		s, el, err := sr.pull(ctx, cfg.PullLimit)
+		st = s
+		return s.Records, el, err
+	})
+	if err == nil && st.Records != set.Records {
+		err = fmt.Errorf("pulled %d records, want %d", st.Records, set.Records)
+	}
+	return p, st.Changes, st.Pages, sr.loading, errors.Join(err, sr.close())
+}
+
+// measureIngest runs push ingest on a fresh server in dir and checks every
+// change reached the change log.
+func measureIngest(ctx context.Context, cfg config, dir string, w *pushWorkload) (phase, error) {
+	ir, err := newIngestRun(ctx, dir, w)
+	if err != nil {
+		return phase{}, err
+	}
+	p, err := measure(cfg, "ingest", func() (int, time.Duration, error) { return ir.push(ctx) })
+	if err == nil {
+		var logged int64
+		if logged, err = ir.logged(ctx); err == nil && logged != int64(w.Changes) {
+			err = fmt.Errorf("change log holds %d changes, want %d", logged, w.Changes)
+		}
+	}
+	return p, errors.Join(err, ir.close())
+}
+
+// measureRaw runs the raw insert into a fresh database in dir, checks every
+// row is there, and returns the SQLite version too.
+func measureRaw(ctx context.Context, cfg config, dir string, w *pushWorkload) (phase, string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return phase{}, "", err
+	}
+	rr, err := newRawRun(ctx, filepath.Join(dir, "raw.db"))
+	if err != nil {
+		return phase{}, "", err
+	}
+	version := rr.sqliteVersion(ctx)
+	p, err := measure(cfg, "raw", func() (int, time.Duration, error) { return rr.insert(ctx, w.RawBatches) })
+	if err == nil {
+		var n int
+		if n, err = rr.count(ctx); err == nil && n != w.Changes {
+			err = fmt.Errorf("changes table holds %d rows, want %d", n, w.Changes)
+		}
+	}
+	return p, version, errors.Join(err, rr.close())
+}
+
+// measure runs a timed phase f (which times itself) from a collected heap,
+// recording the process's CPU time and, if asked, a CPU profile.
+func measure(cfg config, name string, f func() (int, time.Duration, error)) (phase, error) {
+	runtime.GC()
+	stop, err := startProfile(cfg.CPUProfile, name)
+	if err != nil {
+		return phase{}, err
+	}
+	cpu0, ok0 := processCPU()
+	n, elapsed, err := f()
+	cpu1, ok1 := processCPU()
+	if perr := stop(); err == nil {
+		err = perr
+	}
+	p := phase{Items: n, Elapsed: elapsed}
+	if ok0 && ok1 {
+		p.CPU = cpu1 - cpu0
+	}
+	return p, err
+}
+
+// profilePath inserts the phase name before path's extension.
+func profilePath(path, name string) string {
+	ext := filepath.Ext(path)
+	if ext == "" {
+		return path + "." + name + ".pprof"
+	}
+	return strings.TrimSuffix(path, ext) + "." + name + ext
+}
+
+// startProfile starts a CPU profile of one phase when path is set, returning
+// the function that stops and writes it.
+func startProfile(path, name string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(profilePath(path, name))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// The aims.
+const (
+	// aimIngestRatio is the least push-ingest rate, as a fraction of the
+	// raw batched insert rate measured in the same run.
+	aimIngestRatio = 0.25
+	// aimSyncRate is the least initial-sync rate in records per second (the
+	// top of the range PowerSync publishes for one client).
+	aimSyncRate = 20000
+)
+
+// phase is one timed measurement.
+type phase struct {
+	// Items is how many changes, rows or records were processed.
+	Items int
+	// Elapsed is the wall time.
+	Elapsed time.Duration
+	// CPU is the process's CPU time over the phase (client and server
+	// alike: they share the process); zero when unknown.
+	CPU time.Duration
+}
+
+// rate returns items per second.
+func (p phase) rate() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Items) / p.Elapsed.Seconds()
+}
+
+// cores returns how many cores were busy on average, or "n/a".
+func (p phase) cores() string {
+	if p.CPU == 0 || p.Elapsed <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", p.CPU.Seconds()/p.Elapsed.Seconds())
+}
+
+// machine describes where the bench ran.
+type machine struct {
+	CPUModel   string
+	NumCPU     int
+	GOMAXPROCS int
+	OS, Arch   string
+	GoVersion  string
+	SQLite     string
+}
+
+func thisMachine() machine {
+	return machine{
+		CPUModel: cpuModel(), NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
+		OS: runtime.GOOS, Arch: runtime.GOARCH, GoVersion: runtime.Version(),
+	}
+}
+
+// cpuModel returns the first "model name" of /proc/cpuinfo, or "unknown".
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+// results are the figures of one bench run.
+type results struct {
+	Config  config
+	Machine machine
+	Date    time.Time
+	// Workload actually generated.
+	Changes, Updates int
+	Ingest, Raw      phase
+	// Sync counts records; SyncChanges and SyncPages are what carried them.
+	Sync                   phase
+	SyncChanges, SyncPages int
+	SyncLoad               time.Duration
+}
+
+// ratio returns the ingest rate as a fraction of the raw insert rate.
+func (r results) ratio() float64 {
+	if r.Raw.rate() == 0 {
+		return 0
+	}
+	return r.Ingest.rate() / r.Raw.rate()
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "BELOW"
+}
+
+// group formats n with thousands separators.
+func group(n float64) string {
+	s := fmt.Sprintf("%.0f", n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// writeReport prints the run as a markdown table with the machine and the
+// workload.
+func writeReport(w io.Writer, r results) {
+	m, c := r.Machine, r.Config
+	fmt.Fprintf(w, "Continuity sync benchmark, %s\n\n", r.Date.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "machine:  %s, %d CPUs (GOMAXPROCS %d), %s/%s, %s, SQLite %s\n", m.CPUModel, m.NumCPU, m.GOMAXPROCS, m.OS, m.Arch, m.GoVersion, m.SQLite)
+	fmt.Fprintf(w, "push:     %s residents changes (%s updates) from %d devices in pushes of %d, over HTTP on loopback\n",
+		group(float64(r.Changes)), group(float64(r.Updates)), c.Devices, c.Batch)
+	fmt.Fprintf(w, "raw:      the same %s rows into the changes table, %d per transaction, one writer, prepared statement\n", group(float64(r.Changes)), c.Batch)
+	fmt.Fprintf(w, "sync:     %s records (%s changes, loaded in %.1fs), pulled from no cursor at limit %d\n",
+		group(float64(r.Sync.Items)), group(float64(r.SyncChanges)), r.SyncLoad.Seconds(), c.PullLimit)
+	fmt.Fprintf(w, "sqlite:   on-disk files in %s, WAL, synchronous=FULL\n\n", c.Dir)
+
+	fmt.Fprintln(w, "| measure | amount | wall (s) | rate | CPU cores busy | aim | result |")
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|---|---|")
+	fmt.Fprintf(w, "| push ingest (%d devices) | %s changes | %.2f | %s changes/s | %s | | |\n",
+		c.Devices, group(float64(r.Ingest.Items)), r.Ingest.Elapsed.Seconds(), group(r.Ingest.rate()), r.Ingest.cores())
+	fmt.Fprintf(w, "| raw batched insert | %s rows | %.2f | %s rows/s | %s | | |\n",
+		group(float64(r.Raw.Items)), r.Raw.Elapsed.Seconds(), group(r.Raw.rate()), r.Raw.cores())
+	fmt.Fprintf(w, "| ingest / raw | | | %.1f%% | | ≥ %.0f%% | %s |\n",
+		100*r.ratio(), 100*aimIngestRatio, verdict(r.ratio() >= aimIngestRatio))
+	fmt.Fprintf(w, "| initial sync pull | %s records in %d pages | %.2f | %s records/s | %s | ≥ %s records/s | %s |\n",
+		group(float64(r.Sync.Items)), r.SyncPages, r.Sync.Elapsed.Seconds(), group(r.Sync.rate()), r.Sync.cores(),
+		group(aimSyncRate), verdict(r.Sync.rate() >= aimSyncRate))
+}
