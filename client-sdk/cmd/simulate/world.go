@@ -113,5 +113,3 @@ func sortedServices(m map[string]service) []service {
 	})
 	return out
 }
-
-
