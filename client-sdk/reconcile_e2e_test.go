@@ -179,6 +179,13 @@ func TestReconciliation_Scenario(t *testing.T) {
 	if conflict.RecordID != moveEdith || conflict.Field != "to_service_id" || len(conflict.Values) != 2 {
 		t.Fatalf("conflict = %+v", conflict)
 	}
+	// Every tablet shows the same open conflict.
+	for _, d := range []*Client{sw1, sw2, sw3, tc} {
+		l, err := d.OpenConflicts(incident)
+		if err != nil || l.Len() != 1 || l.At(0).ID != conflict.ID || l.At(0).Field != "to_service_id" {
+			t.Fatalf("%s open conflicts: %v %+v", d.DeviceID(), err, l)
+		}
+	}
 	// Back-office picks Birch Court (sw2's value).
 	var pick string
 	for _, v := range conflict.Values {
@@ -202,6 +209,11 @@ func TestReconciliation_Scenario(t *testing.T) {
 		c := viewRecords(t, d, "records")["conflicts/"+conflict.ID]
 		if schema.StringValue(c, "status") != "resolved" {
 			t.Fatalf("%s sees the conflict as %q", d.DeviceID(), schema.StringValue(c, "status"))
+		}
+	}
+	for _, d := range []*Client{sw1, sw2, sw3, tc} {
+		if l, _ := d.OpenConflicts(incident); l.Len() != 0 {
+			t.Fatalf("%s still shows %d open conflicts", d.DeviceID(), l.Len())
 		}
 	}
 	srv.get(t, boTok, "/v1/conflicts", url.Values{"status": {"open"}, "incident_id": {incident}}, &open)
