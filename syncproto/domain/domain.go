@@ -41,6 +41,8 @@ func Registry(o Options) *schema.Registry {
 		case "incidents":
 			c.Rules = append(c.Rules, incidentRule)
 			c.Effects = append(c.Effects, ChecklistEffect)
+		case "providers":
+			c.Effects = append(c.Effects, NeighbourSuspensionEffect)
 		case "rag_statuses":
 			c.Rules = append(c.Rules, ragRule)
 		case "capacity_assessments":
@@ -262,6 +264,45 @@ func ChecklistEffect(ctx schema.Context, c syncproto.Change, before, after *sync
 			ID: ChecklistCreateID(inc, it.Number), Collection: "checklist_items", RecordID: ChecklistItemID(inc, it.Number),
 			Op: syncproto.OpUpsert, Fields: ChecklistFields(inc, it), HLC: ctx.Clock.Now(), RecordedAt: ctx.Now.UTC(),
 			DeviceID: ctx.Clock.Node(),
+		})
+	}
+	return out, nil
+}
+
+// suspensionNamespace roots the ids of the changes the s.9 effect makes.
+var suspensionNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://continuity.example/s9"))
+
+// NeighbourSuspensionEffect applies 003 s.9: when a neighbouring authority's
+// suspension of a provider is recorded (suspended_by_authority), contracting
+// with the provider's care homes is suspended here automatically; its other
+// services (home care and the rest) are left for review, as the seed says.
+func NeighbourSuspensionEffect(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) ([]syncproto.Change, error) {
+	by := str(after, "suspended_by_authority")
+	if by == "" || by == str(before, "suspended_by_authority") || after.Deleted() {
+		return nil, nil
+	}
+	if ctx.Clock == nil {
+		return nil, fmt.Errorf("s.9: no clock to stamp the suspension")
+	}
+	services, err := ctx.Lookup.Find("services", "provider_id", jsonString(c.RecordID))
+	if err != nil {
+		return nil, err
+	}
+	var out []syncproto.Change
+	for _, svc := range services {
+		if svc.Deleted() || !rules.ServiceType(str(svc, "service_type")).IsCareHome() {
+			continue
+		}
+		if d := rules.NeighbourSuspension(rules.ServiceType(str(svc, "service_type"))); d.Action != rules.SuspendAutomatically {
+			continue
+		}
+		if already, _ := boolean(svc, "contracting_suspended"); already {
+			continue
+		}
+		out = append(out, syncproto.Change{
+			ID: uuid.NewSHA1(suspensionNamespace, []byte(svc.ID+"/"+c.ID)).String(), Collection: "services", RecordID: svc.ID,
+			Op: syncproto.OpUpsert, Fields: map[string]json.RawMessage{"contracting_suspended": json.RawMessage("true")},
+			HLC: ctx.Clock.Now(), RecordedAt: ctx.Now.UTC(), DeviceID: ctx.Clock.Node(),
 		})
 	}
 	return out, nil

@@ -168,3 +168,38 @@ func TestRegistry_MoveDestination(t *testing.T) {
 		})
 	}
 }
+
+func TestNeighbourSuspensionEffect(t *testing.T) {
+	w := newWorld(t)
+	prov, home, care := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	w.put("admin", "providers", prov, map[string]any{"name": "Northfield Care Group"})
+	w.put("admin", "services", home, map[string]any{"provider_id": prov, "name": "Northfield House", "service_type": "residential"})
+	w.put("admin", "services", care, map[string]any{"provider_id": prov, "name": "Northfield Home Care", "service_type": "domiciliary"})
+	before, _ := w.data.Record("providers", prov)
+	after := before.Clone()
+	c := syncproto.Change{ID: uuid.NewString(), Collection: "providers", RecordID: prov, Op: syncproto.OpUpsert,
+		Fields: map[string]json.RawMessage{"suspended_by_authority": json.RawMessage(`"Nottinghamshire County Council"`)}, HLC: w.clock.Now(), DeviceID: "tab-1"}
+	after.Apply(c)
+	out, err := w.reg.Effects(schema.Context{Lookup: w.data, Role: "commissioner", Now: w.now, Clock: w.clock}, c, before, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("003 s.9 care homes are suspended automatically", func(t *testing.T) {
+		if len(out) != 1 || out[0].RecordID != home || string(out[0].Fields["contracting_suspended"]) != "true" {
+			t.Fatalf("effects = %+v", out)
+		}
+	})
+	t.Run("003 s.9 home care is reviewed, not suspended", func(t *testing.T) {
+		for _, x := range out {
+			if x.RecordID == care {
+				t.Fatal("domiciliary service suspended automatically")
+			}
+		}
+	})
+	t.Run("recording the same suspension again does nothing", func(t *testing.T) {
+		again, _ := w.reg.Effects(schema.Context{Lookup: w.data, Role: "commissioner", Now: w.now, Clock: w.clock}, c, after, after)
+		if len(again) != 0 {
+			t.Fatalf("effects = %+v", again)
+		}
+	})
+}
