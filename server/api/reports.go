@@ -8,6 +8,8 @@ import (
 	"github.com/continuity-care/continuity/server/reports"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/access"
+	"github.com/continuity-care/continuity/syncproto/domain"
+	"github.com/continuity-care/continuity/syncproto/schema"
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 )
@@ -21,6 +23,45 @@ func (s *Server) reportRoutes(r fiber.Router) {
 	g.Get("/movement-log", s.movementLog)
 	g.Get("/decision-log", s.decisionLog)
 	g.Get("/suggestions", s.requireRole(care.RoleBackOffice, care.RoleCommissioner, care.RoleDirector), s.suggestions)
+	r.Get("/providers/:id/assessment", s.requireRole(care.RoleQualityOfficer, care.RoleCommissioner, care.RoleDirector, care.RoleBackOffice), s.providerAssessment)
+}
+
+// providerAssessment applies the provider-level tests of the procedure:
+// market oversight (003 s.5), the s.48 duty (s.3, s.4, s.8) and what a
+// neighbouring authority's suspension means (s.9).
+func (s *Server) providerAssessment(c *fiber.Ctx) error {
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return syncproto.Errorf(syncproto.CodeInvalidUUID, "id", "provider id must be a UUID")
+	}
+	ctx := c.UserContext()
+	prov, err := s.cfg.Store.Record(ctx, "providers", id.String())
+	if err != nil {
+		return err
+	}
+	if prov == nil || prov.Deleted() {
+		return syncproto.Errorf(syncproto.CodeNotFound, "id", "no provider %s", id)
+	}
+	var services, incidents []*syncproto.Record
+	all, err := s.cfg.Store.Records(ctx, "services", care.Filter{})
+	if err != nil {
+		return err
+	}
+	for _, r := range all {
+		if schema.StringValue(r, "provider_id") == prov.ID {
+			services = append(services, r)
+		}
+	}
+	incs, err := s.cfg.Store.Records(ctx, "incidents", care.FilterFor(principal(c)))
+	if err != nil {
+		return err
+	}
+	for _, r := range incs {
+		if schema.StringValue(r, "provider_id") == prov.ID {
+			incidents = append(incidents, r)
+		}
+	}
+	return c.JSON(domain.AssessProvider(prov, services, incidents))
 }
 
 // incidentData loads what the reports read for one incident the principal

@@ -8,6 +8,7 @@ import (
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/demo"
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/schema"
 	"github.com/google/uuid"
 )
 
@@ -110,6 +111,25 @@ func TestServer_IncidentReports(t *testing.T) {
 			t.Fatalf("suggestions empty or not deterministic: %d", len(a.Suggestions))
 		}
 	})
+	t.Run("provider assessment", func(t *testing.T) {
+		st, _ := demo.Apply(sc)
+		inc := st.Record("incidents", inc)
+		prov := schema.StringValue(inc, "provider_id")
+		var a struct {
+			Oversight     string `json:"oversight"`
+			TemporaryDuty struct {
+				S48Engaged bool `json:"s48_engaged"`
+			} `json:"temporary_duty"`
+		}
+		r := e.do("GET", "/v1/providers/"+prov+"/assessment", bo, nil)
+		if r.Status != 200 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		r.decode(t, &a)
+		if a.Oversight != "residential" || !a.TemporaryDuty.S48Engaged {
+			t.Fatalf("Larkfield's provider (administrators appointed, home closing): %s", r.Body)
+		}
+	})
 	bad := []struct {
 		name, token, path string
 		status            int
@@ -121,6 +141,8 @@ func TestServer_IncidentReports(t *testing.T) {
 		{"incident not granted", e.token("sam", "social_worker", "tab-1", uuid.NewString()), base + "/summary", 404, "not_found"},
 		{"transport coordinator", e.token("ted", "transport_coordinator", "tab-t", inc), base + "/movement-log", 403, "forbidden_role"},
 		{"social worker may not see suggestions", e.token("kim", "social_worker", "tab-k", inc), base + "/suggestions", 403, "forbidden_role"},
+		{"unknown provider", bo, "/v1/providers/" + uuid.NewString() + "/assessment", 404, "not_found"},
+		{"social worker may not assess providers", e.token("kim", "social_worker", "tab-k", inc), "/v1/providers/" + uuid.NewString() + "/assessment", 403, "forbidden_role"},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {

@@ -203,3 +203,47 @@ func TestNeighbourSuspensionEffect(t *testing.T) {
 		}
 	})
 }
+
+func TestAssessProvider(t *testing.T) {
+	w := newWorld(t)
+	rec := func(col string, f map[string]any) *syncproto.Record {
+		id := uuid.NewString()
+		if got := w.put("admin", col, id, f); got != "applied" {
+			t.Fatalf("%s: %s", col, got)
+		}
+		r, _ := w.data.Record(col, id)
+		return r
+	}
+	t.Run("003 s.5 residential: 2,000 beds is in the regime; 003 s.4 administrator appointed engages s.48", func(t *testing.T) {
+		p := rec("providers", map[string]any{"name": "Big Homes plc", "regulated": true, "insolvency_event": "administrator_appointed"})
+		var svcs []*syncproto.Record
+		for i, beds := range []int{1200, 800} {
+			svcs = append(svcs, rec("services", map[string]any{"provider_id": p.ID, "name": "Home " + string(rune('A'+i)), "service_type": "residential",
+				"beds": beds, "local_authority": []string{"Derby", "Nottingham"}[i], "operating_status": "closing"}))
+		}
+		a := AssessProvider(p, svcs, nil)
+		if a.Oversight != "residential" || !a.MarketOversight.Eligible {
+			t.Fatalf("oversight = %+v", a)
+		}
+		if !a.TemporaryDuty.S48Engaged {
+			t.Fatalf("duty = %+v", a.TemporaryDuty)
+		}
+	})
+	t.Run("003 s.5 non-residential: 900 people need more than 27,000 hours", func(t *testing.T) {
+		for _, tc := range []struct {
+			hours float64
+			want  bool
+		}{{27000, false}, {27001, true}} {
+			p := rec("providers", map[string]any{"name": "Home Support Ltd", "people_per_week": 900, "hours_per_week": tc.hours})
+			if a := AssessProvider(p, nil, nil); a.MarketOversight.Eligible != tc.want {
+				t.Fatalf("%v hours: eligible = %v", tc.hours, a.MarketOversight.Eligible)
+			}
+		}
+	})
+	t.Run("003 s.8 no business failure: s.48 not engaged", func(t *testing.T) {
+		p := rec("providers", map[string]any{"name": "Flooded Home Ltd", "regulated": true})
+		if a := AssessProvider(p, nil, nil); a.TemporaryDuty.S48Engaged {
+			t.Fatalf("duty = %+v", a.TemporaryDuty)
+		}
+	})
+}
