@@ -32,9 +32,9 @@ CREATE TABLE records (
     deleted     INTEGER NOT NULL DEFAULT 0,
     state       TEXT    NOT NULL,
     created_seq INTEGER NOT NULL,
-    updated_seq INTEGER NOT NULL,
-    UNIQUE (collection, record_id)
+    updated_seq INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX records_key ON records (collection, record_id);
 CREATE INDEX records_scope ON records (scope, collection, record_id);
 
 -- Rejected changes, kept with their reason where a person can see them.
