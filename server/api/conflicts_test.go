@@ -157,3 +157,66 @@ func TestServer_Conflicts(t *testing.T) {
 		}
 	})
 }
+
+// TestServer_EditRacingSignOff: a tablet that had not seen an assessment
+// signed edits it offline; the edit is refused (a signed assessment is a
+// legal record) and a conflict tells back-office, with both values.
+func TestServer_EditRacingSignOff(t *testing.T) {
+	e := newEnv(t)
+	inc := uuid.NewString()
+	sam := e.token("sam", "social_worker", "tab-1", inc)
+	tom := e.token("tom", "social_worker", "tab-2", inc)
+	bea := e.token("bea", "back_office", "desk-1", "*")
+	ws, wt := newWriter("tab-1", e.clock.Now), newWriter("tab-2", e.clock.Now)
+	res, ca := uuid.NewString(), uuid.NewString()
+	e.push(sam, ws.upsert("residents", res, resident(inc)))
+	r := e.push(sam, ws.upsert("capacity_assessments", ca, map[string]any{"incident_id": inc, "resident_id": res,
+		"decision": "where to live after the closure", "can_understand": false, "outcome": "lacks_capacity"}))
+	if statusesOf(r) != "applied" {
+		t.Fatal(statusesOf(r))
+	}
+	_, curT, _ := e.pullAll(tom, "", 100) // tom has the unsigned assessment
+	e.clock.Advance(time.Minute)
+	_, curS, _ := e.pullAll(sam, "", 100)
+	sign := ws.upsert("capacity_assessments", ca, map[string]any{"signed_at": "2026-11-23T10:01:00Z", "signed_by": "Sam Patel"})
+	sign["seen"] = curS
+	if got := statusesOf(e.push(sam, sign)); got != "applied" {
+		t.Fatal(got)
+	}
+	edit := wt.upsert("capacity_assessments", ca, map[string]any{"can_understand": true})
+	edit["seen"] = curT
+	if got := statusesOf(e.push(tom, edit)); got != "rejected:assessment_signed@fields.can_understand" {
+		t.Fatalf("racing edit: %s", got)
+	}
+	cs := e.conflicts(bea, "?status=open")
+	if len(cs) != 1 || cs[0].Kind != "edit_racing_sign_off" || cs[0].Field != "can_understand" || cs[0].RecordID != ca {
+		t.Fatalf("conflicts = %+v", cs)
+	}
+	var applied, refused int
+	for _, v := range cs[0].Values {
+		if v.Applied {
+			applied++
+		} else {
+			refused++
+		}
+	}
+	if applied != 1 || refused != 1 {
+		t.Fatalf("values = %+v", cs[0].Values)
+	}
+	// An edit by a tablet that had seen the signature is simply refused.
+	_, curT, _ = e.pullAll(tom, "", 100)
+	late := wt.upsert("capacity_assessments", ca, map[string]any{"can_retain": true})
+	late["seen"] = curT
+	e.push(tom, late)
+	if cs := e.conflicts(bea, "?status=open"); len(cs) != 1 {
+		t.Fatalf("a non-racing edit raised a conflict: %d open", len(cs))
+	}
+	// Back-office settles it with a note; the signed record is unchanged.
+	if r := e.do("POST", "/v1/conflicts/"+cs[0].ID+"/resolve", bea, map[string]any{"note": "a new assessment will supersede it"}); r.Status != 200 {
+		t.Fatalf("resolve: %d %s", r.Status, r.Body)
+	}
+	rec, _ := e.store.Record(t.Context(), "capacity_assessments", ca)
+	if string(rec.Value("can_understand")) != "false" {
+		t.Fatalf("signed assessment changed: %s", rec.Value("can_understand"))
+	}
+}
