@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +19,8 @@ import (
 	"github.com/continuity-care/continuity/server/api"
 	"github.com/continuity-care/continuity/server/auth"
 	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/server/postgres"
+	"github.com/continuity-care/continuity/server/postgres/pgtest"
 	"github.com/continuity-care/continuity/server/sqlite"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/domain"
@@ -64,7 +67,7 @@ func (s *syncBuffer) String() string {
 type env struct {
 	t     *testing.T
 	url   string
-	store *sqlite.Store
+	store testStore
 	auth  *auth.Service
 	clock *clock
 	logs  *syncBuffer
@@ -76,12 +79,8 @@ var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 func newEnv(t *testing.T, tweak ...func(*api.Config)) *env {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "continuity.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := openTestStore(t, filepath.Join(dir, "continuity.db"))
 	clk := &clock{t: t0}
 	keys, err := auth.LoadKeys(dir, clk.Now())
 	if err != nil {
@@ -296,4 +295,29 @@ func (e *env) doRaw(method, path, authz string) response {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// testStore is what the tests need of a store.
+type testStore interface {
+	care.Store
+	care.AccessStore
+}
+
+// openTestStore opens the store the tests run against: SQLite on a file, or
+// with CONTINUITY_TEST_STORE=postgres a fresh schema on the PostgreSQL named
+// by CONTINUITY_TEST_POSTGRES (.ci/run runs this package both ways).
+func openTestStore(t *testing.T, path string) testStore {
+	t.Helper()
+	if os.Getenv("CONTINUITY_TEST_STORE") == "postgres" {
+		s, err := postgres.Open(context.Background(), pgtest.FreshDSN(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
