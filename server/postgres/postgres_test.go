@@ -2,14 +2,11 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	mrand "math/rand/v2"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -26,48 +23,15 @@ import (
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/care/storetest"
 	"github.com/continuity-care/continuity/server/postgres"
+	"github.com/continuity-care/continuity/server/postgres/pgtest"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
-// baseDSN returns the test server's DSN from CONTINUITY_TEST_POSTGRES. Without
-// it the test is skipped, except in CI (CI=true), which installs PostgreSQL:
-// there it fails.
-func baseDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv("CONTINUITY_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CONTINUITY_TEST_POSTGRES is not set; CI must provide a PostgreSQL server (server/postgres/DESIGN.md)")
-		}
-		t.Skip("CONTINUITY_TEST_POSTGRES is not set (e.g. postgres://continuity:continuity@127.0.0.1:5432/continuity_test?sslmode=disable)")
-	}
-	return dsn
-}
+// baseDSN and freshDB give each test its own schema (see pgtest).
+func baseDSN(t testing.TB) string { return pgtest.BaseDSN(t) }
 
-// freshDB creates an empty schema on the test server, dropped when the test
-// ends, and returns a DSN whose search_path is that schema: each test gets a
-// database of its own.
-func freshDB(t testing.TB) string {
-	t.Helper()
-	base := baseDSN(t)
-	ctx := context.Background()
-	conn := connect(t, base)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "continuity_test_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
-		conn.Close(ctx)
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+name+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", name, err)
-		}
-		conn.Close(ctx)
-	})
-	return withSearchPath(t, base, name)
-}
+func freshDB(t testing.TB) string { return pgtest.FreshDSN(t) }
 
 // connect opens one connection (pool settings in dsn are ignored).
 func connect(t testing.TB, dsn string) *pgx.Conn {
@@ -81,20 +45,6 @@ func connect(t testing.TB, dsn string) *pgx.Conn {
 		t.Fatalf("connect to test server: %v", err)
 	}
 	return conn
-}
-
-func withSearchPath(t testing.TB, dsn, schema string) string {
-	if strings.Contains(dsn, "://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatalf("CONTINUITY_TEST_POSTGRES: %v", err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " search_path=" + schema
 }
 
 func open(t testing.TB, dsn string) *postgres.Store {
