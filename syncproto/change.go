@@ -75,6 +75,9 @@ func ParseChange(raw json.RawMessage) (Change, *Error) {
 	if w.Collection == nil || *w.Collection == "" {
 		return c, Errorf(CodeMissingField, "collection", "collection is required")
 	}
+	if !validName(*w.Collection) {
+		return c, Errorf(CodeUnknownCollection, "collection", "collection names are lower-case letters, digits and _ (at most 64)")
+	}
 	c.Collection = *w.Collection
 	if c.RecordID, e = parseUUID("record_id", w.RecordID); e != nil {
 		return c, e
@@ -105,6 +108,9 @@ func ParseChange(raw json.RawMessage) (Change, *Error) {
 	}
 	c.RecordedAt = t
 	if w.Seen != nil {
+		if len(*w.Seen) > 4096 || !printableASCII(*w.Seen) {
+			return c, Errorf(CodeInvalidValue, "seen", "seen must be a cursor returned by a pull")
+		}
 		c.Seen = *w.Seen
 	}
 	switch c.Op {
@@ -194,4 +200,28 @@ func (c Change) Validate() error {
 		return e
 	}
 	return nil
+}
+
+// validName reports whether s can name a collection: [a-z0-9_]{1,64}.
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// printableASCII reports whether s holds only printable ASCII characters.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
