@@ -11,19 +11,21 @@ import (
 	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/access"
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
-// Roles a principal may hold (docs/security.md has what each may write).
+// Roles a principal may hold: the names of syncproto/access, where the
+// permission table says what each may write.
 const (
-	RoleSocialWorker         = "social_worker"
-	RoleTransportCoordinator = "transport_coordinator"
-	RoleQualityOfficer       = "quality_officer"
-	RoleCommissioner         = "commissioner"
-	RoleDirector             = "director"
-	RoleBackOffice           = "back_office"
-	RoleNHSLiaison           = "nhs_liaison"
-	RoleAdmin                = "admin"
+	RoleSocialWorker         = access.SocialWorker
+	RoleTransportCoordinator = access.TransportCoordinator
+	RoleQualityOfficer       = access.QualityOfficer
+	RoleCommissioner         = access.Commissioner
+	RoleDirector             = access.Director
+	RoleBackOffice           = access.BackOffice
+	RoleNHSLiaison           = access.NHSLiaison
+	RoleAdmin                = access.Admin
 )
 
 // Roles lists every role.
@@ -58,7 +60,7 @@ type Principal struct {
 
 // SystemPrincipal is the server acting on its own behalf (demo data,
 // checklist creation). It is never issued in a token.
-var SystemPrincipal = Principal{Subject: "system", Role: "system", DeviceID: "server"}
+var SystemPrincipal = Principal{Subject: "system", Role: access.System, DeviceID: "server"}
 
 // AllIncidents is the scope that grants every incident.
 const AllIncidents = "*"

@@ -3,7 +3,6 @@ package care
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -459,9 +458,6 @@ func Authorize(p Principal, c syncproto.Change, scope string, before *syncproto.
 	}
 	return access.Check(p.Role, c.Collection, op, fields)
 }
-
-// ErrClosed is returned by stores that have been closed.
-var ErrClosed = errors.New("store closed")
 
 // CheckScope validates a scope grant: "incident:<uuid>".
 func CheckScope(s string) error {
