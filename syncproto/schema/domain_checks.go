@@ -39,37 +39,29 @@ func decodeString(raw json.RawMessage) (string, error) {
 // eventDate is a Field.Check for a YYYY-MM-DD field holding the date of an
 // event, a deadline or an expiry: it must fall in [EarliestEvent,
 // LatestEvent).
-func eventDate(_ *Validator, raw json.RawMessage) error {
-	s, err := decodeString(raw)
-	if err != nil {
-		return err
-	}
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return fmt.Errorf("must be a date written YYYY-MM-DD")
-	}
-	if d.Before(EarliestEvent) || !d.Before(LatestEvent) {
-		return fmt.Errorf("%s is not a plausible date: it must be from %s to %s", s, EarliestEvent.Format(time.DateOnly), LatestEvent.AddDate(0, 0, -1).Format(time.DateOnly))
-	}
-	return nil
-}
+var eventDate = dateBetween(EarliestEvent, LatestEvent)
 
 // historicDate is a Field.Check for a YYYY-MM-DD date that may lie long
 // ago, such as an admission decades back: it must fall in [EarliestBirth,
 // LatestEvent).
-func historicDate(_ *Validator, raw json.RawMessage) error {
-	s, err := decodeString(raw)
-	if err != nil {
-		return err
+var historicDate = dateBetween(EarliestBirth, LatestEvent)
+
+// dateBetween returns a Field.Check for a YYYY-MM-DD date in [from, to).
+func dateBetween(from, to time.Time) func(*Validator, json.RawMessage) error {
+	return func(_ *Validator, raw json.RawMessage) error {
+		s, err := decodeString(raw)
+		if err != nil {
+			return err
+		}
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return fmt.Errorf("must be a date written YYYY-MM-DD")
+		}
+		if d.Before(from) || !d.Before(to) {
+			return fmt.Errorf("%s is not a plausible date: it must be from %s to %s", s, from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly))
+		}
+		return nil
 	}
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return fmt.Errorf("must be a date written YYYY-MM-DD")
-	}
-	if d.Before(EarliestBirth) || !d.Before(LatestEvent) {
-		return fmt.Errorf("%s is not a plausible date: it must be from %s to %s", s, EarliestBirth.Format(time.DateOnly), LatestEvent.AddDate(0, 0, -1).Format(time.DateOnly))
-	}
-	return nil
 }
 
 // eventTime is a Field.Check for an RFC 3339 time of an event: it must fall
