@@ -70,20 +70,28 @@ func (s *Store) User(ctx context.Context, subject string) (care.User, error) {
 
 // Users implements care.AccessStore.
 func (s *Store) Users(ctx context.Context) ([]care.User, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT "+userColumns+" FROM users ORDER BY subject")
+	return queryAll(ctx, s.reader, "users", "SELECT "+userColumns+" FROM users ORDER BY subject", scanUser)
+}
+
+// queryAll runs a query and scans every row with scan.
+func queryAll[T any](ctx context.Context, db *sql.DB, what, q string, scan func(interface{ Scan(...any) error }) (T, error), args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("users: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
-	out := []care.User{}
+	out := []T{}
 	for rows.Next() {
-		u, err := scanUser(rows)
+		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("users: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out = append(out, u)
+		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // EnrolDevice implements care.AccessStore.
@@ -128,20 +136,7 @@ func (s *Store) Device(ctx context.Context, id string) (care.Device, error) {
 
 // Devices implements care.AccessStore.
 func (s *Store) Devices(ctx context.Context) ([]care.Device, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT "+deviceColumns+" FROM devices ORDER BY id")
-	if err != nil {
-		return nil, fmt.Errorf("devices: %w", err)
-	}
-	defer rows.Close()
-	out := []care.Device{}
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, fmt.Errorf("devices: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.reader, "devices", "SELECT "+deviceColumns+" FROM devices ORDER BY id", scanDevice)
 }
 
 // RevokeDevice implements care.AccessStore.
@@ -191,20 +186,11 @@ func (s *Store) RevokeScope(ctx context.Context, subject, incidentID string, at 
 
 // Grants implements care.AccessStore.
 func (s *Store) Grants(ctx context.Context, subject string) ([]string, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT incident_id FROM scope_grants WHERE subject = ? AND revoked_at IS NULL ORDER BY incident_id", subject)
-	if err != nil {
-		return nil, fmt.Errorf("grants: %w", err)
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("grants: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.reader, "grants", "SELECT incident_id FROM scope_grants WHERE subject = ? AND revoked_at IS NULL ORDER BY incident_id",
+		func(row interface{ Scan(...any) error }) (string, error) {
+			var id string
+			return id, row.Scan(&id)
+		}, subject)
 }
 
 // PutRefreshToken implements care.AccessStore.
