@@ -73,6 +73,12 @@ func (s *Store) Users(ctx context.Context) ([]care.User, error) {
 	return queryAll(ctx, s.reader, "users", "SELECT "+userColumns+" FROM users ORDER BY subject", scanUser)
 }
 
+// scanString scans a one-column text row.
+func scanString(row interface{ Scan(...any) error }) (string, error) {
+	var v string
+	return v, row.Scan(&v)
+}
+
 // queryAll runs a query and scans every row with scan.
 func queryAll[T any](ctx context.Context, db *sql.DB, what, q string, scan func(interface{ Scan(...any) error }) (T, error), args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
@@ -187,10 +193,7 @@ func (s *Store) RevokeScope(ctx context.Context, subject, incidentID string, at 
 // Grants implements care.AccessStore.
 func (s *Store) Grants(ctx context.Context, subject string) ([]string, error) {
 	return queryAll(ctx, s.reader, "grants", "SELECT incident_id FROM scope_grants WHERE subject = ? AND revoked_at IS NULL ORDER BY incident_id",
-		func(row interface{ Scan(...any) error }) (string, error) {
-			var id string
-			return id, row.Scan(&id)
-		}, subject)
+		scanString, subject)
 }
 
 // PutRefreshToken implements care.AccessStore.

@@ -553,20 +553,7 @@ func (s *Store) History(ctx context.Context, collection, id string) ([]care.Audi
 
 // Incidents implements care.Store.
 func (s *Store) Incidents(ctx context.Context) ([]string, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT DISTINCT scope FROM records WHERE scope != '' ORDER BY scope")
-	if err != nil {
-		return nil, fmt.Errorf("incidents: %w", err)
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("incidents: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.reader, "incidents", "SELECT DISTINCT scope FROM records WHERE scope != '' ORDER BY scope", scanString)
 }
 
 // Changes implements care.Store.
