@@ -159,17 +159,7 @@ func recordResident(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	c, err := open(*db)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	id, err := c.SaveResident(r)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "saved resident %s\n", id)
-	return nil
+	return save(*db, stdout, "resident", func(c *continuity.Client) (string, error) { return c.SaveResident(r) })
 }
 
 func recordCheck(args []string, stdout, stderr io.Writer) error {
@@ -189,17 +179,7 @@ func recordCheck(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	c, err := open(*db)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	id, err := c.RecordCheck(s)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "saved check %s\n", id)
-	return nil
+	return save(*db, stdout, "check", func(c *continuity.Client) (string, error) { return c.RecordCheck(s) })
 }
 
 func recordPut(args []string, stdout, stderr io.Writer) error {
@@ -213,16 +193,21 @@ func recordPut(args []string, stdout, stderr io.Writer) error {
 	if *col == "" || *fields == "" {
 		return errors.New("record put: --collection and --fields are required")
 	}
-	c, err := open(*db)
+	return save(*db, stdout, *col, func(c *continuity.Client) (string, error) { return c.Put(*col, *id, *fields) })
+}
+
+// save opens the tablet's database, makes one write and says what was saved.
+func save(db string, stdout io.Writer, what string, write func(*continuity.Client) (string, error)) error {
+	c, err := open(db)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	rid, err := c.Put(*col, *id, *fields)
+	id, err := write(c)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "saved %s %s\n", *col, rid)
+	fmt.Fprintf(stdout, "saved %s %s\n", what, id)
 	return nil
 }
 
