@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 
 	"github.com/continuity-care/continuity/server/care"
@@ -15,7 +16,7 @@ import (
 // validate checks request bodies at the edge.
 var validate = func() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflectField) string { return strings.SplitN(f.Tag.Get("json"), ",", 2)[0] })
+	v.RegisterTagNameFunc(func(f reflect.StructField) string { return strings.SplitN(f.Tag.Get("json"), ",", 2)[0] })
 	return v
 }()
 
