@@ -5,6 +5,8 @@
 //	server [serve] [--addr A] [--db PATH] [--demo]
 //	server migrate [--db PATH]
 //	server token --sub NAME --role ROLE --device ID [--scope incident:ID ...] [--ttl 1h] [--db PATH]
+//	server backup --db PATH --to FILE
+//	server restore --from FILE --db PATH [--replace]
 //	server user add | device enrol | device revoke | scope grant | scope revoke | keys rotate
 package main
 
@@ -50,6 +52,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return importCommand(ctx, rest, stdout, stderr)
 	case "probe":
 		return probe(ctx, rest, stdout, stderr)
+	case "backup":
+		return backup(ctx, rest, stdout, stderr)
+	case "restore":
+		return restore(ctx, rest, stdout, stderr)
 	case "user", "device", "scope", "keys":
 		return adminCommand(ctx, cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -76,6 +82,8 @@ commands:
   scope revoke    --sub NAME --incident UUID
   keys rotate     add a new signing key; older keys keep verifying
   import cqc FILE [--db PATH]   import CQC's care directory CSV (providers and services)
+  backup    --to FILE [--db PATH]   consistent copy of a running server's SQLite database
+  restore   --from FILE [--db PATH] [--replace] [--check]   verify a backup and put it in place
   probe     [--url http://127.0.0.1:8080/readyz] exit 0 if the server is ready (container HEALTHCHECK)
 
 run 'server <command> -h' for a command's flags.
