@@ -56,7 +56,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	registry := newRegistry()
 	sync := care.NewSync(store, registry, time.Now, "server", log)
 	authSvc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
-	srv := api.New(api.Config{Store: store, Access: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate})
+	srv := api.New(api.Config{Store: store, Access: store, Audit: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate})
 
 	incident := ""
 	if *demo {

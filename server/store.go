@@ -16,6 +16,7 @@ import (
 type store interface {
 	care.Store
 	care.AccessStore
+	care.ReadAuditStore
 }
 
 // isPostgres reports whether --db names a PostgreSQL database.

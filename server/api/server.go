@@ -29,6 +29,8 @@ import (
 type Config struct {
 	Store  care.Store
 	Access care.AccessStore
+	// Audit keeps the read audit; when nil, Store is used if it keeps one.
+	Audit care.ReadAuditStore
 	Sync   *care.Sync
 	Auth   *auth.Service
 	Logger *slog.Logger
@@ -47,6 +49,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *metrics
+	audit   care.ReadAuditStore
 }
 
 const principalKey = "principal"
@@ -85,6 +88,10 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s.cfg = cfg
+	s.audit = cfg.Audit
+	if s.audit == nil {
+		s.audit, _ = cfg.Store.(care.ReadAuditStore)
+	}
 	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.refresh)
 	v1 := s.app.Group("/v1", s.authenticate, s.rateLimit(func(c *fiber.Ctx) string { return "device:" + principal(c).DeviceID }), s.refuseRevoked)
 	v1.Post("/sync/push", s.push)
@@ -94,6 +101,7 @@ func New(cfg Config) *Server {
 	v1.Get("/conflicts", s.listConflicts)
 	v1.Post("/conflicts/:id/resolve", s.resolveConflict)
 	s.reportRoutes(v1)
+	s.governanceRoutes(v1)
 	admin := v1.Group("/admin", s.requireRole(care.RoleAdmin))
 	s.adminRoutes(admin)
 	admin.Post("/import/cqc", s.importCQC)
@@ -213,11 +221,15 @@ func (s *Server) history(c *fiber.Ctx) error {
 	if err != nil {
 		return syncproto.Errorf(syncproto.CodeInvalidUUID, "id", "record id must be a UUID")
 	}
-	h, err := s.cfg.Sync.History(c.UserContext(), principal(c), c.Params("collection"), id.String())
+	collection := strings.Clone(c.Params("collection"))
+	h, err := s.cfg.Sync.History(c.UserContext(), principal(c), collection, id.String())
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"collection": c.Params("collection"), "record_id": id.String(), "history": h})
+	if err := s.auditRead(c, historyRead(collection, id.String(), h)); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"collection": collection, "record_id": id.String(), "history": h})
 }
 
 // importCQC imports CQC's care directory CSV sent as the request body.
