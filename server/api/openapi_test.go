@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/continuity-care/continuity/server/api"
+	"github.com/continuity-care/continuity/server/care"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -214,6 +216,65 @@ func TestOpenAPI_ValidateResponse(t *testing.T) {
 			err := validateResponse(tc.req, tc.status, tc.header, []byte(tc.body))
 			if (err == nil) != tc.ok {
 				t.Fatalf("validate = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+// TestOpenAPI_EveryOperation calls each operation the other tests reach
+// least, on the demo scenario, so that each has at least one answer checked
+// against openapi.json (env.do checks every response).
+func TestOpenAPI_EveryOperation(t *testing.T) {
+	e := newEnv(t)
+	sc := loadScenario(t, e)
+	admin := e.token("ada", "admin", "admin-laptop")
+	bo := e.token("bea", "back_office", "desk-1", "*")
+	inc := "/v1/incidents/" + sc.IncidentID
+	csvFile, err := os.ReadFile("../../testdata/cqc/directory.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	providers, err := e.store.Records(t.Context(), "providers", care.Filter{})
+	if err != nil || len(providers) == 0 {
+		t.Fatalf("the scenario has no provider: %v", err)
+	}
+	calls := []struct {
+		method, path, token string
+		body                any
+		status              int
+	}{
+		{"GET", "/healthz", "", nil, 200},
+		{"GET", "/readyz", "", nil, 200},
+		{"GET", "/metrics", "", nil, 200},
+		{"GET", "/v1/admin/users", admin, nil, 200},
+		{"GET", "/v1/admin/devices", admin, nil, 200},
+		{"GET", "/v1/admin/users/bea/scopes", admin, nil, 200},
+		{"GET", "/v1/admin/users", bo, nil, 403},
+		{"POST", "/v1/admin/import/cqc", admin, csvFile, 200},
+		{"POST", "/v1/admin/import/cqc", admin, "no header here\n", 400},
+		{"POST", "/v1/admin/import/cqc", admin, "", 400},
+		{"GET", inc + "/summary", bo, nil, 200},
+		{"GET", inc + "/summary?format=csv", bo, nil, 200},
+		{"GET", inc + "/movement-log", bo, nil, 200},
+		{"GET", inc + "/movement-log?format=csv", bo, nil, 200},
+		{"GET", inc + "/decision-log", bo, nil, 200},
+		{"GET", inc + "/decision-log?format=csv", bo, nil, 200},
+		{"GET", inc + "/decision-log?format=xml", bo, nil, 400},
+		{"GET", inc + "/suggestions?areas=Derby,any", bo, nil, 200},
+		{"GET", "/v1/providers/" + providers[0].ID + "/assessment", bo, nil, 200},
+		{"GET", "/v1/conflicts?status=open&incident_id=" + sc.IncidentID, bo, nil, 200},
+		{"GET", "/v1/conflicts?status=maybe", bo, nil, 400},
+		{"GET", "/v1/quarantine?status=open&limit=10&after=0", bo, nil, 200},
+		{"GET", "/v1/quarantine?limit=0", bo, nil, 400},
+		{"GET", "/v1/sync/pull?limit=5", bo, nil, 200},
+		{"DELETE", "/v1/admin/scopes/bea/" + sc.IncidentID, admin, nil, 404},
+		{"POST", "/v1/admin/devices/desk-9/revoke", admin, nil, 404},
+		{"GET", "/v1/no-such-route", bo, nil, 404},
+	}
+	for _, c := range calls {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			if r := e.do(c.method, c.path, c.token, c.body); r.Status != c.status {
+				t.Fatalf("%d %.300s", r.Status, r.Body)
 			}
 		})
 	}
