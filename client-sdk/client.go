@@ -89,16 +89,16 @@ type Client struct {
 	tokens    TokenSource
 	offsetMs  atomic.Int64
 
-	syncMu  sync.Mutex
-	closed  atomic.Bool
-	auto    *autoSync
+	syncMu sync.Mutex
+	closed atomic.Bool
+	auto   *autoSync
 	// live is set while auto-sync holds the change stream open.
 	live atomic.Bool
 	// streamHC makes the change stream's request: HTTPClient without its
 	// timeout, which would cut a stream that is meant to stay open.
 	streamHC *http.Client
-	sleepFn func(ctx context.Context, d time.Duration) error
-	jitter  func(n int64) int64
+	sleepFn  func(ctx context.Context, d time.Duration) error
+	jitter   func(n int64) int64
 }
 
 // Open opens (creating if needed) the device database and restores the
