@@ -91,7 +91,7 @@ func newEnv(t *testing.T, tweak ...func(*api.Config)) *env {
 	reg := domain.Registry(domain.Options{})
 	syn := care.NewSync(store, reg, clk.Now, "server", log)
 	svc := auth.NewService(store, auth.NewTokens(keys, clk.Now), clk.Now)
-	cfg := api.Config{Store: store, Access: store, Sync: syn, Auth: svc, Logger: log, RateLimit: 100000, Now: clk.Now}
+	cfg := api.Config{Store: store, Access: store, Sync: syn, Auth: svc, Logger: log, RateLimit: 100000, EnrolFailures: 100000, Now: clk.Now}
 	for _, f := range tweak {
 		f(&cfg)
 	}
@@ -157,6 +157,8 @@ func (r response) errorBody(t *testing.T) syncproto.Error {
 	return *env.Error
 }
 
+// do sends a request and returns the response, which must match
+// openapi.json (checkResponse).
 func (e *env) do(method, path, token string, body any) response {
 	e.t.Helper()
 	var rd io.Reader
@@ -190,6 +192,7 @@ func (e *env) do(method, path, token string, body any) response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	checkResponse(e.t, req, resp.StatusCode, resp.Header, b)
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
@@ -294,6 +297,7 @@ func (e *env) doRaw(method, path, authz string) response {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	checkResponse(e.t, req, resp.StatusCode, resp.Header, b)
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
