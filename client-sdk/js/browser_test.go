@@ -93,8 +93,24 @@ func TestClient_EndToEnd(t *testing.T) {
 	if openE2E(t, ctx, srv, "e2e") {
 		t.Fatal("a new database is already enrolled")
 	}
-	pair := srv.PairJSON(t, "alice", "social_worker", "tab-js-1", inc)
-	browsertest.Eval[bool](t, ctx, fmt.Sprintf(`client.enrolWithPair(%s).then(() => true)`, pair))
+	code := srv.EnrolmentCode(t, "alice", "social_worker", "Tablet JS 1", inc)
+	t.Run("a wrong code is refused", func(t *testing.T) {
+		got := browsertest.Eval[string](t, ctx, `client.enrol('AAAA-BBBB-CC').then(() => 'enrolled', e => e.status + ' ' + e.code)`)
+		if !strings.HasPrefix(got, "401 ") && !strings.HasPrefix(got, "400 ") {
+			t.Errorf("enrol with a wrong code: %s", got)
+		}
+	})
+	browsertest.Eval[bool](t, ctx, fmt.Sprintf(`client.enrol(%q).then(() => client.enrolled)`, code.Code))
+	deviceID := browsertest.Eval[string](t, ctx, `client.deviceId`)
+	if deviceID != code.DeviceID {
+		t.Fatalf("device id %q, want %q", deviceID, code.DeviceID)
+	}
+	t.Run("a code is single use", func(t *testing.T) {
+		got := browsertest.Eval[string](t, ctx, fmt.Sprintf(`sdk.Client.open({baseURL: location.origin, dbName: 'other'}).then(c => c.enrol(%q)).then(() => 'enrolled', e => String(e.status))`, code.Code))
+		if got == "enrolled" {
+			t.Error("a used code enrolled a second device")
+		}
+	})
 
 	t.Run("first sync brings the demo incident", func(t *testing.T) {
 		rep := browsertest.Eval[map[string]int](t, ctx, `client.sync()`)
@@ -106,7 +122,7 @@ func TestClient_EndToEnd(t *testing.T) {
 			t.Fatal("no residents after the first sync")
 		}
 		me := browsertest.Eval[map[string]any](t, ctx, `client.me()`)
-		if me["subject"] != "alice" || me["device_id"] != "tab-js-1" || me["role"] != "social_worker" {
+		if me["subject"] != "alice" || me["device_id"] != deviceID || me["role"] != "social_worker" {
 			t.Errorf("me = %v", me)
 		}
 		incs, _ := me["incidents"].([]any)

@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/continuity-care/continuity/server/api"
 	"github.com/continuity-care/continuity/server/auth"
 	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/server/demo"
 	"github.com/continuity-care/continuity/server/sqlite"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/domain"
@@ -169,36 +171,26 @@ func (s *Server) SetReachable(ok bool) {
 	}
 }
 
-// demoFile is the scenario file: the incident and its changes.
-type demoFile struct {
-	IncidentID string            `json:"incident_id"`
-	Changes    []json.RawMessage `json:"changes"`
-}
-
 // loadDemo pushes the scenario's changes as the system, as `serve --demo`
 // does.
 func loadDemo(ctx context.Context, syn *care.Sync, path string) (string, error) {
-	b, err := os.ReadFile(path)
+	sc, err := demo.Load(path)
 	if err != nil {
 		return "", err
 	}
-	var f demoFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return "", err
-	}
-	for start := 0; start < len(f.Changes); start += syncproto.MaxPushChanges {
-		end := min(start+syncproto.MaxPushChanges, len(f.Changes))
-		resp, err := syn.Push(ctx, care.SystemPrincipal, syncproto.PushRequest{Changes: f.Changes[start:end]})
+	for start := 0; start < len(sc.Changes); start += syncproto.MaxPushChanges {
+		end := min(start+syncproto.MaxPushChanges, len(sc.Changes))
+		resp, err := syn.Push(ctx, care.SystemPrincipal, syncproto.PushRequest{Changes: sc.Changes[start:end]})
 		if err != nil {
 			return "", err
 		}
 		for _, r := range resp.Results {
 			if r.Status == syncproto.StatusRejected {
-				return "", &syncproto.Error{Code: r.Error.Code, Field: r.Error.Field, Message: "demo change " + r.ID + ": " + r.Error.Message}
+				return "", fmt.Errorf("demo change %s rejected: %v", r.ID, r.Error)
 			}
 		}
 	}
-	return f.IncidentID, nil
+	return sc.IncidentID, nil
 }
 
 // User adds (or updates) a user with a role and grants them incidents, as
@@ -253,4 +245,18 @@ func (s *Server) Token(t testing.TB, subject, role, deviceID string, incidents .
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// EnrolmentCode adds the user (see User) and issues a one-time enrolment
+// code for a new device of theirs, as an admin does on the console (POST
+// /v1/admin/enrolment-codes). The code is what a person types into the
+// app; the device id the server will give is returned with it.
+func (s *Server) EnrolmentCode(t testing.TB, subject, role, deviceName string, incidents ...string) auth.IssuedCode {
+	t.Helper()
+	s.User(t, subject, role, incidents...)
+	c, err := s.Auth.IssueCode(context.Background(), subject, deviceName, "browsertest", 0)
+	if err != nil {
+		t.Fatalf("browsertest: enrolment code for %s: %v", subject, err)
+	}
+	return c
 }
