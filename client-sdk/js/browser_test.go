@@ -242,3 +242,32 @@ func TestClient_EndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestClient_JavaScript runs the SDK's JavaScript tests (test/run.js: the
+// shared vectors and the unit tests of the outbox and sync loop) in
+// Chromium and reports each failure.
+func TestClient_JavaScript(t *testing.T) {
+	srv := startSDKServer(t)
+	b := browsertest.New(t)
+	ctx := b.Tab()
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/sdk/test/index.html")); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.WaitFor(t, ctx, "the JavaScript tests", `window.__results !== undefined`)
+	type failure struct {
+		Name  string `json:"name"`
+		Error string `json:"error"`
+	}
+	type results struct {
+		Passed []string  `json:"passed"`
+		Failed []failure `json:"failed"`
+	}
+	res := browsertest.Eval[results](t, ctx, `window.__results`)
+	for _, f := range res.Failed {
+		t.Errorf("%s: %s", f.Name, f.Error)
+	}
+	if len(res.Passed) < 10 {
+		t.Errorf("only %d JavaScript tests passed: %v", len(res.Passed), res.Passed)
+	}
+	t.Logf("%d JavaScript tests passed", len(res.Passed))
+}
