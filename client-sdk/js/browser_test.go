@@ -271,3 +271,66 @@ func TestClient_JavaScript(t *testing.T) {
 	}
 	t.Logf("%d JavaScript tests passed", len(res.Passed))
 }
+
+// TestClient_Stream: with the background loop started, another device's
+// change reaches the browser through the change stream (polling is set to
+// ten minutes, so nothing else can bring it); when the server answers 404
+// for the stream, the client polls instead.
+func TestClient_Stream(t *testing.T) {
+	cases := []struct {
+		name      string
+		noStream  bool
+		poll      int
+		streaming bool
+	}{
+		{"stream wakes the client", false, 600000, true},
+		{"no stream: polling", true, 300, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := browsertest.ServerOptions{Files: map[string]fs.FS{"/sdk/": os.DirFS(".")}}
+			if tc.noStream {
+				opts.Front = func(next http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						if r.URL.Path == "/v1/sync/stream" {
+							http.NotFound(w, r)
+							return
+						}
+						next.ServeHTTP(w, r)
+					})
+				}
+			}
+			srv := browsertest.StartServer(t, opts)
+			b := browsertest.New(t)
+			ctx := b.Tab()
+			if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/sdk/test/e2e.html")); err != nil {
+				t.Fatal(err)
+			}
+			browsertest.WaitFor(t, ctx, "the end-to-end page", `document.getElementById('state').textContent === 'ready'`)
+			browsertest.Eval[bool](t, ctx, fmt.Sprintf(`openClient('stream', {pollIntervalMs: %d, streamSafetyMs: %d})`, tc.poll, tc.poll))
+			pair := srv.PairJSON(t, "alice", "social_worker", "tab-js-s", srv.Incident)
+			browsertest.Eval[bool](t, ctx, fmt.Sprintf(`client.enrolWithPair(%s).then(() => client.sync()).then(() => true)`, pair))
+			browsertest.Eval[bool](t, ctx, `(client.start(), true)`)
+			if tc.streaming {
+				browsertest.WaitFor(t, ctx, "the stream to connect", `client.status().streaming`)
+			}
+			// Let the start-up syncs finish, so what follows can only come
+			// from a wake-up.
+			browsertest.WaitFor(t, ctx, "the start-up sync", `!client.status().syncing && client.status().lastSyncedAt !== ''`)
+			resident := browsertest.Eval[string](t, ctx, fmt.Sprintf(`client.list('residents', {incident_id: %q}).then(l => l[0].id)`, srv.Incident))
+			tok := srv.Token(t, "bob", "social_worker", "tab-go-s", srv.Incident)
+			for i := 1; i <= 3; i++ {
+				note := fmt.Sprintf("note %d from another tablet", i)
+				push(t, srv, tok, map[string]any{
+					"id": uuid.NewString(), "collection": "residents", "record_id": resident, "op": "upsert",
+					"fields": map[string]any{"notes": note}, "hlc": hlcNow("tab-go-s"), "recorded_at": time.Now().UTC().Format(time.RFC3339),
+				})
+				browsertest.WaitFor(t, ctx, "the pushed note", fmt.Sprintf(`client.get('residents', %q).then(r => r.notes === %q)`, resident, note))
+			}
+			if got := browsertest.Eval[bool](t, ctx, `client.status().streaming`); got != tc.streaming {
+				t.Errorf("status().streaming = %v, want %v", got, tc.streaming)
+			}
+			browsertest.Eval[bool](t, ctx, `(client.stop(), true)`)
+		})
+	}
+}

@@ -5,8 +5,8 @@ import * as sdk from '../continuity.js';
 
 /** @type {any} */ (window).sdk = sdk;
 /** @type {any} */ (window).events = [];
-/** @type {any} */ (window).openClient = async (/** @type {string} */ dbName) => {
-  const c = await sdk.Client.open({ baseURL: location.origin, dbName, pollIntervalMs: 1000 });
+/** @type {any} */ (window).openClient = async (/** @type {string} */ dbName, /** @type {object} */ opts = {}) => {
+  const c = await sdk.Client.open({ baseURL: location.origin, dbName, pollIntervalMs: 1000, ...opts });
   c.on('change', (e) => /** @type {any} */ (window).events.push(['change', e]));
   /** @type {any} */ (window).client = c;
   return c.enrolled;

@@ -41,8 +41,13 @@ type ServerOptions struct {
 	// origin as the API. A prefix given here wins over the server's routes.
 	Files map[string]fs.FS
 	// Config, when set, adjusts the API configuration before the server is
-	// built (e.g. to mount the web app or lower the rate limit).
+	// built (e.g. to mount the web app and console with api.Config.Mount, or
+	// to lower the rate limit).
 	Config func(*api.Config)
+	// Front, when set, wraps the front's handler: a test can answer some
+	// requests itself (e.g. 404 for the change stream, to test the polling
+	// fallback) and pass the rest on.
+	Front func(next http.Handler) http.Handler
 }
 
 // Server is the real Continuity server (the wiring main uses) on a real
@@ -126,6 +131,10 @@ func StartServer(t testing.TB, opts ServerOptions) *Server {
 		mux.Handle(prefix, noStore(http.StripPrefix(prefix, http.FileServerFS(fsys))))
 	}
 	mux.Handle("/", proxy)
+	var handler http.Handler = mux
+	if opts.Front != nil {
+		handler = opts.Front(mux)
+	}
 	s.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.reachable.Load() {
 			// No signal: drop the connection without an answer.
@@ -138,7 +147,7 @@ func StartServer(t testing.TB, opts ServerOptions) *Server {
 			w.WriteHeader(http.StatusBadGateway)
 			return
 		}
-		mux.ServeHTTP(w, r)
+		handler.ServeHTTP(w, r)
 	}))
 	s.URL = s.front.URL
 
