@@ -1,0 +1,12 @@
+//go:build !linux
+
+package main
+
+import "os/exec"
+
+// setDeathSignal does nothing where the kernel cannot tie the server's life
+// to the soak's; the soak still stops the server when it ends normally.
+func setDeathSignal(*exec.Cmd) {}
+
+// processRSS is unknown outside Linux (no /proc/<pid>/status).
+func processRSS(int) (int64, bool) { return 0, false }

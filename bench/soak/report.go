@@ -1,0 +1,197 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// recoveryWindow is how long after a restart a request counts as part of
+// the reconnection rush rather than steady running.
+const recoveryWindow = 2 * time.Second
+
+// latencies splits request samples by the kills: those in flight when the
+// server was killed (straddled), those started within recoveryWindow of a
+// restart, and the rest (steady). Between kills means steady plus recovery.
+type latencies struct {
+	between, steady, recovery []time.Duration
+	straddled                 int
+}
+
+func splitLatencies(samples []sample, kills []killEvent) latencies {
+	var l latencies
+	for _, s := range samples {
+		end := s.start.Add(s.dur)
+		straddled, recovering := false, false
+		for _, k := range kills {
+			if !s.start.After(k.at) && !end.Before(k.at) {
+				straddled = true
+				break
+			}
+			if !s.start.Before(k.ready) && s.start.Before(k.ready.Add(recoveryWindow)) {
+				recovering = true
+			}
+		}
+		switch {
+		case straddled:
+			l.straddled++
+		case recovering:
+			l.between = append(l.between, s.dur)
+			l.recovery = append(l.recovery, s.dur)
+		default:
+			l.between = append(l.between, s.dur)
+			l.steady = append(l.steady, s.dur)
+		}
+	}
+	return l
+}
+
+// percentile is the nearest-rank percentile p (0-100) of ds; 0 for none.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	rank := int(p/100*float64(len(s))+0.999999) - 1
+	return s[min(max(rank, 0), len(s)-1)]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+func p50p99(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "no requests"
+	}
+	return fmt.Sprintf("%s / %s (%d requests)", ms(percentile(ds, 50)), ms(percentile(ds, 99)), len(ds))
+}
+
+// report prints the soak's table (Markdown, so a run can be pasted into
+// docs/benchmarks.md) and its verdict.
+func report(w io.Writer, r *results) {
+	o := r.opts
+	row := func(k, v string) { fmt.Fprintf(w, "| %s | %s |\n", k, v) }
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| measure | value |")
+	fmt.Fprintln(w, "|---|---|")
+	row("devices", fmt.Sprintf("%d (%d social workers, %d transport coordinators)", o.Devices, r.socialWorkers, r.transport))
+	row("run", fmt.Sprintf("%s, %d kills (seed %d, batch ≤ %d, a round every %s on average, pull limit %d)",
+		r.ended.Sub(r.started).Round(100*time.Millisecond), len(r.kills), o.Seed, o.Batch, o.Interval, o.PullLimit))
+	if len(r.kills) > 0 {
+		var down []time.Duration
+		for _, k := range r.kills {
+			down = append(down, k.ready.Sub(k.at))
+		}
+		row("server down per kill (kill to ready)", fmt.Sprintf("median %s, longest %s", ms(percentile(down, 50)), ms(slices.Max(down))))
+	}
+	row("requests", fmt.Sprintf("%d (%d pushes and %d pulls answered 200)", r.counters.requests, len(r.counters.pushes), len(r.counters.pulls)))
+	row("changes recorded", fmt.Sprint(r.sent))
+	row("acknowledged", fmt.Sprintf("%d (%d applied, %d duplicate)", r.applied+r.duplicates, r.applied, r.duplicates))
+	if r.verifyErr != nil {
+		row("found", "not known: "+r.verifyErr.Error())
+	} else {
+		row("found", fmt.Sprintf("%d (%d pages of the change log)", r.check.found, r.pulledPages))
+		row("lost", fmt.Sprint(r.check.lost))
+		row("altered (other content or device)", fmt.Sprint(r.check.altered))
+		row("in the log, never acknowledged", fmt.Sprint(r.check.unackedFound))
+	}
+	row("unacknowledged at the end", fmt.Sprint(r.unacked))
+	row("rejected changes", byKey(r.rejected))
+	if r.refused > 0 {
+		row("changes in pushes refused whole", fmt.Sprint(r.refused))
+	}
+	row("errors by status", byStatus(r.counters.statuses))
+	row("connection errors", fmt.Sprint(r.counters.connErrors))
+	if r.cursorResets > 0 || r.lockedOut > 0 || r.counters.refreshes > 0 {
+		row("cursors refused / devices locked out / refreshes", fmt.Sprintf("%d / %d / %d", r.cursorResets, r.lockedOut, r.counters.refreshes))
+	}
+	push := splitLatencies(r.counters.pushes, r.kills)
+	pull := splitLatencies(r.counters.pulls, r.kills)
+	row("push p50 / p99 between kills", p50p99(push.between))
+	row("push p50 / p99, steady (not within 2 s of a restart)", p50p99(push.steady))
+	row("push p50 / p99, first 2 s after a restart", p50p99(push.recovery))
+	row("pushes in flight at a kill (left out)", fmt.Sprint(push.straddled))
+	row("pull p50 / p99 between kills", p50p99(pull.between))
+	if r.peakRSS > 0 {
+		row("peak server RSS", fmt.Sprintf("%.1f MiB", float64(r.peakRSS)/(1<<20)))
+	} else {
+		row("peak server RSS", "not known (no /proc)")
+	}
+	row("server exits not caused by the soak", fmt.Sprint(r.crashes))
+	fails := r.failures()
+	verdict := "PASS"
+	if len(fails) > 0 {
+		verdict = "FAIL: " + strings.Join(fails, "; ")
+	}
+	row("verdict", verdict)
+
+	if len(r.check.examples) > 0 {
+		fmt.Fprintln(w, "\nExamples:")
+		for _, e := range r.check.examples {
+			fmt.Fprintln(w, "  "+e)
+		}
+	}
+	if len(r.counters.firstError) > 0 {
+		fmt.Fprintln(w, "\nFirst error response of each status:")
+		for _, st := range sortedKeys(r.counters.firstError) {
+			fmt.Fprintf(w, "  %d: %s\n", st, clip(r.counters.firstError[st], 300))
+		}
+	}
+	if len(r.firstRejected) > 0 {
+		fmt.Fprintln(w, "\nFirst rejection of each code:")
+		for _, code := range sortedKeys(r.firstRejected) {
+			fmt.Fprintf(w, "  %s: %s\n", code, clip(r.firstRejected[code], 300))
+		}
+	}
+	if len(r.crashLog) > 0 || len(r.serverErrorLines) > 0 {
+		fmt.Fprintln(w, "\nServer:")
+		for _, l := range append(r.crashLog, r.serverErrorLines...) {
+			fmt.Fprintln(w, "  "+clip(l, 500))
+		}
+	}
+}
+
+func byStatus(m map[int]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, st := range sortedKeys(m) {
+		name := fmt.Sprint(st)
+		if st == -1 {
+			name = "unreadable 200"
+		}
+		parts = append(parts, fmt.Sprintf("%s: %d", name, m[st]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func byKey(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortedKeys[K int | string, V any](m map[K]V) []K {
+	ks := make([]K, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func clip(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
