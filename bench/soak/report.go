@@ -76,9 +76,9 @@ func report(w io.Writer, r *results) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| measure | value |")
 	fmt.Fprintln(w, "|---|---|")
-	row("devices", fmt.Sprintf("%d (%d social workers, %d transport coordinators)", o.Devices, r.socialWorkers, r.transport))
-	row("run", fmt.Sprintf("%s, %d kills (seed %d, batch ≤ %d, a round every %s on average, pull limit %d)",
-		r.ended.Sub(r.started).Round(100*time.Millisecond), len(r.kills), o.Seed, o.Batch, o.Interval, o.PullLimit))
+	row("devices", fmt.Sprintf("%d (%s, %s)", o.Devices, plural(r.socialWorkers, "social worker"), plural(r.transport, "transport coordinator")))
+	row("run", fmt.Sprintf("%s, %s (seed %d, batch ≤ %d, a round every %s on average, pull limit %d)",
+		r.ended.Sub(r.started).Round(100*time.Millisecond), plural(len(r.kills), "kill"), o.Seed, o.Batch, o.Interval, o.PullLimit))
 	if len(r.kills) > 0 {
 		var down []time.Duration
 		for _, k := range r.kills {
@@ -194,4 +194,11 @@ func clip(s string, n int) string {
 		return s[:n] + "..."
 	}
 	return s
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
