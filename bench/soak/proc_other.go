@@ -2,7 +2,10 @@
 
 package main
 
-import "os/exec"
+import (
+	"os/exec"
+	"time"
+)
 
 // setDeathSignal does nothing where the kernel cannot tie the server's life
 // to the soak's; the soak still stops the server when it ends normally.
@@ -10,3 +13,9 @@ func setDeathSignal(*exec.Cmd) {}
 
 // processRSS is unknown outside Linux (no /proc/<pid>/status).
 func processRSS(int) (int64, bool) { return 0, false }
+
+// processCPU is unknown outside Linux.
+func processCPU(int) (time.Duration, bool) { return 0, false }
+
+// selfCPU is unknown outside Linux.
+func selfCPU() time.Duration { return 0 }

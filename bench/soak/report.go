@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -118,6 +119,10 @@ func report(w io.Writer, r *results) {
 		row("peak server RSS", fmt.Sprintf("%.1f MiB", float64(r.peakRSS)/(1<<20)))
 	} else {
 		row("peak server RSS", "not known (no /proc)")
+	}
+	if wall := r.ended.Sub(r.started); wall > 0 && r.runServerCPU > 0 {
+		row("CPU cores busy during the run: server / soak devices", fmt.Sprintf("%.2f / %.2f (of %d)",
+			r.runServerCPU.Seconds()/wall.Seconds(), r.runSelfCPU.Seconds()/wall.Seconds(), runtime.NumCPU()))
 	}
 	row("server exits not caused by the soak", fmt.Sprint(r.crashes))
 	fails := r.failures()

@@ -33,6 +33,8 @@ type child struct {
 	// peakRSS is the largest resident set (VmHWM or VmRSS) seen in any
 	// incarnation, in bytes.
 	peakRSS int64
+	// cpu is the last CPU time read for each incarnation, by pid.
+	cpu map[int]time.Duration
 }
 
 // buildServer compiles ./server of the repository into dir.
@@ -138,6 +140,7 @@ func waitReady(ctx context.Context, url string, exited <-chan struct{}, within t
 
 // kill sends SIGKILL to the running server and waits until it has gone.
 func (c *child) kill() {
+	c.sample()
 	c.mu.Lock()
 	cmd, exited := c.cmd, c.exited
 	c.killing = true
@@ -173,6 +176,7 @@ func (c *child) stop() {
 	if cmd == nil || cmd.Process == nil {
 		return
 	}
+	c.sample()
 	_ = cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-exited:
@@ -197,27 +201,44 @@ func (c *child) pid() int {
 	return c.cmd.Process.Pid
 }
 
-// sampleRSS records the current process's peak resident set.
-func (c *child) sampleRSS() {
+// sample records the current process's peak resident set and CPU time.
+func (c *child) sample() {
 	pid := c.pid()
 	if pid == 0 {
 		return
 	}
-	rss, ok := processRSS(pid)
-	if !ok {
-		return
-	}
+	rss, okRSS := processRSS(pid)
+	cpu, okCPU := processCPU(pid)
 	c.mu.Lock()
-	c.peakRSS = max(c.peakRSS, rss)
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	if okRSS {
+		c.peakRSS = max(c.peakRSS, rss)
+	}
+	if okCPU {
+		if c.cpu == nil {
+			c.cpu = map[int]time.Duration{}
+		}
+		c.cpu[pid] = max(c.cpu[pid], cpu)
+	}
 }
 
-// watchRSS samples the resident set every 50 ms until ctx ends.
-func (c *child) watchRSS(ctx context.Context) {
+// cpuTotal is the CPU time every incarnation used, as last sampled.
+func (c *child) cpuTotal() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var t time.Duration
+	for _, d := range c.cpu {
+		t += d
+	}
+	return t
+}
+
+// watch samples the resident set and CPU time every 50 ms until ctx ends.
+func (c *child) watch(ctx context.Context) {
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for {
-		c.sampleRSS()
+		c.sample()
 		select {
 		case <-ctx.Done():
 			return

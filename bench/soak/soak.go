@@ -43,8 +43,13 @@ type results struct {
 	pulledPages         int
 	counters            counters
 	peakRSS             int64
-	serverErrorLines    []string
-	workDir             string
+	// runServerCPU and runSelfCPU are the CPU time the server and the
+	// soak itself (devices, HTTP clients) used during the run and drain.
+	runServerCPU, runSelfCPU time.Duration
+	// serverCPU is the server's CPU time over the whole soak.
+	serverCPU        time.Duration
+	serverErrorLines []string
+	workDir          string
 }
 
 // serverErrors counts 5xx responses.
@@ -123,7 +128,7 @@ func soak(ctx context.Context, opts options) (*results, error) {
 	defer srv.kill()
 	rssCtx, stopRSS := context.WithCancel(ctx)
 	rssDone := make(chan struct{})
-	go func() { srv.watchRSS(rssCtx); close(rssDone) }()
+	go func() { srv.watch(rssCtx); close(rssDone) }()
 	defer stopRSS()
 
 	live := &liveCounters{}
@@ -144,6 +149,7 @@ func soak(ctx context.Context, opts options) (*results, error) {
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
 	res.started = time.Now()
+	cpu0, selfCPU0 := srv.cpuTotal(), selfCPU()
 	end := res.started.Add(opts.Duration)
 	drainEnd := end.Add(opts.Drain)
 	var wg sync.WaitGroup
@@ -163,6 +169,8 @@ func soak(ctx context.Context, opts options) (*results, error) {
 	}
 	<-progressDone
 	res.ended = time.Now()
+	srv.sample()
+	res.runServerCPU, res.runSelfCPU = srv.cpuTotal()-cpu0, selfCPU()-selfCPU0
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -214,7 +222,7 @@ func soak(ctx context.Context, opts options) (*results, error) {
 	srv.stop()
 	stopRSS()
 	<-rssDone
-	srv.sampleRSS()
+	res.serverCPU = srv.cpuTotal()
 	srv.mu.Lock()
 	res.peakRSS, res.crashes, res.crashLog = srv.peakRSS, srv.crashes, srv.crashLog
 	srv.mu.Unlock()
