@@ -83,12 +83,14 @@ type options struct {
 	Repo string
 	// Scenario is the demo scenario file, relative to Repo.
 	Scenario string
+	// Samples, when set, is a CSV file for every timed request and kill.
+	Samples string
 	// Progress receives progress lines; nil for none.
 	Progress io.Writer
 }
 
 func defaultOptions() options {
-	return options{Devices: 500, Duration: 60 * time.Second, Kills: 10, Seed: 1, Batch: 5, Interval: 2 * time.Second,
+	return options{Devices: 500, Duration: 60 * time.Second, Kills: 10, Seed: 1, Batch: 5, Interval: 10 * time.Second,
 		PullLimit: 100, Transport: 0.1, Drain: 2 * time.Minute, Scenario: "testdata/scenario/scenario.json"}
 }
 
@@ -134,6 +136,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.PullLimit, "pull-limit", o.PullLimit, "page size of the devices' pulls (one page a round)")
 	fs.Float64Var(&o.Transport, "transport", o.Transport, "share of devices that are transport coordinators")
 	fs.DurationVar(&o.Drain, "drain", o.Drain, "time the devices get after the run to push what is left")
+	fs.StringVar(&o.Samples, "samples", "", "write every timed push and pull, and the kills, to this CSV file")
 	fs.StringVar(&o.Repo, "repo", "", "repository root (default: found from the working directory)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
@@ -167,6 +170,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	report(stdout, res)
+	if opts.Samples != "" {
+		if err := writeSamples(opts.Samples, res); err != nil {
+			return fmt.Errorf("write %s: %w", opts.Samples, err)
+		}
+	}
 	fails := res.failures()
 	if len(fails) == 0 && opts.DB == "" {
 		os.RemoveAll(res.workDir)

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/csv"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"runtime"
 	"slices"
 	"strings"
@@ -24,21 +27,10 @@ type latencies struct {
 func splitLatencies(samples []sample, kills []killEvent) latencies {
 	var l latencies
 	for _, s := range samples {
-		end := s.start.Add(s.dur)
-		straddled, recovering := false, false
-		for _, k := range kills {
-			if !s.start.After(k.at) && !end.Before(k.at) {
-				straddled = true
-				break
-			}
-			if !s.start.Before(k.ready) && s.start.Before(k.ready.Add(recoveryWindow)) {
-				recovering = true
-			}
-		}
-		switch {
-		case straddled:
+		switch classify(s, kills) {
+		case "straddled":
 			l.straddled++
-		case recovering:
+		case "recovery":
 			l.between = append(l.between, s.dur)
 			l.recovery = append(l.recovery, s.dur)
 		default:
@@ -47,6 +39,52 @@ func splitLatencies(samples []sample, kills []killEvent) latencies {
 		}
 	}
 	return l
+}
+
+// classify places a request relative to the kills: "straddled" (in flight
+// when the server was killed), "recovery" (started within recoveryWindow
+// of a restart) or "steady".
+func classify(s sample, kills []killEvent) string {
+	end := s.start.Add(s.dur)
+	class := "steady"
+	for _, k := range kills {
+		if !s.start.After(k.at) && !end.Before(k.at) {
+			return "straddled"
+		}
+		if !s.start.Before(k.ready) && s.start.Before(k.ready.Add(recoveryWindow)) {
+			class = "recovery"
+		}
+	}
+	return class
+}
+
+// writeSamples writes every push and pull answered 200 as CSV: kind, start
+// (ms since the run began), duration (ms), and its class; then the kills.
+func writeSamples(path string, r *results) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	_ = w.Write([]string{"kind", "start_ms", "duration_ms", "class"})
+	msSince := func(t time.Time) string { return strconv.FormatFloat(float64(t.Sub(r.started))/1e6, 'f', 3, 64) }
+	for _, k := range []struct {
+		name    string
+		samples []sample
+	}{{"push", r.counters.pushes}, {"pull", r.counters.pulls}} {
+		for _, s := range k.samples {
+			_ = w.Write([]string{k.name, msSince(s.start), strconv.FormatFloat(float64(s.dur)/1e6, 'f', 3, 64), classify(s, r.kills)})
+		}
+	}
+	for _, k := range r.kills {
+		_ = w.Write([]string{"kill", msSince(k.at), strconv.FormatFloat(float64(k.ready.Sub(k.at))/1e6, 'f', 3, 64), "down"})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // percentile is the nearest-rank percentile p (0-100) of ds; 0 for none.

@@ -138,18 +138,21 @@ func waitReady(ctx context.Context, url string, exited <-chan struct{}, within t
 	}
 }
 
-// kill sends SIGKILL to the running server and waits until it has gone.
-func (c *child) kill() {
+// kill sends SIGKILL to the running server, waits until it has gone, and
+// returns when the signal was sent.
+func (c *child) kill() time.Time {
 	c.sample()
 	c.mu.Lock()
 	cmd, exited := c.cmd, c.exited
 	c.killing = true
 	c.mu.Unlock()
+	at := time.Now()
 	if cmd == nil || cmd.Process == nil {
-		return
+		return at
 	}
 	_ = cmd.Process.Kill()
 	<-exited
+	return at
 }
 
 // running reports whether the current process is alive, and restarts it

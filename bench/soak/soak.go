@@ -249,8 +249,7 @@ func killer(ctx context.Context, opts options, srv *child, res *results, devices
 		if !watchUntil(ctx, srv, at) {
 			return ctx.Err()
 		}
-		ev := killEvent{at: time.Now()}
-		srv.kill()
+		ev := killEvent{at: srv.kill()}
 		if err := srv.start(ctx, false); err != nil {
 			return fmt.Errorf("restart after kill %d: %w", i+1, err)
 		}
