@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
