@@ -19,3 +19,6 @@ func processCPU(int) (time.Duration, bool) { return 0, false }
 
 // selfCPU is unknown outside Linux.
 func selfCPU() time.Duration { return 0 }
+
+// machineCPU is unknown outside Linux.
+func machineCPU() (busy, total time.Duration, ok bool) { return 0, 0, false }

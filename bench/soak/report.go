@@ -76,6 +76,9 @@ func writeSamples(path string, r *results) error {
 			_ = w.Write([]string{k.name, msSince(s.start), strconv.FormatFloat(float64(s.dur)/1e6, 'f', 3, 64), classify(s, r.kills)})
 		}
 	}
+	for _, c := range r.timeline {
+		_ = w.Write([]string{"cpu", msSince(c.at), fmt.Sprintf("machine=%.2f server=%.2f soak=%.2f", c.machine, c.server, c.self), "cores"})
+	}
 	for _, k := range r.kills {
 		_ = w.Write([]string{"kill", msSince(k.at), strconv.FormatFloat(float64(k.ready.Sub(k.at))/1e6, 'f', 3, 64), "down"})
 	}
@@ -162,6 +165,9 @@ func report(w io.Writer, r *results) {
 		row("CPU cores busy during the run: server / soak devices", fmt.Sprintf("%.2f / %.2f (of %d)",
 			r.runServerCPU.Seconds()/wall.Seconds(), r.runSelfCPU.Seconds()/wall.Seconds(), runtime.NumCPU()))
 	}
+	if m, ok := meanMachine(r.timeline); ok {
+		row("CPU cores busy on the whole machine (every process)", fmt.Sprintf("%.2f on average, %.2f at the busiest second", m, maxMachine(r.timeline)))
+	}
 	row("server exits not caused by the soak", fmt.Sprint(r.crashes))
 	fails := r.failures()
 	verdict := "PASS"
@@ -244,4 +250,28 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func meanMachine(tl []cpuSample) (float64, bool) {
+	sum, n := 0.0, 0
+	for _, c := range tl {
+		if c.machineKnown {
+			sum += c.machine
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return sum / float64(n), true
+}
+
+func maxMachine(tl []cpuSample) float64 {
+	m := 0.0
+	for _, c := range tl {
+		if c.machineKnown {
+			m = max(m, c.machine)
+		}
+	}
+	return m
 }

@@ -46,8 +46,8 @@ type results struct {
 	// runServerCPU and runSelfCPU are the CPU time the server and the
 	// soak itself (devices, HTTP clients) used during the run and drain.
 	runServerCPU, runSelfCPU time.Duration
-	// serverCPU is the server's CPU time over the whole soak.
-	serverCPU        time.Duration
+	// timeline is the CPU use each second of the run.
+	timeline         []cpuSample
 	serverErrorLines []string
 	workDir          string
 }
@@ -162,12 +162,15 @@ func soak(ctx context.Context, opts options) (*results, error) {
 	go func() { killerErr <- killer(runCtx, opts, srv, res, devicesDone) }()
 	progressDone := make(chan struct{})
 	go func() { progressLoop(runCtx, opts, live, res.started, devicesDone); close(progressDone) }()
+	timelineDone := make(chan []cpuSample, 1)
+	go func() { timelineDone <- cpuTimeline(runCtx, srv, devicesDone) }()
 	wg.Wait()
 	if err := <-killerErr; err != nil {
 		cancelRun()
 		return nil, err
 	}
 	<-progressDone
+	res.timeline = <-timelineDone
 	res.ended = time.Now()
 	srv.sample()
 	res.runServerCPU, res.runSelfCPU = srv.cpuTotal()-cpu0, selfCPU()-selfCPU0
@@ -222,7 +225,6 @@ func soak(ctx context.Context, opts options) (*results, error) {
 	srv.stop()
 	stopRSS()
 	<-rssDone
-	res.serverCPU = srv.cpuTotal()
 	srv.mu.Lock()
 	res.peakRSS, res.crashes, res.crashLog = srv.peakRSS, srv.crashes, srv.crashLog
 	srv.mu.Unlock()
@@ -290,6 +292,43 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// cpuSample is the CPU use (in cores) during one second of the run: the
+// whole machine (every process, including other work on a shared machine),
+// the server, and the soak itself.
+type cpuSample struct {
+	at                    time.Time
+	machine, server, self float64
+	machineKnown          bool
+}
+
+// cpuTimeline samples CPU use every second until the devices are done.
+func cpuTimeline(ctx context.Context, srv *child, done <-chan struct{}) []cpuSample {
+	var out []cpuSample
+	prevAt := time.Now()
+	prevBusy, _, known := machineCPU()
+	srv.sample()
+	prevSrv, prevSelf := srv.cpuTotal(), selfCPU()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return out
+		case <-done:
+			return out
+		case <-t.C:
+		}
+		now := time.Now()
+		busy, _, ok := machineCPU()
+		srv.sample()
+		cur, self := srv.cpuTotal(), selfCPU()
+		wall := now.Sub(prevAt).Seconds()
+		out = append(out, cpuSample{at: now, machine: (busy - prevBusy).Seconds() / wall, server: (cur - prevSrv).Seconds() / wall,
+			self: (self - prevSelf).Seconds() / wall, machineKnown: ok && known})
+		prevAt, prevBusy, prevSrv, prevSelf, known = now, busy, cur, self, ok
+	}
 }
 
 // progressLoop prints a line every 5 seconds while the devices run.
