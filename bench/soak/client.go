@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -206,6 +205,3 @@ func retryAfter(h http.Header) time.Duration {
 	}
 	return time.Second
 }
-
-// errLockedOut is returned when a device's refresh token was refused.
-var errLockedOut = errors.New("the device's refresh token was refused")

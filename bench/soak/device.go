@@ -82,8 +82,12 @@ func (d *device) run(ctx context.Context, end, drainEnd time.Time) {
 			nextWork = now.Add(d.jitter(d.opts.Interval))
 		}
 		ok, wait := d.push(ctx)
-		if ok {
-			ok, wait = d.pull(ctx)
+		for page := 0; ok && page < d.opts.PullPages; page++ {
+			var more bool
+			more, ok, wait = d.pull(ctx)
+			if !more {
+				break
+			}
 		}
 		if !ok {
 			// Retry after a backoff (or what the server asked for),
@@ -199,8 +203,10 @@ func (d *device) push(ctx context.Context) (bool, time.Duration) {
 }
 
 // pull fetches one page of changes after the device's cursor and moves its
-// clock past them, as a tablet would.
-func (d *device) pull(ctx context.Context) (bool, time.Duration) {
+// clock past them, as a tablet would. It reports whether the server has
+// more, whether the pull got a 200, and how long the server asked it to
+// wait (429).
+func (d *device) pull(ctx context.Context) (more, ok bool, wait time.Duration) {
 	q := url.Values{"limit": {strconv.Itoa(d.opts.PullLimit)}}
 	if d.cursor != "" {
 		q.Set("cursor", d.cursor)
@@ -209,15 +215,15 @@ func (d *device) pull(ctx context.Context) (bool, time.Duration) {
 	switch {
 	case o.connErr():
 		d.lastError = o.err.Error()
-		return false, 0
+		return false, false, 0
 	case o.status == http.StatusTooManyRequests:
-		return false, retryAfter(o.header)
+		return false, false, retryAfter(o.header)
 	case o.status == http.StatusBadRequest && o.envelope().Code == syncproto.CodeInvalidCursor:
 		d.cursor = ""
 		d.resets++
-		return false, 0
+		return false, false, 0
 	case o.status != http.StatusOK:
-		return false, 0
+		return false, false, 0
 	}
 	d.cl.c.pulls = append(d.cl.c.pulls, sample{o.start, o.dur})
 	var resp syncproto.PullResponse
@@ -226,14 +232,14 @@ func (d *device) pull(ctx context.Context) (bool, time.Duration) {
 		if _, ok := d.cl.c.firstError[-1]; !ok {
 			d.cl.c.firstError[-1] = "pull answered 200 with an unreadable body: " + err.Error()
 		}
-		return false, 0
+		return false, false, 0
 	}
 	for _, c := range resp.Changes {
 		d.author.clock.Update(c.HLC)
 	}
 	d.pulled += len(resp.Changes)
 	d.cursor = resp.Cursor
-	return true, 0
+	return resp.HasMore, true, 0
 }
 
 // sleepUntil waits until t or ctx ends; it reports whether ctx is live.

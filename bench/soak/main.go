@@ -72,8 +72,11 @@ type options struct {
 	// Interval is the mean time between a device's rounds (record, push,
 	// pull); each wait is drawn from [0.5, 1.5) of it.
 	Interval time.Duration
-	// PullLimit is the page size of the devices' pulls (one page a round).
+	// PullLimit is the page size of the devices' pulls.
 	PullLimit int
+	// PullPages is the most pages a device pulls in one round (it stops
+	// earlier when has_more is false).
+	PullPages int
 	// Transport is the share of devices that are transport coordinators.
 	Transport float64
 	// Drain is how long the devices get after the run to push what is
@@ -91,7 +94,7 @@ type options struct {
 
 func defaultOptions() options {
 	return options{Devices: 500, Duration: 60 * time.Second, Kills: 10, Seed: 1, Batch: 5, Interval: 10 * time.Second,
-		PullLimit: 100, Transport: 0.1, Drain: 2 * time.Minute, Scenario: "testdata/scenario/scenario.json"}
+		PullLimit: 100, PullPages: 1, Transport: 0.1, Drain: 2 * time.Minute, Scenario: "testdata/scenario/scenario.json"}
 }
 
 func (o options) check() error {
@@ -108,6 +111,8 @@ func (o options) check() error {
 		return errors.New("--interval must be at least 10ms")
 	case o.PullLimit < 1 || o.PullLimit > syncproto.MaxPullLimit:
 		return fmt.Errorf("--pull-limit must be between 1 and %d", syncproto.MaxPullLimit)
+	case o.PullPages < 1:
+		return errors.New("--pull-pages must be at least 1")
 	case o.Transport < 0 || o.Transport > 1:
 		return errors.New("--transport must be between 0 and 1")
 	case o.Drain < time.Second:
@@ -133,7 +138,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Int64Var(&o.Seed, "seed", o.Seed, "seed of the devices' choices and the kill moments")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "most changes a device records between two pushes")
 	fs.DurationVar(&o.Interval, "interval", o.Interval, "mean time between a device's rounds (record, push, pull)")
-	fs.IntVar(&o.PullLimit, "pull-limit", o.PullLimit, "page size of the devices' pulls (one page a round)")
+	fs.IntVar(&o.PullLimit, "pull-limit", o.PullLimit, "page size of the devices' pulls")
+	fs.IntVar(&o.PullPages, "pull-pages", o.PullPages, "most pages a device pulls in one round (fewer when has_more is false)")
 	fs.Float64Var(&o.Transport, "transport", o.Transport, "share of devices that are transport coordinators")
 	fs.DurationVar(&o.Drain, "drain", o.Drain, "time the devices get after the run to push what is left")
 	fs.StringVar(&o.Samples, "samples", "", "write every timed push and pull, and the kills, to this CSV file")

@@ -119,8 +119,8 @@ func report(w io.Writer, r *results) {
 	fmt.Fprintln(w, "| measure | value |")
 	fmt.Fprintln(w, "|---|---|")
 	row("devices", fmt.Sprintf("%d (%s, %s)", o.Devices, plural(r.socialWorkers, "social worker"), plural(r.transport, "transport coordinator")))
-	row("run", fmt.Sprintf("%s, %s (seed %d, batch ≤ %d, a round every %s on average, pull limit %d)",
-		r.ended.Sub(r.started).Round(100*time.Millisecond), plural(len(r.kills), "kill"), o.Seed, o.Batch, o.Interval, o.PullLimit))
+	row("run", fmt.Sprintf("%s, %s (seed %d, batch ≤ %d, a round every %s on average, pull limit %d, ≤ %d pages a round)",
+		r.ended.Sub(r.started).Round(100*time.Millisecond), plural(len(r.kills), "kill"), o.Seed, o.Batch, o.Interval, o.PullLimit, o.PullPages))
 	if len(r.kills) > 0 {
 		var down []time.Duration
 		for _, k := range r.kills {
