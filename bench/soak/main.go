@@ -86,6 +86,10 @@ type options struct {
 	Repo string
 	// Scenario is the demo scenario file, relative to Repo.
 	Scenario string
+	// Scrape, when set, is how often a monitor scrapes GET /metrics, as
+	// Prometheus would, during the run (its answers count in the status
+	// table: a 5xx fails the soak).
+	Scrape time.Duration
 	// Samples, when set, is a CSV file for every timed request and kill.
 	Samples string
 	// Progress receives progress lines; nil for none.
@@ -142,6 +146,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.PullPages, "pull-pages", o.PullPages, "most pages a device pulls in one round (fewer when has_more is false)")
 	fs.Float64Var(&o.Transport, "transport", o.Transport, "share of devices that are transport coordinators")
 	fs.DurationVar(&o.Drain, "drain", o.Drain, "time the devices get after the run to push what is left")
+	fs.DurationVar(&o.Scrape, "scrape", 0, "also scrape GET /metrics this often during the run, as Prometheus would (0: never)")
 	fs.StringVar(&o.Samples, "samples", "", "write every timed push and pull, and the kills, to this CSV file")
 	fs.StringVar(&o.Repo, "repo", "", "repository root (default: found from the working directory)")
 	quiet := fs.Bool("quiet", false, "no progress lines")

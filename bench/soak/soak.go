@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -162,6 +163,9 @@ func soak(ctx context.Context, opts options) (*results, error) {
 	go func() { killerErr <- killer(runCtx, opts, srv, res, devicesDone) }()
 	progressDone := make(chan struct{})
 	go func() { progressLoop(runCtx, opts, live, res.started, devicesDone); close(progressDone) }()
+	scraper := newClient(srv.url, tokenPair{}, live)
+	scrapeDone := make(chan struct{})
+	go func() { scrape(runCtx, opts.Scrape, scraper, devicesDone); close(scrapeDone) }()
 	timelineDone := make(chan []cpuSample, 1)
 	go func() { timelineDone <- cpuTimeline(runCtx, srv, devicesDone) }()
 	wg.Wait()
@@ -170,6 +174,8 @@ func soak(ctx context.Context, opts options) (*results, error) {
 		return nil, err
 	}
 	<-progressDone
+	<-scrapeDone
+	res.counters.add(scraper.c)
 	res.timeline = <-timelineDone
 	res.ended = time.Now()
 	srv.sample()
@@ -328,6 +334,26 @@ func cpuTimeline(ctx context.Context, srv *child, done <-chan struct{}) []cpuSam
 		out = append(out, cpuSample{at: now, machine: (busy - prevBusy).Seconds() / wall, server: (cur - prevSrv).Seconds() / wall,
 			self: (self - prevSelf).Seconds() / wall, machineKnown: ok && known})
 		prevAt, prevBusy, prevSrv, prevSelf, known = now, busy, cur, self, ok
+	}
+}
+
+// scrape fetches GET /metrics every interval (never when it is 0) until
+// the devices are done; a monitoring system does this all day.
+func scrape(ctx context.Context, every time.Duration, cl *client, done <-chan struct{}) {
+	if every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+			return
+		case <-t.C:
+			cl.do(ctx, http.MethodGet, "/metrics", nil)
+		}
 	}
 }
 
