@@ -129,6 +129,7 @@ function paint(v) {
   flashText = '';
   main.innerHTML = escape(flash) + v.body.toString();
   initAll({ scope: main });
+  stripExpanded();
   markNav(v.nav);
   if (v.focus) {
     const el = document.getElementById(v.focus);
@@ -136,6 +137,19 @@ function paint(v) {
   } else if (!focused && !main.querySelector('.govuk-error-summary')) {
     main.focus({ preventScroll: false });
     window.scrollTo(0, 0);
+  }
+}
+
+/**
+ * GOV.UK Frontend's conditional reveals put aria-expanded on radio and
+ * checkbox inputs, which ARIA does not allow on those roles (axe-core
+ * reports it as critical). The revealed content follows the input in the
+ * reading order and aria-controls stays, so the attribute is removed after
+ * the component sets it.
+ */
+function stripExpanded() {
+  for (const el of Array.from(main.querySelectorAll('input[type=radio][aria-expanded], input[type=checkbox][aria-expanded]'))) {
+    el.removeAttribute('aria-expanded');
   }
 }
 
@@ -164,9 +178,9 @@ function showStatus() {
   const pending = s.pending || 0;
   const rejected = typeof s.rejected === 'number' ? s.rejected : (Array.isArray(s.rejected) ? s.rejected.length : 0);
   statusText.innerHTML = html`<strong class="govuk-tag ${online ? 'govuk-tag--green' : 'govuk-tag--yellow'}" id="app-online">${online ? 'Online' : 'Offline'}</strong>
-<p class="app-status__item" id="app-pending">${pending === 0 ? 'All changes sent' : `${pending} change${pending === 1 ? '' : 's'} waiting to send`}</p>
-<p class="app-status__item" id="app-synced">${s.lastSyncedAt ? `Last synced ${spoken(s.lastSyncedAt)}` : 'Not synced yet'}${s.syncing ? ' (syncing now)' : ''}</p>
-${rejected ? html`<p class="app-status__item"><a class="govuk-link" href="#/changes" id="app-rejected">${rejected} change${rejected === 1 ? ' was' : 's were'} not accepted — review</a></p>` : ''}`.toString();
+<p class="govuk-body-s app-status__item" id="app-pending">${pending === 0 ? 'All changes sent' : `${pending} change${pending === 1 ? '' : 's'} waiting to send`}</p>
+<p class="govuk-body-s app-status__item" id="app-synced">${s.lastSyncedAt ? `Last synced ${spoken(s.lastSyncedAt)}` : 'Not synced yet'}${s.syncing ? ' (syncing now)' : ''}</p>
+${rejected ? html`<p class="govuk-body-s app-status__item"><a class="govuk-link" href="#/changes" id="app-rejected">${rejected} change${rejected === 1 ? ' was' : 's were'} not accepted — review</a></p>` : ''}`.toString();
   banners.innerHTML = updateReady ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="update-title" data-module="govuk-notification-banner">
 <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="update-title">Update</h2></div>
 <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">A new version of the app is ready.</p>
@@ -218,6 +232,7 @@ main.addEventListener('change', (e) => {
   if (form && view && view.input) view.input(form);
 });
 main.addEventListener('click', async (e) => {
+  stripExpanded();
   const el = /** @type {HTMLElement} */ (e.target).closest('[data-action]');
   if (el && view && view.click) {
     if (!(el instanceof HTMLInputElement)) e.preventDefault();
@@ -266,6 +281,7 @@ async function registerWorker() {
 }
 
 async function boot() {
+  initAll({ scope: /** @type {HTMLElement} */ (document.querySelector('.app-top')) });
   client = await Client.open({ baseURL: location.origin, dbName: 'continuity-app' });
   ctx.client = client;
   client.on('status', showStatus);

@@ -60,19 +60,19 @@ export function latestCheck(checks) {
  * follow_up_due today or earlier → due; people who have died or left are
  * not due.
  * @param {Rec} r @param {Rec|undefined} last @param {Date} now
- * @returns {{state: 'overdue'|'due'|'later'|'none', text: string, sort: string}}
+ * @returns {{state: 'overdue'|'due'|'later'|'none', text: string, short: string, sort: string}}
  */
 export function due(r, last, now) {
   const st = r.fields.status;
-  if (st === 'deceased' || st === 'left') return { state: 'none', text: 'No checks needed', sort: '9' };
-  if (!last) return { state: 'overdue', text: 'Never checked — visit due now', sort: '0' };
+  if (st === 'deceased' || st === 'left') return { state: 'none', text: 'No checks needed', short: 'No checks needed', sort: '9' };
+  if (!last) return { state: 'overdue', text: 'Never checked — visit due now', short: 'Never checked: visit now', sort: '0' };
   const today = ymd(now);
   const fu = last.fields.follow_up_due;
   const seen = `not seen for ${ago(last.fields.visited_at, now)}`;
-  if (!fu) return { state: 'due', text: `No follow-up date set, ${seen} — visit due`, sort: '1' + last.fields.visited_at };
-  if (fu < today) return { state: 'overdue', text: `Overdue since ${spokenDate(fu, now)}, ${seen} — visit due`, sort: '0' + fu };
-  if (fu === today) return { state: 'due', text: `Due today, ${seen} — visit today`, sort: '1' + fu };
-  return { state: 'later', text: `Next due ${spokenDate(fu, now)}`, sort: '2' + fu };
+  if (!fu) return { state: 'due', text: `No follow-up date set, ${seen} — visit due`, short: 'No date set: visit', sort: '1' + last.fields.visited_at };
+  if (fu < today) return { state: 'overdue', text: `Overdue since ${spokenDate(fu, now)}, ${seen} — visit due`, short: `Was due ${spokenDate(fu, now)}: visit now`, sort: '0' + fu };
+  if (fu === today) return { state: 'due', text: `Due today, ${seen} — visit today`, short: 'Due today', sort: '1' + fu };
+  return { state: 'later', text: `Next due ${spokenDate(fu, now)}`, short: `Next due ${spokenDate(fu, now)}`, sort: '2' + fu };
 }
 
 /**
