@@ -73,6 +73,7 @@ type env struct {
 	logs  *syncBuffer
 	keys  *auth.KeySet
 	sync  *care.Sync
+	srv   *api.Server
 }
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -107,7 +108,7 @@ func newEnv(t *testing.T, tweak ...func(*api.Config)) *env {
 		srv.Shutdown(ctx)
 		store.Close()
 	})
-	return &env{t: t, url: "http://" + ln.Addr().String(), store: store, auth: svc, clock: clk, logs: logs, keys: keys, sync: syn}
+	return &env{t: t, url: "http://" + ln.Addr().String(), store: store, auth: svc, clock: clk, logs: logs, keys: keys, sync: syn, srv: srv}
 }
 
 // token registers a user and device (as an admin would) and returns an access
@@ -157,6 +158,8 @@ func (r response) errorBody(t *testing.T) syncproto.Error {
 	return *env.Error
 }
 
+// do sends a request and returns the response, which must match
+// openapi.json (checkResponse).
 func (e *env) do(method, path, token string, body any) response {
 	e.t.Helper()
 	var rd io.Reader
@@ -190,6 +193,7 @@ func (e *env) do(method, path, token string, body any) response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	checkResponse(e.t, req, resp.StatusCode, resp.Header, b)
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
@@ -294,6 +298,7 @@ func (e *env) doRaw(method, path, authz string) response {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	checkResponse(e.t, req, resp.StatusCode, resp.Header, b)
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
