@@ -66,6 +66,13 @@ func (a *appT) typeIn(sel, text string) {
 	}
 }
 
+// tick makes sure a checkbox is ticked (clicking it only if it is not).
+func (a *appT) tick(sel string) {
+	a.t.Helper()
+	a.waitFor(sel)
+	a.js(fmt.Sprintf("const e = document.querySelector(%q); if (!e.checked) e.click()", sel))
+}
+
 // clear empties a field.
 func (a *appT) clear(sel string) {
 	a.t.Helper()
@@ -82,6 +89,22 @@ func (a *appT) route(hash string) {
 func (a *appT) title(want string) {
 	a.t.Helper()
 	a.wait("title "+want, fmt.Sprintf("document.title.startsWith(%q)", want))
+}
+
+// titleAfterLoad waits for a page the app loads anew (sign-out reloads it)
+// to show a title starting with want; evaluation errors while the old page
+// unloads are expected and retried.
+func (a *appT) titleAfterLoad(want string) {
+	a.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		got, err := chromedp.Run(a.ctx, chromedp.Evaluate[string]("document.readyState === 'complete' ? document.title : ''"))
+		if err == nil && strings.HasPrefix(got, want) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	a.t.Fatalf("the page never showed %q", want)
 }
 
 // screen checks a screen with axe-core and saves it at phone and tablet size
@@ -426,6 +449,81 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertOnServer(t, dev, "best_interests_decisions", res.ID, `"decision_maker":"attorney"`)
+
+	// Sign out: everything goes from the device.
+	a.route("#/sign-out")
+	a.title("Sign out of this device")
+	a.screen("sign-out")
+	a.click("#confirm-sign-out")
+	a.titleAfterLoad("Set up this device")
+	a.wait("device wiped", localRecordsAre(0))
+	if got := a.str(`indexedDB.databases().then(ds => ds.map(d => d.name).join(','))`); strings.Contains(got, "drafts") {
+		t.Errorf("drafts database survives sign-out: %s", got)
+	}
+
+	// The same tablet, enrolled for a transport coordinator.
+	srv.User(t, "tc", "transport_coordinator", srv.Incident)
+	code2, err := srv.Auth.IssueCode(bg, "tc", "Minibus tablet", "test", 15*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.typeIn("#f-code", strings.ToLower(code2.Code))
+	a.click("#enrol-submit")
+	a.title("Choose an incident")
+	a.click("#f-incident")
+	a.click("main form button[type=submit]")
+	a.title("Moves today")
+	a.waitFor("button[id^=depart-]")
+	a.screen("transport")
+	moveID := a.str("document.querySelector('button[id^=depart-]').dataset.id")
+	a.click("#depart-" + moveID)
+	a.waitFor("#arrive-" + moveID)
+	a.tick("#tick-medication-" + moveID)
+	a.wait("tick saved", fmt.Sprintf("document.getElementById('tick-medication-%s').checked", moveID))
+	a.click("#arrive-" + moveID)
+	a.waitFor("#complete-" + moveID)
+	a.tick("#tick-identity-" + moveID)
+	a.wait("identity saved", fmt.Sprintf("document.getElementById('tick-identity-%s').checked", moveID))
+	a.tick("#tick-handover-" + moveID)
+	a.wait("handover saved", fmt.Sprintf("document.getElementById('tick-handover-%s').checked", moveID))
+	a.screen("transport-arrived")
+	a.wait("legs sent", "document.getElementById('app-pending').textContent === 'All changes sent'")
+	if _, err := dev.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	legs, err := dev.Find("move_legs", "move_id", moveID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leg string
+	for i := 0; i < legs.Len(); i++ {
+		if strings.Contains(legs.At(i).FieldsJSON, `"handed_over":true`) {
+			leg = legs.At(i).FieldsJSON
+		}
+	}
+	for _, want := range []string{`"departed_at":`, `"arrived_at":`, `"identity_confirmed":true`} {
+		if !strings.Contains(leg, want) {
+			t.Errorf("the server's leg of move %s lacks %s: %s", moveID, want, leg)
+		}
+	}
+	mv, err := dev.Get("moves", moveID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(mv.FieldsJSON, `"medication_travelling":true`) || !strings.Contains(mv.FieldsJSON, `"status":"in_transit"`) {
+		t.Errorf("the server's move lacks the departure and medication tick: %s", mv.FieldsJSON)
+	}
+}
+
+// localRecordsAre is a page expression: the app's local database holds n
+// records and n outbox entries.
+func localRecordsAre(n int) string {
+	return fmt.Sprintf(`new Promise(r => { const q = indexedDB.open('continuity-app'); q.onsuccess = () => {
+		const db = q.result; if (!db.objectStoreNames.contains('records')) { db.close(); r(%[1]d === 0); return; }
+		const tx = db.transaction(['records', 'outbox']); let c = 0, o = 0;
+		tx.objectStore('records').count().onsuccess = e => { c = e.target.result; };
+		tx.objectStore('outbox').count().onsuccess = e => { o = e.target.result; };
+		tx.oncomplete = () => { db.close(); r(c === %[1]d && o === %[1]d); }; }; q.onerror = () => r(false); })`, n)
 }
 
 // goDevice is a social worker's device running the Go SDK, talking to the

@@ -16,7 +16,7 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported');
  *   client: any, me: Me|undefined, incident: string|undefined, params: string[], query: URLSearchParams,
  *   go: (hash: string) => void, refresh: () => void, setIncident: (id: string|undefined) => void,
  *   setMe: (me: Me|undefined) => void, flash: (text: string) => void,
- *   show: (v: View) => void, signOut: () => Promise<void>,
+ *   show: (v: View) => void, signOut: () => Promise<void>, applyScope: (me: Me) => Promise<void>,
  * }} Ctx
  * @typedef {{subject: string, role: string, device_id?: string, incidents: {id: string, name: string}[]}} Me
  * @typedef {{
@@ -42,9 +42,11 @@ let client;
 /** @type {View|undefined} */
 let view;
 /** @type {string} */
-let flashText = '';
+let flashText = sessionStorage.getItem('continuity.flash') || '';
+sessionStorage.removeItem('continuity.flash');
 let renderSeq = 0;
 let lastMeCheck = 0;
+let lastSyncSeen = '';
 /** @type {ServiceWorkerRegistration|undefined} */
 let swReg;
 let updateReady = false;
@@ -78,6 +80,7 @@ const ctx = {
   },
   flash(text) { flashText = text; },
   show(v) { paint(v); },
+  applyScope(me) { return applyScope(me); },
   async signOut() {
     if (client) {
       client.stop();
@@ -87,6 +90,10 @@ const ctx = {
     ctx.setMe(undefined);
     ctx.setIncident(undefined);
     lastMeCheck = 0;
+    // Start again from a fresh page: a new, empty local database.
+    sessionStorage.setItem('continuity.flash', 'Signed out. Everything has been removed from this device.');
+    location.replace('/app/#/enrol');
+    location.reload();
   },
 };
 
@@ -195,19 +202,30 @@ ${rejected ? html`<p class="govuk-body-s app-status__item"><a class="govuk-link"
  * @param {{online: boolean, lastSyncedAt?: string}} s
  */
 async function maybeCheckScope(s) {
-  if (!s.online || !client.enrolled || Date.now() - lastMeCheck < 60000) return;
+  if (!s.online || !client.enrolled || !s.lastSyncedAt || s.lastSyncedAt === lastSyncSeen || Date.now() - lastMeCheck < 5000) return;
+  lastSyncSeen = s.lastSyncedAt;
   lastMeCheck = Date.now();
   try {
-    const me = await client.me();
-    ctx.setMe(me);
-    const ids = (me.incidents || []).map((/** @type {{id: string}} */ i) => i.id);
-    await drafts.keepIncidents(ids);
-    if (ctx.incident && !ids.includes(ctx.incident)) {
-      ctx.setIncident(undefined);
-      ctx.flash('This tablet no longer has access to the incident you were working on; its records have been removed from the tablet.');
-      ctx.go('#/incidents');
-    }
+    await applyScope(await client.me());
   } catch { /* offline or the server is busy: try again after the next sync */ }
+}
+
+/**
+ * Keeps the app to the incidents the server still grants: drafts of any
+ * other incident are deleted, and if the incident in use was withdrawn the
+ * person is told and sent to choose another (the SDK has purged its
+ * records on the same sync).
+ * @param {Me} me
+ */
+async function applyScope(me) {
+  ctx.setMe(me);
+  const ids = (me.incidents || []).map((i) => i.id);
+  await drafts.keepIncidents(ids);
+  if (ctx.incident && !ids.includes(ctx.incident)) {
+    ctx.setIncident(undefined);
+    ctx.flash('This device no longer has access to the incident you were working on. Its records and drafts have been removed from the device.');
+    ctx.go('#/incidents');
+  }
 }
 
 // Events: one listener each, dispatched to the current view.
