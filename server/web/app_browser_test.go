@@ -290,6 +290,7 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	a.screen("check-person")
 	a.click("#continue")
 	a.title("What you saw")
+	a.screen("check-observations")
 	a.typeIn("#f-wellbeing", "Calm, watching the garden.")
 	a.typeIn("#f-medication", "MAR chart up to date.")
 	a.click("#continue")
@@ -314,10 +315,12 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	a.screen("capacity-decision")
 	a.click("#continue")
 	a.title("Helping the person decide")
+	a.screen("capacity-information")
 	a.typeIn("#f-relevant_information", "Two homes near her daughter; what each is like; what happens if she stays.")
 	a.click("#continue")
 	a.title("Stage 1")
 	a.click("#f-impairment")
+	a.screen("capacity-stage-1")
 	a.typeIn("#f-impairment_evidence", "Vascular dementia diagnosed 2022; disorientated to time.")
 	a.click("#continue")
 	a.title("Stage 2")
@@ -329,6 +332,7 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	a.click("#f-causative_nexus")
 	a.click("#f-outcome-1")
 	a.typeIn("#f-assessor_name", "Sam Patel")
+	a.screen("capacity-outcome")
 	a.click("#continue")
 	a.title("Check your answers")
 	a.click("#f-save")
@@ -352,20 +356,24 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	// attorney is on record yet).
 	a.title("Attorney or deputy")
 	a.click("#f-authority_present-1")
+	a.screen("best-interests-authority")
 	a.click("#continue")
 	a.title("The best-interests checklist")
 	a.click("#f-no_assumption_from_age_or_appearance")
 	a.typeIn("#f-wishes_and_feelings", "Wants to stay near Mary and the garden.")
+	a.screen("best-interests-checklist")
 	a.click("#continue")
 	a.title("Who you consulted")
 	a.typeIn("#f-consultees-0-name", "Dan Hughes")
 	a.click("#f-consultees-0-role")
 	a.typeIn("#f-consultees-0-view", "Mum should move with Mary.")
+	a.screen("best-interests-consultees")
 	a.click("#continue")
 	a.title("Options considered")
 	a.typeIn("#f-options-0-option", "Oakwood Grange, with Mary")
 	a.click("#f-options-0-least_restrictive")
 	a.click("#f-options-0-chosen")
+	a.screen("best-interests-options")
 	a.click("#continue")
 	a.title("The decision")
 	a.typeIn("#f-decision_reached", "Move to Oakwood Grange with Mary.")
@@ -373,8 +381,10 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	a.screen("best-interests-decision")
 	a.click("#continue")
 	a.title("Independent Mental Capacity Advocate")
+	a.screen("best-interests-imca")
 	a.click("#continue")
 	a.title("Check your answers")
+	a.screen("best-interests-answers")
 	a.click("#f-save")
 	a.title("Resident")
 
@@ -559,4 +569,59 @@ func assertOnServer(t *testing.T, dev *continuity.Client, collection, residentID
 		}
 	}
 	t.Errorf("the server has no %s for resident %s with %s", collection, residentID, want)
+}
+
+// TestApp_ScopeRemovalWipesIncident: when the incident room withdraws the
+// device's incident, its records and drafts leave the tablet.
+func TestApp_ScopeRemovalWipesIncident(t *testing.T) {
+	browsertest.RequireChromium(t)
+	srv := startApp(t)
+	res := pickResident(t)
+	bg := context.Background()
+	srv.User(t, "kim", "social_worker", srv.Incident)
+	code, err := srv.Auth.IssueCode(bg, "kim", "Kim's tablet", "test", 15*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t)
+	a := &appT{t: t, ctx: b.Tab()}
+	if err := chromedp.Do(a.ctx, chromedp.Navigate(srv.URL+"/app/#/enrol")); err != nil {
+		t.Fatal(err)
+	}
+	a.typeIn("#f-code", code.Code)
+	a.click("#enrol-submit")
+	a.title("Choose an incident")
+	a.click("#f-incident")
+	a.click("main form button[type=submit]")
+	a.wait("residents synced", "document.querySelectorAll('tr[data-id]').length > 20")
+	a.route("#/check/" + res.ID + "/person")
+	a.title("What the person said")
+	a.typeIn("#f-in_own_words", "I want to stay")
+	a.wait("draft saved", draftsAre(1))
+
+	if err := srv.Store.RevokeScope(bg, "kim", srv.Incident, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	a.route("#/changes")
+	a.title("Changes")
+	a.click("#sync-now")
+	a.wait("incident's residents purged", localCount("residents", 0))
+	a.route("#/incidents")
+	a.wait("told", "document.querySelector('main').textContent.includes('no longer has access')")
+	a.wait("drafts wiped", draftsAre(0))
+}
+
+// localCount is a page expression: the app's local database holds n records
+// of collection.
+func localCount(collection string, n int) string {
+	return fmt.Sprintf(`new Promise(r => { const q = indexedDB.open('continuity-app'); q.onsuccess = () => {
+		const db = q.result; const g = db.transaction('records').objectStore('records').getAll();
+		g.onsuccess = () => { db.close(); r(g.result.filter(x => x.collection === %q && !x.deleted).length === %d); }; }; })`, collection, n)
+}
+
+// draftsAre is a page expression: the app holds n drafts.
+func draftsAre(n int) string {
+	return fmt.Sprintf(`new Promise(r => { const q = indexedDB.open('continuity-app-drafts'); q.onsuccess = () => {
+		const db = q.result; const g = db.transaction('drafts').objectStore('drafts').count();
+		g.onsuccess = () => { db.close(); r(g.result === %d); }; }; })`, n)
 }

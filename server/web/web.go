@@ -89,6 +89,15 @@ func SecurityHeaders() fiber.Handler {
 func Mount(app *fiber.App, opts Options) {
 	app.Use(SecurityHeaders())
 	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/app/", fiber.StatusFound) })
+	icon, err := fs.ReadFile(appFS, "icons/icon-192.png")
+	if err != nil {
+		panic(err) // embedded
+	}
+	app.Get("/favicon.ico", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, "image/png")
+		c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+		return c.Send(icon)
+	})
 
 	sdk := opts.SDK
 	if sdk == nil {
