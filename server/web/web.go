@@ -175,8 +175,12 @@ func ShellVersion(sdk fs.FS) string {
 }
 
 // ShellFiles lists the URLs the service worker precaches: every app file,
-// the GOV.UK Frontend CSS, JS and images, and every SDK .js file.
+// the GOV.UK Frontend CSS and JS, and every SDK .js file (sdk nil means the
+// embedded SDK).
 func ShellFiles(sdk fs.FS) []string {
+	if sdk == nil {
+		sdk = jssdk.FS
+	}
 	var out []string
 	add := func(prefix string, root fs.FS, keep func(string) bool) {
 		if root == nil {
