@@ -263,7 +263,7 @@ func TestShell_CompressedWeight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`weighs \*\*(\d+) KB\*\* compressed`).FindSubmatch(doc)
+	m := regexp.MustCompile(`weighs\s+\*\*(\d+) KB\*\*\s+compressed`).FindSubmatch(doc)
 	if m == nil {
 		t.Fatal("docs/app.md does not state the shell's weight as 'weighs **N KB** compressed'")
 	}
