@@ -155,9 +155,21 @@ export function matches(r, q) {
   return String(f.room || '').toLowerCase() === s;
 }
 
+/** Words for values that are not plain English once underscores go. */
+const LABELS = /** @type {Record<string, string>} */ ({
+  la_funded: 'Local authority funded', nhs_chc: 'NHS Continuing Healthcare', fnc: 'Funded Nursing Care',
+  self_funder: 'Self-funder', out_of_area: 'Out of area (placing authority pays)', s117: 'Section 117 aftercare (MHA)',
+  dwp_preserved_rights: 'DWP preserved rights', lpa_health_welfare: 'Lasting power of attorney, health and welfare',
+  lpa_property_affairs: 'Lasting power of attorney, property and financial affairs', deputy_health_welfare: 'Deputy, health and welfare',
+  deputy_property_affairs: 'Deputy, property and affairs', enduring_power_of_attorney: 'Enduring power of attorney',
+  residential_dementia: 'Residential (dementia)', nursing_dementia: 'Nursing (dementia)', in_transit: 'On the way',
+  wheelchair_taxi: 'Wheelchair taxi',
+});
+
 /** Words for enum values: "safe_and_well" → "Safe and well". @param {string} v */
 export function words(v) {
   if (!v) return '';
+  if (LABELS[v]) return LABELS[v];
   const s = String(v).replace(/_/g, ' ');
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
