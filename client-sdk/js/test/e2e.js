@@ -11,4 +11,5 @@ import * as sdk from '../continuity.js';
   /** @type {any} */ (window).client = c;
   return c.enrolled;
 };
-document.getElementById('state').textContent = 'ready';
+const state = document.getElementById('state');
+if (state) state.textContent = 'ready';

@@ -170,8 +170,13 @@ function jwt(claims) {
 }
 
 /**
+ * A request the fake server received.
+ * @typedef {{body: any, headers: Headers, url: URL}} Req
+ */
+
+/**
  * A scripted server: handlers by "METHOD path" (path without query).
- * @param {Record<string, (req: {body: any, headers: Headers, url: URL}) => Promise<Response>|Response>} routes
+ * @param {Record<string, (req: Req) => Promise<Response>|Response>} routes
  */
 function fakeServer(routes) {
   /** @type {string[]} */
@@ -198,7 +203,7 @@ let schemaBody = /** @type {any} */ (null);
 
 /**
  * A client on a fresh database against a fake server.
- * @param {Record<string, any>} routes
+ * @param {Record<string, (req: Req) => Promise<Response>|Response>} routes
  * @param {Partial<import('../continuity.js').Options>} [opts]
  */
 async function fakeClient(routes, opts = {}) {
