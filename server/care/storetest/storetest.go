@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -272,21 +273,27 @@ func testScopes(t *testing.T, open Opener) {
 	b := g.upsert("residents", uuid.NewString(), map[string]any{"incident_id": incB, "given_name": "B"})
 	u := g.upsert("providers", uuid.NewString(), map[string]any{"name": "Unscoped Ltd"})
 	a2 := g.upsert("residents", a.Change.RecordID, map[string]any{"given_name": "A2"}) // scope from state
-	apply(t, s, nil, a, b, u, a2)
+	// A record of a scoped collection filed under no incident (the sync
+	// service refuses to make one; older databases have them): only an
+	// all-incidents filter lets it through.
+	orphan := g.del("residents", uuid.NewString())
+	apply(t, s, nil, a, b, u, a2, orphan)
+	unscoped := []string{"providers", "services"}
 	cases := []struct {
 		name    string
 		scopes  []string
 		want    []string // change ids in the log
 		records int      // records in the state
 	}{
-		{"all", nil, []string{a.ID, b.ID, u.ID, a2.ID}, 3},
+		{"all", nil, []string{a.ID, b.ID, u.ID, a2.ID, orphan.ID}, 4},
 		{"incident A", []string{incA}, []string{a.ID, u.ID, a2.ID}, 2},
 		{"incident B", []string{incB}, []string{b.ID, u.ID}, 2},
 		{"none", []string{}, []string{u.ID}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := s.Changes(ctx, 0, care.Filter{Scopes: tc.scopes}, 100)
+			f := care.Filter{Scopes: tc.scopes, Unscoped: unscoped}
+			p, err := s.Changes(ctx, 0, f, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -297,7 +304,7 @@ func testScopes(t *testing.T, open Opener) {
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("log: got %v want %v", got, tc.want)
 			}
-			rs, err := s.Records(ctx, "residents", care.Filter{Scopes: tc.scopes})
+			rs, err := s.Records(ctx, "residents", f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -305,8 +312,11 @@ func testScopes(t *testing.T, open Opener) {
 				if r.Collection != "residents" {
 					t.Fatalf("Records returned a %s", r.Collection)
 				}
+				if tc.scopes != nil && !slices.Contains(tc.scopes, r.Scope) {
+					t.Fatalf("Records returned %s filed under %q for %v", r.ID, r.Scope, tc.scopes)
+				}
 			}
-			sp, err := s.State(ctx, "", "", care.Filter{Scopes: tc.scopes}, 100)
+			sp, err := s.State(ctx, "", "", f, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -315,6 +325,15 @@ func testScopes(t *testing.T, open Opener) {
 			}
 		})
 	}
+	t.Run("without unscoped collections only the incidents pass", func(t *testing.T) {
+		p, err := s.Changes(ctx, 0, care.Filter{Scopes: []string{incB}}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Changes) != 1 || p.Changes[0].Change.ID != b.ID {
+			t.Fatalf("log: got %+v, want only %s", p.Changes, b.ID)
+		}
+	})
 }
 
 func testState(t *testing.T, open Opener) {
