@@ -108,9 +108,9 @@ type applier struct {
 	seen    map[string]bool // ids applied by this attempt
 	// prior holds the changes applied under the ids in known and seen.
 	prior map[string]care.Prior
-	log     []logged
-	index   map[string]int // change id -> index in log
-	dirty   map[key]*written
+	log   []logged
+	index map[string]int // change id -> index in log
+	dirty map[key]*written
 	// askedPending is set when Written reported a provisional position.
 	askedPending bool
 	queue        pgx.Batch
