@@ -124,8 +124,13 @@ func (w *xWorld) iteration(rt *rapid.T) {
 	// Each incident has its record (written straight to the store, without
 	// the checklist an activation brings), a resident and a check of them.
 	for _, inc := range []string{A, B} {
-		w.incidentRecord(rt, inc)
+		w.incidentRecord(rt, inc, inc)
 	}
+	// And a record an older release filed under no incident (a resident of
+	// a third incident, C): no scoped device may ever be served it.
+	C := uuid.NewString()
+	w.tags[C] = []string{C, "Tag" + strings.ReplaceAll(C[:8], "-", "")}
+	w.incidentRecord(rt, C, "")
 	rA, rB := uuid.NewString(), uuid.NewString()
 	w.push(rt, swA, swA.w.upsert("residents", rA, residentOf(A)))
 	w.push(rt, swB, swB.w.upsert("residents", rB, residentOf(B)))
@@ -228,8 +233,9 @@ func (w *xWorld) iteration(rt *rapid.T) {
 	}
 }
 
-// incidentRecord writes an incident's own record, as the server would.
-func (w *xWorld) incidentRecord(rt *rapid.T, inc string) {
+// incidentRecord writes an incident's own record, as the server would,
+// filed under scope.
+func (w *xWorld) incidentRecord(rt *rapid.T, inc, scope string) {
 	h := w.e.sync.Clock().Now()
 	f := map[string]json.RawMessage{}
 	for k, v := range map[string]any{"incident_id": inc, "title": w.tags[inc][1] + " House closure", "status": "active", "process": 2} {
@@ -238,11 +244,13 @@ func (w *xWorld) incidentRecord(rt *rapid.T, inc string) {
 	c := syncproto.Change{ID: uuid.NewString(), Collection: "incidents", RecordID: inc, Op: syncproto.OpUpsert, Fields: f, HLC: h, RecordedAt: h.Time(), DeviceID: h.Node}
 	raw, _ := json.Marshal(c)
 	res, err := w.e.store.Apply(context.Background(), care.Batch{Principal: care.SystemPrincipal, ReceivedAt: w.e.clock.Now(), Items: []care.Incoming{{Raw: raw, Change: c, Body: raw, ID: c.ID}},
-		Check: func(_ schema.Lookup, _ syncproto.Change, _, _ *syncproto.Record) care.Verdict { return care.Verdict{Scope: inc} }})
+		Check: func(_ schema.Lookup, _ syncproto.Change, _, _ *syncproto.Record) care.Verdict { return care.Verdict{Scope: scope} }})
 	if err != nil || res.Results[0].Status != syncproto.StatusApplied {
 		rt.Fatalf("incident record: %+v, %v", res, err)
 	}
-	w.home[inc], w.changeHome[c.ID] = inc, inc
+	if scope != "" {
+		w.home[inc], w.changeHome[c.ID] = inc, inc
+	}
 }
 
 // push sends one change and checks what the server did with it against the
