@@ -82,12 +82,15 @@ type xWorld struct {
 	// heldAtPush are the incidents a device held when it pushed a change,
 	// by change id and device ("*" for every incident).
 	heldAtPush map[string][]string
-	iter     int
+	// homeAtPush is the incident a pushed change's record had when it was
+	// pushed (absent for a record not yet created), by change id and device.
+	homeAtPush map[string]string
+	iter       int
 }
 
 func crossIncidentProperty(t *testing.T, e *env) {
 	w := &xWorld{e: e, home: map[string]string{}, changeHome: map[string]string{}, applied: map[string]map[string]any{},
-		tags: map[string][]string{}, heldAtPush: map[string][]string{}}
+		tags: map[string][]string{}, heldAtPush: map[string][]string{}, homeAtPush: map[string]string{}}
 	rapid.Check(t, func(rt *rapid.T) { w.iteration(rt) })
 }
 
@@ -141,7 +144,7 @@ func (w *xWorld) iteration(rt *rapid.T) {
 	}
 	w.push(rt, swA, checkOf(swA, A, rA))
 	residents := []string{rA, rB, uuid.NewString()} // the last is unknown until someone creates it
-	var sent []map[string]any                        // every change pushed this iteration
+	var sent []map[string]any                       // every change pushed this iteration
 
 	pick := func(label string) *xActor { return rapid.SampledFrom(actors).Draw(rt, label) }
 	incident := func() string { return rapid.SampledFrom([]string{A, B}).Draw(rt, "incident") }
@@ -244,7 +247,9 @@ func (w *xWorld) incidentRecord(rt *rapid.T, inc, scope string) {
 	c := syncproto.Change{ID: uuid.NewString(), Collection: "incidents", RecordID: inc, Op: syncproto.OpUpsert, Fields: f, HLC: h, RecordedAt: h.Time(), DeviceID: h.Node}
 	raw, _ := json.Marshal(c)
 	res, err := w.e.store.Apply(context.Background(), care.Batch{Principal: care.SystemPrincipal, ReceivedAt: w.e.clock.Now(), Items: []care.Incoming{{Raw: raw, Change: c, Body: raw, ID: c.ID}},
-		Check: func(_ schema.Lookup, _ syncproto.Change, _, _ *syncproto.Record) care.Verdict { return care.Verdict{Scope: scope} }})
+		Check: func(_ schema.Lookup, _ syncproto.Change, _, _ *syncproto.Record) care.Verdict {
+			return care.Verdict{Scope: scope}
+		}})
 	if err != nil || res.Results[0].Status != syncproto.StatusApplied {
 		rt.Fatalf("incident record: %+v, %v", res, err)
 	}
@@ -276,6 +281,9 @@ func (w *xWorld) push(rt *rapid.T, a *xActor, c map[string]any) {
 	fields, _ := c["fields"].(map[string]any)
 	named, _ := fields["incident_id"].(string)
 	home, known := w.home[rec]
+	if known {
+		w.homeAtPush[id+"|"+a.dev] = home
+	}
 	switch res.Status {
 	case syncproto.StatusApplied:
 		if !known {
@@ -492,7 +500,7 @@ func (w *xWorld) quarantine(rt *rapid.T, a *xActor) {
 		if en.IncidentID == "" || !a.sees(en.IncidentID) || !slices.Contains(held, en.IncidentID) && !slices.Contains(held, "*") {
 			rt.Fatalf("%s sees %s's rejected change filed under %q: %s", a.dev, en.DeviceID, en.IncidentID, raw)
 		}
-		if home, ok := w.home[en.RecordID]; ok && home != en.IncidentID {
+		if home, ok := w.homeAtPush[en.ChangeID+"|"+en.DeviceID]; ok && home != en.IncidentID {
 			rt.Fatalf("%s sees a rejected change to a record of %s filed under %s: %s", a.dev, home, en.IncidentID, raw)
 		}
 		// What the pusher sent is its own (a device of the incident); the
