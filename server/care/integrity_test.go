@@ -84,7 +84,7 @@ func TestSettleScope(t *testing.T) {
 func TestSameContent(t *testing.T) {
 	base := syncproto.Change{ID: "x", Collection: "residents", RecordID: "r", Op: syncproto.OpUpsert,
 		Fields: map[string]json.RawMessage{"notes": json.RawMessage(`"a<b"`), "n": json.RawMessage(`1`)},
-		HLC: syncproto.HLC{Wall: 1, Node: "tab-1"}, DeviceID: "tab-1"}
+		HLC:    syncproto.HLC{Wall: 1, Node: "tab-1"}, DeviceID: "tab-1"}
 	with := func(f func(c *syncproto.Change)) syncproto.Change {
 		c := base
 		c.Fields = map[string]json.RawMessage{}
@@ -100,7 +100,11 @@ func TestSameContent(t *testing.T) {
 		same bool
 	}{
 		{"identical", base, true},
-		{"re-stamped by another device", with(func(c *syncproto.Change) { c.HLC = syncproto.HLC{Wall: 9, Node: "tab-2"}; c.DeviceID = "tab-2"; c.Seen = "c1.x" }), true},
+		{"re-stamped by another device", with(func(c *syncproto.Change) {
+			c.HLC = syncproto.HLC{Wall: 9, Node: "tab-2"}
+			c.DeviceID = "tab-2"
+			c.Seen = "c1.x"
+		}), true},
 		{"escaped as the log stores it", with(func(c *syncproto.Change) { c.Fields["notes"] = json.RawMessage(`"a\u003cb"`) }), true},
 		{"other value", with(func(c *syncproto.Change) { c.Fields["notes"] = json.RawMessage(`"b"`) }), false},
 		{"other field", with(func(c *syncproto.Change) { delete(c.Fields, "n"); c.Fields["m"] = json.RawMessage(`1`) }), false},
