@@ -27,7 +27,19 @@ const (
 	CodeRuleViolation     = "rule_violation"
 	CodeUnavailable       = "unavailable"
 	CodeDeviceRevoked     = "device_revoked"
-	CodeInternal          = "internal"
+	// CodeIncidentChanged rejects a change that would move a record to
+	// another incident: a record's incident never changes.
+	CodeIncidentChanged = "incident_changed"
+	// CodeIDReused rejects a change whose id was already applied with other
+	// content; the new content is kept in quarantine.
+	CodeIDReused = "id_reused"
+	// CodeHLCNodeMismatch rejects a change stamped with another device's
+	// HLC node.
+	CodeHLCNodeMismatch = "hlc_node_mismatch"
+	// CodeCrossIncidentReference rejects a change whose reference field
+	// names a record of another incident.
+	CodeCrossIncidentReference = "cross_incident_reference"
+	CodeInternal               = "internal"
 )
 
 // Error is the body of an error envelope, {"error": Error}, and the error of a

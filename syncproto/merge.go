@@ -45,6 +45,11 @@ type Record struct {
 	Tombstone  *Stamp                `json:"tombstone,omitempty"`
 	// TombstoneRecordedAt is the person's time of the winning delete.
 	TombstoneRecordedAt time.Time `json:"tombstone_recorded_at,omitzero"`
+	// Scope is the incident the server files the record under, kept when
+	// the record is deleted (a tombstone has no fields to derive it from).
+	// The server's stores fill it from their own column; it is not part of
+	// the merged state, so it is neither encoded nor compared.
+	Scope string `json:"-"`
 }
 
 // NewRecord returns an empty record state.
@@ -171,7 +176,7 @@ func (r *Record) Object() map[string]json.RawMessage {
 // Clone returns a deep copy of r (field values are shared: they are never
 // modified in place).
 func (r *Record) Clone() *Record {
-	c := &Record{Collection: r.Collection, ID: r.ID, Fields: make(map[string]FieldState, len(r.Fields)), TombstoneRecordedAt: r.TombstoneRecordedAt}
+	c := &Record{Collection: r.Collection, ID: r.ID, Fields: make(map[string]FieldState, len(r.Fields)), TombstoneRecordedAt: r.TombstoneRecordedAt, Scope: r.Scope}
 	for k, v := range r.Fields {
 		c.Fields[k] = v
 	}

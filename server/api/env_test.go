@@ -81,7 +81,12 @@ var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 func newEnv(t *testing.T, tweak ...func(*api.Config)) *env {
 	t.Helper()
 	dir := t.TempDir()
-	store := openTestStore(t, filepath.Join(dir, "continuity.db"))
+	return newEnvOn(t, dir, openTestStore(t, filepath.Join(dir, "continuity.db")), tweak...)
+}
+
+// newEnvOn is newEnv over a given store, keeping its keys in dir.
+func newEnvOn(t *testing.T, dir string, store testStore, tweak ...func(*api.Config)) *env {
+	t.Helper()
 	clk := &clock{t: t0}
 	keys, err := auth.LoadKeys(dir, clk.Now())
 	if err != nil {

@@ -52,7 +52,7 @@ func (s *Server) providerAssessment(c *fiber.Ctx) error {
 			services = append(services, r)
 		}
 	}
-	incs, err := s.cfg.Store.Records(ctx, "incidents", care.FilterFor(principal(c)))
+	incs, err := s.cfg.Store.Records(ctx, "incidents", s.cfg.Sync.FilterFor(principal(c)))
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (s *Server) incidentData(c *fiber.Ctx) (reports.Data, error) {
 	if !care.CanSee(p, inc) {
 		return reports.Data{}, syncproto.Errorf(syncproto.CodeNotFound, "id", "no incident %s", inc)
 	}
-	f := care.Filter{Scopes: []string{inc}}
+	f := s.cfg.Sync.IncidentFilter(inc)
 	d := reports.Data{IncidentID: inc, Records: map[string][]*syncproto.Record{}}
 	for _, col := range s.cfg.Sync.Registry().Names() {
 		if !access.CanRead(p.Role, col) {

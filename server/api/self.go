@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"sync"
 
-	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto/schema"
 	"github.com/gofiber/fiber/v2"
 )
@@ -53,7 +52,7 @@ type meResponse struct {
 // titles.
 func (s *Server) me(c *fiber.Ctx) error {
 	p := principal(c)
-	recs, err := s.cfg.Store.Records(c.UserContext(), "incidents", care.FilterFor(p))
+	recs, err := s.cfg.Store.Records(c.UserContext(), "incidents", s.cfg.Sync.FilterFor(p))
 	if err != nil {
 		return err
 	}

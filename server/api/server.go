@@ -259,7 +259,7 @@ func (s *Server) pull(c *fiber.Ctx) error {
 		limit = n
 	}
 	p := principal(c)
-	resp, err := s.cfg.Sync.Pull(c.UserContext(), care.PullRequest{Cursor: c.Query("cursor"), Limit: limit, Filter: care.FilterFor(p)})
+	resp, err := s.cfg.Sync.Pull(c.UserContext(), care.PullRequest{Cursor: c.Query("cursor"), Limit: limit, Filter: s.cfg.Sync.FilterFor(p)})
 	if err != nil {
 		return err
 	}

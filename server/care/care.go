@@ -100,8 +100,24 @@ type Verdict struct {
 
 // Checker decides whether a change may be applied, given read access to the
 // data inside the write transaction and the record's state before and after
-// the change would be merged.
+// the change would be merged. The stores fill before.Scope (and the Scope
+// of every record the Lookup returns) with the incident they file the
+// record under. A rejecting Verdict's Scope files the quarantine entry.
 type Checker func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict
+
+// Prior is the change already applied under a pushed change's id, with the
+// incident it was filed under.
+type Prior struct {
+	Change syncproto.Change
+	Scope  string
+}
+
+// DuplicateChecker decides about a change whose id is already applied
+// (before this push, or earlier in it): a Verdict without Err answers
+// duplicate and changes nothing; one with Err rejects the change, which is
+// quarantined under the Verdict's Scope. before is the record's current
+// state.
+type DuplicateChecker func(l schema.Lookup, c syncproto.Change, before *syncproto.Record, prior Prior) Verdict
 
 // Batch is one push, applied by the store in one transaction. A store may
 // run Check more than once for a change (PostgreSQL reruns a push whose
@@ -115,6 +131,9 @@ type Batch struct {
 	// Follow decides about the server's own Extra changes (scope only;
 	// they are trusted). Nil scopes them by the registry defaults of Check.
 	Follow Checker
+	// Duplicate decides about changes whose id is already applied. Nil
+	// answers duplicate whatever the change holds.
+	Duplicate DuplicateChecker
 }
 
 // BatchResult is what the store did with a batch.
@@ -137,8 +156,14 @@ type QuarantineEntry struct {
 	Error      syncproto.Error `json:"error"`
 	Raw        json.RawMessage `json:"change"`
 	ReceivedAt time.Time       `json:"received_at"`
+	// IncidentID is the incident the entry is filed under: the record's,
+	// when the pushing device was granted it; empty when none could be
+	// derived (an unparsable change, a change to an unscoped collection, or
+	// one aimed at an incident the device does not hold).
+	IncidentID string `json:"incident_id,omitempty"`
 	// AppliedLater is set when a change with the same id was applied
 	// afterwards (e.g. re-stamped after clock_skew): nothing is left to do.
+	// It is never set on an id_reused entry, whose content was not applied.
 	AppliedLater bool `json:"applied_later"`
 }
 
@@ -152,13 +177,25 @@ type QuarantineFilter struct {
 	Limit int
 	// OpenOnly drops entries whose change was applied later.
 	OpenOnly bool
+	// Scopes limits entries to those filed under these incidents; nil
+	// means every entry, those filed under no incident included.
+	Scopes []string
+	// OwnDevice, when set with Scopes, also lets through every entry this
+	// device pushed, whatever it is filed under.
+	OwnDevice string
 }
 
 // Filter selects the records a device may see.
 type Filter struct {
 	// Scopes are the incidents whose records pass; nil means every
-	// incident. Records of unscoped collections always pass.
+	// incident (and records filed under none). With Scopes set, a record
+	// with no incident passes only if its collection is in Unscoped: an
+	// empty scope is never a pass for an incident-scoped collection.
 	Scopes []string
+	// Unscoped are the collections that are not incident-scoped (providers,
+	// services ...): with Scopes set, their records pass whatever Scopes
+	// holds.
+	Unscoped []string
 	// Hidden are collections that never pass.
 	Hidden []string
 	// ScopedOnly drops records of unscoped collections.

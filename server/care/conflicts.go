@@ -202,7 +202,7 @@ func (s *Sync) Resolve(ctx context.Context, p Principal, conflictID string, r Re
 		return syncproto.Change{}, err
 	}
 	notFound := syncproto.Errorf(syncproto.CodeNotFound, "id", "no conflict %s", conflictID)
-	if conf == nil || conf.Deleted() || !CanSee(p, schema.StringValue(conf, "incident_id")) {
+	if conf == nil || conf.Deleted() || !CanSee(p, StoredScope(s.registry, conf)) {
 		return syncproto.Change{}, notFound
 	}
 	if schema.StringValue(conf, "status") != "open" {

@@ -41,7 +41,7 @@ func (s *Sync) Behind(ctx context.Context, p Principal, cursor string) (bool, er
 	if cur.All != (scopes == nil) || (scopes != nil && !equalSets(cur.Scopes, sortedSet(scopes))) {
 		return true, nil
 	}
-	page, err := s.store.Changes(ctx, cur.Position, FilterFor(p), 1)
+	page, err := s.store.Changes(ctx, cur.Position, s.FilterFor(p), 1)
 	if err != nil {
 		return false, fmt.Errorf("read changes: %w", err)
 	}

@@ -75,7 +75,7 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 		}
 		items[i].Body = body
 	}
-	res, err := s.store.Apply(ctx, Batch{Principal: p, ReceivedAt: received, Items: items, Check: s.checker(p, received), Follow: s.follow})
+	res, err := s.store.Apply(ctx, Batch{Principal: p, ReceivedAt: received, Items: items, Check: s.checker(p, received), Follow: s.follow, Duplicate: s.duplicate(p)})
 	if err != nil {
 		return syncproto.PushResponse{}, fmt.Errorf("apply push: %w", err)
 	}
@@ -91,44 +91,63 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 	}, nil
 }
 
-// checker returns the per-change decision for one push.
+// checker returns the per-change decision for one push. Every refusal is
+// filed under the record's incident when p holds it (visible), so a
+// back-office user of another incident never sees it.
 func (s *Sync) checker(p Principal, received time.Time) Checker {
 	limit := received.Add(syncproto.MaxClockSkew)
 	return func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
+		scope, scoped, changed := s.scopeOf(c, before)
+		refuse := func(e *syncproto.Error) Verdict { return Verdict{Err: e, Scope: visible(p, scope)} }
 		if c.HLC.Time().After(limit) {
-			return Verdict{Err: syncproto.Errorf(syncproto.CodeClockSkew, "hlc",
+			return refuse(syncproto.Errorf(syncproto.CodeClockSkew, "hlc",
 				"hlc %s is more than %s ahead of server time %s; re-stamp the change from server_time and push again",
-				c.HLC.Time().Format(time.RFC3339), syncproto.MaxClockSkew, received.Format(time.RFC3339))}
+				c.HLC.Time().Format(time.RFC3339), syncproto.MaxClockSkew, received.Format(time.RFC3339)))
+		}
+		if e := hlcNode(p, c); e != nil {
+			return refuse(e)
 		}
 		if e := s.registry.CheckFields(c, before); e != nil {
-			return Verdict{Err: e}
-		}
-		scope := s.registry.ScopeOf(c, before)
-		if prev := schema.StringValue(before, scopeField(s.registry, c.Collection)); prev != "" && scope != prev {
-			return Verdict{Err: syncproto.Errorf(syncproto.CodeInvalidValue, "fields."+scopeField(s.registry, c.Collection),
-				"a record cannot move to another incident (it belongs to %s)", prev)}
+			return refuse(e)
 		}
 		if s.Authorize != nil {
 			if e := s.Authorize(p, c, scope, before); e != nil {
-				return Verdict{Err: e}
+				return refuse(e)
 			}
 		}
-		if c.Collection == "conflicts" {
-			if e := conflictRule(l, c); e != nil {
-				return Verdict{Err: e}
+		if e := scopeError(p, scope, scoped, changed); e != nil {
+			return refuse(e)
+		}
+		// A revive (an upsert bringing a deleted record back) carries what a
+		// create carries: the tombstone left no fields to fall back on.
+		if c.Op == syncproto.OpUpsert && before != nil && before.Deleted() && !after.Deleted() {
+			if e := s.registry.CheckFields(c, nil); e != nil {
+				return refuse(e)
 			}
 		}
 		ctx := schema.Context{Lookup: l, Role: p.Role, Now: received, Clock: s.clock}
 		failed := func(err error) Verdict {
 			s.log.Error("server follow-up failed", "collection", c.Collection, "err", err)
-			return Verdict{Err: syncproto.Errorf(syncproto.CodeInternal, "", "the server could not complete this change; it is kept in quarantine")}
+			return refuse(syncproto.Errorf(syncproto.CodeInternal, "", "the server could not complete this change; it is kept in quarantine"))
+		}
+		if e, err := s.checkReferences(l, c, before, scope); err != nil {
+			return failed(err)
+		} else if e != nil {
+			return refuse(e)
+		}
+		if c.Collection == "conflicts" {
+			if e := conflictRule(l, c); e != nil {
+				return refuse(e)
+			}
 		}
 		if e := s.registry.CheckRules(ctx, c, before, after); e != nil {
 			conflicts, err := s.conflictsFor(l, p, c, before, e, received)
 			if err != nil {
 				return failed(err)
 			}
-			return Verdict{Err: e, Extra: conflicts}
+			v := refuse(e)
+			v.Extra = conflicts
+			return v
 		}
 		extra, err := s.registry.Effects(ctx, c, before, after)
 		if err != nil {
@@ -144,7 +163,11 @@ func (s *Sync) checker(p Principal, received time.Time) Checker {
 
 // follow scopes the server's own follow-up changes.
 func (s *Sync) follow(_ schema.Lookup, c syncproto.Change, before, _ *syncproto.Record) Verdict {
-	return Verdict{Scope: s.registry.ScopeOf(c, before)}
+	scope, _, changed := s.scopeOf(c, before)
+	if changed {
+		return Verdict{Err: syncproto.Errorf(syncproto.CodeIncidentChanged, "fields.incident_id", "server change %s would move %s/%s to another incident", c.ID, c.Collection, c.RecordID)}
+	}
+	return Verdict{Scope: scope}
 }
 
 func scopeField(r *schema.Registry, collection string) string {
@@ -335,10 +358,19 @@ func intersect(a, b []string) []string {
 	return out
 }
 
-// Quarantine lists rejected changes. Back-office sees every device's; anyone
-// else sees only their own device's.
+// Quarantine lists rejected changes. Back-office staff see the entries
+// filed under the incidents they hold, and their own device's; an entry
+// filed under no incident (an unparsable change, one to an unscoped
+// collection, one aimed at an incident its device did not hold) only by
+// back-office staff holding every incident. Anyone else sees only their own
+// device's entries.
 func (s *Sync) Quarantine(ctx context.Context, p Principal, f QuarantineFilter) ([]QuarantineEntry, error) {
-	if p.Role != RoleBackOffice {
+	f.Scopes, f.OwnDevice = nil, ""
+	if p.Role == RoleBackOffice {
+		if scopes := IncidentScopes(p); scopes != nil {
+			f.Scopes, f.OwnDevice = scopes, p.DeviceID
+		}
+	} else {
 		f.DeviceID = p.DeviceID
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
@@ -347,7 +379,10 @@ func (s *Sync) Quarantine(ctx context.Context, p Principal, f QuarantineFilter) 
 	return s.store.Quarantine(ctx, f)
 }
 
-// History returns the audited history of one record, if p may see it.
+// History returns the audited history of one record, if p may see it: the
+// record's incident (kept by its tombstone too) must be one p holds, and a
+// record of a scoped collection filed under no incident is seen only by
+// whoever holds every incident.
 func (s *Sync) History(ctx context.Context, p Principal, collection, id string) ([]AuditedChange, error) {
 	col, ok := s.registry.Collection(collection)
 	if !ok {
@@ -356,11 +391,24 @@ func (s *Sync) History(ctx context.Context, p Principal, collection, id string) 
 	if !access.CanRead(p.Role, collection) {
 		return nil, syncproto.Errorf(syncproto.CodeForbiddenRole, "collection", "role %s may not read %s", p.Role, collection)
 	}
+	notFound := syncproto.Errorf(syncproto.CodeNotFound, "id", "no %s record %s", collection, id)
+	if col.ScopeField != "" {
+		rec, err := s.store.Record(ctx, collection, id)
+		if err != nil {
+			return nil, err
+		}
+		if rec == nil {
+			return nil, notFound
+		}
+		if scope := StoredScope(s.registry, rec); !(scope == "" && IncidentScopes(p) == nil) && !CanSee(p, scope) {
+			// Do not confirm the record exists outside the device's scopes.
+			return nil, notFound
+		}
+	}
 	hist, err := s.store.History(ctx, collection, id)
 	if err != nil {
 		return nil, err
 	}
-	notFound := syncproto.Errorf(syncproto.CodeNotFound, "id", "no %s record %s", collection, id)
 	if len(hist) == 0 {
 		return nil, notFound
 	}
@@ -368,7 +416,6 @@ func (s *Sync) History(ctx context.Context, p Principal, collection, id string) 
 		for _, h := range hist {
 			var inc string
 			if v, ok := h.Change.Fields[col.ScopeField]; ok && json.Unmarshal(v, &inc) == nil && inc != "" && !CanSee(p, inc) {
-				// Do not confirm the record exists outside the device's scopes.
 				return nil, notFound
 			}
 		}
@@ -379,7 +426,7 @@ func (s *Sync) History(ctx context.Context, p Principal, collection, id string) 
 // Conflicts lists conflict records the principal may see, optionally only
 // those with a status or of one incident.
 func (s *Sync) Conflicts(ctx context.Context, p Principal, status, incident string) ([]map[string]any, error) {
-	f := FilterFor(p)
+	f := s.FilterFor(p)
 	if incident != "" {
 		if !CanSee(p, incident) {
 			return nil, syncproto.Errorf(syncproto.CodeForbiddenScope, "incident_id", "this device is not granted incident %s", incident)
@@ -429,9 +476,28 @@ func CanSee(p Principal, incident string) bool {
 	return ids == nil || slices.Contains(ids, incident)
 }
 
-// FilterFor returns what a principal may pull.
-func FilterFor(p Principal) Filter {
-	return Filter{Scopes: IncidentScopes(p), Hidden: access.Hidden(p.Role)}
+// FilterFor returns what a principal may pull: the records of the
+// incidents it holds and of the unscoped collections, less those its role
+// may not read.
+func (s *Sync) FilterFor(p Principal) Filter {
+	return Filter{Scopes: IncidentScopes(p), Unscoped: s.Unscoped(), Hidden: access.Hidden(p.Role)}
+}
+
+// IncidentFilter returns the filter of one incident's records and the
+// unscoped collections' (the market: providers, services ...).
+func (s *Sync) IncidentFilter(incident string) Filter {
+	return Filter{Scopes: []string{incident}, Unscoped: s.Unscoped()}
+}
+
+// Unscoped returns the collections that are not incident-scoped, sorted.
+func (s *Sync) Unscoped() []string {
+	var out []string
+	for _, name := range s.registry.Names() {
+		if scopeField(s.registry, name) == "" {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // Authorize is the default per-change authorisation: a revoked device's
@@ -443,13 +509,16 @@ func Authorize(p Principal, c syncproto.Change, scope string, before *syncproto.
 			p.DeviceID, p.DeviceRevokedAt.UTC().Format(time.RFC3339))
 	}
 	if scope != "" && !CanSee(p, scope) {
-		return syncproto.Errorf(syncproto.CodeForbiddenScope, "fields.incident_id", "this device is not granted incident %s", scope)
+		// Do not name the incident: it may come from the stored record,
+		// which the device may not know.
+		return syncproto.Errorf(syncproto.CodeForbiddenScope, "fields.incident_id", "this device is not granted the incident of this record")
 	}
 	op := access.Update
 	switch {
 	case c.Op == syncproto.OpDelete:
 		op = access.Delete
-	case before == nil || !before.Exists():
+	case before == nil || !before.Exists() || before.Deleted():
+		// Bringing a deleted record back is a create.
 		op = access.Create
 	}
 	fields := make([]string, 0, len(c.Fields))

@@ -192,10 +192,14 @@ func Import(ctx context.Context, sync *care.Sync, p care.Principal, r io.Reader)
 		sum := sha256.Sum256(b)
 		raw := map[string]json.RawMessage{}
 		_ = json.Unmarshal(b, &raw)
+		// Stamped by the server's clock as the importing device: a change's
+		// HLC node is the device that pushes it.
+		hlc := sync.Clock().Now()
+		hlc.Node = p.DeviceID
 		c := syncproto.Change{
 			ID:         uuid.NewSHA1(namespace, []byte("change/"+recordID+"/"+hex.EncodeToString(sum[:]))).String(),
 			Collection: collection, RecordID: recordID, Op: syncproto.OpUpsert, Fields: raw,
-			HLC: sync.Clock().Now(), RecordedAt: sync.Now().UTC().Truncate(time.Second),
+			HLC: hlc, RecordedAt: sync.Now().UTC().Truncate(time.Second),
 		}
 		cb, err := json.Marshal(c)
 		if err != nil {

@@ -106,9 +106,11 @@ type applier struct {
 	missing map[string]bool
 	known   map[string]bool // ids of the batch already in the log
 	seen    map[string]bool // ids applied by this attempt
-	log     []logged
-	index   map[string]int // change id -> index in log
-	dirty   map[key]*written
+	// prior holds the changes applied under the ids in known and seen.
+	prior map[string]care.Prior
+	log   []logged
+	index map[string]int // change id -> index in log
+	dirty map[key]*written
 	// askedPending is set when Written reported a provisional position.
 	askedPending bool
 	queue        pgx.Batch
@@ -126,7 +128,7 @@ func (s *Store) applyOnce(ctx context.Context, b care.Batch, pessimistic bool) (
 		ctx: ctx, tx: tx, b: b, pessimistic: pessimistic, received: b.ReceivedAt, channel: s.feed.channel,
 		locked: map[key]*syncproto.Record{}, placeholders: map[key]bool{},
 		peeked: map[key]*syncproto.Record{}, read: map[key]bool{},
-		missing: map[string]bool{}, known: map[string]bool{}, seen: map[string]bool{},
+		missing: map[string]bool{}, known: map[string]bool{}, seen: map[string]bool{}, prior: map[string]care.Prior{},
 		index: map[string]int{}, dirty: map[key]*written{},
 	}
 	if err := a.begin(); err != nil {
@@ -171,13 +173,18 @@ func (a *applier) begin() error {
 		head += " FOR UPDATE"
 	}
 	q.Queue(head).QueryRow(func(row pgx.Row) error { return row.Scan(&a.start) })
-	q.Queue("SELECT id FROM changes WHERE id = ANY($1::text[])", ids).Query(func(rows pgx.Rows) error {
+	q.Queue("SELECT id, scope, body FROM changes WHERE id = ANY($1::text[])", ids).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var id string
-			if err := rows.Scan(&id); err != nil {
+			var body []byte
+			var p care.Prior
+			if err := rows.Scan(&id, &p.Scope, &body); err != nil {
 				return err
 			}
-			a.known[id] = true
+			if err := json.Unmarshal(body, &p.Change); err != nil {
+				return fmt.Errorf("decode change %s: %w", id, err)
+			}
+			a.known[id], a.prior[id] = true, p
 		}
 		return rows.Err()
 	})
@@ -221,19 +228,20 @@ func (a *applier) queueLock(q *pgx.Batch, keys []key) {
 		}
 		return rows.Err()
 	})
-	q.Queue(`SELECT r.collection, r.record_id, r.state FROM records r
+	q.Queue(`SELECT r.collection, r.record_id, r.scope, r.state FROM records r
 		JOIN unnest($1::text[], $2::text[]) AS k(c, i) ON r.collection = k.c AND r.record_id = k.i
 		ORDER BY r.collection, r.record_id FOR UPDATE OF r`, cols, ids).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var k key
+			var scope string
 			var state []byte
-			if err := rows.Scan(&k.collection, &k.id, &state); err != nil {
+			if err := rows.Scan(&k.collection, &k.id, &scope, &state); err != nil {
 				return err
 			}
 			var r *syncproto.Record
 			if state != nil {
 				var err error
-				if r, err = decodeRecord(state); err != nil {
+				if r, err = decodeRecord(scope, state); err != nil {
 					return err
 				}
 			}
@@ -279,10 +287,18 @@ func (a *applier) flush() error {
 
 func (a *applier) apply(it care.Incoming) (syncproto.PushResult, error) {
 	if it.Err != nil {
-		return a.quarantine(it, it.Err)
+		return a.quarantine(it, it.Err, "")
 	}
 	c := it.Change
+	k := key{c.Collection, c.RecordID}
 	if a.seen[c.ID] || a.known[c.ID] {
+		// Already applied: authorised and compared before it is called a
+		// duplicate (care.Batch.Duplicate).
+		if a.b.Duplicate != nil {
+			if v := a.b.Duplicate(a, c, a.lockedState(k), a.prior[c.ID]); v.Err != nil {
+				return a.quarantine(it, v.Err, v.Scope)
+			}
+		}
 		return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusDuplicate}, nil
 	}
 	body, err := json.Marshal(c)
@@ -290,20 +306,25 @@ func (a *applier) apply(it care.Incoming) (syncproto.PushResult, error) {
 		return syncproto.PushResult{}, fmt.Errorf("encode change: %w", err)
 	}
 	if e := unstorableChange(c, body); e != nil {
-		return a.quarantine(it, e)
+		return a.quarantine(it, e, "")
 	}
-	k := key{c.Collection, c.RecordID}
 	before := a.lockedState(k)
 	after := before.Clone()
 	after.Apply(c)
 	v := a.b.Check(a, c, before, after)
 	res := syncproto.PushResult{ID: c.ID, Status: syncproto.StatusApplied}
-	if v.Err != nil {
-		if res, err = a.quarantine(it, v.Err); err != nil {
+	scope, serr := care.SettleScope(before.Scope, v.Scope)
+	switch {
+	case v.Err != nil:
+		if res, err = a.quarantine(it, v.Err, v.Scope); err != nil {
 			return res, err
 		}
-	} else {
-		if err := a.write(a.b.Principal, c, v.Scope, after, body); err != nil {
+	case serr != nil:
+		if res, err = a.quarantine(it, serr, ""); err != nil {
+			return res, err
+		}
+	default:
+		if err := a.write(a.b.Principal, c, scope, after, body); err != nil {
 			return syncproto.PushResult{}, err
 		}
 	}
@@ -365,6 +386,10 @@ func (a *applier) follow(x syncproto.Change) error {
 		}
 		scope = v.Scope
 	}
+	scope, serr := care.SettleScope(before.Scope, scope)
+	if serr != nil {
+		return fmt.Errorf("server change refused: %w", serr)
+	}
 	return a.write(care.SystemPrincipal, x, scope, after, body)
 }
 
@@ -389,19 +414,22 @@ func (a *applier) write(p care.Principal, c syncproto.Change, scope string, afte
 	} else {
 		a.dirty[k] = &written{first: n, last: n}
 	}
+	after.Scope = scope
 	a.locked[k] = after
 	delete(a.placeholders, k)
 	a.seen[c.ID] = true
+	a.prior[c.ID] = care.Prior{Change: c, Scope: scope}
 	return nil
 }
 
-// quarantine queues a rejected change's quarantine row.
-func (a *applier) quarantine(it care.Incoming, e *syncproto.Error) (syncproto.PushResult, error) {
+// quarantine queues a rejected change's quarantine row, filed under scope
+// (care.Verdict.Scope).
+func (a *applier) quarantine(it care.Incoming, e *syncproto.Error, scope string) (syncproto.PushResult, error) {
 	p := a.b.Principal
-	a.queue.Queue(`INSERT INTO quarantine (change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	a.queue.Queue(`INSERT INTO quarantine (change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at, scope)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		clean(it.ID), clean(it.Change.Collection), clean(it.Change.RecordID), clean(p.DeviceID), clean(p.Subject), clean(p.Role),
-		clean(e.Code), clean(e.Field), clean(e.Message), rawText(it.Raw), a.received)
+		clean(e.Code), clean(e.Field), clean(e.Message), rawText(it.Raw), a.received, clean(scope))
 	return syncproto.PushResult{ID: it.ID, Status: syncproto.StatusRejected, Error: e}, nil
 }
 
@@ -567,14 +595,15 @@ func (a *applier) Record(collection, id string) (*syncproto.Record, error) {
 		}
 		return r.Clone(), nil
 	}
+	var scope string
 	var state []byte
-	err := a.tx.QueryRow(a.ctx, "SELECT state FROM records WHERE collection = $1 AND record_id = $2", collection, id).Scan(&state)
+	err := a.tx.QueryRow(a.ctx, "SELECT scope, state FROM records WHERE collection = $1 AND record_id = $2", collection, id).Scan(&scope, &state)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("load record: %w", err)
 	}
 	var r *syncproto.Record
 	if state != nil {
-		if r, err = decodeRecord(state); err != nil {
+		if r, err = decodeRecord(scope, state); err != nil {
 			return nil, err
 		}
 	}
@@ -600,7 +629,7 @@ func (a *applier) Find(collection, field string, value json.RawMessage) ([]*sync
 	// expression the records_<collection>_by_<field> partial indexes are
 	// built on (migration 00003), so the planner can use them.
 	path := "state->'fields'->" + quoteLiteral(field)
-	q := "SELECT record_id, state FROM records WHERE collection = " + quoteLiteral(collection)
+	q := "SELECT record_id, scope, state FROM records WHERE collection = " + quoteLiteral(collection)
 	arg := f.value
 	if f.kind == "string" {
 		q += " AND " + path + "->>'value' = $1 AND json_typeof(" + path + "->'value') = 'string'"
@@ -615,9 +644,9 @@ func (a *applier) Find(collection, field string, value json.RawMessage) ([]*sync
 	defer rows.Close()
 	var out []*syncproto.Record
 	for rows.Next() {
-		var id string
+		var id, scope string
 		var state []byte
-		if err := rows.Scan(&id, &state); err != nil {
+		if err := rows.Scan(&id, &scope, &state); err != nil {
 			return nil, fmt.Errorf("find: %w", err)
 		}
 		k := key{collection, id}
@@ -627,7 +656,7 @@ func (a *applier) Find(collection, field string, value json.RawMessage) ([]*sync
 			}
 			continue
 		}
-		r, err := decodeRecord(state)
+		r, err := decodeRecord(scope, state)
 		if err != nil {
 			return nil, err
 		}

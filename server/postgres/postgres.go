@@ -147,14 +147,17 @@ func (s *Store) Head(ctx context.Context) (int64, error) {
 }
 
 // filterClause returns the SQL for a filter: the listed incidents (all when
-// nil) plus unscoped records, less hidden collections.
+// nil) plus the records of unscoped collections, less hidden collections. A
+// row of a scoped collection with an empty scope never passes a scoped
+// filter.
 func filterClause(f care.Filter, args []any) (string, []any) {
 	var sb strings.Builder
 	if f.Scopes != nil {
-		sb.WriteString(" AND (scope = ''")
-		if len(f.Scopes) > 0 {
-			args = append(args, f.Scopes)
-			fmt.Fprintf(&sb, " OR scope = ANY($%d::text[])", len(args))
+		args = append(args, f.Scopes)
+		fmt.Fprintf(&sb, " AND (scope = ANY($%d::text[])", len(args))
+		if len(f.Unscoped) > 0 {
+			args = append(args, f.Unscoped)
+			fmt.Fprintf(&sb, " OR (scope = '' AND collection = ANY($%d::text[]))", len(args))
 		}
 		sb.WriteString(")")
 	}
@@ -202,7 +205,7 @@ func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit i
 func (s *Store) State(ctx context.Context, afterCollection, afterID string, f care.Filter, limit int) (care.StatePage, error) {
 	where, args := filterClause(f, []any{afterCollection, afterID})
 	args = append(args, limit+1)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf("SELECT state FROM records WHERE (collection, record_id) > ($1, $2) AND state IS NOT NULL%s ORDER BY collection, record_id LIMIT $%d", where, len(args)), args...)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf("SELECT scope, state FROM records WHERE (collection, record_id) > ($1, $2) AND state IS NOT NULL%s ORDER BY collection, record_id LIMIT $%d", where, len(args)), args...)
 	if err != nil {
 		return care.StatePage{}, fmt.Errorf("state: %w", err)
 	}
@@ -220,7 +223,7 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 // Records implements care.Store.
 func (s *Store) Records(ctx context.Context, collection string, f care.Filter) ([]*syncproto.Record, error) {
 	where, args := filterClause(f, []any{collection})
-	rows, err := s.pool.Query(ctx, "SELECT state FROM records WHERE collection = $1 AND NOT deleted AND state IS NOT NULL"+where+" ORDER BY record_id", args...)
+	rows, err := s.pool.Query(ctx, "SELECT scope, state FROM records WHERE collection = $1 AND NOT deleted AND state IS NOT NULL"+where+" ORDER BY record_id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
@@ -229,8 +232,9 @@ func (s *Store) Records(ctx context.Context, collection string, f care.Filter) (
 
 // Record implements care.Store.
 func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.Record, error) {
+	var scope string
 	var state []byte
-	switch err := s.pool.QueryRow(ctx, "SELECT state FROM records WHERE collection = $1 AND record_id = $2", collection, id).Scan(&state); {
+	switch err := s.pool.QueryRow(ctx, "SELECT scope, state FROM records WHERE collection = $1 AND record_id = $2", collection, id).Scan(&scope, &state); {
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, nil
 	case err != nil:
@@ -239,7 +243,7 @@ func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.R
 	if state == nil {
 		return nil, nil
 	}
-	return decodeRecord(state)
+	return decodeRecord(scope, state)
 }
 
 // History implements care.Store.
@@ -283,13 +287,24 @@ func (s *Store) Incidents(ctx context.Context) ([]string, error) {
 
 // Quarantine implements care.Store.
 func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care.QuarantineEntry, error) {
-	const applied = "EXISTS (SELECT 1 FROM changes c WHERE c.id = q.change_id AND q.change_id <> '')"
-	q := `SELECT q.id, q.change_id, q.collection, q.record_id, q.device_id, q.subject, q.role, q.code, q.field, q.message, q.raw, q.received_at, ` +
+	// An id_reused entry's id was applied before, with other content: its
+	// own content never was.
+	const applied = "(q.code <> 'id_reused' AND EXISTS (SELECT 1 FROM changes c WHERE c.id = q.change_id AND q.change_id <> ''))"
+	q := `SELECT q.id, q.change_id, q.collection, q.record_id, q.device_id, q.subject, q.role, q.code, q.field, q.message, q.raw, q.received_at, q.scope, ` +
 		applied + ` FROM quarantine q WHERE q.id > $1`
 	args := []any{f.AfterID}
 	if f.DeviceID != "" {
 		args = append(args, f.DeviceID)
 		q += fmt.Sprintf(" AND q.device_id = $%d", len(args))
+	}
+	if f.Scopes != nil {
+		args = append(args, f.Scopes)
+		q += fmt.Sprintf(" AND (q.scope = ANY($%d::text[])", len(args))
+		if f.OwnDevice != "" {
+			args = append(args, f.OwnDevice)
+			q += fmt.Sprintf(" OR q.device_id = $%d", len(args))
+		}
+		q += ")"
 	}
 	if f.OpenOnly {
 		q += " AND NOT " + applied
@@ -306,7 +321,7 @@ func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care
 		var e care.QuarantineEntry
 		var raw string
 		if err := rows.Scan(&e.ID, &e.ChangeID, &e.Collection, &e.RecordID, &e.DeviceID, &e.Subject, &e.Role,
-			&e.Error.Code, &e.Error.Field, &e.Error.Message, &raw, &e.ReceivedAt, &e.AppliedLater); err != nil {
+			&e.Error.Code, &e.Error.Field, &e.Error.Message, &raw, &e.ReceivedAt, &e.IncidentID, &e.AppliedLater); err != nil {
 			return nil, fmt.Errorf("scan quarantine: %w", err)
 		}
 		e.Raw = json.RawMessage(raw)
@@ -316,15 +331,17 @@ func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care
 	return out, rows.Err()
 }
 
+// scanRecords scans rows of (scope, state).
 func scanRecords(rows pgx.Rows) ([]*syncproto.Record, error) {
 	defer rows.Close()
 	var out []*syncproto.Record
 	for rows.Next() {
+		var scope string
 		var state []byte
-		if err := rows.Scan(&state); err != nil {
+		if err := rows.Scan(&scope, &state); err != nil {
 			return nil, fmt.Errorf("scan record: %w", err)
 		}
-		r, err := decodeRecord(state)
+		r, err := decodeRecord(scope, state)
 		if err != nil {
 			return nil, err
 		}
@@ -333,11 +350,13 @@ func scanRecords(rows pgx.Rows) ([]*syncproto.Record, error) {
 	return out, rows.Err()
 }
 
-func decodeRecord(state []byte) (*syncproto.Record, error) {
+// decodeRecord decodes a record's state, filed under scope.
+func decodeRecord(scope string, state []byte) (*syncproto.Record, error) {
 	var r syncproto.Record
 	if err := json.Unmarshal(state, &r); err != nil {
 		return nil, fmt.Errorf("decode record state: %w", err)
 	}
+	r.Scope = scope
 	if r.Fields == nil {
 		r.Fields = map[string]syncproto.FieldState{}
 	}

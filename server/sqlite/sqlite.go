@@ -144,7 +144,7 @@ func (s *Store) Apply(ctx context.Context, b care.Batch) (care.BatchResult, erro
 	}
 	res := care.BatchResult{Results: make([]syncproto.PushResult, len(b.Items))}
 	received := b.ReceivedAt.UTC().Format(time.RFC3339Nano)
-	seen := map[string]bool{}
+	seen := map[string]care.Prior{}
 	for i, it := range b.Items {
 		r, err := a.apply(b, it, received, seen)
 		if err != nil {
@@ -177,8 +177,8 @@ type applier struct {
 	tx                                      *sql.Tx
 	dup, insChange, getRec, putRec, insQuar *sql.Stmt
 	cache                                   map[[2]string]*syncproto.Record
-	// logged holds the ids of the batch's changes already in the log.
-	logged map[string]bool
+	// logged holds the batch's changes already in the log, by id.
+	logged map[string]care.Prior
 	// touched lists what each change logged touched, for the change feed.
 	touched []care.Touch
 }
@@ -192,11 +192,11 @@ func newApplier(ctx context.Context, tx *sql.Tx) (*applier, error) {
 		{&a.dup, "SELECT 1 FROM changes WHERE id = ?"},
 		{&a.insChange, `INSERT INTO changes (id, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&a.getRec, "SELECT state FROM records WHERE collection = ? AND record_id = ?"},
+		{&a.getRec, "SELECT scope, state FROM records WHERE collection = ? AND record_id = ?"},
 		{&a.putRec, `INSERT INTO records (collection, record_id, scope, deleted, state, created_seq, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (collection, record_id) DO UPDATE SET scope = excluded.scope, deleted = excluded.deleted, state = excluded.state, updated_seq = excluded.updated_seq`},
-		{&a.insQuar, `INSERT INTO quarantine (change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&a.insQuar, `INSERT INTO quarantine (change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at, scope)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 	}
 	for _, st := range stmts {
 		p, err := tx.PrepareContext(ctx, st.q)
@@ -217,17 +217,11 @@ func (a *applier) close() {
 	}
 }
 
-func (a *applier) apply(b care.Batch, it care.Incoming, received string, seen map[string]bool) (syncproto.PushResult, error) {
+func (a *applier) apply(b care.Batch, it care.Incoming, received string, seen map[string]care.Prior) (syncproto.PushResult, error) {
 	if it.Err != nil {
-		return a.quarantine(b, it, it.Err, received)
+		return a.quarantine(b, it, it.Err, "", received)
 	}
 	c := it.Change
-	if seen[c.ID] {
-		return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusDuplicate}, nil
-	}
-	if a.logged[c.ID] {
-		return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusDuplicate}, nil
-	}
 	before, err := a.Record(c.Collection, c.RecordID)
 	if err != nil {
 		return syncproto.PushResult{}, err
@@ -235,19 +229,39 @@ func (a *applier) apply(b care.Batch, it care.Incoming, received string, seen ma
 	if before == nil {
 		before = syncproto.NewRecord(c.Collection, c.RecordID)
 	}
+	prior, dup := seen[c.ID]
+	if !dup {
+		prior, dup = a.logged[c.ID]
+	}
+	if dup {
+		// Already applied: authorised and compared before it is called a
+		// duplicate (care.Batch.Duplicate).
+		if b.Duplicate != nil {
+			if v := b.Duplicate(a, c, before, prior); v.Err != nil {
+				return a.quarantine(b, it, v.Err, v.Scope, received)
+			}
+		}
+		return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusDuplicate}, nil
+	}
 	after := before.Clone()
 	after.Apply(c)
 	v := b.Check(a, c, before, after)
 	res := syncproto.PushResult{ID: c.ID, Status: syncproto.StatusApplied}
-	if v.Err != nil {
-		if res, err = a.quarantine(b, it, v.Err, received); err != nil {
+	scope, serr := care.SettleScope(before.Scope, v.Scope)
+	switch {
+	case v.Err != nil:
+		if res, err = a.quarantine(b, it, v.Err, v.Scope, received); err != nil {
 			return res, err
 		}
-	} else {
-		if err := a.write(b.Principal, c, it.Body, v.Scope, after, received); err != nil {
+	case serr != nil:
+		if res, err = a.quarantine(b, it, serr, "", received); err != nil {
+			return res, err
+		}
+	default:
+		if err := a.write(b.Principal, c, it.Body, scope, after, received); err != nil {
 			return syncproto.PushResult{}, err
 		}
-		seen[c.ID] = true
+		seen[c.ID] = care.Prior{Change: c, Scope: scope}
 	}
 	for _, x := range v.Extra {
 		if err := a.follow(b, x, received, seen); err != nil {
@@ -261,7 +275,7 @@ func (a *applier) apply(b care.Batch, it care.Incoming, received string, seen ma
 // logged and the current state of the records they touch, instead of two
 // queries per change.
 func (a *applier) prefetch(items []care.Incoming) error {
-	a.logged = map[string]bool{}
+	a.logged = map[string]care.Prior{}
 	var ids []any
 	var keys []any
 	seenKey := map[[2]string]bool{}
@@ -278,17 +292,23 @@ func (a *applier) prefetch(items []care.Incoming) error {
 	}
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
-		rows, err := a.tx.QueryContext(a.ctx, "SELECT id FROM changes WHERE id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", chunk...)
+		rows, err := a.tx.QueryContext(a.ctx, "SELECT id, scope, body FROM changes WHERE id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", chunk...)
 		if err != nil {
 			return fmt.Errorf("check duplicates: %w", err)
 		}
 		for rows.Next() {
 			var id string
-			if err := rows.Scan(&id); err != nil {
+			var body []byte
+			var p care.Prior
+			if err := rows.Scan(&id, &p.Scope, &body); err != nil {
 				rows.Close()
 				return fmt.Errorf("check duplicates: %w", err)
 			}
-			a.logged[id] = true
+			if err := json.Unmarshal(body, &p.Change); err != nil {
+				rows.Close()
+				return fmt.Errorf("check duplicates: decode change %s: %w", id, err)
+			}
+			a.logged[id] = p
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -298,7 +318,7 @@ func (a *applier) prefetch(items []care.Incoming) error {
 	for start := 0; start < len(keys); start += 1000 {
 		chunk := keys[start:min(start+1000, len(keys))]
 		n := len(chunk) / 2
-		rows, err := a.tx.QueryContext(a.ctx, "SELECT state FROM records WHERE (collection, record_id) IN (VALUES (?,?)"+strings.Repeat(",(?,?)", n-1)+")", chunk...)
+		rows, err := a.tx.QueryContext(a.ctx, "SELECT scope, state FROM records WHERE (collection, record_id) IN (VALUES (?,?)"+strings.Repeat(",(?,?)", n-1)+")", chunk...)
 		if err != nil {
 			return fmt.Errorf("load records: %w", err)
 		}
@@ -318,8 +338,8 @@ func (a *applier) prefetch(items []care.Incoming) error {
 
 // follow applies a change the server made because of another one, as the
 // system principal, unless it is already applied.
-func (a *applier) follow(b care.Batch, x syncproto.Change, received string, seen map[string]bool) error {
-	if seen[x.ID] {
+func (a *applier) follow(b care.Batch, x syncproto.Change, received string, seen map[string]care.Prior) error {
+	if _, ok := seen[x.ID]; ok {
 		return nil
 	}
 	var one int
@@ -346,10 +366,14 @@ func (a *applier) follow(b care.Batch, x syncproto.Change, received string, seen
 		}
 		scope = v.Scope
 	}
+	scope, serr := care.SettleScope(before.Scope, scope)
+	if serr != nil {
+		return fmt.Errorf("server change refused: %w", serr)
+	}
 	if err := a.write(care.SystemPrincipal, x, nil, scope, after, received); err != nil {
 		return err
 	}
-	seen[x.ID] = true
+	seen[x.ID] = care.Prior{Change: x, Scope: scope}
 	return nil
 }
 
@@ -378,12 +402,14 @@ func (a *applier) write(p care.Principal, c syncproto.Change, body []byte, scope
 	if _, err := a.putRec.ExecContext(a.ctx, c.Collection, c.RecordID, scope, after.Deleted(), state, seq, seq); err != nil {
 		return fmt.Errorf("store record: %w", err)
 	}
+	after.Scope = scope
 	a.cache[[2]string{c.Collection, c.RecordID}] = after
 	a.touched = append(a.touched, care.Touch{Collection: c.Collection, Scope: scope, DeviceID: c.DeviceID})
 	return nil
 }
 
-func (a *applier) quarantine(b care.Batch, it care.Incoming, e *syncproto.Error, received string) (syncproto.PushResult, error) {
+// quarantine keeps a rejected change, filed under scope (care.Verdict.Scope).
+func (a *applier) quarantine(b care.Batch, it care.Incoming, e *syncproto.Error, scope, received string) (syncproto.PushResult, error) {
 	p := b.Principal
 	raw := string(it.Raw)
 	if !json.Valid(it.Raw) {
@@ -391,7 +417,7 @@ func (a *applier) quarantine(b care.Batch, it care.Incoming, e *syncproto.Error,
 		raw = string(q)
 	}
 	if _, err := a.insQuar.ExecContext(a.ctx, it.ID, it.Change.Collection, it.Change.RecordID, p.DeviceID, p.Subject, p.Role,
-		e.Code, e.Field, e.Message, raw, received); err != nil {
+		e.Code, e.Field, e.Message, raw, received, scope); err != nil {
 		return syncproto.PushResult{}, fmt.Errorf("quarantine: %w", err)
 	}
 	return syncproto.PushResult{ID: it.ID, Status: syncproto.StatusRejected, Error: e}, nil
@@ -417,15 +443,16 @@ func (a *applier) Record(collection, id string) (*syncproto.Record, error) {
 		}
 		return r.Clone(), nil
 	}
+	var scope string
 	var state []byte
-	switch err := a.getRec.QueryRowContext(a.ctx, collection, id).Scan(&state); {
+	switch err := a.getRec.QueryRowContext(a.ctx, collection, id).Scan(&scope, &state); {
 	case errors.Is(err, sql.ErrNoRows):
 		a.cache[[2]string{collection, id}] = nil
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("load record: %w", err)
 	}
-	r, err := decodeRecord(state)
+	r, err := decodeRecord(scope, state)
 	if err != nil {
 		return nil, err
 	}
@@ -467,22 +494,24 @@ func find(ctx context.Context, q queryer, collection, field string, value json.R
 	if slices.Contains(Lookups, [2]string{collection, field}) {
 		from += " INDEXED BY records_" + collection + "_by_" + field
 	}
-	rows, err := q.QueryContext(ctx, "SELECT state FROM "+from+" WHERE collection = '"+collection+"' AND json_extract(state, '$.fields."+field+".value') = ? ORDER BY record_id", v)
+	rows, err := q.QueryContext(ctx, "SELECT scope, state FROM "+from+" WHERE collection = '"+collection+"' AND json_extract(state, '$.fields."+field+".value') = ? ORDER BY record_id", v)
 	if err != nil {
 		return nil, fmt.Errorf("find: %w", err)
 	}
 	return scanRecords(rows)
 }
 
+// scanRecords scans rows of (scope, state).
 func scanRecords(rows *sql.Rows) ([]*syncproto.Record, error) {
 	defer rows.Close()
 	var out []*syncproto.Record
 	for rows.Next() {
+		var scope string
 		var state []byte
-		if err := rows.Scan(&state); err != nil {
+		if err := rows.Scan(&scope, &state); err != nil {
 			return nil, fmt.Errorf("scan record: %w", err)
 		}
-		r, err := decodeRecord(state)
+		r, err := decodeRecord(scope, state)
 		if err != nil {
 			return nil, err
 		}
@@ -491,11 +520,13 @@ func scanRecords(rows *sql.Rows) ([]*syncproto.Record, error) {
 	return out, rows.Err()
 }
 
-func decodeRecord(state []byte) (*syncproto.Record, error) {
+// decodeRecord decodes a record's state, filed under scope.
+func decodeRecord(scope string, state []byte) (*syncproto.Record, error) {
 	var r syncproto.Record
 	if err := json.Unmarshal(state, &r); err != nil {
 		return nil, fmt.Errorf("decode record state: %w", err)
 	}
+	r.Scope = scope
 	if r.Fields == nil {
 		r.Fields = map[string]syncproto.FieldState{}
 	}
@@ -512,15 +543,19 @@ func (s *Store) Head(ctx context.Context) (int64, error) {
 }
 
 // filterClause returns the SQL for a filter: the listed incidents (all when
-// nil) plus unscoped records, less hidden collections.
+// nil) plus the records of unscoped collections, less hidden collections. A
+// row of a scoped collection with an empty scope never passes a scoped
+// filter.
 func filterClause(f care.Filter, args []any) (string, []any) {
 	var sb strings.Builder
 	if f.Scopes != nil {
-		sb.WriteString(" AND (scope = ''")
-		if len(f.Scopes) > 0 {
-			sb.WriteString(" OR scope IN (")
-			args = placeholders(&sb, f.Scopes, args)
-			sb.WriteString(")")
+		sb.WriteString(" AND (scope IN (")
+		args = placeholders(&sb, f.Scopes, args)
+		sb.WriteString(")")
+		if len(f.Unscoped) > 0 {
+			sb.WriteString(" OR (scope = '' AND collection IN (")
+			args = placeholders(&sb, f.Unscoped, args)
+			sb.WriteString("))")
 		}
 		sb.WriteString(")")
 	}
@@ -613,7 +648,7 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 	// current collection, then the collections after it. (A row-value
 	// comparison would seek on the collection only and scan the rest.)
 	where, args := filterClause(f, []any{afterCollection, afterID})
-	rows, err := s.reader.QueryContext(ctx, "SELECT state FROM records INDEXED BY records_key WHERE collection = ? AND record_id > ?"+where+" ORDER BY record_id LIMIT ?", append(args, limit+1)...)
+	rows, err := s.reader.QueryContext(ctx, "SELECT scope, state FROM records INDEXED BY records_key WHERE collection = ? AND record_id > ?"+where+" ORDER BY record_id LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return care.StatePage{}, fmt.Errorf("state: %w", err)
 	}
@@ -623,7 +658,7 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 	}
 	if len(recs) <= limit {
 		where, args := filterClause(f, []any{afterCollection})
-		rows, err := s.reader.QueryContext(ctx, "SELECT state FROM records INDEXED BY records_key WHERE collection > ?"+where+" ORDER BY collection, record_id LIMIT ?", append(args, limit+1-len(recs))...)
+		rows, err := s.reader.QueryContext(ctx, "SELECT scope, state FROM records INDEXED BY records_key WHERE collection > ?"+where+" ORDER BY collection, record_id LIMIT ?", append(args, limit+1-len(recs))...)
 		if err != nil {
 			return care.StatePage{}, fmt.Errorf("state: %w", err)
 		}
@@ -643,7 +678,7 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 // Records implements care.Store.
 func (s *Store) Records(ctx context.Context, collection string, f care.Filter) ([]*syncproto.Record, error) {
 	where, args := filterClause(f, []any{collection})
-	rows, err := s.reader.QueryContext(ctx, "SELECT state FROM records WHERE collection = ? AND deleted = 0"+where+" ORDER BY record_id", args...)
+	rows, err := s.reader.QueryContext(ctx, "SELECT scope, state FROM records WHERE collection = ? AND deleted = 0"+where+" ORDER BY record_id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
@@ -652,28 +687,43 @@ func (s *Store) Records(ctx context.Context, collection string, f care.Filter) (
 
 // Record implements care.Store.
 func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.Record, error) {
+	var scope string
 	var state []byte
-	switch err := s.reader.QueryRowContext(ctx, "SELECT state FROM records WHERE collection = ? AND record_id = ?", collection, id).Scan(&state); {
+	switch err := s.reader.QueryRowContext(ctx, "SELECT scope, state FROM records WHERE collection = ? AND record_id = ?", collection, id).Scan(&scope, &state); {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	return decodeRecord(state)
+	return decodeRecord(scope, state)
 }
 
 // Quarantine implements care.Store.
 func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care.QuarantineEntry, error) {
-	q := `SELECT q.id, q.change_id, q.collection, q.record_id, q.device_id, q.subject, q.role, q.code, q.field, q.message, q.raw, q.received_at,
-		EXISTS (SELECT 1 FROM changes c WHERE c.id = q.change_id AND q.change_id != '')
+	// An id_reused entry's id was applied before, with other content: its
+	// own content never was.
+	q := `SELECT q.id, q.change_id, q.collection, q.record_id, q.device_id, q.subject, q.role, q.code, q.field, q.message, q.raw, q.received_at, q.scope,
+		q.code != 'id_reused' AND EXISTS (SELECT 1 FROM changes c WHERE c.id = q.change_id AND q.change_id != '')
 		FROM quarantine q WHERE q.id > ?`
 	args := []any{f.AfterID}
 	if f.DeviceID != "" {
 		q += " AND q.device_id = ?"
 		args = append(args, f.DeviceID)
 	}
+	if f.Scopes != nil {
+		var sb strings.Builder
+		sb.WriteString(" AND (q.scope IN (")
+		args = placeholders(&sb, f.Scopes, args)
+		sb.WriteString(")")
+		if f.OwnDevice != "" {
+			sb.WriteString(" OR q.device_id = ?")
+			args = append(args, f.OwnDevice)
+		}
+		sb.WriteString(")")
+		q += sb.String()
+	}
 	if f.OpenOnly {
-		q += " AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.id = q.change_id AND q.change_id != '')"
+		q += " AND (q.code = 'id_reused' OR NOT EXISTS (SELECT 1 FROM changes c WHERE c.id = q.change_id AND q.change_id != ''))"
 	}
 	q += " ORDER BY q.id LIMIT ?"
 	args = append(args, f.Limit)
@@ -687,7 +737,7 @@ func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care
 		var e care.QuarantineEntry
 		var raw, received string
 		if err := rows.Scan(&e.ID, &e.ChangeID, &e.Collection, &e.RecordID, &e.DeviceID, &e.Subject, &e.Role,
-			&e.Error.Code, &e.Error.Field, &e.Error.Message, &raw, &received, &e.AppliedLater); err != nil {
+			&e.Error.Code, &e.Error.Field, &e.Error.Message, &raw, &received, &e.IncidentID, &e.AppliedLater); err != nil {
 			return nil, fmt.Errorf("scan quarantine: %w", err)
 		}
 		e.Raw = json.RawMessage(raw)

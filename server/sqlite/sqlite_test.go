@@ -2,9 +2,14 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/pressly/goose/v3"
+
+	"github.com/continuity-care/continuity/migrations"
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/care/storetest"
 	"github.com/continuity-care/continuity/server/sqlite"
@@ -64,4 +69,59 @@ func TestStore_EnrolmentCodes(t *testing.T) {
 		handles[i] = s
 	}
 	storetest.EnrolmentCodes(t, handles[0], handles[1])
+}
+
+// TestStore_MigrateTombstoneScopes: migration 00006 files the tombstones
+// (and the changes written onto them) that older releases stored under no
+// incident back under their record's incident.
+func TestStore_MigrateTombstoneScopes(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	db, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.SQLite())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	l := storetest.NewLegacy()
+	for _, c := range l.Changes {
+		ch := c.Change
+		if _, err := db.ExecContext(ctx, `INSERT INTO changes (seq, id, collection, record_id, scope, op, hlc, device_id, subject, role, recorded_at, received_at, body)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'someone', 'social_worker', ?, ?, ?)`,
+			c.Seq, ch.ID, ch.Collection, ch.RecordID, c.Scope, string(ch.Op), ch.HLC.String(), ch.DeviceID,
+			ch.RecordedAt.Format(time.RFC3339Nano), c.ReceivedAt.Format(time.RFC3339Nano), c.Body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range l.Records {
+		if _, err := db.ExecContext(ctx, `INSERT INTO records (collection, record_id, scope, deleted, state, created_seq, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			r.Collection, r.ID, r.Scope, r.Deleted, r.State, r.Created, r.Updated); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO quarantine (change_id, device_id, subject, role, code, message, raw, received_at)
+		VALUES ('q', 'tab-b', 'someone', 'social_worker', 'invalid_value', 'bad', '{}', '2026-11-23T09:00:00Z')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.CheckLegacy(t, s, l)
+	q, err := s.Quarantine(ctx, care.QuarantineFilter{Scopes: []string{l.IncB}, Limit: 10})
+	if err != nil || len(q) != 0 {
+		t.Fatalf("an entry from before the migration is listed for one incident: %+v, %v", q, err)
+	}
+	if q, _ := s.Quarantine(ctx, care.QuarantineFilter{Limit: 10}); len(q) != 1 {
+		t.Fatalf("every-incident listing: %+v", q)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,6 +33,9 @@ func Run(t *testing.T, newDB func(t *testing.T) Opener) {
 	t.Run("ScopesFilter", func(t *testing.T) { testScopes(t, newDB(t)) })
 	t.Run("StatePages", func(t *testing.T) { testState(t, newDB(t)) })
 	t.Run("LookupInsideBatch", func(t *testing.T) { testLookup(t, newDB(t)) })
+	t.Run("TombstoneKeepsScope", func(t *testing.T) { testTombstoneScope(t, newDB(t)) })
+	t.Run("DuplicateAfterCheck", func(t *testing.T) { testDuplicate(t, newDB(t)) })
+	t.Run("QuarantineByScope", func(t *testing.T) { testQuarantineScopes(t, newDB(t)) })
 	t.Run("Durable", func(t *testing.T) { testDurable(t, newDB(t)) })
 	t.Run("ConcurrentNoSkip", func(t *testing.T) { testNoSkip(t, newDB(t)) })
 }
@@ -272,21 +277,27 @@ func testScopes(t *testing.T, open Opener) {
 	b := g.upsert("residents", uuid.NewString(), map[string]any{"incident_id": incB, "given_name": "B"})
 	u := g.upsert("providers", uuid.NewString(), map[string]any{"name": "Unscoped Ltd"})
 	a2 := g.upsert("residents", a.Change.RecordID, map[string]any{"given_name": "A2"}) // scope from state
-	apply(t, s, nil, a, b, u, a2)
+	// A record of a scoped collection filed under no incident (the sync
+	// service refuses to make one; older databases have them): only an
+	// all-incidents filter lets it through.
+	orphan := g.del("residents", uuid.NewString())
+	apply(t, s, nil, a, b, u, a2, orphan)
+	unscoped := []string{"providers", "services"}
 	cases := []struct {
 		name    string
 		scopes  []string
 		want    []string // change ids in the log
 		records int      // records in the state
 	}{
-		{"all", nil, []string{a.ID, b.ID, u.ID, a2.ID}, 3},
+		{"all", nil, []string{a.ID, b.ID, u.ID, a2.ID, orphan.ID}, 4},
 		{"incident A", []string{incA}, []string{a.ID, u.ID, a2.ID}, 2},
 		{"incident B", []string{incB}, []string{b.ID, u.ID}, 2},
 		{"none", []string{}, []string{u.ID}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := s.Changes(ctx, 0, care.Filter{Scopes: tc.scopes}, 100)
+			f := care.Filter{Scopes: tc.scopes, Unscoped: unscoped}
+			p, err := s.Changes(ctx, 0, f, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -297,7 +308,7 @@ func testScopes(t *testing.T, open Opener) {
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("log: got %v want %v", got, tc.want)
 			}
-			rs, err := s.Records(ctx, "residents", care.Filter{Scopes: tc.scopes})
+			rs, err := s.Records(ctx, "residents", f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -305,8 +316,11 @@ func testScopes(t *testing.T, open Opener) {
 				if r.Collection != "residents" {
 					t.Fatalf("Records returned a %s", r.Collection)
 				}
+				if tc.scopes != nil && !slices.Contains(tc.scopes, r.Scope) {
+					t.Fatalf("Records returned %s filed under %q for %v", r.ID, r.Scope, tc.scopes)
+				}
 			}
-			sp, err := s.State(ctx, "", "", care.Filter{Scopes: tc.scopes}, 100)
+			sp, err := s.State(ctx, "", "", f, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -315,6 +329,15 @@ func testScopes(t *testing.T, open Opener) {
 			}
 		})
 	}
+	t.Run("without unscoped collections only the incidents pass", func(t *testing.T) {
+		p, err := s.Changes(ctx, 0, care.Filter{Scopes: []string{incB}}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Changes) != 1 || p.Changes[0].Change.ID != b.ID {
+			t.Fatalf("log: got %+v, want only %s", p.Changes, b.ID)
+		}
+	})
 }
 
 func testState(t *testing.T, open Opener) {
@@ -387,6 +410,179 @@ func testLookup(t *testing.T, open Opener) {
 	}
 	if found != 1 {
 		t.Fatalf("Lookup.Find saw %d earlier checks, want 1", found)
+	}
+}
+
+// testTombstoneScope: a record keeps the scope it was filed under for ever,
+// through its tombstone, whatever a checker derives; Lookup and Record
+// report it.
+func testTombstoneScope(t *testing.T, open Opener) {
+	s := open(t)
+	defer s.Close()
+	ctx := context.Background()
+	g := newGen("tab-1")
+	incA, incB := uuid.NewString(), uuid.NewString()
+	rec, ref := uuid.NewString(), uuid.NewString()
+	apply(t, s, nil, g.upsert("residents", rec, map[string]any{"incident_id": incA, "given_name": "Ann"}), g.del("residents", rec))
+	r, err := s.Record(ctx, "residents", rec)
+	if err != nil || r == nil || !r.Deleted() || r.Scope != incA {
+		t.Fatalf("tombstone = %+v, %v; want deleted, filed under %s", r, err, incA)
+	}
+	// A write onto the tombstone that a checker scopes as nothing (allow
+	// finds no incident_id) stays in the record's incident.
+	edit := g.upsert("residents", rec, map[string]any{"given_name": "Ann again"})
+	var seenBefore, seenLookup string
+	check := func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) care.Verdict {
+		if c.ID == edit.ID {
+			seenBefore = before.Scope
+			if other, err := l.Record("residents", rec); err == nil && other != nil {
+				seenLookup = other.Scope
+			}
+		}
+		return allow(l, c, before, after)
+	}
+	wantStatuses(t, apply(t, s, check, edit), "applied")
+	if seenBefore != incA || seenLookup != incA {
+		t.Fatalf("checker saw scope %q (before) and %q (lookup), want %s", seenBefore, seenLookup, incA)
+	}
+	if r, _ := s.Record(ctx, "residents", rec); r == nil || r.Scope != incA {
+		t.Fatalf("record after the edit = %+v, want filed under %s", r, incA)
+	}
+	for scope, want := range map[string]int{incA: 3, incB: 0} {
+		p, err := s.Changes(ctx, 0, care.Filter{Scopes: []string{scope}}, 100)
+		if err != nil || len(p.Changes) != want {
+			t.Fatalf("log of %s: %d changes, %v; want %d", scope, len(p.Changes), err, want)
+		}
+	}
+	// A checker that derives another incident cannot move it: the change is
+	// quarantined.
+	move := g.upsert("residents", rec, map[string]any{"incident_id": incB})
+	res := apply(t, s, nil, move, g.upsert("residents", ref, map[string]any{"incident_id": incB, "given_name": "Bo"}))
+	wantStatuses(t, res, "rejected", "applied")
+	if e := res.Results[0].Error; e == nil || e.Code != syncproto.CodeIncidentChanged {
+		t.Fatalf("move error = %+v", e)
+	}
+	if r, _ := s.Record(ctx, "residents", rec); r.Scope != incA || r.Value("incident_id") != nil {
+		t.Fatalf("record after a refused move = %+v", r)
+	}
+	if rs, _ := s.Records(ctx, "residents", care.Filter{Scopes: []string{incB}}); len(rs) != 1 || rs[0].ID != ref || rs[0].Scope != incB {
+		t.Fatalf("records of B = %+v", rs)
+	}
+}
+
+// testDuplicate: a change whose id is already applied goes to the batch's
+// Duplicate checker with the applied change and its scope, before this
+// push and earlier in it; a refusal is quarantined under the verdict's scope
+// and never counts as applied later.
+func testDuplicate(t *testing.T, open Opener) {
+	s := open(t)
+	defer s.Close()
+	ctx := context.Background()
+	g := newGen("tab-1")
+	inc := uuid.NewString()
+	x := g.upsert("residents", uuid.NewString(), map[string]any{"incident_id": inc, "given_name": "Xan"})
+	var priors []care.Prior
+	refuse := false
+	dup := func(_ schema.Lookup, c syncproto.Change, before *syncproto.Record, prior care.Prior) care.Verdict {
+		priors = append(priors, prior)
+		if before == nil || before.Scope != inc {
+			t.Errorf("duplicate checker saw before = %+v", before)
+		}
+		if refuse {
+			return care.Verdict{Err: syncproto.Errorf(syncproto.CodeIDReused, "id", "reused"), Scope: inc}
+		}
+		return care.Verdict{}
+	}
+	run := func(items ...care.Incoming) care.BatchResult {
+		t.Helper()
+		res, err := s.Apply(ctx, care.Batch{Principal: principal, ReceivedAt: time.Now(), Items: items, Check: allow, Duplicate: dup})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	wantStatuses(t, run(x, x), "applied", "duplicate")
+	wantStatuses(t, run(x), "duplicate")
+	if len(priors) != 2 {
+		t.Fatalf("duplicate checker called %d times, want 2", len(priors))
+	}
+	for i, p := range priors {
+		if p.Scope != inc || p.Change.ID != x.ID || !care.SameContent(p.Change, x.Change) {
+			t.Fatalf("prior %d = %+v", i, p)
+		}
+	}
+	refuse = true
+	other := x
+	other.Change.Fields = map[string]json.RawMessage{"given_name": json.RawMessage(`"Other"`)}
+	other.Raw, _ = json.Marshal(other.Change)
+	res := run(other)
+	wantStatuses(t, res, "rejected")
+	q, err := s.Quarantine(ctx, care.QuarantineFilter{Limit: 10, OpenOnly: true})
+	if err != nil || len(q) != 1 {
+		t.Fatalf("open quarantine = %+v, %v", q, err)
+	}
+	if q[0].ChangeID != x.ID || q[0].Error.Code != syncproto.CodeIDReused || q[0].AppliedLater || q[0].IncidentID != inc || !strings.Contains(string(q[0].Raw), "Other") {
+		t.Fatalf("entry = %+v", q[0])
+	}
+	if r, _ := s.Record(ctx, "residents", x.Change.RecordID); string(r.Value("given_name")) != `"Xan"` {
+		t.Fatalf("refused duplicate changed the record: %+v", r)
+	}
+}
+
+// testQuarantineScopes: quarantine entries are listed by the scope they were
+// filed under, plus the asking device's own.
+func testQuarantineScopes(t *testing.T, open Opener) {
+	s := open(t)
+	defer s.Close()
+	ctx := context.Background()
+	incA, incB := uuid.NewString(), uuid.NewString()
+	ids := map[string]string{} // change id -> scope|device
+	for _, dev := range []string{"tab-1", "tab-2"} {
+		g := newGen(dev)
+		p := principal
+		p.DeviceID = dev
+		for _, scope := range []string{incA, incB, ""} {
+			it := g.upsert("residents", uuid.NewString(), map[string]any{"given_name": "Q"})
+			ids[it.ID] = scope + "|" + dev
+			check := func(_ schema.Lookup, c syncproto.Change, _, _ *syncproto.Record) care.Verdict {
+				return care.Verdict{Err: syncproto.Errorf(syncproto.CodeRuleViolation, "", "no"), Scope: scope}
+			}
+			res, err := s.Apply(ctx, care.Batch{Principal: p, ReceivedAt: time.Now(), Items: []care.Incoming{it}, Check: check})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantStatuses(t, res, "rejected")
+		}
+	}
+	cases := []struct {
+		name string
+		f    care.QuarantineFilter
+		want []string // scope|device
+	}{
+		{"every entry", care.QuarantineFilter{}, []string{incA + "|tab-1", incB + "|tab-1", "|tab-1", incA + "|tab-2", incB + "|tab-2", "|tab-2"}},
+		{"incident A", care.QuarantineFilter{Scopes: []string{incA}}, []string{incA + "|tab-1", incA + "|tab-2"}},
+		{"incident A and own device", care.QuarantineFilter{Scopes: []string{incA}, OwnDevice: "tab-2"}, []string{incA + "|tab-1", incA + "|tab-2", incB + "|tab-2", "|tab-2"}},
+		{"no incident", care.QuarantineFilter{Scopes: []string{}}, nil},
+		{"one device", care.QuarantineFilter{DeviceID: "tab-1"}, []string{incA + "|tab-1", incB + "|tab-1", "|tab-1"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.f.Limit = 100
+			q, err := s.Quarantine(ctx, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range q {
+				if e.IncidentID+"|"+e.DeviceID != ids[e.ChangeID] {
+					t.Fatalf("entry %s filed as %s|%s, pushed as %s", e.ChangeID, e.IncidentID, e.DeviceID, ids[e.ChangeID])
+				}
+				got = append(got, ids[e.ChangeID])
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
 

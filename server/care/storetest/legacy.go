@@ -1,0 +1,149 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/syncproto"
+	"github.com/google/uuid"
+)
+
+// Legacy is what a release before migration 00006 left in a database after
+// the attacks of issue 9: B's resident was deleted, then a device of A wrote
+// notes onto the tombstone, and both changes were filed under no incident
+// (a tombstone's scope was derived from its fields). Beside it: A's own
+// resident, a provider (unscoped) and a delete of a record nobody created.
+// Each store's test writes these rows with its own SQL, migrates, and calls
+// CheckLegacy.
+type Legacy struct {
+	IncA, IncB string
+	// ResidentA, ResidentB, Provider and Orphan are the record ids.
+	ResidentA, ResidentB, Provider, Orphan string
+	Changes                                []LegacyChange
+	Records                                []LegacyRecord
+}
+
+// LegacyChange is one row of the change log.
+type LegacyChange struct {
+	Seq        int64
+	Change     syncproto.Change
+	Scope      string
+	Body       []byte
+	ReceivedAt time.Time
+}
+
+// LegacyRecord is one row of the records table.
+type LegacyRecord struct {
+	Collection, ID, Scope string
+	Deleted               bool
+	State                 []byte
+	Created, Updated      int64
+}
+
+// NewLegacy builds the rows.
+func NewLegacy() Legacy {
+	l := Legacy{IncA: uuid.NewString(), IncB: uuid.NewString(), ResidentA: uuid.NewString(), ResidentB: uuid.NewString(),
+		Provider: uuid.NewString(), Orphan: uuid.NewString()}
+	ga, gb := newGen("tab-a"), newGen("tab-b")
+	type step struct {
+		it    care.Incoming
+		scope string
+	}
+	steps := []step{
+		{gb.upsert("residents", l.ResidentB, map[string]any{"incident_id": l.IncB, "given_name": "Bea", "family_name": "Brook"}), l.IncB},
+		{gb.del("residents", l.ResidentB), ""},
+		{ga.upsert("residents", l.ResidentA, map[string]any{"incident_id": l.IncA, "given_name": "Ann", "family_name": "Ash"}), l.IncA},
+		{ga.upsert("residents", l.ResidentB, map[string]any{"notes": "written from A"}), ""},
+		{ga.upsert("providers", l.Provider, map[string]any{"name": "Unscoped Ltd"}), ""},
+		{ga.del("residents", l.Orphan), ""},
+	}
+	// The HLCs of the two devices' clocks are equal at first: space them
+	// so the delete wins over the create and the notes over the delete.
+	states := map[[2]string]*syncproto.Record{}
+	var order [][2]string
+	for i, st := range steps {
+		c := st.it.Change
+		c.HLC.Wall += int64(i) * 1000
+		body, _ := json.Marshal(c)
+		seq := int64(i + 1)
+		l.Changes = append(l.Changes, LegacyChange{Seq: seq, Change: c, Scope: st.scope, Body: body, ReceivedAt: time.Date(2026, 11, 23, 9, 0, i, 0, time.UTC)})
+		k := [2]string{c.Collection, c.RecordID}
+		r, ok := states[k]
+		if !ok {
+			r = syncproto.NewRecord(c.Collection, c.RecordID)
+			states[k] = r
+			order = append(order, k)
+		}
+		r.Apply(c)
+	}
+	for _, k := range order {
+		r := states[k]
+		state, _ := json.Marshal(r)
+		var created, updated int64
+		scope := ""
+		for _, lc := range l.Changes {
+			if lc.Change.Collection == k[0] && lc.Change.RecordID == k[1] {
+				if created == 0 {
+					created = lc.Seq
+				}
+				updated, scope = lc.Seq, lc.Scope
+			}
+		}
+		l.Records = append(l.Records, LegacyRecord{Collection: k[0], ID: k[1], Scope: scope, Deleted: r.Deleted(), State: state, Created: created, Updated: updated})
+	}
+	return l
+}
+
+// CheckLegacy checks a store opened (and so migrated) over the Legacy rows:
+// B's resident is filed under B again, with the delete and the notes
+// written onto its tombstone, so a device of A is served none of them; the
+// provider stays unscoped and the orphan delete stays filed under no
+// incident, which no scoped device is served.
+func CheckLegacy(t *testing.T, s care.Store, l Legacy) {
+	t.Helper()
+	ctx := context.Background()
+	for id, want := range map[string]string{l.ResidentA: l.IncA, l.ResidentB: l.IncB, l.Orphan: ""} {
+		r, err := s.Record(ctx, "residents", id)
+		if err != nil || r == nil || r.Scope != want {
+			t.Errorf("resident %s after migration = %+v, %v; want filed under %q", id, r, err, want)
+		}
+	}
+	if r, err := s.Record(ctx, "providers", l.Provider); err != nil || r == nil || r.Scope != "" {
+		t.Errorf("provider after migration = %+v, %v", r, err)
+	}
+	unscoped := []string{"providers"}
+	for _, tc := range []struct {
+		name string
+		f    care.Filter
+		want []int64
+	}{
+		{"incident B", care.Filter{Scopes: []string{l.IncB}, Unscoped: unscoped}, []int64{1, 2, 4, 5}},
+		{"incident A", care.Filter{Scopes: []string{l.IncA}, Unscoped: unscoped}, []int64{3, 5}},
+		{"every incident", care.Filter{}, []int64{1, 2, 3, 4, 5, 6}},
+	} {
+		p, err := s.Changes(ctx, 0, tc.f, 100)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var got []int64
+		for _, lc := range p.Changes {
+			got = append(got, lc.Position)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("log of %s after migration: %v, want %v", tc.name, got, tc.want)
+		}
+		st, err := s.State(ctx, "", "", tc.f, 100)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for _, r := range st.Records {
+			if r.ID == l.Orphan && tc.f.Scopes != nil || r.ID == l.ResidentB && tc.name == "incident A" {
+				t.Errorf("state of %s after migration holds %s/%s", tc.name, r.Collection, r.ID)
+			}
+		}
+	}
+}
