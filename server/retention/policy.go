@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 
@@ -181,9 +182,11 @@ func withParam(p string) string {
 	return " (" + p + ")"
 }
 
-// longer reports whether a's period is longer than b's (a year counted as
-// 366 days, so the comparison errs towards refusing).
-func longer(a, b Rule) bool { return a.Years*366+a.Days > b.Years*365+b.Days }
+// longer reports whether a's period is longer than b's.
+func longer(a, b Rule) bool {
+	ref := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	return ref.AddDate(a.Years, 0, a.Days).After(ref.AddDate(b.Years, 0, b.Days))
+}
 
 func timeField(c *schema.Collection, name string) bool {
 	for _, f := range c.Fields {
