@@ -121,7 +121,7 @@ func (s *Store) PurgeQuarantine(ctx context.Context, p care.QuarantinePurge) (ca
 }
 
 // removeQuarantine deletes quarantine rows, except that the row holding the
-// table's highest id is emptied into a marker instead, then deletes markers
+// table's highest id is emptied into a marker instead (no change, no record, just the rule), then deletes markers
 // no longer holding the highest id. PostgreSQL's identity column never
 // reuses an id, but SQLite's rowid would, and the two stores keep the same
 // rows so the quarantine lists the same on either.
@@ -136,7 +136,7 @@ func removeQuarantine(ctx context.Context, tx pgx.Tx, ids []int64, rule string) 
 	for _, id := range ids {
 		var err error
 		if id == top {
-			_, err = tx.Exec(ctx, `UPDATE quarantine SET change_id = '', code = $1, field = '', message = $2, raw = 'null' WHERE id = $3`,
+			_, err = tx.Exec(ctx, `UPDATE quarantine SET change_id = '', collection = '', record_id = '', code = $1, field = '', message = $2, raw = '{}' WHERE id = $3`,
 				care.CodeRetentionRemoved, "a rejected change removed under retention rule "+rule, id)
 		} else {
 			_, err = tx.Exec(ctx, "DELETE FROM quarantine WHERE id = $1", id)

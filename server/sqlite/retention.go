@@ -144,7 +144,7 @@ func quarantineOf(ctx context.Context, tx *sql.Tx, collection, id string) ([]int
 }
 
 // removeQuarantine deletes quarantine rows, except that the row holding the
-// table's highest id is emptied into a marker instead (SQLite gives a new
+// table's highest id is emptied into a marker instead (no change, no record, just the rule) (SQLite gives a new
 // row max(id)+1, so deleting it would hand its id to the next rejected
 // change); then it deletes markers no longer holding the highest id.
 func removeQuarantine(ctx context.Context, tx *sql.Tx, ids []int64, rule string) error {
@@ -158,7 +158,7 @@ func removeQuarantine(ctx context.Context, tx *sql.Tx, ids []int64, rule string)
 	for _, id := range ids {
 		var err error
 		if id == top {
-			_, err = tx.ExecContext(ctx, `UPDATE quarantine SET change_id = '', code = ?, field = '', message = ?, raw = 'null' WHERE id = ?`,
+			_, err = tx.ExecContext(ctx, `UPDATE quarantine SET change_id = '', collection = '', record_id = '', code = ?, field = '', message = ?, raw = '{}' WHERE id = ?`,
 				care.CodeRetentionRemoved, "a rejected change removed under retention rule "+rule, id)
 		} else {
 			_, err = tx.ExecContext(ctx, "DELETE FROM quarantine WHERE id = ?", id)
