@@ -20,6 +20,13 @@ import (
 	"github.com/continuity-care/continuity/syncproto"
 )
 
+// set moves the clock to t (years ahead, for retention).
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
 // longToken registers a user and device and returns a token that outlives
 // the years the test's clock jumps.
 func (e *env) longToken(sub, role, device string, incidents ...string) string {
@@ -100,7 +107,7 @@ func deviceHolds(t *testing.T, path, s string) []string {
 // a second run does nothing.
 func TestRetention_PurgeOnDevices(t *testing.T) {
 	e := newEnv(t)
-	e.clock.t = time.Now().UTC().Truncate(time.Second) // the tablet stamps changes with the same clock
+	e.clock.set(time.Now().UTC().Truncate(time.Second)) // the tablet stamps changes with the same clock
 	start := e.clock.Now()
 	ctx := context.Background()
 	closedInc, openInc := uuid.NewString(), uuid.NewString()
@@ -173,14 +180,14 @@ func TestRetention_PurgeOnDevices(t *testing.T) {
 	}
 
 	t.Run("closed too recently: nothing due", func(t *testing.T) {
-		e.clock.t = closedAt.AddDate(8, 0, 0).Add(-time.Minute)
+		e.clock.set(closedAt.AddDate(8, 0, 0).Add(-time.Minute))
 		p, err := svc.Plan(ctx)
 		if err != nil || len(p.Due) != 0 {
 			t.Fatalf("due a minute early: %+v %v", p, err)
 		}
 	})
 
-	e.clock.t = closedAt.AddDate(8, 0, 1)
+	e.clock.set(closedAt.AddDate(8, 0, 1))
 	t.Run("dry run lists exactly the closed incident's care records", func(t *testing.T) {
 		beforeHist := len(history("residents", ada))
 		p, err := svc.Plan(ctx)
