@@ -22,6 +22,7 @@ var ErrRetentionChanged = errors.New("record changed since the retention plan")
 
 // HeldRecord is what the store holds of one record, as retention sees it.
 type HeldRecord struct {
+	// Collection and RecordID name the record.
 	Collection string
 	RecordID   string
 	// Scope is the incident the record belongs to as stored ("" when the
@@ -47,6 +48,7 @@ func (h HeldRecord) Purged() bool {
 // Purge asks the store to remove what it holds of one record except its
 // tombstone.
 type Purge struct {
+	// Collection and RecordID name the record.
 	Collection string
 	RecordID   string
 	// Keep is the id of the change to keep: it must be the record's newest
@@ -68,19 +70,27 @@ type QuarantinePurge struct {
 	ID int64
 	// IncidentID is the incident the rejected change named, if any.
 	IncidentID string
-	Rule       string
-	At         time.Time
+	// Rule is the retention rule's name.
+	Rule string
+	// At is when the purge ran.
+	At time.Time
 }
 
 // RetentionEntry is one line of the retention log: what was removed, when
 // and under which rule. It holds no personal data.
 type RetentionEntry struct {
-	ID         int64     `json:"id"`
-	At         time.Time `json:"at"`
-	Rule       string    `json:"rule"`
-	Collection string    `json:"collection"`
-	RecordID   string    `json:"record_id"`
-	IncidentID string    `json:"incident_id"`
+	// ID orders the log.
+	ID int64 `json:"id"`
+	// At is when the run removed the record.
+	At time.Time `json:"at"`
+	// Rule is the retention rule it was removed under.
+	Rule string `json:"rule"`
+	// Collection and RecordID name the record (for a quarantined change
+	// of no kept record, the collection and record it named, if any).
+	Collection string `json:"collection"`
+	RecordID   string `json:"record_id"`
+	// IncidentID is the record's incident ("" when unscoped).
+	IncidentID string `json:"incident_id"`
 	// ChangesRemoved is the number of change-log rows removed (the
 	// record's field values; its tombstone is kept).
 	ChangesRemoved int `json:"changes_removed"`

@@ -91,6 +91,7 @@ func plural(n int, unit string) string {
 // Policy is the whole retention policy. A collection with no rule is kept
 // for ever.
 type Policy struct {
+	// Rules are the rules; a collection is under at most one.
 	Rules []Rule `json:"rules" validate:"dive"`
 }
 

@@ -29,11 +29,14 @@ const pageSize = 500
 // Due is one record (or one quarantined change) whose retention period has
 // passed.
 type Due struct {
+	// Collection and RecordID name the record (for a quarantined change,
+	// the record it named, if any).
 	Collection string `json:"collection"`
 	RecordID   string `json:"record_id"`
 	// IncidentID is the record's stored scope ("" when unscoped).
 	IncidentID string `json:"incident_id"`
-	Rule       string `json:"rule"`
+	// Rule is the retention rule that makes it due.
+	Rule string `json:"rule"`
 	// DueSince is when the period ended.
 	DueSince time.Time `json:"due_since"`
 	// Changes and Quarantined are the change-log and quarantine rows held.
@@ -53,12 +56,15 @@ type Due struct {
 
 // Plan is what a retention run would remove, as of a time.
 type Plan struct {
+	// AsOf is the time the plan was made for.
 	AsOf time.Time `json:"as_of"`
-	Due  []Due     `json:"due"`
+	// Due lists what is due, incident records last.
+	Due []Due `json:"due"`
 }
 
 // Report is what a retention run removed.
 type Report struct {
+	// AsOf is the time the run planned for.
 	AsOf time.Time `json:"as_of"`
 	// Removed are the retention log entries written.
 	Removed []care.RetentionEntry `json:"removed"`

@@ -384,7 +384,7 @@ func testRun(t *testing.T, store retention.Store) {
 		// longer in the log, so the store logs it (the tombstone voids it).
 		replay := syncproto.Change{ID: uuid.NewString(), Collection: "residents", RecordID: ra1, Op: syncproto.OpUpsert,
 			Fields: map[string]json.RawMessage{"incident_id": json.RawMessage(`"` + a + `"`), "given_name": json.RawMessage(`"Ada"`), "family_name": json.RawMessage(`"Test"`)},
-			HLC: syncproto.HLC{Wall: t0.UnixMilli(), Node: "tab-1"}, RecordedAt: t0}
+			HLC:    syncproto.HLC{Wall: t0.UnixMilli(), Node: "tab-1"}, RecordedAt: t0}
 		raw, _ := json.Marshal(replay)
 		if got := w.push(raw); got[0] != syncproto.StatusApplied {
 			t.Fatalf("replay: %v", got)

@@ -81,7 +81,9 @@ func Retention(t *testing.T, open Opener) {
 
 	tomb := g.del("residents", edith)
 	tomb.Change.DeviceID = care.SystemPrincipal.DeviceID
-	scoped := func(_ schema.Lookup, c syncproto.Change, _, _ *syncproto.Record) care.Verdict { return care.Verdict{Scope: inc} }
+	scoped := func(_ schema.Lookup, c syncproto.Change, _, _ *syncproto.Record) care.Verdict {
+		return care.Verdict{Scope: inc}
+	}
 	if _, err := s.Apply(ctx, care.Batch{Principal: care.SystemPrincipal, ReceivedAt: at, Items: []care.Incoming{tomb}, Check: scoped}); err != nil {
 		t.Fatal(err)
 	}
