@@ -7,6 +7,7 @@
 //	server token --sub NAME --role ROLE --device ID [--scope incident:ID ...] [--ttl 1h] [--db PATH]
 //	server backup --db PATH --to FILE
 //	server restore --from FILE --db PATH [--replace]
+//	server retention [--dry-run] [--policy FILE] --db PATH
 //	server user add | device enrol | device code | device revoke | scope grant | scope revoke | keys rotate
 package main
 
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return backup(ctx, rest, stdout, stderr)
 	case "restore":
 		return restore(ctx, rest, stdout, stderr)
+	case "retention":
+		return retentionCommand(ctx, rest, stdout, stderr)
 	case "user", "device", "scope", "keys":
 		return adminCommand(ctx, cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -86,6 +89,9 @@ commands:
   import cqc FILE [--db PATH]   import CQC's care directory CSV (providers and services)
   backup    --to FILE [--db PATH]   consistent copy of a running server's SQLite database
   restore   --from FILE [--db PATH] [--replace] [--check]   verify a backup and put it in place
+  retention [--dry-run] [--policy FILE] [--db PATH] [--print-policy]
+            list (--dry-run) or remove records past their retention period, from the
+            store and from devices (docs/retention.md)
   probe     [--url http://127.0.0.1:8080/readyz] exit 0 if the server is ready (container HEALTHCHECK)
 
 run 'server <command> -h' for a command's flags.
