@@ -1027,7 +1027,8 @@ func (s *story) moves() {
 		})
 		b.at(m.leg.handedOver.Add(2 * time.Minute))
 		b.put("move_legs", lid, F{"handed_over": true, "handed_over_at": ts(m.leg.handedOver), "handed_over_to": m.leg.receivedBy})
-		b.put("moves", mid, F{"status": "completed", "records_handed_over": true})
+		b.put("moves", mid, F{"status": "completed", "records_handed_over": true, "care_plan_handed_over": true, "identity_confirmed": true,
+			"equipment_transferred": m.leg != nil, "completed_at": ts(m.leg.handedOver)})
 		b.put("residents", rid, F{"current_service_id": serviceID(m.to), "status": "moved", "room": nil})
 		b.put("movement_log", id("movement", m.key+"/handed-over"), F{
 			"incident_id": incidentID, "resident_id": rid, "move_id": mid, "event": "handed_over", "occurred_at": ts(m.leg.handedOver),
