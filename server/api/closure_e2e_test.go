@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/continuity-care/continuity/server/demo"
 	"github.com/continuity-care/continuity/server/reports"
 	"github.com/continuity-care/continuity/syncproto/domain"
+	"github.com/continuity-care/continuity/syncproto/schema"
 	"github.com/google/uuid"
 )
 
@@ -531,4 +533,60 @@ func TestServer_ClosureScenario(t *testing.T) {
 			t.Fatalf("out of scope: %d", nf.Status)
 		}
 	})
+}
+
+// TestServer_DemoClosureRecords: the demo scenario (go run ./server) carries
+// the closure team's records, and the server's reports show them with the
+// figures the scenario's own records give.
+func TestServer_DemoClosureRecords(t *testing.T) {
+	e := newEnv(t)
+	sc := loadScenario(t, e)
+	st, err := demo.Apply(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(col string, keep func(f func(string) string) bool) int {
+		n := 0
+		for _, r := range st.Records(col) {
+			if keep(func(field string) string { return schema.StringValue(r, field) }) {
+				n++
+			}
+		}
+		return n
+	}
+	every := func(func(string) string) bool { return true }
+	deaths := count("resident_events", func(f func(string) string) bool { return f("event") == "death" })
+	admissions := count("resident_events", func(f func(string) string) bool { return f("event") == "hospital_admission" })
+	inHospital := count("residents", func(f func(string) string) bool { return f("status") == "in_hospital" })
+	reviews := count("post_move_reviews", every)
+	reviewed := count("post_move_reviews", func(f func(string) string) bool { return f("visited_at") != "" })
+	contacts := count("family_contacts", every)
+	decisions := count("placement_decisions", every)
+	if deaths == 0 || admissions == 0 || reviews == 0 || contacts == 0 || decisions == 0 {
+		t.Fatalf("the demo lacks closure records: %d deaths, %d admissions, %d reviews, %d contacts, %d decisions", deaths, admissions, reviews, contacts, decisions)
+	}
+	bo := e.token("bea", "director", "desk-1", sc.IncidentID)
+	r := e.do("GET", "/v1/incidents/"+sc.IncidentID+"/situation-report?since=2026-11-01T00:00:00Z", bo, nil)
+	var rep reports.SituationReport
+	r.decode(t, &rep)
+	s := rep.Summary
+	for _, c := range []struct {
+		name      string
+		got, want int
+	}{
+		{"deaths", len(rep.Deaths), deaths}, {"admissions", len(rep.Admissions), admissions}, {"in hospital", s.Whereabouts.InHospital, inHospital},
+		{"reviews scheduled", s.Reviews.Scheduled, reviews}, {"reviews done", s.Reviews.Done, reviewed},
+		{"family contacts", s.Family.Contacts, contacts}, {"placement decisions", s.Family.PlacementDecisions, decisions},
+		{"deceased", s.Whereabouts.Deceased, count("residents", func(f func(string) string) bool { return f("status") == "deceased" })},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, the scenario has %d", c.name, c.got, c.want)
+		}
+	}
+	w := e.do("GET", "/v1/incidents/"+sc.IncidentID+"/whereabouts", bo, nil)
+	var wr reports.WhereaboutsReport
+	w.decode(t, &wr)
+	if wr.Counts.Total != len(st.Records("residents")) || wr.Counts.InHospital != inHospital {
+		t.Fatalf("whereabouts counts = %+v", wr.Counts)
+	}
 }

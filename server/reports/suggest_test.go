@@ -57,7 +57,7 @@ func TestSuggest_ScenarioInvariants(t *testing.T) {
 	}
 	need := map[string]bool{}
 	for id, r := range recs["residents"] {
-		if r.s("incident_id") == incident && !moving[id] && r.s("status") != "moved" {
+		if r.s("incident_id") == incident && !moving[id] && r.s("status") != "moved" && r.s("status") != "deceased" {
 			need[id] = true
 		}
 	}

@@ -31,6 +31,11 @@ func derivedID(parts ...string) string {
 // ReviewID is the record id of a post-move review scheduled for a move.
 func ReviewID(moveID, reviewType string) string { return derivedID("review", moveID, reviewType) }
 
+// ReviewCreateID is the id of the change that schedules a post-move review.
+func ReviewCreateID(moveID, reviewType string) string {
+	return derivedID("review-create", moveID, reviewType)
+}
+
 // boolPtr is a boolean field's value, nil when unset.
 func boolPtr(r *syncproto.Record, name string) *bool {
 	if b, ok := boolean(r, name); ok {
@@ -299,7 +304,7 @@ func moveCompletionEffect(schedule []rules.ReviewOffset) schema.Effect {
 			} else if existing != nil && existing.Exists() {
 				continue
 			}
-			out = append(out, effectChange(ctx, derivedID("review-create", after.ID, o.Type), "post_move_reviews", id, map[string]any{
+			out = append(out, effectChange(ctx, ReviewCreateID(after.ID, o.Type), "post_move_reviews", id, map[string]any{
 				"incident_id": str(after, "incident_id"), "resident_id": rid, "move_id": after.ID, "service_id": to,
 				"review_type": o.Type, "due_on": rules.ReviewDue(done, o, london),
 			}))
