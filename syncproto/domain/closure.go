@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
@@ -471,7 +472,7 @@ func evidenceRule(ctx schema.Context, c syncproto.Change, before, after *syncpro
 	}
 	var ev []schema.Evidence
 	_ = json.Unmarshal(after.Value("evidence"), &ev)
-	reg := schema.NewDomainRegistry()
+	reg := evidenceRegistry()
 	for i, e := range ev {
 		col, ok := reg.Collection(e.Collection)
 		if !ok {
@@ -493,6 +494,9 @@ func evidenceRule(ctx schema.Context, c syncproto.Change, before, after *syncpro
 	}
 	return nil
 }
+
+// evidenceRegistry knows the collections evidence may name; built once.
+var evidenceRegistry = sync.OnceValue(schema.NewDomainRegistry)
 
 // EscalationEffect: when Process 1 is escalated to Process 2 (003 Appendix
 // 1, "If the Provider fails at the end of PROCESS 1 then PROCESS 2 will be
