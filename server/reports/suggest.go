@@ -649,7 +649,11 @@ func (sg *suggester) place(u *unit) []Suggestion {
 		if prefers(p.r, c.d) {
 			s.Reasons = append(s.Reasons, "named in the stated preferences of the person or their family (7.2, 7.9)")
 		}
-		s.Reasons = append(s.Reasons, sg.areaReason(p.home, c.d))
+		if sg.areaTier(p.home, c.d) < 0 {
+			s.Reasons = append(s.Reasons, "outside the areas searched ("+strings.Trim(c.d.area+", "+c.d.la, ", ")+"), but named in the stated preferences")
+		} else {
+			s.Reasons = append(s.Reasons, sg.areaReason(p.home, c.d))
+		}
 		if u.group != "" && u.groupSize > 1 {
 			s.Reasons = append(s.Reasons, groupReasons(u, c, at[c.d.id], whole)...)
 		}
