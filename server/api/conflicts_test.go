@@ -171,7 +171,7 @@ func TestServer_EditRacingSignOff(t *testing.T) {
 	res, ca := uuid.NewString(), uuid.NewString()
 	e.push(sam, ws.upsert("residents", res, resident(inc)))
 	r := e.push(sam, ws.upsert("capacity_assessments", ca, map[string]any{"incident_id": inc, "resident_id": res,
-		"decision": "where to live after the closure", "can_understand": false, "outcome": "lacks_capacity"}))
+		"decision": "where to live after the closure", "impairment": true, "can_understand": false, "causative_nexus": true, "outcome": "lacks_capacity"}))
 	if statusesOf(r) != "applied" {
 		t.Fatal(statusesOf(r))
 	}

@@ -397,7 +397,9 @@ func TestServer_ProviderFailureScenario(t *testing.T) {
 			{"003 Appendix 2 7.21 leg arrived, identity confirmed, handed over", tomTok, tom.upsert("move_legs", legEdith, map[string]any{
 				"arrived_at": "2026-11-24T10:50:00Z", "identity_confirmed": true, "handed_over": true, "handed_over_at": "2026-11-24T11:00:00Z", "handed_over_to": "Oakwood Grange deputy manager",
 			}), "applied"},
-			{"003 Appendix 2 7.15 move completed", tomTok, tom.upsert("moves", moveEdith, map[string]any{"status": "completed", "records_handed_over": true}), "applied"},
+			{"003 Appendix 2 7.15 7.20 7.21 7.24 a move is not completed before its hand-over", tomTok, tom.upsert("moves", moveEdith, map[string]any{"status": "completed", "records_handed_over": true}), "rejected:handover_incomplete@fields.status"},
+			{"003 Appendix 2 7.15 move completed after the hand-over", tomTok, tom.upsert("moves", moveEdith, map[string]any{"status": "completed", "records_handed_over": true,
+				"care_plan_handed_over": true, "medication_travelling": true}), "applied"},
 			{"003 Appendix 2 7.17 movement log entry", tomTok, tom.upsert("movement_log", uuid.NewString(), map[string]any{
 				"incident_id": inc, "resident_id": edith, "move_id": moveEdith, "event": "handed_over", "occurred_at": "2026-11-24T11:00:00Z",
 				"from_service_id": larkfieldHouse, "to_service_id": oakwoodGrange, "recorded_by": "Tom Reid",

@@ -23,6 +23,7 @@ func (s *Server) reportRoutes(r fiber.Router) {
 	g.Get("/movement-log", s.movementLog)
 	g.Get("/decision-log", s.decisionLog)
 	g.Get("/suggestions", s.requireRole(care.RoleBackOffice, care.RoleCommissioner, care.RoleDirector), s.suggestions)
+	s.closureRoutes(g)
 	r.Get("/providers/:id/assessment", s.requireRole(care.RoleQualityOfficer, care.RoleCommissioner, care.RoleDirector, care.RoleBackOffice), s.providerAssessment)
 }
 

@@ -248,6 +248,7 @@ func TestServer_Stream(t *testing.T) {
 	abe := e.token("abe", "social_worker", "tab-a2", incA)
 	ben := e.token("ben", "social_worker", "tab-b", incB)
 	quinn := e.token("quinn", "quality_officer", "qo-1", incA, incB)
+	tia := e.token("tia", "transport_coordinator", "tab-t", incA)
 	wa, wa2, wb, wq := newWriter("tab-a", e.clock.Now), newWriter("tab-a2", e.clock.Now), newWriter("tab-b", e.clock.Now), newWriter("qo-1", e.clock.Now)
 
 	t.Run("a push by another device sends a cursor event; pulling finds the change", func(t *testing.T) {
@@ -277,15 +278,22 @@ func TestServer_Stream(t *testing.T) {
 		if got, want := cursorEvent(t, s.next()), positionOf(t, provResp.Cursor); got != want {
 			t.Fatalf("event at %d, want the provider's %d (an event for incident B came first?)", got, want)
 		}
-		// rag_statuses are hidden from social workers.
-		applied(t, e.push(quinn, wq.upsert("rag_statuses", uuid.NewString(), map[string]any{
-			"provider_id": prov, "status": "AMBER", "reason": "RAG tool indicators", "decided_at": "2026-11-23T09:00:00Z",
-			"decided_by": "Quinn", "decided_by_role": "quality_officer"})))
 		applied(t, e.push(amy, wa.upsert("residents", uuid.NewString(), resident(incA))))
 		visible := e.push(abe, wa2.upsert("residents", uuid.NewString(), resident(incA)))
 		applied(t, visible)
 		if got, want := cursorEvent(t, s.next()), positionOf(t, visible.Cursor); got != want {
-			t.Fatalf("event at %d, want the visible push's %d: an event came for a change amy may not see", got, want)
+			t.Fatalf("event at %d, want the visible push's %d: an event came for amy's own push", got, want)
+		}
+		// rag_statuses are hidden from transport coordinators.
+		ts := openStream(t, e.url, tia, nil)
+		ts.comment("continuity change stream")
+		applied(t, e.push(quinn, wq.upsert("rag_statuses", uuid.NewString(), map[string]any{
+			"provider_id": prov, "status": "AMBER", "reason": "RAG tool indicators", "decided_at": "2026-11-23T09:00:00Z",
+			"decided_by": "Quinn", "decided_by_role": "quality_officer"})))
+		visible = e.push(abe, wa2.upsert("residents", uuid.NewString(), resident(incA)))
+		applied(t, visible)
+		if got, want := cursorEvent(t, ts.next()), positionOf(t, visible.Cursor); got != want {
+			t.Fatalf("event at %d, want the visible push's %d: an event came for a change tia may not see", got, want)
 		}
 	})
 

@@ -20,6 +20,7 @@ func woken(s *care.Subscription) (care.Wake, bool) {
 
 func TestHub_Publish(t *testing.T) {
 	amy := care.Principal{Subject: "amy", Role: care.RoleSocialWorker, DeviceID: "tab-a", Scopes: []string{"incident:A"}}
+	tom := care.Principal{Subject: "tom", Role: care.RoleTransportCoordinator, DeviceID: "tab-t", Scopes: []string{"incident:A"}}
 	all := care.Principal{Subject: "dee", Role: care.RoleDirector, DeviceID: "tab-d", Scopes: []string{"incident:*"}}
 	none := care.Principal{Subject: "nia", Role: care.RoleSocialWorker, DeviceID: "tab-n"}
 	revokedAt := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -40,7 +41,7 @@ func TestHub_Publish(t *testing.T) {
 		{"no grants sees no incident", none, touch("residents", "A", "tab-b"), care.Wake{}, false},
 		{"no grants sees unscoped", none, touch("providers", "", "tab-b"), care.Wake{Position: 7}, true},
 		{"every incident", all, touch("residents", "B", "tab-b"), care.Wake{Position: 7}, true},
-		{"hidden collection", amy, touch("rag_statuses", "", "qo-1"), care.Wake{}, false},
+		{"hidden collection", tom, touch("rag_statuses", "", "qo-1"), care.Wake{}, false},
 		{"hidden collection, role may read", all, touch("rag_statuses", "", "qo-1"), care.Wake{Position: 7}, true},
 		{"own device", amy, touch("residents", "A", "tab-a"), care.Wake{}, false},
 		{"server follow-up of own push", amy, touch("conflicts", "A", "server"), care.Wake{Position: 7}, true},

@@ -24,15 +24,20 @@ import (
 // incident. Conflict records name their record by collection and
 // record_id (see referenceTargets).
 var References = map[string]map[string]string{
-	"safe_and_well_checks":     {"resident_id": "residents", "previous_check_id": "safe_and_well_checks"},
-	"capacity_assessments":     {"resident_id": "residents", "supersedes_id": "capacity_assessments"},
-	"best_interests_decisions": {"assessment_id": "capacity_assessments", "resident_id": "residents"},
-	"moves":                    {"resident_id": "residents", "best_interests_decision_id": "best_interests_decisions"},
-	"move_legs":                {"move_id": "moves"},
-	"decision_log":             {"resident_id": "residents", "meeting_id": "meeting_records"},
-	"movement_log":             {"resident_id": "residents", "move_id": "moves"},
-	"risk_log":                 {"resident_id": "residents", "supersedes_id": "risk_log"},
-	"communications_log":       {"resident_id": "residents"},
+	"safe_and_well_checks":          {"resident_id": "residents", "previous_check_id": "safe_and_well_checks"},
+	"capacity_assessments":          {"resident_id": "residents", "supersedes_id": "capacity_assessments"},
+	"best_interests_decisions":      {"assessment_id": "capacity_assessments", "resident_id": "residents"},
+	"moves":                         {"resident_id": "residents", "best_interests_decision_id": "best_interests_decisions"},
+	"move_legs":                     {"move_id": "moves"},
+	"decision_log":                  {"resident_id": "residents", "meeting_id": "meeting_records"},
+	"movement_log":                  {"resident_id": "residents", "move_id": "moves"},
+	"risk_log":                      {"resident_id": "residents", "supersedes_id": "risk_log"},
+	"communications_log":            {"resident_id": "residents"},
+	"resident_events":               {"resident_id": "residents"},
+	"post_move_reviews":             {"resident_id": "residents", "move_id": "moves"},
+	"family_contacts":               {"resident_id": "residents"},
+	"placement_decisions":           {"resident_id": "residents", "best_interests_decision_id": "best_interests_decisions"},
+	"cross_authority_notifications": {"resident_id": "residents", "move_id": "moves"},
 }
 
 // StoredScope returns the incident a record is filed under: the scope its

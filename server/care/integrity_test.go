@@ -14,6 +14,7 @@ import (
 var marketRefs = map[string]bool{
 	"provider_id": true, "service_id": true, "from_service_id": true, "to_service_id": true,
 	"current_service_id": true, "service_ids": true, "concern_ids": true,
+	"visit_service_id": true, "discharged_to_service_id": true, "preferred_service_ids": true,
 }
 
 // TestReferences_CoverDomain: every field of an incident-scoped collection

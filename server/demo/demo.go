@@ -93,7 +93,8 @@ type Figures struct {
 	Providers int `json:"providers"`
 	Services  int `json:"services"`
 	// Residents counts the incident's residents; ResidentsByFunding by
-	// funding_stream, ResidentsByCategory by registration_category.
+	// funding stream (a resident funded by several counts in each),
+	// ResidentsByCategory by registration_category.
 	Residents           int            `json:"residents"`
 	ResidentsByFunding  map[string]int `json:"residents_by_funding"`
 	ResidentsByCategory map[string]int `json:"residents_by_category"`
@@ -147,10 +148,12 @@ func Counts(s Scenario) (Figures, error) {
 			continue
 		}
 		f.Residents++
-		funding := str(r, "funding_stream")
-		f.ResidentsByFunding[funding]++
+		// Funding can be several streams at once; each is counted.
+		for _, funding := range schema.FundingStreamsOf(r) {
+			f.ResidentsByFunding[funding]++
+		}
 		f.ResidentsByCategory[str(r, "registration_category")]++
-		if funding == schema.FundingOutOfArea {
+		if schema.HasFunding(r, schema.FundingOutOfArea) {
 			f.PlacingAuthorities[str(r, "placing_authority")]++
 		}
 		if schema.UnderDoLS(str(r, "dols_status")) {

@@ -175,7 +175,8 @@ func TestFigures(t *testing.T) {
 	}
 	check("residents", f.Residents, 42)
 	check("funding", f.ResidentsByFunding, map[string]int{
-		"la_funded": 22, "self_funder": 9, "fnc": 4, "nhs_chc": 3, "out_of_area": 2, "s117": 1, "dwp_preserved_rights": 1,
+		// Stanley Royce is a self-funder receiving FNC: he counts in both columns (003 Appendix 2 header).
+		"la_funded": 22, "self_funder": 10, "fnc": 4, "nhs_chc": 3, "out_of_area": 2, "s117": 1, "dwp_preserved_rights": 1,
 	})
 	check("categories", f.ResidentsByCategory, map[string]int{"residential": 22, "residential_dementia": 12, "nursing": 7, "mental_health": 1})
 	check("placing authorities", f.PlacingAuthorities, map[string]int{"Nottinghamshire County Council": 1, "Staffordshire County Council": 1})

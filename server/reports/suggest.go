@@ -318,9 +318,9 @@ func (sg *suggester) unusable(v, svc *syncproto.Record, cat string) string {
 		cats = append(cats, rules.RegistrationCategory(c))
 	}
 	suspended := boolean(svc, "contracting_suspended") || boolean(sg.ix.get("providers", str(svc, "provider_id")), "contracting_suspended")
-	vs := rules.CheckDestination([]rules.RegistrationCategory{rules.RegistrationCategory(cat)}, rules.Service{
-		ID: svc.ID, Registered: regulated || !set, Categories: cats, Suspended: suspended,
-	})
+	dest := rules.Service{ID: svc.ID, Registered: regulated || !set, Categories: cats, Suspended: suspended}
+	vs := rules.CheckDestination([]rules.RegistrationCategory{rules.RegistrationCategory(cat)}, dest)
+	vs = append(vs, rules.CheckDestinationConcerns(dest, rules.DestinationOverride{})...)
 	switch {
 	case vs.Has(rules.CodeDestinationNotRegistered) && set && !regulated:
 		return "the service is not registered with CQC"
@@ -495,11 +495,33 @@ type candidate struct {
 	d      *dest
 	tier   int
 	anchor int
+	// preferred counts the unit's members whose stated preferences name the
+	// service or its area (003 Appendix 2, 7.2, 7.9).
+	preferred int
 }
 
-// better orders candidates: friends already there, nearer, not AMBER, then
-// by name and id.
+// prefers reports whether a resident's stated preferences name d: the
+// service itself, or its area or local authority.
+func prefers(r *syncproto.Record, d *dest) bool {
+	for _, id := range strs(r, "preferred_service_ids") {
+		if id == d.id {
+			return true
+		}
+	}
+	for _, a := range strs(r, "preferred_areas") {
+		if n := norm(a); n != "" && (n == norm(d.area) || n == norm(d.la)) {
+			return true
+		}
+	}
+	return false
+}
+
+// better orders candidates: the person's stated preferences, friends
+// already there, nearer, not AMBER, then by name and id.
 func better(a, b candidate) bool {
+	if a.preferred != b.preferred {
+		return a.preferred > b.preferred
+	}
 	if a.anchor != b.anchor {
 		return a.anchor > b.anchor
 	}
@@ -519,10 +541,15 @@ func better(a, b candidate) bool {
 func (sg *suggester) candidates(u *unit) []candidate {
 	var out []candidate
 	for _, d := range sg.dests {
-		tier := -1
+		tier, preferred := -1, 0
 		ok := true
 		for _, p := range u.members {
 			t := sg.areaTier(p.home, d)
+			if prefers(p.r, d) {
+				// A home the person asked for is acceptable wherever it is.
+				preferred++
+				t = max(t, 0)
+			}
 			if t < 0 || d.id == p.current {
 				ok = false
 				break
@@ -530,7 +557,7 @@ func (sg *suggester) candidates(u *unit) []candidate {
 			tier = max(tier, t)
 		}
 		if ok {
-			out = append(out, candidate{d: d, tier: tier, anchor: u.anchors[d.id]})
+			out = append(out, candidate{d: d, tier: tier, anchor: u.anchors[d.id], preferred: preferred})
 		}
 	}
 	return out
@@ -619,7 +646,14 @@ func (sg *suggester) place(u *unit) []Suggestion {
 		}
 		s.Reasons = append(s.Reasons, flagReasons(p.r)...)
 		s.Reasons = append(s.Reasons, "registered for "+p.category)
-		s.Reasons = append(s.Reasons, sg.areaReason(p.home, c.d))
+		if prefers(p.r, c.d) {
+			s.Reasons = append(s.Reasons, "named in the stated preferences of the person or their family (7.2, 7.9)")
+		}
+		if sg.areaTier(p.home, c.d) < 0 {
+			s.Reasons = append(s.Reasons, "outside the areas searched ("+strings.Trim(c.d.area+", "+c.d.la, ", ")+"), but named in the stated preferences")
+		} else {
+			s.Reasons = append(s.Reasons, sg.areaReason(p.home, c.d))
+		}
 		if u.group != "" && u.groupSize > 1 {
 			s.Reasons = append(s.Reasons, groupReasons(u, c, at[c.d.id], whole)...)
 		}

@@ -57,7 +57,7 @@ func TestSuggest_ScenarioInvariants(t *testing.T) {
 	}
 	need := map[string]bool{}
 	for id, r := range recs["residents"] {
-		if r.s("incident_id") == incident && !moving[id] && r.s("status") != "moved" {
+		if r.s("incident_id") == incident && !moving[id] && r.s("status") != "moved" && r.s("status") != "deceased" {
 			need[id] = true
 		}
 	}
@@ -417,6 +417,48 @@ func TestSuggest_AreasAndPriority(t *testing.T) {
 			}
 			if !hasReason(got["Able"], c.ableReasonPart) {
 				t.Errorf("Able: reasons %q", got["Able"].Reasons)
+			}
+		})
+	}
+}
+
+// TestSuggest_StatedPreferences: "Check choice(s) of area/services available
+// ... with resident/carer" (003 Appendix 2, 7.2) and "Decision by
+// customer/carer on new provision" (7.9): a home or area the person or their
+// family asked for comes before a nearer one.
+func TestSuggest_StatedPreferences(t *testing.T) {
+	cases := []struct {
+		name string
+		pref map[string]any
+		want string
+	}{
+		{"no preference: the same area first", nil, "s-near"},
+		{"003 App.2 7.2 a preferred home comes first", map[string]any{"preferred_service_ids": []string{"s-far"}}, "s-far"},
+		{"003 App.2 7.2 a preferred area comes first, even outside the home's authority", map[string]any{"preferred_areas": []string{"Amber Valley"}}, "s-far"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := newMarket()
+			m.resident("r1", "Edith", "Marsh", "residential", "")
+			if c.pref != nil {
+				r := m.d.Records["residents"][len(m.d.Records["residents"])-1]
+				f := map[string]any{"incident_id": synthIncident, "given_name": "Edith", "family_name": "Marsh", "registration_category": "residential",
+					"current_service_id": "s-fail", "status": "in_placement"}
+				for k, v := range c.pref {
+					f[k] = v
+				}
+				m.d.Records["residents"][len(m.d.Records["residents"])-1] = rec("residents", r.ID, f)
+			}
+			m.service("s-near", "p-near", "Near House", "Derby City Council", "Derby West", "residential")
+			m.vacancy("v-near", "s-near", "residential", 2, true)
+			m.service("s-far", "p-far", "Far House", "Derbyshire County Council", "Amber Valley", "residential")
+			m.vacancy("v-far", "s-far", "residential", 2, true)
+			got := byResident(Suggest(m.d, SuggestOptions{}))["Marsh"]
+			if got.ServiceID != c.want {
+				t.Fatalf("suggested %s, want %s (%q)", got.ServiceName, c.want, got.Reasons)
+			}
+			if c.pref != nil && !hasReason(got, "stated preferences") {
+				t.Fatalf("reasons %q", got.Reasons)
 			}
 		})
 	}

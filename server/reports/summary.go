@@ -7,6 +7,7 @@ import (
 
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/checklist"
+	"github.com/continuity-care/continuity/syncproto/domain"
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
@@ -32,11 +33,29 @@ type Summary struct {
 	Checklist []ChecklistProgress `json:"checklist"`
 	// ChecklistTotal adds up every section.
 	ChecklistTotal ChecklistProgress `json:"checklist_total"`
+	// ChecklistWithoutEvidence lists the numbers of items marked done that
+	// point at no record showing it (issue 13, checklist evidence).
+	ChecklistWithoutEvidence []string `json:"checklist_without_evidence"`
+	// Whereabouts counts residents by where they are now.
+	Whereabouts WhereaboutsCounts `json:"whereabouts"`
+	// Events counts deaths and hospital admissions during the incident.
+	Events EventFigures `json:"events"`
+	// Reviews counts the post-move review programme (7.19).
+	Reviews ReviewFigures `json:"reviews"`
+	// Handover counts completed moves by their hand-over.
+	Handover HandoverFigures `json:"handover"`
+	// Family counts contact with families and decisions on new homes.
+	Family FamilyFigures `json:"family"`
+	// CrossAuthority counts notifications to other authorities and the NHS.
+	CrossAuthority CrossAuthorityFigures `json:"cross_authority"`
 }
 
-// FundingCounts counts residents by funding_stream (003 Appendix 2,
-// section 4). Unknown counts residents with no funding stream recorded or
-// one that is not in the list.
+// FundingCounts counts residents by funding stream (003 Appendix 2,
+// section 4). Funding can be several things at once (a self-funder
+// receiving FNC counts in both columns, as the seed's header counts them in
+// separate columns), so the columns may add up to more than the residents.
+// Unknown counts residents with no funding stream recorded, and streams
+// that are not in the list.
 type FundingCounts struct {
 	LAFunded           int `json:"la_funded"`            // funded by the council
 	NHSCHC             int `json:"nhs_chc"`              // fully funded NHS Continuing Healthcare
@@ -159,7 +178,8 @@ type BestInterestsFigures struct {
 	Decisions int `json:"decisions"`
 	Decided   int `json:"decided"`
 	// IMCARequired counts decisions for which an IMCA must be instructed,
-	// and IMCAInstructed those with an IMCA referral date.
+	// by the rule (a blank expected stay is not zero), and IMCAInstructed
+	// those with an IMCA referral date.
 	IMCARequired   int `json:"imca_required"`
 	IMCAInstructed int `json:"imca_instructed"`
 }
@@ -299,6 +319,13 @@ func Summarize(d Data, now time.Time) Summary {
 		}
 	}
 	s.Checklist, s.ChecklistTotal = checklistProgress(ix)
+	s.ChecklistWithoutEvidence = checklistWithoutEvidence(ix)
+	s.Whereabouts = whereaboutsCounts(ix)
+	s.Events = eventFigures(ix)
+	s.Reviews = reviewFigures(ix, s.Today)
+	s.Handover = handoverFigures(ix)
+	s.Family = familyFigures(ix)
+	s.CrossAuthority = crossAuthority(ix)
 	return s
 }
 
@@ -307,7 +334,13 @@ func residentFigures(residents []*syncproto.Record) ResidentFigures {
 	groups := map[string]bool{}
 	for _, r := range residents {
 		f.Total++
-		f.ByFunding.add(str(r, "funding_stream"))
+		streams := schema.FundingStreamsOf(r)
+		if len(streams) == 0 {
+			f.ByFunding.add("")
+		}
+		for _, st := range streams {
+			f.ByFunding.add(st)
+		}
 		f.ByCategory[orUnknown(str(r, "registration_category"))]++
 		f.ByStatus[orUnknown(str(r, "status"))]++
 		if schema.UnderDoLS(str(r, "dols_status")) {
@@ -431,7 +464,8 @@ func capacity(ix *index) (CapacityFigures, BestInterestsFigures) {
 		if !instant(b, "decided_at").IsZero() {
 			bf.Decided++
 		}
-		if boolean(b, "imca_required") {
+		// Counted from the rule (003 Appendix 2, 3.8), not the typed flag.
+		if domain.IMCAFor(b, ix.get("residents", str(b, "resident_id"))).Eligible {
 			bf.IMCARequired++
 		}
 		if str(b, "imca_referral_date") != "" {
@@ -623,5 +657,47 @@ func (s Summary) Metrics() []Metric {
 		progress("checklist.section_"+strconv.Itoa(p.Section), p)
 	}
 	progress("checklist.total", s.ChecklistTotal)
+	add("checklist.done_without_evidence", len(s.ChecklistWithoutEvidence))
+
+	wh := s.Whereabouts
+	add("whereabouts.total", wh.Total)
+	add("whereabouts.at_failing_service", wh.AtFailingService)
+	add("whereabouts.at_new_home", wh.AtNewHome)
+	add("whereabouts.in_hospital", wh.InHospital)
+	add("whereabouts.in_transit", wh.InTransit)
+	add("whereabouts.deceased", wh.Deceased)
+	add("whereabouts.elsewhere", wh.Elsewhere)
+	add("whereabouts.unknown", wh.Unknown)
+	ev := s.Events
+	add("events.deaths", ev.Deaths)
+	add("events.hospital_admissions", ev.HospitalAdmissions)
+	add("events.hospital_discharges", ev.HospitalDischarges)
+	add("events.in_hospital_now", ev.InHospitalNow)
+	add("events.family_not_informed", ev.FamilyNotInformed)
+	add("events.coroner_pending", ev.CoronerPending)
+	add("events.cqc_pending", ev.CQCPending)
+	rv := s.Reviews
+	add("reviews.scheduled", rv.Scheduled)
+	add("reviews.done", rv.Done)
+	add("reviews.concerns", rv.Concerns)
+	add("reviews.due_today", rv.DueToday)
+	add("reviews.overdue", rv.Overdue)
+	h := s.Handover
+	add("handover.completed", h.Completed)
+	add("handover.full", h.Full)
+	add("handover.overridden", h.Overridden)
+	fm := s.Family
+	add("family.contacts", fm.Contacts)
+	add("family.visits_offered", fm.VisitsOffered)
+	add("family.residents_contacted", fm.ResidentsContacted)
+	add("family.residents_not_contacted", fm.ResidentsNotContacted)
+	add("family.placement_decisions", fm.PlacementDecisions)
+	add("family.residents_decided", fm.ResidentsDecided)
+	ca := s.CrossAuthority
+	add("cross_authority.placed_by_others", ca.PlacedByOthers)
+	add("cross_authority.out_of_county_moves", ca.OutOfCountyMoves)
+	add("cross_authority.needed", ca.Needed)
+	add("cross_authority.notified", ca.Notified)
+	add("cross_authority.outstanding", len(ca.Outstanding))
 	return out
 }

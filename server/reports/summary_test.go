@@ -120,7 +120,8 @@ func TestSummarize_ScenarioCountedFromChanges(t *testing.T) {
 			never++
 			continue
 		}
-		if d := l.s("follow_up_due"); d != "" && d <= day {
+		// A resident who has died or left is not due a check.
+		if d := l.s("follow_up_due"); d != "" && d <= day && residents[id].s("status") != "deceased" && residents[id].s("status") != "left" {
 			dueFollowUp++
 		}
 		switch l.s("outcome") {

@@ -51,23 +51,35 @@ var (
 	c    = []Operation{Create}
 	u    = []Operation{Update}
 	ud   = []Operation{Update, Delete}
-	logs = []string{"decision_log", "movement_log", "risk_log", "communications_log", "meeting_records"}
+	logs = []string{"decision_log", "movement_log", "risk_log", "communications_log", "meeting_records", "family_contacts"}
+	// handover are the fields of a move the transport coordinator records on
+	// the day, the hand-over items included (003 Appendix 2, 7.12, 7.15,
+	// 7.20, 7.21, 7.24).
+	handover = []string{"status", "transport", "transport_cost", "escort", "vehicle", "equipment_travelling", "medication_travelling",
+		"records_handed_over", "care_plan_handed_over", "identity_confirmed", "equipment_transferred", "handover_override_reason", "completed_at"}
+	// taskFields are what a team records when it deals with a task.
+	taskFields = []string{"status", "done_at", "done_by"}
 )
 
 // Table is the permission table: role → collection → rule. Logs are
 // append-only, so every role that may write them may only create.
 var Table = map[string]map[string]Rule{
 	SocialWorker: with(map[string]Rule{
-		"residents":                {Ops: cu},
-		"safe_and_well_checks":     {Ops: cu},
-		"capacity_assessments":     {Ops: cu},
-		"best_interests_decisions": {Ops: cu},
-		"moves":                    {Ops: cu},
-		"concerns":                 {Ops: c},
-		"checklist_items":          {Ops: u, Fields: []string{"officer_initials", "notes", "status", "completed_on"}},
+		"residents":                     {Ops: cu},
+		"safe_and_well_checks":          {Ops: cu},
+		"capacity_assessments":          {Ops: cu},
+		"best_interests_decisions":      {Ops: cu},
+		"moves":                         {Ops: cu},
+		"concerns":                      {Ops: c},
+		"checklist_items":               {Ops: u, Fields: []string{"officer_initials", "notes", "status", "completed_on", "evidence"}},
+		"resident_events":               {Ops: cu},
+		"post_move_reviews":             {Ops: cu},
+		"placement_decisions":           {Ops: cu},
+		"cross_authority_notifications": {Ops: cu},
+		"team_tasks":                    {Ops: u, Fields: taskFields},
 	}, logs...),
 	TransportCoordinator: with(map[string]Rule{
-		"moves":     {Ops: u, Fields: []string{"status", "transport", "transport_cost", "escort", "vehicle", "equipment_travelling", "medication_travelling", "records_handed_over"}},
+		"moves":     {Ops: u, Fields: handover},
 		"move_legs": {Ops: cu},
 	}, "movement_log", "communications_log"),
 	QualityOfficer: with(map[string]Rule{
@@ -75,6 +87,7 @@ var Table = map[string]map[string]Rule{
 		"rag_statuses": {Ops: c},
 		"providers":    {Ops: cu},
 		"services":     {Ops: cu},
+		"team_tasks":   {Ops: cu},
 	}, logs...),
 	Commissioner: with(map[string]Rule{
 		"concerns":        {Ops: cu},
@@ -84,28 +97,50 @@ var Table = map[string]map[string]Rule{
 		"vacancies":       {Ops: cud},
 		"incidents":       {Ops: cu},
 		"checklist_items": {Ops: cu},
+		// 003 Appendix 2, 7.6: a commissioner may record an override to
+		// place with a provider of concern, so plans such a move.
+		"moves":                         {Ops: cu},
+		"cross_authority_notifications": {Ops: cu},
+		"team_tasks":                    {Ops: cu},
 	}, logs...),
 	Director: with(map[string]Rule{
 		"rag_statuses":    {Ops: c},
 		"incidents":       {Ops: cu},
 		"checklist_items": {Ops: cu},
+		// 003 Appendix 1: the Director decides suspension on a report.
+		"providers": {Ops: u},
+		"services":  {Ops: u},
 	}, logs...),
 	BackOffice: with(map[string]Rule{
-		"residents":                {Ops: ud},
-		"safe_and_well_checks":     {Ops: ud},
-		"capacity_assessments":     {Ops: u},
-		"best_interests_decisions": {Ops: u},
-		"moves":                    {Ops: ud},
-		"move_legs":                {Ops: ud},
-		"checklist_items":          {Ops: cu},
-		"vacancies":                {Ops: cud},
-		"conflicts":                {Ops: u, Fields: []string{"status", "resolved_by", "resolved_at", "resolution_value", "resolution_change_id", "resolution_note"}},
+		"residents":                     {Ops: ud},
+		"safe_and_well_checks":          {Ops: ud},
+		"capacity_assessments":          {Ops: u},
+		"best_interests_decisions":      {Ops: u},
+		"moves":                         {Ops: ud},
+		"move_legs":                     {Ops: ud},
+		"checklist_items":               {Ops: cu},
+		"vacancies":                     {Ops: cud},
+		"conflicts":                     {Ops: u, Fields: []string{"status", "resolved_by", "resolved_at", "resolution_value", "resolution_change_id", "resolution_note"}},
+		"resident_events":               {Ops: ud},
+		"post_move_reviews":             {Ops: ud},
+		"placement_decisions":           {Ops: ud},
+		"cross_authority_notifications": {Ops: ud},
+		"team_tasks":                    {Ops: u, Fields: taskFields},
 	}, logs...),
 	NHSLiaison: with(map[string]Rule{
 		"residents":            {Ops: u, Fields: []string{"funding_stream", "chc_status", "gp", "medication_summary", "needs_summary", "notes"}},
 		"safe_and_well_checks": {Ops: cu},
 		"capacity_assessments": {Ops: cu},
-	}, "decision_log", "communications_log", "meeting_records"),
+		// "the NHS will lead and co-ordinate all actions relating to fully
+		// funded NHS customers" (003 Appendix 1): moves and best-interests
+		// decisions for CHC residents (a rule limits them to those).
+		"moves":                         {Ops: cu},
+		"best_interests_decisions":      {Ops: cu},
+		"placement_decisions":           {Ops: cu},
+		"resident_events":               {Ops: cu},
+		"post_move_reviews":             {Ops: cu},
+		"cross_authority_notifications": {Ops: cu},
+	}, "decision_log", "communications_log", "meeting_records", "family_contacts"),
 	Admin: {
 		"providers": {Ops: cud},
 		"services":  {Ops: cud},
@@ -118,15 +153,19 @@ var Table = map[string]map[string]Rule{
 // log_append_only, whatever the role.
 var AppendOnly = map[string]bool{
 	"decision_log": true, "movement_log": true, "risk_log": true, "communications_log": true,
-	"meeting_records": true, "rag_statuses": true,
+	"meeting_records": true, "rag_statuses": true, "family_contacts": true,
 }
 
 // ReadRestricted lists collections only some roles may read: provider
 // concerns and quality ratings are commercially confidential before a failure
 // is public (domain.md).
 var ReadRestricted = map[string][]string{
-	"concerns":     {QualityOfficer, Commissioner, Director, BackOffice, SocialWorker},
-	"rag_statuses": {QualityOfficer, Commissioner, Director, BackOffice},
+	"concerns": {QualityOfficer, Commissioner, Director, BackOffice, SocialWorker},
+	// Social workers see the RAG status: the QMO will "confirm the RAG
+	// status of the Provider to the relevant social worker(s)" (003
+	// Appendix 1).
+	"rag_statuses": {QualityOfficer, Commissioner, Director, BackOffice, SocialWorker},
+	"team_tasks":   {QualityOfficer, Commissioner, Director, BackOffice, SocialWorker},
 }
 
 func with(m map[string]Rule, logCollections ...string) map[string]Rule {

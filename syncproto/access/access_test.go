@@ -57,6 +57,19 @@ func TestCheck_Matrix(t *testing.T) {
 		{NHSLiaison, "residents", Update, []string{"funding_stream"}, true},
 		{NHSLiaison, "residents", Update, []string{"given_name"}, false},
 		{NHSLiaison, "residents", Create, nil, false},
+		// "the NHS will lead and co-ordinate all actions relating to fully funded NHS customers" (003 Appendix 1).
+		{NHSLiaison, "moves", Create, nil, true},
+		{NHSLiaison, "best_interests_decisions", Create, nil, true},
+		// "Recommend Provider suspension by report to Director": the Director decides.
+		{Director, "providers", Update, []string{"contracting_suspended", "suspension_decided_by"}, true},
+		{Director, "providers", Create, nil, false},
+		// 003 Appendix 2, 7.6: the commissioner's override of concerns about a destination.
+		{Commissioner, "moves", Update, []string{"destination_override_reason"}, true},
+		{TransportCoordinator, "moves", Update, []string{"handover_override_reason", "care_plan_handed_over", "identity_confirmed"}, true},
+		{SocialWorker, "family_contacts", Create, nil, true},
+		{SocialWorker, "family_contacts", Update, nil, false},
+		{SocialWorker, "team_tasks", Update, []string{"status", "done_at"}, true},
+		{SocialWorker, "team_tasks", Update, []string{"title"}, false},
 		{Admin, "residents", Create, nil, false},
 		{Admin, "safe_and_well_checks", Update, nil, false},
 		{Admin, "providers", Create, nil, true},
@@ -81,7 +94,7 @@ func TestCheck_Matrix(t *testing.T) {
 // TestTable_LogsAppendOnly: no role may update or delete a log entry.
 func TestTable_LogsAppendOnly(t *testing.T) {
 	for role, cols := range Table {
-		for _, l := range []string{"decision_log", "movement_log", "risk_log", "communications_log", "meeting_records"} {
+		for _, l := range []string{"decision_log", "movement_log", "risk_log", "communications_log", "meeting_records", "family_contacts"} {
 			for _, op := range []Operation{Update, Delete} {
 				if Check(role, l, op, nil) == nil {
 					t.Errorf("%s may %s %s", role, op, l)
@@ -102,7 +115,10 @@ func TestCanRead(t *testing.T) {
 		{TransportCoordinator, "rag_statuses", false},
 		{QualityOfficer, "concerns", true},
 		{Commissioner, "rag_statuses", true},
-		{SocialWorker, "rag_statuses", false},
+		// "confirm the RAG status of the Provider to the relevant social worker(s)" (003 Appendix 1).
+		{SocialWorker, "rag_statuses", true},
+		{TransportCoordinator, "team_tasks", false},
+		{SocialWorker, "team_tasks", true},
 		{Admin, "concerns", false},
 		{System, "concerns", true},
 	}
@@ -113,7 +129,7 @@ func TestCanRead(t *testing.T) {
 			}
 		})
 	}
-	if h := Hidden(TransportCoordinator); len(h) != 2 || h[0] != "concerns" {
+	if h := Hidden(TransportCoordinator); len(h) != 3 || h[0] != "concerns" {
 		t.Fatalf("Hidden(transport) = %v", h)
 	}
 }

@@ -54,6 +54,10 @@ func AssessProvider(provider *syncproto.Record, services, incidents []*syncproto
 			byArea[area] += integer(s, "beds")
 		}
 	}
+	declaredBeds := integer(provider, "total_beds")
+	if declaredBeds > 0 {
+		residential = true
+	}
 	var err error
 	if residential {
 		a.Oversight = "residential"
@@ -62,7 +66,10 @@ func AssessProvider(provider *syncproto.Record, services, incidents []*syncproto
 			areas = append(areas, rules.AreaBeds{Area: area, ProviderBeds: beds})
 		}
 		sort.Slice(areas, func(i, j int) bool { return areas[i].Area < areas[j].Area })
-		a.MarketOversight, err = rules.ResidentialOversight(rules.ResidentialCapacity{Areas: areas})
+		// 003 s.5 counts beds "anywhere in England": the provider's
+		// declared totals, not only the services recorded here.
+		a.MarketOversight, err = rules.ResidentialOversight(rules.ResidentialCapacity{Areas: areas,
+			DeclaredTotalBeds: declaredBeds, DeclaredAreasWithBeds: integer(provider, "areas_with_beds")})
 	} else {
 		a.Oversight = "non_residential"
 		var hours float64
@@ -80,21 +87,34 @@ func AssessProvider(provider *syncproto.Record, services, incidents []*syncproto
 		facts.Events = []rules.FailureEvent{rules.FailureEvent(ev)}
 		facts.Cause = rules.CauseBusinessFailure
 	}
+	var carry rules.CarryOnFacts
 	for _, inc := range incidents {
 		if inc.Deleted() || str(inc, "status") != "active" {
 			continue
 		}
-		facts.UnableToCarryOn = true
+		if integer(inc, "process") == int(rules.ProcessProviderFailureManagement) {
+			carry.Process2Active = true
+			if continuing, _ := boolean(inc, "service_continuing"); continuing {
+				carry.ServiceContinuing = true
+			}
+		} else {
+			carry.Process1Active = true
+		}
 		if cause := str(inc, "cause"); cause != "" {
 			facts.Cause = rules.InabilityCause(cause)
 		}
 	}
 	for _, s := range services {
-		if st := str(s, "operating_status"); st == "closing" || st == "closed" {
-			facts.UnableToCarryOn = true
+		if st := str(s, "operating_status"); !s.Deleted() && (st == "closing" || st == "closed") {
+			carry.ServicesStopping++
 		}
 	}
+	// 003 s.3 condition 2: "Where the provider can continue the activity
+	// despite business failure the duty will not be triggered".
+	var carryReasons []string
+	facts.UnableToCarryOn, carryReasons = rules.UnableToCarryOn(carry)
 	a.TemporaryDuty = rules.TemporaryDuty(facts)
+	a.TemporaryDuty.Reasons = append(carryReasons, a.TemporaryDuty.Reasons...)
 
 	if str(provider, "suspended_by_authority") != "" {
 		for _, s := range services {

@@ -26,6 +26,10 @@ type Options struct {
 	// (rules.DefaultWorkingHours when zero: Mon–Fri 09:00–17:00
 	// Europe/London).
 	WorkingHours rules.WorkingHours
+	// ReviewSchedule is the post-move review programme scheduled when a
+	// move is completed (rules.DefaultReviewSchedule when nil: 72 hours and
+	// 4 weeks, 003 Appendix 2, 7.19).
+	ReviewSchedule []rules.ReviewOffset
 }
 
 // Registry returns the registry of every domain collection with its rules
@@ -34,15 +38,28 @@ func Registry(o Options) *schema.Registry {
 	if o.WorkingHours.Location == nil {
 		o.WorkingHours = rules.DefaultWorkingHours()
 	}
+	if o.ReviewSchedule == nil {
+		o.ReviewSchedule = rules.DefaultReviewSchedule()
+	}
 	cols := schema.Domain()
 	for i := range cols {
 		c := &cols[i]
 		switch c.Name {
 		case "incidents":
 			c.Rules = append(c.Rules, incidentRule)
-			c.Effects = append(c.Effects, ChecklistEffect)
+			c.Effects = append(c.Effects, ChecklistEffect, EscalationEffect)
 		case "providers":
+			c.Rules = append(c.Rules, suspensionRule)
 			c.Effects = append(c.Effects, NeighbourSuspensionEffect)
+		case "services":
+			c.Rules = append(c.Rules, suspensionRule)
+		case "checklist_items":
+			c.Rules = append(c.Rules, evidenceRule)
+		case "resident_events":
+			c.Rules = append(c.Rules, residentEventRule)
+			c.Effects = append(c.Effects, ResidentEventEffect)
+		case "placement_decisions":
+			c.Rules = append(c.Rules, placementDecisionRule)
 		case "rag_statuses":
 			c.Rules = append(c.Rules, ragRule)
 		case "capacity_assessments":
@@ -51,6 +68,7 @@ func Registry(o Options) *schema.Registry {
 			c.Rules = append(c.Rules, bestInterestsRule)
 		case "moves":
 			c.Rules = append(c.Rules, moveRule(o.WorkingHours))
+			c.Effects = append(c.Effects, moveCompletionEffect(o.ReviewSchedule))
 		case "move_legs":
 			c.Rules = append(c.Rules, legRule)
 		}
@@ -67,6 +85,7 @@ var logKinds = map[string]rules.LogKind{
 	"risk_log":           rules.LogRisk,
 	"communications_log": rules.LogCommunications,
 	"meeting_records":    rules.LogMeeting,
+	"family_contacts":    rules.LogContact,
 }
 
 // violationError turns rule violations into the per-change rejection: the
@@ -105,6 +124,9 @@ var ruleFields = map[string]string{
 	"criterion":          "trigger_criterion",
 	"regulated_provider": "provider_id",
 	"working_hours":      "",
+	"agreed_with_role":   "agreed_with_role",
+	"provider_failed":    "process_1_provider_failed",
+	"reason":             "reason",
 }
 
 // fieldsOf decodes a record's current values (nil for a record that does not
@@ -167,8 +189,10 @@ func isCreate(before *syncproto.Record) bool { return before == nil || !before.E
 func system(ctx schema.Context) bool { return ctx.Role == access.System }
 
 // incidentRule: an incident's incident_id is its own id, and activating one
-// follows 003 s.10: the trigger criterion chooses the process, and only the
-// right role may activate it.
+// follows 003 s.10: the trigger criterion chooses the process (criterion i
+// instigates Process 1, escalated to Process 2 when the provider fails at its
+// end), only the right role may activate it, and Process 1 is a joint
+// decision of the Head of Commissioning and the Director.
 func incidentRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
 	if after.Deleted() {
 		return nil
@@ -176,19 +200,35 @@ func incidentRule(ctx schema.Context, c syncproto.Change, before, after *syncpro
 	if id := str(after, "incident_id"); id != c.RecordID {
 		return syncproto.Errorf("incident_id_mismatch", "fields.incident_id", "an incident's incident_id must be its own record id %s", c.RecordID)
 	}
-	if !isCreate(before) && !touches(c, "trigger_criterion", "process", "business_continuity_plan_failed", "provider_id") {
+	activation := []string{"trigger_criterion", "process", "business_continuity_plan_failed", "provider_id", "agreed_with", "agreed_with_role"}
+	escalation := []string{"escalated_at", "escalated_by", "escalation_reason", "process_1_provider_failed"}
+	if !isCreate(before) && !touches(c, append(activation, escalation...)...) {
 		return nil
 	}
 	criterion := rules.TriggerCriterion(str(after, "trigger_criterion"))
-	p, ok := rules.ProcessFor(criterion)
-	if !ok {
-		return syncproto.Errorf("unknown_trigger_criterion", "fields.trigger_criterion", "trigger criterion must be i, ii, iii or iv")
-	}
-	if got := integer(after, "process"); got != int(p) {
-		return syncproto.Errorf("process_mismatch", "fields.process", "trigger criterion %s instigates Process %d, not %d (003 s.10)", criterion, int(p), got)
+	escalated := str(after, "escalated_at") != ""
+	if e := violationError(rules.CheckProcess(criterion, rules.Process(integer(after, "process")), escalated)); e != nil {
+		return e
 	}
 	if system(ctx) {
 		return nil
+	}
+	if escalated && (isCreate(before) || str(before, "escalated_at") == "" || touches(c, escalation...)) {
+		// 003 Appendix 1: "If the Provider fails at the end of PROCESS 1
+		// then PROCESS 2 will be instigated", by the Director.
+		held, _ := boolean(after, "final_concerns_meeting_held")
+		failed, _ := boolean(after, "process_1_provider_failed")
+		_, vs := rules.EscalateProcess1(rules.Process1Outcome{FinalConcernsMeetingHeld: held, ProviderFailed: failed,
+			Role: rules.Role(ctx.Role), Reason: str(after, "escalation_reason")})
+		if strings.TrimSpace(str(after, "escalated_by")) == "" {
+			vs = append(vs, rules.Violation{Code: syncproto.CodeMissingField, Field: "escalated_by", Message: "record the Director who decided to escalate to Process 2"})
+		}
+		if e := violationError(vs); e != nil {
+			return e
+		}
+		if !isCreate(before) && !touches(c, activation...) {
+			return nil
+		}
 	}
 	if !isCreate(before) && integer(before, "process") == int(rules.ProcessProviderFailureManagement) && ctx.Role != string(rules.RoleDirector) {
 		return syncproto.Errorf(rules.CodeActivationNotPermitted, "", "only the Director may change how a Provider Failure (Process 2) incident was activated (003 Appendix 1)")
@@ -203,8 +243,25 @@ func incidentRule(ctx schema.Context, c syncproto.Change, before, after *syncpro
 	_, vs := rules.ActivateIncident(rules.ActivationRequest{
 		Criterion: criterion, Role: rules.Role(ctx.Role), RegulatedProvider: regulated,
 		BusinessContinuityPlanFailed: bcpFailed, Reason: str(after, "reason"),
+		AgreedWith: rules.Role(str(after, "agreed_with_role")), AgreedWithName: str(after, "agreed_with"),
 	})
+	if !isCreate(before) && !touches(c, "agreed_with", "agreed_with_role") {
+		// The joint decision was judged when Process 1 was started, for
+		// the role that started it.
+		vs = without(vs, rules.CodeJointDecisionRequired)
+	}
 	return violationError(vs)
+}
+
+// without returns vs less the violations with code.
+func without(vs rules.Violations, code string) rules.Violations {
+	var out rules.Violations
+	for _, v := range vs {
+		if v.Code != code {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // touches reports whether a change writes any of the fields.
@@ -276,6 +333,10 @@ var suspensionNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://contin
 // suspension of a provider is recorded (suspended_by_authority), contracting
 // with the provider's care homes is suspended here automatically; its other
 // services (home care and the rest) are left for review, as the seed says.
+// The provider is flagged for review and the details are sent to the
+// relevant social care team as a team task ("DCC will automatically suspend
+// contracting with that Provider and send the details to the relevant social
+// care team").
 func NeighbourSuspensionEffect(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) ([]syncproto.Change, error) {
 	by := str(after, "suspended_by_authority")
 	if by == "" || by == str(before, "suspended_by_authority") || after.Deleted() {
@@ -288,7 +349,7 @@ func NeighbourSuspensionEffect(ctx schema.Context, c syncproto.Change, before, a
 	if err != nil {
 		return nil, err
 	}
-	var out []syncproto.Change
+	out := neighbourNotice(ctx, c, after, by, services)
 	for _, svc := range services {
 		if svc.Deleted() || !rules.ServiceType(str(svc, "service_type")).IsCareHome() {
 			continue
@@ -319,6 +380,12 @@ func ragRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Re
 		role = rules.Role(str(after, "decided_by_role"))
 	} else if got := str(after, "decided_by_role"); got != ctx.Role {
 		return syncproto.Errorf(syncproto.CodeInvalidValue, "fields.decided_by_role", "decided_by_role must be your role (%s), not %q", ctx.Role, got)
+	}
+	// 003 Appendix 1: the Head of Adults Commissioning's functions are
+	// "delegated to Senior QMO in QMT in their absence".
+	role, dvs := rules.ActingRole(role, rules.Delegation{From: rules.Role(str(after, "delegated_from_role")), By: str(after, "delegated_by"), Reason: str(after, "delegation_reason")})
+	if e := violationError(dvs); e != nil {
+		return e
 	}
 	to := rules.RAGStatus(str(after, "status"))
 	// The provider's status is what its history says, not what the device
@@ -382,6 +449,13 @@ func assessmentRule(ctx schema.Context, c syncproto.Change, before, after *syncp
 	}
 	if e := violationError(rules.CheckAssessmentChange(beforeF, afterF)); e != nil {
 		return e
+	}
+	if afterF != nil && rules.Signed(afterF) && (beforeF == nil || !rules.Signed(beforeF)) {
+		// 003 Appendix 2, 3.8 "Two-stage Assessments": an incoherent
+		// assessment cannot be signed.
+		if e := violationError(rules.CheckTwoStage(rules.CapacityOutcome(str(after, "outcome")), TwoStageOf(after))); e != nil {
+			return e
+		}
 	}
 	if sup := str(after, "supersedes_id"); sup != "" && (isCreate(before) || str(before, "supersedes_id") != sup) {
 		prev, err := ctx.Lookup.Record("capacity_assessments", sup)
@@ -462,8 +536,12 @@ func loadMove(l schema.Lookup, m *syncproto.Record, legOverride *syncproto.Recor
 }
 
 // moveRule: a resident is in one place at a time, legs are in order, moves
-// fall in working hours unless a reason is recorded, and the destination is
-// registered for the category the resident needs.
+// fall in working hours unless a reason is recorded, the destination is
+// registered for the category the resident needs and there are no concerns
+// about it (or a commissioner's override), nobody plans a move for a resident
+// who has died, NHS liaison plans only for CHC residents, who chose is
+// checked against the person's capacity, and a move is completed only after
+// its hand-over.
 func moveRule(wh rules.WorkingHours) schema.Rule {
 	return func(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
 		if after.Deleted() {
@@ -474,7 +552,11 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 		if err != nil {
 			return internal
 		}
-		check := rules.MoveCheck{Move: mv, WorkingHours: wh}
+		check := rules.MoveCheck{Move: mv, WorkingHours: wh,
+			Override: rules.DestinationOverride{Reason: str(after, "destination_override_reason"), Role: rules.Role(str(after, "destination_override_role"))}}
+		if !system(ctx) && touches(c, "destination_override_reason", "destination_override_role") && str(after, "destination_override_reason") != "" && str(after, "destination_override_role") != ctx.Role {
+			return syncproto.Errorf(rules.CodeOverrideNotPermitted, "fields.destination_override_role", "destination_override_role must be your role (%s): the override is recorded by the commissioner who makes it (003 Appendix 2, 7.6)", ctx.Role)
+		}
 		others, err := ctx.Lookup.Find("moves", "resident_id", jsonString(mv.ResidentID))
 		if err != nil {
 			return internal
@@ -499,6 +581,21 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 				check.Needs = []rules.RegistrationCategory{rules.RegistrationCategory(cat)}
 			}
 		}
+		active := mv.Status == rules.MovePlanned || mv.Status == rules.MoveInProgress
+		if active && (isCreate(before) || touches(c, "status", "planned_at", "to_service_id")) {
+			died, err := diedAt(ctx.Lookup, res, mv.ResidentID)
+			if err != nil {
+				return internal
+			}
+			if e := violationError(rules.CheckResidentAlive(died, "move")); e != nil {
+				return e
+			}
+		}
+		if !system(ctx) && (isCreate(before) || touches(c, "to_service_id", "chosen_by", "best_interests_decision_id")) {
+			if e := violationError(rules.CheckNHSLead(rules.Role(ctx.Role), schema.FundingStreamsOf(res))); e != nil {
+				return e
+			}
+		}
 		dest, err := ctx.Lookup.Record("services", mv.ToServiceID)
 		if err != nil {
 			return internal
@@ -520,13 +617,42 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 			reg, ok := boolean(dest, "regulated")
 			check.Destination.Registered = reg || (!ok && len(cats) > 0)
 			check.Destination.Suspended, _ = boolean(dest, "contracting_suspended")
-			if prov, err := ctx.Lookup.Record("providers", str(dest, "provider_id")); err != nil {
+			provider := str(dest, "provider_id")
+			if prov, err := ctx.Lookup.Record("providers", provider); err != nil {
 				return internal
 			} else if suspended, _ := boolean(prov, "contracting_suspended"); suspended {
 				check.Destination.Suspended = true
 			}
+			if provider != "" {
+				rag, err := latestRAG(ctx.Lookup, provider, "")
+				if err != nil {
+					return internal
+				}
+				check.Destination.RAG = rag
+			}
 		}
-		return violationError(rules.CheckMove(check))
+		if e := violationError(rules.CheckMove(check)); e != nil {
+			return e
+		}
+		if active && (isCreate(before) || touches(c, "to_service_id", "chosen_by", "best_interests_decision_id")) {
+			choice, err := moveChoice(ctx.Lookup, res, mv.ResidentID, str(after, "chosen_by"), str(after, "best_interests_decision_id"))
+			if err != nil {
+				return internal
+			}
+			if e := violationError(rules.CheckMoveChoice(choice)); e != nil {
+				return e
+			}
+		}
+		if mv.Status == rules.MoveCompleted && (isCreate(before) || str(before, "status") != "completed") {
+			h, err := handoverOf(ctx.Lookup, after)
+			if err != nil {
+				return internal
+			}
+			if e := violationError(rules.CheckHandover(h)); e != nil {
+				return e
+			}
+		}
+		return nil
 	}
 }
 
@@ -550,29 +676,26 @@ func legRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Re
 	return violationError(rules.CheckLegs(mv))
 }
 
-// bestInterestsRule: a best-interests decision rests on an assessment that
-// found capacity lacking for the same decision; an attorney or deputy with
-// authority decides instead; an IMCA is instructed when required.
+// bestInterestsRule: a best-interests decision rests on a coherent
+// assessment that found capacity lacking for the same decision; an attorney
+// or deputy with authority decides instead; an IMCA is instructed when
+// required (a blank expected stay is not zero) unless the urgency exception
+// is recorded; NHS liaison decides only for CHC residents.
 func bestInterestsRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
 	if after.Deleted() {
 		return nil
 	}
 	internal := syncproto.Errorf(syncproto.CodeInternal, "", "could not read the records this decision depends on")
-	d := rules.BestInterestsDecision{
-		ResidentID: str(after, "resident_id"), Decision: str(after, "decision"), AssessmentID: str(after, "assessment_id"),
-		DecisionMaker: rules.DecisionMakerKind(str(after, "decision_maker")), Type: rules.DecisionType(str(after, "decision_type")),
-		Setting: rules.Setting(str(after, "setting")), ExpectedStay: time.Duration(integer(after, "expected_stay_days")) * 24 * time.Hour,
-		IMCAReferralDate: instant(after, "imca_referral_date"),
+	res, err := ctx.Lookup.Record("residents", str(after, "resident_id"))
+	if err != nil {
+		return internal
 	}
-	var consultees []struct {
-		Role       string `json:"role"`
-		Name       string `json:"name"`
-		Unsuitable bool   `json:"unsuitable"`
+	if !system(ctx) {
+		if e := violationError(rules.CheckNHSLead(rules.Role(ctx.Role), schema.FundingStreamsOf(res))); e != nil {
+			return e
+		}
 	}
-	_ = json.Unmarshal(after.Value("consultees"), &consultees)
-	for _, cn := range consultees {
-		d.Consultees = append(d.Consultees, rules.Consultee{Name: cn.Name, Role: rules.ConsulteeRole(cn.Role), Unsuitable: cn.Unsuitable})
-	}
+	d := BestInterestsOf(after)
 	recs, err := ctx.Lookup.Find("capacity_assessments", "resident_id", jsonString(d.ResidentID))
 	if err != nil {
 		return internal
@@ -582,25 +705,7 @@ func bestInterestsRule(ctx schema.Context, c syncproto.Change, before, after *sy
 		if r.Deleted() {
 			continue
 		}
-		assessments = append(assessments, rules.CapacityAssessment{ID: r.ID, ResidentID: str(r, "resident_id"), Decision: str(r, "decision"),
-			Outcome: rules.CapacityOutcome(str(r, "outcome")), SupersedesID: str(r, "supersedes_id")})
+		assessments = append(assessments, AssessmentOf(r))
 	}
-	var authorities []rules.Authority
-	if res, err := ctx.Lookup.Record("residents", d.ResidentID); err != nil {
-		return internal
-	} else if res != nil {
-		var lpas []struct {
-			Kind         string `json:"kind"`
-			Name         string `json:"name"`
-			Restrictions string `json:"restrictions"`
-		}
-		_ = json.Unmarshal(res.Value("lpa"), &lpas)
-		for _, a := range lpas {
-			authorities = append(authorities, rules.Authority{Kind: rules.AuthorityKind(a.Kind), Name: a.Name, CoversDecision: strings.TrimSpace(a.Restrictions) == ""})
-		}
-	}
-	if present, _ := boolean(after, "authority_present"); present {
-		authorities = append(authorities, rules.Authority{Kind: rules.AuthorityKind(str(after, "authority_kind")), Name: str(after, "authority_name"), CoversDecision: true})
-	}
-	return violationError(rules.CheckBestInterests(d, assessments, authorities, ctx.Now))
+	return violationError(rules.CheckBestInterests(d, assessments, AuthoritiesOf(res, after), ctx.Now))
 }

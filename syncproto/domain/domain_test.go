@@ -2,6 +2,7 @@ package domain
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,8 +125,10 @@ func TestRegistry_RAGFromHistory(t *testing.T) {
 		{"003 Appendix 1 the commissioner escalates AMBER to RED", "commissioner", "AMBER", "RED", "applied"},
 		{"003 Appendix 1 a QMO may not de-escalate RED, even claiming AMBER", "quality_officer", "AMBER", "GREEN", "previous_status_mismatch@fields.previous_status"},
 		{"003 Appendix 1 a QMO may not de-escalate RED", "quality_officer", "", "AMBER", "rag_deescalation_not_permitted@fields.status"},
-		{"003 Appendix 1 only the Director moves to PROVIDER_FAILURE", "commissioner", "RED", "PROVIDER_FAILURE", "rag_escalation_not_permitted@fields.status"},
-		{"003 Appendix 1 the Director activates Provider Failure", "director", "RED", "PROVIDER_FAILURE", "applied"},
+		{"003 Appendix 1 a QMO may not escalate RED to PROVIDER FAILURE", "quality_officer", "RED", "PROVIDER_FAILURE", "rag_escalation_not_permitted@fields.status"},
+		{"003 Appendix 1 Head of Adults Commissioning: Escalate from RED to PROVIDER FAILURE", "commissioner", "RED", "PROVIDER_FAILURE", "applied"},
+		{"003 Appendix 1 the commissioner may not de-escalate PROVIDER FAILURE", "commissioner", "PROVIDER_FAILURE", "RED", "rag_deescalation_not_permitted@fields.status"},
+		{"003 Appendix 1 the Director de-escalates PROVIDER FAILURE to RED", "director", "PROVIDER_FAILURE", "RED", "applied"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,7 +144,10 @@ func TestRegistry_MoveDestination(t *testing.T) {
 	inc, provA, provB := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	from, ok, suspended := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	w.put("admin", "providers", provA, map[string]any{"name": "Oakwood Care"})
-	w.put("admin", "providers", provB, map[string]any{"name": "Suspended Care", "contracting_suspended": true})
+	w.put("admin", "providers", provB, map[string]any{"name": "Suspended Care"})
+	if got := w.put("director", "providers", provB, map[string]any{"contracting_suspended": true, "suspension_decided_by": "Service Director"}); got != "applied" {
+		t.Fatal(got)
+	}
 	for id, p := range map[string]string{from: provA, ok: provA, suspended: provB} {
 		if got := w.put("admin", "services", id, map[string]any{"provider_id": p, "name": "Home " + id[:4], "service_type": "residential",
 			"regulated": true, "registration_categories": []string{"residential"}}); got != "applied" {
@@ -185,8 +191,32 @@ func TestNeighbourSuspensionEffect(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("003 s.9 care homes are suspended automatically", func(t *testing.T) {
-		if len(out) != 1 || out[0].RecordID != home || string(out[0].Fields["contracting_suspended"]) != "true" {
-			t.Fatalf("effects = %+v", out)
+		n := 0
+		for _, x := range out {
+			if x.Collection == "services" {
+				n++
+				if x.RecordID != home || string(x.Fields["contracting_suspended"]) != "true" {
+					t.Fatalf("effects = %+v", out)
+				}
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%d services suspended, want 1", n)
+		}
+	})
+	t.Run("003 s.9 the provider is flagged and the details sent to the relevant social care team", func(t *testing.T) {
+		var flagged, task bool
+		for _, x := range out {
+			switch {
+			case x.Collection == "providers" && x.RecordID == prov && string(x.Fields["flagged_for_review"]) == "true":
+				flagged = true
+			case x.Collection == "team_tasks" && string(x.Fields["team"]) == `"social_care"` && string(x.Fields["provider_id"]) == `"`+prov+`"` &&
+				strings.Contains(string(x.Fields["details"]), "Northfield House") && strings.Contains(string(x.Fields["details"]), "Northfield Home Care"):
+				task = true
+			}
+		}
+		if !flagged || !task {
+			t.Fatalf("flagged %v, task %v: %+v", flagged, task, out)
 		}
 	})
 	t.Run("003 s.9 home care is reviewed, not suspended", func(t *testing.T) {

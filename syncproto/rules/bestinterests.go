@@ -25,6 +25,10 @@ type CapacityAssessment struct {
 	Outcome  CapacityOutcome // has or lacks capacity for the decision
 	// SupersedesID names the assessment this one supersedes, if any.
 	SupersedesID string
+	// Stages are the two-stage test's answers; when set, a best-interests
+	// decision may rest on the assessment only if its outcome follows from
+	// them (CheckTwoStage).
+	Stages *TwoStage
 }
 
 // AuthorityKind is a kind of legal authority to decide for a person.
@@ -153,7 +157,14 @@ type BestInterestsDecision struct {
 	// Setting and ExpectedStay describe an accommodation decision.
 	Setting      Setting
 	ExpectedStay time.Duration // expected length of the stay
-	Consultees   []Consultee   // people consulted or available to consult
+	// StayUnknown: no expected stay is recorded. A blank is not zero: a
+	// move out of a closing care home is presumed long-term.
+	StayUnknown bool
+	Consultees  []Consultee // people consulted or available to consult
+	// UrgentReason records the urgency exception: the move had to be made
+	// as a matter of urgency, before an IMCA could be instructed (MCA 2005
+	// ss.38(4), 39(4)); the IMCA is instructed afterwards.
+	UrgentReason string
 	// IMCAReferralDate is when an IMCA was instructed; zero if not.
 	IMCAReferralDate time.Time
 }
@@ -164,7 +175,8 @@ type BestInterestsDecision struct {
 // paid carers, and the decision is a long-term move (more than 8 weeks in a
 // care home, more than 28 days in hospital) or serious medical treatment.
 // A health and welfare attorney or deputy with authority counts as someone
-// appropriate.
+// appropriate. A blank expected stay is not zero: with StayUnknown the move
+// is presumed long-term.
 func IMCARequired(d BestInterestsDecision, authorities []Authority) Decision {
 	var out Decision
 	for _, c := range d.Consultees {
@@ -185,6 +197,10 @@ func IMCARequired(d BestInterestsDecision, authorities []Authority) Decision {
 		out.Eligible = true
 		out.Criteria = []string{"serious_medical_treatment"}
 		out.Reasons = append(out.Reasons, "the decision is about serious medical treatment, so an IMCA must be instructed")
+	case d.Type == DecisionAccommodation && (d.Setting == SettingCareHome || d.Setting == SettingHospital) && d.StayUnknown:
+		out.Eligible = true
+		out.Criteria = []string{"long_term_move_" + string(d.Setting)}
+		out.Reasons = append(out.Reasons, "no expected stay is recorded, and a blank is not zero: a move out of a closing home is presumed long-term, so an IMCA must be instructed (003 Appendix 2, 3.8 \"IMCAS appointed for those lacking family / friends\")")
 	case d.Type == DecisionAccommodation && d.Setting == SettingCareHome && d.ExpectedStay > IMCACareHomeStay:
 		out.Eligible = true
 		out.Criteria = []string{"long_term_move_care_home"}
@@ -225,6 +241,8 @@ func CheckBestInterests(d BestInterestsDecision, assessments []CapacityAssessmen
 		vs = append(vs, violation(CodeBestInterestsNeedsLackingCapacity, "assessment_id", "assessment %s is about %q for resident %s, not %q for resident %s; capacity is decision-specific", found.ID, found.Decision, found.ResidentID, d.Decision, d.ResidentID))
 	case found.Outcome != LacksCapacity:
 		vs = append(vs, violation(CodeBestInterestsNeedsLackingCapacity, "assessment_id", "assessment %s found the person %s for this decision, so they make it themselves (including unwise decisions); no best-interests decision is made", found.ID, strings.ReplaceAll(string(found.Outcome), "_", " ")))
+	case found.Stages != nil && !Coherent(found.Outcome, *found.Stages):
+		vs = append(vs, violation(CodeCapacityIncoherent, "assessment_id", "assessment %s is not a coherent two-stage assessment (%s), so no best-interests decision may rest on it (003 Appendix 2, 3.8)", found.ID, joinCodes(CheckTwoStage(found.Outcome, *found.Stages))))
 	}
 	if found != nil {
 		for _, a := range assessments {
@@ -257,8 +275,8 @@ func CheckBestInterests(d BestInterestsDecision, assessments []CapacityAssessmen
 		vs = append(vs, violation(CodeDecisionMakerWithoutAuthority, "decision_maker", "a deputy is recorded as decision-maker but no health and welfare deputyship with authority for this decision is on record"))
 	}
 
-	if req := IMCARequired(d, authorities); req.Eligible && d.IMCAReferralDate.IsZero() {
-		vs = append(vs, violation(CodeIMCARequired, "imca_referral_date", "%s; record the IMCA referral date", strings.Join(req.Reasons, "; ")))
+	if req := IMCARequired(d, authorities); req.Eligible && d.IMCAReferralDate.IsZero() && blank(d.UrgentReason) {
+		vs = append(vs, violation(CodeIMCARequired, "imca_referral_date", "%s; record the IMCA referral date, or the urgency exception", strings.Join(req.Reasons, "; ")))
 	}
 	if !d.IMCAReferralDate.IsZero() && d.IMCAReferralDate.After(now) {
 		vs = append(vs, violation(CodeDateInFuture, "imca_referral_date", "the IMCA referral date %s is in the future", d.IMCAReferralDate.Format(time.DateOnly)))
@@ -270,4 +288,48 @@ func CheckBestInterests(d BestInterestsDecision, assessments []CapacityAssessmen
 func sameDecision(a, b string) bool {
 	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 	return norm(a) == norm(b)
+}
+
+// MoveChoice is what CheckMoveChoice needs to judge who chose a resident's
+// new home (003 Appendix 2, 7.3 and 7.9).
+type MoveChoice struct {
+	// ChosenBy is who is recorded as choosing: resident, carer,
+	// representative or best_interests.
+	ChosenBy string
+	// LacksCapacity: the resident's current assessment for the decision
+	// where to live found capacity lacking (coherently).
+	LacksCapacity bool
+	// BestInterests is the best-interests decision behind the move, if any.
+	BestInterests *BestInterestsDecision
+	// Authorities are the resident's attorneys and deputies.
+	Authorities []Authority
+	// IMCAReferred: an IMCA has been instructed for the person.
+	IMCAReferred bool
+}
+
+// CheckMoveChoice checks who chose a resident's new home against their
+// capacity (003 Appendix 2, 7.3 "Maximise resident/carer ability to make an
+// informed choice ... in adherence to the principles of the Mental Capacity
+// Act 2005"; 7.9 "Decision by customer/carer on new provision"; 3.8 "IMCAS
+// appointed for those lacking family / friends"). A person who lacks
+// capacity for the decision does not choose alone: the move rests on a
+// best-interests decision, or the attorney or deputy who holds the authority
+// chooses. A care-home move for such a person with nobody appropriate to
+// consult needs an IMCA, unless the urgency exception is recorded.
+func CheckMoveChoice(c MoveChoice) Violations {
+	if !c.LacksCapacity {
+		return nil
+	}
+	var vs Violations
+	if c.ChosenBy == "resident" || c.ChosenBy == "" {
+		vs = append(vs, violation(CodeChoiceNeedsCapacity, "chosen_by", "the person lacks capacity to decide where to live, so they do not choose alone: record the best-interests decision (chosen_by best_interests) or the attorney or deputy who chose (003 Appendix 2, 7.3 and 7.9)"))
+	}
+	d := BestInterestsDecision{Type: DecisionAccommodation, Setting: SettingCareHome, StayUnknown: true}
+	if c.BestInterests != nil {
+		d = *c.BestInterests
+	}
+	if req := IMCARequired(d, c.Authorities); req.Eligible && d.IMCAReferralDate.IsZero() && !c.IMCAReferred && blank(d.UrgentReason) {
+		vs = append(vs, violation(CodeIMCARequired, "best_interests_decision_id", "%s; instruct an IMCA before the move, or record the urgency exception", strings.Join(req.Reasons, "; ")))
+	}
+	return vs
 }

@@ -270,3 +270,46 @@ func causeOrUnknown(c InabilityCause) string {
 	}
 	return string(c)
 }
+
+// CarryOnFacts are what the records say about whether a provider can carry
+// on the activity (s.48 condition 2).
+type CarryOnFacts struct {
+	// ServicesStopping counts the provider's services recorded as closing or
+	// closed.
+	ServicesStopping int
+	// Process2Active: an active incident at Process 2 (Provider Failure
+	// Management, "provider failure where there are no remedial options
+	// available to DCC to save the provider in its current state").
+	Process2Active bool
+	// Process1Active: an active incident at Process 1 (Final Concerns
+	// Response), where the provider is still given a Final Action Plan.
+	Process1Active bool
+	// ServiceContinuing: the records say the provider carries on the
+	// activity despite its difficulties, e.g. an administrator keeps the
+	// home running as a going concern (003 s.7).
+	ServiceContinuing bool
+}
+
+// UnableToCarryOn decides s.48 condition 2 from the records (003 s.3: "The
+// provider must be unable to carry out the particular activity. Where the
+// provider can continue the activity despite business failure the duty will
+// not be triggered"; s.7: under an Administrator "the service will usually
+// continue to be provided, and the exercise of DCC's temporary duties may
+// not be called for"). A provider is unable to carry on when one of its
+// services is closing or closed, or when Provider Failure Management
+// (Process 2) is running and the records do not say the service continues.
+// A Process 1 incident alone never counts: the provider is still carrying
+// on, working to its Final Action Plan.
+func UnableToCarryOn(f CarryOnFacts) (bool, []string) {
+	switch {
+	case f.ServicesStopping > 0:
+		return true, []string{fmt.Sprintf("003 s.3 condition 2: %d of the provider's services are closing or closed, so it is unable to carry out the activity", f.ServicesStopping)}
+	case f.Process2Active && !f.ServiceContinuing:
+		return true, []string{"003 s.3 condition 2: Provider Failure Management (Process 2) is running and the service is not recorded as continuing"}
+	case f.Process2Active:
+		return false, []string{"003 s.3: the provider continues the activity despite its failure (recorded as continuing), so the duty will not be triggered (003 s.7)"}
+	case f.Process1Active:
+		return false, []string{"003 s.3: a Final Concerns Response (Process 1) does not make the provider unable to carry on; where the provider can continue the activity the duty will not be triggered"}
+	}
+	return false, []string{"003 s.3: nothing recorded shows the provider unable to carry out the activity"}
+}

@@ -65,6 +65,13 @@ type ActivationRequest struct {
 	BusinessContinuityPlanFailed bool
 	// Reason records why the criterion is met.
 	Reason string
+	// AgreedWith is the role of the other person in a joint decision:
+	// Process 1 is instigated by the Head of Commissioning "in conjunction
+	// with the Director" (003 s.10 (i)), so a commissioner names the
+	// director who agreed and a director names the commissioner.
+	AgreedWith Role
+	// AgreedWithName names who agreed.
+	AgreedWithName string
 }
 
 // Activation is the answer of ProcessFor and ActivateIncident.
@@ -101,6 +108,11 @@ func ProcessFor(c TriggerCriterion) (p Process, ok bool) {
 // Process 2 is the director's alone; Process 1 may also be instigated by the
 // Head of Adults Commissioning (commissioner), who "if agreed instigate[s]
 // Process 1 Final Concerns Response Management" on a contract breach.
+// Starting Process 1 is a joint decision: criterion (i) "may be taken by
+// DCC's Head of Commissioning in conjunction with the Director of
+// Integration and Direct Services", so the request records who agreed
+// (AgreedWith: the director when a commissioner activates, the commissioner
+// when the director does); without it, joint_decision_required.
 func ActivateIncident(r ActivationRequest) (Activation, Violations) {
 	var vs Violations
 	p, ok := ProcessFor(r.Criterion)
@@ -117,6 +129,15 @@ func ActivateIncident(r ActivationRequest) (Activation, Violations) {
 		vs = append(vs, violation(CodeActivationNotPermitted, "role", "%s may not activate Process 2: the Director of Integration and Direct Services is responsible for the decision to activate the Provider Failure processes (003 Appendix 1)", r.Role))
 	case ok && p == ProcessFinalConcernsResponse && r.Role != RoleDirector && r.Role != RoleCommissioner:
 		vs = append(vs, violation(CodeActivationNotPermitted, "role", "%s may not instigate Process 1: the Head of Adults Commissioning or the Director does (003 Appendix 1)", r.Role))
+	}
+	if ok && p == ProcessFinalConcernsResponse && (r.Role == RoleDirector || r.Role == RoleCommissioner) {
+		partner := RoleDirector
+		if r.Role == RoleDirector {
+			partner = RoleCommissioner
+		}
+		if r.AgreedWith != partner || blank(r.AgreedWithName) {
+			vs = append(vs, violation(CodeJointDecisionRequired, "agreed_with_role", "starting Process 1 is a joint decision taken by the Head of Commissioning in conjunction with the Director (003 s.10 (i)): record the %s who agreed (agreed_with_role %s and agreed_with)", partner, partner))
+		}
 	}
 	switch r.Criterion {
 	case CriterionImminentBusinessFailure, CriterionCQCAction:
@@ -140,6 +161,32 @@ func ActivateIncident(r ActivationRequest) (Activation, Violations) {
 		a.Reasons = []string{fmt.Sprintf("003 Appendix 1: where Trigger Criteria ii), iii) or iv) has been applied then PROCESS 2 (Schedule B) will be instigated (criterion %s); this is provider failure where there are no remedial options available to DCC to save the provider in its current state", r.Criterion)}
 	}
 	return a, nil
+}
+
+// CheckProcess checks that an incident's process follows from its trigger
+// criterion (003 Appendix 1, "Provider Failure Process"): criteria ii, iii
+// and iv instigate Process 2; criterion i instigates Process 1, and "If the
+// Provider fails at the end of PROCESS 1 then PROCESS 2 will be instigated",
+// so an incident on criterion i is at Process 2 exactly when its escalation
+// from Process 1 is recorded (escalated).
+func CheckProcess(c TriggerCriterion, p Process, escalated bool) Violations {
+	want, ok := ProcessFor(c)
+	if !ok {
+		return Violations{violation(CodeUnknownTriggerCriterion, "criterion", "trigger criterion %q is not one of i, ii, iii, iv (003 s.10)", c)}
+	}
+	switch {
+	case want == ProcessFinalConcernsResponse && escalated && p == ProcessProviderFailureManagement:
+		return nil
+	case want == ProcessFinalConcernsResponse && escalated:
+		return Violations{violation(CodeProcessMismatch, "process", "the incident was escalated from Process 1 to Process 2, so it is at Process 2, not %d (003 Appendix 1)", int(p))}
+	case want == ProcessFinalConcernsResponse && p == ProcessProviderFailureManagement:
+		return Violations{violation(CodeProcessMismatch, "process", "trigger criterion i instigates Process 1; Process 2 follows only when the Provider fails at the end of Process 1: record the escalation (escalated_at, escalated_by, escalation_reason) (003 Appendix 1)")}
+	case p != want:
+		return Violations{violation(CodeProcessMismatch, "process", "trigger criterion %s instigates Process %d, not %d (003 Appendix 1, Provider Failure Process)", c, int(want), int(p))}
+	case escalated:
+		return Violations{violation(CodeProcessMismatch, "escalated_at", "only a Process 1 incident (criterion i) is escalated to Process 2; criterion %s starts at Process 2 (003 Appendix 1)", c)}
+	}
+	return nil
 }
 
 // Process1Outcome is how Process 1 (Final Concerns Response) ended.

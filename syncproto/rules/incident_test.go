@@ -13,10 +13,16 @@ func TestActivateIncident_TriggerCriteria(t *testing.T) {
 		rag     RAGStatus
 		codes   []string
 	}{
-		{"003 s.10 (i) decision to decommission -> Process 1 (director)",
-			ActivationRequest{Criterion: CriterionDecommission, Role: RoleDirector, Reason: "improvement measures not met"}, ProcessFinalConcernsResponse, RAGRed, nil},
-		{"003 App.1 (i) Head of Adults Commissioning instigates Process 1 on contract breach",
-			ActivationRequest{Criterion: CriterionDecommission, Role: RoleCommissioner, Reason: "final contract breach notice"}, ProcessFinalConcernsResponse, RAGRed, nil},
+		{"003 s.10 (i) decision to decommission -> Process 1 (director, in conjunction with the Head of Commissioning)",
+			ActivationRequest{Criterion: CriterionDecommission, Role: RoleDirector, Reason: "improvement measures not met", AgreedWith: RoleCommissioner, AgreedWithName: "Gail Whitworth"}, ProcessFinalConcernsResponse, RAGRed, nil},
+		{"003 App.1 (i) Head of Adults Commissioning instigates Process 1 on contract breach, in conjunction with the Director",
+			ActivationRequest{Criterion: CriterionDecommission, Role: RoleCommissioner, Reason: "final contract breach notice", AgreedWith: RoleDirector, AgreedWithName: "Martin Coles"}, ProcessFinalConcernsResponse, RAGRed, nil},
+		{"003 s.10 (i) \"in conjunction with the Director\": the commissioner alone may not start Process 1",
+			ActivationRequest{Criterion: CriterionDecommission, Role: RoleCommissioner, Reason: "final contract breach notice"}, 0, "", []string{CodeJointDecisionRequired}},
+		{"003 s.10 (i) the joint decision names who agreed",
+			ActivationRequest{Criterion: CriterionDecommission, Role: RoleDirector, Reason: "x", AgreedWith: RoleCommissioner}, 0, "", []string{CodeJointDecisionRequired}},
+		{"003 s.10 (i) the partner is the Head of Commissioning, not a QMO",
+			ActivationRequest{Criterion: CriterionDecommission, Role: RoleDirector, Reason: "x", AgreedWith: RoleQualityOfficer, AgreedWithName: "Q"}, 0, "", []string{CodeJointDecisionRequired}},
 		{"003 s.10 (ii) imminent business failure of a regulated provider -> Process 2",
 			ActivationRequest{Criterion: CriterionImminentBusinessFailure, Role: RoleDirector, RegulatedProvider: true, Reason: "administrator appointed"}, ProcessProviderFailureManagement, RAGProviderFailure, nil},
 		{"003 s.10 (iii) CQC suspension, closure and de-registration -> Process 2",
@@ -90,6 +96,33 @@ func TestEscalateProcess1_003Appendix1(t *testing.T) {
 			}
 			if len(tc.codes) == 0 && (a.Process != ProcessProviderFailureManagement || a.RAG != RAGProviderFailure) {
 				t.Fatalf("got %+v", a)
+			}
+		})
+	}
+}
+
+func TestCheckProcess_003Appendix1Escalation(t *testing.T) {
+	tests := []struct {
+		name      string
+		c         TriggerCriterion
+		p         Process
+		escalated bool
+		codes     []string
+	}{
+		{"003 App.1 criterion i instigates Process 1", CriterionDecommission, ProcessFinalConcernsResponse, false, nil},
+		// "If the Provider fails at the end of PROCESS 1 then PROCESS 2 will be instigated".
+		{"003 App.1 if the Provider fails at the end of PROCESS 1 then PROCESS 2", CriterionDecommission, ProcessProviderFailureManagement, true, nil},
+		{"003 App.1 Process 2 on criterion i needs the escalation recorded", CriterionDecommission, ProcessProviderFailureManagement, false, []string{CodeProcessMismatch}},
+		{"003 App.1 an escalated incident is at Process 2", CriterionDecommission, ProcessFinalConcernsResponse, true, []string{CodeProcessMismatch}},
+		{"003 App.1 criteria ii, iii, iv instigate Process 2", CriterionCQCAction, ProcessProviderFailureManagement, false, nil},
+		{"003 App.1 criterion ii is not Process 1", CriterionImminentBusinessFailure, ProcessFinalConcernsResponse, false, []string{CodeProcessMismatch}},
+		{"003 App.1 only Process 1 is escalated", CriterionUnplannedInterruption, ProcessProviderFailureManagement, true, []string{CodeProcessMismatch}},
+		{"unknown criterion", "v", ProcessProviderFailureManagement, false, []string{CodeUnknownTriggerCriterion}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if vs := CheckProcess(tc.c, tc.p, tc.escalated); !slices.Equal(vs.Codes(), tc.codes) {
+				t.Fatalf("got %v, want %v", vs, tc.codes)
 			}
 		})
 	}

@@ -329,15 +329,27 @@ type Service struct {
 	Registered bool
 	// Categories are the registration categories it is registered for.
 	Categories []RegistrationCategory
-	// Suspended: the council has suspended contracting with it.
+	// Suspended: the council has suspended contracting with it (or with its
+	// provider).
 	Suspended bool
+	// RAG is its provider's current QMT RAG status; "" when unrated.
+	RAG RAGStatus
+}
+
+// DestinationOverride is a commissioner's recorded decision to place a
+// resident with a provider despite concerns about it.
+type DestinationOverride struct {
+	// Reason says why the placement goes ahead; blank means no override.
+	Reason string
+	// Role is who recorded it.
+	Role Role
 }
 
 // CheckDestination checks that the destination is registered for every
 // registration category the resident needs (003 Appendix 2, 7.5: "Ensure new
 // provider is registered for the category of care required and can meet
-// needs"; 3.3 "Check current Registration category") and that contracting
-// with it is not suspended.
+// needs"; 3.3 "Check current Registration category"). Concerns about the
+// provider (suspension, RED) are CheckDestinationConcerns'.
 func CheckDestination(needs []RegistrationCategory, dest Service) Violations {
 	var vs Violations
 	if len(needs) > 0 && !dest.Registered {
@@ -353,10 +365,53 @@ func CheckDestination(needs []RegistrationCategory, dest Service) Violations {
 			}
 		}
 	}
-	if dest.Suspended {
-		vs = append(vs, violation(CodeDestinationSuspended, "to_service_id", "contracting with service %s is suspended", dest.ID))
+	return vs
+}
+
+// CheckDestinationConcerns checks that there are no concerns about the
+// receiving provider (003 Appendix 2, 7.6: "Liase with CQC, NHS, DCC and
+// other local authority staff to ensure there are no concerns about the
+// Care Provider"): no move to a provider rated RED or in PROVIDER_FAILURE,
+// or with whom contracting is suspended, unless a commissioner records an
+// override with its reason. An override recorded by any other role is
+// refused (override_not_permitted).
+func CheckDestinationConcerns(dest Service, o DestinationOverride) Violations {
+	var vs Violations
+	if !blank(o.Reason) && o.Role != RoleCommissioner {
+		vs = append(vs, violation(CodeOverrideNotPermitted, "destination_override_reason", "only a commissioner (Head of Adults Commissioning) may override concerns about a destination provider, not %s (003 Appendix 2, 7.6)", o.Role))
+	}
+	overridden := !blank(o.Reason) && o.Role == RoleCommissioner
+	if dest.Suspended && !overridden {
+		vs = append(vs, violation(CodeDestinationSuspended, "to_service_id", "contracting with service %s is suspended; a commissioner may record an override with its reason (003 Appendix 2, 7.6 \"ensure there are no concerns about the Care Provider\")", dest.ID))
+	}
+	if (dest.RAG == RAGRed || dest.RAG == RAGProviderFailure) && !overridden {
+		vs = append(vs, violation(CodeDestinationRAG, "to_service_id", "service %s belongs to a provider rated %s; a commissioner may record an override with its reason (003 Appendix 2, 7.6 \"ensure there are no concerns about the Care Provider\")", dest.ID, dest.RAG))
 	}
 	return vs
+}
+
+// CheckNHSLead checks that NHS liaison plans moves and best-interests
+// decisions only for fully funded NHS residents: "the NHS will lead and
+// co-ordinate all actions relating to fully funded NHS customers" (003
+// Appendix 1, Schedules A and B). Council roles are not limited here.
+// funding are the resident's funding streams (FundingNHSCHC is "nhs_chc").
+func CheckNHSLead(role Role, funding []string) Violations {
+	if role != RoleNHSLiaison {
+		return nil
+	}
+	for _, f := range funding {
+		if f == "nhs_chc" {
+			return nil
+		}
+	}
+	return Violations{violation(CodeNHSLeadsCHCOnly, "resident_id", "NHS liaison leads for fully funded NHS (CHC) residents; this resident's funding is %s, so the council plans for them (003 Appendix 1: \"the NHS will lead and co-ordinate all actions relating to fully funded NHS customers\")", fundingList(funding))}
+}
+
+func fundingList(f []string) string {
+	if len(f) == 0 {
+		return "not recorded"
+	}
+	return strings.Join(f, ", ")
 }
 
 func normCategory(c RegistrationCategory) string {
@@ -375,6 +430,9 @@ type MoveCheck struct {
 	// Needs are the registration categories the resident needs.
 	Needs        []RegistrationCategory
 	WorkingHours WorkingHours // normal working hours; see DefaultWorkingHours
+	// Override is a commissioner's override of concerns about the
+	// destination provider, if recorded.
+	Override DestinationOverride
 }
 
 // CheckMove applies every move invariant: legs (always), one place at a time
@@ -411,6 +469,7 @@ func CheckMove(c MoveCheck) Violations {
 	}
 	vs = append(vs, CheckOrigin(c.Existing, m, c.CurrentServiceID)...)
 	vs = append(vs, CheckDestination(c.Needs, c.Destination)...)
+	vs = append(vs, CheckDestinationConcerns(c.Destination, c.Override)...)
 	vs = append(vs, CheckWorkingHours(m, c.WorkingHours)...)
 	return vs
 }

@@ -208,7 +208,7 @@ func TestCheckDestination_RegisteredForCategory(t *testing.T) {
 		{"003 App.2 7.5 not registered for dementia", []RegistrationCategory{"dementia"}, Service{ID: "s2", Registered: true, Categories: []RegistrationCategory{"Nursing"}}, []string{CodeDestinationNotRegistered}},
 		{"003 App.2 7.5 not registered with CQC at all", []RegistrationCategory{"nursing"}, Service{ID: "s3", Categories: []RegistrationCategory{"nursing"}}, []string{CodeDestinationNotRegistered}},
 		{"two missing categories, two violations", []RegistrationCategory{"learning disabilities", "mental health"}, nursingDementia, []string{CodeDestinationNotRegistered, CodeDestinationNotRegistered}},
-		{"003 s.9 suspended destination", []RegistrationCategory{"nursing"}, Service{ID: "s4", Registered: true, Categories: []RegistrationCategory{"nursing"}, Suspended: true}, []string{CodeDestinationSuspended}},
+		{"003 App.2 7.6 a suspended destination is CheckDestinationConcerns' concern", []RegistrationCategory{"nursing"}, Service{ID: "s4", Registered: true, Categories: []RegistrationCategory{"nursing"}, Suspended: true}, nil},
 		{"no category needed (e.g. a return home)", nil, Service{ID: "home"}, nil},
 	}
 	for _, tc := range tests {

@@ -74,7 +74,16 @@ type AreaBeds struct {
 // ResidentialCapacity is a residential provider's bed capacity in England,
 // area by area. Entries naming the same area are added together.
 type ResidentialCapacity struct {
-	Areas []AreaBeds // capacity area by area
+	Areas []AreaBeds // capacity area by area, as recorded locally
+	// DeclaredTotalBeds is the provider's declared bed capacity anywhere in
+	// England (providers.total_beds); 0 when not declared. The test counts
+	// "at least 2,000 anywhere in England", not the beds recorded here, so
+	// the larger of this and the areas' sum is used.
+	DeclaredTotalBeds int
+	// DeclaredAreasWithBeds is the number of local-authority areas in which
+	// the provider declares at least one bed; 0 when not declared. The
+	// larger of this and the areas recorded with a bed is used for (b).
+	DeclaredAreasWithBeds int
 }
 
 // NonResidentialCapacity is a non-residential provider's weekly activity
@@ -110,6 +119,9 @@ func ResidentialOversight(c ResidentialCapacity) (Decision, error) {
 		}
 		byArea[key] = agg
 	}
+	if c.DeclaredTotalBeds < 0 || c.DeclaredAreasWithBeds < 0 {
+		vs = append(vs, violation(CodeInvalidInput, "declared_total_beds", "declared figures cannot be negative"))
+	}
 	if len(vs) > 0 {
 		return Decision{}, vs
 	}
@@ -123,6 +135,15 @@ func ResidentialOversight(c ResidentialCapacity) (Decision, error) {
 		}
 	}
 	sort.Strings(areas)
+	var declared []string
+	if c.DeclaredTotalBeds > total {
+		declared = append(declared, fmt.Sprintf("the provider declares %d beds in England (%d recorded locally)", c.DeclaredTotalBeds, total))
+		total = c.DeclaredTotalBeds
+	}
+	if c.DeclaredAreasWithBeds > withBed {
+		declared = append(declared, fmt.Sprintf("the provider declares beds in %d local authority areas (%d recorded locally)", c.DeclaredAreasWithBeds, withBed))
+		withBed = c.DeclaredAreasWithBeds
+	}
 	var shareAreas, unknownAreas []string
 	for _, name := range areas {
 		a := byArea[name]
@@ -136,6 +157,9 @@ func ResidentialOversight(c ResidentialCapacity) (Decision, error) {
 	}
 
 	var d Decision
+	if len(declared) > 0 {
+		d.Reasons = append(d.Reasons, "003 s.5 counts bed capacity anywhere in England: "+strings.Join(declared, "; "))
+	}
 	mid := total >= OversightBedsMid && total < OversightBedsLarge
 	if total >= OversightBedsLarge {
 		d.Criteria = append(d.Criteria, CriterionResidentialA)

@@ -69,13 +69,16 @@ func (s RAGStatus) Level() int {
 func (s RAGStatus) Valid() bool { return s.Level() > 0 }
 
 // RAGCeiling returns the highest status a role may move a provider to or from
-// (003 Appendix 1, "Functions" and "Escalation to Provider Failure Process"):
+// in general (003 Appendix 1, "Functions" and "Escalation to Provider Failure
+// Process"):
 //   - quality_officer (QMO): "Manage actions/improvement ... to AMBER level"
 //     and "Manage and communicate de-escalation between AMBER / GREEN levels";
 //     a QMO only recommends AMBER to RED.
 //   - commissioner (Head of Adults Commissioning, delegated to the Senior QMO
 //     in their absence): "Agree recommendation to escalate from AMBER to RED"
-//     and "Manage ... de-escalation between RED/AMBER status".
+//     and "Manage ... de-escalation between RED/AMBER status". Besides, the
+//     commissioner makes the one step "Escalate from RED to PROVIDER FAILURE
+//     and communicate to relevant colleagues" (see CheckRAGTransition).
 //   - director: "responsible for the DECISION to ACTIVATE the Provider Failure
 //     PROCESSES".
 //
@@ -96,17 +99,23 @@ func RAGCeiling(r Role) (RAGStatus, bool) {
 type RAGTransition struct {
 	From   RAGStatus // the provider's current status
 	To     RAGStatus // the status proposed
-	Role   Role      // the role of the user making the change
+	Role   Role      // the role of the user making the change (see ActingRole for a delegation)
 	Reason string    // why; required for every step
 }
 
 // CheckRAGTransition decides whether role may move a provider from From to To
 // (003 Appendix 1, "The QMT's RAG status" and "Functions"). A role may make any
 // step, up or down, whose higher end is at or below its RAGCeiling: so a QMO
-// moves GREEN<->AMBER, a commissioner also AMBER<->RED, and only the director
-// moves to or from PROVIDER_FAILURE. Steps may skip levels (a CQC Notice of
-// Proposal of Closure is RED at once) provided the role's ceiling covers them.
-// Every step needs a non-empty reason.
+// moves GREEN<->AMBER, a commissioner also AMBER<->RED, and the director
+// every step. The commissioner also escalates from RED to PROVIDER_FAILURE
+// (003 Appendix 1 Functions: the Head of Adults Commissioning will "Escalate
+// from RED to PROVIDER FAILURE and communicate to relevant colleagues"), but
+// from RED only: de-escalating a provider failure, or jumping to it from
+// below RED, stays with the director. Activating the Provider Failure
+// process (an incident at Process 2) remains the director's decision
+// (ActivateIncident). Steps may skip levels (a CQC Notice of Proposal of
+// Closure is RED at once) provided the role's ceiling covers them. Every
+// step needs a non-empty reason.
 func CheckRAGTransition(t RAGTransition) Violations {
 	var vs Violations
 	if !t.From.Valid() {
@@ -133,6 +142,9 @@ func CheckRAGTransition(t RAGTransition) Violations {
 	if ok && top <= ceiling.Level() {
 		return vs
 	}
+	if t.Role == RoleCommissioner && t.From == RAGRed && t.To == RAGProviderFailure {
+		return vs
+	}
 	code, verb := CodeRAGDeescalationNotPermitted, "de-escalate"
 	if up {
 		code, verb = CodeRAGEscalationNotPermitted, "escalate"
@@ -148,8 +160,82 @@ func whoMay(from, to RAGStatus) string {
 	case RAGRed.Level():
 		return "the Head of Adults Commissioning agrees escalation from AMBER to RED and manages de-escalation between RED/AMBER; a QMO only recommends it (003 Appendix 1, Functions)"
 	default:
-		return "the Service Director is responsible for the decision to activate the Provider Failure processes (003 Appendix 1, Escalation to Provider Failure Process)"
+		return "the Head of Adults Commissioning escalates from RED to PROVIDER FAILURE (003 Appendix 1, Functions); any other step to or from PROVIDER FAILURE is the Service Director's, who is responsible for the decision to activate the Provider Failure processes (003 Appendix 1, Escalation to Provider Failure Process)"
 	}
+}
+
+// Delegation records that a person acts with another role's authority.
+type Delegation struct {
+	// From is the role whose authority is delegated; "" for none.
+	From Role
+	// By names who delegated (e.g. the Head of Adults Commissioning).
+	By string
+	// Reason says why, e.g. "Head of Adults Commissioning on leave".
+	Reason string
+}
+
+// ActingRole returns the role whose rights a person exercises: their own, or
+// the delegated one. The seed allows one delegation: the Head of Adults
+// Commissioning's RAG functions are "delegated to Senior QMO in QMT in their
+// absence" (003 Appendix 1, Functions), so a quality_officer may act as
+// commissioner when the delegation names who delegated and why. Any other
+// delegation, or one missing who or why, is refused (delegation_invalid).
+func ActingRole(role Role, d Delegation) (Role, Violations) {
+	if d.From == "" {
+		return role, nil
+	}
+	var vs Violations
+	if d.From != RoleCommissioner || role != RoleQualityOfficer {
+		vs = append(vs, violation(CodeDelegationInvalid, "delegated_from_role", "%s may not act as %s: the seed delegates only the Head of Adults Commissioning's functions, to the Senior QMO in QMT in their absence (003 Appendix 1, Functions)", role, d.From))
+	}
+	if blank(d.By) {
+		vs = append(vs, violation(CodeDelegationInvalid, "delegated_by", "record who delegated their authority"))
+	}
+	if blank(d.Reason) {
+		vs = append(vs, violation(CodeDelegationInvalid, "delegation_reason", "record why the authority is delegated (e.g. the Head of Adults Commissioning's absence)"))
+	}
+	if len(vs) > 0 {
+		return role, vs
+	}
+	return d.From, nil
+}
+
+// SuspensionChange is a change to whether the council contracts with a
+// provider or service.
+type SuspensionChange struct {
+	// Role is who makes the change (after any delegation).
+	Role Role
+	// Suspend is true when contracting is being suspended, false when a
+	// suspension is being lifted.
+	Suspend bool
+	// NeighbourAuthority names the neighbouring authority whose suspension
+	// of care home placements this follows (003 s.9), if any.
+	NeighbourAuthority string
+	// CareHome: the provider or service runs care homes.
+	CareHome bool
+}
+
+// CheckSuspension decides who may suspend contracting with a provider, or
+// lift a suspension (003 Appendix 1, Functions): the Head of Adults
+// Commissioning will "Recommend Provider suspension by report to Director"
+// and "Recommend lifting Provider suspension by report to Director of
+// Integration and Direct Services", so QMOs and commissioners record a
+// recommendation and the director decides. The exception is 003 s.9: "When
+// a neighbouring local authority places a suspension on care home
+// placements DCC will automatically suspend contracting with that
+// Provider", which follows from recording the neighbour's suspension.
+func CheckSuspension(c SuspensionChange) Violations {
+	if c.Role == RoleDirector {
+		return nil
+	}
+	if c.Suspend && !blank(c.NeighbourAuthority) && c.CareHome {
+		return nil
+	}
+	verb, seed := "suspend", "Recommend Provider suspension by report to Director"
+	if !c.Suspend {
+		verb, seed = "lift the suspension of", "Recommend lifting Provider suspension by report to Director of Integration and Direct Services"
+	}
+	return Violations{violation(CodeSuspensionNeedsDirector, "contracting_suspended", "%s may not %s contracting: record a recommendation with the report (suspension_recommendation, suspension_report) and the Director decides (003 Appendix 1, Functions: %q)", c.Role, verb, seed)}
 }
 
 // ServiceType is the kind of service a provider runs at a location.

@@ -110,11 +110,14 @@ const (
 	LogRisk           LogKind = "risk"
 	LogCommunications LogKind = "communications"
 	LogMeeting        LogKind = "meeting"
+	// LogContact is a resident's family and representatives contact log
+	// (003 Appendix 2, 5.1-5.5, 7.2-7.9).
+	LogContact LogKind = "contact"
 )
 
 // LogKinds returns every log kind.
 func LogKinds() []LogKind {
-	return []LogKind{LogDecision, LogMovement, LogRisk, LogCommunications, LogMeeting}
+	return []LogKind{LogDecision, LogMovement, LogRisk, LogCommunications, LogMeeting, LogContact}
 }
 
 // CheckLogChange decides whether a change to a log record is allowed: logs are

@@ -107,6 +107,39 @@ const (
 	CodeIMCARequired = "imca_required"
 	// CodeDateInFuture: a date that records something done lies after "now".
 	CodeDateInFuture = "date_in_future"
+
+	// CodeDelegationInvalid: a delegation the seed does not allow, or one
+	// that does not say who delegated and why.
+	CodeDelegationInvalid = "delegation_invalid"
+	// CodeSuspensionNeedsDirector: suspending contracting, or lifting a
+	// suspension, is the Director's decision on a report.
+	CodeSuspensionNeedsDirector = "suspension_needs_director"
+	// CodeProcessMismatch: the process does not follow from the trigger
+	// criterion (and, for Process 2 on criterion i, no escalation is recorded).
+	CodeProcessMismatch = "process_mismatch"
+	// CodeJointDecisionRequired: Process 1 is instigated by the Head of
+	// Commissioning in conjunction with the Director; who agreed is missing.
+	CodeJointDecisionRequired = "joint_decision_required"
+	// CodeCapacityIncoherent: a capacity assessment's outcome does not follow
+	// from its two stages and causative nexus.
+	CodeCapacityIncoherent = "capacity_test_incoherent"
+	// CodeNHSLeadsCHCOnly: NHS liaison plans moves and best-interests
+	// decisions only for fully funded NHS (CHC) residents.
+	CodeNHSLeadsCHCOnly = "nhs_lead_chc_only"
+	// CodeDestinationRAG: the destination provider is RED or in provider
+	// failure and no commissioner's override is recorded.
+	CodeDestinationRAG = "destination_rag_red"
+	// CodeOverrideNotPermitted: a destination override recorded by someone
+	// other than a commissioner.
+	CodeOverrideNotPermitted = "override_not_permitted"
+	// CodeChoiceNeedsCapacity: a move chosen by the resident alone when they
+	// lack capacity for the decision where to live.
+	CodeChoiceNeedsCapacity = "choice_needs_capacity"
+	// CodeResidentDeceased: a move or plan for a resident who has died.
+	CodeResidentDeceased = "resident_deceased"
+	// CodeHandoverIncomplete: a move completed before its hand-over items
+	// are done and with no override reason.
+	CodeHandoverIncomplete = "handover_incomplete"
 )
 
 // AllCodes returns every violation code of the package, in declaration order.
@@ -148,6 +181,17 @@ func AllCodes() []string {
 		CodeDecisionMakerWithoutAuthority,
 		CodeIMCARequired,
 		CodeDateInFuture,
+		CodeDelegationInvalid,
+		CodeSuspensionNeedsDirector,
+		CodeProcessMismatch,
+		CodeJointDecisionRequired,
+		CodeCapacityIncoherent,
+		CodeNHSLeadsCHCOnly,
+		CodeDestinationRAG,
+		CodeOverrideNotPermitted,
+		CodeChoiceNeedsCapacity,
+		CodeResidentDeceased,
+		CodeHandoverIncomplete,
 	}
 }
 

@@ -23,7 +23,8 @@ var Residents = Collection{
 		historic("admitted_on", "when the person moved into the current service"),
 		enum("status", ResidentStatuses, "where the person stands in the incident"),
 		flagged(enum("registration_category", RegistrationCategories, "category of care the person needs (003 Appendix 2, 3.3)")),
-		flagged(enum("funding_stream", FundingStreams, "who funds the placement (003 Appendix 2, section 4)")),
+		flagged(enum("funding_stream", FundingStreams, "who funds the placement (003 Appendix 2, section 4); superseded by funding_streams, read when that is unset")),
+		flagged(enums("funding_streams", FundingStreams, "every stream funding the placement, several at once (e.g. a self-funder receiving FNC; 003 Appendix 2 header counts them in separate columns)")),
 		text("placing_authority", 200, "the authority that placed the person (out-of-area and s117 placements)"),
 		text("case_reference", 50, "the council's case reference"),
 		enum("chc_status", CHCStatuses, "NHS Continuing Healthcare status"),
@@ -48,6 +49,12 @@ var Residents = Collection{
 		list[Equipment]("equipment", 50, "equipment the person uses, who owns it, whether it can transfer (2.13)"),
 		list[Carer]("carers", 20, "carers and significant others (section 5)"),
 		text("communication_needs", 2000, "language, sensory or communication needs"),
+		text("current_location", 300, "where the person is now when not at a service, e.g. a hospital and ward (whereabouts)"),
+		instant("whereabouts_updated_at", "when current_service_id, current_location or status last changed"),
+		refs("preferred_service_ids", 20, "homes the person or their family prefer (003 Appendix 2, 7.2, 7.9)"),
+		texts("preferred_areas", 20, 200, "areas the person or their family prefer, e.g. near a daughter in Belper"),
+		text("preferences", 5000, "stated preferences about the new home, in the person's or family's words"),
+		text("about_me", 10000, "what matters to the person, in their own words, for the receiving home's transfer summary"),
 	},
 }
 

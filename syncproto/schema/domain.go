@@ -10,6 +10,8 @@ func Domain() []Collection {
 		Incidents, ChecklistItems, Residents, SafeAndWellChecks,
 		CapacityAssessments, BestInterestsDecisions, Moves, MoveLegs,
 		DecisionLog, MovementLog, RiskLog, CommunicationsLog, MeetingRecords,
+		ResidentEvents, PostMoveReviews, FamilyContacts, PlacementDecisions,
+		CrossAuthorityNotifications, TeamTasks,
 		Conflicts,
 	}
 	for i := range cols {

@@ -40,7 +40,8 @@ var Providers = Collection{
 		boolean("contracted_icb", "contracted by the ICB"),
 		boolean("market_oversight", "in CQC's market oversight regime (003 s.5)"),
 		enum("market_oversight_risk", MarketOversightRisks, "CQC market oversight financial risk"),
-		count("total_beds", "beds across England, for the market oversight test"),
+		count("total_beds", "declared beds across England, for the market oversight test (003 s.5: \"at least 2,000 anywhere in England\")"),
+		count("areas_with_beds", "declared number of local-authority areas in England where the provider has at least one bed (003 s.5 (b))"),
 		amount("hours_per_week", "hours of non-residential care a week across England"),
 		count("people_per_week", "people given non-residential care a week across England"),
 		texts("local_authority_areas", 400, 200, "local-authority areas the provider serves"),
@@ -50,6 +51,13 @@ var Providers = Collection{
 		text("suspension_reason", 2000, "why contracting is suspended, e.g. a neighbouring authority's suspension (003 s.9)"),
 		text("suspended_by_authority", 200, "the authority whose suspension this follows, if not the council's own"),
 		date("suspended_on", "when contracting was suspended"),
+		enum("suspension_recommendation", SuspensionRecommendations, "a recommendation to the Director to suspend contracting, or to lift a suspension (003 Appendix 1: \"Recommend Provider suspension by report to Director\")"),
+		text("suspension_report", 20000, "the report to the Director behind the recommendation"),
+		text("suspension_recommended_by", 200, "who recommended"),
+		date("suspension_recommended_on", "when it was recommended"),
+		text("suspension_decided_by", 200, "the Director who decided to suspend or lift"),
+		boolean("flagged_for_review", "the provider is flagged for the QMT's attention, e.g. after a neighbouring authority's suspension (003 s.9)"),
+		text("flag_reason", 2000, "why the provider is flagged"),
 		text("notes", 20000, ""),
 	},
 }
@@ -124,6 +132,9 @@ var RAGStatuses = Collection{
 		required(enum("decided_by_role", Roles, "the decider's role: escalation rights depend on it")),
 		refs("concern_ids", 200, "concerns that led to the step"),
 		enum("market_oversight_risk", MarketOversightRisks, "CQC market oversight rating at the time, if known"),
+		enum("delegated_from_role", Roles, "the role whose authority the decider exercises by delegation: commissioner, for the Senior QMO acting in the Head of Adults Commissioning's absence (003 Appendix 1)"),
+		text("delegated_by", 200, "who delegated their authority"),
+		text("delegation_reason", 2000, "why, e.g. the Head of Adults Commissioning's absence"),
 	},
 }
 
@@ -146,6 +157,13 @@ var Incidents = Collection{
 		enum("cause", InabilityCauses, "why the provider cannot carry on"),
 		boolean("business_continuity_plan_failed", "criterion iv: the provider's own plan is unable, or has failed, to address the impact"),
 		boolean("final_concerns_meeting_held", "criterion i: a Final Concerns Response Meeting was held"),
+		text("agreed_with", 200, "Process 1 is a joint decision: who agreed with the activator (003 s.10 (i) \"in conjunction with the Director\")"),
+		enum("agreed_with_role", Roles, "their role: the director when a commissioner activates Process 1, the commissioner when the director does"),
+		boolean("process_1_provider_failed", "the provider failed at the end of Process 1 (003 Appendix 1)"),
+		instant("escalated_at", "when Process 1 was escalated to Process 2 (the Process 1 history is kept)"),
+		text("escalated_by", 200, "the Director who decided to escalate to Process 2"),
+		text("escalation_reason", 20000, "why the provider failed at the end of Process 1"),
+		boolean("service_continuing", "the provider carries on the activity despite its failure, e.g. an administrator keeps the home open (003 s.3, s.7): the s.48 duty is not triggered"),
 		text("lead_officer", 200, "the Provider Failure Manager or Concerns Response Manager"),
 		list[Member]("steering_group", 50, "the Joint Incident Steering Group; mark the chair"),
 		date("date_initiated", "the checklist's 'Date initiated'"),
@@ -180,6 +198,7 @@ var ChecklistItems = Collection{
 		required(enum("status", ChecklistStatuses, "where the action stands")),
 		date("due_on", "when the action is due"),
 		date("completed_on", "when the action was done"),
+		list[Evidence]("evidence", 50, "records that show the action done: a meeting, a log entry, a set of checks"),
 	},
 }
 
@@ -256,7 +275,8 @@ var BestInterestsDecisions = Collection{
 		enum("decision_maker", DecisionMakers, "who decides"),
 		text("decision_maker_name", 200, "the decision-maker"),
 		text("decision_maker_role", 200, "their role"),
-		boolean("imca_required", "an IMCA must be instructed"),
+		boolean("imca_required", "an IMCA must be instructed, as the recorder judged it; reports work it out from the rule"),
+		text("imca_urgency_reason", 2000, "the urgency exception: why the move was made before an IMCA could be instructed (MCA 2005 ss.38(4), 39(4))"),
 		date("imca_referral_date", "when the IMCA was instructed"),
 		text("imca_name", 200, "the IMCA"),
 		date("imca_report_on", "when the IMCA's report was received"),
@@ -295,6 +315,14 @@ var Moves = Collection{
 		boolean("dwp_notified", "DWP notified of the change of home"),
 		boolean("placing_authority_notified", "the placing authority or receiving NHS notified"),
 		boolean("contract_issued", "new contract issued, old one ended"),
+		text("destination_override_reason", 2000, "a commissioner's reason for placing despite concerns about the destination provider: RED, provider failure or suspended (003 Appendix 2, 7.6)"),
+		text("destination_override_by", 200, "the commissioner who recorded the override"),
+		enum("destination_override_role", Roles, "the role that recorded the override: commissioner"),
+		boolean("care_plan_handed_over", "hand-over: care summaries and care plan given to the new provider, staff hand-over done (003 Appendix 2, 7.15, 7.16)"),
+		boolean("identity_confirmed", "hand-over: the receiving home confirmed the person's identity (7.21); a leg's identity_confirmed also counts"),
+		boolean("equipment_transferred", "hand-over: equipment travelling with the person transferred and installed (7.12); needed only when equipment_travelling is set"),
+		text("handover_override_reason", 2000, "why the move is completed before every hand-over item is done"),
+		instant("completed_at", "when the person was handed over at the new home; post-move reviews are scheduled from it"),
 		date("post_move_review_due", "when the post-move review is due"),
 		text("notes", 20000, ""),
 	},
@@ -436,5 +464,142 @@ var MeetingRecords = Collection{
 		list[ActionItem]("actions", 200, "actions agreed"),
 		date("next_meeting_on", "when it next meets"),
 		text("recorded_by", 200, "who took the record"),
+	},
+}
+
+// ResidentEvents are deaths and hospital admissions and discharges of
+// residents during the incident; each updates where the person is.
+var ResidentEvents = Collection{
+	Name:       "resident_events",
+	ScopeField: "incident_id",
+	Doc:        "a death, hospital admission or discharge of a resident during the incident",
+	Fields: []Field{
+		IncidentField,
+		required(ref("resident_id", "the person")),
+		required(enum("event", ResidentEventKinds, "what happened")),
+		required(instant("occurred_at", "when")),
+		text("place", 300, "where it happened (e.g. in the home, on the way to hospital)"),
+		text("hospital", 300, "the hospital and ward, for an admission"),
+		ref("discharged_to_service_id", "for a discharge: the home the person went to"),
+		text("details", 5000, "what happened"),
+		instant("family_informed_at", "when the family or representative was told"),
+		text("family_informed_by", 200, "who told them"),
+		instant("cqc_notified_at", "when CQC was notified (a death is notified to CQC)"),
+		boolean("coroner_relevant", "the death is reportable to the coroner (e.g. unexpected, or under a DoLS authorisation)"),
+		instant("coroner_notified_at", "when the coroner was told"),
+		instant("placing_authority_notified_at", "when the placing authority was told, for a person placed by another authority"),
+		text("recorded_by", 200, "who recorded it"),
+	},
+}
+
+// PostMoveReviews are the programme of Social Worker / Nursing reviews after
+// a move (003 Appendix 2, 7.19), scheduled from the move's completion and
+// recorded like safe-and-well checks.
+var PostMoveReviews = Collection{
+	Name:       "post_move_reviews",
+	ScopeField: "incident_id",
+	Doc:        "a review visit after a resident's move (003 Appendix 2, 7.19)",
+	Fields: []Field{
+		IncidentField,
+		required(ref("resident_id", "the person reviewed")),
+		ref("move_id", "the move reviewed"),
+		ref("service_id", "the new home"),
+		required(enum("review_type", ReviewTypes, "which review of the programme")),
+		required(date("due_on", "when the review is due")),
+		instant("visited_at", "when the review visit took place; unset while it is still to do"),
+		text("reviewer_name", 200, "who reviewed"),
+		text("reviewer_role", 200, "social worker, nurse"),
+		enum("outcome", ReviewOutcomes, "settled, concerns, or not seen"),
+		enum("feels_safe", FeelsSafe, "whether the person says they feel safe and settled"),
+		text("in_own_words", 5000, "what the person said, in their own words"),
+		text("wellbeing", 5000, "health and emotional wellbeing after the move (9.4)"),
+		text("actions", 5000, "actions agreed"),
+		date("follow_up_due", "when to review again, if needed"),
+		text("notes", 5000, ""),
+	},
+}
+
+// FamilyContacts is the per-resident log of contact with families,
+// carers and representatives (003 Appendix 2, 5.1-5.5, 7.2-7.9): who, when,
+// how, what was said, preferences and visits offered. Append-only.
+var FamilyContacts = Collection{
+	Name:       "family_contacts",
+	ScopeField: "incident_id",
+	Doc:        "an entry in a resident's family and representatives contact log (append-only)",
+	Fields: []Field{
+		IncidentField,
+		required(ref("resident_id", "the person the contact is about")),
+		required(label("contact_name", 200, "who: the relative, carer or representative")),
+		text("relationship", 100, "their relationship to the person"),
+		required(instant("occurred_at", "when")),
+		required(enum("channel", CommunicationChannels, "how")),
+		required(enum("direction", CommunicationDirections, "incoming or outgoing")),
+		required(label("summary", 20000, "what was said")),
+		text("preferences", 5000, "preferences stated about the new home (7.2)"),
+		boolean("visit_offered", "a view, visit or trial visit of a home was offered (7.7)"),
+		ref("visit_service_id", "the home offered for a visit"),
+		date("visit_on", "when the visit is arranged"),
+		text("recorded_by", 200, "who logged it"),
+	},
+}
+
+// PlacementDecisions record the decision on the new home and the date to
+// move, and who made it (003 Appendix 2, 7.9), checked against the
+// person's capacity.
+var PlacementDecisions = Collection{
+	Name:       "placement_decisions",
+	ScopeField: "incident_id",
+	Doc:        "the decision on a resident's new home and who made it (003 Appendix 2, 7.9)",
+	Fields: []Field{
+		IncidentField,
+		required(ref("resident_id", "the person")),
+		required(ref("service_id", "the new home chosen")),
+		required(instant("decided_at", "when it was decided")),
+		required(enum("chosen_by", MoveChoosers, "who decided: the person, a carer, a representative (attorney or deputy), or a best-interests decision")),
+		required(label("decided_by_name", 200, "the person who decided")),
+		ref("best_interests_decision_id", "the best-interests decision, when the person lacks capacity"),
+		text("preferences_considered", 5000, "how the person's and family's stated preferences were weighed (7.2, 7.3)"),
+		boolean("visited", "the person or family viewed or visited the home (7.7)"),
+		date("move_on", "the date agreed to move"),
+		text("notes", 5000, ""),
+	},
+}
+
+// CrossAuthorityNotifications record who in another authority or the NHS
+// was told about a resident, and when (003 Appendix 2, 4.2 and 7.23).
+var CrossAuthorityNotifications = Collection{
+	Name:       "cross_authority_notifications",
+	ScopeField: "incident_id",
+	Doc:        "a notification to another authority or NHS body about a resident (003 Appendix 2, 4.2, 7.23)",
+	Fields: []Field{
+		IncidentField,
+		ref("resident_id", "the person"),
+		ref("move_id", "the move notified, for an out-of-county placement"),
+		required(enum("recipient_kind", NotificationRecipients, "placing authority (4.2), or receiving authority or NHS (7.23)")),
+		required(label("recipient", 200, "the authority or NHS body")),
+		required(instant("notified_at", "when")),
+		text("notified_by", 200, "who notified"),
+		enum("channel", CommunicationChannels, "how"),
+		text("summary", 5000, "what was said, e.g. whether they wish the JISG to act on their behalf (4.2)"),
+		instant("acknowledged_at", "when the recipient acknowledged it"),
+	},
+}
+
+// TeamTasks are tasks for a council team that arise outside an incident,
+// e.g. the details of a neighbouring authority's suspension sent to the
+// social care team (003 s.9). Not incident-scoped; read-restricted.
+var TeamTasks = Collection{
+	Name: "team_tasks",
+	Doc:  "a task or notification for a council team about a provider (e.g. 003 s.9)",
+	Fields: []Field{
+		required(ref("provider_id", "the provider concerned")),
+		required(enum("team", Teams, "the team the task is for")),
+		required(label("title", 300, "what to do")),
+		text("details", 20000, "the details sent"),
+		enum("source", TaskSources, "what raised the task"),
+		required(instant("created_at", "when it was raised")),
+		required(enum("status", TaskStatuses, "open or done")),
+		instant("done_at", "when it was done"),
+		text("done_by", 200, "who did it"),
 	},
 }

@@ -1,6 +1,11 @@
 package schema
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/continuity-care/continuity/syncproto"
+)
 
 // Enumerations of the care domain (domain.md; seed 003). Values are the
 // snake_case wire values a field may hold; the slices are in a sensible
@@ -23,6 +28,35 @@ const (
 
 // FundingStreams are the values of residents.funding_stream.
 var FundingStreams = []string{FundingLAFunded, FundingNHSCHC, FundingFNC, FundingSelfFunder, FundingOutOfArea, FundingS117, FundingDWPPreservedRights}
+
+// FundingStreamsOf returns the streams funding a resident: funding_streams
+// when recorded, otherwise the single legacy funding_stream (older records
+// and devices), otherwise none. A resident may have several at once (003
+// Appendix 2 header: "Fully Funded Continuing Healthcare", "Funded Nursing
+// Care", "Self-funders" are separate columns).
+func FundingStreamsOf(r *syncproto.Record) []string {
+	if r == nil {
+		return nil
+	}
+	var out []string
+	if v := r.Value("funding_streams"); v != nil && json.Unmarshal(v, &out) == nil && len(out) > 0 {
+		return out
+	}
+	if s := StringValue(r, "funding_stream"); s != "" {
+		return []string{s}
+	}
+	return nil
+}
+
+// HasFunding reports whether a resident is funded (in part) by stream.
+func HasFunding(r *syncproto.Record, stream string) bool {
+	for _, s := range FundingStreamsOf(r) {
+		if s == stream {
+			return true
+		}
+	}
+	return false
+}
 
 // DoLS authorisation statuses (003 Appendix 2, 3.10).
 const (
@@ -111,6 +145,11 @@ var TriggerCriteria = []string{"i", "ii", "iii", "iv"}
 // situation").
 var InabilityCauses = []string{"business_failure", "regulatory_action", "operational", "emergency", "other"}
 
+// SuspensionRecommendations are what a QMO or commissioner recommends to the
+// Director (003 Appendix 1: "Recommend Provider suspension by report to
+// Director"; "Recommend lifting Provider suspension").
+var SuspensionRecommendations = []string{"suspend", "lift"}
+
 // IncidentStatuses are where an incident stands.
 var IncidentStatuses = []string{"active", "closed"}
 
@@ -174,6 +213,29 @@ var ConsulteeRoles = []string{
 	"family", "friend", "unpaid_carer", "attorney", "deputy", "paid_carer",
 	"professional", "imca", "advocate",
 }
+
+// ResidentEventKinds are the events of a resident during an incident that
+// change where they are.
+var ResidentEventKinds = []string{"death", "hospital_admission", "hospital_discharge"}
+
+// ReviewTypes are the reviews of the post-move programme (003 Appendix 2,
+// 7.19).
+var ReviewTypes = []string{"72_hours", "4_weeks", "other"}
+
+// ReviewOutcomes are the outcomes of a post-move review.
+var ReviewOutcomes = []string{"settled", "concerns", "not_seen"}
+
+// NotificationRecipients are who a cross-authority notification went to.
+var NotificationRecipients = []string{"placing_authority", "receiving_authority", "receiving_nhs", "other"}
+
+// Teams are the council teams a task is for.
+var Teams = []string{"social_care", "quality_monitoring", "commissioning", "nhs"}
+
+// TaskSources are what raised a team task.
+var TaskSources = []string{"neighbouring_authority_suspension", "other"}
+
+// TaskStatuses are where a team task stands.
+var TaskStatuses = []string{"open", "done"}
 
 // MoveStatuses are where a move stands.
 var MoveStatuses = []string{"planned", "in_transit", "completed", "cancelled"}

@@ -271,6 +271,9 @@ func TestDomain_Providers(t *testing.T) {
 			"total_beds": 42, "hours_per_week": 0, "people_per_week": 0, "local_authority_areas": []string{"Derby City Council"},
 			"bcp_exists": true, "bcp_viable": false, "contracting_suspended": true, "suspension_reason": "RED",
 			"suspended_by_authority": "Derbyshire County Council", "suspended_on": "2026-11-09", "notes": "",
+			"areas_with_beds": 1, "suspension_recommendation": "suspend", "suspension_report": "Report to the Director",
+			"suspension_recommended_by": "Head of Adults Commissioning", "suspension_recommended_on": "2026-11-08",
+			"suspension_decided_by": "Service Director", "flagged_for_review": true, "flag_reason": "Neighbour suspended placements",
 		},
 		required: []string{"name"},
 		bad: join(
@@ -333,6 +336,7 @@ func TestDomain_RAGStatuses(t *testing.T) {
 			"provider_id": tProvider, "service_id": tService, "previous_status": "AMBER", "status": "RED",
 			"reason": "CQC Notice of Proposal", "decided_at": "2026-11-09T10:00:00Z", "decided_by": "Head of Commissioning",
 			"decided_by_role": "commissioner", "concern_ids": []string{tConcern}, "market_oversight_risk": "red",
+			"delegated_from_role": "commissioner", "delegated_by": "Head of Adults Commissioning", "delegation_reason": "on leave",
 		},
 		required: []string{"provider_id", "status", "reason", "decided_at", "decided_by", "decided_by_role"},
 		bad: join([]badCase{
@@ -354,6 +358,9 @@ func TestDomain_Incidents(t *testing.T) {
 			"date_initiated": "2026-11-12", "failure_expected_on": "2026-12-04", "timescale": "three weeks",
 			"icb_notified_on": "2026-11-12", "cqc_notified_on": "2026-11-12", "situation": "", "public": false,
 			"outcome": "provider_failure", "outcome_on": "2026-11-12", "notes": "",
+			"agreed_with": "Head of Commissioning", "agreed_with_role": "commissioner", "process_1_provider_failed": false,
+			"escalated_at": "2026-11-20T10:00:00Z", "escalated_by": "Service Director", "escalation_reason": "Final Action Plan not met",
+			"service_continuing": false,
 		},
 		required: []string{"incident_id", "provider_id", "title", "trigger_criterion", "process", "status", "activated_at", "reason"},
 		scope:    "incident_id",
@@ -375,6 +382,7 @@ func TestDomain_ChecklistItems(t *testing.T) {
 			"text": "Consult adjacent Local Authority officers as necessary", "responsibility": "DCC",
 			"responsibility_source": "default", "officer_initials": "JC", "notes": "", "status": "done",
 			"due_on": "2026-11-13", "completed_on": "2026-11-13",
+			"evidence": []map[string]any{{"collection": "meeting_records", "record_id": tDecision, "note": "minutes"}},
 		},
 		required: []string{"incident_id", "section", "number", "text", "responsibility", "status"},
 		scope:    "incident_id",
@@ -384,6 +392,8 @@ func TestDomain_ChecklistItems(t *testing.T) {
 			{name: "number shape", field: "number", value: "2-10"},
 			{name: "responsibility lower case", field: "responsibility", value: "dcc"},
 			{name: "initials too long", field: "officer_initials", value: "ABCDEFGHIJK"},
+			{name: "evidence without record", field: "evidence", value: []map[string]any{{"collection": "meeting_records"}}},
+			{name: "evidence record not a uuid", field: "evidence", value: []map[string]any{{"collection": "meeting_records", "record_id": "x"}}},
 		}, dateCases("completed_on")),
 	})
 }
@@ -403,6 +413,10 @@ func validResident() map[string]any {
 		"equipment":           []map[string]any{{"item": "pressure mattress", "owner": "nhs", "transferable": true}},
 		"carers":              []map[string]any{{"name": "Ann Example", "relationship": "daughter", "phone": "07700 900000", "postcode": "NG1 1AA", "out_of_area": true, "next_of_kin": true}},
 		"communication_needs": "hearing aid, left ear",
+		"funding_streams":     []string{"self_funder", "fnc"},
+		"current_location":    "", "whereabouts_updated_at": "2026-11-20T10:00:00Z",
+		"preferred_service_ids": []string{tService2}, "preferred_areas": []string{"Belper"},
+		"preferences": "Near her daughter", "about_me": "Likes the radio on in the morning",
 	}
 }
 
@@ -413,7 +427,7 @@ func TestDomain_Residents(t *testing.T) {
 	runCollectionCase(t, "residents", collectionCase{
 		valid:    validResident(),
 		required: []string{"incident_id", "given_name", "family_name"},
-		flagged:  []string{"current_service_id", "funding_stream", "registration_category"},
+		flagged:  []string{"current_service_id", "funding_stream", "funding_streams", "registration_category"},
 		scope:    "incident_id",
 		bad: join([]badCase{
 			uuidCase("incident_id"),
@@ -506,7 +520,7 @@ func TestDomain_BestInterestsDecisions(t *testing.T) {
 			"decision_reached": "Move to Oakwood Grange", "least_restrictive_reasoning": "Same area, friends moving too",
 			"decision_maker": "council", "decision_maker_name": "Kim Example", "decision_maker_role": "Social worker",
 			"imca_required": false, "imca_referral_date": "2026-11-15", "imca_name": "", "imca_report_on": "2026-11-17",
-			"imca_report": "", "decided_at": "2026-11-16T11:00:00Z",
+			"imca_report": "", "decided_at": "2026-11-16T11:00:00Z", "imca_urgency_reason": "",
 		},
 		required: []string{"incident_id", "assessment_id", "resident_id", "decision"},
 		scope:    "incident_id",
@@ -530,6 +544,9 @@ func TestDomain_Moves(t *testing.T) {
 			"escort": "Key worker", "escort_familiar": true, "equipment_travelling": "pressure mattress",
 			"medication_travelling": true, "records_handed_over": false, "gp_changed": false, "dwp_notified": false,
 			"placing_authority_notified": false, "contract_issued": false, "post_move_review_due": "2026-11-25", "notes": "",
+			"destination_override_reason": "", "destination_override_by": "", "destination_override_role": "commissioner",
+			"care_plan_handed_over": true, "identity_confirmed": true, "equipment_transferred": true,
+			"handover_override_reason": "", "completed_at": "2026-11-18T11:00:00Z",
 		},
 		required: []string{"incident_id", "resident_id", "from_service_id", "to_service_id", "status"},
 		flagged:  []string{"to_service_id", "planned_at", "status"},
@@ -653,7 +670,9 @@ func TestDomain_Registry(t *testing.T) {
 		"best_interests_decisions", "capacity_assessments", "checklist_items", "communications_log", "concerns", "conflicts",
 		"decision_log", "incidents", "meeting_records", "move_legs", "movement_log", "moves", "providers",
 		"rag_statuses", "residents", "risk_log", "safe_and_well_checks", "services", "vacancies",
+		"cross_authority_notifications", "family_contacts", "placement_decisions", "post_move_reviews", "resident_events", "team_tasks",
 	}
+	slices.Sort(want)
 	reg := NewDomainRegistry()
 	if got := reg.Names(); !slices.Equal(got, want) {
 		t.Fatalf("collections = %v, want %v", got, want)
@@ -670,7 +689,7 @@ func TestDomain_Registry(t *testing.T) {
 		}
 	})
 	t.Run("unscoped collections", func(t *testing.T) {
-		for _, n := range []string{"providers", "services", "vacancies", "concerns", "rag_statuses"} {
+		for _, n := range []string{"providers", "services", "vacancies", "concerns", "rag_statuses", "team_tasks"} {
 			col, _ := reg.Collection(n)
 			if col.ScopeField != "" {
 				t.Errorf("%s is scoped by %s", n, col.ScopeField)
@@ -757,6 +776,128 @@ func TestDomain_ValidNHSNumbers(t *testing.T) {
 			c := upsert(t, "residents", map[string]any{"nhs_number": n})
 			if e := reg.CheckFields(c, existing("residents")); e != nil {
 				t.Fatalf("rejected: %v", e)
+			}
+		})
+	}
+}
+
+// The collections a closure team uses every day (issue 13).
+
+func TestDomain_ResidentEvents(t *testing.T) {
+	runCollectionCase(t, "resident_events", collectionCase{
+		valid: map[string]any{
+			"incident_id": tIncident, "resident_id": tResident, "event": "death", "occurred_at": "2026-11-19T03:10:00Z",
+			"place": "Larkfield House, room 12", "hospital": "", "discharged_to_service_id": tService2, "details": "Died peacefully in her sleep",
+			"family_informed_at": "2026-11-19T07:00:00Z", "family_informed_by": "Night nurse", "cqc_notified_at": "2026-11-19T10:00:00Z",
+			"coroner_relevant": false, "coroner_notified_at": "2026-11-19T10:30:00Z", "placing_authority_notified_at": "2026-11-19T11:00:00Z",
+			"recorded_by": "Kim Example",
+		},
+		required: []string{"incident_id", "resident_id", "event", "occurred_at"},
+		scope:    "incident_id",
+		bad:      join([]badCase{uuidCase("resident_id"), uuidCase("discharged_to_service_id")}, timeCases("occurred_at")),
+	})
+}
+
+func TestDomain_PostMoveReviews(t *testing.T) {
+	runCollectionCase(t, "post_move_reviews", collectionCase{
+		valid: map[string]any{
+			"incident_id": tIncident, "resident_id": tResident, "move_id": tMove, "service_id": tService2, "review_type": "72_hours",
+			"due_on": "2026-11-21", "visited_at": "2026-11-21T10:00:00Z", "reviewer_name": "Kim Example", "reviewer_role": "Social worker",
+			"outcome": "settled", "feels_safe": "yes", "in_own_words": "The food is lovely", "wellbeing": "Settling well",
+			"actions": "", "follow_up_due": "2026-12-16", "notes": "",
+		},
+		required: []string{"incident_id", "resident_id", "review_type", "due_on"},
+		scope:    "incident_id",
+		bad:      join([]badCase{uuidCase("move_id")}, dateCases("due_on"), timeCases("visited_at")),
+	})
+}
+
+func TestDomain_FamilyContacts(t *testing.T) {
+	runCollectionCase(t, "family_contacts", collectionCase{
+		valid: map[string]any{
+			"incident_id": tIncident, "resident_id": tResident, "contact_name": "Ann Example", "relationship": "daughter",
+			"occurred_at": "2026-11-14T10:00:00Z", "channel": "phone", "direction": "outgoing", "summary": "Explained the closure",
+			"preferences": "Somewhere near Belper", "visit_offered": true, "visit_service_id": tService2, "visit_on": "2026-11-16",
+			"recorded_by": "Kim Example",
+		},
+		required: []string{"incident_id", "resident_id", "contact_name", "occurred_at", "channel", "direction", "summary"},
+		scope:    "incident_id",
+		bad:      join([]badCase{{name: "empty summary", field: "summary", value: ""}}, timeCases("occurred_at"), dateCases("visit_on")),
+	})
+}
+
+func TestDomain_PlacementDecisions(t *testing.T) {
+	runCollectionCase(t, "placement_decisions", collectionCase{
+		valid: map[string]any{
+			"incident_id": tIncident, "resident_id": tResident, "service_id": tService2, "decided_at": "2026-11-16T11:00:00Z",
+			"chosen_by": "resident", "decided_by_name": "Edith Example", "best_interests_decision_id": tDecision,
+			"preferences_considered": "Near her daughter", "visited": true, "move_on": "2026-11-24", "notes": "",
+		},
+		required: []string{"incident_id", "resident_id", "service_id", "decided_at", "chosen_by", "decided_by_name"},
+		scope:    "incident_id",
+		bad:      join([]badCase{uuidCase("service_id")}, timeCases("decided_at"), dateCases("move_on")),
+	})
+}
+
+func TestDomain_CrossAuthorityNotifications(t *testing.T) {
+	runCollectionCase(t, "cross_authority_notifications", collectionCase{
+		valid: map[string]any{
+			"incident_id": tIncident, "resident_id": tResident, "move_id": tMove, "recipient_kind": "placing_authority",
+			"recipient": "Nottinghamshire County Council", "notified_at": "2026-11-12T15:00:00Z", "notified_by": "Senior QMO",
+			"channel": "email", "summary": "They wish the JISG to act on their behalf", "acknowledged_at": "2026-11-12T16:00:00Z",
+		},
+		required: []string{"incident_id", "recipient_kind", "recipient", "notified_at"},
+		scope:    "incident_id",
+		bad:      join([]badCase{uuidCase("move_id")}, timeCases("notified_at")),
+	})
+}
+
+func TestDomain_TeamTasks(t *testing.T) {
+	runCollectionCase(t, "team_tasks", collectionCase{
+		valid: map[string]any{
+			"provider_id": tProvider, "team": "social_care", "title": "Neighbouring authority suspended placements",
+			"details": "Nottinghamshire suspended care home placements on 10 November", "source": "neighbouring_authority_suspension",
+			"created_at": "2026-11-10T09:00:00Z", "status": "open", "done_at": "2026-11-11T09:00:00Z", "done_by": "Team manager",
+		},
+		required: []string{"provider_id", "team", "title", "created_at", "status"},
+		bad:      join([]badCase{uuidCase("provider_id")}, timeCases("created_at")),
+	})
+}
+
+// TestFundingStreamsOf: funding can be several things at once (003 Appendix
+// 2 header: "Fully Funded Continuing Healthcare", "Funded Nursing Care",
+// "Self-funders" are separate columns), and older records with one
+// funding_stream stay readable.
+func TestFundingStreamsOf(t *testing.T) {
+	rec := func(fields map[string]any) *syncproto.Record {
+		r := syncproto.NewRecord("residents", tResident)
+		for k, v := range fields {
+			b, _ := json.Marshal(v)
+			r.Fields[k] = syncproto.FieldState{Value: b}
+		}
+		return r
+	}
+	cases := []struct {
+		name   string
+		fields map[string]any
+		want   []string
+	}{
+		{"003 App.2 a self-funder receiving FNC counts in both columns", map[string]any{"funding_streams": []string{"self_funder", "fnc"}}, []string{"self_funder", "fnc"}},
+		{"an older record with one funding_stream stays readable", map[string]any{"funding_stream": "la_funded"}, []string{"la_funded"}},
+		{"funding_streams wins over the legacy field", map[string]any{"funding_stream": "la_funded", "funding_streams": []string{"nhs_chc"}}, []string{"nhs_chc"}},
+		{"an empty list falls back to the legacy field", map[string]any{"funding_stream": "s117", "funding_streams": []string{}}, []string{"s117"}},
+		{"nothing recorded", nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rec(tc.fields)
+			if got := FundingStreamsOf(r); !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			for _, f := range tc.want {
+				if !HasFunding(r, f) {
+					t.Fatalf("HasFunding(%s) false", f)
+				}
 			}
 		})
 	}

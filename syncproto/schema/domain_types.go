@@ -111,3 +111,12 @@ type Member struct {
 	Organisation string `json:"organisation,omitempty" validate:"max=200"`
 	Chair        bool   `json:"chair,omitempty"`
 }
+
+// Evidence points a checklist item at a record that shows it done (a
+// meeting, a log entry, a set of checks).
+type Evidence struct {
+	// Collection and RecordID name the record.
+	Collection string `json:"collection" validate:"required,max=100"`
+	RecordID   string `json:"record_id" validate:"required,uuid"`
+	Note       string `json:"note,omitempty" validate:"max=1000"`
+}

@@ -584,7 +584,9 @@ func (d *device) stepMove(w *world, m moveView) {
 		if !d.did("leg handed over", err) {
 			return
 		}
-		_, err = d.client.PlanMove(&continuity.Move{ID: m.ID, Status: "completed", RecordsHandedOver: continuity.Yes})
+		// The hand-over gates completion (seed 003 Appendix 2, 7.15, 7.20, 7.21, 7.24, 7.12).
+		_, err = d.client.PlanMove(&continuity.Move{ID: m.ID, Status: "completed", RecordsHandedOver: continuity.Yes, MedicationTravelling: continuity.Yes,
+			ExtraJSON: `{"care_plan_handed_over":true,"identity_confirmed":true,"equipment_transferred":true}`})
 		if d.did("move completed", err) {
 			d.movementLog(w, m.ResidentID, m.ID, "handed_over", m.From, m.To, handed)
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/checklist"
 	"github.com/continuity-care/continuity/syncproto/domain"
+	"github.com/continuity-care/continuity/syncproto/rules"
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
@@ -155,6 +156,7 @@ func generate() ([]byte, error) {
 	s.reassess()
 	s.moves()
 	s.endOfWeek()
+	s.closureRecords()
 	if err := validate(b.out); err != nil {
 		return nil, err
 	}
@@ -1027,7 +1029,8 @@ func (s *story) moves() {
 		})
 		b.at(m.leg.handedOver.Add(2 * time.Minute))
 		b.put("move_legs", lid, F{"handed_over": true, "handed_over_at": ts(m.leg.handedOver), "handed_over_to": m.leg.receivedBy})
-		b.put("moves", mid, F{"status": "completed", "records_handed_over": true})
+		b.put("moves", mid, F{"status": "completed", "records_handed_over": true, "care_plan_handed_over": true, "identity_confirmed": true,
+			"equipment_transferred": m.leg != nil, "completed_at": ts(m.leg.handedOver)})
 		b.put("residents", rid, F{"current_service_id": serviceID(m.to), "status": "moved", "room": nil})
 		b.put("movement_log", id("movement", m.key+"/handed-over"), F{
 			"incident_id": incidentID, "resident_id": rid, "move_id": mid, "event": "handed_over", "occurred_at": ts(m.leg.handedOver),
@@ -1171,3 +1174,133 @@ func (s *story) endOfWeek() {
 	s.tick("9.2", nov(20, 15, 0), "done", "HR", "Lee Chambers is the administrative lead.")
 	s.tick("9.5", nov(20, 15, 0), "in_progress", "LC", "Risk log reviewed on 20 November.")
 }
+
+// residentIndex finds a resident by given name.
+func residentIndex(given string) int {
+	for i, r := range residents {
+		if r.given == given {
+			return i
+		}
+	}
+	panic("no resident " + given)
+}
+
+// ---- 12 to 21 November: what the closure team records every day ----
+
+// closureRecords adds the records a closure team keeps every day (issue
+// 13): deaths and hospital admissions, family contact, the decisions on new
+// homes, the post-move review programme, cross-authority notifications,
+// funding as several streams and checklist items tied to their evidence.
+func (s *story) closureRecords() {
+	b := s.b
+	b.at(nov(21, 9, 0))
+	vera, gladys, stanley := residentID(rVera), residentID(residentIndex("Gladys")), residentID(residentIndex("Stanley"))
+	// A self-funder receiving Funded Nursing Care counts in both columns.
+	b.put("residents", stanley, F{"funding_streams": []string{schema.FundingSelfFunder, schema.FundingFNC}})
+	b.put("residents", residentID(rEdith), F{"about_me": "I like my tea strong, the radio on in the morning and my daughter's photographs by the bed.",
+		"preferences": "Julie would like her mother near Mickleover so she can visit after work.", "preferred_service_ids": []string{serviceID("oakwood-grange")}})
+	b.put("resident_events", id("event", "vera/admission"), F{
+		"incident_id": incidentID, "resident_id": vera, "event": "hospital_admission", "occurred_at": "2026-11-12T08:30:00Z",
+		"hospital": "Royal Derby Hospital, ward 306", "details": "Chest infection; admitted by ambulance.",
+		"family_informed_at": "2026-11-12T09:30:00Z", "family_informed_by": "Larkfield House nurse in charge", "recorded_by": adminLead,
+	})
+	b.put("residents", vera, F{"current_location": "Royal Derby Hospital, ward 306", "whereabouts_updated_at": "2026-11-12T08:30:00Z"})
+	b.put("resident_events", id("event", "gladys/death"), F{
+		"incident_id": incidentID, "resident_id": gladys, "event": "death", "occurred_at": "2026-11-21T05:40:00Z",
+		"place": "Larkfield House", "details": "Died peacefully in her sleep; an expected death, certified by her GP.",
+		"family_informed_at": "2026-11-21T07:00:00Z", "family_informed_by": "Larkfield House nurse in charge",
+		"cqc_notified_at": "2026-11-21T10:00:00Z", "coroner_relevant": false, "recorded_by": adminLead,
+	})
+	b.put("residents", gladys, F{"status": "deceased", "current_location": "Larkfield House", "whereabouts_updated_at": "2026-11-21T05:40:00Z"})
+	b.put("decision_log", id("decision", "gladys"), F{
+		"incident_id": incidentID, "decided_at": "2026-11-21T11:00:00Z", "resident_id": gladys,
+		"decision":   "Gladys Ormerod died on 21 November; DWP and the family's solicitor to be told; no move to plan.",
+		"decided_by": headCommission, "role": "commissioner", "recorded_by": adminLead,
+	})
+
+	// Family and representatives (5.1-5.5, 7.2-7.9).
+	for _, i := range []int{rEdith, rHarold, rAlice, rLeonard, rEileen} {
+		r := residents[i]
+		if len(r.kin) == 0 {
+			continue
+		}
+		k := r.kin[0]
+		b.put("family_contacts", id("contact", residentID(i)+"/1"), F{
+			"incident_id": incidentID, "resident_id": residentID(i), "contact_name": k.name, "relationship": k.rel,
+			"occurred_at": "2026-11-13T14:00:00Z", "channel": "in_person", "direction": "outgoing",
+			"summary":     "Explained the closure and the timetable; talked through the homes with places.",
+			"preferences": "A home nearby, with a garden.", "visit_offered": true, "visit_service_id": serviceID("oakwood-grange"), "visit_on": "2026-11-15",
+			"recorded_by": socialWorkers[i%len(socialWorkers)].name,
+		})
+	}
+
+	// The decisions on the new homes (7.9), for the moves made.
+	for _, m := range []struct {
+		key      string
+		resident int
+		to       string
+		chosenBy string
+		on       string
+	}{{"alice", rAlice, "belper-riverside", "resident", "2026-11-17"}, {"leonard", rLeonard, "littleover-court", "best_interests", "2026-11-17"},
+		{"eileen", rEileen, "ilkeston-willows", "resident", "2026-11-17"}} {
+		f := F{"incident_id": incidentID, "resident_id": residentID(m.resident), "service_id": serviceID(m.to),
+			"decided_at": m.on + "T10:00:00Z", "chosen_by": m.chosenBy, "move_on": m.on, "visited": true,
+			"decided_by_name": residents[m.resident].given + " " + residents[m.resident].family}
+		if did, ok := s.bestInterests[m.resident]; ok && m.chosenBy == "best_interests" {
+			f["best_interests_decision_id"] = did
+			f["decided_by_name"] = socialWorkers[m.resident%len(socialWorkers)].name
+		}
+		b.put("placement_decisions", id("placement", m.key), f)
+	}
+
+	// The post-move review programme (7.19), as the server schedules it on
+	// completion, and the first reviews done.
+	for _, m := range []struct {
+		key  string
+		done time.Time
+		to   string
+		res  int
+	}{{"alice", nov(18, 10, 55), "belper-riverside", rAlice}, {"leonard", nov(18, 15, 0), "littleover-court", rLeonard}, {"eileen", nov(19, 11, 30), "ilkeston-willows", rEileen}} {
+		mid := id("move", m.key)
+		for _, o := range rules.DefaultReviewSchedule() {
+			b.putID(domain.ReviewCreateID(mid, o.Type), "post_move_reviews", domain.ReviewID(mid, o.Type), F{
+				"incident_id": incidentID, "resident_id": residentID(m.res), "move_id": mid, "service_id": serviceID(m.to),
+				"review_type": o.Type, "due_on": rules.ReviewDue(m.done, o, london),
+			})
+		}
+	}
+	b.put("post_move_reviews", domain.ReviewID(id("move", "alice"), "72_hours"), F{
+		"visited_at": "2026-11-21T11:00:00Z", "reviewer_name": socialWorkers[rAlice%len(socialWorkers)].name, "reviewer_role": "Social worker",
+		"outcome": "settled", "feels_safe": "yes", "in_own_words": "My room looks over the river and Sarah came on Thursday.",
+		"wellbeing": "Settled, eating well, has joined the knitting group.",
+	})
+
+	// Cross-authority notifications (4.2, 7.23).
+	b.put("cross_authority_notifications", id("notify", "eileen/placing"), F{
+		"incident_id": incidentID, "resident_id": residentID(rEileen), "recipient_kind": "placing_authority", "recipient": residents[rEileen].placing,
+		"notified_at": "2026-11-13T11:00:00Z", "notified_by": seniorQMO, "channel": "email",
+		"summary": "Told of the failure; they ask the JISG to act on their behalf to relocate Eileen (4.2).", "acknowledged_at": "2026-11-13T15:00:00Z",
+	})
+	b.put("cross_authority_notifications", id("notify", "eileen/receiving"), F{
+		"incident_id": incidentID, "resident_id": residentID(rEileen), "move_id": id("move", "eileen"), "recipient_kind": "receiving_authority",
+		"recipient": "Derbyshire County Council", "notified_at": "2026-11-19T15:30:00Z", "notified_by": seniorQMO, "channel": "email",
+		"summary": "Eileen Pargeter placed at Ilkeston Willows (7.23).",
+	})
+
+	// Checklist items tied to the records that show them done.
+	b.at(nov(21, 12, 0))
+	b.put("checklist_items", checklistID("9.1"), F{"status": "done", "completed_on": "2026-11-21", "evidence": []schema.Evidence{
+		{Collection: "meeting_records", RecordID: s.meetingPFM, Note: "Provider Failure Management meeting, 12 November"},
+		{Collection: "meeting_records", RecordID: id("meeting", "progress-1"), Note: "Progress meeting, 20 November"},
+	}})
+	b.put("checklist_items", checklistID("4.2"), F{"evidence": []schema.Evidence{{Collection: "cross_authority_notifications", RecordID: id("notify", "eileen/placing")}}})
+}
+
+// london is the zone review dates are written in.
+var london = func() *time.Location {
+	loc, err := time.LoadLocation(rules.LondonZone)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()

@@ -1,0 +1,95 @@
+package rules
+
+import "strings"
+
+// TwoStage is the two-stage test of a capacity assessment as recorded
+// (Mental Capacity Act 2005 ss.2-3; 003 Appendix 2, 3.8 "Two-stage
+// Assessments of Customers capacity to make decisions about accommodation
+// move"). Each answer is nil until the assessor records it.
+type TwoStage struct {
+	// Impairment is stage 1: an impairment of, or disturbance in the
+	// functioning of, the mind or brain.
+	Impairment *bool
+	// Understand, Retain, UseOrWeigh and Communicate are stage 2: whether
+	// the person can understand the relevant information, retain it, use or
+	// weigh it, and communicate the decision.
+	Understand, Retain, UseOrWeigh, Communicate *bool
+	// CausativeNexus: the person is unable to decide because of the
+	// impairment.
+	CausativeNexus *bool
+}
+
+// abilities returns the stage 2 answers with their names.
+func (t TwoStage) abilities() []struct {
+	name string
+	v    *bool
+} {
+	return []struct {
+		name string
+		v    *bool
+	}{{"can_understand", t.Understand}, {"can_retain", t.Retain}, {"can_use_or_weigh", t.UseOrWeigh}, {"can_communicate", t.Communicate}}
+}
+
+// Lacks reports whether the answers show capacity lacking: an impairment
+// (stage 1), at least one of the four abilities not met (stage 2), and the
+// inability caused by the impairment.
+func (t TwoStage) Lacks() bool {
+	if !yes(t.Impairment) || !yes(t.CausativeNexus) {
+		return false
+	}
+	for _, a := range t.abilities() {
+		if no(a.v) {
+			return true
+		}
+	}
+	return false
+}
+
+func yes(b *bool) bool { return b != nil && *b }
+func no(b *bool) bool  { return b != nil && !*b }
+
+// CheckTwoStage checks that an assessment's outcome follows from its two
+// stages (MCA 2005 s.2(1): a person lacks capacity "if at the material time
+// he is unable to make a decision for himself in relation to the matter
+// because of an impairment of, or a disturbance in the functioning of, the
+// mind or brain"; s.3(1): unable to understand, retain, use or weigh, or
+// communicate). "Lacks capacity" needs stage 1 answered yes, at least one
+// stage 2 ability answered no, and the causative nexus answered yes.
+// "Has capacity" must not rest on answers that show capacity lacking. The
+// order in which the stages were answered is not checked. An empty outcome
+// is reported: a signed assessment has one.
+func CheckTwoStage(outcome CapacityOutcome, t TwoStage) Violations {
+	var vs Violations
+	switch outcome {
+	case LacksCapacity:
+		if !yes(t.Impairment) {
+			vs = append(vs, violation(CodeCapacityIncoherent, "impairment", "'lacks capacity' needs stage 1: an impairment of, or disturbance in the functioning of, the mind or brain (003 Appendix 2, 3.8 two-stage assessment)"))
+		}
+		var failed []string
+		for _, a := range t.abilities() {
+			if no(a.v) {
+				failed = append(failed, a.name)
+			}
+		}
+		if len(failed) == 0 {
+			vs = append(vs, violation(CodeCapacityIncoherent, "can_understand", "'lacks capacity' needs stage 2: at least one of understand, retain, use or weigh, communicate answered no"))
+		}
+		if !yes(t.CausativeNexus) {
+			vs = append(vs, violation(CodeCapacityIncoherent, "causative_nexus", "'lacks capacity' needs the causative nexus: the person is unable to decide because of the impairment"))
+		}
+	case HasCapacity:
+		if t.Lacks() {
+			vs = append(vs, violation(CodeCapacityIncoherent, "outcome", "the answers show capacity lacking (an impairment, an ability not met, and the inability caused by it), yet the outcome is 'has capacity'"))
+		}
+	default:
+		vs = append(vs, violation(CodeCapacityIncoherent, "outcome", "the assessment records no outcome (has or lacks capacity for this decision)"))
+	}
+	return vs
+}
+
+// Coherent reports whether outcome follows from the answers; see
+// CheckTwoStage.
+func Coherent(outcome CapacityOutcome, t TwoStage) bool { return len(CheckTwoStage(outcome, t)) == 0 }
+
+// joinCodes is a helper for messages listing violation codes.
+func joinCodes(vs Violations) string { return strings.Join(vs.Codes(), ", ") }
