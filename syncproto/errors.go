@@ -17,17 +17,24 @@ const (
 	CodeInvalidCursor     = "invalid_cursor"
 	CodeClockSkew         = "clock_skew"
 	CodeTooLarge          = "too_large"
-	CodeUnauthorized      = "unauthorized"
-	CodeForbidden         = "forbidden"
-	CodeForbiddenScope    = "forbidden_scope"
-	CodeForbiddenRole     = "forbidden_role"
-	CodeNotFound          = "not_found"
-	CodeConflict          = "conflict"
-	CodeRateLimited       = "rate_limited"
-	CodeRuleViolation     = "rule_violation"
-	CodeUnavailable       = "unavailable"
-	CodeDeviceRevoked     = "device_revoked"
-	CodeInternal          = "internal"
+	// CodeUnsupportedMedia refuses a compressed request body.
+	CodeUnsupportedMedia = "unsupported_media_type"
+	// CodeMethodNotAllowed refuses an HTTP method the server does not serve.
+	CodeMethodNotAllowed = "method_not_allowed"
+	// CodeTimeout answers a request whose headers or body did not arrive
+	// within the server's read timeout.
+	CodeTimeout        = "timeout"
+	CodeUnauthorized   = "unauthorized"
+	CodeForbidden      = "forbidden"
+	CodeForbiddenScope = "forbidden_scope"
+	CodeForbiddenRole  = "forbidden_role"
+	CodeNotFound       = "not_found"
+	CodeConflict       = "conflict"
+	CodeRateLimited    = "rate_limited"
+	CodeRuleViolation  = "rule_violation"
+	CodeUnavailable    = "unavailable"
+	CodeDeviceRevoked  = "device_revoked"
+	CodeInternal       = "internal"
 )
 
 // Error is the body of an error envelope, {"error": Error}, and the error of a
