@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/continuity-care/continuity/syncproto"
@@ -43,6 +44,10 @@ const (
 	// drainBytes is the most of an unread body the server reads and drops
 	// to keep the connection open; a larger unread body closes it.
 	drainBytes = 64 << 10
+	// lingerTime and lingerBytes bound what the server drops of a refused
+	// large body while the client reads the answer.
+	lingerTime  = 5 * time.Second
+	lingerBytes = 32 << 20
 	// DefaultBodyBudget is the default of Config.BodyBudget.
 	DefaultBodyBudget = 64 << 20
 )
@@ -119,7 +124,6 @@ func readLimited(c *fiber.Ctx, n, limit int) ([]byte, error) {
 	buf := bytes.NewBuffer(make([]byte, 0, max(n, 0)+1))
 	_, err := buf.ReadFrom(io.LimitReader(stream, int64(limit)+1))
 	if err != nil {
-		c.Context().SetConnectionClose()
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			return nil, syncproto.Errorf(syncproto.CodeTimeout, "", "the body did not arrive in time")
@@ -127,7 +131,6 @@ func readLimited(c *fiber.Ctx, n, limit int) ([]byte, error) {
 		return nil, syncproto.Errorf(syncproto.CodeInvalidRequest, "", "the body could not be read: %v", err)
 	}
 	if buf.Len() > limit {
-		c.Context().SetConnectionClose()
 		return nil, syncproto.Errorf(syncproto.CodeTooLarge, "", "the body is over %s, the limit of this route", sizeWords(limit))
 	}
 	return buf.Bytes(), nil
@@ -151,25 +154,54 @@ func sizeWords(n int) string {
 
 // edge runs first on every request: it refuses query parameters and paths
 // that are not UTF-8 text, and after the handler it deals with a body
-// nobody read (a refused request): a small one is read and dropped so the
-// connection stays usable, a large one closes the connection instead of
-// being read.
+// nobody read (a refused request). A small one (at most drainBytes) is read
+// and dropped, keeping the connection. A larger one is not read: the answer
+// is sent at once and the connection then lingers, dropping what still
+// arrives for at most lingerTime and lingerBytes, before it is closed.
+// Closing at once would make the client's kernel drop the answer it had not
+// read yet (a TCP reset), and a client would see a broken connection
+// instead of 401 or 413. Lingering holds a 32 KiB buffer, never the body.
 func (s *Server) edge(c *fiber.Ctx) error {
 	err := s.checkURL(c)
 	if err == nil {
 		err = c.Next()
 	}
-	if c.Locals(bodyKey) == nil {
-		if stream := c.Context().RequestBodyStream(); stream != nil {
-			n := c.Request().Header.ContentLength()
-			if n < 0 || n > drainBytes {
-				c.Context().SetConnectionClose()
-			} else if _, derr := io.Copy(io.Discard, io.LimitReader(stream, int64(n))); derr != nil {
-				c.Context().SetConnectionClose()
-			}
+	if c.Locals(bodyKey) != nil {
+		return err
+	}
+	stream := c.Context().RequestBodyStream()
+	if stream == nil {
+		return err
+	}
+	n := c.Request().Header.ContentLength()
+	if n >= 0 && n <= drainBytes {
+		if _, derr := io.Copy(io.Discard, io.LimitReader(stream, int64(n))); derr != nil {
+			c.Context().SetConnectionClose()
+		}
+		return err
+	}
+	// The answer says Connection: close, so fasthttp would close at once;
+	// it is written here instead, on the hijacked connection, which then
+	// lingers.
+	if err != nil {
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			return herr
 		}
 	}
-	return err
+	c.Response().SetConnectionClose()
+	var answer bytes.Buffer
+	if _, werr := c.Response().WriteTo(&answer); werr != nil {
+		return werr
+	}
+	c.Context().HijackSetNoResponse(true)
+	c.Context().Hijack(func(conn net.Conn) {
+		_ = conn.SetDeadline(time.Now().Add(lingerTime))
+		if _, werr := conn.Write(answer.Bytes()); werr != nil {
+			return
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(conn, lingerBytes))
+	})
+	return nil
 }
 
 // checkURL refuses a path or query parameter that is not UTF-8 text without
