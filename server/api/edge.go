@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"github.com/valyala/fasthttp"
 	"golang.org/x/sync/semaphore"
 )
 
@@ -202,6 +205,29 @@ func (s *Server) edge(c *fiber.Ctx) error {
 		_, _ = io.Copy(io.Discard, io.LimitReader(conn, lingerBytes))
 	})
 	return nil
+}
+
+// refuseUnknownMethods answers a request whose method the server does not
+// know (Fiber would answer it in plain text before any handler runs) with
+// 405 method_not_allowed in the error envelope.
+func (s *Server) refuseUnknownMethods() {
+	srv := s.app.Server()
+	next := srv.Handler
+	srv.Handler = func(ctx *fasthttp.RequestCtx) {
+		m := string(ctx.Method())
+		if slices.Contains(fiber.DefaultMethods, m) {
+			next(ctx)
+			return
+		}
+		b, _ := json.Marshal(syncproto.ErrorEnvelope{Error: syncproto.Errorf(syncproto.CodeMethodNotAllowed, "method",
+			"the method %q is not served; use GET, POST or DELETE", strings.ToValidUTF8(m, "\uFFFD"))})
+		ctx.SetStatusCode(fiber.StatusMethodNotAllowed)
+		ctx.SetContentType(fiber.MIMEApplicationJSON)
+		ctx.SetBody(b)
+		if ctx.Request.Header.ContentLength() != 0 {
+			ctx.SetConnectionClose()
+		}
+	}
 }
 
 // checkURL refuses a path or query parameter that is not UTF-8 text without

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -365,4 +366,65 @@ func bodyBytesInFlight(e *env) float64 {
 	}
 	f, _ := strconv.ParseFloat(string(m[1]), 64)
 	return f
+}
+
+// TestServer_ProtocolErrorsInTheEnvelope: an unknown method and a request
+// that arrives too slowly get the JSON error envelope with a code
+// docs/protocol.md lists (issue 9 item 6).
+func TestServer_ProtocolErrorsInTheEnvelope(t *testing.T) {
+	e := newEnv(t, func(c *apiConfig) { c.ReadTimeout = 500 * time.Millisecond })
+	send := func(t *testing.T, raw string) (int, syncproto.Error) {
+		t.Helper()
+		conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+		if _, err := io.WriteString(conn, raw); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var env syncproto.ErrorEnvelope
+		if err := json.Unmarshal(b, &env); err != nil || env.Error == nil {
+			t.Fatalf("status %d: not an error envelope: %q", resp.StatusCode, b)
+		}
+		return resp.StatusCode, *env.Error
+	}
+	doc, err := os.ReadFile("../../docs/protocol.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, raw string
+		status    int
+		code      string
+	}{
+		{"unknown method", "BREW /v1/sync/pull HTTP/1.1\r\nHost: x\r\n\r\n", 405, "method_not_allowed"},
+		{"unknown method with a body", "PROPFIND / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", 405, "method_not_allowed"},
+		{"headers too slow", "GET /healthz HTTP/1.1\r\nHost: x\r\n", 408, "timeout"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, eb := send(t, tc.raw)
+			if status != tc.status || eb.Code != tc.code {
+				t.Fatalf("%d %+v, want %d %s", status, eb, tc.status, tc.code)
+			}
+			if !strings.Contains(string(doc), "`"+tc.code+"`") {
+				t.Fatalf("docs/protocol.md does not list the code %s", tc.code)
+			}
+		})
+	}
+	t.Run("body too slow", func(t *testing.T) {
+		tok := e.token("sam", "social_worker", "tab-1")
+		status, eb := send(t, "POST /v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+tok+"\r\nContent-Length: 100000\r\n\r\n"+strings.Repeat(" ", 9000))
+		if status != 408 || eb.Code != "timeout" {
+			t.Fatalf("%d %+v", status, eb)
+		}
+	})
 }

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"cmp"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -40,6 +41,9 @@ type Config struct {
 	RateWindow time.Duration
 	// Now is the injected clock (time.Now when nil).
 	Now func() time.Time
+	// ReadTimeout is how long a request's headers and body may take to
+	// arrive (408 timeout after it); 0 means 60 seconds.
+	ReadTimeout time.Duration
 	// BodyBudget is the most bytes of request bodies read or handled at
 	// once; past it a request with a body gets 503 and Retry-After. 0 means
 	// DefaultBodyBudget.
@@ -75,11 +79,12 @@ func New(cfg Config) *Server {
 		// route's cap and the caps are readBody's.
 		StreamRequestBody: true,
 		BodyLimit:         1 << 30,
-		ReadTimeout:       60 * time.Second,
+		ReadTimeout:       cmp.Or(cfg.ReadTimeout, 60*time.Second),
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorHandler:      errorHandler(log),
 	})
+	s.refuseUnknownMethods()
 	s.app.Use(recover.New())
 	s.app.Use(s.metrics.middleware)
 	s.app.Use(s.edge)
