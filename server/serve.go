@@ -55,6 +55,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	registry := newRegistry()
 	sync := care.NewSync(store, registry, time.Now, "server", log)
+	if sync.Cursors, err = care.NewCursorCodec(keys.CursorKeys()...); err != nil {
+		return err
+	}
 	authSvc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
 	srv := api.New(api.Config{Store: store, Access: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate})
 

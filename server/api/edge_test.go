@@ -3,11 +3,15 @@ package api_test
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -17,7 +21,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/continuity-care/continuity/server/api"
+	"github.com/continuity-care/continuity/server/auth"
+	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/domain"
 	"github.com/google/uuid"
 )
 
@@ -427,4 +435,104 @@ func TestServer_ProtocolErrorsInTheEnvelope(t *testing.T) {
 			t.Fatalf("%d %+v", status, eb)
 		}
 	})
+}
+
+// TestServer_CursorsAreSigned: a cursor is tamper-evident. A forged one
+// (the issue's {"p":0,"a":true}, which made purge list every incident) or
+// one edited by the device gets 400 invalid_cursor naming the field; a
+// cursor from one replica works on another sharing the keys; another
+// server's cursor is refused (issue 9 item 6).
+func TestServer_CursorsAreSigned(t *testing.T) {
+	e := newEnv(t)
+	a, b := uuid.NewString(), uuid.NewString()
+	sb := e.token("bea", "social_worker", "tab-b", b)
+	sw := e.token("sam", "social_worker", "tab-a", a)
+	wb := newWriter("tab-b", e.clock.Now)
+	if got := statusesOf(e.push(sb, wb.upsert("residents", uuid.NewString(), resident(b)))); got != "applied" {
+		t.Fatalf("B's resident: %s", got)
+	}
+	_, real, _ := e.pullAll(sw, "", 100)
+
+	forge := func(payload string) string {
+		return "c1." + base64.RawURLEncoding.EncodeToString([]byte(payload))
+	}
+	bad := map[string]string{
+		"issue's forged cursor":             forge(`{"p":0,"a":true}`),
+		"forged, this format":               "c2." + base64.RawURLEncoding.EncodeToString([]byte(`{"p":0,"a":true}`)) + ".AAAA",
+		"real cursor with its scope edited": editCursor(t, real),
+		"real cursor, mac dropped":          real[:strings.LastIndex(real, ".")],
+	}
+	for name, cur := range bad {
+		t.Run(name, func(t *testing.T) {
+			r := e.do("GET", "/v1/sync/pull?cursor="+url.QueryEscape(cur), sw, nil)
+			if r.Status != 400 || r.errorBody(t).Code != "invalid_cursor" || r.errorBody(t).Field != "cursor" {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+			if strings.Contains(string(r.Body), b) {
+				t.Fatalf("incident B named to a device of A: %s", r.Body)
+			}
+		})
+	}
+	t.Run("a replica sharing the keys accepts it; another server does not", func(t *testing.T) {
+		same := e.replica(t, e.keys)
+		other, err := auth.LoadKeys(t.TempDir(), e.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		stranger := e.replica(t, other)
+		if r := e.doAt(same, "GET", "/v1/sync/pull?cursor="+url.QueryEscape(real), sw); r.Status != 200 {
+			t.Fatalf("replica: %d %s", r.Status, r.Body)
+		}
+		if r := e.doAt(stranger, "GET", "/v1/sync/pull?cursor="+url.QueryEscape(real), sw); r.Status != 400 {
+			t.Fatalf("another server's cursor: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// replica starts another server over the same store and signing keys whose
+// cursors are signed with cursorKeys' derived keys, and returns its URL.
+func (e *env) replica(t *testing.T, cursorKeys *auth.KeySet) string {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(e.logs, nil))
+	syn := care.NewSync(e.store, domain.Registry(domain.Options{}), e.clock.Now, "server", log)
+	var err error
+	if syn.Cursors, err = care.NewCursorCodec(cursorKeys.CursorKeys()...); err != nil {
+		t.Fatal(err)
+	}
+	srv := api.New(api.Config{Store: e.store, Access: e.store, Sync: syn, Auth: e.auth, Logger: log, RateLimit: 100000, Now: e.clock.Now})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	return "http://" + ln.Addr().String()
+}
+
+// doAt sends a request to the server at base.
+func (e *env) doAt(base, method, path, token string) response {
+	e.t.Helper()
+	saved := e.url
+	e.url = base
+	defer func() { e.url = saved }()
+	return e.do(method, path, token, nil)
+}
+
+// editCursor widens a cursor's payload to "every incident", keeping the
+// rest (its MAC, if it has one) as it was.
+func editCursor(t *testing.T, cur string) string {
+	t.Helper()
+	parts := strings.SplitN(cur, ".", 3)
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["a"] = true
+	delete(m, "s")
+	parts[1] = base64.RawURLEncoding.EncodeToString([]byte(mustJSON(m)))
+	return strings.Join(parts, ".")
 }
