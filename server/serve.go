@@ -33,6 +33,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demo := fs.Bool("demo", false, "load the demo scenario (idempotent)")
 	demoFile := fs.String("demo-file", defaultDemo, "scenario file loaded by --demo")
 	rate := fs.Int("rate-limit", 600, "requests per minute allowed to one device")
+	authFails := fs.Int("auth-fail-limit", 30, "requests with invalid credentials per minute allowed from one client address before 429")
 	reuse := fs.Duration("refresh-reuse-interval", care.DefaultRefreshReuseInterval,
 		"how long after its use a refresh token may be presented again while its successor is unused (a retry after a lost answer); 0: any second use revokes the chain")
 	if err := fs.Parse(args); err != nil {
@@ -65,7 +66,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	authSvc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
 	authSvc.ReuseInterval = *reuse
-	srv := api.New(api.Config{Store: store, Access: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate})
+	srv := api.New(api.Config{Store: store, Access: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate, AuthFailLimit: *authFails})
 
 	incident := ""
 	if *demo {

@@ -191,7 +191,7 @@ func (s *Server) refresh(c *fiber.Ctx) error {
 	}
 	pair, err := s.cfg.Auth.Refresh(c.UserContext(), req.RefreshToken)
 	if err != nil {
-		return err
+		return s.countFailure(c, err)
 	}
 	return c.JSON(pair)
 }

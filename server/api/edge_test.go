@@ -536,3 +536,48 @@ func editCursor(t *testing.T, cur string) string {
 	parts[1] = base64.RawURLEncoding.EncodeToString([]byte(mustJSON(m)))
 	return strings.Join(parts, ".")
 }
+
+// TestServer_InvalidTokensRateLimited: requests with invalid credentials
+// are limited per client address (429 with Retry-After); a valid token from
+// the same address is not held back, and an expired token (the device
+// only needs to refresh) does not count (issue 9 item 6).
+func TestServer_InvalidTokensRateLimited(t *testing.T) {
+	e := newEnv(t, func(c *apiConfig) { c.AuthFailLimit = 3; c.RateWindow = time.Minute })
+	e.token("sam", "social_worker", "tab-1")
+	expired, err := e.auth.Tokens().Issue(care.Principal{Subject: "sam", Role: "social_worker", DeviceID: "tab-1"}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(5 * time.Minute)
+	good := e.token("tess", "social_worker", "tab-2")
+	for i := 0; i < 5; i++ {
+		if r := e.do("GET", "/v1/sync/pull", expired, nil); r.Status != 401 {
+			t.Fatalf("expired token %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	bad := []func() response{
+		func() response { return e.do("GET", "/v1/sync/pull", "not.a.token", nil) },
+		func() response { return e.do("GET", "/v1/sync/pull", "", nil) },
+		func() response {
+			return e.do("POST", "/v1/auth/token", "", map[string]any{"refresh_token": "crt_nope.nope"})
+		},
+	}
+	for i, req := range bad {
+		if r := req(); r.Status != 401 {
+			t.Fatalf("bad request %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	for i, req := range bad {
+		r := req()
+		if r.Status != 429 || r.errorBody(t).Code != "rate_limited" || r.Header.Get("Retry-After") == "" {
+			t.Fatalf("bad request %d over the limit: %d %v %s", i, r.Status, r.Header, r.Body)
+		}
+	}
+	if r := e.do("GET", "/v1/sync/pull", good, nil); r.Status != 200 {
+		t.Fatalf("a valid token from the same address: %d %s", r.Status, r.Body)
+	}
+	e.clock.Advance(time.Minute)
+	if r := bad[0](); r.Status != 401 {
+		t.Fatalf("after the window: %d %s", r.Status, r.Body)
+	}
+}

@@ -41,6 +41,10 @@ type Config struct {
 	RateWindow time.Duration
 	// Now is the injected clock (time.Now when nil).
 	Now func() time.Time
+	// AuthFailLimit is the most requests with invalid credentials (bad,
+	// forged or revoked tokens; not an expired one) one client address may
+	// make per RateWindow before getting 429; 0 means 30.
+	AuthFailLimit int
 	// ReadTimeout is how long a request's headers and body may take to
 	// arrive (408 timeout after it); 0 means 60 seconds.
 	ReadTimeout time.Duration
@@ -52,11 +56,12 @@ type Config struct {
 
 // Server is the HTTP server.
 type Server struct {
-	app     *fiber.App
-	cfg     Config
-	log     *slog.Logger
-	metrics *metrics
-	bodies  *bodyBudget
+	app       *fiber.App
+	cfg       Config
+	log       *slog.Logger
+	metrics   *metrics
+	bodies    *bodyBudget
+	authFails *failLimiter
 }
 
 const principalKey = "principal"
@@ -101,7 +106,11 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.AuthFailLimit == 0 {
+		cfg.AuthFailLimit = 30
+	}
 	s.cfg = cfg
+	s.authFails = newFailLimiter(cfg.AuthFailLimit, cfg.RateWindow, cfg.Now)
 	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.readBody(smallBodyBytes), s.refresh)
 	v1 := s.app.Group("/v1", s.authenticate, s.rateLimit(func(c *fiber.Ctx) string { return "device:" + principal(c).DeviceID }), s.refuseRevoked)
 	v1.Post("/sync/push", s.readBody(syncproto.MaxPushBytes), s.push)
@@ -144,11 +153,11 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	h := header(c, fiber.HeaderAuthorization)
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || strings.TrimSpace(tok) == "" {
-		return syncproto.Errorf(syncproto.CodeUnauthorized, "Authorization", "send Authorization: Bearer <access token>")
+		return s.countFailure(c, syncproto.Errorf(syncproto.CodeUnauthorized, "Authorization", "send Authorization: Bearer <access token>"))
 	}
 	p, err := s.cfg.Auth.Authenticate(c.UserContext(), strings.TrimSpace(tok))
 	if err != nil {
-		return err
+		return s.countFailure(c, err)
 	}
 	c.Locals(principalKey, p)
 	return c.Next()

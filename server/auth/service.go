@@ -14,6 +14,7 @@ import (
 
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // Default token lifetimes.
@@ -231,6 +232,20 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// ErrTokenExpired is wrapped by Authenticate's error when the access token
+// was valid but has expired: the device has only to refresh it, so it does
+// not count as a bad credential.
+var ErrTokenExpired = errors.New("access token expired")
+
+// refusal is a coded 401 that also wraps its cause.
+type refusal struct {
+	coded *syncproto.Error
+	cause error
+}
+
+func (r *refusal) Error() string   { return r.coded.Error() }
+func (r *refusal) Unwrap() []error { return []error{r.coded, r.cause} }
+
 func unauthorized(field, msg string) *syncproto.Error {
 	return syncproto.Errorf(syncproto.CodeUnauthorized, field, "%s", msg)
 }
@@ -241,7 +256,11 @@ func unauthorized(field, msg string) *syncproto.Error {
 func (s *Service) Authenticate(ctx context.Context, token string) (care.Principal, error) {
 	p, err := s.tokens.Verify(token)
 	if err != nil {
-		return care.Principal{}, unauthorized("Authorization", "access token refused: "+reason(err))
+		e := unauthorized("Authorization", "access token refused: "+reason(err))
+		if errors.Is(err, jwt.ErrTokenExpired) {
+			return care.Principal{}, &refusal{coded: e, cause: ErrTokenExpired}
+		}
+		return care.Principal{}, e
 	}
 	d, err := s.store.Device(ctx, p.DeviceID)
 	if errors.Is(err, care.ErrNotFound) {
