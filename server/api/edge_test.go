@@ -581,3 +581,38 @@ func TestServer_InvalidTokensRateLimited(t *testing.T) {
 		t.Fatalf("after the window: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestServer_SocialWorkersReadRAGAndConcerns: seed 003 Appendix 1 has the
+// QMO share a provider's RAG status and concerns with the relevant social
+// workers, so they are pulled by a social worker, and not by a transport
+// coordinator (issue 9 item 6; docs/security.md agrees, by a test).
+func TestServer_SocialWorkersReadRAGAndConcerns(t *testing.T) {
+	e := newEnv(t)
+	qo := e.token("quinn", "quality_officer", "desk-q")
+	wq := newWriter("desk-q", e.clock.Now)
+	prov := uuid.NewString()
+	got := statusesOf(e.push(qo,
+		wq.upsert("providers", prov, map[string]any{"name": "Larkfield Care Ltd"}),
+		wq.upsert("concerns", uuid.NewString(), map[string]any{"provider_id": prov, "source": "operational", "raised_on": "2026-11-20", "description": "staffing below safe levels at night", "status": "open"}),
+		wq.upsert("rag_statuses", uuid.NewString(), map[string]any{"provider_id": prov, "status": "AMBER", "reason": "concerns from fieldworkers", "decided_at": "2026-11-21T10:00:00Z", "decided_by": "Quinn", "decided_by_role": "quality_officer"}),
+	))
+	if got != "applied,applied,applied" {
+		t.Fatalf("quality officer's pushes: %s", got)
+	}
+	collections := func(tok string) map[string]bool {
+		changes, _, _ := e.pullAll(tok, "", 1000)
+		seen := map[string]bool{}
+		for _, c := range changes {
+			seen[c.Collection] = true
+		}
+		return seen
+	}
+	sw := collections(e.token("sam", "social_worker", "tab-1"))
+	if !sw["concerns"] || !sw["rag_statuses"] {
+		t.Fatalf("a social worker pulled %v", sw)
+	}
+	tc := collections(e.token("tom", "transport_coordinator", "tab-t"))
+	if tc["concerns"] || tc["rag_statuses"] || !tc["providers"] {
+		t.Fatalf("a transport coordinator pulled %v", tc)
+	}
+}

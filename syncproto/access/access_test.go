@@ -102,7 +102,9 @@ func TestCanRead(t *testing.T) {
 		{TransportCoordinator, "rag_statuses", false},
 		{QualityOfficer, "concerns", true},
 		{Commissioner, "rag_statuses", true},
-		{SocialWorker, "rag_statuses", false},
+		{SocialWorker, "rag_statuses", true}, // 003 Appendix 1: the QMO confirms the RAG status to them
+		{SocialWorker, "concerns", true},
+		{NHSLiaison, "rag_statuses", false},
 		{Admin, "concerns", false},
 		{System, "concerns", true},
 	}
