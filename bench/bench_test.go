@@ -256,3 +256,21 @@ func TestBench_Stream(t *testing.T) {
 		}
 	}
 }
+
+// TestBench_Bodies checks the unauth-bodies case does its work: every POST
+// is answered (401, no token) and the report has its row. It asserts
+// nothing about memory.
+func TestBench_Bodies(t *testing.T) {
+	res, err := runBodies(context.Background(), t.TempDir(), 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Statuses["401"] != 3 {
+		t.Fatalf("answers %v, want 3 × 401", res.Statuses)
+	}
+	var out bytes.Buffer
+	writeBodiesReport(&out, res)
+	if !strings.Contains(out.String(), "| 3 × 401 |") {
+		t.Fatalf("report:\n%s", out.String())
+	}
+}

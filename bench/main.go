@@ -17,6 +17,7 @@
 //	go run ./bench
 //	go run ./bench --changes 200000 --devices 8 --batch 500 --records 100000 --pull-limit 5000
 //	go run ./bench --cpuprofile cpu.pprof   # writes cpu.ingest.pprof, cpu.raw.pprof, cpu.pull.pprof
+//	go run ./bench --case unauth-bodies     # peak RSS under 20 concurrent unauthenticated 15 MiB POSTs
 //
 // Speed is measured here, never asserted in tests: `go test -bench . ./bench`
 // runs smaller versions as Go benchmarks, and plain `go test` only checks
@@ -128,8 +129,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.StreamIdle, "stream-idle", cfg.StreamIdle, "idle change streams held while the server's memory is read")
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "folder for the temporary databases (removed afterwards)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the timed phases to this path, one per phase (x.pprof → x.ingest.pprof, x.raw.pprof, x.pull.pprof)")
+	only := fs.String("case", "", "run one case instead of the sync measurements: unauth-bodies (peak RSS under concurrent unauthenticated large POSTs)")
+	posts := fs.Int("posts", 20, "unauth-bodies: concurrent POSTs")
+	postMiB := fs.Int("post-mib", 15, "unauth-bodies: MiB declared and sent by each POST")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	switch *only {
+	case "":
+	case "unauth-bodies":
+		if *posts < 1 || *postMiB < 1 {
+			return errors.New("--posts and --post-mib must be at least 1")
+		}
+		dir, err := os.MkdirTemp(cfg.Dir, "continuity-bench-*")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		res, err := runBodies(ctx, dir, *posts, *postMiB)
+		if err != nil {
+			return err
+		}
+		writeBodiesReport(stdout, res)
+		return nil
+	default:
+		return fmt.Errorf("--case: unknown case %q (unauth-bodies)", *only)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())

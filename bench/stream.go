@@ -198,8 +198,8 @@ func streamLatency(ctx context.Context, info streamServerInfo, writes int, res *
 			if json.Unmarshal([]byte(data), &d) != nil {
 				continue
 			}
-			if c, err := care.ParseCursor(d.Cursor); err == nil {
-				events <- event{c.Position, at}
+			if pos, err := care.PeekPosition(d.Cursor); err == nil {
+				events <- event{pos, at}
 			}
 		}
 	}()
@@ -223,7 +223,7 @@ func streamLatency(ctx context.Context, info streamServerInfo, writes int, res *
 		if len(pr.Results) != 1 || pr.Results[0].Status != syncproto.StatusApplied {
 			return fmt.Errorf("push %d: %+v", i, pr.Results)
 		}
-		cur, err := care.ParseCursor(pr.Cursor)
+		pos, err := care.PeekPosition(pr.Cursor)
 		if err != nil {
 			return err
 		}
@@ -235,7 +235,7 @@ func streamLatency(ctx context.Context, info streamServerInfo, writes int, res *
 					timeout.Stop()
 					return errors.New("stream ended")
 				}
-				if ev.pos >= cur.Position {
+				if ev.pos >= pos {
 					lat = append(lat, ev.at.Sub(start))
 					done = true
 				}

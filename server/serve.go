@@ -35,8 +35,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demo := fs.Bool("demo", false, "load the demo scenario (idempotent)")
 	demoFile := fs.String("demo-file", defaultDemo, "scenario file loaded by --demo")
 	rate := fs.Int("rate-limit", 600, "requests per minute allowed to one device")
+	authFails := fs.Int("auth-fail-limit", 30, "requests with invalid credentials per minute allowed from one client address before 429")
+	reuse := fs.Duration("refresh-reuse-interval", care.DefaultRefreshReuseInterval,
+		"how long after its use a refresh token may be presented again while its successor is unused (a retry after a lost answer); 0: any second use revokes the chain")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *reuse < 0 {
+		return fmt.Errorf("serve: --refresh-reuse-interval must be 0 or more, not %s", *reuse)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
@@ -57,8 +63,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	registry := newRegistry()
 	sync := care.NewSync(store, registry, time.Now, "server", log)
+	if sync.Cursors, err = care.NewCursorCodec(keys.CursorKeys()...); err != nil {
+		return err
+	}
 	authSvc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
-	srv := api.New(api.Config{Store: store, Access: store, Audit: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate,
+	authSvc.ReuseInterval = *reuse
+	srv := api.New(api.Config{Store: store, Access: store, Audit: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate, AuthFailLimit: *authFails,
 		Mount: func(app *fiber.App) { web.Mount(app, web.Options{}) }})
 
 	incident := ""

@@ -58,8 +58,9 @@ type wireChange struct {
 
 // ParseChange decodes and checks the envelope of one change: ids are UUIDs
 // (returned in canonical lower-case form), op is known, hlc and recorded_at
-// parse, fields is an object. It does not know collections; the schema
-// registry checks fields. DeviceID in the input is ignored.
+// parse, fields is an object, every string is UTF-8 text without U+0000
+// (CheckText). It does not know collections; the schema registry checks
+// fields. DeviceID in the input is ignored.
 func ParseChange(raw json.RawMessage) (Change, *Error) {
 	var w wireChange
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -69,6 +70,9 @@ func ParseChange(raw json.RawMessage) (Change, *Error) {
 	}
 	var c Change
 	var e *Error
+	if e = CheckText(raw, ""); e != nil {
+		return c, e
+	}
 	if c.ID, e = parseUUID("id", w.ID); e != nil {
 		return c, e
 	}

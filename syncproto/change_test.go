@@ -173,7 +173,7 @@ func TestParseChange_Rejects(t *testing.T) {
 		{"missing collection", changeJSON(map[string]any{"collection": drop}), CodeMissingField, "collection"},
 		{"empty collection", changeJSON(map[string]any{"collection": ""}), CodeMissingField, "collection"},
 		{"collection an object", changeJSON(map[string]any{"collection": raw(`{}`)}), CodeWrongType, "collection"},
-		{"collection with a NUL", changeJSON(map[string]any{"collection": "resi\u0000dents"}), CodeUnknownCollection, "collection"},
+		{"collection with a NUL", changeJSON(map[string]any{"collection": "resi\u0000dents"}), CodeInvalidValue, "collection"},
 		{"collection in capitals", changeJSON(map[string]any{"collection": "Residents"}), CodeUnknownCollection, "collection"},
 		{"seen with a control character", changeJSON(map[string]any{"seen": "c1.\u0000"}), CodeInvalidValue, "seen"},
 

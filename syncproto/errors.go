@@ -17,16 +17,23 @@ const (
 	CodeInvalidCursor     = "invalid_cursor"
 	CodeClockSkew         = "clock_skew"
 	CodeTooLarge          = "too_large"
-	CodeUnauthorized      = "unauthorized"
-	CodeForbidden         = "forbidden"
-	CodeForbiddenScope    = "forbidden_scope"
-	CodeForbiddenRole     = "forbidden_role"
-	CodeNotFound          = "not_found"
-	CodeConflict          = "conflict"
-	CodeRateLimited       = "rate_limited"
-	CodeRuleViolation     = "rule_violation"
-	CodeUnavailable       = "unavailable"
-	CodeDeviceRevoked     = "device_revoked"
+	// CodeUnsupportedMedia refuses a compressed request body.
+	CodeUnsupportedMedia = "unsupported_media_type"
+	// CodeMethodNotAllowed refuses an HTTP method the server does not serve.
+	CodeMethodNotAllowed = "method_not_allowed"
+	// CodeTimeout answers a request whose headers or body did not arrive
+	// within the server's read timeout.
+	CodeTimeout        = "timeout"
+	CodeUnauthorized   = "unauthorized"
+	CodeForbidden      = "forbidden"
+	CodeForbiddenScope = "forbidden_scope"
+	CodeForbiddenRole  = "forbidden_role"
+	CodeNotFound       = "not_found"
+	CodeConflict       = "conflict"
+	CodeRateLimited    = "rate_limited"
+	CodeRuleViolation  = "rule_violation"
+	CodeUnavailable    = "unavailable"
+	CodeDeviceRevoked  = "device_revoked"
 	// CodeIncidentChanged rejects a change that would move a record to
 	// another incident: a record's incident never changes.
 	CodeIncidentChanged = "incident_changed"

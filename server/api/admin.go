@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -23,7 +24,11 @@ var validate = func() *validator.Validate {
 // bind decodes a JSON body strictly into dst and validates it, naming the
 // offending field in the error.
 func bind(c *fiber.Ctx, dst any) error {
-	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+	body := bodyOf(c)
+	if e := syncproto.CheckText(body, ""); e != nil {
+		return e
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
@@ -75,12 +80,12 @@ type refreshRequest struct {
 }
 
 func (s *Server) adminRoutes(r fiber.Router) {
-	r.Post("/users", s.addUser)
+	r.Post("/users", s.readBody(smallBodyBytes), s.addUser)
 	r.Get("/users", s.listUsers)
-	r.Post("/devices", s.enrolDevice)
+	r.Post("/devices", s.readBody(smallBodyBytes), s.enrolDevice)
 	r.Get("/devices", s.listDevices)
 	r.Post("/devices/:id/revoke", s.revokeDevice)
-	r.Post("/scopes", s.grantScope)
+	r.Post("/scopes", s.readBody(smallBodyBytes), s.grantScope)
 	r.Delete("/scopes/:subject/:incident", s.revokeScope)
 	r.Get("/users/:subject/scopes", s.listScopes)
 }
@@ -128,7 +133,7 @@ func (s *Server) listDevices(c *fiber.Ctx) error {
 }
 
 func (s *Server) revokeDevice(c *fiber.Ctx) error {
-	id := c.Params("id")
+	id := param(c, "id")
 	if err := s.cfg.Access.RevokeDevice(c.UserContext(), id, s.cfg.Now().UTC()); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
 			return syncproto.Errorf(syncproto.CodeNotFound, "id", "no device %q", id)
@@ -160,7 +165,7 @@ func (s *Server) grantScope(c *fiber.Ctx) error {
 }
 
 func (s *Server) revokeScope(c *fiber.Ctx) error {
-	sub, inc := c.Params("subject"), strings.ToLower(c.Params("incident"))
+	sub, inc := param(c, "subject"), strings.ToLower(param(c, "incident"))
 	if err := s.cfg.Access.RevokeScope(c.UserContext(), sub, inc, s.cfg.Now().UTC()); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
 			return syncproto.Errorf(syncproto.CodeNotFound, "incident", "%s has no grant of incident %s", sub, inc)
@@ -172,11 +177,11 @@ func (s *Server) revokeScope(c *fiber.Ctx) error {
 }
 
 func (s *Server) listScopes(c *fiber.Ctx) error {
-	gs, err := s.cfg.Access.Grants(c.UserContext(), c.Params("subject"))
+	gs, err := s.cfg.Access.Grants(c.UserContext(), param(c, "subject"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"subject": c.Params("subject"), "incidents": gs})
+	return c.JSON(fiber.Map{"subject": param(c, "subject"), "incidents": gs})
 }
 
 func (s *Server) refresh(c *fiber.Ctx) error {
@@ -186,7 +191,7 @@ func (s *Server) refresh(c *fiber.Ctx) error {
 	}
 	pair, err := s.cfg.Auth.Refresh(c.UserContext(), req.RefreshToken)
 	if err != nil {
-		return err
+		return s.countFailure(c, err)
 	}
 	return c.JSON(pair)
 }

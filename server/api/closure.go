@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"html/template"
@@ -36,7 +37,7 @@ func (s *Server) whereabouts(c *fiber.Ctx) error {
 // htmlFormat reads ?format=json|csv|html (json by default); allowed lists
 // the formats the report offers.
 func htmlFormat(c *fiber.Ctx, allowed ...string) (string, error) {
-	f := c.Query("format", "json")
+	f := cmp.Or(query(c, "format"), "json")
 	for _, a := range allowed {
 		if f == a {
 			return f, nil
@@ -54,7 +55,7 @@ func (s *Server) situationReport(c *fiber.Ctx) error {
 	}
 	now := s.cfg.Now()
 	since := now.Add(-24 * time.Hour)
-	if v := c.Query("since"); v != "" {
+	if v := query(c, "since"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil || t.After(now) {
 			return syncproto.Errorf(syncproto.CodeInvalidValue, "since", "since must be an RFC 3339 time not in the future, e.g. the last report's generated_at")
@@ -82,7 +83,7 @@ func (s *Server) transferSummary(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rid, err := uuid.Parse(c.Params("resident"))
+	rid, err := uuid.Parse(param(c, "resident"))
 	if err != nil {
 		return syncproto.Errorf(syncproto.CodeInvalidUUID, "resident", "resident id must be a UUID")
 	}

@@ -24,7 +24,7 @@ type enrolRequest struct {
 }
 
 func (s *Server) enrolmentCodeRoutes(r fiber.Router) {
-	r.Post("/enrolment-codes", s.issueEnrolmentCode)
+	r.Post("/enrolment-codes", s.readBody(smallBodyBytes), s.issueEnrolmentCode)
 	r.Get("/enrolment-codes", s.listEnrolmentCodes)
 	r.Delete("/enrolment-codes/:id", s.cancelEnrolmentCode)
 }
@@ -51,7 +51,7 @@ func (s *Server) listEnrolmentCodes(c *fiber.Ctx) error {
 }
 
 func (s *Server) cancelEnrolmentCode(c *fiber.Ctx) error {
-	id := c.Params("id")
+	id := param(c, "id")
 	if err := s.cfg.Auth.CancelEnrolmentCode(c.UserContext(), id); err != nil {
 		return err
 	}

@@ -96,6 +96,9 @@ func newEnvOn(t *testing.T, dir string, store testStore, tweak ...func(*api.Conf
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg := domain.Registry(domain.Options{})
 	syn := care.NewSync(store, reg, clk.Now, "server", log)
+	if syn.Cursors, err = care.NewCursorCodec(keys.CursorKeys()...); err != nil {
+		t.Fatal(err)
+	}
 	svc := auth.NewService(store, auth.NewTokens(keys, clk.Now), clk.Now)
 	cfg := api.Config{Store: store, Access: store, Sync: syn, Auth: svc, Logger: log, RateLimit: 100000, EnrolFailures: 100000, Now: clk.Now}
 	for _, f := range tweak {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -42,11 +43,11 @@ func (s *Server) auditRead(c *fiber.Ctx, e care.ReadEvent) error {
 // exportResident answers a subject access request: everything held about one
 // person, as JSON or (format=html) a printable page. The export is audited.
 func (s *Server) exportResident(c *fiber.Ctx) error {
-	id, err := uuid.Parse(c.Params("id"))
+	id, err := uuid.Parse(param(c, "id"))
 	if err != nil {
 		return syncproto.Errorf(syncproto.CodeInvalidUUID, "id", "resident id must be a UUID")
 	}
-	format := c.Query("format", "json")
+	format := cmp.Or(query(c, "format"), "json")
 	if format != "json" && format != "html" {
 		return syncproto.Errorf(syncproto.CodeInvalidValue, "format", "format must be json or html")
 	}
@@ -80,28 +81,28 @@ func (s *Server) listReads(c *fiber.Ctx) error {
 	}
 	p := principal(c)
 	f := care.ReadFilter{Incidents: care.IncidentScopes(p), Limit: 1000}
-	if v := c.Query("limit"); v != "" {
+	if v := query(c, "limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 5000 {
 			return syncproto.Errorf(syncproto.CodeInvalidValue, "limit", "limit must be 1 to 5000")
 		}
 		f.Limit = n
 	}
-	if v := c.Query("after"); v != "" {
+	if v := query(c, "after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			return syncproto.Errorf(syncproto.CodeInvalidValue, "after", "after must be an event id")
 		}
 		f.AfterID = n
 	}
-	if v := c.Query("incident_id"); v != "" {
+	if v := query(c, "incident_id"); v != "" {
 		id, err := uuid.Parse(v)
 		if err != nil {
 			return syncproto.Errorf(syncproto.CodeInvalidUUID, "incident_id", "incident_id must be a UUID")
 		}
 		f.IncidentID = id.String()
 	}
-	if v := c.Query("resident_id"); v != "" {
+	if v := query(c, "resident_id"); v != "" {
 		id, err := uuid.Parse(v)
 		if err != nil {
 			return syncproto.Errorf(syncproto.CodeInvalidUUID, "resident_id", "resident_id must be a UUID")

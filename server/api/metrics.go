@@ -16,6 +16,7 @@ type metrics struct {
 	duration    *prometheus.HistogramVec
 	pushChanges *prometheus.CounterVec
 	pullChanges prometheus.Counter
+	bodyBytes   prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -34,8 +35,11 @@ func newMetrics() *metrics {
 		pullChanges: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "continuity_pull_changes_total", Help: "Changes served by pulls.",
 		}),
+		bodyBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "continuity_request_body_bytes_in_flight", Help: "Bytes of request bodies being read or handled (the body budget in use).",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.pushChanges, m.pullChanges,
+	m.reg.MustRegister(m.requests, m.duration, m.pushChanges, m.pullChanges, m.bodyBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -49,8 +53,23 @@ func (m *metrics) middleware(c *fiber.Ctx) error {
 			return herr
 		}
 	}
-	route := c.Route().Path
-	m.requests.WithLabelValues(route, c.Method(), strconv.Itoa(c.Response().StatusCode())).Inc()
+	route := c.Route().Path // the registered pattern: the app's own string
+	m.requests.WithLabelValues(route, methodLabel(c.Method()), strconv.Itoa(c.Response().StatusCode())).Inc()
 	m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	return nil
+}
+
+// methodLabel names a request's method for a metric label. c.Method() is a
+// view of Fiber's reused request buffer, which the next request on the
+// connection overwrites; a label outlives the request, so it must be a string
+// of its own. Mapping to the fixed method names also keeps the label's
+// values to a known set.
+func methodLabel(m string) string {
+	for _, known := range []string{fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch,
+		fiber.MethodDelete, fiber.MethodOptions, fiber.MethodConnect, fiber.MethodTrace} {
+		if m == known {
+			return known
+		}
+	}
+	return "OTHER"
 }

@@ -31,7 +31,7 @@ func (s *Server) reportRoutes(r fiber.Router) {
 // market oversight (003 s.5), the s.48 duty (s.3, s.4, s.8) and what a
 // neighbouring authority's suspension means (s.9).
 func (s *Server) providerAssessment(c *fiber.Ctx) error {
-	id, err := uuid.Parse(c.Params("id"))
+	id, err := uuid.Parse(param(c, "id"))
 	if err != nil {
 		return syncproto.Errorf(syncproto.CodeInvalidUUID, "id", "provider id must be a UUID")
 	}
@@ -68,7 +68,7 @@ func (s *Server) providerAssessment(c *fiber.Ctx) error {
 // incidentData loads what the reports read for one incident the principal
 // may see: its records and the market's (providers, services, vacancies).
 func (s *Server) incidentData(c *fiber.Ctx) (reports.Data, error) {
-	id, err := uuid.Parse(c.Params("id"))
+	id, err := uuid.Parse(param(c, "id"))
 	if err != nil {
 		return reports.Data{}, syncproto.Errorf(syncproto.CodeInvalidUUID, "id", "incident id must be a UUID")
 	}
@@ -101,13 +101,13 @@ func (s *Server) incidentData(c *fiber.Ctx) (reports.Data, error) {
 // wantsCSV reports whether the client asked for CSV (?format=csv or an
 // Accept header preferring text/csv).
 func wantsCSV(c *fiber.Ctx) (bool, error) {
-	switch c.Query("format") {
+	switch query(c, "format") {
 	case "csv":
 		return true, nil
 	case "json":
 		return false, nil
 	case "":
-		return strings.Contains(c.Get(fiber.HeaderAccept), "text/csv"), nil
+		return strings.Contains(header(c, fiber.HeaderAccept), "text/csv"), nil
 	}
 	return false, syncproto.Errorf(syncproto.CodeInvalidValue, "format", "format must be json or csv")
 }
@@ -187,7 +187,7 @@ func (s *Server) suggestions(c *fiber.Ctx) error {
 		return err
 	}
 	var areas []string
-	for _, a := range strings.Split(c.Query("areas"), ",") {
+	for _, a := range strings.Split(query(c, "areas"), ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			areas = append(areas, a)
 		}

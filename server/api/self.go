@@ -23,7 +23,7 @@ func (s *Server) selfRoutes(r fiber.Router) {
 		})
 		c.Set(fiber.HeaderETag, etag)
 		c.Set(fiber.HeaderCacheControl, "no-cache")
-		if c.Get(fiber.HeaderIfNoneMatch) == etag {
+		if header(c, fiber.HeaderIfNoneMatch) == etag {
 			return c.SendStatus(fiber.StatusNotModified)
 		}
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)

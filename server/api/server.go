@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/continuity-care/continuity/server/auth"
 	"github.com/continuity-care/continuity/server/care"
@@ -61,6 +62,17 @@ type Config struct {
 	// MaxStreams bounds the change streams held open; 0 means
 	// DefaultMaxStreams.
 	MaxStreams int
+	// AuthFailLimit is the most requests with invalid credentials (bad,
+	// forged or revoked tokens; not an expired one) one client address may
+	// make per RateWindow before getting 429; 0 means 30.
+	AuthFailLimit int
+	// ReadTimeout is how long a request's headers and body may take to
+	// arrive (408 timeout after it); 0 means 60 seconds.
+	ReadTimeout time.Duration
+	// BodyBudget is the most bytes of request bodies read or handled at
+	// once; past it a request with a body gets 503 and Retry-After. 0 means
+	// DefaultBodyBudget.
+	BodyBudget int64
 }
 
 // Server is the HTTP server.
@@ -76,6 +88,8 @@ type Server struct {
 	streams     streamLimit
 	stopStreams chan struct{}
 	stopOnce    sync.Once
+	bodies      *bodyBudget
+	authFails   *failLimiter
 }
 
 const principalKey = "principal"
@@ -86,20 +100,27 @@ func New(cfg Config) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: log, metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: log, metrics: newMetrics(), bodies: newBodyBudget(cfg.BodyBudget)}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "continuity",
 		DisableStartupMessage: true,
-		// The hard cap; push checks its own 4 MiB limit after reading the
-		// body so the client gets a clean 413 instead of a reset.
-		BodyLimit:    4 * syncproto.MaxPushBytes,
-		ReadTimeout:  60 * time.Second,
-		WriteTimeout: 60 * time.Second,
-		IdleTimeout:  120 * time.Second,
-		ErrorHandler: errorHandler(log),
+		// Bodies are streamed: each route reads its own with its own cap
+		// (readBody), after authentication. See edge.go. With streaming,
+		// fasthttp reads at most 8 KiB of a body before the handlers when
+		// the declared length is within BodyLimit, and waits for one byte
+		// more than that when it is over; so BodyLimit is set past every
+		// route's cap and the caps are readBody's.
+		StreamRequestBody: true,
+		BodyLimit:         1 << 30,
+		ReadTimeout:       cmp.Or(cfg.ReadTimeout, 60*time.Second),
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorHandler:      errorHandler(log),
 	})
+	s.refuseUnknownMethods()
 	s.app.Use(recover.New())
 	s.app.Use(s.metrics.middleware)
+	s.app.Use(s.edge)
 	if cfg.Mount != nil {
 		cfg.Mount(s.app)
 	}
@@ -123,7 +144,11 @@ func New(cfg Config) *Server {
 	if cfg.EnrolFailureWindow == 0 {
 		cfg.EnrolFailureWindow = DefaultEnrolFailureWindow
 	}
+	if cfg.AuthFailLimit == 0 {
+		cfg.AuthFailLimit = 30
+	}
 	s.cfg = cfg
+	s.authFails = newFailLimiter(cfg.AuthFailLimit, cfg.RateWindow, cfg.Now)
 	s.audit = cfg.Audit
 	if s.audit == nil {
 		s.audit, _ = cfg.Store.(care.ReadAuditStore)
@@ -135,23 +160,23 @@ func New(cfg Config) *Server {
 	s.heartbeat = cmp.Or(cfg.StreamHeartbeat, DefaultStreamHeartbeat)
 	s.streams.max = int64(cmp.Or(cfg.MaxStreams, DefaultMaxStreams))
 	s.stopStreams = make(chan struct{})
-	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.refresh)
-	s.app.Post("/v1/auth/enrol", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.limitEnrolFailures(), renderErrors, s.enrol)
+	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.readBody(smallBodyBytes), s.refresh)
+	s.app.Post("/v1/auth/enrol", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.limitEnrolFailures(), renderErrors, s.readBody(smallBodyBytes), s.enrol)
 	v1 := s.app.Group("/v1", s.authenticate, s.rateLimit(func(c *fiber.Ctx) string { return "device:" + principal(c).DeviceID }), s.refuseRevoked)
-	v1.Post("/sync/push", s.push)
+	v1.Post("/sync/push", s.readBody(syncproto.MaxPushBytes), s.push)
 	v1.Get("/sync/pull", s.pull)
 	v1.Get("/sync/stream", s.stream)
 	v1.Get("/quarantine", s.quarantine)
 	v1.Get("/records/:collection/:id/history", s.history)
 	v1.Get("/conflicts", s.listConflicts)
-	v1.Post("/conflicts/:id/resolve", s.resolveConflict)
+	v1.Post("/conflicts/:id/resolve", s.readBody(resolveBodyBytes), s.resolveConflict)
 	s.reportRoutes(v1)
 	s.governanceRoutes(v1)
 	s.selfRoutes(v1)
 	admin := v1.Group("/admin", s.requireRole(care.RoleAdmin))
 	s.adminRoutes(admin)
 	s.enrolmentCodeRoutes(admin)
-	admin.Post("/import/cqc", s.importCQC)
+	admin.Post("/import/cqc", s.readBody(importBodyBytes), s.importCQC)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return syncproto.Errorf(syncproto.CodeNotFound, "", "no route %s %s", c.Method(), c.Path())
 	})
@@ -183,14 +208,14 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 
 // authenticate requires a valid bearer token and stores its principal.
 func (s *Server) authenticate(c *fiber.Ctx) error {
-	h := c.Get(fiber.HeaderAuthorization)
+	h := header(c, fiber.HeaderAuthorization)
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || strings.TrimSpace(tok) == "" {
-		return syncproto.Errorf(syncproto.CodeUnauthorized, "Authorization", "send Authorization: Bearer <access token>")
+		return s.countFailure(c, syncproto.Errorf(syncproto.CodeUnauthorized, "Authorization", "send Authorization: Bearer <access token>"))
 	}
 	p, err := s.cfg.Auth.Authenticate(c.UserContext(), strings.TrimSpace(tok))
 	if err != nil {
-		return err
+		return s.countFailure(c, err)
 	}
 	c.Locals(principalKey, p)
 	return c.Next()
@@ -225,10 +250,7 @@ func principal(c *fiber.Ctx) care.Principal {
 }
 
 func (s *Server) push(c *fiber.Ctx) error {
-	if len(c.Body()) > syncproto.MaxPushBytes {
-		return syncproto.Errorf(syncproto.CodeTooLarge, "", "push body is %d bytes; the limit is 4 MiB, split it into smaller batches", len(c.Body()))
-	}
-	req, perr := syncproto.DecodePush(c.Body())
+	req, perr := syncproto.DecodePush(bodyOf(c))
 	if perr != nil {
 		return perr
 	}
@@ -248,7 +270,7 @@ func (s *Server) push(c *fiber.Ctx) error {
 
 func (s *Server) pull(c *fiber.Ctx) error {
 	limit := 0
-	if v := c.Query("limit"); v != "" {
+	if v := query(c, "limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			return syncproto.Errorf(syncproto.CodeInvalidValue, "limit", "limit must be a whole number between 1 and %d", syncproto.MaxPullLimit)
@@ -259,7 +281,7 @@ func (s *Server) pull(c *fiber.Ctx) error {
 		limit = n
 	}
 	p := principal(c)
-	resp, err := s.cfg.Sync.Pull(c.UserContext(), care.PullRequest{Cursor: c.Query("cursor"), Limit: limit, Filter: s.cfg.Sync.FilterFor(p)})
+	resp, err := s.cfg.Sync.Pull(c.UserContext(), care.PullRequest{Cursor: query(c, "cursor"), Limit: limit, Filter: s.cfg.Sync.FilterFor(p)})
 	if err != nil {
 		return err
 	}
@@ -268,11 +290,11 @@ func (s *Server) pull(c *fiber.Ctx) error {
 }
 
 func (s *Server) history(c *fiber.Ctx) error {
-	id, err := uuid.Parse(c.Params("id"))
+	id, err := uuid.Parse(param(c, "id"))
 	if err != nil {
 		return syncproto.Errorf(syncproto.CodeInvalidUUID, "id", "record id must be a UUID")
 	}
-	collection := strings.Clone(c.Params("collection"))
+	collection := param(c, "collection")
 	h, err := s.cfg.Sync.History(c.UserContext(), principal(c), collection, id.String())
 	if err != nil {
 		return err
@@ -285,10 +307,11 @@ func (s *Server) history(c *fiber.Ctx) error {
 
 // importCQC imports CQC's care directory CSV sent as the request body.
 func (s *Server) importCQC(c *fiber.Ctx) error {
-	if len(c.Body()) == 0 {
+	body := bodyOf(c)
+	if len(body) == 0 {
 		return syncproto.Errorf(syncproto.CodeMissingField, "body", "send the CQC care directory CSV file as the request body")
 	}
-	rep, err := cqc.Import(c.UserContext(), s.cfg.Sync, principal(c), bytes.NewReader(c.Body()))
+	rep, err := cqc.Import(c.UserContext(), s.cfg.Sync, principal(c), bytes.NewReader(body))
 	if err != nil {
 		if errors.Is(err, cqc.ErrNoHeader) {
 			return syncproto.Errorf(syncproto.CodeInvalidValue, "body", "%v", err)
@@ -300,11 +323,11 @@ func (s *Server) importCQC(c *fiber.Ctx) error {
 }
 
 func (s *Server) listConflicts(c *fiber.Ctx) error {
-	status := c.Query("status")
+	status := query(c, "status")
 	if status != "" && status != "open" && status != "resolved" {
 		return syncproto.Errorf(syncproto.CodeInvalidValue, "status", "status must be open or resolved")
 	}
-	inc := c.Query("incident_id")
+	inc := query(c, "incident_id")
 	if inc != "" {
 		id, err := uuid.Parse(inc)
 		if err != nil {
@@ -326,7 +349,7 @@ type resolveRequest struct {
 }
 
 func (s *Server) resolveConflict(c *fiber.Ctx) error {
-	id, err := uuid.Parse(c.Params("id"))
+	id, err := uuid.Parse(param(c, "id"))
 	if err != nil {
 		return syncproto.Errorf(syncproto.CodeInvalidUUID, "id", "conflict id must be a UUID")
 	}
@@ -346,22 +369,22 @@ func (s *Server) resolveConflict(c *fiber.Ctx) error {
 }
 
 func (s *Server) quarantine(c *fiber.Ctx) error {
-	f := care.QuarantineFilter{DeviceID: c.Query("device_id")}
-	switch c.Query("status") {
+	f := care.QuarantineFilter{DeviceID: query(c, "device_id")}
+	switch query(c, "status") {
 	case "", "all":
 	case "open":
 		f.OpenOnly = true
 	default:
 		return syncproto.Errorf(syncproto.CodeInvalidValue, "status", "status must be open or all")
 	}
-	if v := c.Query("after"); v != "" {
+	if v := query(c, "after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			return syncproto.Errorf(syncproto.CodeInvalidValue, "after", "after must be a quarantine entry id")
 		}
 		f.AfterID = n
 	}
-	if v := c.Query("limit"); v != "" {
+	if v := query(c, "limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
 			return syncproto.Errorf(syncproto.CodeInvalidValue, "limit", "limit must be between 1 and 1000")
@@ -372,5 +395,19 @@ func (s *Server) quarantine(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	for i := range entries {
+		entries[i].Raw = decodableRaw(entries[i].Raw)
+	}
 	return c.JSON(fiber.Map{"entries": entries})
+}
+
+// decodableRaw returns a quarantined change as stored when it is valid JSON
+// in valid UTF-8, and otherwise as a JSON string (invalid bytes as U+FFFD), so
+// one bad entry never stops a client decoding the page.
+func decodableRaw(raw json.RawMessage) json.RawMessage {
+	if utf8.Valid(raw) && json.Valid(raw) {
+		return raw
+	}
+	q, _ := json.Marshal(strings.ToValidUTF8(string(raw), "\uFFFD"))
+	return q
 }

@@ -74,10 +74,10 @@ func (s *Server) stream(c *fiber.Ctx) error {
 		return syncproto.Errorf(syncproto.CodeUnavailable, "", "this server has no change stream; poll GET /v1/sync/pull")
 	}
 	p := principal(c)
-	token := strings.Clone(strings.TrimSpace(strings.TrimPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")))
-	since := c.Query("cursor")
+	token := strings.Clone(strings.TrimSpace(strings.TrimPrefix(header(c, fiber.HeaderAuthorization), "Bearer ")))
+	since := query(c, "cursor")
 	if since == "" {
-		since = c.Get("Last-Event-ID")
+		since = header(c, "Last-Event-ID")
 	}
 	catchUp := false
 	if since != "" {

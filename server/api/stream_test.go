@@ -201,20 +201,20 @@ func cursorEvent(t *testing.T, ev sseEvent) int64 {
 	if ev.ID != d.Cursor {
 		t.Fatalf("event id %q differs from its cursor %q", ev.ID, d.Cursor)
 	}
-	c, err := care.ParseCursor(d.Cursor)
+	pos, err := care.PeekPosition(d.Cursor)
 	if err != nil {
 		t.Fatalf("cursor event: %v", err)
 	}
-	return c.Position
+	return pos
 }
 
 func positionOf(t *testing.T, cursor string) int64 {
 	t.Helper()
-	c, err := care.ParseCursor(cursor)
+	pos, err := care.PeekPosition(cursor)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.Position
+	return pos
 }
 
 // errorEvent checks ev is the named event carrying an error envelope.

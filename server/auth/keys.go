@@ -6,7 +6,9 @@ package auth
 
 import (
 	"crypto/ed25519"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -165,3 +167,25 @@ func ParseKeys(v string) (*KeySet, error) {
 
 // All returns the keys, signing key first.
 func (s *KeySet) All() []Key { return append([]Key(nil), s.keys...) }
+
+// cursorKeyInfo names the cursor MAC key in its derivation from a signing
+// key (HKDF-SHA256, RFC 5869): a fixed, versioned label, so the same signing
+// key always gives the same cursor key and no other key.
+const cursorKeyInfo = "continuity cursor mac v1"
+
+// CursorKeys returns the keys that sign and verify pull cursors, one per
+// signing key and in the same order (the first signs): each is derived from
+// its signing key's seed with HKDF-SHA256. Replicas that share the signing
+// keys (CONTINUITY_SIGNING_KEYS), as they must for tokens, so share the
+// cursor keys; no further secret is kept anywhere.
+func (s *KeySet) CursorKeys() [][]byte {
+	out := make([][]byte, len(s.keys))
+	for i, k := range s.keys {
+		key, err := hkdf.Key(sha256.New, k.Seed, nil, cursorKeyInfo, 32)
+		if err != nil {
+			panic(fmt.Sprintf("hkdf: %v", err)) // only for lengths over 255*32
+		}
+		out[i] = key
+	}
+	return out
+}

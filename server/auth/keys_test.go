@@ -40,3 +40,23 @@ func TestLoadKeys(t *testing.T) {
 		})
 	}
 }
+
+func TestKeySet_CursorKeys(t *testing.T) {
+	a, _ := NewKey(time.Now())
+	b, _ := NewKey(time.Now())
+	ks, err := NewKeySet(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := NewKeySet(a, b)
+	got, same := ks.CursorKeys(), again.CursorKeys()
+	if len(got) != 2 || len(got[0]) != 32 || string(got[0]) == string(got[1]) {
+		t.Fatalf("cursor keys = %x", got)
+	}
+	if string(got[0]) != string(same[0]) || string(got[1]) != string(same[1]) {
+		t.Fatal("the same signing keys give different cursor keys")
+	}
+	if string(got[0]) == string(a.Seed) {
+		t.Fatal("the cursor key is the signing seed itself")
+	}
+}

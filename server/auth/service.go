@@ -14,6 +14,7 @@ import (
 
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // Default token lifetimes.
@@ -42,6 +43,10 @@ type Service struct {
 	now        func() time.Time
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
+	// ReuseInterval is how long after its use a refresh token may be
+	// presented again while its successor is unused (a retry after a lost
+	// answer); 0 makes any second use a reuse that revokes the chain.
+	ReuseInterval time.Duration
 }
 
 // NewService returns an auth service.
@@ -49,7 +54,7 @@ func NewService(store care.AccessStore, tokens *Tokens, now func() time.Time) *S
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, tokens: tokens, now: now, AccessTTL: DefaultAccessTTL, RefreshTTL: DefaultRefreshTTL}
+	return &Service{store: store, tokens: tokens, now: now, AccessTTL: DefaultAccessTTL, RefreshTTL: DefaultRefreshTTL, ReuseInterval: care.DefaultRefreshReuseInterval}
 }
 
 // Tokens returns the token signer.
@@ -98,6 +103,10 @@ func (s *Service) Enrol(ctx context.Context, subject, deviceID string) (Pair, er
 	now := s.now().UTC()
 	if err := s.store.EnrolDevice(ctx, care.Device{ID: deviceID, Subject: u.Subject, EnrolledAt: now}); err != nil {
 		if errors.Is(err, care.ErrExists) {
+			if d, derr := s.store.Device(ctx, deviceID); derr == nil && d.RevokedAt != nil {
+				return Pair{}, syncproto.Errorf(syncproto.CodeConflict, "device_id",
+					"device %q was revoked on %s and its id is never enrolled again (its history stays attributable to it); enrol the tablet under a new device id", deviceID, d.RevokedAt.UTC().Format("2006-01-02"))
+			}
 			return Pair{}, syncproto.Errorf(syncproto.CodeConflict, "device_id", "device %q is already enrolled; revoke it or choose another id", deviceID)
 		}
 		return Pair{}, err
@@ -129,8 +138,10 @@ func (s *Service) EnsureDevice(ctx context.Context, subject, deviceID string) er
 	return nil
 }
 
-// Refresh exchanges a refresh token for a new pair. The old token is spent;
-// presenting it again revokes the whole chain.
+// Refresh exchanges a refresh token for a new pair. The old token is spent:
+// presenting it again revokes the whole chain, except within ReuseInterval
+// of its use while its successor is unused (a retry whose answer was lost),
+// which gets a new pair and revokes the unused successor.
 func (s *Service) Refresh(ctx context.Context, token string) (Pair, error) {
 	id, secret, ok := splitRefresh(token)
 	if !ok {
@@ -144,7 +155,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (Pair, error) {
 	sum := sha256.Sum256([]byte(secret))
 	old, err := s.store.RotateRefreshToken(ctx, id, func(stored care.RefreshToken) bool {
 		return subtle.ConstantTimeCompare(stored.Hash, sum[:]) == 1
-	}, now, nextRec)
+	}, now, s.ReuseInterval, nextRec)
 	switch {
 	case errors.Is(err, care.ErrNotFound):
 		return Pair{}, unauthorized("refresh_token", "refresh token is not valid")
@@ -221,6 +232,20 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// ErrTokenExpired is wrapped by Authenticate's error when the access token
+// was valid but has expired: the device has only to refresh it, so it does
+// not count as a bad credential.
+var ErrTokenExpired = errors.New("access token expired")
+
+// refusal is a coded 401 that also wraps its cause.
+type refusal struct {
+	coded *syncproto.Error
+	cause error
+}
+
+func (r *refusal) Error() string   { return r.coded.Error() }
+func (r *refusal) Unwrap() []error { return []error{r.coded, r.cause} }
+
 func unauthorized(field, msg string) *syncproto.Error {
 	return syncproto.Errorf(syncproto.CodeUnauthorized, field, "%s", msg)
 }
@@ -231,7 +256,11 @@ func unauthorized(field, msg string) *syncproto.Error {
 func (s *Service) Authenticate(ctx context.Context, token string) (care.Principal, error) {
 	p, err := s.tokens.Verify(token)
 	if err != nil {
-		return care.Principal{}, unauthorized("Authorization", "access token refused: "+reason(err))
+		e := unauthorized("Authorization", "access token refused: "+reason(err))
+		if errors.Is(err, jwt.ErrTokenExpired) {
+			return care.Principal{}, &refusal{coded: e, cause: ErrTokenExpired}
+		}
+		return care.Principal{}, e
 	}
 	d, err := s.store.Device(ctx, p.DeviceID)
 	if errors.Is(err, care.ErrNotFound) {

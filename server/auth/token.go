@@ -107,7 +107,7 @@ func (t *Tokens) Verify(token string) (care.Principal, error) {
 		jwt.WithTimeFunc(t.now),
 	)
 	if err != nil {
-		return care.Principal{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return care.Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if c.Subject == "" || c.DeviceID == "" || !care.ValidRole(c.Role) {
 		return care.Principal{}, fmt.Errorf("%w: missing sub, device_id or a known role", ErrInvalidToken)

@@ -71,12 +71,15 @@ type EnrolmentCode struct {
 	CancelledAt *time.Time `json:"-"`
 }
 
-// RefreshRetryGrace is how long after a refresh token was used a device may
-// present it again, when its successor has not been used: the answer to the
-// first refresh was lost on a poor connection. The unused successor is
-// revoked and a new one issued. After that, or once the successor has been
-// used, presenting it again is reuse and revokes the whole chain.
-const RefreshRetryGrace = 2 * time.Minute
+// DefaultRefreshReuseInterval is how long after a refresh token was used a
+// device may present it again by default (auth.Service.ReuseInterval,
+// serve --refresh-reuse-interval): long enough for a tablet whose answer
+// was lost on a poor connection to time out (the SDK waits 60 s) and retry.
+// The retry is only honoured while the successor is unused, and it revokes
+// that successor; so a thief who replays a token inside the interval gets a
+// pair that dies, with the whole chain, at the next refresh of whichever
+// copy lost the race. 0 makes every second use a reuse.
+const DefaultRefreshReuseInterval = 2 * time.Minute
 
 // Access errors.
 var (
@@ -117,12 +120,12 @@ type AccessStore interface {
 	PutRefreshToken(ctx context.Context, t RefreshToken) error
 	// RotateRefreshToken atomically checks the token id against hash and
 	// marks it used, storing next as its successor. A token already used
-	// whose successor is unused and who was used less than
-	// RefreshRetryGrace ago is rotated again (the successor revoked); any
-	// other use of a used token revokes its whole family and returns
-	// ErrTokenReused; a revoked or expired one returns ErrTokenRevoked; an
-	// unknown one ErrNotFound. check compares hashes in constant time.
-	RotateRefreshToken(ctx context.Context, id string, check func(stored RefreshToken) bool, now time.Time, next RefreshToken) (RefreshToken, error)
+	// whose successor is unused and who was used at most reuse ago (reuse
+	// > 0) is rotated again (the successor revoked); any other use of a
+	// used token revokes its whole family and returns ErrTokenReused; a
+	// revoked or expired one returns ErrTokenRevoked; an unknown one
+	// ErrNotFound. check compares hashes in constant time.
+	RotateRefreshToken(ctx context.Context, id string, check func(stored RefreshToken) bool, now time.Time, reuse time.Duration, next RefreshToken) (RefreshToken, error)
 	// PutEnrolmentCode stores a newly issued enrolment code; ErrNotFound
 	// if its subject is not a user.
 	PutEnrolmentCode(ctx context.Context, c EnrolmentCode) error

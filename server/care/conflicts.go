@@ -32,19 +32,6 @@ type conflictValue struct {
 	Applied    bool            `json:"applied"`
 }
 
-// seenPosition is the log position a change's seen cursor says its device
-// had pulled (0 when none).
-func seenPosition(seen string) int64 {
-	if seen == "" {
-		return 0
-	}
-	c, err := ParseCursor(seen)
-	if err != nil {
-		return 0
-	}
-	return c.Position
-}
-
 // conflictsFor returns the conflict records a change raises: a flagged field
 // written concurrently with another device's write of a different value
 // (neither had pulled the other's), or an edit refused because it raced the
@@ -62,7 +49,7 @@ func (s *Sync) conflictsFor(l schema.Lookup, p Principal, c syncproto.Change, be
 	if incident == "" {
 		return nil, nil
 	}
-	seen := seenPosition(c.Seen)
+	seen := s.Cursors.Position(c.Seen)
 	mine := conflictValue{ChangeID: c.ID, DeviceID: c.DeviceID, Subject: p.Subject, HLC: c.HLC.String(), RecordedAt: c.RecordedAt.UTC().Format(time.RFC3339), Applied: rejected == nil}
 	var out []syncproto.Change
 	raise := func(kind, field string, theirs syncproto.FieldState, who schema.WriteInfo, v json.RawMessage) error {
@@ -243,7 +230,7 @@ func (s *Sync) Resolve(ctx context.Context, p Principal, conflictID string, r Re
 		hlc.Node = p.DeviceID
 		write = syncproto.Change{ID: uuid.NewString(), Collection: schema.StringValue(conf, "collection"), RecordID: schema.StringValue(conf, "record_id"),
 			Op: syncproto.OpUpsert, Fields: map[string]json.RawMessage{schema.StringValue(conf, "field"): chosen}, HLC: hlc, RecordedAt: now,
-			Seen: Cursor{Position: head}.Encode()}
+			Seen: s.Cursors.Encode(Cursor{Position: head})}
 		b, _ := json.Marshal(write)
 		batch = append(batch, b)
 		fields["resolution_value"] = chosen

@@ -22,7 +22,7 @@ func (s *Sync) StreamCursor(ctx context.Context, p Principal, position int64) (s
 		position = head
 	}
 	scopes := IncidentScopes(p)
-	return Cursor{Position: position, All: scopes == nil, Scopes: sortedSet(scopes)}.Encode(), nil
+	return s.Cursors.Encode(Cursor{Position: position, All: scopes == nil, Scopes: sortedSet(scopes)}), nil
 }
 
 // Behind reports whether a device holding cursor (a pull cursor, or the last
@@ -30,7 +30,7 @@ func (s *Sync) StreamCursor(ctx context.Context, p Principal, position int64) (s
 // finished, incidents granted or removed since, or a change it may see
 // committed after the cursor's position.
 func (s *Sync) Behind(ctx context.Context, p Principal, cursor string) (bool, error) {
-	cur, err := ParseCursor(cursor)
+	cur, err := s.Cursors.Decode(cursor)
 	if err != nil {
 		return false, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "%v; connect without a cursor", err)
 	}

@@ -28,6 +28,9 @@ type Sync struct {
 	// Authorize runs on every change before the schema rules: role, scope
 	// and revocation checks (Authorize by default). It returns nil to allow.
 	Authorize func(p Principal, c syncproto.Change, scope string, before *syncproto.Record) *syncproto.Error
+	// Cursors signs and checks cursors. NewSync gives a random key, valid in
+	// this process only; a server sets the key every replica shares.
+	Cursors *CursorCodec
 }
 
 // NewSync returns a sync service over store. now is the injected clock
@@ -39,7 +42,7 @@ func NewSync(store Store, registry *schema.Registry, now func() time.Time, node 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Sync{store: store, registry: registry, now: now, clock: syncproto.NewClock(node, now), log: log, Authorize: Authorize}
+	return &Sync{store: store, registry: registry, now: now, clock: syncproto.NewClock(node, now), log: log, Authorize: Authorize, Cursors: RandomCursorCodec()}
 }
 
 // Registry returns the schema registry the service validates against.
@@ -86,7 +89,7 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 	}
 	return syncproto.PushResponse{
 		Results:    res.Results,
-		Cursor:     Cursor{Position: res.Position}.Encode(),
+		Cursor:     s.Cursors.Encode(Cursor{Position: res.Position}),
 		ServerTime: s.now().UTC(),
 	}, nil
 }
@@ -212,9 +215,9 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (syncproto.PullRespons
 		}
 		cur = Cursor{Position: head, Initial: true, All: all, Scopes: scopes}
 	} else {
-		c, err := ParseCursor(req.Cursor)
+		c, err := s.Cursors.Decode(req.Cursor)
 		if err != nil {
-			return syncproto.PullResponse{}, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "%v; start again without a cursor", err)
+			return syncproto.PullResponse{}, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "the cursor was not issued by this server or has been changed; start again without a cursor")
 		}
 		cur = c
 		added, removed, addedAll, err := s.scopeDiff(ctx, cur, all, scopes)
@@ -278,7 +281,7 @@ func (s *Sync) pullLog(ctx context.Context, cur Cursor, limit int, f Filter) (sy
 		out.Changes = append(out.Changes, lc.Change)
 		cur.Position = lc.Position
 	}
-	out.Cursor = cur.Encode()
+	out.Cursor = s.Cursors.Encode(cur)
 	return out, nil
 }
 
@@ -307,13 +310,13 @@ func (s *Sync) pullState(ctx context.Context, cur Cursor, limit int, f Filter) (
 		taken++
 	}
 	if taken < len(page.Records) || page.More {
-		out.Cursor = next.Encode()
+		out.Cursor = s.Cursors.Encode(next)
 		out.HasMore = true
 		return out, nil
 	}
 	// State done: continue from the log at the cursor's position.
 	done := Cursor{Position: cur.Position, All: cur.All, Scopes: cur.Scopes}
-	out.Cursor = done.Encode()
+	out.Cursor = s.Cursors.Encode(done)
 	head, err := s.store.Head(ctx)
 	if err != nil {
 		return syncproto.PullResponse{}, fmt.Errorf("read head: %w", err)

@@ -296,6 +296,12 @@ func (l *layout) location(rec record) (Location, []RowError) {
 		}
 		f = f[:n] // trailing empty cells, as spreadsheets write them
 	}
+	for i, v := range f {
+		if strings.ContainsRune(v, 0) {
+			// The server refuses U+0000 in any text it is sent.
+			return Location{}, []RowError{{Line: rec.line, Column: l.name(i), Message: "the cell contains a NUL character (U+0000)"}}
+		}
+	}
 	loc := Location{
 		LocationID:     l.get(f, colLocationID),
 		ProviderID:     l.get(f, colProviderID),

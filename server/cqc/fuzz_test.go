@@ -6,7 +6,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzParse checks that Parse never panics and keeps its promises on any
@@ -24,6 +26,8 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(header + "\n" + row("A", `"1 Road`, "DE1 1AA", "", "1-1") + "\n" + row("B", "x", "DE1 1AB", "", "1-2")))
 	f.Add([]byte(header + "\r\n" + row("A", "\"1\r\nRoad\"", "DE1 1AA", "09/Jan/2018 - 00:00", "1-1") + "\r\n"))
+	f.Add([]byte(header + "\n" + row("Nul\x00Care", "1 Road\x00", "DE1 1AA", "", "1-1") + "\n"))
+	f.Add([]byte(header + "\n" + row("Caf\xe9 \xed\xa0\x80", "1 Road", "DE1 1AA", "", "1-1") + "\n"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		maxLine := bytes.Count(data, []byte("\n")) + 1
@@ -41,6 +45,14 @@ func FuzzParse(f *testing.F) {
 			}
 			if l.Beds < 0 {
 				t.Fatalf("negative beds imported: %d", l.Beds)
+			}
+			// Every string becomes a field of a pushed change, which the
+			// server refuses unless it is UTF-8 text without U+0000.
+			texts := append([]string{l.LocationID, l.ProviderID, l.Name, l.AlsoKnownAs, l.Address, l.Postcode, l.Phone, l.Website, l.ProviderName}, append(l.ServiceTypes, l.Specialisms...)...)
+			for _, s := range texts {
+				if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+					t.Fatalf("imported text the server would refuse: %q", s)
+				}
 			}
 			return nil
 		})

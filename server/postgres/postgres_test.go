@@ -801,7 +801,7 @@ func TestAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	ok := func(care.RefreshToken) bool { return true }
-	if _, err := s.RotateRefreshToken(ctx, "t1", ok, now.Add(time.Minute), care.RefreshToken{ID: "t2", Hash: []byte{3}, IssuedAt: now.Add(time.Minute), ExpiresAt: now.Add(time.Hour)}); err != nil {
+	if _, err := s.RotateRefreshToken(ctx, "t1", ok, now.Add(time.Minute), care.DefaultRefreshReuseInterval, care.RefreshToken{ID: "t2", Hash: []byte{3}, IssuedAt: now.Add(time.Minute), ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	errs := make([]error, 2)
@@ -810,7 +810,7 @@ func TestAccess(t *testing.T) {
 		wg.Add(1)
 		go func(i int, st *postgres.Store) {
 			defer wg.Done()
-			_, errs[i] = st.RotateRefreshToken(ctx, "t1", ok, now.Add(90*time.Second), care.RefreshToken{ID: fmt.Sprint("t3-", i), Hash: []byte{4}, IssuedAt: now.Add(time.Duration(90+i) * time.Second), ExpiresAt: now.Add(time.Hour)})
+			_, errs[i] = st.RotateRefreshToken(ctx, "t1", ok, now.Add(90*time.Second), care.DefaultRefreshReuseInterval, care.RefreshToken{ID: fmt.Sprint("t3-", i), Hash: []byte{4}, IssuedAt: now.Add(time.Duration(90+i) * time.Second), ExpiresAt: now.Add(time.Hour)})
 		}(i, st)
 	}
 	wg.Wait()
@@ -827,16 +827,16 @@ func TestAccess(t *testing.T) {
 	if live, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil || len(live) != 1 || !strings.HasPrefix(live[0], "t3-") {
 		t.Fatalf("live successors = %v (%v), want one t3", live, err)
 	}
-	if _, err := s2.RotateRefreshToken(ctx, live[0], ok, now.Add(2*time.Minute), care.RefreshToken{ID: "t4", IssuedAt: now.Add(2 * time.Minute), ExpiresAt: now.Add(time.Hour)}); err != nil {
+	if _, err := s2.RotateRefreshToken(ctx, live[0], ok, now.Add(2*time.Minute), care.DefaultRefreshReuseInterval, care.RefreshToken{ID: "t4", IssuedAt: now.Add(2 * time.Minute), ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatalf("rotate the live successor: %v", err)
 	}
-	if _, err := s.RotateRefreshToken(ctx, "t1", ok, now.Add(10*time.Minute), care.RefreshToken{ID: "t5", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != care.ErrTokenReused {
+	if _, err := s.RotateRefreshToken(ctx, "t1", ok, now.Add(10*time.Minute), care.DefaultRefreshReuseInterval, care.RefreshToken{ID: "t5", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != care.ErrTokenReused {
 		t.Fatalf("reuse after grace: %v", err)
 	}
-	if _, err := s.RotateRefreshToken(ctx, "t4", ok, now.Add(11*time.Minute), care.RefreshToken{ID: "t6", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != care.ErrTokenRevoked {
+	if _, err := s.RotateRefreshToken(ctx, "t4", ok, now.Add(11*time.Minute), care.DefaultRefreshReuseInterval, care.RefreshToken{ID: "t6", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != care.ErrTokenRevoked {
 		t.Fatalf("successor after the chain ended: %v", err)
 	}
-	if _, err := s.RotateRefreshToken(ctx, "nope", ok, now, care.RefreshToken{}); err != care.ErrNotFound {
+	if _, err := s.RotateRefreshToken(ctx, "nope", ok, now, care.DefaultRefreshReuseInterval, care.RefreshToken{}); err != care.ErrNotFound {
 		t.Fatalf("unknown token: %v", err)
 	}
 	// Revoking the device revokes its tokens.
@@ -852,7 +852,7 @@ func TestAccess(t *testing.T) {
 	if d, err := s.Device(ctx, "tab-9"); err != nil || d.RevokedAt == nil || !d.RevokedAt.Equal(now) {
 		t.Fatalf("device = %+v, %v", d, err)
 	}
-	if _, err := s.RotateRefreshToken(ctx, "u1", ok, now.Add(time.Minute), care.RefreshToken{ID: "u2", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != care.ErrTokenRevoked {
+	if _, err := s.RotateRefreshToken(ctx, "u1", ok, now.Add(time.Minute), care.DefaultRefreshReuseInterval, care.RefreshToken{ID: "u2", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != care.ErrTokenRevoked {
 		t.Fatalf("token of revoked device: %v", err)
 	}
 	if ds, _ := s.Devices(ctx); len(ds) != 1 {

@@ -232,7 +232,7 @@ func putRefresh(ctx context.Context, db execer, t care.RefreshToken) error {
 }
 
 // RotateRefreshToken implements care.AccessStore.
-func (s *Store) RotateRefreshToken(ctx context.Context, id string, check func(care.RefreshToken) bool, now time.Time, next care.RefreshToken) (care.RefreshToken, error) {
+func (s *Store) RotateRefreshToken(ctx context.Context, id string, check func(care.RefreshToken) bool, now time.Time, reuse time.Duration, next care.RefreshToken) (care.RefreshToken, error) {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return care.RefreshToken{}, fmt.Errorf("rotate: %w", err)
@@ -253,7 +253,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, id string, check func(ca
 	if !check(t) {
 		return t, care.ErrNotFound
 	}
-	if t.UsedAt != nil && now.Sub(*t.UsedAt) <= care.RefreshRetryGrace && t.RevokedAt == nil {
+	if reuse > 0 && t.UsedAt != nil && now.Sub(*t.UsedAt) <= reuse && t.RevokedAt == nil {
 		// A retry whose first answer was lost? Only if the successor was
 		// never used: then replace it.
 		var succ string

@@ -158,7 +158,10 @@ var AppendOnly = map[string]bool{
 
 // ReadRestricted lists collections only some roles may read: provider
 // concerns and quality ratings are commercially confidential before a failure
-// is public (domain.md).
+// is public (domain.md). Social workers read both: seed 003 Appendix 1 has
+// operational colleagues raise concerns with the Quality and Monitoring Team
+// and the QMO "confirm the RAG status of the Provider to the relevant social
+// worker(s)".
 var ReadRestricted = map[string][]string{
 	"concerns": {QualityOfficer, Commissioner, Director, BackOffice, SocialWorker},
 	// Social workers see the RAG status: the QMO will "confirm the RAG

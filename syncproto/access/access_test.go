@@ -119,6 +119,8 @@ func TestCanRead(t *testing.T) {
 		{SocialWorker, "rag_statuses", true},
 		{TransportCoordinator, "team_tasks", false},
 		{SocialWorker, "team_tasks", true},
+		{SocialWorker, "concerns", true},
+		{NHSLiaison, "rag_statuses", false},
 		{Admin, "concerns", false},
 		{System, "concerns", true},
 	}

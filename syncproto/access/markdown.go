@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-// Markdown renders the permission table for docs/security.md.
+// Markdown renders the permission table for docs/security.md: who may
+// write what, then who may read the read-restricted collections.
 func Markdown() string {
 	roles := make([]string, 0, len(Table))
 	for r := range Table {
@@ -28,6 +29,17 @@ func Markdown() string {
 			}
 			b.WriteString("| " + r + " | " + c + " | " + strings.Join(ops, ", ") + " | " + strings.Join(rule.Fields, ", ") + " |\n")
 		}
+	}
+	b.WriteString("\n| read-restricted collection | readable by |\n|---|---|\n")
+	restricted := make([]string, 0, len(ReadRestricted))
+	for c := range ReadRestricted {
+		restricted = append(restricted, c)
+	}
+	sort.Strings(restricted)
+	for _, c := range restricted {
+		readers := append([]string(nil), ReadRestricted[c]...)
+		sort.Strings(readers)
+		b.WriteString("| " + c + " | " + strings.Join(readers, ", ") + " |\n")
 	}
 	return b.String()
 }

@@ -58,7 +58,7 @@ func EnrolmentCodes(t *testing.T, a, b care.AccessStore) {
 		if err != nil || d.Subject != "nia" || d.Name != "Tablet c1" || !d.EnrolledAt.Equal(now.Add(time.Minute)) {
 			t.Fatalf("device = %+v, %v", d, err)
 		}
-		rotated, err := a.RotateRefreshToken(ctx, "rt-c1", func(care.RefreshToken) bool { return true }, now.Add(2*time.Minute), token("c1-next"))
+		rotated, err := a.RotateRefreshToken(ctx, "rt-c1", func(care.RefreshToken) bool { return true }, now.Add(2*time.Minute), care.DefaultRefreshReuseInterval, token("c1-next"))
 		if err != nil || rotated.DeviceID != "dev-c1" {
 			t.Fatalf("the first refresh token: %+v, %v", rotated, err)
 		}

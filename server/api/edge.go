@@ -1,0 +1,258 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/continuity-care/continuity/syncproto"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/valyala/fasthttp"
+	"golang.org/x/sync/semaphore"
+)
+
+// What a hostile or careless client can send is stopped here, before a
+// handler runs (docs/security.md, "Hostile review").
+//
+// Request bodies are streamed (fiber.Config.StreamRequestBody): fasthttp
+// reads the headers and at most 8 KiB of a body before the handler chain
+// runs, so authentication and the route's size cap come before the body is
+// read. Only readBody reads a body, with the route's cap, while holding a
+// share of a server-wide byte budget; handlers take it from bodyOf.
+//
+// Fiber's strings (c.Params, c.Query, c.Get, c.Method, c.Body) are views of
+// buffers reused by the next request on the connection. Handlers take them
+// through param, query and header, which copy; a value is never kept
+// beyond the request otherwise. fiber.Config.Immutable (copy every string on
+// every access) was considered and not used: a copy at the few places a
+// value crosses into the service layer is enough, and TestSource_FiberStrings
+// keeps raw accessors out of the handlers.
+
+// Body caps, per route.
+const (
+	// smallBodyBytes caps the admin and token requests: a few short strings.
+	smallBodyBytes = 64 << 10
+	// resolveBodyBytes caps a conflict resolution: one field value and a note.
+	resolveBodyBytes = 1 << 20
+	// importBodyBytes caps the CQC directory CSV (about 8 MiB in 2026).
+	importBodyBytes = 16 << 20
+	// drainBytes is the most of an unread body the server reads and drops
+	// to keep the connection open; a larger unread body closes it.
+	drainBytes = 64 << 10
+	// lingerTime and lingerBytes bound what the server drops of a refused
+	// large body while the client reads the answer.
+	lingerTime  = 5 * time.Second
+	lingerBytes = 32 << 20
+	// DefaultBodyBudget is the default of Config.BodyBudget.
+	DefaultBodyBudget = 64 << 20
+)
+
+// bodyKey is the Locals key of the body read by readBody.
+const bodyKey = "continuity.body"
+
+// bodyBudget bounds the bytes of request bodies being read or handled at
+// once. Each request holds its declared length (its route's cap when the
+// length is not declared) until its handler returns.
+type bodyBudget struct {
+	sem   *semaphore.Weighted
+	total int64
+}
+
+func newBodyBudget(total int64) *bodyBudget {
+	if total <= 0 {
+		total = DefaultBodyBudget
+	}
+	total = max(total, importBodyBytes)
+	return &bodyBudget{sem: semaphore.NewWeighted(total), total: total}
+}
+
+// readBody returns the handler that reads a route's request body, at most
+// limit bytes: a declared Content-Length over the cap is refused (413)
+// before a byte more is read; a compressed body is refused (415); when the
+// server already holds its budget of bodies the request is refused (503 with
+// Retry-After) without reading it. The body is kept for bodyOf.
+func (s *Server) readBody(limit int) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if enc := strings.TrimSpace(string(c.Request().Header.Peek(fiber.HeaderContentEncoding))); enc != "" && !strings.EqualFold(enc, "identity") {
+			return syncproto.Errorf(syncproto.CodeUnsupportedMedia, fiber.HeaderContentEncoding, "send the body uncompressed (Content-Encoding %q is not accepted)", enc)
+		}
+		n := c.Request().Header.ContentLength()
+		if n > limit {
+			return syncproto.Errorf(syncproto.CodeTooLarge, "", "the body is %d bytes; this route accepts at most %s", n, sizeWords(limit))
+		}
+		weight := int64(limit)
+		if n >= 0 {
+			weight = int64(n)
+		}
+		if weight > 0 {
+			if !s.bodies.sem.TryAcquire(weight) {
+				c.Set(fiber.HeaderRetryAfter, "1")
+				return syncproto.Errorf(syncproto.CodeUnavailable, "", "the server is reading as many request bodies as it may; retry after 1 second (Retry-After)")
+			}
+			s.metrics.bodyBytes.Add(float64(weight))
+			defer func() {
+				s.metrics.bodyBytes.Sub(float64(weight))
+				s.bodies.sem.Release(weight)
+			}()
+		}
+		body, err := readLimited(c, n, limit)
+		if err != nil {
+			return err
+		}
+		c.Locals(bodyKey, body)
+		return c.Next()
+	}
+}
+
+// readLimited reads the request body, declared as n bytes (negative when
+// not declared), refusing more than limit.
+func readLimited(c *fiber.Ctx, n, limit int) ([]byte, error) {
+	stream := c.Context().RequestBodyStream()
+	if stream == nil {
+		// Not streamed (a body fasthttp had already read): copy it.
+		b := c.Request().Body()
+		if len(b) > limit {
+			return nil, syncproto.Errorf(syncproto.CodeTooLarge, "", "the body is over %s, the limit of this route", sizeWords(limit))
+		}
+		return bytes.Clone(b), nil
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, max(n, 0)+1))
+	_, err := buf.ReadFrom(io.LimitReader(stream, int64(limit)+1))
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, syncproto.Errorf(syncproto.CodeTimeout, "", "the body did not arrive in time")
+		}
+		return nil, syncproto.Errorf(syncproto.CodeInvalidRequest, "", "the body could not be read: %v", err)
+	}
+	if buf.Len() > limit {
+		return nil, syncproto.Errorf(syncproto.CodeTooLarge, "", "the body is over %s, the limit of this route", sizeWords(limit))
+	}
+	return buf.Bytes(), nil
+}
+
+// bodyOf returns the body readBody read. A route whose handler reads a body
+// without readBody in its chain is a programming error: it gets an empty
+// body, never an unbounded read.
+func bodyOf(c *fiber.Ctx) []byte {
+	b, _ := c.Locals(bodyKey).([]byte)
+	return b
+}
+
+// sizeWords writes a byte count as KiB or MiB.
+func sizeWords(n int) string {
+	if n >= 1<<20 {
+		return strconv.Itoa(n>>20) + " MiB"
+	}
+	return strconv.Itoa(n>>10) + " KiB"
+}
+
+// edge runs first on every request: it refuses query parameters and paths
+// that are not UTF-8 text, and after the handler it deals with a body
+// nobody read (a refused request). A small one (at most drainBytes) is read
+// and dropped, keeping the connection. A larger one is not read: the answer
+// is sent at once and the connection then lingers, dropping what still
+// arrives for at most lingerTime and lingerBytes, before it is closed.
+// Closing at once would make the client's kernel drop the answer it had not
+// read yet (a TCP reset), and a client would see a broken connection
+// instead of 401 or 413. Lingering holds a 32 KiB buffer, never the body.
+func (s *Server) edge(c *fiber.Ctx) error {
+	err := s.checkURL(c)
+	if err == nil {
+		err = c.Next()
+	}
+	if c.Locals(bodyKey) != nil {
+		return err
+	}
+	stream := c.Context().RequestBodyStream()
+	if stream == nil {
+		return err
+	}
+	n := c.Request().Header.ContentLength()
+	if n >= 0 && n <= drainBytes {
+		if _, derr := io.Copy(io.Discard, io.LimitReader(stream, int64(n))); derr != nil {
+			c.Context().SetConnectionClose()
+		}
+		return err
+	}
+	// The answer says Connection: close, so fasthttp would close at once;
+	// it is written here instead, on the hijacked connection, which then
+	// lingers.
+	if err != nil {
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			return herr
+		}
+	}
+	c.Response().SetConnectionClose()
+	var answer bytes.Buffer
+	if _, werr := c.Response().WriteTo(&answer); werr != nil {
+		return werr
+	}
+	c.Context().HijackSetNoResponse(true)
+	c.Context().Hijack(func(conn net.Conn) {
+		_ = conn.SetDeadline(time.Now().Add(lingerTime))
+		if _, werr := conn.Write(answer.Bytes()); werr != nil {
+			return
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(conn, lingerBytes))
+	})
+	return nil
+}
+
+// refuseUnknownMethods answers a request whose method the server does not
+// know (Fiber would answer it in plain text before any handler runs) with
+// 405 method_not_allowed in the error envelope.
+func (s *Server) refuseUnknownMethods() {
+	srv := s.app.Server()
+	next := srv.Handler
+	srv.Handler = func(ctx *fasthttp.RequestCtx) {
+		m := string(ctx.Method())
+		if slices.Contains(fiber.DefaultMethods, m) {
+			next(ctx)
+			return
+		}
+		b, _ := json.Marshal(syncproto.ErrorEnvelope{Error: syncproto.Errorf(syncproto.CodeMethodNotAllowed, "method",
+			"the method %q is not served; use GET, POST or DELETE", strings.ToValidUTF8(m, "\uFFFD"))})
+		ctx.SetStatusCode(fiber.StatusMethodNotAllowed)
+		ctx.SetContentType(fiber.MIMEApplicationJSON)
+		ctx.SetBody(b)
+		if ctx.Request.Header.ContentLength() != 0 {
+			ctx.SetConnectionClose()
+		}
+	}
+}
+
+// checkURL refuses a path or query parameter that is not UTF-8 text without
+// U+0000, naming the parameter.
+func (s *Server) checkURL(c *fiber.Ctx) error {
+	if p := c.Request().URI().Path(); !utf8.Valid(p) || bytes.IndexByte(p, 0) >= 0 {
+		return syncproto.Errorf(syncproto.CodeInvalidValue, "path", "the path must be UTF-8 text without U+0000")
+	}
+	var bad string
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
+		if bad == "" && (!utf8.Valid(k) || !utf8.Valid(v) || bytes.IndexByte(k, 0) >= 0 || bytes.IndexByte(v, 0) >= 0) {
+			bad = strings.ToValidUTF8(string(k), "\uFFFD")
+		}
+	})
+	if bad != "" {
+		return syncproto.Errorf(syncproto.CodeInvalidValue, bad, "query parameter %s must be UTF-8 text without U+0000", bad)
+	}
+	return nil
+}
+
+// param returns a route parameter as a string of its own.
+func param(c *fiber.Ctx, name string) string { return utils.CopyString(c.Params(name)) }
+
+// query returns a query parameter as a string of its own.
+func query(c *fiber.Ctx, name string) string { return utils.CopyString(c.Query(name)) }
+
+// header returns a request header as a string of its own.
+func header(c *fiber.Ctx, name string) string { return utils.CopyString(c.Get(name)) }

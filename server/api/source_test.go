@@ -1,0 +1,63 @@
+package api
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSource_FiberStrings keeps Fiber's reused buffers out of the handlers:
+// request strings and bodies are taken only through param, query, header
+// and readBody, which copy, so nothing kept beyond a request (a metric
+// label, a log attribute, a value handed to the store) can change under it.
+func TestSource_FiberStrings(t *testing.T) {
+	raw := map[string]bool{"Params": true, "Query": true, "Get": true, "Body": true, "BodyRaw": true, "Cookies": true, "FormValue": true, "Queries": true, "AllParams": true}
+	allowed := map[string]bool{"param": true, "query": true, "header": true, "readLimited": true}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	checked := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Body == nil || allowed[fn.Name.Name] {
+				continue
+			}
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				sel, ok := call.Fun.(*ast.SelectorExpr)
+				if !ok || !raw[sel.Sel.Name] {
+					return true
+				}
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "c" {
+					t.Errorf("%s: %s calls c.%s: use param, query, header or bodyOf", fset.Position(call.Pos()), fn.Name.Name, sel.Sel.Name)
+				}
+				if inner, ok := sel.X.(*ast.CallExpr); ok {
+					if s2, ok := inner.Fun.(*ast.SelectorExpr); ok && s2.Sel.Name == "Request" && sel.Sel.Name == "Body" {
+						t.Errorf("%s: %s reads the body outside readBody", fset.Position(call.Pos()), fn.Name.Name)
+					}
+				}
+				return true
+			})
+			checked++
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d functions checked", checked)
+	}
+}
