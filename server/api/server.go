@@ -94,6 +94,7 @@ func New(cfg Config) *Server {
 	v1.Get("/conflicts", s.listConflicts)
 	v1.Post("/conflicts/:id/resolve", s.resolveConflict)
 	s.reportRoutes(v1)
+	s.consoleRoutes(v1)
 	admin := v1.Group("/admin", s.requireRole(care.RoleAdmin))
 	s.adminRoutes(admin)
 	admin.Post("/import/cqc", s.importCQC)
