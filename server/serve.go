@@ -16,7 +16,9 @@ import (
 	"github.com/continuity-care/continuity/server/api"
 	"github.com/continuity-care/continuity/server/auth"
 	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/server/web"
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/gofiber/fiber/v2"
 )
 
 const (
@@ -56,7 +58,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	registry := newRegistry()
 	sync := care.NewSync(store, registry, time.Now, "server", log)
 	authSvc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
-	srv := api.New(api.Config{Store: store, Access: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate})
+	srv := api.New(api.Config{Store: store, Access: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate,
+		Mount: func(app *fiber.App) { web.Mount(app, web.Options{}) }})
 
 	incident := ""
 	if *demo {

@@ -39,6 +39,9 @@ type Config struct {
 	RateWindow time.Duration
 	// Now is the injected clock (time.Now when nil).
 	Now func() time.Time
+	// Mount, when set, adds routes (the web app and console, with their
+	// security headers) ahead of the API's own routes and catch-all.
+	Mount func(app *fiber.App)
 }
 
 // Server is the HTTP server.
@@ -71,6 +74,9 @@ func New(cfg Config) *Server {
 	})
 	s.app.Use(recover.New())
 	s.app.Use(s.metrics.middleware)
+	if cfg.Mount != nil {
+		cfg.Mount(s.app)
+	}
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))

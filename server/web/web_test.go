@@ -1,0 +1,218 @@
+package web_test
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/continuity-care/continuity/server/web"
+	"github.com/gofiber/fiber/v2"
+)
+
+func newApp(t *testing.T, opts web.Options) *fiber.App {
+	t.Helper()
+	app := fiber.New()
+	web.Mount(app, opts)
+	return app
+}
+
+func get(t *testing.T, app *fiber.App, path string, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := app.Test(req, -1)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	var r io.Reader = res.Body
+	if res.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(res.Body)
+		if err != nil {
+			t.Fatalf("GET %s: gzip: %v", path, err)
+		}
+		r = zr
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("GET %s: read: %v", path, err)
+	}
+	return res, b
+}
+
+var sdkFS = fstest.MapFS{
+	"continuity.js":   {Data: []byte("export const x = 1;\n")},
+	"idb.js":          {Data: []byte("export const y = 2;\n")},
+	"continuity.d.ts": {Data: []byte("// types\n")},
+}
+
+func TestMount_SecurityHeaders(t *testing.T) {
+	app := newApp(t, web.Options{SDK: sdkFS})
+	for _, path := range []string{"/app/", "/app/sw.js", "/app/manifest.webmanifest", "/app/js/main.js",
+		"/console/", "/assets/govuk/govuk-frontend.min.css", "/sdk/continuity.js", "/app/no-such-file.js", "/"} {
+		t.Run(path, func(t *testing.T) {
+			res, _ := get(t, app, path)
+			want := map[string]string{
+				"Content-Security-Policy":      web.CSP,
+				"X-Content-Type-Options":       "nosniff",
+				"Referrer-Policy":              "no-referrer",
+				"Permissions-Policy":           web.PermissionsPolicy,
+				"Cross-Origin-Opener-Policy":   "same-origin",
+				"X-Frame-Options":              "DENY",
+				"Cross-Origin-Resource-Policy": "same-origin",
+			}
+			for k, v := range want {
+				if got := res.Header.Get(k); got != v {
+					t.Errorf("%s = %q, want %q", k, got, v)
+				}
+			}
+			for _, d := range []string{"script-src 'self'", "style-src 'self'", "object-src 'none'", "frame-ancestors 'none'"} {
+				if !strings.Contains(res.Header.Get("Content-Security-Policy"), d) {
+					t.Errorf("CSP lacks %q", d)
+				}
+			}
+			if strings.Contains(res.Header.Get("Content-Security-Policy"), "unsafe") {
+				t.Errorf("CSP allows something unsafe: %s", res.Header.Get("Content-Security-Policy"))
+			}
+		})
+	}
+}
+
+func TestMount_Files(t *testing.T) {
+	app := newApp(t, web.Options{SDK: sdkFS})
+	cases := []struct {
+		path, status, ctype, body string
+	}{
+		{"/app/", "200", "text/html", "<title>Continuity</title>"},
+		{"/app/manifest.webmanifest", "200", "", `"scope": "/app/"`},
+		{"/app/js/main.js", "200", "javascript", "serviceWorker"},
+		{"/app/sw.js", "200", "text/javascript", "continuity-shell-"},
+		{"/console/", "200", "text/html", "<html"},
+		{"/assets/govuk/govuk-frontend.min.css", "200", "text/css", ".govuk-"},
+		{"/assets/govuk/govuk-frontend.min.js", "200", "javascript", "initAll"},
+		{"/sdk/continuity.js", "200", "javascript", "export const x"},
+		{"/app/no-such-file.js", "404", "application/json", `"not_found"`},
+		{"/sdk/nothing.js", "404", "application/json", `"not_found"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			res, body := get(t, app, tc.path)
+			if got := res.Status[:3]; got != tc.status {
+				t.Fatalf("status %s, want %s", res.Status, tc.status)
+			}
+			if !strings.Contains(res.Header.Get("Content-Type"), tc.ctype) {
+				t.Errorf("Content-Type %q, want %q", res.Header.Get("Content-Type"), tc.ctype)
+			}
+			if !strings.Contains(string(body), tc.body) {
+				t.Errorf("body lacks %q", tc.body)
+			}
+		})
+	}
+	t.Run("redirects", func(t *testing.T) {
+		for from, to := range map[string]string{"/": "/app/", "/app": "/app/", "/console": "/console/"} {
+			res, _ := get(t, app, from)
+			if res.StatusCode/100 != 3 || res.Header.Get("Location") != to {
+				t.Errorf("GET %s: %d Location %q, want redirect to %s", from, res.StatusCode, res.Header.Get("Location"), to)
+			}
+		}
+	})
+	t.Run("compressed and revalidated", func(t *testing.T) {
+		res, body := get(t, app, "/assets/govuk/govuk-frontend.min.css", "Accept-Encoding", "gzip")
+		if res.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(string(body), ".govuk-") {
+			t.Errorf("Content-Encoding %q; body decodes: %v", res.Header.Get("Content-Encoding"), strings.Contains(string(body), ".govuk-"))
+		}
+		if res.Header.Get("Cache-Control") != "no-cache" {
+			t.Errorf("Cache-Control %q, want no-cache", res.Header.Get("Cache-Control"))
+		}
+		res, _ = get(t, app, "/app/")
+		tag := res.Header.Get("ETag")
+		if tag == "" {
+			t.Fatal("no ETag on /app/")
+		}
+		res, _ = get(t, app, "/app/", "If-None-Match", tag)
+		if res.StatusCode != http.StatusNotModified {
+			t.Errorf("If-None-Match: status %d, want 304", res.StatusCode)
+		}
+	})
+}
+
+func TestMount_ServiceWorker(t *testing.T) {
+	app := newApp(t, web.Options{SDK: sdkFS})
+	_, sw := get(t, app, "/app/sw.js")
+	version := web.ShellVersion(sdkFS)
+	if !strings.Contains(string(sw), `const VERSION = "`+version+`"`) {
+		t.Errorf("sw.js does not carry version %s", version)
+	}
+	m := regexp.MustCompile(`const PRECACHE = (\[.*\]);`).FindSubmatch(sw)
+	if m == nil {
+		t.Fatal("sw.js has no precache list")
+	}
+	var list []string
+	if err := json.Unmarshal(m[1], &list); err != nil {
+		t.Fatalf("precache list: %v", err)
+	}
+	want := []string{"/app/", "/app/js/main.js", "/app/manifest.webmanifest", "/app/app.css",
+		"/assets/govuk/govuk-frontend.min.css", "/assets/govuk/govuk-frontend.min.js", "/sdk/continuity.js", "/sdk/idb.js"}
+	for _, w := range want {
+		found := false
+		for _, u := range list {
+			found = found || u == w
+		}
+		if !found {
+			t.Errorf("precache list lacks %s: %v", w, list)
+		}
+	}
+	for _, u := range list {
+		if u == "/app/sw.js" || strings.HasSuffix(u, ".d.ts") {
+			t.Errorf("precache list has %s", u)
+		}
+		if res, _ := get(t, app, u); res.StatusCode != http.StatusOK {
+			t.Errorf("precached %s answers %d", u, res.StatusCode)
+		}
+	}
+	other := fstest.MapFS{"continuity.js": {Data: []byte("export const x = 2;\n")}}
+	if web.ShellVersion(other) == version {
+		t.Error("a changed SDK file does not change the shell version")
+	}
+}
+
+// TestAppFS_NoInlineCode checks every HTML page against the CSP: no inline
+// script, no style attributes or blocks, no on* handlers.
+func TestAppFS_NoInlineCode(t *testing.T) {
+	inline := []*regexp.Regexp{
+		regexp.MustCompile(`<script(?:\s[^>]*)?>\s*[^<\s]`),
+		regexp.MustCompile(`<style[\s>]`),
+		regexp.MustCompile(`\sstyle\s*=`),
+		regexp.MustCompile(`\son[a-z]+\s*=`),
+		regexp.MustCompile(`javascript:`),
+	}
+	for _, root := range []fs.FS{web.AppFS(), web.ConsoleFS()} {
+		err := fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
+				return err
+			}
+			b, err := fs.ReadFile(root, p)
+			if err != nil {
+				return err
+			}
+			for _, re := range inline {
+				if loc := re.FindIndex(b); loc != nil {
+					t.Errorf("%s: inline code %q breaks the CSP", p, b[loc[0]:min(loc[1]+20, len(b))])
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
