@@ -16,7 +16,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// adminCommand runs `user add`, `device enrol|revoke`, `scope grant|revoke`
+// adminCommand runs `user add`, `device enrol|code|revoke`, `scope grant|revoke`
 // and `keys rotate`: what the admin API does, for councils without a UI.
 func adminCommand(ctx context.Context, noun string, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -31,6 +31,7 @@ func adminCommand(ctx context.Context, noun string, args []string, stdout, stder
 	name := fs.String("name", "", "display name")
 	device := fs.String("device", "", "device id")
 	incident := fs.String("incident", "", "incident id (uuid)")
+	ttl := fs.Duration("ttl", auth.DefaultCodeTTL, "how long an enrolment code stays valid (device code)")
 	if err := fs.Parse(rest); err != nil {
 		return err
 	}
@@ -67,6 +68,22 @@ func adminCommand(ctx context.Context, noun string, args []string, stdout, stder
 			return err
 		}
 		out, err = svc.Enrol(ctx, *sub, *device)
+	case "device code":
+		if err := need("sub"); err != nil {
+			return err
+		}
+		deviceName := *name
+		if deviceName == "" {
+			deviceName = *sub + " device"
+		}
+		code, err := svc.IssueCode(ctx, *sub, deviceName, "admin-command", *ttl)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", noun, verb, err)
+		}
+		// The code alone on the last line, for scripts.
+		fmt.Fprintf(stdout, "enrolment code for %s's new device %q (device id %s), single use, valid until %s:\n%s\n",
+			code.Subject, code.DeviceName, code.DeviceID, code.ExpiresAt.Format(time.RFC3339), code.Code)
+		return nil
 	case "device revoke":
 		if err := need("device"); err != nil {
 			return err

@@ -5,7 +5,7 @@
 //	server [serve] [--addr A] [--db PATH] [--demo]
 //	server migrate [--db PATH]
 //	server token --sub NAME --role ROLE --device ID [--scope incident:ID ...] [--ttl 1h] [--db PATH]
-//	server user add | device enrol | device revoke | scope grant | scope revoke | keys rotate
+//	server user add | device enrol | device code | device revoke | scope grant | scope revoke | keys rotate
 package main
 
 import (
@@ -71,6 +71,8 @@ commands:
             (registers the user, device and scopes as an admin would)
   user add        --sub NAME --role ROLE [--name "Full Name"]
   device enrol    --sub NAME --device ID   (prints the device's refresh and access tokens)
+  device code     --sub NAME [--name "Ward iPad 3"] [--ttl 15m]
+                  (prints a one-time enrolment code, alone on its last line)
   device revoke   --device ID
   scope grant     --sub NAME --incident UUID
   scope revoke    --sub NAME --incident UUID

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -218,6 +219,30 @@ func TestServe_Demo(t *testing.T) {
 		}
 	})
 
+	t.Run("device code", func(t *testing.T) {
+		command(t, "user", "add", "--db", db, "--sub", "omar", "--role", "transport_coordinator")
+		out, _ := command(t, "device", "code", "--db", db, "--sub", "omar", "--name", "Minibus phone", "--ttl", "5m")
+		lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+		code := lines[len(lines)-1]
+		if !regexp.MustCompile(`^[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{2}$`).MatchString(code) {
+			t.Fatalf("device code printed %q; want the code alone on the last line", out)
+		}
+		var pair struct {
+			AccessToken string `json:"access_token"`
+			DeviceID    string `json:"device_id"`
+		}
+		typed := strings.ToLower(strings.ReplaceAll(code, "-", ""))
+		if st := s.post(t, "/v1/auth/enrol", "", map[string]string{"code": typed}, &pair); st != 200 || !strings.HasPrefix(pair.DeviceID, "minibus-phone-") {
+			t.Fatalf("enrol with the printed code = %d %+v", st, pair)
+		}
+		if st := s.get(t, "/v1/sync/pull", pair.AccessToken, nil); st != 200 {
+			t.Fatalf("pull with the enrolled device = %d", st)
+		}
+		if st := s.post(t, "/v1/auth/enrol", "", map[string]string{"code": code}, nil); st != 401 {
+			t.Fatalf("second use of the code = %d", st)
+		}
+	})
+
 	t.Run("SIGTERM drains and closes the database", func(t *testing.T) {
 		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
@@ -252,6 +277,9 @@ func TestRun_Usage(t *testing.T) {
 		{"token with bad role", []string{"token", "--sub", "a", "--role", "wizard", "--device", "d"}, "unknown role"},
 		{"token with bad scope", []string{"token", "--sub", "a", "--role", "admin", "--device", "d", "--scope", "ward:7"}, "incident:<uuid>"},
 		{"import without file", []string{"import", "cqc"}, "usage"},
+		{"device code without --sub", []string{"device", "code", "--db", filepath.Join(t.TempDir(), "c.db")}, "--sub is required"},
+		{"device code for an unknown user", []string{"device", "code", "--sub", "ghost", "--db", filepath.Join(t.TempDir(), "c.db")}, "no user"},
+		{"device code with a long ttl", []string{"device", "code", "--sub", "ghost", "--ttl", "72h", "--db", filepath.Join(t.TempDir(), "c.db")}, "ttl"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

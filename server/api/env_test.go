@@ -91,7 +91,7 @@ func newEnv(t *testing.T, tweak ...func(*api.Config)) *env {
 	reg := domain.Registry(domain.Options{})
 	syn := care.NewSync(store, reg, clk.Now, "server", log)
 	svc := auth.NewService(store, auth.NewTokens(keys, clk.Now), clk.Now)
-	cfg := api.Config{Store: store, Access: store, Sync: syn, Auth: svc, Logger: log, RateLimit: 100000, Now: clk.Now}
+	cfg := api.Config{Store: store, Access: store, Sync: syn, Auth: svc, Logger: log, RateLimit: 100000, EnrolFailures: 100000, Now: clk.Now}
 	for _, f := range tweak {
 		f(&cfg)
 	}

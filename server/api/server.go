@@ -37,6 +37,12 @@ type Config struct {
 	RateLimit int
 	// RateWindow is the rate-limit window; 0 means one minute.
 	RateWindow time.Duration
+	// EnrolFailures is how many failed POST /v1/auth/enrol attempts one
+	// client address may make per EnrolFailureWindow; 0 means 10.
+	EnrolFailures int
+	// EnrolFailureWindow is the enrolment failure window; 0 means 15
+	// minutes.
+	EnrolFailureWindow time.Duration
 	// Now is the injected clock (time.Now when nil).
 	Now func() time.Time
 	// Mount, when set, adds routes (the web app and console, with their
@@ -90,8 +96,15 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.EnrolFailures == 0 {
+		cfg.EnrolFailures = DefaultEnrolFailures
+	}
+	if cfg.EnrolFailureWindow == 0 {
+		cfg.EnrolFailureWindow = DefaultEnrolFailureWindow
+	}
 	s.cfg = cfg
 	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.refresh)
+	s.app.Post("/v1/auth/enrol", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.limitEnrolFailures(), renderErrors, s.enrol)
 	v1 := s.app.Group("/v1", s.authenticate, s.rateLimit(func(c *fiber.Ctx) string { return "device:" + principal(c).DeviceID }), s.refuseRevoked)
 	v1.Post("/sync/push", s.push)
 	v1.Get("/sync/pull", s.pull)
@@ -103,6 +116,7 @@ func New(cfg Config) *Server {
 	s.consoleRoutes(v1)
 	admin := v1.Group("/admin", s.requireRole(care.RoleAdmin))
 	s.adminRoutes(admin)
+	s.enrolmentCodeRoutes(admin)
 	admin.Post("/import/cqc", s.importCQC)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return syncproto.Errorf(syncproto.CodeNotFound, "", "no route %s %s", c.Method(), c.Path())

@@ -17,8 +17,11 @@ type User struct {
 
 // Device is an enrolled tablet.
 type Device struct {
-	ID         string     `json:"device_id"`
-	Subject    string     `json:"subject"`
+	ID      string `json:"device_id"`
+	Subject string `json:"subject"`
+	// Name is what people call the device ("Ward iPad 3"), given when it
+	// was enrolled by a one-time code; "" for devices enrolled by id.
+	Name       string     `json:"name,omitempty"`
 	EnrolledAt time.Time  `json:"enrolled_at"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 }
@@ -46,6 +49,28 @@ type Grant struct {
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 }
 
+// EnrolmentCode is a one-time code an admin issues so a device can enrol
+// without anyone typing a token. The code itself is never stored: only Hash,
+// a SHA-256 digest of its normalised form.
+type EnrolmentCode struct {
+	// ID names the code in listings and for cancelling; it is not the code.
+	ID         string    `json:"id"`
+	Subject    string    `json:"subject"`
+	DeviceName string    `json:"device_name"`
+	CreatedBy  string    `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	// DeviceID is the id the device will have once enrolled, chosen when
+	// the code is issued.
+	DeviceID string `json:"device_id"`
+	// Hash is the digest of the code; never sent to anyone.
+	Hash []byte `json:"-"`
+	// UsedAt says when the code was spent, CancelledAt when an admin
+	// withdrew it.
+	UsedAt      *time.Time `json:"-"`
+	CancelledAt *time.Time `json:"-"`
+}
+
 // RefreshRetryGrace is how long after a refresh token was used a device may
 // present it again, when its successor has not been used: the answer to the
 // first refresh was lost on a poor connection. The unused successor is
@@ -60,6 +85,10 @@ var (
 	ErrTokenReused   = errors.New("refresh token reused")
 	ErrTokenRevoked  = errors.New("refresh token revoked or expired")
 	ErrDeviceRevoked = errors.New("device revoked")
+	// ErrCodeSpent is returned for an enrolment code already used or
+	// cancelled; ErrCodeExpired for one past its expiry.
+	ErrCodeSpent   = errors.New("enrolment code already used or cancelled")
+	ErrCodeExpired = errors.New("enrolment code expired")
 )
 
 // AccessStore keeps users, devices, scope grants and refresh tokens.
@@ -94,4 +123,22 @@ type AccessStore interface {
 	// ErrTokenReused; a revoked or expired one returns ErrTokenRevoked; an
 	// unknown one ErrNotFound. check compares hashes in constant time.
 	RotateRefreshToken(ctx context.Context, id string, check func(stored RefreshToken) bool, now time.Time, next RefreshToken) (RefreshToken, error)
+	// PutEnrolmentCode stores a newly issued enrolment code; ErrNotFound
+	// if its subject is not a user.
+	PutEnrolmentCode(ctx context.Context, c EnrolmentCode) error
+	// EnrolmentCodes lists the codes neither used, cancelled nor expired at
+	// now, oldest first.
+	EnrolmentCodes(ctx context.Context, now time.Time) ([]EnrolmentCode, error)
+	// CancelEnrolmentCode withdraws an open code; ErrNotFound if no code
+	// with that id is open at now.
+	CancelEnrolmentCode(ctx context.Context, id string, now time.Time) error
+	// ClaimEnrolmentCode spends the code whose hash is given and, in the
+	// same transaction, enrols the code's device (DeviceID, Subject,
+	// DeviceName, enrolled at now) and stores t as its first refresh token
+	// (t.DeviceID is set from the code). Of two claims of one code, even on
+	// two replicas at once, exactly one succeeds. An unknown hash gives
+	// ErrNotFound, a used or cancelled code ErrCodeSpent, an expired one
+	// ErrCodeExpired, a device id already taken ErrExists (the code stays
+	// unspent).
+	ClaimEnrolmentCode(ctx context.Context, hash []byte, now time.Time, t RefreshToken) (EnrolmentCode, error)
 }

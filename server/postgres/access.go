@@ -74,7 +74,11 @@ func (s *Store) Users(ctx context.Context) ([]care.User, error) {
 
 // EnrolDevice implements care.AccessStore.
 func (s *Store) EnrolDevice(ctx context.Context, d care.Device) error {
-	_, err := s.pool.Exec(ctx, "INSERT INTO devices (id, subject, enrolled_at) VALUES ($1, $2, $3)", d.ID, d.Subject, d.EnrolledAt)
+	return enrolDevice(ctx, s.pool, d)
+}
+
+func enrolDevice(ctx context.Context, db execer, d care.Device) error {
+	_, err := db.Exec(ctx, "INSERT INTO devices (id, subject, name, enrolled_at) VALUES ($1, $2, $3, $4)", d.ID, d.Subject, d.Name, d.EnrolledAt)
 	switch pgCode(err) {
 	case "":
 	case uniqueViolation:
@@ -91,8 +95,8 @@ func (s *Store) EnrolDevice(ctx context.Context, d care.Device) error {
 // Device implements care.AccessStore.
 func (s *Store) Device(ctx context.Context, id string) (care.Device, error) {
 	var d care.Device
-	err := s.pool.QueryRow(ctx, "SELECT id, subject, enrolled_at, revoked_at FROM devices WHERE id = $1", id).
-		Scan(&d.ID, &d.Subject, &d.EnrolledAt, &d.RevokedAt)
+	err := s.pool.QueryRow(ctx, "SELECT id, subject, name, enrolled_at, revoked_at FROM devices WHERE id = $1", id).
+		Scan(&d.ID, &d.Subject, &d.Name, &d.EnrolledAt, &d.RevokedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return care.Device{}, care.ErrNotFound
 	}
@@ -105,7 +109,7 @@ func (s *Store) Device(ctx context.Context, id string) (care.Device, error) {
 
 // Devices implements care.AccessStore.
 func (s *Store) Devices(ctx context.Context) ([]care.Device, error) {
-	rows, err := s.pool.Query(ctx, "SELECT id, subject, enrolled_at, revoked_at FROM devices ORDER BY id")
+	rows, err := s.pool.Query(ctx, "SELECT id, subject, name, enrolled_at, revoked_at FROM devices ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("devices: %w", err)
 	}
@@ -113,7 +117,7 @@ func (s *Store) Devices(ctx context.Context) ([]care.Device, error) {
 	out := []care.Device{}
 	for rows.Next() {
 		var d care.Device
-		if err := rows.Scan(&d.ID, &d.Subject, &d.EnrolledAt, &d.RevokedAt); err != nil {
+		if err := rows.Scan(&d.ID, &d.Subject, &d.Name, &d.EnrolledAt, &d.RevokedAt); err != nil {
 			return nil, fmt.Errorf("devices: %w", err)
 		}
 		d.EnrolledAt, d.RevokedAt = d.EnrolledAt.UTC(), utc(d.RevokedAt)

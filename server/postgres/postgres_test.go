@@ -897,3 +897,13 @@ func BenchmarkApply(b *testing.B) {
 		})
 	}
 }
+
+// TestStore_EnrolmentCodes runs the enrolment-code checks on two replicas
+// sharing one database.
+func TestStore_EnrolmentCodes(t *testing.T) {
+	dsn := freshDB(t)
+	a, b := open(t, dsn), open(t, dsn)
+	defer a.Close()
+	defer b.Close()
+	storetest.EnrolmentCodes(t, a, b)
+}

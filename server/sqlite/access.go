@@ -102,7 +102,11 @@ func queryAll[T any](ctx context.Context, db *sql.DB, what, q string, scan func(
 
 // EnrolDevice implements care.AccessStore.
 func (s *Store) EnrolDevice(ctx context.Context, d care.Device) error {
-	_, err := s.writer.ExecContext(ctx, "INSERT INTO devices (id, subject, enrolled_at) VALUES (?, ?, ?)", d.ID, d.Subject, ts(d.EnrolledAt))
+	return enrolDevice(ctx, s.writer, d)
+}
+
+func enrolDevice(ctx context.Context, db execer, d care.Device) error {
+	_, err := db.ExecContext(ctx, "INSERT INTO devices (id, subject, name, enrolled_at) VALUES (?, ?, ?, ?)", d.ID, d.Subject, d.Name, ts(d.EnrolledAt))
 	if isUnique(err) || (err != nil && strings.Contains(err.Error(), "PRIMARY KEY")) {
 		return fmt.Errorf("device %s: %w", d.ID, care.ErrExists)
 	}
@@ -115,13 +119,13 @@ func (s *Store) EnrolDevice(ctx context.Context, d care.Device) error {
 	return nil
 }
 
-const deviceColumns = "id, subject, enrolled_at, revoked_at"
+const deviceColumns = "id, subject, name, enrolled_at, revoked_at"
 
 func scanDevice(row interface{ Scan(...any) error }) (care.Device, error) {
 	var d care.Device
 	var enrolled string
 	var revoked sql.NullString
-	if err := row.Scan(&d.ID, &d.Subject, &enrolled, &revoked); err != nil {
+	if err := row.Scan(&d.ID, &d.Subject, &d.Name, &enrolled, &revoked); err != nil {
 		return d, err
 	}
 	d.EnrolledAt, d.RevokedAt = parseTS(enrolled), parseNullTS(revoked)

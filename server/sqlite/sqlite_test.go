@@ -51,3 +51,17 @@ func TestStore_Open(t *testing.T) {
 		}
 	})
 }
+
+func TestStore_EnrolmentCodes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "continuity.db")
+	var handles [2]*sqlite.Store
+	for i := range handles {
+		s, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		handles[i] = s
+	}
+	storetest.EnrolmentCodes(t, handles[0], handles[1])
+}
