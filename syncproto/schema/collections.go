@@ -14,7 +14,7 @@ var Residents = Collection{
 		IncidentField,
 		{Name: "given_name", Kind: String, Tag: "min=1,max=200", Required: true, Doc: "given name"},
 		{Name: "family_name", Kind: String, Tag: "min=1,max=200", Required: true, Doc: "family name"},
-		{Name: "date_of_birth", Kind: String, Tag: "date", Check: birthDate, Doc: "YYYY-MM-DD, not in the future"},
+		{Name: "date_of_birth", Kind: String, Tag: "date", Check: birthDate, Spec: birthDateSpec, Doc: "YYYY-MM-DD, not in the future"},
 		{Name: "nhs_number", Kind: String, Tag: "nhs_number", Doc: "10 digits, no spaces; the last is the modulus-11 check digit"},
 		{Name: "current_service_id", Kind: String, Tag: "uuid", Policy: Flag, Doc: "where the person lives now"},
 		{Name: "notes", Kind: String, Tag: "max=20000"},
@@ -59,7 +59,7 @@ var SafeAndWellChecks = Collection{
 	Fields: []Field{
 		IncidentField,
 		{Name: "resident_id", Kind: String, Tag: "uuid", Required: true, Doc: "the person checked"},
-		{Name: "visited_at", Kind: String, Tag: "rfc3339", Check: eventTime, Required: true, Doc: "when the person was visited (RFC 3339)"},
+		{Name: "visited_at", Kind: String, Tag: "rfc3339", Check: eventTime, Spec: eventTimeSpec, Required: true, Doc: "when the person was visited (RFC 3339)"},
 		{Name: "outcome", Kind: String, Tag: "oneof=safe_and_well concerns not_seen", Required: true, Doc: "safe and well, concerns, or not seen"},
 		{Name: "observations", Kind: String, Tag: "max=20000", Doc: "observations in general"},
 		{Name: "actions", Kind: String, Tag: "max=20000", Doc: "actions taken or needed, as text"},

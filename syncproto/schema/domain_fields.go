@@ -22,7 +22,7 @@ func ref(name, doc string) Field {
 
 // refs is an array of distinct uuids naming other records.
 func refs(name string, max int, doc string) Field {
-	return Field{Name: name, Kind: Array, Check: stringList("uuid", max), Doc: doc}
+	return Field{Name: name, Kind: Array, Check: stringList("uuid", max), Spec: stringListSpec("uuid", max), Doc: doc}
 }
 
 // enum is a string that must be one of vals.
@@ -32,13 +32,13 @@ func enum(name string, vals []string, doc string) Field {
 
 // enums is an array of distinct strings, each one of vals.
 func enums(name string, vals []string, doc string) Field {
-	return Field{Name: name, Kind: Array, Check: stringList(oneOf(vals), len(vals)), Doc: doc}
+	return Field{Name: name, Kind: Array, Check: stringList(oneOf(vals), len(vals)), Spec: stringListSpec(oneOf(vals), len(vals)), Doc: doc}
 }
 
 // texts is an array of distinct non-empty strings of at most maxLen
 // characters.
 func texts(name string, maxItems, maxLen int, doc string) Field {
-	return Field{Name: name, Kind: Array, Check: stringList("min=1,max="+strconv.Itoa(maxLen), maxItems), Doc: doc}
+	return Field{Name: name, Kind: Array, Check: stringList("min=1,max="+strconv.Itoa(maxLen), maxItems), Spec: stringListSpec("min=1,max="+strconv.Itoa(maxLen), maxItems), Doc: doc}
 }
 
 // boolean is a yes/no field.
@@ -46,17 +46,17 @@ func boolean(name, doc string) Field { return Field{Name: name, Kind: Bool, Doc:
 
 // date is a YYYY-MM-DD date of an event, deadline or expiry.
 func date(name, doc string) Field {
-	return Field{Name: name, Kind: String, Tag: "date", Check: eventDate, Doc: doc + " (YYYY-MM-DD)"}
+	return Field{Name: name, Kind: String, Tag: "date", Check: eventDate, Spec: eventDateSpec, Doc: doc + " (YYYY-MM-DD)"}
 }
 
 // historic is a YYYY-MM-DD date that may be decades ago (an admission).
 func historic(name, doc string) Field {
-	return Field{Name: name, Kind: String, Tag: "date", Check: historicDate, Doc: doc + " (YYYY-MM-DD)"}
+	return Field{Name: name, Kind: String, Tag: "date", Check: historicDate, Spec: historicDateSpec, Doc: doc + " (YYYY-MM-DD)"}
 }
 
 // instant is an RFC 3339 time of an event.
 func instant(name, doc string) Field {
-	return Field{Name: name, Kind: String, Tag: "rfc3339", Check: eventTime, Doc: doc + " (RFC 3339)"}
+	return Field{Name: name, Kind: String, Tag: "rfc3339", Check: eventTime, Spec: eventTimeSpec, Doc: doc + " (RFC 3339)"}
 }
 
 // count is a whole number, zero or more.
@@ -81,7 +81,7 @@ func email(name, doc string) Field {
 
 // list is an array of at most max objects, each validated as T.
 func list[T any](name string, max int, doc string) Field {
-	return Field{Name: name, Kind: Array, Check: listOf[T](max), Doc: doc}
+	return Field{Name: name, Kind: Array, Check: listOf[T](max), Spec: objectListSpec[T](max), Doc: doc}
 }
 
 // required marks f required when a record is created.

@@ -56,6 +56,10 @@ type Field struct {
 	// Check, when set, validates the raw value further, e.g. decoding an
 	// object into a struct and validating it.
 	Check func(v *Validator, raw json.RawMessage) error
+	// Spec describes declaratively what Check enforces, so that clients in
+	// other languages (the JavaScript SDK, through the exported schema) can
+	// apply the same check. Every field with a Check has one.
+	Spec *Spec
 	// Policy is the field's conflict policy; empty means LastWriterWins.
 	Policy Policy
 	// Doc describes the field for people reading the docs and errors.

@@ -196,9 +196,13 @@ func ValidRFC3339(s string) bool {
 	return err == nil
 }
 
-// ukPostcode is the shape of a UK postcode (outward code, optional space,
-// inward code), including GIR 0AA.
-var ukPostcode = regexp.MustCompile(`^(?i)(GIR ?0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPS-UW]|[A-HK-Y][0-9][ABEHMNPRV-Y]) ?[0-9][ABD-HJLNP-UW-Z]{2})$`)
+// ukPostcodePattern is the shape of a UK postcode (outward code, optional
+// space, inward code), including GIR 0AA, matched case-insensitively. It is
+// exported to clients (Exported.Formats), so it must stay valid ECMAScript.
+const ukPostcodePattern = `^(GIR ?0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPS-UW]|[A-HK-Y][0-9][ABEHMNPRV-Y]) ?[0-9][ABD-HJLNP-UW-Z]{2})$`
+
+// ukPostcode is ukPostcodePattern compiled, case-insensitive.
+var ukPostcode = regexp.MustCompile(`(?i)` + ukPostcodePattern)
 
 // ValidUKPostcode reports whether s has the shape of a UK postcode.
 func ValidUKPostcode(s string) bool { return ukPostcode.MatchString(strings.TrimSpace(s)) }

@@ -1,0 +1,1258 @@
+// @ts-check
+/**
+ * Continuity's JavaScript SDK: the browser counterpart of the Go SDK in
+ * client-sdk/. A device writes locally (IndexedDB) with no network; the
+ * writes wait in a durable outbox and reach the server when it can be
+ * reached; the server's changes are pulled and merged field by field.
+ *
+ * ```js
+ * import { Client } from '/sdk/continuity.js';
+ * const c = await Client.open({ baseURL: location.origin, dbName: 'continuity-app' });
+ * if (!c.enrolled) await c.enrol(code);
+ * await c.put('safe_and_well_checks', crypto.randomUUID(), { ... });
+ * c.start();
+ * ```
+ * See client-sdk/js/README.md for the whole API.
+ * @module
+ */
+
+import { Clock, formatHLC, parseHLC, compareHLC, validHLC } from './hlc.js';
+import { exists, isDeleted, recordObject, newRecord } from './merge.js';
+import { Schema } from './validate.js';
+import { APIError, ValidationError, backoff, errorFrom, readSSE, sleep } from './http.js';
+import {
+  ALL, applyToBase, countOutbox, getMeta, openStore, outboxEntries, purgeIncidents, refreshView, setMeta, wipeStore,
+} from './store.js';
+
+export { APIError, ValidationError } from './http.js';
+export { Schema } from './validate.js';
+
+/** @typedef {import('./merge.js').Change} Change */
+/** @typedef {import('./merge.js').RecordState} RecordState */
+/** @typedef {import('./validate.js').FieldError} FieldError */
+/** @typedef {import('./store.js').OutboxEntry} OutboxEntry */
+
+/**
+ * What Client.open accepts.
+ * @typedef {object} Options
+ * @property {string} baseURL         the server, e.g. location.origin
+ * @property {string} [dbName]        the IndexedDB database (default "continuity")
+ * @property {typeof fetch} [fetch]   fetch to use (default globalThis.fetch)
+ * @property {() => number} [now]     the device clock, Unix ms (default Date.now)
+ * @property {() => number} [random]  uniform in [0,1), for jitter (default Math.random)
+ * @property {number} [pollIntervalMs]   background polling interval without the stream (default 30 s)
+ * @property {number} [streamSafetyMs]   polling interval while the stream is connected (default 5 min)
+ * @property {number} [retryBaseMs]      first backoff ceiling (default 500 ms)
+ * @property {number} [retryMaxMs]       largest backoff (default 60 s)
+ * @property {number} [maxRetries]       retries of one request before giving up (default 3)
+ * @property {number} [pushBatchSize]    changes per push (default 200)
+ * @property {number} [pullLimit]        changes per pull page (default 500)
+ * @property {boolean} [stream]          use GET /v1/sync/stream when the server has it (default true)
+ */
+
+/**
+ * The body of POST /v1/auth/token and POST /v1/auth/enrol.
+ * @typedef {object} TokenPair
+ * @property {string} access_token
+ * @property {string} refresh_token
+ * @property {number} expires_in   seconds
+ * @property {string} [device_id]
+ * @property {string} [token_type]
+ */
+
+/**
+ * The sync state shown to the person.
+ * @typedef {object} Status
+ * @property {boolean} online        the last request reached the server (and the browser is online)
+ * @property {number} pending        changes waiting to be sent
+ * @property {string} lastSyncedAt   RFC 3339 time of the last complete sync ('' if never)
+ * @property {number} rejected       changes the server refused, kept until discarded
+ * @property {boolean} syncing       a sync is running
+ * @property {string} error          why the last sync failed ('' after a good one)
+ * @property {boolean} streaming     the realtime stream is connected
+ */
+
+/**
+ * What one sync did.
+ * @typedef {object} SyncReport
+ * @property {number} pushed
+ * @property {number} applied
+ * @property {number} duplicates
+ * @property {number} rejected
+ * @property {number} restamped
+ * @property {number} pulled
+ * @property {number} purged
+ */
+
+/**
+ * A change the server refused, with its reason.
+ * @typedef {object} RejectedChange
+ * @property {Change} change
+ * @property {string} code
+ * @property {string} message
+ * @property {string} field
+ * @property {string} at      when the server refused it (RFC 3339)
+ */
+
+/** How far ahead of server time a change's HLC may be (syncproto.MaxClockSkew). */
+const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
+/** How many re-stamping rounds one sync may make. */
+const MAX_RESTAMP_ROUNDS = 3;
+/** How long before its expiry an access token is renewed. */
+const EXPIRY_MARGIN_MS = 30 * 1000;
+/** Push body budget, well under the server's 4 MiB. */
+const PUSH_BYTE_BUDGET = 1 << 20;
+/** How often the cached schema is checked for a newer version. */
+const SCHEMA_CHECK_MS = 10 * 60 * 1000;
+
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/**
+ * Returns a UUID in canonical lower-case form, or throws a ValidationError
+ * naming field.
+ * @param {string} field
+ * @param {any} id
+ * @returns {string}
+ */
+function canonID(field, id) {
+  if (typeof id !== 'string' || !UUID_RE.test(id.trim())) {
+    throw new ValidationError([{ field, code: 'invalid_uuid', message: `${field} must be a UUID such as 7b0c6f1e-2c1a-4f7e-9d2b-1a2b3c4d5e6f` }]);
+  }
+  return id.trim().toLowerCase();
+}
+
+/**
+ * A device's connection to Continuity: local store, outbox and sync.
+ */
+export class Client {
+  /** @type {Required<Omit<Options, 'dbName'|'fetch'>> & {dbName: string, fetch: typeof fetch}} */
+  #o;
+  /** @type {import('./store.js').IDBPDatabase|null} */
+  #db;
+  /** @type {Clock|null} */
+  #clock = null;
+  /** @type {string} */
+  #deviceId = '';
+  /** @type {string} */
+  #refresh = '';
+  /** @type {string} */
+  #access = '';
+  /** @type {number} */
+  #accessExpires = 0;
+  /** @type {string} access token the server refused */
+  #refused = '';
+  /** @type {number} milliseconds to add to the device clock (from the server) */
+  #offset = 0;
+  /** @type {Schema|null} */
+  #schema = null;
+  /** @type {number} */
+  #schemaCheckedAt = 0;
+  /** @type {Map<string, Set<Function>>} */
+  #listeners = new Map();
+  /** @type {Status} */
+  #status = { online: true, pending: 0, lastSyncedAt: '', rejected: 0, syncing: false, error: '', streaming: false };
+  /** @type {Promise<SyncReport>|null} */
+  #running = null;
+  /** @type {Promise<SyncReport>|null} */
+  #queued = null;
+  /** @type {Promise<string>|null} */
+  #refreshing = null;
+  /** @type {AbortController|null} */
+  #loop = null;
+  /** @type {(() => void)|null} */
+  #wakeFn = null;
+  /** @type {boolean} */
+  #wakeSet = false;
+  /** @type {boolean} */
+  #streamUnsupported = false;
+  /** @type {(() => void)|null} */
+  #onlineHandler = null;
+
+  /**
+   * Use Client.open.
+   * @param {Options} opts
+   * @param {import('./store.js').IDBPDatabase} db
+   */
+  constructor(opts, db) {
+    this.#o = {
+      baseURL: String(opts.baseURL ?? '').replace(/\/+$/, ''),
+      dbName: opts.dbName ?? 'continuity',
+      fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
+      now: opts.now ?? Date.now,
+      random: opts.random ?? Math.random,
+      pollIntervalMs: opts.pollIntervalMs ?? 30000,
+      streamSafetyMs: opts.streamSafetyMs ?? 300000,
+      retryBaseMs: opts.retryBaseMs ?? 500,
+      retryMaxMs: opts.retryMaxMs ?? 60000,
+      maxRetries: opts.maxRetries ?? 3,
+      pushBatchSize: opts.pushBatchSize ?? 200,
+      pullLimit: opts.pullLimit ?? 500,
+      stream: opts.stream ?? true,
+    };
+    this.#db = db;
+  }
+
+  /**
+   * Opens the device's local database and restores its state (tokens,
+   * clock, cached schema). Works with no network.
+   * @param {Options} opts
+   * @returns {Promise<Client>}
+   */
+  static async open(opts) {
+    if (!opts || !opts.baseURL) throw new TypeError('Client.open: baseURL is required');
+    const db = await openStore(opts.dbName ?? 'continuity');
+    const c = new Client(opts, db);
+    await c.#restore();
+    return c;
+  }
+
+  async #restore() {
+    const tx = this.#idb().transaction('meta');
+    const m = /** @type {Record<string, any>} */ ({});
+    for (const row of await tx.store.getAll()) m[row.key] = row.value;
+    this.#deviceId = m.device_id ?? '';
+    this.#refresh = m.refresh_token ?? '';
+    this.#access = m.access_token ?? '';
+    this.#accessExpires = Number(m.access_expires_at_ms ?? 0);
+    this.#offset = Number(m.clock_offset_ms ?? 0);
+    this.#status.lastSyncedAt = m.last_sync_at ?? '';
+    this.#status.error = m.last_error ?? '';
+    if (m.schema) {
+      try {
+        this.#schema = new Schema(m.schema, { now: this.#o.now });
+      } catch {
+        this.#schema = null;
+      }
+    }
+    if (this.#deviceId) {
+      this.#clock = new Clock(this.#deviceId, () => this.#o.now() + this.#offset, validHLC(m.clock_last ?? '') ? m.clock_last : undefined);
+    }
+    await this.#updateCounts();
+  }
+
+  /** @returns {import('./store.js').IDBPDatabase} */
+  #idb() {
+    if (!this.#db) throw new Error('continuity: the client is signed out; open it again');
+    return this.#db;
+  }
+
+  /** @returns {boolean} whether the device holds tokens */
+  get enrolled() {
+    return this.#refresh !== '' || this.#access !== '';
+  }
+
+  /** @returns {string} the device id the server gave at enrolment ('' before) */
+  get deviceId() {
+    return this.#deviceId;
+  }
+
+  /** @returns {Schema|null} the schema writes are validated against, once known */
+  get schema() {
+    return this.#schema;
+  }
+
+  // ---- enrolment and tokens ------------------------------------------------
+
+  /**
+   * Enrols this device with a one-time code (POST /v1/auth/enrol). The
+   * tokens are stored in IndexedDB before anything uses them.
+   * @param {string} code
+   * @returns {Promise<void>}
+   */
+  async enrol(code) {
+    const resp = await this.#raw('POST', '/v1/auth/enrol', { code: String(code ?? '').trim() }, '');
+    await this.enrolWithPair(/** @type {TokenPair} */ (resp));
+  }
+
+  /**
+   * Enrols this device with a token pair obtained elsewhere (the answer of
+   * POST /v1/auth/enrol or /v1/auth/token, e.g. from a test harness).
+   * @param {TokenPair} pair
+   * @returns {Promise<void>}
+   */
+  async enrolWithPair(pair) {
+    if (!pair || !pair.access_token) throw new TypeError('enrolWithPair: the answer has no access token');
+    const claims = decodeClaims(pair.access_token);
+    const deviceId = pair.device_id || claims.device_id || '';
+    if (!deviceId) throw new TypeError('enrolWithPair: the answer names no device');
+    await this.#saveTokens(pair, { device_id: deviceId, role: claims.role ?? '', subject: claims.sub ?? '' });
+    this.#deviceId = deviceId;
+    const tx = this.#idb().transaction('meta');
+    const last = await getMeta(tx, 'clock_last');
+    this.#clock = new Clock(deviceId, () => this.#o.now() + this.#offset, validHLC(last ?? '') ? last : undefined);
+    this.#emitStatus();
+  }
+
+  /**
+   * Durably stores a token pair (and extra meta) before it is used: a
+   * refresh token is single use.
+   * @param {TokenPair} pair
+   * @param {Record<string, string>} [extra]
+   */
+  async #saveTokens(pair, extra = {}) {
+    const expires = this.#o.now() + (Number(pair.expires_in) || 0) * 1000;
+    const tx = this.#idb().transaction('meta', 'readwrite');
+    await setMeta(tx, 'access_token', pair.access_token);
+    await setMeta(tx, 'access_expires_at_ms', expires);
+    if (pair.refresh_token) await setMeta(tx, 'refresh_token', pair.refresh_token);
+    for (const [k, v] of Object.entries(extra)) await setMeta(tx, k, v);
+    await tx.done;
+    this.#access = pair.access_token;
+    this.#accessExpires = expires;
+    if (pair.refresh_token) this.#refresh = pair.refresh_token;
+    this.#refused = '';
+  }
+
+  /**
+   * Returns a current access token, refreshing it when it is about to
+   * expire or was refused. Refreshes are serialised within the page and,
+   * through the Web Locks API where the browser has it, across tabs.
+   * @returns {Promise<string>}
+   */
+  async #token() {
+    const now = this.#o.now();
+    if (this.#access && this.#access !== this.#refused && now < this.#accessExpires - EXPIRY_MARGIN_MS) return this.#access;
+    if (!this.#refreshing) {
+      this.#refreshing = this.#withLock('refresh', () => this.#doRefresh()).finally(() => {
+        this.#refreshing = null;
+      });
+    }
+    return this.#refreshing;
+  }
+
+  /** @returns {Promise<string>} */
+  async #doRefresh() {
+    // Another tab may have refreshed meanwhile: read what is stored.
+    const tx = this.#idb().transaction('meta');
+    const refresh = (await getMeta(tx, 'refresh_token')) ?? '';
+    const access = (await getMeta(tx, 'access_token')) ?? '';
+    const expires = Number((await getMeta(tx, 'access_expires_at_ms')) ?? 0);
+    if (access && access !== this.#refused && this.#o.now() < expires - EXPIRY_MARGIN_MS) {
+      this.#access = access;
+      this.#accessExpires = expires;
+      this.#refresh = refresh;
+      return access;
+    }
+    if (!refresh) throw new APIError(401, 'unauthorized', 'this device has no refresh token: enrol it again', 'Authorization');
+    const pair = /** @type {TokenPair} */ (await this.#raw('POST', '/v1/auth/token', { refresh_token: refresh }, ''));
+    if (!pair.access_token || !pair.refresh_token) throw new APIError(502, 'internal', 'refresh answer is not a token pair');
+    // The old refresh token is spent: keep the new one before anything else.
+    await this.#saveTokens(pair);
+    return pair.access_token;
+  }
+
+  /**
+   * Runs fn holding a named lock shared by the tabs of this origin (when
+   * the browser has navigator.locks; otherwise within this page only).
+   * @template T
+   * @param {string} name
+   * @param {() => Promise<T>} fn
+   * @returns {Promise<T>}
+   */
+  async #withLock(name, fn) {
+    const locks = globalThis.navigator?.locks;
+    if (locks) return locks.request(`continuity:${this.#o.dbName}:${name}`, fn);
+    return fn();
+  }
+
+  /**
+   * Asks the server who this device is: the subject, role, device id,
+   * grants and the incidents in scope. Offline, it answers from the last
+   * answer stored.
+   * @returns {Promise<{subject: string, role: string, device_id: string, scopes: string[], incidents: {id: string, name: string}[]}>}
+   */
+  async me() {
+    try {
+      const me = await this.fetchJSON('/v1/me');
+      const tx = this.#idb().transaction('meta', 'readwrite');
+      await setMeta(tx, 'me', me);
+      await setMeta(tx, 'role', me.role);
+      await tx.done;
+      return me;
+    } catch (e) {
+      if (e instanceof APIError && e.temporary) {
+        const cached = await getMeta(this.#idb().transaction('meta'), 'me');
+        if (cached) return cached;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Signs out: stops syncing and deletes the whole local database (records,
+   * outbox, tokens).
+   * @returns {Promise<void>}
+   */
+  async signOut() {
+    this.stop();
+    await this.#running?.catch(() => {});
+    const db = this.#db;
+    this.#db = null;
+    db?.close();
+    await wipeStore(this.#o.dbName);
+    this.#refresh = this.#access = this.#deviceId = '';
+    this.#clock = null;
+    this.#schema = null;
+    this.#status = { online: this.#status.online, pending: 0, lastSyncedAt: '', rejected: 0, syncing: false, error: '', streaming: false };
+    this.#emit('change', { collections: [] });
+    this.#emitStatus();
+  }
+
+  // ---- local reads and writes ----------------------------------------------
+
+  /**
+   * The incident a record belongs to (its collection's scope field).
+   * @param {RecordState} r
+   * @returns {string}
+   */
+  #scopeOf = (r) => {
+    const field = this.#schema ? this.#schema.collection(r.collection)?.scope_field ?? '' : 'incident_id';
+    if (!field) return '';
+    const v = r.fields[field]?.value;
+    return typeof v === 'string' ? v : '';
+  };
+
+  /**
+   * Validates fields against the schema the server exported. Returns every
+   * problem (empty when none, or when the schema is not known yet). Errors
+   * name fields as the server does: `fields.<name>`.
+   * @param {string} collection
+   * @param {Record<string, any>} fields
+   * @param {{create?: boolean}} [opts]
+   * @returns {FieldError[]}
+   */
+  validate(collection, fields, opts = {}) {
+    if (!this.#schema) return [];
+    return this.#schema.validate(collection, fields, opts);
+  }
+
+  /**
+   * Writes fields to a record locally: the change is validated, stamped,
+   * stored in the durable outbox and merged into the local view in one
+   * transaction. null clears a field.
+   * @param {string} collection
+   * @param {string} recordId a UUID (use crypto.randomUUID() for a new record)
+   * @param {Record<string, any>} fields
+   * @returns {Promise<string>} the change id
+   */
+  async put(collection, recordId, fields) {
+    if (!fields || typeof fields !== 'object' || Array.isArray(fields) || Object.keys(fields).length === 0) {
+      throw new ValidationError([{ field: 'fields', code: 'missing_field', message: 'an upsert needs at least one field' }]);
+    }
+    // JSON round trip: drops undefined, turns dates into strings, and
+    // refuses what JSON cannot carry.
+    const clean = JSON.parse(JSON.stringify(fields));
+    return this.#write(collection, recordId, 'upsert', clean);
+  }
+
+  /**
+   * Deletes a record (a tombstone: writes made after it revive it).
+   * @param {string} collection
+   * @param {string} recordId
+   * @returns {Promise<string>} the change id
+   */
+  async remove(collection, recordId) {
+    return this.#write(collection, recordId, 'delete', undefined);
+  }
+
+  /**
+   * @param {string} collection
+   * @param {string} recordId
+   * @param {'upsert'|'delete'} op
+   * @param {Record<string, any>|undefined} fields
+   * @returns {Promise<string>}
+   */
+  async #write(collection, recordId, op, fields) {
+    if (!this.enrolled || !this.#clock) throw new APIError(401, 'unauthorized', 'this device is not enrolled');
+    const id = canonID('record_id', recordId);
+    const col = this.#schema?.collection(collection);
+    if (this.#schema && !col) {
+      throw new ValidationError([{ field: 'collection', code: 'unknown_collection', message: `unknown collection ${JSON.stringify(collection)}; known: ${this.#schema.names().join(', ')}` }]);
+    }
+    if (fields && col?.scope_field && typeof fields[col.scope_field] === 'string' && UUID_RE.test(fields[col.scope_field])) {
+      fields[col.scope_field] = fields[col.scope_field].toLowerCase();
+    }
+    const clock = this.#clock;
+    const tx = this.#idb().transaction(ALL, 'readwrite');
+    /** @type {import('./store.js').StoredRecord|undefined} */
+    const row = await tx.objectStore('records').get([collection, id]);
+    const before = row?.state ?? newRecord(collection, id);
+    if (op === 'delete' && (!exists(before) || isDeleted(before))) {
+      tx.abort();
+      await tx.done.catch(() => {});
+      throw new APIError(404, 'not_found', `no ${collection} record ${id} to delete`, 'record_id');
+    }
+    if (op === 'upsert' && this.#schema) {
+      const errs = this.#schema.validate(collection, /** @type {Record<string, any>} */ (fields), { create: !exists(before) || isDeleted(before) });
+      if (errs.length > 0) {
+        tx.abort();
+        await tx.done.catch(() => {});
+        throw new ValidationError(errs);
+      }
+    }
+    const cursor = (await getMeta(tx, 'cursor')) ?? '';
+    /** @type {Change} */
+    const change = {
+      id: crypto.randomUUID(), collection, record_id: id, op,
+      hlc: formatHLC(clock.now()), recorded_at: new Date(this.#o.now()).toISOString(), device_id: this.#deviceId,
+    };
+    if (fields) change.fields = fields;
+    if (cursor) change.seen = cursor;
+    await tx.objectStore('outbox').add({
+      change_id: change.id, collection, record_id: id, change, state: 'pending',
+      code: '', field: '', message: '', rejected_at: '', created_at: new Date(this.#o.now()).toISOString(),
+    });
+    await refreshView(tx, collection, id, this.#scopeOf);
+    await setMeta(tx, 'clock_last', formatHLC(clock.last()));
+    await tx.done;
+    await this.#updateCounts();
+    this.#emit('change', { collections: [collection] });
+    this.#emitStatus();
+    this.#wake();
+    return change.id;
+  }
+
+  /**
+   * Returns a record's current fields as merged locally, or undefined when
+   * it is deleted or unknown.
+   * @param {string} collection
+   * @param {string} id
+   * @returns {Promise<Record<string, any>|undefined>}
+   */
+  async get(collection, id) {
+    const row = await this.#idb().get('records', [collection, String(id).toLowerCase()]);
+    return row ? recordObject(row.state) : undefined;
+  }
+
+  /**
+   * Returns the live records of a collection. filter may be an object of
+   * field values that must all be equal (e.g. {incident_id, resident_id}),
+   * or a function of (fields, id).
+   * @param {string} collection
+   * @param {Record<string, any>|((fields: Record<string, any>, id: string) => boolean)} [filter]
+   * @returns {Promise<{id: string, fields: Record<string, any>, pending: boolean}[]>}
+   */
+  async list(collection, filter) {
+    /** @type {import('./store.js').StoredRecord[]} */
+    const rows = await this.#idb().getAllFromIndex('records', 'collection', IDBKeyRange.only(collection));
+    const out = [];
+    for (const row of rows) {
+      if (row.deleted) continue;
+      const fields = recordObject(row.state);
+      if (!fields) continue;
+      if (typeof filter === 'function') {
+        if (!filter(fields, row.record_id)) continue;
+      } else if (filter) {
+        let ok = true;
+        for (const [k, v] of Object.entries(filter)) {
+          if (JSON.stringify(fields[k]) !== JSON.stringify(v)) {
+            ok = false;
+            break;
+          }
+        }
+        if (!ok) continue;
+      }
+      out.push({ id: row.record_id, fields, pending: row.pending === 1 });
+    }
+    return out;
+  }
+
+  /**
+   * Returns the changes the server refused, oldest first, with its reasons.
+   * They are kept (not in the local view, not retried) until discarded.
+   * @returns {Promise<RejectedChange[]>}
+   */
+  async rejected() {
+    const es = await outboxEntries(this.#idb(), 'rejected');
+    return es.map((e) => ({ change: e.change, code: e.code, message: e.message, field: e.field, at: e.rejected_at }));
+  }
+
+  /**
+   * Forgets a rejected change (the server keeps its copy in quarantine).
+   * @param {string} changeId
+   * @returns {Promise<void>}
+   */
+  async discardRejected(changeId) {
+    const tx = this.#idb().transaction(ALL, 'readwrite');
+    const store = tx.objectStore('outbox');
+    const key = await store.index('change_id').getKey(changeId);
+    const e = key === undefined ? undefined : await store.get(key);
+    if (!e || e.state !== 'rejected') {
+      tx.abort();
+      await tx.done.catch(() => {});
+      throw new APIError(404, 'not_found', `no rejected change ${changeId}`);
+    }
+    await store.delete(/** @type {IDBValidKey} */ (key));
+    await tx.done;
+    await this.#updateCounts();
+    this.#emitStatus();
+  }
+
+  /**
+   * Queues a rejected change again (after its cause was fixed), with a new
+   * clock stamp; it is validated again first.
+   * @param {string} changeId
+   * @returns {Promise<void>}
+   */
+  async retryRejected(changeId) {
+    const clock = this.#clock;
+    if (!clock) throw new APIError(401, 'unauthorized', 'this device is not enrolled');
+    const tx = this.#idb().transaction(ALL, 'readwrite');
+    const store = tx.objectStore('outbox');
+    const key = await store.index('change_id').getKey(changeId);
+    /** @type {OutboxEntry|undefined} */
+    const e = key === undefined ? undefined : await store.get(key);
+    if (!e || e.state !== 'rejected') {
+      tx.abort();
+      await tx.done.catch(() => {});
+      throw new APIError(404, 'not_found', `no rejected change ${changeId}`);
+    }
+    if (e.change.op === 'upsert' && this.#schema) {
+      const row = await tx.objectStore('records').get([e.collection, e.record_id]);
+      const errs = this.#schema.validate(e.collection, e.change.fields ?? {}, { create: !row || !exists(row.state) || isDeleted(row.state) });
+      if (errs.length > 0) {
+        tx.abort();
+        await tx.done.catch(() => {});
+        throw new ValidationError(errs);
+      }
+    }
+    const cursor = (await getMeta(tx, 'cursor')) ?? '';
+    const change = { ...e.change, hlc: formatHLC(clock.now()), device_id: this.#deviceId };
+    if (cursor) change.seen = cursor;
+    await store.put({ ...e, change, state: 'pending', code: '', field: '', message: '', rejected_at: '' });
+    await refreshView(tx, e.collection, e.record_id, this.#scopeOf);
+    await setMeta(tx, 'clock_last', formatHLC(clock.last()));
+    await tx.done;
+    await this.#updateCounts();
+    this.#emit('change', { collections: [e.collection] });
+    this.#emitStatus();
+    this.#wake();
+  }
+
+  // ---- status and events ---------------------------------------------------
+
+  /**
+   * Subscribes to 'change' ({collections}) or 'status' (Status) events.
+   * @param {'change'|'status'} event
+   * @param {(payload: any) => void} fn
+   * @returns {() => void} unsubscribes
+   */
+  on(event, fn) {
+    let set = this.#listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(event, set);
+    }
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  /**
+   * @param {string} event
+   * @param {any} payload
+   */
+  #emit(event, payload) {
+    for (const fn of this.#listeners.get(event) ?? []) {
+      try {
+        fn(payload);
+      } catch (e) {
+        console.error('continuity: listener failed', e);
+      }
+    }
+  }
+
+  #emitStatus() {
+    this.#emit('status', this.status());
+  }
+
+  /**
+   * Returns the sync state now.
+   * @returns {Status}
+   */
+  status() {
+    const online = this.#status.online && (globalThis.navigator?.onLine ?? true);
+    return { ...this.#status, online };
+  }
+
+  async #updateCounts() {
+    if (!this.#db) return;
+    this.#status.pending = await countOutbox(this.#db, 'pending');
+    this.#status.rejected = await countOutbox(this.#db, 'rejected');
+  }
+
+  // ---- HTTP ----------------------------------------------------------------
+
+  /**
+   * One unauthenticated-or-authenticated request with retries: network
+   * failures, 5xx and 429 are retried with backoff and full jitter (429
+   * and 503 wait Retry-After); a 401 refreshes the token once.
+   * @param {string} method
+   * @param {string} path
+   * @param {any} body      JSON-encoded when not a string
+   * @param {string} auth   'bearer' to authenticate, '' not to
+   * @param {{text?: boolean, headers?: Record<string, string>, retry?: boolean}} [opt]
+   * @returns {Promise<any>}
+   */
+  async #raw(method, path, body, auth, opt = {}) {
+    let refreshed = false;
+    for (let attempt = 0; ; ) {
+      try {
+        return await this.#once(method, path, body, auth, opt);
+      } catch (e) {
+        if (!(e instanceof APIError)) throw e;
+        if (e.status === 401 && auth && !refreshed) {
+          refreshed = true;
+          this.#refused = this.#access;
+          continue;
+        }
+        if (!e.temporary || opt.retry === false) throw e;
+        if (e.status === 0 && globalThis.navigator?.onLine === false) throw e;
+        if (attempt >= this.#o.maxRetries) throw e;
+        let wait = backoff(attempt, this.#o.retryBaseMs, this.#o.retryMaxMs, this.#o.random);
+        if (e.retryAfterMs > 0) wait = e.retryAfterMs;
+        if (wait > this.#o.retryMaxMs) throw e;
+        await sleep(wait, this.#loop?.signal);
+        attempt++;
+      }
+    }
+  }
+
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {any} body
+   * @param {string} auth
+   * @param {{text?: boolean, headers?: Record<string, string>}} opt
+   * @returns {Promise<any>}
+   */
+  async #once(method, path, body, auth, opt) {
+    /** @type {Record<string, string>} */
+    const headers = { Accept: opt.text ? '*/*' : 'application/json', ...(opt.headers ?? {}) };
+    if (auth) headers.Authorization = 'Bearer ' + (await this.#token());
+    /** @type {RequestInit} */
+    const init = { method, headers, cache: 'no-store', credentials: 'omit' };
+    if (body !== undefined && body !== null) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+    }
+    let resp;
+    try {
+      resp = await this.#o.fetch(this.#o.baseURL + path, init);
+    } catch (e) {
+      this.#setOnline(false);
+      throw new APIError(0, 'offline', `cannot reach the server: ${e instanceof Error ? e.message : e}`);
+    }
+    this.#setOnline(true);
+    if (resp.status === 304) return null;
+    if (!resp.ok) throw await errorFrom(resp, this.#o.now());
+    try {
+      if (opt.text) return await resp.text();
+      const text = await resp.text();
+      return text === '' ? null : JSON.parse(text);
+    } catch (e) {
+      // A cut-off body is a network failure: ask again.
+      throw new APIError(0, 'offline', `answer cut off: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+
+  /** @param {boolean} online */
+  #setOnline(online) {
+    if (this.#status.online !== online) {
+      this.#status.online = online;
+      this.#emitStatus();
+    }
+  }
+
+  /**
+   * An authenticated REST call answered in JSON (reports, admin,
+   * conflicts), refreshing the token on 401. GET and HEAD are retried on
+   * temporary failures. Throws APIError for error answers.
+   * @param {string} path e.g. "/v1/conflicts?status=open"
+   * @param {RequestInit & {json?: any}} [init] json: a value to send as the JSON body
+   * @returns {Promise<any>}
+   */
+  async fetchJSON(path, init = {}) {
+    const method = (init.method ?? 'GET').toUpperCase();
+    const body = init.json !== undefined ? init.json : init.body;
+    return this.#raw(method, path, body, 'bearer', { headers: headersOf(init.headers), retry: method === 'GET' || method === 'HEAD' });
+  }
+
+  /**
+   * The same as fetchJSON, answered as text (e.g. CSV).
+   * @param {string} path
+   * @param {RequestInit & {json?: any}} [init]
+   * @returns {Promise<string>}
+   */
+  async fetchText(path, init = {}) {
+    const method = (init.method ?? 'GET').toUpperCase();
+    const body = init.json !== undefined ? init.json : init.body;
+    return this.#raw(method, path, body, 'bearer', { text: true, headers: headersOf(init.headers), retry: method === 'GET' || method === 'HEAD' });
+  }
+
+  /**
+   * Fetches the schema (GET /v1/schema) when it changed since the cached
+   * copy, and stores it for offline use.
+   * @returns {Promise<Schema|null>}
+   */
+  async loadSchema() {
+    /** @type {Record<string, string>} */
+    const headers = {};
+    if (this.#schema) headers['If-None-Match'] = `"${this.#schema.version}"`;
+    const exported = await this.#raw('GET', '/v1/schema', undefined, 'bearer', { headers });
+    this.#schemaCheckedAt = this.#o.now();
+    if (exported) {
+      this.#schema = new Schema(exported, { now: this.#o.now });
+      const tx = this.#idb().transaction('meta', 'readwrite');
+      await setMeta(tx, 'schema', exported);
+      await tx.done;
+    }
+    return this.#schema;
+  }
+
+  // ---- sync ----------------------------------------------------------------
+
+  /**
+   * One push and pull round now. A sync requested while one runs runs once
+   * more after it (so writes made meanwhile are sent).
+   * @returns {Promise<SyncReport>}
+   */
+  sync() {
+    if (this.#running) {
+      if (!this.#queued) {
+        this.#queued = this.#running.catch(() => {}).then(() => {
+          this.#queued = null;
+          return this.sync();
+        });
+      }
+      return this.#queued;
+    }
+    this.#running = this.#withLock('sync', () => this.#syncOnce()).finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  /** @returns {Promise<SyncReport>} */
+  async #syncOnce() {
+    if (!this.enrolled) throw new APIError(401, 'unauthorized', 'this device is not enrolled');
+    /** @type {SyncReport} */
+    const rep = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, restamped: 0, pulled: 0, purged: 0 };
+    this.#status.syncing = true;
+    this.#emitStatus();
+    try {
+      if (!this.#schema || this.#o.now() - this.#schemaCheckedAt > SCHEMA_CHECK_MS) {
+        await this.loadSchema();
+      }
+      await this.#push(rep);
+      await this.#pull(rep);
+      const done = new Date(this.#o.now()).toISOString();
+      const tx = this.#idb().transaction('meta', 'readwrite');
+      await setMeta(tx, 'last_sync_at', done);
+      await setMeta(tx, 'last_error', '');
+      await tx.done;
+      this.#status.lastSyncedAt = done;
+      this.#status.error = '';
+      return rep;
+    } catch (e) {
+      this.#status.error = e instanceof Error ? e.message : String(e);
+      if (this.#db) {
+        const tx = this.#db.transaction('meta', 'readwrite');
+        await setMeta(tx, 'last_error', this.#status.error);
+        await tx.done.catch(() => {});
+      }
+      throw e;
+    } finally {
+      this.#status.syncing = false;
+      await this.#updateCounts();
+      this.#emitStatus();
+    }
+  }
+
+  /**
+   * Returns the oldest pending changes within the count and byte budgets.
+   * @returns {Promise<OutboxEntry[]>}
+   */
+  async #nextBatch() {
+    const es = await outboxEntries(this.#idb(), 'pending', this.#o.pushBatchSize);
+    let size = 0;
+    for (let i = 0; i < es.length; i++) {
+      size += JSON.stringify(es[i].change).length + 1;
+      if (size > PUSH_BYTE_BUDGET && i > 0) return es.slice(0, i);
+    }
+    return es;
+  }
+
+  /** @param {SyncReport} rep */
+  async #push(rep) {
+    let rounds = 0;
+    for (;;) {
+      const batch = await this.#nextBatch();
+      if (batch.length === 0) return;
+      const changes = batch.map((e) => {
+        const w = { ...e.change };
+        delete w.device_id; // set by the server from the token
+        return w;
+      });
+      rep.pushed += batch.length;
+      const resp = await this.#raw('POST', '/v1/sync/push', { changes }, 'bearer');
+      if (!resp || !Array.isArray(resp.results) || resp.results.length !== batch.length) {
+        throw new APIError(502, 'internal', `push of ${batch.length} changes got ${resp?.results?.length ?? 0} results`);
+      }
+      const { skewed, progressed } = await this.#settle(batch, resp, rep);
+      if (skewed.size > 0) {
+        if (++rounds > MAX_RESTAMP_ROUNDS) {
+          throw new APIError(400, 'clock_skew', `the server still finds this device's clock too far ahead after ${MAX_RESTAMP_ROUNDS} corrections`);
+        }
+        await this.#restamp(resp.server_time, skewed, rep);
+        continue;
+      }
+      await this.#trackDrift(resp.server_time);
+      if (!progressed) throw new APIError(502, 'internal', 'the server settled none of the pushed changes');
+    }
+  }
+
+  /**
+   * Records the server's answers to one push in one transaction.
+   * @param {OutboxEntry[]} batch
+   * @param {{results: {id: string, status: string, error?: {code: string, message: string, field?: string}}[]}} resp
+   * @param {SyncReport} rep
+   * @returns {Promise<{skewed: Set<string>, progressed: boolean}>}
+   */
+  async #settle(batch, resp, rep) {
+    const skewed = new Set();
+    let progressed = false;
+    const tx = this.#idb().transaction(ALL, 'readwrite');
+    const outbox = tx.objectStore('outbox');
+    const acked = [];
+    const touched = new Set();
+    for (let i = 0; i < resp.results.length; i++) {
+      const r = resp.results[i];
+      const e = batch[i];
+      if (r.id && r.id !== e.change_id) {
+        tx.abort();
+        await tx.done.catch(() => {});
+        throw new APIError(502, 'internal', `push result ${i} is for ${r.id}, not ${e.change_id}`);
+      }
+      if (r.status === 'applied' || r.status === 'duplicate') {
+        if (r.status === 'applied') rep.applied++;
+        else rep.duplicates++;
+        progressed = true;
+        await outbox.delete(/** @type {number} */ (e.seq));
+        acked.push(e.change);
+      } else if (r.status === 'rejected') {
+        if (r.error?.code === 'clock_skew') {
+          skewed.add(e.change_id);
+          continue;
+        }
+        rep.rejected++;
+        progressed = true;
+        await outbox.put({
+          ...e, state: 'rejected', code: r.error?.code ?? 'internal', field: r.error?.field ?? '',
+          message: r.error?.message ?? 'rejected without a reason', rejected_at: new Date(this.#o.now()).toISOString(),
+        });
+        await refreshView(tx, e.collection, e.record_id, this.#scopeOf);
+        touched.add(e.collection);
+      }
+    }
+    if (acked.length > 0) {
+      await raiseHLCMeta(tx, 'max_seen_hlc', acked.map((c) => c.hlc));
+      for (const c of await applyToBase(tx, acked, this.#scopeOf)) touched.add(c);
+    }
+    await tx.done;
+    if (touched.size > 0) this.#emit('change', { collections: [...touched] });
+    return { skewed, progressed };
+  }
+
+  /**
+   * Corrects the device clock from the server's time and re-stamps the
+   * pending changes the server cannot apply with their stamps, in write
+   * order, after every stamp the server is known to have accepted.
+   * @param {string} serverTime
+   * @param {Set<string>} skewed
+   * @param {SyncReport} rep
+   */
+  async #restamp(serverTime, skewed, rep) {
+    const st = Date.parse(serverTime ?? '');
+    if (Number.isNaN(st)) throw new APIError(502, 'internal', 'clock_skew without server_time');
+    const clock = /** @type {Clock} */ (this.#clock);
+    const limit = st + MAX_CLOCK_SKEW_MS;
+    const tx = this.#idb().transaction(ALL, 'readwrite');
+    const pending = await outboxEntries(tx, 'pending');
+    let floor = { wall: st, counter: 0, node: '' };
+    const seen = await getMeta(tx, 'max_seen_hlc');
+    if (seen && validHLC(seen)) {
+      const s = parseHLC(seen);
+      if (s.wall <= limit && compareHLC(s, floor) > 0) floor = s;
+    }
+    const redo = [];
+    for (const e of pending) {
+      const h = parseHLC(e.change.hlc);
+      if (skewed.has(e.change_id) || h.wall > limit) redo.push(e);
+      else if (compareHLC(h, floor) > 0) floor = h;
+    }
+    this.#offset = st - this.#o.now();
+    await setMeta(tx, 'clock_offset_ms', this.#offset);
+    clock.reset(floor);
+    for (const e of redo) {
+      const change = { ...e.change, hlc: formatHLC(clock.now()) };
+      await tx.objectStore('outbox').put({ ...e, change });
+      await refreshView(tx, e.collection, e.record_id, this.#scopeOf);
+      rep.restamped++;
+    }
+    await setMeta(tx, 'clock_last', formatHLC(clock.last()));
+    await tx.done;
+  }
+
+  /**
+   * Keeps the clock correction current: when the corrected clock is more
+   * than half the allowed skew from the server's time, it is reset.
+   * @param {string} serverTime
+   */
+  async #trackDrift(serverTime) {
+    const st = Date.parse(serverTime ?? '');
+    if (Number.isNaN(st)) return;
+    const drift = Math.abs(st - (this.#o.now() + this.#offset));
+    if (drift <= MAX_CLOCK_SKEW_MS / 2) return;
+    this.#offset = st - this.#o.now();
+    const tx = this.#idb().transaction('meta', 'readwrite');
+    await setMeta(tx, 'clock_offset_ms', this.#offset);
+    await tx.done;
+  }
+
+  /** @param {SyncReport} rep */
+  async #pull(rep) {
+    let restarted = false;
+    for (;;) {
+      const cursor = (await this.#idb().get('meta', 'cursor'))?.value ?? '';
+      const q = new URLSearchParams({ limit: String(this.#o.pullLimit) });
+      if (cursor) q.set('cursor', cursor);
+      let page;
+      try {
+        page = await this.#raw('GET', '/v1/sync/pull?' + q.toString(), undefined, 'bearer');
+      } catch (e) {
+        if (e instanceof APIError && e.code === 'invalid_cursor' && cursor && !restarted) {
+          // The server no longer knows the cursor: start again from its
+          // current state (merging is idempotent, so nothing is lost).
+          restarted = true;
+          const tx = this.#idb().transaction('meta', 'readwrite');
+          await setMeta(tx, 'cursor', '');
+          await tx.done;
+          continue;
+        }
+        throw e;
+      }
+      await this.#applyPage(page, rep);
+      if (!page.has_more) return;
+    }
+  }
+
+  /**
+   * Merges one pull page, purges incidents the device lost, advances the
+   * clock and stores the cursor, in one transaction.
+   * @param {{changes: Change[], cursor: string, has_more: boolean, purge?: string[]}} page
+   * @param {SyncReport} rep
+   */
+  async #applyPage(page, rep) {
+    if (!page || !page.cursor) throw new APIError(502, 'internal', 'pull answer has no cursor');
+    const clock = /** @type {Clock} */ (this.#clock);
+    const tx = this.#idb().transaction(ALL, 'readwrite');
+    const touched = new Set();
+    const purged = await purgeIncidents(tx, page.purge ?? []);
+    rep.purged += purged.count;
+    for (const c of purged.collections) touched.add(c);
+    const changes = page.changes ?? [];
+    for (const c of await applyToBase(tx, changes, this.#scopeOf)) touched.add(c);
+    rep.pulled += changes.length;
+    if (changes.length > 0) {
+      let max = changes[0].hlc;
+      for (const c of changes) if (compareHLC(c.hlc, max) > 0) max = c.hlc;
+      clock.update(max);
+      await raiseHLCMeta(tx, 'max_seen_hlc', [max]);
+      await setMeta(tx, 'clock_last', formatHLC(clock.last()));
+    }
+    await setMeta(tx, 'cursor', page.cursor);
+    await tx.done;
+    if (touched.size > 0) this.#emit('change', { collections: [...touched] });
+  }
+
+  // ---- background loop and stream ------------------------------------------
+
+  /**
+   * Starts syncing in the background: at once, after local writes, when the
+   * server's change stream announces a change (polling when the server has
+   * no stream or it fails), and when the browser comes back online. Failures
+   * back off with jitter and honour Retry-After.
+   */
+  start() {
+    if (this.#loop) return;
+    const ctl = new AbortController();
+    this.#loop = ctl;
+    this.#onlineHandler = () => this.#wake();
+    globalThis.addEventListener?.('online', this.#onlineHandler);
+    this.#runLoop(ctl.signal).catch(() => {});
+    if (this.#o.stream) this.#runStream(ctl.signal).catch(() => {});
+  }
+
+  /** Stops the background loop (a sync in flight finishes). */
+  stop() {
+    this.#loop?.abort(new DOMException('stopped', 'AbortError'));
+    this.#loop = null;
+    if (this.#onlineHandler) globalThis.removeEventListener?.('online', this.#onlineHandler);
+    this.#onlineHandler = null;
+    this.#wakeFn?.();
+  }
+
+  /** Wakes the background loop for a sync now. */
+  #wake() {
+    this.#wakeSet = true;
+    this.#wakeFn?.();
+  }
+
+  /**
+   * Waits ms or until woken.
+   * @param {number} ms
+   * @param {AbortSignal} signal
+   */
+  async #waitWake(ms, signal) {
+    if (this.#wakeSet) {
+      this.#wakeSet = false;
+      return;
+    }
+    await new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.#wakeFn = done;
+      function done() {
+        clearTimeout(t);
+        resolve(undefined);
+      }
+    });
+    this.#wakeFn = null;
+    this.#wakeSet = false;
+  }
+
+  /** @param {AbortSignal} signal */
+  async #runLoop(signal) {
+    let failures = 0;
+    while (!signal.aborted) {
+      let wait = this.#status.streaming ? this.#o.streamSafetyMs : this.#o.pollIntervalMs;
+      if (this.enrolled) {
+        try {
+          // Let a burst of writes settle into one push.
+          await sleep(50, signal);
+          this.#wakeSet = false;
+          await this.sync();
+          failures = 0;
+        } catch (e) {
+          if (signal.aborted) return;
+          failures++;
+          wait = Math.min(wait, Math.max(1000, backoff(failures, 1000, this.#o.retryMaxMs, this.#o.random)));
+          if (e instanceof APIError && e.retryAfterMs > 0) wait = Math.max(wait, e.retryAfterMs);
+          if (e instanceof APIError && e.status === 401) wait = this.#o.pollIntervalMs;
+        }
+      }
+      await this.#waitWake(wait, signal);
+    }
+  }
+
+  /**
+   * Keeps GET /v1/sync/stream open and wakes the loop on each `cursor`
+   * event. A 404 means the server has no stream: polling continues and the
+   * stream is tried again later.
+   * @param {AbortSignal} signal
+   */
+  async #runStream(signal) {
+    let failures = 0;
+    while (!signal.aborted) {
+      if (!this.enrolled || this.#streamUnsupported || globalThis.navigator?.onLine === false) {
+        const wait = this.#streamUnsupported ? 5 * 60000 : 5000;
+        this.#streamUnsupported = false;
+        await sleep(wait, signal).catch(() => {});
+        continue;
+      }
+      let opened = false;
+      try {
+        const token = await this.#token();
+        const resp = await this.#o.fetch(this.#o.baseURL + '/v1/sync/stream', {
+          headers: { Authorization: 'Bearer ' + token, Accept: 'text/event-stream' }, cache: 'no-store', credentials: 'omit', signal,
+        });
+        if (resp.status === 404 || resp.status === 405) {
+          this.#streamUnsupported = true;
+          continue;
+        }
+        if (resp.status === 401) {
+          this.#refused = token;
+          throw new APIError(401, 'unauthorized', 'stream refused the token');
+        }
+        if (!resp.ok || !resp.body) throw await errorFrom(resp, this.#o.now());
+        opened = true;
+        failures = 0;
+        this.#status.streaming = true;
+        this.#emitStatus();
+        this.#wake(); // catch up on what happened while disconnected
+        let expired = false;
+        await readSSE(resp.body, (ev) => {
+          if (ev.event === 'cursor') this.#wake();
+          else if (ev.event === 'token_expired') {
+            expired = true;
+            this.#refused = token;
+          }
+        });
+        if (expired) continue; // refresh and reconnect at once
+      } catch (e) {
+        if (signal.aborted) break;
+      } finally {
+        if (this.#status.streaming) {
+          this.#status.streaming = false;
+          this.#emitStatus();
+        }
+      }
+      if (signal.aborted) break;
+      if (!opened) failures++;
+      await sleep(backoff(failures, 1000, this.#o.retryMaxMs, this.#o.random) + 250, signal).catch(() => {});
+    }
+  }
+}
+
+/**
+ * Raises an HLC meta value to the largest of hlcs.
+ * @param {any} tx
+ * @param {string} key
+ * @param {string[]} hlcs
+ */
+async function raiseHLCMeta(tx, key, hlcs) {
+  let cur = await getMeta(tx, key);
+  for (const h of hlcs) if (!cur || !validHLC(cur) || compareHLC(h, cur) > 0) cur = h;
+  if (cur) await setMeta(tx, key, cur);
+}
+
+/**
+ * Decodes a JWT's claims without verifying it (the server verifies; the
+ * device only learns who it is).
+ * @param {string} token
+ * @returns {{sub?: string, role?: string, device_id?: string, exp?: number}}
+ */
+function decodeClaims(token) {
+  try {
+    const part = token.split('.')[1] ?? '';
+    const b64 = part.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (part.length % 4)) % 4);
+    return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))));
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Turns HeadersInit into a plain object.
+ * @param {HeadersInit|undefined} h
+ * @returns {Record<string, string>}
+ */
+function headersOf(h) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  if (!h) return out;
+  new Headers(h).forEach((v, k) => {
+    out[k] = v;
+  });
+  return out;
+}

@@ -1,0 +1,246 @@
+// @ts-check
+/**
+ * The device's durable state in IndexedDB (through the vendored `idb`
+ * wrapper), the browser counterpart of client-sdk/store.go:
+ *
+ * - `meta`: key/value settings (tokens, cursor, clock, cached schema);
+ * - `base`: each record's server-acknowledged merged state;
+ * - `records`: the local view — base merged with the pending outbox;
+ * - `outbox`: the device's own changes in write order, pending or rejected
+ *   (rejected ones are kept, with the server's reason, until discarded).
+ *
+ * Every write to the view and the outbox happens in one IndexedDB
+ * transaction, so a change is durable and visible together.
+ * @module
+ */
+
+import { openDB, deleteDB } from './vendor/idb/index.js';
+import { applyChange, cloneRecord, exists, isDeleted, newRecord } from './merge.js';
+
+/** @typedef {import('./merge.js').Change} Change */
+/** @typedef {import('./merge.js').RecordState} RecordState */
+
+/**
+ * A row of the base or records store.
+ * @typedef {object} StoredRecord
+ * @property {string} collection
+ * @property {string} record_id
+ * @property {string} incident   the incident the record belongs to ('' when unscoped)
+ * @property {RecordState} state
+ * @property {number} [deleted]  1 when the view is deleted (records only)
+ * @property {number} [pending]  1 while changes to it wait to be sent (records only)
+ */
+
+/**
+ * A row of the outbox.
+ * @typedef {object} OutboxEntry
+ * @property {number} [seq]       write order
+ * @property {string} change_id
+ * @property {string} collection
+ * @property {string} record_id
+ * @property {Change} change
+ * @property {'pending'|'rejected'} state
+ * @property {string} code        the server's error code when rejected
+ * @property {string} field
+ * @property {string} message
+ * @property {string} rejected_at
+ * @property {string} created_at
+ */
+
+/** The IndexedDB schema version. */
+export const DB_VERSION = 1;
+
+/**
+ * @typedef {import('./vendor/idb/index.js').IDBPDatabase} IDBPDatabase
+ * @typedef {import('./vendor/idb/index.js').IDBPTransaction<unknown, string[], 'readwrite'>} WriteTx
+ */
+
+/**
+ * Opens (creating or upgrading) the database.
+ * @param {string} name
+ * @returns {Promise<IDBPDatabase>}
+ */
+export function openStore(name) {
+  return openDB(name, DB_VERSION, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('meta', { keyPath: 'key' });
+        const base = db.createObjectStore('base', { keyPath: ['collection', 'record_id'] });
+        base.createIndex('incident', 'incident');
+        const recs = db.createObjectStore('records', { keyPath: ['collection', 'record_id'] });
+        recs.createIndex('collection', 'collection');
+        recs.createIndex('incident', 'incident');
+        const out = db.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true });
+        out.createIndex('change_id', 'change_id', { unique: true });
+        out.createIndex('state', 'state');
+        out.createIndex('record', ['collection', 'record_id']);
+      }
+    },
+    blocking() {
+      // Another tab wants a newer version (or to delete the database):
+      // let it, rather than block it.
+    },
+  });
+}
+
+/**
+ * Deletes the whole database.
+ * @param {string} name
+ * @returns {Promise<void>}
+ */
+export function wipeStore(name) {
+  return deleteDB(name);
+}
+
+/** Every object store, for transactions that touch them all. */
+export const ALL = ['meta', 'base', 'records', 'outbox'];
+
+/**
+ * Reads a meta value inside a transaction.
+ * @param {any} tx
+ * @param {string} key
+ * @returns {Promise<any>}
+ */
+export async function getMeta(tx, key) {
+  const row = await tx.objectStore('meta').get(key);
+  return row?.value;
+}
+
+/**
+ * Writes a meta value inside a transaction.
+ * @param {any} tx
+ * @param {string} key
+ * @param {any} value
+ * @returns {Promise<void>}
+ */
+export async function setMeta(tx, key, value) {
+  await tx.objectStore('meta').put({ key, value });
+}
+
+/**
+ * The incident of a record: its scope field's value when the collection is
+ * incident-scoped.
+ * @callback ScopeOf
+ * @param {RecordState} r
+ * @returns {string}
+ */
+
+/**
+ * Merges server-held changes into the base state and refreshes the view of
+ * every record they touch.
+ * @param {any} tx a readwrite transaction over ALL
+ * @param {Change[]} changes
+ * @param {ScopeOf} scopeOf
+ * @returns {Promise<Set<string>>} the collections touched
+ */
+export async function applyToBase(tx, changes, scopeOf) {
+  /** @type {Map<string, RecordState>} */
+  const cache = new Map();
+  /** @type {Map<string, string>} */
+  const prevIncident = new Map();
+  const touched = new Set();
+  for (const c of changes) {
+    const k = c.collection + '\u0000' + c.record_id;
+    let r = cache.get(k);
+    if (!r) {
+      /** @type {StoredRecord|undefined} */
+      const row = await tx.objectStore('base').get([c.collection, c.record_id]);
+      r = row ? row.state : newRecord(c.collection, c.record_id);
+      prevIncident.set(k, row?.incident ?? '');
+      cache.set(k, /** @type {RecordState} */ (r));
+    }
+    applyChange(/** @type {RecordState} */ (r), c);
+    touched.add(c.collection);
+  }
+  for (const [k, r] of cache) {
+    const inc = scopeOf(r) || prevIncident.get(k) || '';
+    await tx.objectStore('base').put({ collection: r.collection, record_id: r.record_id, incident: inc, state: r });
+    await refreshView(tx, r.collection, r.record_id, scopeOf);
+  }
+  return touched;
+}
+
+/**
+ * Recomputes the local view of one record: base merged with its pending
+ * outbox changes in write order.
+ * @param {any} tx a readwrite transaction over ALL
+ * @param {string} collection
+ * @param {string} id
+ * @param {ScopeOf} scopeOf
+ * @returns {Promise<void>}
+ */
+export async function refreshView(tx, collection, id, scopeOf) {
+  /** @type {StoredRecord|undefined} */
+  const base = await tx.objectStore('base').get([collection, id]);
+  const v = base ? cloneRecord(base.state) : newRecord(collection, id);
+  /** @type {OutboxEntry[]} */
+  const entries = await tx.objectStore('outbox').index('record').getAll([collection, id]);
+  entries.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  let pending = 0;
+  for (const e of entries) {
+    if (e.state !== 'pending') continue;
+    applyChange(v, e.change);
+    pending++;
+  }
+  const store = tx.objectStore('records');
+  if (!exists(v)) {
+    await store.delete([collection, id]);
+    return;
+  }
+  /** @type {StoredRecord|undefined} */
+  const prev = await store.get([collection, id]);
+  const incident = scopeOf(v) || prev?.incident || base?.incident || '';
+  await store.put({ collection, record_id: id, incident, deleted: isDeleted(v) ? 1 : 0, pending: pending > 0 ? 1 : 0, state: v });
+}
+
+/**
+ * Deletes every local record of the incidents (outbox entries stay: they are
+ * the person's work, and the server decides about them).
+ * @param {any} tx a readwrite transaction over ALL
+ * @param {string[]} incidents
+ * @returns {Promise<{count: number, collections: Set<string>}>}
+ */
+export async function purgeIncidents(tx, incidents) {
+  let count = 0;
+  const collections = new Set();
+  for (const inc of incidents ?? []) {
+    if (!inc) continue;
+    for (const name of ['base', 'records']) {
+      let cur = await tx.objectStore(name).index('incident').openCursor(IDBKeyRange.only(inc));
+      while (cur) {
+        if (name === 'records') {
+          count++;
+          collections.add(cur.value.collection);
+        }
+        await cur.delete();
+        cur = await cur.continue();
+      }
+    }
+  }
+  return { count, collections };
+}
+
+/**
+ * Returns outbox entries in a state, in write order.
+ * @param {any} txOrDb a transaction or the database
+ * @param {'pending'|'rejected'} state
+ * @param {number} [limit]
+ * @returns {Promise<OutboxEntry[]>}
+ */
+export async function outboxEntries(txOrDb, state, limit) {
+  const store = 'objectStore' in txOrDb ? txOrDb.objectStore('outbox') : txOrDb.transaction('outbox').store;
+  /** @type {OutboxEntry[]} */
+  const all = await store.index('state').getAll(IDBKeyRange.only(state));
+  all.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  return limit ? all.slice(0, limit) : all;
+}
+
+/**
+ * Counts outbox entries in a state.
+ * @param {IDBPDatabase} db
+ * @param {'pending'|'rejected'} state
+ * @returns {Promise<number>}
+ */
+export function countOutbox(db, state) {
+  return db.countFromIndex('outbox', 'state', IDBKeyRange.only(state));
+}
