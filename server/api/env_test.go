@@ -73,6 +73,7 @@ type env struct {
 	logs  *syncBuffer
 	keys  *auth.KeySet
 	sync  *care.Sync
+	srv   *api.Server
 }
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -107,7 +108,7 @@ func newEnv(t *testing.T, tweak ...func(*api.Config)) *env {
 		srv.Shutdown(ctx)
 		store.Close()
 	})
-	return &env{t: t, url: "http://" + ln.Addr().String(), store: store, auth: svc, clock: clk, logs: logs, keys: keys, sync: syn}
+	return &env{t: t, url: "http://" + ln.Addr().String(), store: store, auth: svc, clock: clk, logs: logs, keys: keys, sync: syn, srv: srv}
 }
 
 // token registers a user and device (as an admin would) and returns an access

@@ -5,6 +5,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/continuity-care/continuity/server/auth"
@@ -48,6 +50,15 @@ type Config struct {
 	// Mount, when set, adds routes (the web app and console, with their
 	// security headers) ahead of the API's own routes and catch-all.
 	Mount func(app *fiber.App)
+	// Feed wakes change streams (GET /v1/sync/stream); nil uses Store when
+	// it is a care.ChangeFeed, else the stream answers 503.
+	Feed care.ChangeFeed
+	// StreamHeartbeat is how often an idle change stream sends a comment
+	// and re-checks the device's access; 0 means DefaultStreamHeartbeat.
+	StreamHeartbeat time.Duration
+	// MaxStreams bounds the change streams held open; 0 means
+	// DefaultMaxStreams.
+	MaxStreams int
 }
 
 // Server is the HTTP server.
@@ -56,6 +67,12 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *metrics
+
+	feed        care.ChangeFeed
+	heartbeat   time.Duration
+	streams     streamLimit
+	stopStreams chan struct{}
+	stopOnce    sync.Once
 }
 
 const principalKey = "principal"
@@ -103,11 +120,19 @@ func New(cfg Config) *Server {
 		cfg.EnrolFailureWindow = DefaultEnrolFailureWindow
 	}
 	s.cfg = cfg
+	s.feed = cfg.Feed
+	if s.feed == nil {
+		s.feed, _ = cfg.Store.(care.ChangeFeed)
+	}
+	s.heartbeat = cmp.Or(cfg.StreamHeartbeat, DefaultStreamHeartbeat)
+	s.streams.max = int64(cmp.Or(cfg.MaxStreams, DefaultMaxStreams))
+	s.stopStreams = make(chan struct{})
 	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.refresh)
 	s.app.Post("/v1/auth/enrol", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.limitEnrolFailures(), renderErrors, s.enrol)
 	v1 := s.app.Group("/v1", s.authenticate, s.rateLimit(func(c *fiber.Ctx) string { return "device:" + principal(c).DeviceID }), s.refuseRevoked)
 	v1.Post("/sync/push", s.push)
 	v1.Get("/sync/pull", s.pull)
+	v1.Get("/sync/stream", s.stream)
 	v1.Get("/quarantine", s.quarantine)
 	v1.Get("/records/:collection/:id/history", s.history)
 	v1.Get("/conflicts", s.listConflicts)
@@ -131,8 +156,12 @@ func (s *Server) App() *fiber.App { return s.app }
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 
-// Shutdown stops accepting connections and waits for in-flight requests.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Shutdown ends the change streams, stops accepting connections and waits
+// for in-flight requests.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopOnce.Do(func() { close(s.stopStreams) })
+	return s.app.ShutdownWithContext(ctx)
+}
 
 func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)

@@ -112,5 +112,9 @@ func (t *Tokens) Verify(token string) (care.Principal, error) {
 	if c.Subject == "" || c.DeviceID == "" || !care.ValidRole(c.Role) {
 		return care.Principal{}, fmt.Errorf("%w: missing sub, device_id or a known role", ErrInvalidToken)
 	}
-	return care.Principal{Subject: c.Subject, Role: c.Role, DeviceID: c.DeviceID, Scopes: c.Scopes, TokenID: c.ID}, nil
+	p := care.Principal{Subject: c.Subject, Role: c.Role, DeviceID: c.DeviceID, Scopes: c.Scopes, TokenID: c.ID}
+	if c.ExpiresAt != nil {
+		p.ExpiresAt = c.ExpiresAt.Time
+	}
+	return p, nil
 }

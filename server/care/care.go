@@ -53,6 +53,9 @@ type Principal struct {
 	Scopes []string
 	// TokenID is the token's jti.
 	TokenID string
+	// ExpiresAt is when the access token expires (zero when unknown): the
+	// change stream ends then, telling the device to refresh.
+	ExpiresAt time.Time
 	// DeviceRevokedAt is set when the device has been revoked: it may no
 	// longer read, and what it authored after this time is quarantined.
 	DeviceRevokedAt *time.Time

@@ -29,13 +29,15 @@ const (
 
 // PutUser implements care.AccessStore.
 func (s *Store) PutUser(ctx context.Context, u care.User) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO users (subject, role, name, created_at) VALUES ($1, $2, $3, $4)
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO users (subject, role, name, created_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (subject) DO UPDATE SET role = excluded.role, name = CASE WHEN excluded.name = '' THEN users.name ELSE excluded.name END`,
-		u.Subject, u.Role, u.Name, u.CreatedAt)
-	if err != nil {
-		return fmt.Errorf("put user: %w", err)
-	}
-	return nil
+			u.Subject, u.Role, u.Name, u.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("put user: %w", err)
+		}
+		return s.notifyAccess(ctx, tx, u.Subject)
+	})
 }
 
 // User implements care.AccessStore.
@@ -129,43 +131,48 @@ func (s *Store) Devices(ctx context.Context) ([]care.Device, error) {
 // RevokeDevice implements care.AccessStore.
 func (s *Store) RevokeDevice(ctx context.Context, id string, at time.Time) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "UPDATE devices SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2", at, id)
+		var subject string
+		err := tx.QueryRow(ctx, "UPDATE devices SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING subject", at, id).Scan(&subject)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("device %s: %w", id, care.ErrNotFound)
+		}
 		if err != nil {
 			return fmt.Errorf("revoke device: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("device %s: %w", id, care.ErrNotFound)
 		}
 		if _, err := tx.Exec(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE device_id = $2", at, id); err != nil {
 			return fmt.Errorf("revoke device tokens: %w", err)
 		}
-		return nil
+		return s.notifyAccess(ctx, tx, subject)
 	})
 }
 
 // GrantScope implements care.AccessStore.
 func (s *Store) GrantScope(ctx context.Context, g care.Grant) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO scope_grants (subject, incident_id, granted_at, granted_by) VALUES ($1, $2, $3, $4)
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO scope_grants (subject, incident_id, granted_at, granted_by) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (subject, incident_id) WHERE revoked_at IS NULL DO NOTHING`, g.Subject, g.IncidentID, g.GrantedAt, g.GrantedBy)
-	if pgCode(err) == foreignKeyViolation {
-		return fmt.Errorf("user %s: %w", g.Subject, care.ErrNotFound)
-	}
-	if err != nil {
-		return fmt.Errorf("grant scope: %w", err)
-	}
-	return nil
+		if pgCode(err) == foreignKeyViolation {
+			return fmt.Errorf("user %s: %w", g.Subject, care.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("grant scope: %w", err)
+		}
+		return s.notifyAccess(ctx, tx, g.Subject)
+	})
 }
 
 // RevokeScope implements care.AccessStore.
 func (s *Store) RevokeScope(ctx context.Context, subject, incidentID string, at time.Time) error {
-	tag, err := s.pool.Exec(ctx, "UPDATE scope_grants SET revoked_at = $1 WHERE subject = $2 AND incident_id = $3 AND revoked_at IS NULL", at, subject, incidentID)
-	if err != nil {
-		return fmt.Errorf("revoke scope: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("grant of %s to %s: %w", incidentID, subject, care.ErrNotFound)
-	}
-	return nil
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE scope_grants SET revoked_at = $1 WHERE subject = $2 AND incident_id = $3 AND revoked_at IS NULL", at, subject, incidentID)
+		if err != nil {
+			return fmt.Errorf("revoke scope: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("grant of %s to %s: %w", incidentID, subject, care.ErrNotFound)
+		}
+		return s.notifyAccess(ctx, tx, subject)
+	})
 }
 
 // Grants implements care.AccessStore.

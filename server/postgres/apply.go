@@ -112,6 +112,8 @@ type applier struct {
 	// askedPending is set when Written reported a provisional position.
 	askedPending bool
 	queue        pgx.Batch
+	// channel is the change feed's notification channel.
+	channel string
 }
 
 func (s *Store) applyOnce(ctx context.Context, b care.Batch, pessimistic bool) (care.BatchResult, error) {
@@ -121,7 +123,7 @@ func (s *Store) applyOnce(ctx context.Context, b care.Batch, pessimistic bool) (
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	a := &applier{
-		ctx: ctx, tx: tx, b: b, pessimistic: pessimistic, received: b.ReceivedAt,
+		ctx: ctx, tx: tx, b: b, pessimistic: pessimistic, received: b.ReceivedAt, channel: s.feed.channel,
 		locked: map[key]*syncproto.Record{}, placeholders: map[key]bool{},
 		peeked: map[key]*syncproto.Record{}, read: map[key]bool{},
 		missing: map[string]bool{}, known: map[string]bool{}, seen: map[string]bool{},
@@ -447,6 +449,7 @@ func (a *applier) finish() (int64, error) {
 	}
 	if n > 0 {
 		a.queueAppend(base)
+		a.queueNotify(head)
 		if err := a.flush(); err != nil {
 			return 0, fmt.Errorf("append: %w", err)
 		}
@@ -514,6 +517,16 @@ func (a *applier) queueAppend(base int64) {
 	a.queue.Queue(`UPDATE records r SET created_seq = COALESCE(r.created_seq, u.f), updated_seq = u.l
 		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(c, i, f, l)
 		WHERE r.collection = u.c AND r.record_id = u.i`, dc, di, first, last)
+}
+
+// queueNotify queues the change feed's notification of what the push logs,
+// which PostgreSQL delivers to every replica's listener when it commits.
+func (a *applier) queueNotify(head int64) {
+	ts := make([]care.Touch, len(a.log))
+	for i, l := range a.log {
+		ts[i] = care.Touch{Collection: l.c.Collection, Scope: l.scope, DeviceID: l.c.DeviceID}
+	}
+	a.queue.Queue("SELECT pg_notify($1, $2)", a.channel, payload(care.Commit{Position: head, Touched: care.Touches(ts)}))
 }
 
 // Written implements schema.Lookup inside the push transaction. A change

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,8 @@ type Store struct {
 	retries atomic.Int64
 	// beforeCommit, when set (by tests), runs just before a push commits.
 	beforeCommit func()
+	// feed is the change feed every push notifies.
+	feed *feed
 }
 
 // Open connects to the database named by dsn (a PostgreSQL URL or
@@ -67,11 +70,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
+	var schema string
+	if err := pool.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	f := &feed{hub: care.NewHub(), channel: channelName(schema), cfg: cfg.ConnConfig.Copy(), log: slog.Default(),
+		ready: make(chan struct{}), done: make(chan struct{})}
+	return &Store{pool: pool, feed: f}, nil
 }
 
 // migrate applies pending migrations, holding a session advisory lock (keyed
@@ -115,6 +121,7 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 
 // Close closes every connection of the store.
 func (s *Store) Close() error {
+	s.feed.stop()
 	s.pool.Close()
 	return nil
 }

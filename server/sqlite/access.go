@@ -40,6 +40,7 @@ func (s *Store) PutUser(ctx context.Context, u care.User) error {
 	if err != nil {
 		return fmt.Errorf("put user: %w", err)
 	}
+	s.accessChanged(u.Subject)
 	return nil
 }
 
@@ -166,7 +167,13 @@ func (s *Store) RevokeDevice(ctx context.Context, id string, at time.Time) error
 	if _, err := tx.ExecContext(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE device_id = ?", ts(at), id); err != nil {
 		return fmt.Errorf("revoke device tokens: %w", err)
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("revoke device: %w", err)
+	}
+	if d, err := s.Device(ctx, id); err == nil {
+		s.accessChanged(d.Subject)
+	}
+	return nil
 }
 
 // GrantScope implements care.AccessStore.
@@ -179,6 +186,7 @@ func (s *Store) GrantScope(ctx context.Context, g care.Grant) error {
 	if err != nil {
 		return fmt.Errorf("grant scope: %w", err)
 	}
+	s.accessChanged(g.Subject)
 	return nil
 }
 
@@ -191,6 +199,7 @@ func (s *Store) RevokeScope(ctx context.Context, subject, incidentID string, at 
 	if n, _ := r.RowsAffected(); n == 0 {
 		return fmt.Errorf("grant of %s to %s: %w", incidentID, subject, care.ErrNotFound)
 	}
+	s.accessChanged(subject)
 	return nil
 }
 

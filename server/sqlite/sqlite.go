@@ -23,7 +23,10 @@ import (
 	"github.com/pressly/goose/v3"
 )
 
-var _ care.Store = (*Store)(nil)
+var (
+	_ care.Store      = (*Store)(nil)
+	_ care.ChangeFeed = (*Store)(nil)
+)
 
 // Lookups are the (collection, field) pairs the domain rules find records
 // by; each has a partial index (migration 00003, written by
@@ -38,6 +41,9 @@ type Store struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB
+	// hub is the change feed: Apply publishes each commit to it. One
+	// process holds the database, so in-process is everywhere.
+	hub *care.Hub
 }
 
 func dsn(path string, readOnly bool) string {
@@ -84,7 +90,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
-	return &Store{path: path, writer: w, reader: r}, nil
+	return &Store{path: path, writer: w, reader: r, hub: care.NewHub()}, nil
 }
 
 // Migrate applies pending migrations to db.
@@ -152,8 +158,18 @@ func (s *Store) Apply(ctx context.Context, b care.Batch) (care.BatchResult, erro
 	if err := tx.Commit(); err != nil {
 		return care.BatchResult{}, fmt.Errorf("commit: %w", err)
 	}
+	if len(a.touched) > 0 {
+		s.hub.Publish(care.Commit{Position: res.Position, Touched: care.Touches(a.touched)})
+	}
 	return res, nil
 }
+
+// Subscribe implements care.ChangeFeed: Apply wakes subscriptions after
+// each commit.
+func (s *Store) Subscribe(p care.Principal) *care.Subscription { return s.hub.Subscribe(p) }
+
+// accessChanged tells the change feed that a user's access changed.
+func (s *Store) accessChanged(subject string) { s.hub.Publish(care.Commit{Access: subject}) }
 
 // applier holds the prepared statements of one push transaction.
 type applier struct {
@@ -163,6 +179,8 @@ type applier struct {
 	cache                                   map[[2]string]*syncproto.Record
 	// logged holds the ids of the batch's changes already in the log.
 	logged map[string]bool
+	// touched lists what each change logged touched, for the change feed.
+	touched []care.Touch
 }
 
 func newApplier(ctx context.Context, tx *sql.Tx) (*applier, error) {
@@ -361,6 +379,7 @@ func (a *applier) write(p care.Principal, c syncproto.Change, body []byte, scope
 		return fmt.Errorf("store record: %w", err)
 	}
 	a.cache[[2]string{c.Collection, c.RecordID}] = after
+	a.touched = append(a.touched, care.Touch{Collection: c.Collection, Scope: scope, DeviceID: c.DeviceID})
 	return nil
 }
 
