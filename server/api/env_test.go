@@ -158,6 +158,8 @@ func (r response) errorBody(t *testing.T) syncproto.Error {
 	return *env.Error
 }
 
+// do sends a request and returns the response, which must match
+// openapi.json (checkResponse).
 func (e *env) do(method, path, token string, body any) response {
 	e.t.Helper()
 	var rd io.Reader
@@ -191,6 +193,7 @@ func (e *env) do(method, path, token string, body any) response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	checkResponse(e.t, req, resp.StatusCode, resp.Header, b)
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
@@ -295,6 +298,7 @@ func (e *env) doRaw(method, path, authz string) response {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	checkResponse(e.t, req, resp.StatusCode, resp.Header, b)
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 

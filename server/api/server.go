@@ -103,6 +103,7 @@ func New(cfg Config) *Server {
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
+	s.app.Get("/openapi.json", serveOpenAPI)
 
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = 600
@@ -326,7 +327,11 @@ func (s *Server) resolveConflict(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"conflict_id": id.String(), "status": "resolved", "change": ch})
+	out := fiber.Map{"conflict_id": id.String(), "status": "resolved"}
+	if ch.ID != "" { // settled with a note alone, no value was written
+		out["change"] = ch
+	}
+	return c.JSON(out)
 }
 
 func (s *Server) quarantine(c *fiber.Ctx) error {
