@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	jssdk "github.com/continuity-care/continuity/client-sdk/js"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/etag"
@@ -40,7 +41,7 @@ const PermissionsPolicy = "camera=(), geolocation=(), microphone=()"
 // Options are what Mount needs beyond its own embedded files.
 type Options struct {
 	// SDK holds the JavaScript SDK's files (continuity.js at its root),
-	// served under /sdk/. Nil serves nothing there.
+	// served under /sdk/; nil serves the embedded client-sdk/js (jssdk.FS).
 	SDK fs.FS
 	// Console overrides the console's files (tests); nil uses the embedded
 	// server/web/console directory.
@@ -90,6 +91,9 @@ func Mount(app *fiber.App, opts Options) {
 	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/app/", fiber.StatusFound) })
 
 	sdk := opts.SDK
+	if sdk == nil {
+		sdk = jssdk.FS
+	}
 	console := opts.Console
 	if console == nil {
 		console = consoleFS
@@ -108,9 +112,7 @@ func Mount(app *fiber.App, opts Options) {
 	static(app, "/app", appFS)
 	static(app, "/console", console)
 	static(app, "/assets/govuk", govukFS)
-	if sdk != nil {
-		static(app, "/sdk", sdk)
-	}
+	static(app, "/sdk", sdk)
 }
 
 // static serves root at prefix: "/prefix" redirects to "/prefix/", files

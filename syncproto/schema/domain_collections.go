@@ -317,6 +317,7 @@ var MoveLegs = Collection{
 		text("escort", 200, "who went with the person"),
 		boolean("identity_confirmed", "the receiving service confirmed the person's identity"),
 		boolean("handed_over", "the person, medication and records were handed over"),
+		boolean("belongings_checked", "the person's belongings travelled with them and were checked at the hand-over"),
 		instant("handed_over_at", "when the handover was done"),
 		text("handed_over_to", 200, "who received the handover"),
 		text("notes", 5000, ""),

@@ -548,7 +548,7 @@ func TestDomain_MoveLegs(t *testing.T) {
 			"incident_id": tIncident, "move_id": tMove, "sequence": 1, "from_place": "", "to_place": "",
 			"departed_at": "2026-11-18T10:02:00Z", "arrived_at": "2026-11-18T10:41:00Z", "vehicle": "WX12 ABC",
 			"escort": "Key worker", "identity_confirmed": true, "handed_over": true, "handed_over_at": "2026-11-18T11:00:00Z",
-			"handed_over_to": "Deputy manager", "notes": "",
+			"handed_over_to": "Deputy manager", "belongings_checked": true, "notes": "",
 		},
 		required: []string{"incident_id", "move_id"},
 		scope:    "incident_id",

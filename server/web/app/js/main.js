@@ -1,8 +1,282 @@
 // @ts-check
-// The field app's entry point.
+// The field app: boot, hash routing, the always-visible sync status, and
+// the service worker's update flow. Screens live in ./screens/.
+import { initAll } from '/assets/govuk/govuk-frontend.min.js';
+import { Client } from '/sdk/continuity.js';
+import { html, escape } from './html.js';
+import { spoken } from './time.js';
+import * as drafts from './drafts.js';
+import { routes } from './screens/index.js';
+
 document.body.classList.add('js-enabled', 'govuk-frontend-supported');
-const loading = document.getElementById('app-loading');
-if (loading) loading.textContent = 'Ready.';
-if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' });
+
+/**
+ * What every screen gets.
+ * @typedef {{
+ *   client: any, me: Me|undefined, incident: string|undefined, params: string[], query: URLSearchParams,
+ *   go: (hash: string) => void, refresh: () => void, setIncident: (id: string|undefined) => void,
+ *   setMe: (me: Me|undefined) => void, flash: (text: string) => void,
+ *   show: (v: View) => void, signOut: () => Promise<void>,
+ * }} Ctx
+ * @typedef {{subject: string, role: string, device_id?: string, incidents: {id: string, name: string}[]}} Me
+ * @typedef {{
+ *   title: string, body: import('./html.js').Safe, nav?: string,
+ *   submit?: (form: HTMLFormElement, submitter: HTMLButtonElement|null) => Promise<void>|void,
+ *   input?: (form: HTMLFormElement) => void,
+ *   click?: (el: HTMLElement) => Promise<void>|void,
+ *   live?: boolean, focus?: string,
+ * }} View
+ */
+
+const main = /** @type {HTMLElement} */ (document.getElementById('main-content'));
+const statusBox = /** @type {HTMLElement} */ (document.getElementById('app-status'));
+const statusText = /** @type {HTMLElement} */ (document.getElementById('app-status-text'));
+const banners = /** @type {HTMLElement} */ (document.getElementById('app-banners'));
+const nav = /** @type {HTMLElement} */ (document.getElementById('app-nav'));
+
+const ME_KEY = 'continuity.me';
+const INCIDENT_KEY = 'continuity.incident';
+
+/** @type {any} */
+let client;
+/** @type {View|undefined} */
+let view;
+/** @type {string} */
+let flashText = '';
+let renderSeq = 0;
+let lastMeCheck = 0;
+/** @type {ServiceWorkerRegistration|undefined} */
+let swReg;
+let updateReady = false;
+
+/** @returns {Me|undefined} */
+function cachedMe() {
+  try { return JSON.parse(localStorage.getItem(ME_KEY) || 'null') || undefined; } catch { return undefined; }
 }
+
+/** @type {Ctx} */
+const ctx = {
+  client: undefined,
+  me: cachedMe(),
+  incident: localStorage.getItem(INCIDENT_KEY) || undefined,
+  params: [],
+  query: new URLSearchParams(),
+  go(hash) {
+    if (location.hash === hash) render();
+    else location.hash = hash;
+  },
+  refresh() { render(); },
+  setIncident(id) {
+    ctx.incident = id;
+    if (id) localStorage.setItem(INCIDENT_KEY, id);
+    else localStorage.removeItem(INCIDENT_KEY);
+  },
+  setMe(me) {
+    ctx.me = me;
+    if (me) localStorage.setItem(ME_KEY, JSON.stringify({ subject: me.subject, role: me.role, device_id: me.device_id, incidents: me.incidents || [] }));
+    else localStorage.removeItem(ME_KEY);
+  },
+  flash(text) { flashText = text; },
+  show(v) { paint(v); },
+  async signOut() {
+    if (client) {
+      client.stop();
+      await client.signOut();
+    }
+    await drafts.wipe();
+    ctx.setMe(undefined);
+    ctx.setIncident(undefined);
+    lastMeCheck = 0;
+  },
+};
+
+/** Parses location.hash: "#/resident/<id>?x=1" → ["resident", "<id>"]. */
+function parseHash() {
+  const h = location.hash.replace(/^#\/?/, '');
+  const [path, q] = h.split('?');
+  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(q || '') };
+}
+
+/** Renders the current route into <main>. */
+async function render() {
+  const seq = ++renderSeq;
+  const { parts, query } = parseHash();
+  const name = parts[0] || '';
+  ctx.params = parts.slice(1);
+  ctx.query = query;
+  const route = routes[name] || routes[''];
+  /** @type {View} */
+  let v;
+  try {
+    v = await route(ctx);
+  } catch (err) {
+    console.error(err);
+    v = { title: 'Sorry, there is a problem', body: html`<h1 class="govuk-heading-l">Sorry, there is a problem</h1><p class="govuk-body">${String(err && /** @type {any} */ (err).message || err)}</p><p class="govuk-body"><a class="govuk-link" href="#/">Go to the start</a></p>` };
+  }
+  if (seq !== renderSeq) return; // a later navigation won
+  if (!v) return; // the route redirected
+  paint(v);
+}
+
+/** Puts a view on screen. @param {View} v */
+function paint(v) {
+  const focused = document.activeElement && main.contains(document.activeElement) && view && view.live;
+  view = v;
+  document.title = `${v.title} – Continuity`;
+  const flash = flashText ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="flash-title" data-module="govuk-notification-banner">
+<div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="flash-title">Success</h2></div>
+<div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${flashText}</p></div></div>` : '';
+  flashText = '';
+  main.innerHTML = escape(flash) + v.body.toString();
+  initAll({ scope: main });
+  markNav(v.nav);
+  if (v.focus) {
+    const el = document.getElementById(v.focus);
+    if (el) el.focus();
+  } else if (!focused && !main.querySelector('.govuk-error-summary')) {
+    main.focus({ preventScroll: false });
+    window.scrollTo(0, 0);
+  }
+}
+
+/** @param {string|undefined} active */
+function markNav(active) {
+  const signedIn = !!(client && client.enrolled);
+  nav.hidden = !signedIn;
+  for (const li of Array.from(nav.querySelectorAll('[data-nav]'))) {
+    const on = li.getAttribute('data-nav') === active;
+    li.classList.toggle('govuk-service-navigation__item--active', on);
+    const a = li.querySelector('a');
+    if (a) {
+      if (on) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+  }
+}
+
+/** Shows the sync status: always visible, in words, never colour alone. */
+function showStatus() {
+  if (!client) return;
+  /** @type {{online: boolean, pending: number, lastSyncedAt?: string, rejected: number, syncing: boolean, error?: string}} */
+  const s = client.status();
+  const online = s.online && navigator.onLine;
+  statusBox.classList.toggle('app-status--offline', !online);
+  const pending = s.pending || 0;
+  const rejected = typeof s.rejected === 'number' ? s.rejected : (Array.isArray(s.rejected) ? s.rejected.length : 0);
+  statusText.innerHTML = html`<strong class="govuk-tag ${online ? 'govuk-tag--green' : 'govuk-tag--yellow'}" id="app-online">${online ? 'Online' : 'Offline'}</strong>
+<p class="app-status__item" id="app-pending">${pending === 0 ? 'All changes sent' : `${pending} change${pending === 1 ? '' : 's'} waiting to send`}</p>
+<p class="app-status__item" id="app-synced">${s.lastSyncedAt ? `Last synced ${spoken(s.lastSyncedAt)}` : 'Not synced yet'}${s.syncing ? ' (syncing now)' : ''}</p>
+${rejected ? html`<p class="app-status__item"><a class="govuk-link" href="#/changes" id="app-rejected">${rejected} change${rejected === 1 ? ' was' : 's were'} not accepted — review</a></p>` : ''}`.toString();
+  banners.innerHTML = updateReady ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="update-title" data-module="govuk-notification-banner">
+<div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="update-title">Update</h2></div>
+<div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">A new version of the app is ready.</p>
+<p class="govuk-body">Nothing you have typed will be lost. <button type="button" class="govuk-button govuk-!-margin-bottom-0" id="app-update">Use the new version</button></p></div></div>`.toString() : '';
+  maybeCheckScope(s);
+}
+
+/**
+ * After a sync, asks the server (at most once a minute) which incidents the
+ * device still holds; an incident no longer granted is wiped from the tablet
+ * (the SDK purges its records, the app its drafts and its selection).
+ * @param {{online: boolean, lastSyncedAt?: string}} s
+ */
+async function maybeCheckScope(s) {
+  if (!s.online || !client.enrolled || Date.now() - lastMeCheck < 60000) return;
+  lastMeCheck = Date.now();
+  try {
+    const me = await client.me();
+    ctx.setMe(me);
+    const ids = (me.incidents || []).map((/** @type {{id: string}} */ i) => i.id);
+    await drafts.keepIncidents(ids);
+    if (ctx.incident && !ids.includes(ctx.incident)) {
+      ctx.setIncident(undefined);
+      ctx.flash('This tablet no longer has access to the incident you were working on; its records have been removed from the tablet.');
+      ctx.go('#/incidents');
+    }
+  } catch { /* offline or the server is busy: try again after the next sync */ }
+}
+
+// Events: one listener each, dispatched to the current view.
+main.addEventListener('submit', async (e) => {
+  const form = /** @type {HTMLFormElement} */ (e.target);
+  if (!view || !view.submit) return;
+  e.preventDefault();
+  const submitter = /** @type {HTMLButtonElement|null} */ (/** @type {SubmitEvent} */ (e).submitter || null);
+  if (submitter) submitter.disabled = true;
+  try {
+    await view.submit(form, submitter);
+  } finally {
+    if (submitter && document.contains(submitter)) submitter.disabled = false;
+  }
+});
+main.addEventListener('input', (e) => {
+  const form = /** @type {HTMLElement} */ (e.target).closest('form');
+  if (form && view && view.input) view.input(form);
+});
+main.addEventListener('change', (e) => {
+  const form = /** @type {HTMLElement} */ (e.target).closest('form');
+  if (form && view && view.input) view.input(form);
+});
+main.addEventListener('click', async (e) => {
+  const el = /** @type {HTMLElement} */ (e.target).closest('[data-action]');
+  if (el && view && view.click) {
+    if (!(el instanceof HTMLInputElement)) e.preventDefault();
+    await view.click(/** @type {HTMLElement} */ (el));
+  }
+});
+banners.addEventListener('click', (e) => {
+  if (/** @type {HTMLElement} */ (e.target).id === 'app-update' && swReg && swReg.waiting) {
+    swReg.waiting.postMessage({ type: 'skip-waiting' });
+  }
+});
+window.addEventListener('hashchange', () => render());
+window.addEventListener('online', showStatus);
+window.addEventListener('offline', showStatus);
+
+/** Registers the service worker and offers updates when one is waiting. */
+async function registerWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  try {
+    swReg = await navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' });
+  } catch (err) {
+    console.warn('service worker not registered', err);
+    return;
+  }
+  const hadController = !!navigator.serviceWorker.controller;
+  const offer = () => { updateReady = true; showStatus(); };
+  if (swReg.waiting && hadController) offer();
+  swReg.addEventListener('updatefound', () => {
+    const w = swReg && swReg.installing;
+    if (!w) return;
+    w.addEventListener('statechange', () => {
+      if (w.state === 'installed' && navigator.serviceWorker.controller) offer();
+    });
+  });
+  let reloading = false;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (hadController && !reloading) {
+      reloading = true;
+      location.reload();
+    }
+  });
+  // Look for a new version whenever the app comes back to the foreground.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && swReg) swReg.update().catch(() => {});
+  });
+}
+
+async function boot() {
+  client = await Client.open({ baseURL: location.origin, dbName: 'continuity-app' });
+  ctx.client = client;
+  client.on('status', showStatus);
+  client.on('change', () => { if (view && view.live) render(); });
+  if (client.enrolled) client.start();
+  showStatus();
+  await render();
+  registerWorker();
+}
+
+boot().catch((err) => {
+  console.error(err);
+  main.innerHTML = html`<h1 class="govuk-heading-l">Sorry, the app could not start</h1><p class="govuk-body">${String(err && err.message || err)}</p>`.toString();
+});

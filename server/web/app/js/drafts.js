@@ -1,0 +1,79 @@
+// @ts-check
+// Drafts: what a person has typed into a form, saved to IndexedDB as they
+// type, so a reload, a crash or a flat battery loses nothing. A draft is
+// removed when its record is saved; every draft goes on sign-out, and an
+// incident's drafts go when the device loses that incident.
+
+const DB = 'continuity-app-drafts';
+const STORE = 'drafts';
+
+/** @type {Promise<IDBDatabase>|undefined} */
+let opening;
+
+/** @returns {Promise<IDBDatabase>} */
+function db() {
+  if (!opening) {
+    opening = new Promise((resolve, reject) => {
+      const req = indexedDB.open(DB, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: 'key' });
+      req.onsuccess = () => {
+        req.result.onversionchange = () => { req.result.close(); opening = undefined; };
+        resolve(req.result);
+      };
+      req.onerror = () => { opening = undefined; reject(req.error); };
+    });
+  }
+  return opening;
+}
+
+/**
+ * @template T
+ * @param {IDBTransactionMode} mode
+ * @param {(s: IDBObjectStore) => IDBRequest<T>} fn
+ * @returns {Promise<T>}
+ */
+async function run(mode, fn) {
+  const d = await db();
+  return new Promise((resolve, reject) => {
+    const tx = d.transaction(STORE, mode);
+    const req = fn(tx.objectStore(STORE));
+    tx.oncomplete = () => resolve(req.result);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
+  });
+}
+
+/**
+ * @typedef {{key: string, incident: string, kind: string, values: Record<string,string>, step?: string, recordId?: string, updatedAt: string}} Draft
+ */
+
+/** @param {string} key @returns {Promise<Draft|undefined>} */
+export function get(key) { return run('readonly', (s) => s.get(key)); }
+
+/** @param {Draft} d */
+export function put(d) { return run('readwrite', (s) => s.put({ ...d, updatedAt: new Date().toISOString() })); }
+
+/** @param {string} key */
+export function remove(key) { return run('readwrite', (s) => s.delete(key)); }
+
+/** @returns {Promise<Draft[]>} */
+export function all() { return run('readonly', (s) => s.getAll()); }
+
+/** Removes the drafts of every incident not in keep. @param {string[]} keep */
+export async function keepIncidents(keep) {
+  for (const d of await all()) {
+    if (!keep.includes(d.incident)) await remove(d.key);
+  }
+}
+
+/** Deletes the whole drafts database (sign-out). */
+export async function wipe() {
+  if (opening) {
+    try { (await opening).close(); } catch { /* never opened */ }
+    opening = undefined;
+  }
+  await new Promise((resolve) => {
+    const req = indexedDB.deleteDatabase(DB);
+    req.onsuccess = req.onerror = req.onblocked = () => resolve(undefined);
+  });
+}

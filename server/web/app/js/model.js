@@ -1,0 +1,163 @@
+// @ts-check
+// What the screens show, derived from the records on the device: where each
+// resident is, when they were last checked and are next due, their capacity
+// and best-interests status, and their planned move.
+import { ymd, spoken, spokenDate, ago } from './time.js';
+
+/** @typedef {{id: string, fields: Record<string, any>}} Rec */
+
+/**
+ * @typedef {{
+ *   residents: Rec[], services: Map<string, Rec>, checks: Rec[], assessments: Rec[],
+ *   decisions: Rec[], moves: Rec[], legs: Rec[],
+ * }} Data
+ */
+
+/**
+ * Loads an incident's records from the SDK's local store.
+ * @param {any} client @param {string} incident
+ * @returns {Promise<Data>}
+ */
+export async function load(client, incident) {
+  /** @param {string} c @returns {Promise<Rec[]>} */
+  const list = async (c) => ((await client.list(c)) || []).filter((/** @type {Rec} */ r) => r.fields && r.fields.incident_id === incident);
+  const [residents, checks, assessments, decisions, moves, legs, services] = await Promise.all([
+    list('residents'), list('safe_and_well_checks'), list('capacity_assessments'),
+    list('best_interests_decisions'), list('moves'), list('move_legs'), client.list('services'),
+  ]);
+  return {
+    residents, checks, assessments, decisions, moves, legs,
+    services: new Map((services || []).map((/** @type {Rec} */ s) => [s.id, s])),
+  };
+}
+
+/** A person's name as staff say it. @param {Rec|undefined} r */
+export function name(r) {
+  if (!r) return 'Unknown person';
+  const f = r.fields;
+  return [f.given_name, f.family_name].filter(Boolean).join(' ') || 'Unnamed person';
+}
+
+/** @param {Data} data @param {string|undefined} id */
+export function serviceName(data, id) {
+  if (!id) return '';
+  return data.services.get(id)?.fields.name || 'another service';
+}
+
+/** NHS number in 3-3-4 groups. @param {string|undefined} n */
+export function nhs(n) {
+  return n && /^\d{10}$/.test(n) ? `${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}` : (n || '');
+}
+
+/** @param {Rec[]} checks */
+export function latestCheck(checks) {
+  return checks.reduce((/** @type {Rec|undefined} */ best, c) => (!best || (c.fields.visited_at || '') > (best.fields.visited_at || '') ? c : best), undefined);
+}
+
+/**
+ * When the person is next due a safe-and-well check (the same rule as the
+ * server's incident summary): never checked → due now; the latest check's
+ * follow_up_due today or earlier → due; people who have died or left are
+ * not due.
+ * @param {Rec} r @param {Rec|undefined} last @param {Date} now
+ * @returns {{state: 'overdue'|'due'|'later'|'none', text: string, sort: string}}
+ */
+export function due(r, last, now) {
+  const st = r.fields.status;
+  if (st === 'deceased' || st === 'left') return { state: 'none', text: 'No checks needed', sort: '9' };
+  if (!last) return { state: 'overdue', text: 'Never checked — visit due now', sort: '0' };
+  const today = ymd(now);
+  const fu = last.fields.follow_up_due;
+  const seen = `not seen for ${ago(last.fields.visited_at, now)}`;
+  if (!fu) return { state: 'due', text: `No follow-up date set, ${seen} — visit due`, sort: '1' + last.fields.visited_at };
+  if (fu < today) return { state: 'overdue', text: `Overdue since ${spokenDate(fu, now)}, ${seen} — visit due`, sort: '0' + fu };
+  if (fu === today) return { state: 'due', text: `Due today, ${seen} — visit today`, sort: '1' + fu };
+  return { state: 'later', text: `Next due ${spokenDate(fu, now)}`, sort: '2' + fu };
+}
+
+/**
+ * The person's current capacity assessment for where to live (or their most
+ * recent one), ignoring superseded ones, and the best-interests decision
+ * resting on it.
+ * @param {Data} data @param {string} residentId
+ */
+export function capacity(data, residentId) {
+  const mine = data.assessments.filter((a) => a.fields.resident_id === residentId);
+  const superseded = new Set(mine.map((a) => a.fields.supersedes_id).filter(Boolean));
+  const current = mine.filter((a) => !superseded.has(a.id));
+  const when = (/** @type {Rec} */ a) => a.fields.signed_at || (a.fields.sittings && a.fields.sittings[0] && a.fields.sittings[0].date) || '';
+  current.sort((a, b) => when(b).localeCompare(when(a)));
+  const a = current.find((x) => x.fields.decision_type === 'accommodation') || current[0];
+  const bi = a ? data.decisions.find((d) => d.fields.assessment_id === a.id) : undefined;
+  /** @type {{text: string, colour: string, next: string}} */
+  let s;
+  if (!a) s = { text: 'Not assessed', colour: 'grey', next: 'Assess capacity if it is in doubt' };
+  else if (a.fields.outcome === 'has_capacity') s = { text: 'Has capacity', colour: 'green', next: 'The person decides' };
+  else if (a.fields.outcome === 'lacks_capacity') {
+    s = bi ? { text: 'Lacks capacity', colour: 'purple', next: 'Best-interests decision recorded' }
+      : { text: 'Lacks capacity', colour: 'orange', next: 'Best-interests decision needed' };
+  } else s = { text: 'Assessment started', colour: 'yellow', next: 'Finish the assessment' };
+  return { assessment: a, decision: bi, status: s };
+}
+
+/**
+ * The person's next move that has not finished.
+ * @param {Data} data @param {string} residentId
+ */
+export function plannedMove(data, residentId) {
+  return data.moves
+    .filter((m) => m.fields.resident_id === residentId && (m.fields.status === 'planned' || m.fields.status === 'in_transit'))
+    .sort((a, b) => (a.fields.planned_at || '').localeCompare(b.fields.planned_at || ''))[0];
+}
+
+/** @param {Data} data @param {Rec|undefined} m */
+export function moveText(data, m) {
+  if (!m) return 'No move planned';
+  const to = serviceName(data, m.fields.to_service_id);
+  if (m.fields.status === 'in_transit') return `On the way to ${to}`;
+  return `To ${to}${m.fields.planned_at ? ', ' + spoken(m.fields.planned_at) : ''}`;
+}
+
+/**
+ * The residents' list rows, those due a visit first.
+ * @param {Data} data @param {Date} now
+ */
+export function residentRows(data, now) {
+  const byResident = new Map();
+  for (const c of data.checks) {
+    const k = c.fields.resident_id;
+    if (!byResident.has(k)) byResident.set(k, []);
+    byResident.get(k).push(c);
+  }
+  const rows = data.residents.map((r) => {
+    const last = latestCheck(byResident.get(r.id) || []);
+    const d = due(r, last, now);
+    return { r, last, due: d, cap: capacity(data, r.id), move: plannedMove(data, r.id) };
+  });
+  rows.sort((a, b) => a.due.sort.localeCompare(b.due.sort) || name(a.r).localeCompare(name(b.r)));
+  return rows;
+}
+
+/**
+ * Whether a resident matches a search: name, preferred name, room or NHS
+ * number (spaces ignored).
+ * @param {Rec} r @param {string} q
+ */
+export function matches(r, q) {
+  const s = q.trim().toLowerCase();
+  if (!s) return true;
+  const f = r.fields;
+  const digits = s.replace(/\s+/g, '');
+  if (/^\d+$/.test(digits) && String(f.nhs_number || '').includes(digits)) return true;
+  const hay = [f.given_name, f.family_name, f.preferred_name, `${f.given_name} ${f.family_name}`, f.room ? `room ${f.room}` : '']
+    .filter(Boolean).join('\n').toLowerCase();
+  if (hay.includes(s)) return true;
+  return String(f.room || '').toLowerCase() === s;
+}
+
+/** Words for enum values: "safe_and_well" → "Safe and well". @param {string} v */
+export function words(v) {
+  if (!v) return '';
+  const s = String(v).replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,103 @@
+// @ts-check
+// Enrol the tablet with a one-time code, then choose an incident.
+import { html } from '../html.js';
+import { field, errorSummary, fieldId, summaryList } from '../forms.js';
+import { errorOf, redirectIfNotReady } from './common.js';
+
+/** @typedef {import('./common.js').Ctx} Ctx */
+/** @typedef {import('./common.js').View} View */
+
+/** @param {Ctx} ctx @param {string} [error] @param {string} [code] @returns {View} */
+function enrolView(ctx, error, code = '') {
+  const errors = error ? { code: error } : {};
+  return {
+    title: error ? 'Error: Set up this device' : 'Set up this device',
+    body: html`${errorSummary(error ? [{ href: '#' + fieldId('code'), text: error }] : [])}
+<h1 class="govuk-heading-l">Set up this device</h1>
+<p class="govuk-body">Ask the incident room or your manager for an enrolment code. It works once, for 15 minutes.</p>
+<form novalidate>
+${field({ name: 'code', type: 'text', label: 'Enrolment code', hint: 'For example, K7QM-4XRT-2P. Letters and numbers; capitals or small letters both work.', width: '20', autocomplete: 'one-time-code' }, { code }, errors)}
+<button type="submit" class="govuk-button" data-module="govuk-button" id="enrol-submit">Continue</button>
+</form>`,
+    async submit(form) {
+      const input = /** @type {HTMLInputElement} */ (form.elements.namedItem('code'));
+      const value = input.value.trim();
+      if (!value) { ctx.show(enrolView(ctx, 'Enter the enrolment code', value)); return; }
+      if (!navigator.onLine) { ctx.show(enrolView(ctx, 'This device is offline. Setting it up needs a connection once; try again when you have signal', value)); return; }
+      try {
+        await ctx.client.enrol(value);
+      } catch (err) {
+        ctx.show(enrolView(ctx, errorOf(err).message || 'The code was not accepted', value));
+        return;
+      }
+      try { ctx.setMe(await ctx.client.me()); } catch { /* shown on the next screen */ }
+      ctx.client.start();
+      ctx.flash('This device is set up.');
+      ctx.go('#/incidents');
+    },
+  };
+}
+
+/** @param {Ctx} ctx */
+export async function enrol(ctx) {
+  if (ctx.client.enrolled) { ctx.go('#/'); return undefined; }
+  return enrolView(ctx);
+}
+
+/** @param {Ctx} ctx @returns {Promise<View|undefined>} */
+export async function incidents(ctx) {
+  if (redirectIfNotReady(ctx, { incident: false })) return undefined;
+  if (navigator.onLine) {
+    try { ctx.setMe(await ctx.client.me()); } catch { /* use what we knew */ }
+  }
+  const me = ctx.me;
+  const list = (me && me.incidents) || [];
+  /** @param {string} [error] @returns {View} */
+  const build = (error) => ({
+    title: error ? 'Error: Choose an incident' : 'Choose an incident',
+    nav: 'incidents',
+    body: html`${errorSummary(error ? [{ href: '#' + fieldId('incident'), text: error }] : [])}
+${list.length === 0
+    ? html`<h1 class="govuk-heading-l">No incidents yet</h1><p class="govuk-body">This device has not been given an incident to work on. Ask the incident room to grant you one, then <a class="govuk-link" href="#/incidents">check again</a>.</p>`
+    : html`<form novalidate>${field({
+      name: 'incident', type: 'radios', heading: true, label: 'Which incident are you working on?',
+      hint: 'Only the incidents this device has been given are shown.',
+      options: list.map((i) => ({ value: i.id, text: i.name || 'Incident' })),
+    }, { incident: ctx.incident || '' }, error ? { incident: error } : {})}
+<button type="submit" class="govuk-button" data-module="govuk-button">Continue</button></form>`}
+${me ? html`<h2 class="govuk-heading-m">This device</h2>${summaryList([
+      { key: 'Signed in as', value: me.subject },
+      { key: 'Role', value: (me.role || '').replace(/_/g, ' ') },
+    ])}` : ''}`,
+    submit(form) {
+      const v = /** @type {RadioNodeList|null} */ (form.elements.namedItem('incident'));
+      const id = v && 'value' in v ? v.value : '';
+      if (!id) { ctx.show(build('Select the incident you are working on')); return; }
+      ctx.setIncident(id);
+      ctx.go(ctx.me && ctx.me.role === 'transport_coordinator' ? '#/transport' : '#/residents');
+    },
+  });
+  return build();
+}
+
+/** @param {Ctx} ctx @returns {Promise<View|undefined>} */
+export async function signOut(ctx) {
+  if (!ctx.client.enrolled) { ctx.go('#/enrol'); return undefined; }
+  const pending = ctx.client.status().pending || 0;
+  return {
+    title: 'Sign out of this device',
+    nav: 'sign-out',
+    body: html`<h1 class="govuk-heading-l">Sign out of this device</h1>
+${pending ? html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>
+${pending} change${pending === 1 ? ' has' : 's have'} not reached the server yet. Signing out now deletes ${pending === 1 ? 'it' : 'them'}. Connect to a network and wait for "All changes sent" first.</strong></div>` : ''}
+<p class="govuk-body">Signing out removes every record, draft and change from this device. You will need a new enrolment code to use it again.</p>
+<form novalidate><div class="govuk-button-group">
+<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" id="confirm-sign-out">Sign out and wipe this device</button>
+<a class="govuk-link" href="#/">Cancel</a></div></form>`,
+    async submit() {
+      await ctx.signOut();
+      ctx.flash('Signed out. Everything has been removed from this device.');
+      ctx.go('#/enrol');
+    },
+  };
+}
