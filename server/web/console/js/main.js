@@ -63,20 +63,26 @@ function ctx() {
 }
 
 async function boot() {
-  try {
-    client = await Client.open({ baseURL: location.origin, dbName: 'continuity-console' });
-  } catch (err) {
-    replace(main, banner('The console cannot start', 'This browser could not open its local database: ' + errorText(err)));
-    return;
-  }
-  client.on('status', showStatus);
-  client.on('change', () => scheduleRefresh());
   window.addEventListener('hashchange', () => route());
+  if (!(await openClient())) return;
   if (!client.enrolled) {
     signIn();
     return;
   }
   await signedIn();
+}
+
+/** Opens the SDK client on this browser's database. */
+async function openClient() {
+  try {
+    client = await Client.open({ baseURL: location.origin, dbName: 'continuity-console' });
+  } catch (err) {
+    replace(main, banner('The console cannot start', 'This browser could not open its local database: ' + errorText(err)));
+    return false;
+  }
+  client.on('status', showStatus);
+  client.on('change', () => scheduleRefresh());
+  return true;
 }
 
 async function signedIn() {
@@ -260,11 +266,14 @@ function signIn(notice) {
 }
 
 async function signOut() {
+  screenAbort.abort();
+  refresh = null;
+  me = null;
   client.stop();
   await client.signOut();
-  me = null;
-  location.hash = '';
-  signIn();
+  replace(statusEl);
+  history.replaceState(null, '', location.pathname);
+  if (await openClient()) signIn();
 }
 
 boot();

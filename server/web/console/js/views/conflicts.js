@@ -140,7 +140,7 @@ async function resolveForm(c, x) {
     h('input', { class: 'govuk-radios__input', id: 'choice-' + i, name: 'choice', type: 'radio', value: v.change_id }),
     h('label', { class: 'govuk-label govuk-radios__label', for: 'choice-' + i }, `Keep value ${i + 1}: ${texts[i]}`),
     h('div', { class: 'govuk-hint govuk-radios__hint' }, `from ${v.device_id}${v.subject ? ', ' + v.subject : ''}`)));
-  const newRadio = h('input', { class: 'govuk-radios__input', id: 'choice-new', name: 'choice', type: 'radio', value: 'new', 'aria-controls': 'conditional-new', 'aria-expanded': 'false' });
+  const newRadio = h('input', { class: 'govuk-radios__input', id: 'choice-new', name: 'choice', type: 'radio', value: 'new', 'aria-controls': 'conditional-new' });
   const note = /** @type {HTMLTextAreaElement} */ (h('textarea', { class: 'govuk-textarea', id: 'note', name: 'note', rows: '3' }));
   const group = h('div', { class: 'govuk-form-group', id: 'choice-group' },
     h('fieldset', { class: 'govuk-fieldset', 'aria-describedby': 'choice-hint' },
@@ -157,7 +157,6 @@ async function resolveForm(c, x) {
   form.addEventListener('change', () => {
     const on = /** @type {HTMLInputElement} */ (newRadio).checked;
     reveal.classList.toggle('govuk-radios__conditional--hidden', !on);
-    newRadio.setAttribute('aria-expanded', String(on));
   }, { signal: c.signal });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

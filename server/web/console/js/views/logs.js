@@ -54,7 +54,7 @@ function logSection(c, id, title, head, rows, entries) {
       h('thead', { class: 'govuk-table__head' }, h('tr', { class: 'govuk-table__row' }, [...head, 'Audit'].map((t) => h('th', { scope: 'col', class: 'govuk-table__header' }, t)))),
       h('tbody', { class: 'govuk-table__body' }, rows.map((r, i) => h('tr', { class: 'govuk-table__row' },
         r.map((v) => h('td', { class: 'govuk-table__cell' }, v)),
-        h('td', { class: 'govuk-table__cell' }, link(`#/history/${id.replace('-', '_')}/${entries[i].id}`, 'History', `of entry ${i + 1}`))))))) : h('p', { class: 'govuk-body' }, 'No entries yet.'));
+        h('td', { class: 'govuk-table__cell' }, link(`#/history/${id.replace('-', '_')}/${entries[i].id}`, 'History', `of entry ${i + 1}`)))))) : h('p', { class: 'govuk-body' }, 'No entries yet.'));
 }
 
 /** @param {import('../api.js').Ctx} c @param {string} collection @param {string} id */
