@@ -18,6 +18,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/performance"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/continuity-care/continuity/server/api"
 	"github.com/continuity-care/continuity/server/auth"
@@ -196,4 +200,54 @@ func Browser(ctx context.Context, chromium, dir string, width, height int) (cont
 	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelB := chromedp.NewContext(actx)
 	return bctx, func() { cancelB(); cancelA() }
+}
+
+// SignIn opens the console in the browser and signs in with an enrolment
+// code, waiting for the first screen to be drawn.
+func SignIn(bctx context.Context, baseURL, code string) error {
+	err := chromedp.Do(bctx,
+		chromedp.Navigate(baseURL+"/console/"),
+		chromedp.WaitVisible(chromedp.ID("code")),
+		chromedp.SendKeys(chromedp.ID("code"), code),
+		chromedp.Click(chromedp.CSS(`#sign-in button[type=submit]`)))
+	if err != nil {
+		return err
+	}
+	_, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.getElementById('main-content').hasAttribute('data-ready')`, chromedp.WithPollingTimeout(30*time.Second)))
+	return err
+}
+
+// PageMemory is what the page holds after a full garbage collection.
+type PageMemory struct {
+	// HeapUsed is the JavaScript heap in use (Runtime.getHeapUsage).
+	HeapUsed float64
+	// Metrics are Performance.getMetrics: JSHeapUsedSize, Nodes,
+	// JSEventListeners, Documents ...
+	Metrics map[string]float64
+}
+
+// MeasurePage collects garbage in the page, then reads its heap and the
+// performance metrics.
+func MeasurePage(bctx context.Context) (PageMemory, error) {
+	if _, err := chromedp.Call(bctx, performance.Enable, performance.EnableParams{}); err != nil {
+		return PageMemory{}, err
+	}
+	for range 2 {
+		if _, err := chromedp.Call(bctx, heapprofiler.CollectGarbage, cdp.Empty{}); err != nil {
+			return PageMemory{}, err
+		}
+	}
+	h, err := chromedp.Call(bctx, runtime.GetHeapUsage, cdp.Empty{})
+	if err != nil {
+		return PageMemory{}, err
+	}
+	m, err := chromedp.Call(bctx, performance.GetMetrics, cdp.Empty{})
+	if err != nil {
+		return PageMemory{}, err
+	}
+	pm := PageMemory{HeapUsed: h.UsedSize, Metrics: map[string]float64{}}
+	for _, x := range m.Metrics {
+		pm.Metrics[x.Name] = x.Value
+	}
+	return pm, nil
 }

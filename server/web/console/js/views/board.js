@@ -56,9 +56,9 @@ function countCards(k) {
     h('p', { class: 'app-count__label' }, label),
     hint ? h('p', { class: 'app-count__hint' }, hint) : null);
   return [
-    card('to_move', k.to_move, 'to move', k.without_plan ? `${k.without_plan} with no move planned` : 'all have a move planned'),
+    card('to_move', k.to_move, 'to move', (k.without_plan ? `${k.without_plan} with no move planned` : 'all have a move planned') + (k.late_moves ? `; ${k.late_moves} move${k.late_moves === 1 ? '' : 's'} late` : '')),
     card('moved', k.moved, 'moved'),
-    card('in_transit', k.in_transit, 'in transit', k.late_moves ? `${k.late_moves} running late` : undefined, k.late_moves > 0),
+    card('in_transit', k.in_transit, 'in transit', k.in_transit ? 'see Moves for hand-overs' : 'nobody on the road'),
     card('not_seen_24h', k.not_seen_24h, 'not seen in 24 hours', k.due ? `${k.due} due a check: visit today` : undefined, true),
     card('open_conflicts', k.open_conflicts, 'open conflicts', k.open_conflicts ? 'back office to resolve' : 'none waiting', true),
   ];
