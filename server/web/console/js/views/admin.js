@@ -210,7 +210,7 @@ function showCode(code) {
   const qr = qrcode(0, 'M');
   qr.addData(code.code);
   qr.make();
-  const grouped = code.code.replace(/(.{5})(?=.)/g, '$1 ');
+  const grouped = code.code;
   return h('div', { class: 'govuk-panel govuk-panel--confirmation app-code-panel' },
     h('h2', { class: 'govuk-panel__title', tabindex: '-1' }, 'Enrolment code'),
     h('div', { class: 'govuk-panel__body' },
