@@ -35,6 +35,10 @@ var syncFixture struct {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(streamServerEnv) != "" {
+		// Re-executed by measureStream as the change stream's server.
+		os.Exit(streamServerMain())
+	}
 	code := m.Run()
 	if syncFixture.run != nil {
 		syncFixture.run.close()
@@ -229,5 +233,26 @@ func TestBench_Flags(t *testing.T) {
 	}
 	if got := profilePath("cpu", "pull"); got != "cpu.pull.pprof" {
 		t.Errorf("profilePath = %s", got)
+	}
+}
+
+// TestBench_Stream runs the change stream measurements at toy sizes and
+// checks they did their work: every write timed, every idle stream held, the
+// server's memory read. It asserts nothing about speed or size.
+func TestBench_Stream(t *testing.T) {
+	cfg := config{StreamWrites: 20, StreamIdle: 20}
+	res, err := measureStream(context.Background(), cfg, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Writes != 20 || res.Idle != 20 || res.RSS <= 0 || res.P50 <= 0 || res.P99 < res.P50 {
+		t.Fatalf("results %+v", res)
+	}
+	var out bytes.Buffer
+	writeStreamReport(&out, res)
+	for _, want := range []string{"write on A → event at B, p50", "p99", "server RSS holding idle streams", "≤ 10 ms", "≤ 100 MB"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
 	}
 }

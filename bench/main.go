@@ -64,11 +64,16 @@ type config struct {
 	CPUProfile string
 	// Progress receives progress lines; nil for none.
 	Progress io.Writer
+	// StreamWrites is how many writes the change stream's latency is
+	// timed over, and StreamIdle how many idle streams the server holds
+	// while its memory is read (0 and 0 skip the change stream).
+	StreamWrites, StreamIdle int
 }
 
 // defaultConfig is the workload.
 func defaultConfig() config {
-	return config{Changes: 200000, Devices: 8, Batch: 500, Updates: 0.2, Records: 100000, PullLimit: syncproto.MaxPullLimit, Seed: 1, Dir: os.TempDir()}
+	return config{Changes: 200000, Devices: 8, Batch: 500, Updates: 0.2, Records: 100000, PullLimit: syncproto.MaxPullLimit, Seed: 1, Dir: os.TempDir(),
+		StreamWrites: 1000, StreamIdle: 1000}
 }
 
 func (c config) check() error {
@@ -83,6 +88,8 @@ func (c config) check() error {
 		return errors.New("--updates must be at least 0 and less than 1")
 	case c.Records < 1:
 		return errors.New("--records must be at least 1")
+	case c.StreamWrites < 0 || c.StreamIdle < 0:
+		return errors.New("--stream-writes and --stream-idle must not be negative")
 	case c.PullLimit < 1 || c.PullLimit > syncproto.MaxPullLimit:
 		return fmt.Errorf("--pull-limit must be between 1 and %d (the pull limit)", syncproto.MaxPullLimit)
 	}
@@ -90,6 +97,9 @@ func (c config) check() error {
 }
 
 func main() {
+	if os.Getenv(streamServerEnv) != "" {
+		os.Exit(streamServerMain())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -114,6 +124,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.Records, "records", cfg.Records, "records in the initial-sync data set")
 	fs.IntVar(&cfg.PullLimit, "pull-limit", cfg.PullLimit, "page size of the initial sync")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated data")
+	fs.IntVar(&cfg.StreamWrites, "stream-writes", cfg.StreamWrites, "writes the change stream's latency is timed over (0 skips it)")
+	fs.IntVar(&cfg.StreamIdle, "stream-idle", cfg.StreamIdle, "idle change streams held while the server's memory is read")
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "folder for the temporary databases (removed afterwards)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the timed phases to this path, one per phase (x.pprof → x.ingest.pprof, x.raw.pprof, x.pull.pprof)")
 	if err := fs.Parse(args); err != nil {
@@ -172,6 +184,11 @@ func runBench(ctx context.Context, cfg config) (results, error) {
 	set := newRecordSet(cfg.Records, cfg.Updates, cfg.Seed+1)
 	if res.Sync, res.SyncChanges, res.SyncPages, res.SyncLoad, err = measureSync(ctx, cfg, filepath.Join(dir, "sync"), set); err != nil {
 		return res, fmt.Errorf("initial sync: %w", err)
+	}
+	if cfg.StreamWrites > 0 || cfg.StreamIdle > 0 {
+		if res.Stream, err = measureStream(ctx, cfg, filepath.Join(dir, "stream")); err != nil {
+			return res, fmt.Errorf("change stream: %w", err)
+		}
 	}
 	return res, nil
 }

@@ -93,6 +93,8 @@ type results struct {
 	Sync                   phase
 	SyncChanges, SyncPages int
 	SyncLoad               time.Duration
+	// Stream holds the change stream's figures.
+	Stream streamResults
 }
 
 // ratio returns the ingest rate as a fraction of the raw insert rate.
@@ -152,4 +154,5 @@ func writeReport(w io.Writer, r results) {
 	fmt.Fprintf(w, "| initial sync pull | %s records in %d pages | %.2f | %s records/s | %s | ≥ %s records/s | %s |\n",
 		group(float64(r.Sync.Items)), r.SyncPages, r.Sync.Elapsed.Seconds(), group(r.Sync.rate()), r.Sync.cores(),
 		group(aimSyncRate), verdict(r.Sync.rate() >= aimSyncRate))
+	writeStreamReport(w, r.Stream)
 }

@@ -89,11 +89,16 @@ type Client struct {
 	tokens    TokenSource
 	offsetMs  atomic.Int64
 
-	syncMu  sync.Mutex
-	closed  atomic.Bool
-	auto    *autoSync
-	sleepFn func(ctx context.Context, d time.Duration) error
-	jitter  func(n int64) int64
+	syncMu sync.Mutex
+	closed atomic.Bool
+	auto   *autoSync
+	// live is set while auto-sync holds the change stream open.
+	live atomic.Bool
+	// streamHC makes the change stream's request: HTTPClient without its
+	// timeout, which would cut a stream that is meant to stay open.
+	streamHC *http.Client
+	sleepFn  func(ctx context.Context, d time.Duration) error
+	jitter   func(n int64) int64
 }
 
 // Open opens (creating if needed) the device database and restores the
@@ -134,6 +139,9 @@ func Open(cfg *Config) (*Client, error) {
 		c.cfg.MaxRetryAfter = 2 * time.Minute
 	}
 	c.reg, c.now, c.hc = c.cfg.Registry, c.cfg.Now, c.cfg.HTTPClient
+	shc := *c.hc
+	shc.Timeout = 0
+	c.streamHC = &shc
 	c.sleepFn = sleepCtx
 	c.jitter = randInt63n
 	st, err := openStore(c.cfg.DBPath, c.reg)
@@ -723,6 +731,9 @@ type Status struct {
 	// ClockOffsetMillis is the correction applied to the device clock, learnt
 	// from the server (negative when the device runs fast).
 	ClockOffsetMillis int64
+	// Streaming is true while auto-sync holds the server's change stream
+	// open: changes arrive as they are made, without polling.
+	Streaming bool
 }
 
 // Status returns the sync status.
@@ -730,7 +741,7 @@ func (c *Client) Status() (*Status, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
 	}
-	s := &Status{ClockOffsetMillis: c.offsetMs.Load()}
+	s := &Status{ClockOffsetMillis: c.offsetMs.Load(), Streaming: c.live.Load()}
 	c.mu.Lock()
 	s.ServerURL, s.DeviceID, s.Role, s.Enrolled = c.serverURL, c.deviceID, c.role, c.enrolledLocked()
 	c.mu.Unlock()

@@ -507,15 +507,25 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// autoSync is a background loop calling Sync.
+// autoSync is the background sync: a loop calling Sync and the change
+// stream that wakes it.
 type autoSync struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-// StartAutoSync syncs in the background every intervalSeconds (at least 5)
-// until StopAutoSync or Close. Failures are recorded in Status and retried at
-// the next tick; a long Retry-After from the server is waited out.
+// streamRetry is how soon auto-sync tries again when a sync it was woken for
+// found another sync running.
+const streamRetry = time.Second
+
+// StartAutoSync syncs in the background until StopAutoSync or Close. It
+// holds the server's change stream open and syncs whenever the server says
+// a change the device may see was made, so records arrive within moments;
+// every intervalSeconds (at least 5) it pushes changes still waiting. When
+// the stream cannot be had (no signal, an older server) it polls: a full
+// sync every intervalSeconds, trying the stream again with backoff. Failures
+// are recorded in Status and retried; a long Retry-After from the server is
+// waited out.
 func (c *Client) StartAutoSync(intervalSeconds int) {
 	if c.closed.Load() {
 		return
@@ -527,17 +537,42 @@ func (c *Client) StartAutoSync(intervalSeconds int) {
 	c.mu.Lock()
 	c.auto = a
 	c.mu.Unlock()
+	kick := make(chan struct{}, 1)
+	streamDone := make(chan struct{})
+	go func() {
+		defer close(streamDone)
+		c.streamLoop(ctx, kick)
+	}()
 	go func() {
 		defer close(a.done)
+		defer func() { <-streamDone }()
+		due := true
 		for {
 			wait := interval
-			_, err := c.SyncContext(ctx)
-			var ae *APIError
-			if errors.As(err, &ae) && ae.retryAfter() > wait {
-				wait = ae.retryAfter()
+			if due {
+				_, err := c.SyncContext(ctx)
+				var ae *APIError
+				switch {
+				case errors.As(err, &ae) && ae.retryAfter() > wait:
+					wait = ae.retryAfter()
+				case errors.Is(err, ErrSyncInProgress):
+					// Someone else's sync may have pulled before the
+					// change we were woken for: sync again shortly.
+					wait = streamRetry
+				}
 			}
-			if c.sleepFn(ctx, wait) != nil {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
 				return
+			case <-kick:
+				t.Stop()
+				due = true
+			case <-t.C:
+				// While the stream is live, the interval only pushes.
+				n, err := countOutbox(ctx, c.st.db, outboxPending)
+				due = !c.live.Load() || err != nil || n > 0
 			}
 		}
 	}()

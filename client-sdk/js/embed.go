@@ -2,6 +2,8 @@
 // they are, no build step) so the server can serve it under /sdk/.
 package jssdk
 
+//go:generate go test -run TestVectors -update .
+
 import "embed"
 
 // FS holds the SDK's modules (continuity.js is the entry) and its vendored

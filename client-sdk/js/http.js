@@ -155,7 +155,8 @@ export function sleep(ms, signal) {
  * @returns {Promise<void>}
  */
 export async function readSSE(body, onEvent) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const decoder = /** @type {TransformStream<Uint8Array, string>} */ (/** @type {unknown} */ (new TextDecoderStream()));
+  const reader = body.pipeThrough(decoder).getReader();
   let buf = '';
   let event = '';
   /** @type {string[]} */

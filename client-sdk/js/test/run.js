@@ -1,0 +1,468 @@
+// @ts-check
+// The SDK's JavaScript tests: the shared vectors (testdata/vectors, served at
+// /vectors/) and unit tests of the outbox and sync loop against a scripted
+// fake server (an injected fetch). client-sdk/js/browser_test.go runs this
+// page in headless Chromium and reports window.__results; it needs no Node.
+
+import { compareHLC, formatHLC, parseHLC, Clock } from '../hlc.js';
+import { mergeAll, recordObject, isDeleted } from '../merge.js';
+import { Schema } from '../validate.js';
+import { backoff, readSSE } from '../http.js';
+import { Client } from '../continuity.js';
+
+/** @type {{name: string, fn: () => Promise<void>|void}[]} */
+const tests = [];
+/**
+ * @param {string} name
+ * @param {() => Promise<void>|void} fn
+ */
+function test(name, fn) {
+  tests.push({ name, fn });
+}
+
+/**
+ * @param {any} cond
+ * @param {string} msg
+ */
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+/**
+ * JSON with object keys sorted, for comparing values.
+ * @param {any} v
+ * @returns {string}
+ */
+function canon(v) {
+  if (Array.isArray(v)) return '[' + v.map(canon).join(',') + ']';
+  if (v && typeof v === 'object') {
+    return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + canon(v[k])).join(',') + '}';
+  }
+  return JSON.stringify(v);
+}
+
+/** @param {string} name */
+async function vectors(name) {
+  const r = await fetch('/vectors/' + name, { cache: 'no-store' });
+  if (!r.ok) throw new Error(`GET /vectors/${name}: ${r.status}`);
+  return r.json();
+}
+
+// ---- shared vectors ---------------------------------------------------------
+
+test('vectors: HLC compare', async () => {
+  const v = await vectors('hlc.json');
+  const bad = [];
+  for (const c of v.compare) {
+    const got = compareHLC(c.a, c.b);
+    if (got !== c.want) bad.push(`${c.a} vs ${c.b}: ${got}, want ${c.want}`);
+    const lex = c.a < c.b ? -1 : c.a > c.b ? 1 : 0;
+    if (lex !== c.want) bad.push(`wire forms ${c.a} vs ${c.b} sort ${lex}`);
+  }
+  assert(bad.length === 0, bad.join('\n'));
+});
+
+test('vectors: HLC parse and format round trip', async () => {
+  const v = await vectors('hlc.json');
+  const bad = [];
+  for (const p of v.parse) {
+    let h;
+    try {
+      h = parseHLC(p.in);
+    } catch {
+      h = null;
+    }
+    if (!!h !== p.ok) {
+      bad.push(`parse ${JSON.stringify(p.in)}: ok=${!!h}, want ${p.ok}`);
+      continue;
+    }
+    if (h && (h.wall !== (p.wall ?? 0) || h.counter !== (p.counter ?? 0) || h.node !== p.node || formatHLC(h) !== p.in)) {
+      bad.push(`parse ${p.in}: ${JSON.stringify(h)} → ${formatHLC(h)}`);
+    }
+  }
+  assert(bad.length === 0, bad.join('\n'));
+});
+
+test('vectors: HLC clock', async () => {
+  const v = await vectors('hlc.json');
+  const bad = [];
+  for (const c of v.clock) {
+    let phys = 0;
+    const clock = new Clock(c.node, () => phys);
+    for (const s of c.steps) {
+      phys = s.physical;
+      if (s.op === 'now') clock.now();
+      else if (s.op === 'update') clock.update(s.remote);
+      else if (s.op === 'reset') clock.reset(s.remote);
+      const got = formatHLC(clock.last());
+      if (got !== s.want) bad.push(`${c.name}: ${s.op} at ${s.physical} → ${got}, want ${s.want}`);
+    }
+  }
+  assert(bad.length === 0, bad.join('\n'));
+});
+
+test('vectors: merge of shuffled and duplicated change sets', async () => {
+  const v = await vectors('merge.json');
+  const bad = [];
+  for (const c of v.cases) {
+    const got = mergeAll(c.changes);
+    for (const want of c.records) {
+      const r = got.get(`${want.state.collection}/${want.state.record_id}`);
+      if (!r) {
+        bad.push(`${c.name}: no record ${want.state.record_id}`);
+        continue;
+      }
+      if (canon(r) !== canon(want.state)) bad.push(`${c.name}: ${want.state.record_id}\n got ${canon(r)}\nwant ${canon(want.state)}`);
+      if (canon(recordObject(r) ?? null) !== canon(want.object)) bad.push(`${c.name}: object of ${want.state.record_id}`);
+      if (isDeleted(r) !== want.deleted) bad.push(`${c.name}: deleted of ${want.state.record_id}`);
+    }
+    if (got.size !== c.records.length) bad.push(`${c.name}: ${got.size} records, want ${c.records.length}`);
+  }
+  assert(bad.length === 0, bad.join('\n'));
+});
+
+test('vectors: field validation verdicts', async () => {
+  const schema = new Schema(await vectors('schema.json'));
+  const v = await vectors('validation.json');
+  const bad = [];
+  for (const c of v.cases) {
+    const got = schema.validate(c.collection, c.fields, { create: c.create }).map((e) => ({ field: e.field, code: e.code }));
+    if (canon(got) !== canon(c.errors)) bad.push(`${c.name}: ${canon(got)}, want ${canon(c.errors)}`);
+  }
+  assert(bad.length === 0, bad.join('\n'));
+});
+
+// ---- unit tests -------------------------------------------------------------
+
+test('backoff is full jitter under a doubling ceiling', () => {
+  for (let n = 0; n < 12; n++) {
+    const ceil = Math.min(60000, 500 * 2 ** n);
+    assert(backoff(n, 500, 60000, () => 0) === 0, `backoff(${n}) with random 0`);
+    const hi = backoff(n, 500, 60000, () => 0.999999);
+    assert(hi <= ceil && hi >= ceil * 0.99, `backoff(${n}) = ${hi}, ceiling ${ceil}`);
+  }
+});
+
+test('server-sent events are parsed across chunks, CRLF and comments', async () => {
+  const chunks = [': hello\r\n\r\nevent: cur', 'sor\r\ndata: {"cursor":"a"}\r', '\n\r\n', 'event: token_expired\ndata: {}\n\n', 'data: x\ndata: y\n\n'];
+  const body = new ReadableStream({
+    start(ctl) {
+      for (const c of chunks) ctl.enqueue(new TextEncoder().encode(c));
+      ctl.close();
+    },
+  });
+  /** @type {{event: string, data: string}[]} */
+  const got = [];
+  await readSSE(body, (e) => got.push(e));
+  assert(canon(got) === canon([{ event: 'cursor', data: '{"cursor":"a"}' }, { event: 'token_expired', data: '{}' }, { event: 'message', data: 'x\ny' }]), canon(got));
+});
+
+const INC = 'f05f4698-b205-5dc8-baea-d5625368b932';
+const RES = '9f8f757b-979d-59f5-9c73-3882a720333a';
+
+/**
+ * A fake JWT with the given claims.
+ * @param {Record<string, any>} claims
+ */
+function jwt(claims) {
+  const b64 = (/** @type {any} */ o) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+  return `${b64({ alg: 'none' })}.${b64(claims)}.sig`;
+}
+
+/**
+ * A request the fake server received.
+ * @typedef {{body: any, headers: Headers, url: URL}} Req
+ */
+
+/**
+ * A scripted server: handlers by "METHOD path" (path without query).
+ * @param {Record<string, (req: Req) => Promise<Response>|Response>} routes
+ */
+function fakeServer(routes) {
+  /** @type {string[]} */
+  const calls = [];
+  /** @type {typeof fetch} */
+  const f = async (input, init = {}) => {
+    const url = new URL(String(input));
+    const key = `${init.method ?? 'GET'} ${url.pathname}`;
+    calls.push(key);
+    const h = routes[key];
+    if (!h) return new Response(JSON.stringify({ error: { code: 'not_found', message: key } }), { status: 404 });
+    const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
+    return h({ body, headers: new Headers(init.headers), url });
+  };
+  return { fetch: f, calls };
+}
+
+/** @param {any} v @param {number} [status] @param {Record<string, string>} [headers] */
+function json(v, status = 200, headers = {}) {
+  return new Response(JSON.stringify(v), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+}
+
+let schemaBody = /** @type {any} */ (null);
+
+/**
+ * A client on a fresh database against a fake server.
+ * @param {Record<string, (req: Req) => Promise<Response>|Response>} routes
+ * @param {Partial<import('../continuity.js').Options>} [opts]
+ */
+async function fakeClient(routes, opts = {}) {
+  schemaBody ??= await vectors('schema.json');
+  const srv = fakeServer({
+    'GET /v1/schema': () => json(schemaBody),
+    'GET /v1/sync/pull': () => json({ changes: [], cursor: 'c1', has_more: false }),
+    ...routes,
+  });
+  const dbName = 'unit-' + crypto.randomUUID();
+  const c = await Client.open({ baseURL: 'http://fake.invalid', dbName, fetch: srv.fetch, retryBaseMs: 1, maxRetries: 3, stream: false, ...opts });
+  await c.enrolWithPair({ access_token: jwt({ sub: 'u', role: 'social_worker', device_id: 'dev-1' }), refresh_token: 'r1', expires_in: 900, device_id: 'dev-1' });
+  return { c, srv, dbName };
+}
+
+/** A valid safe-and-well check. */
+function check() {
+  return { incident_id: INC, resident_id: RES, visited_at: '2026-11-23T09:30:00Z', outcome: 'safe_and_well' };
+}
+
+/** Answers a push as applied, echoing ids. */
+function applyAll(/** @type {{body: any}} */ req) {
+  return json({ results: req.body.changes.map((/** @type {any} */ ch) => ({ id: ch.id, status: 'applied' })), cursor: 'c2', server_time: new Date().toISOString() });
+}
+
+test('outbox: a write is queued durably and leaves once applied', async () => {
+  /** @type {any[]} */
+  const pushed = [];
+  const { c } = await fakeClient({
+    'POST /v1/sync/push': (req) => {
+      pushed.push(...req.body.changes);
+      return applyAll(req);
+    },
+  });
+  await c.loadSchema();
+  const id = crypto.randomUUID();
+  const changeId = await c.put('safe_and_well_checks', id, check());
+  assert(c.status().pending === 1, `pending ${c.status().pending}`);
+  const rep = await c.sync();
+  assert(rep.applied === 1 && rep.pushed === 1, canon(rep));
+  assert(c.status().pending === 0, 'pending after sync');
+  assert(pushed.length === 1 && pushed[0].id === changeId && pushed[0].device_id === undefined && parseHLC(pushed[0].hlc).node === 'dev-1', canon(pushed));
+  const got = await c.get('safe_and_well_checks', id);
+  assert(got?.outcome === 'safe_and_well', canon(got));
+});
+
+test('outbox: validation errors are thrown before anything is queued', async () => {
+  const { c } = await fakeClient({});
+  await c.loadSchema();
+  let err = /** @type {any} */ (null);
+  await c.put('safe_and_well_checks', crypto.randomUUID(), { incident_id: INC, outcome: 'fine' }).catch((e) => (err = e));
+  assert(err?.name === 'ValidationError', String(err));
+  assert(canon(err.errors.map((/** @type {any} */ e) => e.field)) === canon(['fields.outcome', 'fields.resident_id', 'fields.visited_at']), canon(err.errors));
+  assert(c.status().pending === 0, 'queued anyway');
+});
+
+test('outbox: a rejected change is kept with its reason and left out of the view', async () => {
+  const { c } = await fakeClient({
+    'POST /v1/sync/push': (req) => json({
+      results: req.body.changes.map((/** @type {any} */ ch) => ({ id: ch.id, status: 'rejected', error: { code: 'rule_violation', message: 'no capacity assessment', field: 'fields.outcome' } })),
+      cursor: 'c2', server_time: new Date().toISOString(),
+    }),
+  });
+  await c.loadSchema();
+  const id = crypto.randomUUID();
+  const changeId = await c.put('safe_and_well_checks', id, check());
+  const rep = await c.sync();
+  assert(rep.rejected === 1, canon(rep));
+  const rej = await c.rejected();
+  assert(rej.length === 1 && rej[0].change.id === changeId && rej[0].code === 'rule_violation' && rej[0].field === 'fields.outcome', canon(rej));
+  assert((await c.get('safe_and_well_checks', id)) === undefined, 'rejected record still visible');
+  assert(c.status().rejected === 1 && c.status().pending === 0, canon(c.status()));
+  await c.discardRejected(changeId);
+  assert((await c.rejected()).length === 0, 'not discarded');
+});
+
+test('sync: clock_skew re-stamps the change and sends it again', async () => {
+  const ahead = 3 * 3600 * 1000;
+  /** @type {string[]} */
+  const stamps = [];
+  const { c } = await fakeClient({
+    'POST /v1/sync/push': (req) => {
+      const now = Date.now();
+      return json({
+        results: req.body.changes.map((/** @type {any} */ ch) => {
+          stamps.push(ch.hlc);
+          return parseHLC(ch.hlc).wall > now + 600000
+            ? { id: ch.id, status: 'rejected', error: { code: 'clock_skew', message: 'too far ahead', field: 'hlc' } }
+            : { id: ch.id, status: 'applied' };
+        }),
+        cursor: 'c2', server_time: new Date(now).toISOString(),
+      });
+    },
+  }, { now: () => Date.now() + ahead });
+  await c.loadSchema();
+  await c.put('safe_and_well_checks', crypto.randomUUID(), check());
+  const rep = await c.sync();
+  assert(rep.restamped === 1 && rep.applied === 1 && rep.pushed === 2, canon(rep));
+  assert(stamps.length === 2 && parseHLC(stamps[1]).wall <= Date.now() + 600000, canon(stamps));
+  // Later writes are stamped with the corrected clock.
+  await c.put('safe_and_well_checks', crypto.randomUUID(), check());
+  await c.sync();
+  assert(parseHLC(stamps[2]).wall <= Date.now() + 600000, `third stamp ${stamps[2]}`);
+});
+
+test('sync: a 401 refreshes once, the new refresh token stored before use', async () => {
+  /** @type {string[]} */
+  const seen = [];
+  let dbName = '';
+  const { c, dbName: name } = await fakeClient({
+    'POST /v1/auth/token': (req) => {
+      seen.push('refresh ' + req.body.refresh_token);
+      return json({ access_token: 'A2', refresh_token: 'r2', expires_in: 900, token_type: 'Bearer', device_id: 'dev-1' });
+    },
+    'POST /v1/sync/push': async (req) => {
+      const auth = req.headers.get('Authorization');
+      seen.push('push ' + auth);
+      if (auth !== 'Bearer A2') return json({ error: { code: 'unauthorized', message: 'token has expired; refresh it' } }, 401);
+      // The rotated refresh token is already durable.
+      const stored = await new Promise((resolve) => {
+        const r = indexedDB.open(dbName);
+        r.onsuccess = () => {
+          const g = r.result.transaction('meta').objectStore('meta').get('refresh_token');
+          g.onsuccess = () => {
+            r.result.close();
+            resolve(g.result?.value);
+          };
+        };
+      });
+      seen.push('stored ' + stored);
+      return applyAll(req);
+    },
+  });
+  dbName = name;
+  await c.loadSchema().catch(() => {});
+  await c.put('safe_and_well_checks', crypto.randomUUID(), check());
+  await c.sync();
+  const pushes = seen.filter((s) => s.startsWith('push') || s.startsWith('refresh') || s.startsWith('stored'));
+  assert(canon(pushes) === canon([`push Bearer ${jwt({ sub: 'u', role: 'social_worker', device_id: 'dev-1' })}`, 'refresh r1', 'push Bearer A2', 'stored r2']), canon(seen));
+});
+
+test('sync: Retry-After on 429 is waited out, 503 retried with backoff', async () => {
+  /** @type {number[]} */
+  const at = [];
+  let n = 0;
+  const { c } = await fakeClient({
+    'POST /v1/sync/push': (req) => {
+      at.push(performance.now());
+      n++;
+      if (n === 1) return json({ error: { code: 'rate_limited', message: 'slow down' } }, 429, { 'Retry-After': '1' });
+      if (n === 2) return json({ error: { code: 'unavailable', message: 'busy' } }, 503);
+      return applyAll(req);
+    },
+  });
+  await c.loadSchema();
+  await c.put('safe_and_well_checks', crypto.randomUUID(), check());
+  const rep = await c.sync();
+  assert(rep.applied === 1 && n === 3, `applied ${rep.applied} after ${n} pushes`);
+  assert(at[1] - at[0] >= 990, `waited ${at[1] - at[0]} ms after Retry-After: 1`);
+});
+
+test('sync: offline gives up with code offline and keeps the change', async () => {
+  const { c } = await fakeClient({
+    'POST /v1/sync/push': () => {
+      throw new TypeError('Failed to fetch');
+    },
+  });
+  await c.loadSchema();
+  await c.put('safe_and_well_checks', crypto.randomUUID(), check());
+  const err = await c.sync().then(() => null, (e) => e);
+  assert(err?.code === 'offline', String(err));
+  assert(c.status().pending === 1 && c.status().online === false && c.status().error !== '', canon(c.status()));
+});
+
+test('pull: pages are merged and a scope removal purges the incident', async () => {
+  let page = 0;
+  const other = crypto.randomUUID();
+  const r1 = crypto.randomUUID();
+  const r2 = crypto.randomUUID();
+  const ch = (/** @type {string} */ rec, /** @type {string} */ inc, /** @type {number} */ i) => ({
+    id: crypto.randomUUID(), collection: 'residents', record_id: rec, op: 'upsert', device_id: 'dev-9',
+    fields: { incident_id: inc, given_name: 'N' + i, family_name: 'F' }, hlc: formatHLC({ wall: 1700000000000 + i, counter: 0, node: 'dev-9' }), recorded_at: '2026-11-23T09:00:00Z',
+  });
+  const { c } = await fakeClient({
+    'GET /v1/sync/pull': (req) => {
+      page++;
+      if (page === 1) return json({ changes: [ch(r1, INC, 1)], cursor: 'p1', has_more: true });
+      if (page === 2) {
+        assert(req.url.searchParams.get('cursor') === 'p1', 'cursor not sent');
+        return json({ changes: [ch(r2, other, 2)], cursor: 'p2', has_more: false });
+      }
+      return json({ changes: [], cursor: 'p3', has_more: false, purge: [other] });
+    },
+    'POST /v1/sync/push': applyAll,
+  });
+  await c.loadSchema();
+  const rep = await c.sync();
+  assert(rep.pulled === 2, canon(rep));
+  assert((await c.list('residents')).length === 2, 'two residents');
+  // A pending write to the purged incident stays in the outbox.
+  const rep2 = await c.sync();
+  assert(rep2.purged === 1, canon(rep2));
+  const left = await c.list('residents');
+  assert(left.length === 1 && left[0].id === r1, canon(left));
+});
+
+test('pull: an unknown cursor starts again from the beginning', async () => {
+  /** @type {(string|null)[]} */
+  const cursors = [];
+  let first = true;
+  const { c } = await fakeClient({
+    'GET /v1/sync/pull': (req) => {
+      cursors.push(req.url.searchParams.get('cursor'));
+      if (first) {
+        first = false;
+        return json({ changes: [], cursor: 'old', has_more: false });
+      }
+      if (req.url.searchParams.get('cursor') === 'old') return json({ error: { code: 'invalid_cursor', message: 'unknown cursor', field: 'cursor' } }, 400);
+      return json({ changes: [], cursor: 'new', has_more: false });
+    },
+  });
+  await c.sync();
+  await c.sync();
+  assert(canon(cursors) === canon([null, 'old', null]), canon(cursors));
+});
+
+test('sign-out deletes the database', async () => {
+  const { c, dbName } = await fakeClient({ 'POST /v1/sync/push': applyAll });
+  await c.loadSchema();
+  await c.put('safe_and_well_checks', crypto.randomUUID(), check());
+  await c.signOut();
+  assert(!c.enrolled, 'still enrolled');
+  const names = (await indexedDB.databases()).map((d) => d.name);
+  assert(!names.includes(dbName), `database ${dbName} still exists`);
+});
+
+// ---- runner -----------------------------------------------------------------
+
+async function run() {
+  /** @type {{name: string, error: string}[]} */
+  const failed = [];
+  const passed = [];
+  for (const t of tests) {
+    try {
+      await t.fn();
+      passed.push(t.name);
+    } catch (e) {
+      failed.push({ name: t.name, error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
+    }
+  }
+  /** @type {any} */ (window).__results = { passed, failed };
+  const summary = document.getElementById('summary');
+  if (summary) summary.textContent = `${passed.length} passed, ${failed.length} failed`;
+  const ul = document.getElementById('failures');
+  for (const f of failed) {
+    const li = document.createElement('li');
+    li.textContent = `${f.name}: ${f.error}`;
+    ul?.append(li);
+  }
+}
+
+run();

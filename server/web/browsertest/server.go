@@ -1,0 +1,271 @@
+package browsertest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/continuity-care/continuity/server/api"
+	"github.com/continuity-care/continuity/server/auth"
+	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/server/demo"
+	"github.com/continuity-care/continuity/server/sqlite"
+	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/domain"
+)
+
+// DemoIncident is the id of the demo scenario's incident (Larkfield House).
+const DemoIncident = "f05f4698-b205-5dc8-baea-d5625368b932"
+
+// ServerOptions tune StartServer.
+type ServerOptions struct {
+	// NoDemo leaves the database empty instead of loading the demo scenario.
+	NoDemo bool
+	// Files are extra static files served in front of the server, by URL
+	// prefix (e.g. "/vectors/" → os.DirFS("testdata/vectors")), on the same
+	// origin as the API. A prefix given here wins over the server's routes.
+	Files map[string]fs.FS
+	// Config, when set, adjusts the API configuration before the server is
+	// built (e.g. to mount the web app and console with api.Config.Mount, or
+	// to lower the rate limit).
+	Config func(*api.Config)
+	// Front, when set, wraps the front's handler: a test can answer some
+	// requests itself (e.g. 404 for the change stream, to test the polling
+	// fallback) and pass the rest on.
+	Front func(next http.Handler) http.Handler
+}
+
+// Server is the real Continuity server (the wiring main uses) on a real
+// on-disk SQLite database in a temporary directory, listening on loopback,
+// behind a thin front that serves ServerOptions.Files and can cut the link
+// (SetReachable) the way a lost signal does.
+type Server struct {
+	// URL is the base URL the browser uses, e.g. http://127.0.0.1:40123.
+	URL string
+	// BackendURL is the API server itself, bypassing the front.
+	BackendURL string
+	// Incident is the demo incident's id ("" with NoDemo).
+	Incident string
+	// Auth is the server's auth service (users, devices, tokens).
+	Auth *auth.Service
+	// Store is the server's database.
+	Store *sqlite.Store
+	// Sync is the server's sync service.
+	Sync *care.Sync
+	// DBPath is the SQLite file.
+	DBPath string
+
+	front     *httptest.Server
+	reachable atomic.Bool
+}
+
+// RepoRoot returns the repository's root directory (found from this source
+// file), for fixtures such as the demo scenario.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
+}
+
+// StartServer starts the server and stops it when the test ends.
+func StartServer(t testing.TB, opts ServerOptions) *Server {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "continuity.db")
+	store, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatalf("browsertest: open database: %v", err)
+	}
+	keys, err := auth.LoadKeys(dir, time.Now())
+	if err != nil {
+		t.Fatalf("browsertest: signing keys: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("BROWSERTEST_SERVER_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	syn := care.NewSync(store, domain.Registry(domain.Options{}), time.Now, "server", log)
+	authSvc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
+	cfg := api.Config{Store: store, Access: store, Sync: syn, Auth: authSvc, Logger: log, RateLimit: 100000}
+	if opts.Config != nil {
+		opts.Config(&cfg)
+	}
+	srv := api.New(cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	s := &Server{BackendURL: "http://" + ln.Addr().String(), Auth: authSvc, Store: store, Sync: syn, DBPath: dbPath}
+	s.reachable.Store(true)
+
+	if !opts.NoDemo {
+		if s.Incident, err = loadDemo(ctx, syn, filepath.Join(RepoRoot(), "testdata", "scenario", "scenario.json")); err != nil {
+			t.Fatalf("browsertest: load demo: %v", err)
+		}
+	}
+
+	backend, _ := url.Parse(s.BackendURL)
+	proxy := httputil.NewSingleHostReverseProxy(backend)
+	proxy.FlushInterval = -1 // the change stream must not be buffered
+	mux := http.NewServeMux()
+	for prefix, fsys := range opts.Files {
+		if !strings.HasSuffix(prefix, "/") {
+			prefix += "/"
+		}
+		mux.Handle(prefix, noStore(http.StripPrefix(prefix, http.FileServerFS(fsys))))
+	}
+	mux.Handle("/", proxy)
+	var handler http.Handler = mux
+	if opts.Front != nil {
+		handler = opts.Front(mux)
+	}
+	s.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.reachable.Load() {
+			// No signal: drop the connection without an answer.
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		handler.ServeHTTP(w, r)
+	}))
+	s.URL = s.front.URL
+
+	t.Cleanup(func() {
+		s.front.CloseClientConnections()
+		s.front.Close()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		_ = store.Close()
+	})
+	return s
+}
+
+// noStore stops the browser caching test files between runs.
+func noStore(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// SetReachable cuts (false) or restores (true) the link between the browser
+// and the server: while cut, every connection, including open change
+// streams, is dropped without an answer.
+func (s *Server) SetReachable(ok bool) {
+	s.reachable.Store(ok)
+	if !ok {
+		s.front.CloseClientConnections()
+	}
+}
+
+// loadDemo pushes the scenario's changes as the system, as `serve --demo`
+// does.
+func loadDemo(ctx context.Context, syn *care.Sync, path string) (string, error) {
+	sc, err := demo.Load(path)
+	if err != nil {
+		return "", err
+	}
+	for start := 0; start < len(sc.Changes); start += syncproto.MaxPushChanges {
+		end := min(start+syncproto.MaxPushChanges, len(sc.Changes))
+		resp, err := syn.Push(ctx, care.SystemPrincipal, syncproto.PushRequest{Changes: sc.Changes[start:end]})
+		if err != nil {
+			return "", err
+		}
+		for _, r := range resp.Results {
+			if r.Status == syncproto.StatusRejected {
+				return "", fmt.Errorf("demo change %s rejected: %v", r.ID, r.Error)
+			}
+		}
+	}
+	return sc.IncidentID, nil
+}
+
+// User adds (or updates) a user with a role and grants them incidents, as
+// an admin would.
+func (s *Server) User(t testing.TB, subject, role string, incidents ...string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.Auth.AddUser(ctx, subject, role, ""); err != nil {
+		t.Fatalf("browsertest: add user %s: %v", subject, err)
+	}
+	for _, inc := range incidents {
+		if err := s.Store.GrantScope(ctx, care.Grant{Subject: subject, IncidentID: inc, GrantedAt: time.Now().UTC(), GrantedBy: "browsertest"}); err != nil {
+			t.Fatalf("browsertest: grant %s to %s: %v", inc, subject, err)
+		}
+	}
+}
+
+// Enrol adds the user (see User), enrols a new device for them and returns
+// its first token pair — the body POST /v1/auth/enrol answers — to hand to
+// a client (the JavaScript SDK's enrolWithPair, or PairJSON).
+func (s *Server) Enrol(t testing.TB, subject, role, deviceID string, incidents ...string) auth.Pair {
+	t.Helper()
+	s.User(t, subject, role, incidents...)
+	p, err := s.Auth.Enrol(context.Background(), subject, deviceID)
+	if err != nil {
+		t.Fatalf("browsertest: enrol %s for %s: %v", deviceID, subject, err)
+	}
+	return p
+}
+
+// PairJSON is Enrol's pair as a JSON object, ready to paste into a page
+// script.
+func (s *Server) PairJSON(t testing.TB, subject, role, deviceID string, incidents ...string) string {
+	t.Helper()
+	b, err := json.Marshal(s.Enrol(t, subject, role, deviceID, incidents...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Token adds the user (see User), registers the device if needed and
+// returns a one-hour access token for it (for Go clients in a test).
+func (s *Server) Token(t testing.TB, subject, role, deviceID string, incidents ...string) string {
+	t.Helper()
+	s.User(t, subject, role, incidents...)
+	if err := s.Auth.EnsureDevice(context.Background(), subject, deviceID); err != nil {
+		t.Fatalf("browsertest: device %s: %v", deviceID, err)
+	}
+	tok, err := s.Auth.Tokens().Issue(care.Principal{Subject: subject, Role: role, DeviceID: deviceID}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// EnrolmentCode adds the user (see User) and issues a one-time enrolment
+// code for a new device of theirs, as an admin does on the console (POST
+// /v1/admin/enrolment-codes). The code is what a person types into the
+// app; the device id the server will give is returned with it.
+func (s *Server) EnrolmentCode(t testing.TB, subject, role, deviceName string, incidents ...string) auth.IssuedCode {
+	t.Helper()
+	s.User(t, subject, role, incidents...)
+	c, err := s.Auth.IssueCode(context.Background(), subject, deviceName, "browsertest", 0)
+	if err != nil {
+		t.Fatalf("browsertest: enrolment code for %s: %v", subject, err)
+	}
+	return c
+}
