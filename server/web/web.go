@@ -89,6 +89,15 @@ func SecurityHeaders() fiber.Handler {
 func Mount(app *fiber.App, opts Options) {
 	app.Use(SecurityHeaders())
 	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/app/", fiber.StatusFound) })
+	icon, err := fs.ReadFile(appFS, "icons/icon-192.png")
+	if err != nil {
+		panic(err) // embedded
+	}
+	app.Get("/favicon.ico", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, "image/png")
+		c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+		return c.Send(icon)
+	})
 
 	sdk := opts.SDK
 	if sdk == nil {
@@ -166,8 +175,12 @@ func ShellVersion(sdk fs.FS) string {
 }
 
 // ShellFiles lists the URLs the service worker precaches: every app file,
-// the GOV.UK Frontend CSS, JS and images, and every SDK .js file.
+// the GOV.UK Frontend CSS and JS, and every SDK .js file (sdk nil means the
+// embedded SDK).
 func ShellFiles(sdk fs.FS) []string {
+	if sdk == nil {
+		sdk = jssdk.FS
+	}
 	var out []string
 	add := func(prefix string, root fs.FS, keep func(string) bool) {
 		if root == nil {

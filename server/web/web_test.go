@@ -1,13 +1,16 @@
 package web_test
 
 import (
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -214,5 +217,58 @@ func TestAppFS_NoInlineCode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// shellBudget is the issue's ceiling for the app shell, compressed.
+const shellBudget = 300 * 1024
+
+// TestShell_CompressedWeight measures what a browser downloads to install
+// the app (every precached file plus the service worker, gzip as the server
+// sends it), holds it under the budget and keeps docs/app.md's figure true.
+func TestShell_CompressedWeight(t *testing.T) {
+	app := newApp(t, web.Options{})
+	files := append(web.ShellFiles(nil), "/app/sw.js")
+	total, raw := 0, 0
+	for _, u := range files {
+		req := httptest.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %v", u, res.StatusCode, err)
+		}
+		total += len(b)
+		if res.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, _ := io.Copy(io.Discard, zr)
+			raw += int(n)
+		} else {
+			raw += len(b)
+		}
+	}
+	kb := (total + 512) / 1024
+	t.Logf("app shell: %d files, %d KB compressed (%d KB uncompressed)", len(files), kb, (raw+512)/1024)
+	if total >= shellBudget {
+		t.Errorf("the app shell weighs %d KB compressed; the budget is %d KB", kb, shellBudget/1024)
+	}
+	doc, err := os.ReadFile("../../docs/app.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`weighs\s+\*\*(\d+) KB\*\*\s+compressed`).FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/app.md does not state the shell's weight as 'weighs **N KB** compressed'")
+	}
+	stated, _ := strconv.Atoi(string(m[1]))
+	if stated < kb-5 || stated > kb+5 {
+		t.Errorf("docs/app.md says the shell weighs %d KB; it weighs %d KB", stated, kb)
 	}
 }

@@ -16,7 +16,7 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported');
  *   client: any, me: Me|undefined, incident: string|undefined, params: string[], query: URLSearchParams,
  *   go: (hash: string) => void, refresh: () => void, setIncident: (id: string|undefined) => void,
  *   setMe: (me: Me|undefined) => void, flash: (text: string) => void,
- *   show: (v: View) => void, signOut: () => Promise<void>,
+ *   show: (v: View) => void, signOut: () => Promise<void>, applyScope: (me: Me) => Promise<void>,
  * }} Ctx
  * @typedef {{subject: string, role: string, device_id?: string, incidents: {id: string, name: string}[]}} Me
  * @typedef {{
@@ -42,9 +42,11 @@ let client;
 /** @type {View|undefined} */
 let view;
 /** @type {string} */
-let flashText = '';
+let flashText = sessionStorage.getItem('continuity.flash') || '';
+sessionStorage.removeItem('continuity.flash');
 let renderSeq = 0;
 let lastMeCheck = 0;
+let lastSyncSeen = '';
 /** @type {ServiceWorkerRegistration|undefined} */
 let swReg;
 let updateReady = false;
@@ -78,6 +80,7 @@ const ctx = {
   },
   flash(text) { flashText = text; },
   show(v) { paint(v); },
+  applyScope(me) { return applyScope(me); },
   async signOut() {
     if (client) {
       client.stop();
@@ -87,6 +90,10 @@ const ctx = {
     ctx.setMe(undefined);
     ctx.setIncident(undefined);
     lastMeCheck = 0;
+    // Start again from a fresh page: a new, empty local database.
+    sessionStorage.setItem('continuity.flash', 'Signed out. Everything has been removed from this device.');
+    location.replace('/app/#/enrol');
+    location.reload();
   },
 };
 
@@ -129,6 +136,7 @@ function paint(v) {
   flashText = '';
   main.innerHTML = escape(flash) + v.body.toString();
   initAll({ scope: main });
+  stripExpanded();
   markNav(v.nav);
   if (v.focus) {
     const el = document.getElementById(v.focus);
@@ -136,6 +144,19 @@ function paint(v) {
   } else if (!focused && !main.querySelector('.govuk-error-summary')) {
     main.focus({ preventScroll: false });
     window.scrollTo(0, 0);
+  }
+}
+
+/**
+ * GOV.UK Frontend's conditional reveals put aria-expanded on radio and
+ * checkbox inputs, which ARIA does not allow on those roles (axe-core
+ * reports it as critical). The revealed content follows the input in the
+ * reading order and aria-controls stays, so the attribute is removed after
+ * the component sets it.
+ */
+function stripExpanded() {
+  for (const el of Array.from(main.querySelectorAll('input[type=radio][aria-expanded], input[type=checkbox][aria-expanded]'))) {
+    el.removeAttribute('aria-expanded');
   }
 }
 
@@ -164,9 +185,9 @@ function showStatus() {
   const pending = s.pending || 0;
   const rejected = typeof s.rejected === 'number' ? s.rejected : (Array.isArray(s.rejected) ? s.rejected.length : 0);
   statusText.innerHTML = html`<strong class="govuk-tag ${online ? 'govuk-tag--green' : 'govuk-tag--yellow'}" id="app-online">${online ? 'Online' : 'Offline'}</strong>
-<p class="app-status__item" id="app-pending">${pending === 0 ? 'All changes sent' : `${pending} change${pending === 1 ? '' : 's'} waiting to send`}</p>
-<p class="app-status__item" id="app-synced">${s.lastSyncedAt ? `Last synced ${spoken(s.lastSyncedAt)}` : 'Not synced yet'}${s.syncing ? ' (syncing now)' : ''}</p>
-${rejected ? html`<p class="app-status__item"><a class="govuk-link" href="#/changes" id="app-rejected">${rejected} change${rejected === 1 ? ' was' : 's were'} not accepted — review</a></p>` : ''}`.toString();
+<p class="govuk-body-s app-status__item" id="app-pending">${pending === 0 ? 'All changes sent' : `${pending} change${pending === 1 ? '' : 's'} waiting to send`}</p>
+<p class="govuk-body-s app-status__item" id="app-synced">${s.lastSyncedAt ? `Last synced ${spoken(s.lastSyncedAt)}` : 'Not synced yet'}${s.syncing ? ' (syncing now)' : ''}</p>
+${rejected ? html`<p class="govuk-body-s app-status__item"><a class="govuk-link" href="#/changes" id="app-rejected">${rejected} change${rejected === 1 ? ' was' : 's were'} not accepted — review</a></p>` : ''}`.toString();
   banners.innerHTML = updateReady ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="update-title" data-module="govuk-notification-banner">
 <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="update-title">Update</h2></div>
 <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">A new version of the app is ready.</p>
@@ -181,19 +202,30 @@ ${rejected ? html`<p class="app-status__item"><a class="govuk-link" href="#/chan
  * @param {{online: boolean, lastSyncedAt?: string}} s
  */
 async function maybeCheckScope(s) {
-  if (!s.online || !client.enrolled || Date.now() - lastMeCheck < 60000) return;
+  if (!s.online || !client.enrolled || !s.lastSyncedAt || s.lastSyncedAt === lastSyncSeen || Date.now() - lastMeCheck < 5000) return;
+  lastSyncSeen = s.lastSyncedAt;
   lastMeCheck = Date.now();
   try {
-    const me = await client.me();
-    ctx.setMe(me);
-    const ids = (me.incidents || []).map((/** @type {{id: string}} */ i) => i.id);
-    await drafts.keepIncidents(ids);
-    if (ctx.incident && !ids.includes(ctx.incident)) {
-      ctx.setIncident(undefined);
-      ctx.flash('This tablet no longer has access to the incident you were working on; its records have been removed from the tablet.');
-      ctx.go('#/incidents');
-    }
+    await applyScope(await client.me());
   } catch { /* offline or the server is busy: try again after the next sync */ }
+}
+
+/**
+ * Keeps the app to the incidents the server still grants: drafts of any
+ * other incident are deleted, and if the incident in use was withdrawn the
+ * person is told and sent to choose another (the SDK has purged its
+ * records on the same sync).
+ * @param {Me} me
+ */
+async function applyScope(me) {
+  ctx.setMe(me);
+  const ids = (me.incidents || []).map((i) => i.id);
+  await drafts.keepIncidents(ids);
+  if (ctx.incident && !ids.includes(ctx.incident)) {
+    ctx.setIncident(undefined);
+    ctx.flash('This device no longer has access to the incident you were working on. Its records and drafts have been removed from the device.');
+    ctx.go('#/incidents');
+  }
 }
 
 // Events: one listener each, dispatched to the current view.
@@ -218,6 +250,7 @@ main.addEventListener('change', (e) => {
   if (form && view && view.input) view.input(form);
 });
 main.addEventListener('click', async (e) => {
+  stripExpanded();
   const el = /** @type {HTMLElement} */ (e.target).closest('[data-action]');
   if (el && view && view.click) {
     if (!(el instanceof HTMLInputElement)) e.preventDefault();
@@ -266,6 +299,7 @@ async function registerWorker() {
 }
 
 async function boot() {
+  initAll({ scope: /** @type {HTMLElement} */ (document.querySelector('.app-top')) });
   client = await Client.open({ baseURL: location.origin, dbName: 'continuity-app' });
   ctx.client = client;
   client.on('status', showStatus);

@@ -60,19 +60,19 @@ export function latestCheck(checks) {
  * follow_up_due today or earlier → due; people who have died or left are
  * not due.
  * @param {Rec} r @param {Rec|undefined} last @param {Date} now
- * @returns {{state: 'overdue'|'due'|'later'|'none', text: string, sort: string}}
+ * @returns {{state: 'overdue'|'due'|'later'|'none', text: string, short: string, sort: string}}
  */
 export function due(r, last, now) {
   const st = r.fields.status;
-  if (st === 'deceased' || st === 'left') return { state: 'none', text: 'No checks needed', sort: '9' };
-  if (!last) return { state: 'overdue', text: 'Never checked — visit due now', sort: '0' };
+  if (st === 'deceased' || st === 'left') return { state: 'none', text: 'No checks needed', short: 'No checks needed', sort: '9' };
+  if (!last) return { state: 'overdue', text: 'Never checked — visit due now', short: 'Never checked: visit now', sort: '0' };
   const today = ymd(now);
   const fu = last.fields.follow_up_due;
   const seen = `not seen for ${ago(last.fields.visited_at, now)}`;
-  if (!fu) return { state: 'due', text: `No follow-up date set, ${seen} — visit due`, sort: '1' + last.fields.visited_at };
-  if (fu < today) return { state: 'overdue', text: `Overdue since ${spokenDate(fu, now)}, ${seen} — visit due`, sort: '0' + fu };
-  if (fu === today) return { state: 'due', text: `Due today, ${seen} — visit today`, sort: '1' + fu };
-  return { state: 'later', text: `Next due ${spokenDate(fu, now)}`, sort: '2' + fu };
+  if (!fu) return { state: 'due', text: `No follow-up date set, ${seen} — visit due`, short: 'No date set: visit', sort: '1' + last.fields.visited_at };
+  if (fu < today) return { state: 'overdue', text: `Overdue since ${spokenDate(fu, now)}, ${seen} — visit due`, short: `Was due ${spokenDate(fu, now)}: visit now`, sort: '0' + fu };
+  if (fu === today) return { state: 'due', text: `Due today, ${seen} — visit today`, short: 'Due today', sort: '1' + fu };
+  return { state: 'later', text: `Next due ${spokenDate(fu, now)}`, short: `Next due ${spokenDate(fu, now)}`, sort: '2' + fu };
 }
 
 /**
@@ -155,9 +155,21 @@ export function matches(r, q) {
   return String(f.room || '').toLowerCase() === s;
 }
 
+/** Words for values that are not plain English once underscores go. */
+const LABELS = /** @type {Record<string, string>} */ ({
+  la_funded: 'Local authority funded', nhs_chc: 'NHS Continuing Healthcare', fnc: 'Funded Nursing Care',
+  self_funder: 'Self-funder', out_of_area: 'Out of area (placing authority pays)', s117: 'Section 117 aftercare (MHA)',
+  dwp_preserved_rights: 'DWP preserved rights', lpa_health_welfare: 'Lasting power of attorney, health and welfare',
+  lpa_property_affairs: 'Lasting power of attorney, property and financial affairs', deputy_health_welfare: 'Deputy, health and welfare',
+  deputy_property_affairs: 'Deputy, property and affairs', enduring_power_of_attorney: 'Enduring power of attorney',
+  residential_dementia: 'Residential (dementia)', nursing_dementia: 'Nursing (dementia)', in_transit: 'On the way',
+  wheelchair_taxi: 'Wheelchair taxi',
+});
+
 /** Words for enum values: "safe_and_well" → "Safe and well". @param {string} v */
 export function words(v) {
   if (!v) return '';
+  if (LABELS[v]) return LABELS[v];
   const s = String(v).replace(/_/g, ' ');
   return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -48,7 +48,7 @@ export async function enrol(ctx) {
 export async function incidents(ctx) {
   if (redirectIfNotReady(ctx, { incident: false })) return undefined;
   if (navigator.onLine) {
-    try { ctx.setMe(await ctx.client.me()); } catch { /* use what we knew */ }
+    try { await ctx.applyScope(await ctx.client.me()); } catch { /* use what we knew */ }
   }
   const me = ctx.me;
   const list = (me && me.incidents) || [];
@@ -95,9 +95,7 @@ ${pending} change${pending === 1 ? ' has' : 's have'} not reached the server yet
 <button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" id="confirm-sign-out">Sign out and wipe this device</button>
 <a class="govuk-link" href="#/">Cancel</a></div></form>`,
     async submit() {
-      await ctx.signOut();
-      ctx.flash('Signed out. Everything has been removed from this device.');
-      ctx.go('#/enrol');
+      await ctx.signOut(); // reloads the app, empty, at the enrolment page
     },
   };
 }

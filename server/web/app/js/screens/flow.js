@@ -25,7 +25,7 @@ import { backLink, newId, errorOf, isUUID, notFound, redirectIfNotReady } from '
  *   after: (fields: Record<string, any>, recordId: string, subjectId: string) => {hash: string, flash: string},
  * }} Flow
  * @typedef {{key: string, incident: string, kind: string, values: Draft, recordId?: string,
- *   rejected?: {changeId: string, field: string, message: string}, step?: string, updatedAt: string}} StoredDraft
+ *   rejected?: {changeId: string, field: string, message: string}, replaces?: string, step?: string, updatedAt: string}} StoredDraft
  */
 
 /** Errors found when saving, shown again on the step pages. @type {Map<string, Problem[]>} */
@@ -221,8 +221,10 @@ ${finish ? F.field({ name: finish.name, type: 'checkbox', label: finish.label, h
         ctx.show(await answers(ctx, flow, subject, draft, subjectId, [{ field: e.field, message: e.message }]));
         return;
       }
-      if (draft.rejected) {
-        try { await ctx.client.discardRejected(draft.rejected.changeId); } catch { /* already gone */ }
+      if (draft.replaces) {
+        // The corrected record is saved as a new change; the refused one
+        // has done its job (the server keeps its copy in quarantine).
+        try { await ctx.client.discardRejected(draft.replaces); } catch { /* already discarded */ }
       }
       saveProblems.delete(draft.key);
       await drafts.remove(draft.key);
@@ -261,7 +263,7 @@ export async function correct(ctx, flow, subjectId, change, reason) {
   const values = F.fromFields(flow.steps.flatMap((s) => s.specs), { ...current, ...change.fields });
   const key = draftKey(flow, incident, subjectId);
   await drafts.put({
-    key, incident, kind: flow.kind, values, recordId: change.record_id,
+    key, incident, kind: flow.kind, values, recordId: change.record_id, replaces: change.id,
     rejected: { changeId: change.id, field: topField(reason.field || ''), message: reason.message },
   });
   const st = stepOf(flow, reason.field || '');

@@ -41,7 +41,7 @@ ${rows.length === 0 ? html`<p class="govuk-body">No residents are on this device
 <tbody class="govuk-table__body">${rows.map(({ r, last, due, cap, move }) => html`<tr class="govuk-table__row${due.state === 'overdue' || due.state === 'due' ? ' app-row--due' : ''}" data-id="${r.id}"${m.matches(r, query) ? '' : ' hidden'}>
 <td class="govuk-table__cell"><a class="govuk-link app-link-block" href="#/resident/${r.id}">${m.name(r)}</a><br><span class="govuk-body-s app-muted">${r.fields.room ? `Room ${r.fields.room}` : ''}${r.fields.room && r.fields.nhs_number ? ' · ' : ''}${r.fields.nhs_number ? `NHS ${m.nhs(r.fields.nhs_number)}` : ''}</span></td>
 <td class="govuk-table__cell"><span class="app-cell-label">Where now</span>${m.serviceName(data, r.fields.current_service_id) || 'Not recorded'}${r.fields.status && r.fields.status !== 'in_placement' ? html`<br>${tag(m.words(r.fields.status), 'grey')}` : ''}</td>
-<td class="govuk-table__cell"><span class="app-cell-label">Safe and well</span>${dueTag(due)}<br>${last ? `Last ${spoken(last.fields.visited_at)}. ` : ''}${due.text}</td>
+<td class="govuk-table__cell"><span class="app-cell-label">Safe and well</span>${dueTag(due)}<br>${last ? html`Seen ${spoken(last.fields.visited_at)}<br>` : ''}${due.short}</td>
 <td class="govuk-table__cell"><span class="app-cell-label">Capacity</span>${tag(cap.status.text, cap.status.colour)}<br>${cap.status.next}</td>
 <td class="govuk-table__cell"><span class="app-cell-label">Planned move</span>${m.moveText(data, move)}</td></tr>`)}</tbody></table></div>`}`,
     input(form) {
