@@ -114,7 +114,7 @@ function residentTable(rows, c) {
       const wrap = b.closest('.app-table-wrap');
       if (wrap) replace(wrap, residentTable(filterSort(rows), c));
       /** @type {HTMLElement|null} */ (document.querySelector(`[data-sort="${k}"]`))?.focus();
-    }, { signal: c.signal });
+    }); // no signal: the button is dropped at the next redraw, and its listener with it
     return h('th', { scope: 'col', class: 'govuk-table__header', 'aria-sort': state.sort === k ? (state.dir > 0 ? 'ascending' : 'descending') : 'none' }, b);
   });
   const body = rows.map((r) => h('tr', { class: 'govuk-table__row' + (r.check_state === 'overdue' || r.check_state === 'never_checked' ? ' app-row--due' : ''), 'data-resident': r.resident_id },

@@ -45,7 +45,7 @@ function logSection(c, id, title, head, rows, entries) {
     } catch (err) {
       replace(note, 'The download failed: ' + errorText(err));
     }
-  }, { signal: c.signal });
+  }); // no signal: the button is replaced at each refresh, and its listener with it
   return h('section', { class: 'app-section', 'aria-labelledby': id + '-h' },
     h('h2', { class: 'govuk-heading-m', id: id + '-h' }, `${title} (${entries.length})`),
     btn, note,
