@@ -36,6 +36,8 @@ const nav = /** @type {HTMLElement} */ (document.getElementById('app-nav'));
 
 const ME_KEY = 'continuity.me';
 const INCIDENT_KEY = 'continuity.incident';
+/** Why the incident in use went away; shown until another is chosen. */
+const WITHDRAWN_KEY = 'continuity.withdrawn';
 
 /** @type {any} */
 let client;
@@ -90,6 +92,7 @@ const ctx = {
     ctx.setMe(undefined);
     ctx.setIncident(undefined);
     lastMeCheck = 0;
+    sessionStorage.removeItem(WITHDRAWN_KEY);
     // Start again from a fresh page: a new, empty local database.
     sessionStorage.setItem('continuity.flash', 'Signed out. Everything has been removed from this device.');
     location.replace('/app/#/enrol');
@@ -223,7 +226,7 @@ async function applyScope(me) {
   await drafts.keepIncidents(ids);
   if (ctx.incident && !ids.includes(ctx.incident)) {
     ctx.setIncident(undefined);
-    ctx.flash('This device no longer has access to the incident you were working on. Its records and drafts have been removed from the device.');
+    sessionStorage.setItem(WITHDRAWN_KEY, 'This device no longer has access to the incident you were working on. Its records and drafts have been removed from the device.');
     ctx.go('#/incidents');
   }
 }

@@ -52,11 +52,15 @@ export async function incidents(ctx) {
   }
   const me = ctx.me;
   const list = (me && me.incidents) || [];
+  const withdrawn = sessionStorage.getItem('continuity.withdrawn');
   /** @param {string} [error] @returns {View} */
   const build = (error) => ({
     title: error ? 'Error: Choose an incident' : 'Choose an incident',
     nav: 'incidents',
     body: html`${errorSummary(error ? [{ href: '#' + fieldId('incident'), text: error }] : [])}
+${withdrawn ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="withdrawn-title" data-module="govuk-notification-banner">
+<div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="withdrawn-title">Important</h2></div>
+<div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading" id="withdrawn">${withdrawn}</p></div></div>` : ''}
 ${list.length === 0
     ? html`<h1 class="govuk-heading-l">No incidents yet</h1><p class="govuk-body">This device has not been given an incident to work on. Ask the incident room to grant you one, then <a class="govuk-link" href="#/incidents">check again</a>.</p>`
     : html`<form novalidate>${field({
@@ -74,6 +78,7 @@ ${me ? html`<h2 class="govuk-heading-m">This device</h2>${summaryList([
       const id = v && 'value' in v ? v.value : '';
       if (!id) { ctx.show(build('Select the incident you are working on')); return; }
       ctx.setIncident(id);
+      sessionStorage.removeItem('continuity.withdrawn');
       ctx.go(ctx.me && ctx.me.role === 'transport_coordinator' ? '#/transport' : '#/residents');
     },
   });
