@@ -1,7 +1,8 @@
 // @ts-check
 // Situation report for the Director, printable: the summary figures, moves
 // and checks per day as charts (uPlot, with the figures as a table too),
-// open risks and decisions since yesterday.
+// open risks, decisions, deaths and admissions, moves done and
+// communications of the period (the Director's daily report, 003).
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { h, replace, tag, when, day, words, summaryList, table } from '../dom.js';
 import { get, incidentPath } from '../api.js';
@@ -64,7 +65,25 @@ export async function render(c) {
       h('h2', { class: 'govuk-heading-m' }, `Decisions since ${when(sr.since)} (${sr.decisions.length})`),
       sr.decisions.length ? table('Decisions in the period of this report', ['When', 'Decision', 'Why', 'Decided by'],
         sr.decisions.map((/** @type {any} */ d) => [when(d.decided_at), d.decision + (d.resident_name ? ` (${d.resident_name})` : ''), d.rationale || '', d.decided_by + (d.role ? `, ${d.role}` : '')]),
-      { captionClass: 'govuk-visually-hidden' }) : h('p', { class: 'govuk-body' }, 'No decisions were logged since the start of yesterday.'));
+      { captionClass: 'govuk-visually-hidden' }) : h('p', { class: 'govuk-body' }, 'No decisions were logged in this period.'),
+      h('h2', { class: 'govuk-heading-m' }, 'Since ' + when(sr.since)),
+      summaryList([
+        ['Provider', (sr.provider || 'Not recorded') + (sr.rag ? ' (RAG: ' + words(sr.rag) + ')' : '')],
+        ['Process', sr.process ? 'Process ' + sr.process : 'Not recorded'],
+        ['Overdue post-move reviews', String((sr.overdue_reviews || []).length)],
+      ]),
+      h('h3', { class: 'govuk-heading-s' }, `Deaths (${sr.deaths.length}) and hospital admissions (${sr.admissions.length})`),
+      (sr.deaths.length + sr.admissions.length) ? table('Deaths and hospital admissions in the period', ['When', 'Who', 'What', 'Where'],
+        [...sr.deaths, ...sr.admissions].map((/** @type {any} */ e) => [when(e.occurred_at), e.resident_name || '', words(e.event), e.place || '']),
+      { captionClass: 'govuk-visually-hidden' }) : h('p', { class: 'govuk-body' }, 'None in this period.'),
+      h('h3', { class: 'govuk-heading-s' }, `Moves completed (${sr.moves_done.length})`),
+      sr.moves_done.length ? table('Moves completed in the period', ['When', 'Who', 'To', 'Hand-over'],
+        sr.moves_done.map((/** @type {any} */ m) => [when(m.when), m.resident_name || '', m.to_service || '', m.handover === 'override' ? tag('Override recorded', 'amber') : tag('Complete', 'green')]),
+      { captionClass: 'govuk-visually-hidden' }) : h('p', { class: 'govuk-body' }, 'None in this period.'),
+      h('h3', { class: 'govuk-heading-s' }, `Communications (${sr.communications.length})`),
+      sr.communications.length ? table('Communications in the period', ['When', 'With', 'Summary'],
+        sr.communications.map((/** @type {any} */ m) => [when(m.occurred_at), words(m.party) + (m.with_whom ? ' (' + m.with_whom + ')' : ''), m.summary || '']),
+      { captionClass: 'govuk-visually-hidden' }) : h('p', { class: 'govuk-body' }, 'None in this period.'));
     const xs = sr.days.map((/** @type {any} */ d) => Date.parse(d.day + 'T12:00:00Z') / 1000);
     charts.push(barChart(movesChart, xs, [['Planned to leave', '#1d70b8', sr.days.map((/** @type {any} */ d) => d.moves_planned)], ['Arrived', '#00703c', sr.days.map((/** @type {any} */ d) => d.moves_arrived)]]));
     charts.push(barChart(checksChart, xs, [['Checks', '#1d70b8', sr.days.map((/** @type {any} */ d) => d.checks)], ['Not seen', '#d4351c', sr.days.map((/** @type {any} */ d) => d.not_seen)]]));
