@@ -1,6 +1,7 @@
 package consoletest_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -314,6 +315,48 @@ func TestConsole_IncidentRoom(t *testing.T) {
 		}
 	}
 	r.check("board")
+
+	// The DoLS, capacity and best-interests filters show exactly the rows
+	// the board endpoint gives each state.
+	var board struct {
+		Residents []struct {
+			DoLS          string `json:"dols_status"`
+			Capacity      string `json:"capacity"`
+			BestInterests string `json:"best_interests"`
+		} `json:"residents"`
+	}
+	r.get(boTok, base+"/board", &board)
+	for _, f := range []struct {
+		id  string
+		val func(i int) string
+	}{
+		{"filter-dols", func(i int) string { return cmp.Or(board.Residents[i].DoLS, "not_recorded") }},
+		{"filter-capacity", func(i int) string { return board.Residents[i].Capacity }},
+		{"filter-bi", func(i int) string { return board.Residents[i].BestInterests }},
+	} {
+		want := map[string]int{}
+		for i := range board.Residents {
+			want[f.val(i)]++
+		}
+		opts := eval[[]string](r, `[...document.getElementById(`+jsString(f.id)+`).options].map(o => o.value).filter(Boolean)`)
+		for v := range want {
+			if !slices.Contains(opts, v) {
+				t.Errorf("%s has no choice for %q (the board has %d such residents)", f.id, v, want[v])
+			}
+		}
+		for _, v := range opts {
+			sel := `document.getElementById(` + jsString(f.id) + `)`
+			eval[any](r, sel+`.value = `+jsString(v)+`; `+sel+`.dispatchEvent(new Event('change'))`)
+			if got := eval[int](r, `document.querySelectorAll('#board-table tbody tr').length`); got != want[v] {
+				t.Errorf("%s = %s shows %d residents, the board has %d", f.id, v, got, want[v])
+			}
+		}
+		eval[any](r, `document.getElementById(`+jsString(f.id)+`).value = ''; document.getElementById(`+jsString(f.id)+`).dispatchEvent(new Event('change'))`)
+		t.Logf("%s: %v", f.id, want)
+	}
+	if got := eval[int](r, `document.querySelectorAll('#board-table tbody tr').length`); got != 42 {
+		t.Fatalf("with the filters cleared the board shows %d residents, want 42", got)
+	}
 
 	// A tablet records a check: the board shows it without a reload.
 	sam := r.tablet("sam", "social_worker", "tab-sam")
@@ -634,7 +677,7 @@ func (r *room) allowedByServer(subject, role string) (screens []string, powers m
 	powers = map[string]bool{
 		"resolve_conflicts": resolve != http.StatusForbidden,
 		// The checklist item form writes these fields by update.
-		"edit_checklist": access.Check(role, "checklist_items", access.Update, []string{"officer_initials", "status", "due_on", "notes"}) == nil,
+		"edit_checklist": access.Check(role, "checklist_items", access.Update, []string{"officer_initials", "status", "due_on", "notes", "completed_on"}) == nil,
 	}
 	return screens, powers
 }
