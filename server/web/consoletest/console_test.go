@@ -379,7 +379,7 @@ func TestConsole_IncidentRoom(t *testing.T) {
 	// Two tablets give one planned move two destinations: the conflict
 	// appears in the queue.
 	kim := r.tablet("kim", "social_worker", "tab-kim")
-	moveID, dest := r.conflict(sam, kim)
+	moveID, dest := r.conflict(sam, kim, 0)
 	r.waitJS(`document.querySelector('[data-count="open_conflicts"] .app-count__number').textContent === '1'`)
 	r.open("#/conflicts", "conflicts")
 	r.waitJS(`document.querySelectorAll('[data-conflict]').length === 1`)
@@ -390,6 +390,23 @@ func TestConsole_IncidentRoom(t *testing.T) {
 	r.run(chromedp.Click(chromedp.CSS(`[data-open-conflict]`)))
 	r.waitJS(`document.getElementById('resolve-form') !== null`)
 	r.check("conflict")
+
+	// Writing a different value offers the homes by name; choosing none is
+	// refused with the error summary linked to the control.
+	r.run(chromedp.Click(chromedp.CSS(`#choice-new`)))
+	r.waitJS(`!document.getElementById('conditional-new').classList.contains('govuk-radios__conditional--hidden')`)
+	if tagName := eval[string](r, `document.getElementById('new-value').tagName`); tagName != "SELECT" {
+		t.Fatalf("the new destination is a %s, want a select of homes", tagName)
+	}
+	if eval[bool](r, `[...document.getElementById('new-value').options].some(o => o.value === `+jsString(dest[2])+` && !o.textContent.includes(`+jsString(dest[2][:8])+`))`) != true {
+		t.Fatalf("the homes offered do not include %s by name", dest[2])
+	}
+	r.run(chromedp.Click(chromedp.CSS(`#resolve-form button[type=submit]`)))
+	r.waitJS(`document.querySelector('.govuk-error-summary a[href="#new-value"]') !== null`)
+	if !eval[bool](r, `document.getElementById('new-value-group').classList.contains('govuk-form-group--error') && document.getElementById('new-value-error').textContent.includes('Choose the home') && document.getElementById('new-value').getAttribute('aria-describedby').includes('new-value-error')`) {
+		t.Fatalf("the empty choice is not marked at the control: %s", r.text(`#resolve-form`))
+	}
+	r.check("conflict-error")
 	secondDevice := r.text(`label[for="choice-1"] ~ .govuk-hint`)
 	chosen := dest[1]
 	if strings.Contains(secondDevice, "tab-sam") {
@@ -408,6 +425,31 @@ func TestConsole_IncidentRoom(t *testing.T) {
 		}
 		if got := fields(t, rec)["to_service_id"]; got != chosen {
 			t.Fatalf("%s's tablet has destination %v after the resolution, want %s", name, got, chosen)
+		}
+	}
+
+	// A second conflict, resolved by writing a home neither tablet chose:
+	// picked by name from the list, it reaches both tablets.
+	move2, dest2 := r.conflict(sam, kim, 1)
+	// The queue is open: the new conflict arrives live.
+	r.waitJS(`document.querySelectorAll('[data-open-conflict]').length === 1`)
+	r.run(chromedp.Click(chromedp.CSS(`[data-open-conflict]`)))
+	r.waitJS(`document.getElementById('resolve-form') !== null`)
+	r.run(chromedp.Click(chromedp.CSS(`#choice-new`)),
+		chromedp.SetValue(chromedp.CSS(`#new-value`), dest2[2]),
+		chromedp.SendKeys(chromedp.CSS(`#note`), "Neither home can take her; the third has a room"),
+		chromedp.Click(chromedp.CSS(`#resolve-form button[type=submit]`)))
+	r.waitJS(`document.querySelector('.govuk-notification-banner--success') !== null && document.getElementById('main-content').getAttribute('data-screen') === 'conflicts'`)
+	for name, c := range map[string]*continuity.Client{"sam": sam, "kim": kim} {
+		if _, err := c.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := c.Get("moves", move2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fields(t, rec)["to_service_id"]; got != dest2[2] {
+			t.Fatalf("%s's tablet has destination %v after the new value, want %s", name, got, dest2[2])
 		}
 	}
 
@@ -513,9 +555,10 @@ func TestConsole_IncidentRoom(t *testing.T) {
 
 // conflict has two tablets give one planned move two different
 // destinations (homes registered for the resident's needs) and sync both,
-// so the server raises a conflict. It returns the move and the two
-// destinations, in the order sam and kim wrote them.
-func (r *room) conflict(sam, kim *continuity.Client) (string, []string) {
+// so the server raises a conflict. It takes the nth planned move (from 0),
+// and returns it and three homes registered for the resident's needs: the
+// destinations sam and kim wrote, then one neither wrote.
+func (r *room) conflict(sam, kim *continuity.Client, nth int) (string, []string) {
 	t := r.t
 	t.Helper()
 	moves, err := sam.List("moves", r.srv.Incident)
@@ -525,8 +568,11 @@ func (r *room) conflict(sam, kim *continuity.Client) (string, []string) {
 	var moveID string
 	for i := 0; i < moves.Len(); i++ {
 		if f := fields(t, moves.At(i)); f["status"] == "planned" {
-			moveID = moves.At(i).ID
-			break
+			if nth == 0 {
+				moveID = moves.At(i).ID
+				break
+			}
+			nth--
 		}
 	}
 	move, err := sam.Get("moves", moveID)
@@ -544,7 +590,7 @@ func (r *room) conflict(sam, kim *continuity.Client) (string, []string) {
 		t.Fatal(err)
 	}
 	var dest []string
-	for i := 0; i < services.Len() && len(dest) < 2; i++ {
+	for i := 0; i < services.Len() && len(dest) < 3; i++ {
 		sf := fields(t, services.At(i))
 		cats, _ := sf["registration_categories"].([]any)
 		if services.At(i).ID == mf["from_service_id"] || services.At(i).ID == mf["to_service_id"] {
@@ -557,8 +603,8 @@ func (r *room) conflict(sam, kim *continuity.Client) (string, []string) {
 			}
 		}
 	}
-	if len(dest) != 2 {
-		t.Fatalf("the demo has no two homes registered for %v", need)
+	if len(dest) != 3 {
+		t.Fatalf("the demo has no three homes registered for %v", need)
 	}
 	if _, err := sam.Put("moves", moveID, fmt.Sprintf(`{"to_service_id":%q}`, dest[0])); err != nil {
 		t.Fatal(err)
@@ -692,7 +738,7 @@ func TestConsole_Roles(t *testing.T) {
 	ctx := r.ctx
 	sam := r.tablet("sam", "social_worker", "tab-sam")
 	kim := r.tablet("kim", "social_worker", "tab-kim")
-	r.conflict(sam, kim)
+	r.conflict(sam, kim, 0)
 	r.run(chromedp.Navigate(r.srv.URL + "/console/"))
 	all := []string{"board", "moves", "conflicts", "checklist", "providers", "report", "logs", "import", "admin"}
 	for _, tc := range []struct{ subject, role string }{
