@@ -527,6 +527,38 @@ func TestConsole_IncidentRoom(t *testing.T) {
 	r.waitJS(`document.getElementById('code-qr') && document.getElementById('code-qr').naturalWidth > 0`)
 	r.check("admin-codes")
 
+	// Cancelling a code goes through a confirmation page; "Keep the code"
+	// keeps it, the warning button cancels it.
+	codeRow := `[...document.querySelectorAll('#codes-list tr[data-code-id]')].find(tr => tr.textContent.includes('Tablet 7'))`
+	codeID := eval[string](r, codeRow+`.dataset.codeId`)
+	r.run(chromedp.Click(chromedp.CSS(`tr[data-code-id="` + codeID + `"] a`)))
+	r.waitJS(`document.getElementById('confirm-cancel-code') !== null`)
+	if !strings.Contains(r.text(`#main-content h2.govuk-heading-l`), "Tablet 7") || !eval[bool](r, `document.getElementById('confirm-cancel-code').classList.contains('govuk-button--warning')`) {
+		t.Fatalf("the confirmation page does not name the code or has no warning button: %s", r.text(`#main-content`))
+	}
+	r.check("admin-code-cancel")
+	r.run(chromedp.Click(chromedp.CSS(`#admin-codes .govuk-button-group a`)))
+	r.waitJS(`document.querySelector('#codes-list tr[data-code-id="` + codeID + `"]') !== null`)
+	r.run(chromedp.Click(chromedp.CSS(`tr[data-code-id="` + codeID + `"] a`)))
+	r.waitJS(`document.getElementById('confirm-cancel-code') !== null`)
+	r.run(chromedp.Click(chromedp.CSS(`#confirm-cancel-code`)))
+	r.waitJS(`document.querySelector('.govuk-notification-banner--success') !== null && document.getElementById('codes-list') !== null && document.querySelector('#codes-list tr[data-code-id="` + codeID + `"]') === null`)
+	adminTok, err := r.srv.Token(ctx, "ada", "admin", "ada-check", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open struct {
+		Codes []struct {
+			ID string `json:"id"`
+		} `json:"codes"`
+	}
+	r.get(adminTok, "/v1/admin/enrolment-codes", &open)
+	for _, x := range open.Codes {
+		if x.ID == codeID {
+			t.Fatalf("code %s is still waiting after it was cancelled", codeID)
+		}
+	}
+
 	r.open("#/import", "import")
 	csvPath, err := filepath.Abs(filepath.Join(root, "testdata/cqc/directory.csv"))
 	if err != nil {
