@@ -1,6 +1,7 @@
 package consoletest_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +22,7 @@ import (
 	continuity "github.com/continuity-care/continuity/client-sdk"
 	"github.com/continuity-care/continuity/server/cqc"
 	"github.com/continuity-care/continuity/server/web/consoletest"
+	"github.com/continuity-care/continuity/syncproto/access"
 	"github.com/google/uuid"
 )
 
@@ -49,7 +52,7 @@ type room struct {
 	srv     *consoletest.Server
 	ctx     context.Context
 	logs    *strings.Builder
-	axe     string
+	axeJS   string
 	shots   string
 	checked map[string]bool
 	start   time.Time
@@ -91,7 +94,7 @@ func newRoom(t *testing.T) *room {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &room{t: t, srv: srv, ctx: bctx, logs: logs, axe: string(axe), shots: shots, checked: map[string]bool{}, start: time.Now()}
+	return &room{t: t, srv: srv, ctx: bctx, logs: logs, axeJS: string(axe), shots: shots, checked: map[string]bool{}, start: time.Now()}
 }
 
 func (r *room) run(actions ...chromedp.Action[chromedp.Void]) {
@@ -150,26 +153,10 @@ func jsString(s string) string {
 	return string(b)
 }
 
-// check runs axe-core on the page (WCAG 2.2 AA) and fails on any serious or
-// critical violation, then saves screenshots at both sizes.
+// check runs axe-core on the page, then saves screenshots at both sizes.
 func (r *room) check(name string) {
 	r.t.Helper()
-	type violation struct {
-		ID     string `json:"id"`
-		Impact string `json:"impact"`
-		Help   string `json:"help"`
-		Nodes  []struct {
-			Target []any `json:"target"`
-		} `json:"nodes"`
-	}
-	eval[any](r, r.axe)
-	res := eval[[]violation](r, `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}}).then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => ({target: n.target}))})))`,
-		chromedp.EvalAwaitPromise)
-	for _, v := range res {
-		if v.Impact == "serious" || v.Impact == "critical" {
-			r.t.Errorf("%s: axe %s (%s): %s at %v", name, v.ID, v.Impact, v.Help, v.Nodes)
-		}
-	}
+	r.axe(name)
 	for _, sz := range screenshotSizes {
 		r.viewport(int64(sz[0]), int64(sz[1]))
 		r.run(chromedp.Sleep(150 * time.Millisecond)) // let layout settle after the resize
@@ -186,6 +173,28 @@ func (r *room) check(name string) {
 	r.t.Logf("%s checked at %s", name, time.Since(r.start).Round(time.Millisecond))
 }
 
+// axe runs axe-core on the page (WCAG 2.2 AA) and fails on any serious or
+// critical violation.
+func (r *room) axe(name string) {
+	r.t.Helper()
+	type violation struct {
+		ID     string `json:"id"`
+		Impact string `json:"impact"`
+		Help   string `json:"help"`
+		Nodes  []struct {
+			Target []any `json:"target"`
+		} `json:"nodes"`
+	}
+	eval[any](r, r.axeJS)
+	res := eval[[]violation](r, `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}}).then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => ({target: n.target}))})))`,
+		chromedp.EvalAwaitPromise)
+	for _, v := range res {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			r.t.Errorf("%s: axe %s (%s): %s at %v", name, v.ID, v.Impact, v.Help, v.Nodes)
+		}
+	}
+}
+
 // signIn signs the browser in with a fresh code for subject.
 func (r *room) signIn(subject string) {
 	r.t.Helper()
@@ -193,8 +202,10 @@ func (r *room) signIn(subject string) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.run(chromedp.WaitVisible(chromedp.ID("code")),
-		chromedp.SendKeys(chromedp.ID("code"), code),
+	r.run(chromedp.WaitVisible(chromedp.ID("code")))
+	// The previous session's screen may have left its mark.
+	eval[any](r, `document.getElementById('main-content').removeAttribute('data-ready')`)
+	r.run(chromedp.SendKeys(chromedp.ID("code"), code),
 		chromedp.Click(chromedp.CSS(`#sign-in button[type=submit]`)))
 	r.waitJS(`document.getElementById('main-content').hasAttribute('data-ready')`)
 }
@@ -305,6 +316,48 @@ func TestConsole_IncidentRoom(t *testing.T) {
 	}
 	r.check("board")
 
+	// The DoLS, capacity and best-interests filters show exactly the rows
+	// the board endpoint gives each state.
+	var board struct {
+		Residents []struct {
+			DoLS          string `json:"dols_status"`
+			Capacity      string `json:"capacity"`
+			BestInterests string `json:"best_interests"`
+		} `json:"residents"`
+	}
+	r.get(boTok, base+"/board", &board)
+	for _, f := range []struct {
+		id  string
+		val func(i int) string
+	}{
+		{"filter-dols", func(i int) string { return cmp.Or(board.Residents[i].DoLS, "not_recorded") }},
+		{"filter-capacity", func(i int) string { return board.Residents[i].Capacity }},
+		{"filter-bi", func(i int) string { return board.Residents[i].BestInterests }},
+	} {
+		want := map[string]int{}
+		for i := range board.Residents {
+			want[f.val(i)]++
+		}
+		opts := eval[[]string](r, `[...document.getElementById(`+jsString(f.id)+`).options].map(o => o.value).filter(Boolean)`)
+		for v := range want {
+			if !slices.Contains(opts, v) {
+				t.Errorf("%s has no choice for %q (the board has %d such residents)", f.id, v, want[v])
+			}
+		}
+		for _, v := range opts {
+			sel := `document.getElementById(` + jsString(f.id) + `)`
+			eval[any](r, sel+`.value = `+jsString(v)+`; `+sel+`.dispatchEvent(new Event('change'))`)
+			if got := eval[int](r, `document.querySelectorAll('#board-table tbody tr').length`); got != want[v] {
+				t.Errorf("%s = %s shows %d residents, the board has %d", f.id, v, got, want[v])
+			}
+		}
+		eval[any](r, `document.getElementById(`+jsString(f.id)+`).value = ''; document.getElementById(`+jsString(f.id)+`).dispatchEvent(new Event('change'))`)
+		t.Logf("%s: %v", f.id, want)
+	}
+	if got := eval[int](r, `document.querySelectorAll('#board-table tbody tr').length`); got != 42 {
+		t.Fatalf("with the filters cleared the board shows %d residents, want 42", got)
+	}
+
 	// A tablet records a check: the board shows it without a reload.
 	sam := r.tablet("sam", "social_worker", "tab-sam")
 	target := eval[string](r, `window.__noReload = 'still here'; [...document.querySelectorAll('#board-table tbody tr')].find(tr => tr.textContent.includes('Not seen in 24 h')).dataset.resident`)
@@ -326,59 +379,7 @@ func TestConsole_IncidentRoom(t *testing.T) {
 	// Two tablets give one planned move two destinations: the conflict
 	// appears in the queue.
 	kim := r.tablet("kim", "social_worker", "tab-kim")
-	moves, err := sam.List("moves", r.srv.Incident)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var moveID string
-	for i := 0; i < moves.Len(); i++ {
-		if f := fields(t, moves.At(i)); f["status"] == "planned" {
-			moveID = moves.At(i).ID
-			break
-		}
-	}
-	move, err := sam.Get("moves", moveID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mf := fields(t, move)
-	res, err := sam.Get("residents", mf["resident_id"].(string))
-	if err != nil {
-		t.Fatal(err)
-	}
-	need := fields(t, res)["registration_category"]
-	services, err := sam.List("services", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dest []string
-	for i := 0; i < services.Len() && len(dest) < 2; i++ {
-		sf := fields(t, services.At(i))
-		cats, _ := sf["registration_categories"].([]any)
-		if services.At(i).ID == mf["from_service_id"] || services.At(i).ID == mf["to_service_id"] {
-			continue
-		}
-		for _, c := range cats {
-			if c == need {
-				dest = append(dest, services.At(i).ID)
-				break
-			}
-		}
-	}
-	if len(dest) != 2 {
-		t.Fatalf("the demo has no two homes registered for %v", need)
-	}
-	if _, err := sam.Put("moves", moveID, fmt.Sprintf(`{"to_service_id":%q}`, dest[0])); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kim.Put("moves", moveID, fmt.Sprintf(`{"to_service_id":%q}`, dest[1])); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []*continuity.Client{sam, kim} {
-		if _, err := c.Sync(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	moveID, dest := r.conflict(sam, kim, 0)
 	r.waitJS(`document.querySelector('[data-count="open_conflicts"] .app-count__number').textContent === '1'`)
 	r.open("#/conflicts", "conflicts")
 	r.waitJS(`document.querySelectorAll('[data-conflict]').length === 1`)
@@ -389,6 +390,23 @@ func TestConsole_IncidentRoom(t *testing.T) {
 	r.run(chromedp.Click(chromedp.CSS(`[data-open-conflict]`)))
 	r.waitJS(`document.getElementById('resolve-form') !== null`)
 	r.check("conflict")
+
+	// Writing a different value offers the homes by name; choosing none is
+	// refused with the error summary linked to the control.
+	r.run(chromedp.Click(chromedp.CSS(`#choice-new`)))
+	r.waitJS(`!document.getElementById('conditional-new').classList.contains('govuk-radios__conditional--hidden')`)
+	if tagName := eval[string](r, `document.getElementById('new-value').tagName`); tagName != "SELECT" {
+		t.Fatalf("the new destination is a %s, want a select of homes", tagName)
+	}
+	if eval[bool](r, `[...document.getElementById('new-value').options].some(o => o.value === `+jsString(dest[2])+` && !o.textContent.includes(`+jsString(dest[2][:8])+`))`) != true {
+		t.Fatalf("the homes offered do not include %s by name", dest[2])
+	}
+	r.run(chromedp.Click(chromedp.CSS(`#resolve-form button[type=submit]`)))
+	r.waitJS(`document.querySelector('.govuk-error-summary a[href="#new-value"]') !== null`)
+	if !eval[bool](r, `document.getElementById('new-value-group').classList.contains('govuk-form-group--error') && document.getElementById('new-value-error').textContent.includes('Choose the home') && document.getElementById('new-value').getAttribute('aria-describedby').includes('new-value-error')`) {
+		t.Fatalf("the empty choice is not marked at the control: %s", r.text(`#resolve-form`))
+	}
+	r.check("conflict-error")
 	secondDevice := r.text(`label[for="choice-1"] ~ .govuk-hint`)
 	chosen := dest[1]
 	if strings.Contains(secondDevice, "tab-sam") {
@@ -407,6 +425,31 @@ func TestConsole_IncidentRoom(t *testing.T) {
 		}
 		if got := fields(t, rec)["to_service_id"]; got != chosen {
 			t.Fatalf("%s's tablet has destination %v after the resolution, want %s", name, got, chosen)
+		}
+	}
+
+	// A second conflict, resolved by writing a home neither tablet chose:
+	// picked by name from the list, it reaches both tablets.
+	move2, dest2 := r.conflict(sam, kim, 1)
+	// The queue is open: the new conflict arrives live.
+	r.waitJS(`document.querySelectorAll('[data-open-conflict]').length === 1`)
+	r.run(chromedp.Click(chromedp.CSS(`[data-open-conflict]`)))
+	r.waitJS(`document.getElementById('resolve-form') !== null`)
+	r.run(chromedp.Click(chromedp.CSS(`#choice-new`)),
+		chromedp.SetValue(chromedp.CSS(`#new-value`), dest2[2]),
+		chromedp.SendKeys(chromedp.CSS(`#note`), "Neither home can take her; the third has a room"),
+		chromedp.Click(chromedp.CSS(`#resolve-form button[type=submit]`)))
+	r.waitJS(`document.querySelector('.govuk-notification-banner--success') !== null && document.getElementById('main-content').getAttribute('data-screen') === 'conflicts'`)
+	for name, c := range map[string]*continuity.Client{"sam": sam, "kim": kim} {
+		if _, err := c.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := c.Get("moves", move2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fields(t, rec)["to_service_id"]; got != dest2[2] {
+			t.Fatalf("%s's tablet has destination %v after the new value, want %s", name, got, dest2[2])
 		}
 	}
 
@@ -484,6 +527,38 @@ func TestConsole_IncidentRoom(t *testing.T) {
 	r.waitJS(`document.getElementById('code-qr') && document.getElementById('code-qr').naturalWidth > 0`)
 	r.check("admin-codes")
 
+	// Cancelling a code goes through a confirmation page; "Keep the code"
+	// keeps it, the warning button cancels it.
+	codeRow := `[...document.querySelectorAll('#codes-list tr[data-code-id]')].find(tr => tr.textContent.includes('Tablet 7'))`
+	codeID := eval[string](r, codeRow+`.dataset.codeId`)
+	r.run(chromedp.Click(chromedp.CSS(`tr[data-code-id="` + codeID + `"] a`)))
+	r.waitJS(`document.getElementById('confirm-cancel-code') !== null`)
+	if !strings.Contains(r.text(`#main-content h2.govuk-heading-l`), "Tablet 7") || !eval[bool](r, `document.getElementById('confirm-cancel-code').classList.contains('govuk-button--warning')`) {
+		t.Fatalf("the confirmation page does not name the code or has no warning button: %s", r.text(`#main-content`))
+	}
+	r.check("admin-code-cancel")
+	r.run(chromedp.Click(chromedp.CSS(`#admin-codes .govuk-button-group a`)))
+	r.waitJS(`document.querySelector('#codes-list tr[data-code-id="` + codeID + `"]') !== null`)
+	r.run(chromedp.Click(chromedp.CSS(`tr[data-code-id="` + codeID + `"] a`)))
+	r.waitJS(`document.getElementById('confirm-cancel-code') !== null`)
+	r.run(chromedp.Click(chromedp.CSS(`#confirm-cancel-code`)))
+	r.waitJS(`document.querySelector('.govuk-notification-banner--success') !== null && document.getElementById('codes-list') !== null && document.querySelector('#codes-list tr[data-code-id="` + codeID + `"]') === null`)
+	adminTok, err := r.srv.Token(ctx, "ada", "admin", "ada-check", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open struct {
+		Codes []struct {
+			ID string `json:"id"`
+		} `json:"codes"`
+	}
+	r.get(adminTok, "/v1/admin/enrolment-codes", &open)
+	for _, x := range open.Codes {
+		if x.ID == codeID {
+			t.Fatalf("code %s is still waiting after it was cancelled", codeID)
+		}
+	}
+
 	r.open("#/import", "import")
 	csvPath, err := filepath.Abs(filepath.Join(root, "testdata/cqc/directory.csv"))
 	if err != nil {
@@ -508,6 +583,73 @@ func TestConsole_IncidentRoom(t *testing.T) {
 	if strings.Contains(r.logs.String(), "exception") {
 		t.Errorf("browser log has exceptions:\n%s", r.logs.String())
 	}
+}
+
+// conflict has two tablets give one planned move two different
+// destinations (homes registered for the resident's needs) and sync both,
+// so the server raises a conflict. It takes the nth planned move (from 0),
+// and returns it and three homes registered for the resident's needs: the
+// destinations sam and kim wrote, then one neither wrote.
+func (r *room) conflict(sam, kim *continuity.Client, nth int) (string, []string) {
+	t := r.t
+	t.Helper()
+	moves, err := sam.List("moves", r.srv.Incident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moveID string
+	for i := 0; i < moves.Len(); i++ {
+		if f := fields(t, moves.At(i)); f["status"] == "planned" {
+			if nth == 0 {
+				moveID = moves.At(i).ID
+				break
+			}
+			nth--
+		}
+	}
+	move, err := sam.Get("moves", moveID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mf := fields(t, move)
+	res, err := sam.Get("residents", mf["resident_id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := fields(t, res)["registration_category"]
+	services, err := sam.List("services", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dest []string
+	for i := 0; i < services.Len() && len(dest) < 3; i++ {
+		sf := fields(t, services.At(i))
+		cats, _ := sf["registration_categories"].([]any)
+		if services.At(i).ID == mf["from_service_id"] || services.At(i).ID == mf["to_service_id"] {
+			continue
+		}
+		for _, c := range cats {
+			if c == need {
+				dest = append(dest, services.At(i).ID)
+				break
+			}
+		}
+	}
+	if len(dest) != 3 {
+		t.Fatalf("the demo has no three homes registered for %v", need)
+	}
+	if _, err := sam.Put("moves", moveID, fmt.Sprintf(`{"to_service_id":%q}`, dest[0])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kim.Put("moves", moveID, fmt.Sprintf(`{"to_service_id":%q}`, dest[1])); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*continuity.Client{sam, kim} {
+		if _, err := c.Sync(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return moveID, dest
 }
 
 // badLines returns the lines the importer cannot read in a CQC file.
@@ -547,5 +689,170 @@ func waitCSV(t *testing.T, path string) [][]string {
 			t.Fatalf("no download at %s (directory has %v)", path, entries)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// status calls the API as a device and returns the HTTP status.
+func (r *room) status(token, method, path, body string) int {
+	r.t.Helper()
+	req, _ := http.NewRequest(method, r.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// allowedByServer asks the server, as a device of subject with role, which
+// console screens and powers it would serve: a screen is allowed when every
+// endpoint it reads answers (not 401/403), a power when the server does not
+// refuse it for the role.
+func (r *room) allowedByServer(subject, role string) (screens []string, powers map[string]bool) {
+	r.t.Helper()
+	tok, err := r.srv.Token(r.ctx, subject, role, subject+"-probe", time.Hour)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	inc := "/v1/incidents/" + r.srv.Incident
+	probes := []struct {
+		screen string
+		calls  [][3]string // method, path, body
+	}{
+		{"board", [][3]string{{"GET", inc + "/board"}}},
+		{"moves", [][3]string{{"GET", inc + "/moves"}}},
+		{"conflicts", [][3]string{{"GET", "/v1/conflicts?incident_id=" + r.srv.Incident}}},
+		{"checklist", [][3]string{{"GET", inc + "/checklist"}}},
+		{"providers", [][3]string{{"GET", "/v1/providers"}}},
+		{"report", [][3]string{{"GET", inc + "/situation-report"}}},
+		{"logs", [][3]string{{"GET", inc + "/movement-log"}, {"GET", inc + "/decision-log"}}},
+		// An empty upload: refused for the role, or refused as empty.
+		{"import", [][3]string{{"POST", "/v1/admin/import/cqc"}}},
+		{"admin", [][3]string{{"GET", "/v1/admin/users"}, {"GET", "/v1/admin/devices"}, {"GET", "/v1/admin/enrolment-codes"}}},
+	}
+	for _, p := range probes {
+		ok := true
+		for _, c := range p.calls {
+			st := r.status(tok, c[0], c[1], c[2])
+			if st == http.StatusUnauthorized || st == http.StatusForbidden {
+				ok = false
+			} else if st >= 500 {
+				r.t.Fatalf("%s %s as %s: %d", c[0], c[1], role, st)
+			}
+		}
+		if ok {
+			screens = append(screens, p.screen)
+		}
+	}
+	// Resolving a conflict that does not exist: 403 when the role may not
+	// resolve, 404 when it may.
+	resolve := r.status(tok, "POST", "/v1/conflicts/"+uuid.NewString()+"/resolve", `{"note":"probe"}`)
+	powers = map[string]bool{
+		"resolve_conflicts": resolve != http.StatusForbidden,
+		// The checklist item form writes these fields by update.
+		"edit_checklist": access.Check(role, "checklist_items", access.Update, []string{"officer_initials", "status", "due_on", "notes", "completed_on"}) == nil,
+	}
+	return screens, powers
+}
+
+// TestConsole_Roles signs in as a commissioner, the Director and a quality
+// officer and checks that each sees exactly the screens and powers the
+// server grants that role (asked of the server, not copied from the
+// console), that a screen the role may not use says so in plain words, and
+// that every screen each opens passes axe-core.
+func TestConsole_Roles(t *testing.T) {
+	r := newRoom(t)
+	ctx := r.ctx
+	sam := r.tablet("sam", "social_worker", "tab-sam")
+	kim := r.tablet("kim", "social_worker", "tab-kim")
+	r.conflict(sam, kim, 0)
+	r.run(chromedp.Navigate(r.srv.URL + "/console/"))
+	all := []string{"board", "moves", "conflicts", "checklist", "providers", "report", "logs", "import", "admin"}
+	for _, tc := range []struct{ subject, role string }{
+		{"cara", "commissioner"}, {"dan", "director"}, {"quinn", "quality_officer"},
+	} {
+		t.Run(tc.role, func(t *testing.T) {
+			r.t = t
+			if err := r.srv.User(ctx, tc.subject, tc.role, r.srv.Incident); err != nil {
+				t.Fatal(err)
+			}
+			screens, powers := r.allowedByServer(tc.subject, tc.role)
+			r.signIn(tc.subject)
+			nav := eval[[]string](r, `[...document.querySelectorAll('#console-nav li')].map(li => li.dataset.screen)`)
+			if strings.Join(nav, ",") != strings.Join(screens, ",") {
+				t.Errorf("the menu shows %v, the server serves %v", nav, screens)
+			}
+			for _, s := range all {
+				allowed := slices.Contains(screens, s)
+				eval[any](r, `document.getElementById('main-content').removeAttribute('data-ready'); document.title = ''; location.hash = `+jsString("#/"+s))
+				if !allowed {
+					r.waitJS(`document.title.startsWith('Not available') && document.querySelector('#main-content h1').textContent === 'You cannot use this screen'`)
+					r.axe(tc.role + " not-for-role " + s)
+					continue
+				}
+				r.waitJS(`document.getElementById('main-content').getAttribute('data-screen') === ` + jsString(s) + ` && document.getElementById('main-content').hasAttribute('data-ready')`)
+				if h1 := r.text(`#main-content h1`); strings.Contains(h1, "do not have access") || strings.Contains(h1, "cannot use") {
+					t.Errorf("%s: the server allows it but the console says %q", s, h1)
+				}
+				if n := eval[int](r, `document.querySelectorAll('#main-content .govuk-error-summary').length`); n != 0 {
+					t.Errorf("%s: shows an error: %s", s, r.text(`#main-content`))
+				}
+				r.axe(tc.role + " " + s)
+			}
+
+			// The conflict page: the resolve form only for a role the
+			// server lets resolve.
+			r.open("#/conflicts", "conflicts")
+			r.waitJS(`document.querySelectorAll('[data-open-conflict]').length > 0`)
+			r.run(chromedp.Click(chromedp.CSS(`[data-open-conflict]`)))
+			r.waitJS(`document.getElementById('main-content').textContent.includes('The record\'s history')`)
+			if got := eval[bool](r, `document.getElementById('resolve-form') !== null`); got != powers["resolve_conflicts"] {
+				t.Errorf("conflict page: resolve form shown %v, the server lets %s resolve: %v", got, tc.role, powers["resolve_conflicts"])
+			}
+			if tc.role == "commissioner" {
+				r.check("conflict-read-only")
+			} else {
+				r.axe(tc.role + " conflict")
+			}
+
+			// The checklist: item links and the item form only for a role
+			// the server lets update checklist items.
+			r.open("#/checklist", "checklist")
+			links := eval[int](r, `document.querySelectorAll('.govuk-task-list__link').length`)
+			if (links > 0) != powers["edit_checklist"] {
+				t.Errorf("checklist: %d item links, the server lets %s update items: %v", links, tc.role, powers["edit_checklist"])
+			}
+			var v struct {
+				Sections []struct {
+					Items []struct {
+						ID string `json:"id"`
+					} `json:"items"`
+				} `json:"sections"`
+			}
+			tok, err := r.srv.Token(ctx, tc.subject, tc.role, tc.subject+"-probe", time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.get(tok, "/v1/incidents/"+r.srv.Incident+"/checklist", &v)
+			r.open("#/checklist/"+v.Sections[0].Items[0].ID, "checklist")
+			if got := eval[bool](r, `document.getElementById('item-form') !== null`); got != powers["edit_checklist"] {
+				t.Errorf("checklist item: form shown %v, the server lets %s update items: %v", got, tc.role, powers["edit_checklist"])
+			}
+			if !powers["edit_checklist"] {
+				r.check("checklist-item-read-only")
+			} else {
+				r.axe(tc.role + " checklist item")
+			}
+			r.run(chromedp.Click(chromedp.CSS(`.app-account__signout`)), chromedp.WaitVisible(chromedp.CSS(`#code`)))
+		})
+	}
+	r.t = t
+	if strings.Contains(r.logs.String(), "exception") {
+		t.Errorf("browser log has exceptions:\n%s", r.logs.String())
 	}
 }

@@ -24,6 +24,7 @@ export async function render(c, params) {
   if (tab === 'devices' && params[1] && params[2] === 'revoke') return revokeDevice(c, body, params[1]);
   if (tab === 'devices') return devices(c, body);
   if (tab === 'scopes') return scopes(c, body);
+  if (tab === 'codes' && params[1] && params[2] === 'cancel') return cancelCode(c, body, params[1]);
   if (tab === 'codes') return codes(c, body);
   return users(c, body);
 }
@@ -194,15 +195,43 @@ function drawCodes(c, el, cs) {
   replace(el, h('table', { class: 'govuk-table' },
     h('caption', { class: 'govuk-table__caption govuk-visually-hidden' }, 'Codes not yet used'),
     h('thead', { class: 'govuk-table__head' }, h('tr', { class: 'govuk-table__row' }, ['User', 'Device', 'Issued', 'Expires', 'Action'].map((t) => h('th', { scope: 'col', class: 'govuk-table__header' }, t)))),
-    h('tbody', { class: 'govuk-table__body' }, cs.map((x) => {
-      const b = h('button', { type: 'button', class: 'govuk-button govuk-button--secondary govuk-!-margin-bottom-0' }, 'Cancel code', h('span', { class: 'govuk-visually-hidden' }, ` for ${x.device_name}`));
-      b.addEventListener('click', async () => {
-        try { await send(c, `/v1/admin/enrolment-codes/${encodeURIComponent(x.id)}`, undefined, 'DELETE'); await listCodes(c, el); } catch (err) { replace(el, errorSummary([{ message: errorText(err) }])); }
-      }, { signal: c.signal });
-      return h('tr', { class: 'govuk-table__row' }, h('th', { scope: 'row', class: 'govuk-table__header' }, x.subject),
-        h('td', { class: 'govuk-table__cell' }, `${x.device_name} (${x.device_id})`), h('td', { class: 'govuk-table__cell' }, when(x.created_at) + ' by ' + x.created_by),
-        h('td', { class: 'govuk-table__cell' }, when(x.expires_at)), h('td', { class: 'govuk-table__cell' }, b));
-    }))));
+    h('tbody', { class: 'govuk-table__body' }, cs.map((x) => h('tr', { class: 'govuk-table__row', 'data-code-id': x.id },
+      h('th', { scope: 'row', class: 'govuk-table__header' }, x.subject),
+      h('td', { class: 'govuk-table__cell' }, `${x.device_name} (${x.device_id})`), h('td', { class: 'govuk-table__cell' }, when(x.created_at) + ' by ' + x.created_by),
+      h('td', { class: 'govuk-table__cell' }, when(x.expires_at)),
+      h('td', { class: 'govuk-table__cell' }, link(`#/admin/codes/${encodeURIComponent(x.id)}/cancel`, 'Cancel code', `for ${x.subject}'s ${x.device_name}`)))))));
+}
+
+/** Confirms cancelling an enrolment code, as revoking a device does.
+ * @param {import('../api.js').Ctx} c @param {HTMLElement} body @param {string} id */
+async function cancelCode(c, body, id) {
+  c.setTitle('Cancel an enrolment code');
+  const res = await get(c, '/v1/admin/enrolment-codes');
+  const x = res.codes.find((/** @type {any} */ y) => y.id === id);
+  if (c.signal.aborted) return;
+  if (!x) {
+    return replace(body, h('a', { class: 'govuk-back-link', href: '#/admin/codes' }, 'Back to enrolment codes'),
+      h('h2', { class: 'govuk-heading-l' }, 'This code is no longer waiting'),
+      h('p', { class: 'govuk-body' }, 'It has been used, has expired or was cancelled already. ', link('#/admin/codes', 'See the codes not yet used')));
+  }
+  const errs = h('div', {});
+  const btn = h('button', { type: 'button', class: 'govuk-button govuk-button--warning', id: 'confirm-cancel-code', 'data-module': 'govuk-button' }, 'Cancel this code');
+  btn.addEventListener('click', async () => {
+    try {
+      await send(c, `/v1/admin/enrolment-codes/${encodeURIComponent(id)}`, undefined, 'DELETE');
+      flash = `The enrolment code for ${x.subject}'s ${x.device_name} is cancelled.`;
+      c.navigate('#/admin/codes');
+    } catch (err) {
+      replace(errs, errorSummary([{ message: errorText(err) }]));
+    }
+  }, { signal: c.signal });
+  replace(body, h('a', { class: 'govuk-back-link', href: '#/admin/codes' }, 'Back to enrolment codes'), errs,
+    h('h2', { class: 'govuk-heading-l' }, `Are you sure you want to cancel the code for ${x.subject}'s ${x.device_name}?`),
+    summaryList([['User', x.subject], ['Device', `${x.device_name} (${x.device_id})`], ['Issued', when(x.created_at) + ' by ' + x.created_by], ['Expires', when(x.expires_at)]]),
+    h('div', { class: 'govuk-warning-text' }, h('span', { class: 'govuk-warning-text__icon', 'aria-hidden': 'true' }, '!'),
+      h('strong', { class: 'govuk-warning-text__text' }, h('span', { class: 'govuk-visually-hidden' }, 'Warning'),
+        'The code will no longer enrol a device, and this cannot be undone. Devices already enrolled are not affected. If the person still needs to enrol, issue a new code.')),
+    h('div', { class: 'govuk-button-group' }, btn, link('#/admin/codes', 'Keep the code')));
 }
 
 /** The issued code as text and as a QR code. @param {any} code */

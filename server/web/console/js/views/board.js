@@ -5,7 +5,7 @@ import { h, replace, tag, when, day, words, hidden } from '../dom.js';
 import { get, incidentPath } from '../api.js';
 
 /** Filters and sort survive live refreshes and moving between screens. */
-const state = { where: '', check: '', funding: '', q: '', sort: 'name', dir: 1 };
+const state = { where: '', check: '', funding: '', dols: '', capacity: '', bi: '', q: '', sort: 'name', dir: 1 };
 
 const whereColour = /** @type {Record<string, any>} */ ({ home: 'grey', hospital: 'amber', in_transit: 'blue', moved: 'green', deceased: 'purple', left: 'purple' });
 const whereWords = /** @type {Record<string, string>} */ ({ home: 'At home', hospital: 'In hospital', in_transit: 'In transit', moved: 'Moved', deceased: 'Deceased', left: 'Left' });
@@ -14,6 +14,10 @@ const fundingWords = /** @type {Record<string, string>} */ ({ la_funded: 'Counci
 const dolsWords = /** @type {Record<string, string>} */ ({ none: 'None', requested: 'Requested', urgent: 'Urgent authorisation', authorised: 'Authorised', expired: 'Expired' });
 const capWords = /** @type {Record<string, string>} */ ({ not_assessed: 'Not assessed', in_progress: 'Assessment under way', has_capacity: 'Has capacity', lacks_capacity: 'Lacks capacity' });
 const biWords = /** @type {Record<string, string>} */ ({ not_needed: '', awaiting: 'best interests decision needed', in_progress: 'best interests under way', decided: 'best interests decided' });
+// The filters' choices for DoLS and best interests ("not recorded" and "no
+// decision needed" are choices too: the room looks for the gaps).
+const dolsFilter = /** @type {Record<string, string>} */ ({ ...dolsWords, not_recorded: 'Not recorded' });
+const biFilter = /** @type {Record<string, string>} */ ({ awaiting: 'Decision needed', in_progress: 'Under way', decided: 'Decided', not_needed: 'No decision needed' });
 
 /** @param {import('../api.js').Ctx} c */
 export async function render(c) {
@@ -68,7 +72,7 @@ function countCards(k) {
  * @param {HTMLElement} el @param {() => void} draw @param {AbortSignal} signal
  */
 function buildFilters(el, draw, signal) {
-  /** @param {string} id @param {string} label @param {Record<string,string>} opts @param {'where'|'check'|'funding'} key */
+  /** @param {string} id @param {string} label @param {Record<string,string>} opts @param {'where'|'check'|'funding'|'dols'|'capacity'|'bi'} key */
   const select = (id, label, opts, key) => {
     const s = /** @type {HTMLSelectElement} */ (h('select', { class: 'govuk-select', id, name: id },
       h('option', { value: '' }, 'All'), Object.entries(opts).map(([v, t]) => h('option', { value: v, selected: state[key] === v }, t))));
@@ -81,7 +85,10 @@ function buildFilters(el, draw, signal) {
     h('div', { class: 'govuk-form-group app-filter' }, h('label', { class: 'govuk-label', for: 'filter-name' }, 'Name or room'), q),
     select('filter-where', 'Where now', whereWords, 'where'),
     select('filter-check', 'Safe-and-well check', checkWords, 'check'),
-    select('filter-funding', 'Funding', fundingWords, 'funding'));
+    select('filter-funding', 'Funding', fundingWords, 'funding'),
+    select('filter-dols', 'DoLS', dolsFilter, 'dols'),
+    select('filter-capacity', 'Capacity', capWords, 'capacity'),
+    select('filter-bi', 'Best interests', biFilter, 'bi'));
 }
 
 const sorters = /** @type {Record<string, (r: any) => string>} */ ({
@@ -99,7 +106,9 @@ const sorters = /** @type {Record<string, (r: any) => string>} */ ({
 function filterSort(rows) {
   const q = state.q.trim().toLowerCase();
   const out = rows.filter((r) => (!state.where || r.where_now === state.where) && (!state.check || r.check_state === state.check) &&
-    (!state.funding || r.funding_stream === state.funding) && (!q || r.name.toLowerCase().includes(q) || (r.room || '').toLowerCase().includes(q)));
+    (!state.funding || r.funding_stream === state.funding) &&
+    (!state.dols || (state.dols === 'not_recorded' ? !r.dols_status : r.dols_status === state.dols)) &&
+    (!state.capacity || r.capacity === state.capacity) && (!state.bi || r.best_interests === state.bi) && (!q || r.name.toLowerCase().includes(q) || (r.room || '').toLowerCase().includes(q)));
   const key = sorters[state.sort] || sorters.name;
   return out.sort((a, b) => { const x = key(a), y = key(b); return x < y ? -state.dir : x > y ? state.dir : 0; });
 }

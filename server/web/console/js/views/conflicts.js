@@ -6,6 +6,7 @@
 import { h, replace, tag, when, words, summaryList, errorSummary, banner, link } from '../dom.js';
 import { get, send, errorText, errorField } from '../api.js';
 import { can } from '../roles.js';
+import { valueControl } from './value.js';
 
 const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A success message carried to the queue after resolving. */
@@ -132,10 +133,8 @@ async function detail(c, id) {
 /** @param {import('../api.js').Ctx} c @param {any} x */
 async function resolveForm(c, x) {
   const texts = await Promise.all(x.values.map((/** @type {any} */ v) => valueText(c, v.value)));
-  const other = /** @type {HTMLInputElement} */ (h('input', { class: 'govuk-input', id: 'new-value', name: 'new-value', type: 'text', spellcheck: 'false' }));
-  const reveal = h('div', { class: 'govuk-radios__conditional govuk-radios__conditional--hidden', id: 'conditional-new' },
-    h('div', { class: 'govuk-form-group' }, h('label', { class: 'govuk-label', for: 'new-value' }, 'New value'),
-      h('div', { class: 'govuk-hint', id: 'new-value-hint' }, 'For a place or a person, paste its id. Dates as 2026-11-24T10:00:00Z.'), other));
+  const other = await valueControl(c, x.collection, x.field);
+  const reveal = h('div', { class: 'govuk-radios__conditional govuk-radios__conditional--hidden', id: 'conditional-new' }, other.el);
   const radios = x.values.map((/** @type {any} */ v, /** @type {number} */ i) => h('div', { class: 'govuk-radios__item' },
     h('input', { class: 'govuk-radios__input', id: 'choice-' + i, name: 'choice', type: 'radio', value: v.change_id }),
     h('label', { class: 'govuk-label govuk-radios__label', for: 'choice-' + i }, `Keep value ${i + 1}: ${texts[i]}`),
@@ -165,9 +164,10 @@ async function resolveForm(c, x) {
     /** @type {any} */
     const body = { note: note.value };
     if (chosen.value === 'new') {
-      const v = other.value.trim();
-      if (!v) return fail([{ field: 'new-value', message: 'Enter the new value' }]);
-      body.value = v;
+      const r = other.read();
+      const problems = r.error ? [{ message: r.error }] : (c.client.validate(x.collection, { [x.field]: r.value }, { create: false }) || []);
+      if (problems.length) return fail(problems.map((/** @type {any} */ p) => ({ field: 'new-value', message: p.message })));
+      body.value = r.value;
     } else body.change_id = chosen.value;
     try {
       await send(c, `/v1/conflicts/${encodeURIComponent(x.id)}/resolve`, body);
@@ -182,7 +182,19 @@ async function resolveForm(c, x) {
   /** @param {{field: string, message: string}[]} e */
   function fail(e) {
     replace(errs, errorSummary(e));
-    group.classList.add('govuk-form-group--error');
+    for (const g of form.querySelectorAll('.govuk-form-group--error')) g.classList.remove('govuk-form-group--error');
+    for (const m of form.querySelectorAll('.govuk-error-message')) m.remove();
+    for (const { field, message } of e) {
+      // The message goes above the control, in the group the summary links to.
+      const g = field === 'new-value' ? form.querySelector('#new-value-group') : field === 'note' ? note.closest('.govuk-form-group') : group;
+      if (!g) continue;
+      g.classList.add('govuk-form-group--error');
+      const msg = h('p', { class: 'govuk-error-message', id: field + '-error' }, h('span', { class: 'govuk-visually-hidden' }, 'Error: '), message);
+      const anchor = g.querySelector('fieldset > .govuk-hint') || g.querySelector('label + .govuk-hint') || g.querySelector('label') || g.firstChild;
+      if (anchor && anchor.parentNode) anchor.parentNode.insertBefore(msg, anchor.nextSibling); else g.prepend(msg);
+      const ctl = g.querySelector('#' + field) || g.querySelector('input, select, textarea');
+      if (ctl) ctl.setAttribute('aria-describedby', [...new Set([...(ctl.getAttribute('aria-describedby') || '').split(' '), field + '-error'])].filter(Boolean).join(' '));
+    }
   }
   return form;
 }
