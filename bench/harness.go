@@ -375,7 +375,7 @@ func load(ctx context.Context, srv *benchServer, set *recordSet) error {
 	p := care.Principal{Subject: "sw-seed", Role: benchRole, DeviceID: "seed-01"}
 	for start := 0; start < len(set.Items); start += loadBatch {
 		items := set.Items[start:min(start+loadBatch, len(set.Items))]
-		res, err := srv.Store.Apply(ctx, care.Batch{Principal: p, ReceivedAt: time.Now(), Items: items, Check: check})
+		res, err := care.Apply(ctx, srv.Store, care.Batch{Principal: p, ReceivedAt: time.Now(), Items: items, Check: check})
 		if err != nil {
 			return fmt.Errorf("load: %w", err)
 		}

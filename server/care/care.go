@@ -119,7 +119,7 @@ type Prior struct {
 // state.
 type DuplicateChecker func(l schema.Lookup, c syncproto.Change, before *syncproto.Record, prior Prior) Verdict
 
-// Batch is one push, applied by the store in one transaction. A store may
+// Batch is one push, applied by Apply in one transaction. A store may
 // run Check more than once for a change (PostgreSQL reruns a push whose
 // reads were invalidated by a concurrent one), so checkers must not have
 // side effects beyond their Verdict.
@@ -134,6 +134,10 @@ type Batch struct {
 	// Duplicate decides about changes whose id is already applied. Nil
 	// answers duplicate whatever the change holds.
 	Duplicate DuplicateChecker
+	// Prepare, when set, runs for each parsed change before the write
+	// transaction, doing the checks that need no stored state, and returns
+	// the Checker that decides about that change in place of Check.
+	Prepare func(c syncproto.Change) Checker
 }
 
 // BatchResult is what the store did with a batch.
@@ -235,10 +239,8 @@ type LoggedChange struct {
 // (embedded default) and postgres. The conformance suite in
 // care/storetest runs against each.
 type Store interface {
-	// Apply applies a push in one transaction: duplicates are reported and
-	// change nothing; each other change is checked, then merged and logged,
-	// or quarantined. It returns only once the batch is durable.
-	Apply(ctx context.Context, b Batch) (BatchResult, error)
+	// Writer runs pushes (Apply) in write transactions.
+	Writer
 	// Head returns the position of the last committed change visible to
 	// every reader: no change at or below it can still appear.
 	Head(ctx context.Context) (int64, error)

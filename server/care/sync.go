@@ -78,7 +78,12 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 		}
 		items[i].Body = body
 	}
-	res, err := s.store.Apply(ctx, Batch{Principal: p, ReceivedAt: received, Items: items, Check: s.checker(p, received), Follow: s.follow, Duplicate: s.duplicate(p)})
+	prepare := s.prepare(p, received)
+	res, err := Apply(ctx, s.store, Batch{Principal: p, ReceivedAt: received, Items: items, Prepare: prepare,
+		Check: func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
+			return prepare(c)(l, c, before, after)
+		},
+		Follow: s.follow, Duplicate: s.duplicate(p)})
 	if err != nil {
 		return syncproto.PushResponse{}, fmt.Errorf("apply push: %w", err)
 	}
@@ -94,74 +99,93 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 	}, nil
 }
 
-// checker returns the per-change decision for one push. Every refusal is
-// filed under the record's incident when p holds it (visible), so a
-// back-office user of another incident never sees it.
-func (s *Sync) checker(p Principal, received time.Time) Checker {
+// prepare returns the per-change decision for one push, in two steps: the
+// checks that need no stored state (clock skew, the HLC's node, field
+// values) run when it is called, before the write transaction; the Checker
+// it returns does the rest inside it. Every refusal is filed under the
+// record's incident when p holds it (visible), so a back-office user of
+// another incident never sees it.
+func (s *Sync) prepare(p Principal, received time.Time) func(c syncproto.Change) Checker {
 	limit := received.Add(syncproto.MaxClockSkew)
-	return func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
-		scope, scoped, changed := s.scopeOf(c, before)
-		refuse := func(e *syncproto.Error) Verdict { return Verdict{Err: e, Scope: visible(p, scope)} }
+	return func(c syncproto.Change) Checker {
+		var pre *syncproto.Error
 		if c.HLC.Time().After(limit) {
-			return refuse(syncproto.Errorf(syncproto.CodeClockSkew, "hlc",
+			pre = syncproto.Errorf(syncproto.CodeClockSkew, "hlc",
 				"hlc %s is more than %s ahead of server time %s; re-stamp the change from server_time and push again",
-				c.HLC.Time().Format(time.RFC3339), syncproto.MaxClockSkew, received.Format(time.RFC3339)))
+				c.HLC.Time().Format(time.RFC3339), syncproto.MaxClockSkew, received.Format(time.RFC3339))
+		} else {
+			pre = hlcNode(p, c)
 		}
-		if e := hlcNode(p, c); e != nil {
-			return refuse(e)
+		// Fields that pass as a create pass as an update too: only a
+		// create's required fields depend on the stored record.
+		fieldsOK := pre == nil && s.registry.CheckFields(c, nil) == nil
+		return func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
+			return s.check(p, received, pre, fieldsOK, l, c, before, after)
 		}
+	}
+}
+
+// check decides about one change inside the write transaction, given what
+// prepare found.
+func (s *Sync) check(p Principal, received time.Time, pre *syncproto.Error, fieldsOK bool, l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
+	scope, scoped, changed := s.scopeOf(c, before)
+	refuse := func(e *syncproto.Error) Verdict { return Verdict{Err: e, Scope: visible(p, scope)} }
+	if pre != nil {
+		return refuse(pre)
+	}
+	if !fieldsOK {
 		if e := s.registry.CheckFields(c, before); e != nil {
 			return refuse(e)
 		}
-		if s.Authorize != nil {
-			if e := s.Authorize(p, c, scope, before); e != nil {
-				return refuse(e)
-			}
-		}
-		if e := scopeError(p, scope, scoped, changed); e != nil {
-			return refuse(e)
-		}
-		// A revive (an upsert bringing a deleted record back) carries what a
-		// create carries: the tombstone left no fields to fall back on.
-		if c.Op == syncproto.OpUpsert && before != nil && before.Deleted() && !after.Deleted() {
-			if e := s.registry.CheckFields(c, nil); e != nil {
-				return refuse(e)
-			}
-		}
-		ctx := schema.Context{Lookup: l, Role: p.Role, Now: received, Clock: s.clock}
-		failed := func(err error) Verdict {
-			s.log.Error("server follow-up failed", "collection", c.Collection, "err", err)
-			return refuse(syncproto.Errorf(syncproto.CodeInternal, "", "the server could not complete this change; it is kept in quarantine"))
-		}
-		if e, err := s.checkReferences(l, c, before, scope); err != nil {
-			return failed(err)
-		} else if e != nil {
-			return refuse(e)
-		}
-		if c.Collection == "conflicts" {
-			if e := conflictRule(l, c); e != nil {
-				return refuse(e)
-			}
-		}
-		if e := s.registry.CheckRules(ctx, c, before, after); e != nil {
-			conflicts, err := s.conflictsFor(l, p, c, before, e, received)
-			if err != nil {
-				return failed(err)
-			}
-			v := refuse(e)
-			v.Extra = conflicts
-			return v
-		}
-		extra, err := s.registry.Effects(ctx, c, before, after)
-		if err != nil {
-			return failed(err)
-		}
-		conflicts, err := s.conflictsFor(l, p, c, before, nil, received)
-		if err != nil {
-			return failed(err)
-		}
-		return Verdict{Scope: scope, Extra: append(extra, conflicts...)}
 	}
+	if s.Authorize != nil {
+		if e := s.Authorize(p, c, scope, before); e != nil {
+			return refuse(e)
+		}
+	}
+	if e := scopeError(p, scope, scoped, changed); e != nil {
+		return refuse(e)
+	}
+	// A revive (an upsert bringing a deleted record back) carries what a
+	// create carries: the tombstone left no fields to fall back on.
+	if !fieldsOK && c.Op == syncproto.OpUpsert && before != nil && before.Deleted() && !after.Deleted() {
+		if e := s.registry.CheckFields(c, nil); e != nil {
+			return refuse(e)
+		}
+	}
+	ctx := schema.Context{Lookup: l, Role: p.Role, Now: received, Clock: s.clock}
+	failed := func(err error) Verdict {
+		s.log.Error("server follow-up failed", "collection", c.Collection, "err", err)
+		return refuse(syncproto.Errorf(syncproto.CodeInternal, "", "the server could not complete this change; it is kept in quarantine"))
+	}
+	if e, err := s.checkReferences(l, c, before, scope); err != nil {
+		return failed(err)
+	} else if e != nil {
+		return refuse(e)
+	}
+	if c.Collection == "conflicts" {
+		if e := conflictRule(l, c); e != nil {
+			return refuse(e)
+		}
+	}
+	if e := s.registry.CheckRules(ctx, c, before, after); e != nil {
+		conflicts, err := s.conflictsFor(l, p, c, before, e, received)
+		if err != nil {
+			return failed(err)
+		}
+		v := refuse(e)
+		v.Extra = conflicts
+		return v
+	}
+	extra, err := s.registry.Effects(ctx, c, before, after)
+	if err != nil {
+		return failed(err)
+	}
+	conflicts, err := s.conflictsFor(l, p, c, before, nil, received)
+	if err != nil {
+		return failed(err)
+	}
+	return Verdict{Scope: scope, Extra: append(extra, conflicts...)}
 }
 
 // follow scopes the server's own follow-up changes.

@@ -84,7 +84,7 @@ func Retention(t *testing.T, open Opener) {
 	scoped := func(_ schema.Lookup, c syncproto.Change, _, _ *syncproto.Record) care.Verdict {
 		return care.Verdict{Scope: inc}
 	}
-	if _, err := s.Apply(ctx, care.Batch{Principal: care.SystemPrincipal, ReceivedAt: at, Items: []care.Incoming{tomb}, Check: scoped}); err != nil {
+	if _, err := care.Apply(ctx, s, care.Batch{Principal: care.SystemPrincipal, ReceivedAt: at, Items: []care.Incoming{tomb}, Check: scoped}); err != nil {
 		t.Fatal(err)
 	}
 	// A later write to another record: its position must survive.

@@ -91,7 +91,7 @@ func apply(t *testing.T, s care.Store, check care.Checker, items ...care.Incomin
 	if check == nil {
 		check = allow
 	}
-	res, err := s.Apply(context.Background(), care.Batch{Principal: principal, ReceivedAt: time.Now(), Items: items, Check: check})
+	res, err := care.Apply(context.Background(), s, care.Batch{Principal: principal, ReceivedAt: time.Now(), Items: items, Check: check})
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -495,7 +495,7 @@ func testDuplicate(t *testing.T, open Opener) {
 	}
 	run := func(items ...care.Incoming) care.BatchResult {
 		t.Helper()
-		res, err := s.Apply(ctx, care.Batch{Principal: principal, ReceivedAt: time.Now(), Items: items, Check: allow, Duplicate: dup})
+		res, err := care.Apply(ctx, s, care.Batch{Principal: principal, ReceivedAt: time.Now(), Items: items, Check: allow, Duplicate: dup})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -547,7 +547,7 @@ func testQuarantineScopes(t *testing.T, open Opener) {
 			check := func(_ schema.Lookup, c syncproto.Change, _, _ *syncproto.Record) care.Verdict {
 				return care.Verdict{Err: syncproto.Errorf(syncproto.CodeRuleViolation, "", "no"), Scope: scope}
 			}
-			res, err := s.Apply(ctx, care.Batch{Principal: p, ReceivedAt: time.Now(), Items: []care.Incoming{it}, Check: check})
+			res, err := care.Apply(ctx, s, care.Batch{Principal: p, ReceivedAt: time.Now(), Items: []care.Incoming{it}, Check: check})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -623,7 +623,7 @@ func testNoSkip(t *testing.T, open Opener) {
 				for i := 0; i < perBatch; i++ {
 					items = append(items, g.upsert("residents", uuid.NewString(), map[string]any{"given_name": "n"}))
 				}
-				res, err := s.Apply(ctx, care.Batch{Principal: principal, ReceivedAt: time.Now(), Items: items, Check: allow})
+				res, err := care.Apply(ctx, s, care.Batch{Principal: principal, ReceivedAt: time.Now(), Items: items, Check: allow})
 				if err != nil {
 					t.Errorf("Apply: %v", err)
 					return
