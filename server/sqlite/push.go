@@ -268,7 +268,9 @@ func (t *pushTx) Begin(ids []string, keys []care.RecordKey) (map[string]care.Pri
 }
 
 // Lock implements care.PushTx.
-func (t *pushTx) Lock(k care.RecordKey) (*syncproto.Record, error) { return t.Record(k.Collection, k.ID) }
+func (t *pushTx) Lock(k care.RecordKey) (*syncproto.Record, error) {
+	return t.Record(k.Collection, k.ID)
+}
 
 // Logged implements care.PushTx.
 func (t *pushTx) Logged(id string) (bool, error) {
