@@ -8,6 +8,7 @@ package care
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
@@ -215,9 +216,10 @@ type AuditedChange struct {
 	ReceivedAt time.Time        `json:"received_at"`
 }
 
-// StatePage is a page of current record state, for initial sync.
+// StatePage is a page of current record state, for initial sync, in the
+// stored wire form (state.go).
 type StatePage struct {
-	Records []*syncproto.Record
+	Records []StateRecord
 	// More reports whether records remain after the last one.
 	More bool
 }
@@ -228,10 +230,20 @@ type LogPage struct {
 	More    bool
 }
 
-// LoggedChange is a change as committed, with its log position.
+// LoggedChange is a change as committed, with its log position: Body is the
+// change's JSON as logged, served to devices as it is.
 type LoggedChange struct {
 	Position int64
-	Change   syncproto.Change
+	Body     []byte
+}
+
+// Change decodes the logged change.
+func (lc LoggedChange) Change() (syncproto.Change, error) {
+	var c syncproto.Change
+	if err := json.Unmarshal(lc.Body, &c); err != nil {
+		return c, fmt.Errorf("decode change %d: %w", lc.Position, err)
+	}
+	return c, nil
 }
 
 // Store is Continuity's durable state: the change log in commit order, the

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -220,13 +221,13 @@ type PullRequest struct {
 // device's scopes changed since its cursor was issued, newly granted
 // incidents are backfilled with their current state and removed ones are
 // listed in Purge.
-func (s *Sync) Pull(ctx context.Context, req PullRequest) (syncproto.PullResponse, error) {
+func (s *Sync) Pull(ctx context.Context, req PullRequest) (PullPage, error) {
 	limit := req.Limit
 	if limit == 0 {
 		limit = syncproto.DefaultPullLimit
 	}
 	if limit < 1 || limit > syncproto.MaxPullLimit {
-		return syncproto.PullResponse{}, syncproto.Errorf(syncproto.CodeInvalidValue, "limit", "limit must be between 1 and %d", syncproto.MaxPullLimit)
+		return PullPage{}, syncproto.Errorf(syncproto.CodeInvalidValue, "limit", "limit must be between 1 and %d", syncproto.MaxPullLimit)
 	}
 	all := req.Filter.Scopes == nil
 	scopes := sortedSet(req.Filter.Scopes)
@@ -235,18 +236,18 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (syncproto.PullRespons
 	if req.Cursor == "" {
 		head, err := s.store.Head(ctx)
 		if err != nil {
-			return syncproto.PullResponse{}, fmt.Errorf("read head: %w", err)
+			return PullPage{}, fmt.Errorf("read head: %w", err)
 		}
 		cur = Cursor{Position: head, Initial: true, All: all, Scopes: scopes}
 	} else {
 		c, err := s.Cursors.Decode(req.Cursor)
 		if err != nil {
-			return syncproto.PullResponse{}, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "the cursor was not issued by this server or has been changed; start again without a cursor")
+			return PullPage{}, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "the cursor was not issued by this server or has been changed; start again without a cursor")
 		}
 		cur = c
 		added, removed, addedAll, err := s.scopeDiff(ctx, cur, all, scopes)
 		if err != nil {
-			return syncproto.PullResponse{}, err
+			return PullPage{}, err
 		}
 		purge = removed
 		if len(added) > 0 || addedAll {
@@ -264,7 +265,7 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (syncproto.PullRespons
 		}
 		cur.All, cur.Scopes = all, scopes
 	}
-	var out syncproto.PullResponse
+	var out PullPage
 	var err error
 	if cur.inState() {
 		out, err = s.pullState(ctx, cur, limit, req.Filter)
@@ -295,14 +296,15 @@ func (s *Sync) scopeDiff(ctx context.Context, cur Cursor, all bool, scopes []str
 	return minus(scopes, cur.Scopes), minus(cur.Scopes, scopes), false, nil
 }
 
-func (s *Sync) pullLog(ctx context.Context, cur Cursor, limit int, f Filter) (syncproto.PullResponse, error) {
+func (s *Sync) pullLog(ctx context.Context, cur Cursor, limit int, f Filter) (PullPage, error) {
 	page, err := s.store.Changes(ctx, cur.Position, f, limit)
 	if err != nil {
-		return syncproto.PullResponse{}, fmt.Errorf("read changes: %w", err)
+		return PullPage{}, fmt.Errorf("read changes: %w", err)
 	}
-	out := syncproto.PullResponse{Changes: make([]syncproto.Change, 0, len(page.Changes)), HasMore: page.More}
+	out := PullPage{Wire: make([][]byte, 0, len(page.Changes)), HasMore: page.More}
 	for _, lc := range page.Changes {
-		out.Changes = append(out.Changes, lc.Change)
+		out.Wire = append(out.Wire, lc.Body)
+		out.Count++
 		cur.Position = lc.Position
 	}
 	out.Cursor = s.Cursors.Encode(cur)
@@ -310,26 +312,28 @@ func (s *Sync) pullLog(ctx context.Context, cur Cursor, limit int, f Filter) (sy
 }
 
 // pullState serves one page of an initial sync or a backfill: the compacted
-// current state of each record, then hands over to the change log at the
-// cursor's position.
-func (s *Sync) pullState(ctx context.Context, cur Cursor, limit int, f Filter) (syncproto.PullResponse, error) {
+// current state of each record, copied from its stored wire form, then hands
+// over to the change log at the cursor's position.
+func (s *Sync) pullState(ctx context.Context, cur Cursor, limit int, f Filter) (PullPage, error) {
 	sf := f
 	if !cur.Initial && !cur.BackfillAll {
 		sf = Filter{Scopes: cur.Backfill, Hidden: f.Hidden, ScopedOnly: true}
 	}
 	page, err := s.store.State(ctx, cur.AfterCollection, cur.AfterID, sf, limit)
 	if err != nil {
-		return syncproto.PullResponse{}, fmt.Errorf("read state: %w", err)
+		return PullPage{}, fmt.Errorf("read state: %w", err)
 	}
-	out := syncproto.PullResponse{Changes: []syncproto.Change{}}
+	out := PullPage{Wire: make([][]byte, 0, len(page.Records))}
 	next := cur
 	taken := 0
 	for _, r := range page.Records {
-		cs := r.Changes()
-		if taken > 0 && len(out.Changes)+len(cs) > limit {
+		if taken > 0 && out.Count+r.Count > limit {
 			break
 		}
-		out.Changes = append(out.Changes, cs...)
+		if r.Count > 0 {
+			out.Wire = append(out.Wire, r.Wire)
+			out.Count += r.Count
+		}
 		next.AfterCollection, next.AfterID = r.Collection, r.ID
 		taken++
 	}
@@ -343,10 +347,73 @@ func (s *Sync) pullState(ctx context.Context, cur Cursor, limit int, f Filter) (
 	out.Cursor = s.Cursors.Encode(done)
 	head, err := s.store.Head(ctx)
 	if err != nil {
-		return syncproto.PullResponse{}, fmt.Errorf("read head: %w", err)
+		return PullPage{}, fmt.Errorf("read head: %w", err)
 	}
 	out.HasMore = head > cur.Position
 	return out, nil
+}
+
+// PullPage is one page of the sync stream, as GET /v1/sync/pull answers it
+// (syncproto.PullResponse): its changes are kept in their stored JSON form
+// and copied into the answer, never decoded and encoded again.
+type PullPage struct {
+	// Wire holds the changes: each element one or more encoded changes
+	// joined by commas.
+	Wire [][]byte
+	// Count is the number of changes in Wire.
+	Count   int
+	Cursor  string
+	HasMore bool
+	Purge   []string
+}
+
+// AppendJSON appends the page as a syncproto.PullResponse in JSON.
+func (p PullPage) AppendJSON(b []byte) []byte {
+	b = append(b, `{"changes":[`...)
+	for i, w := range p.Wire {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, w...)
+	}
+	b = append(b, `],"cursor":`...)
+	b = appendString(b, p.Cursor)
+	b = append(b, `,"has_more":`...)
+	b = strconv.AppendBool(b, p.HasMore)
+	if len(p.Purge) > 0 {
+		b = append(b, `,"purge":[`...)
+		for i, id := range p.Purge {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, id)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+// Len is the size of the page's JSON, for sizing a buffer.
+func (p PullPage) Len() int {
+	n := 64 + len(p.Cursor)
+	for _, w := range p.Wire {
+		n += len(w) + 1
+	}
+	for _, id := range p.Purge {
+		n += len(id) + 3
+	}
+	return n
+}
+
+// MarshalJSON implements json.Marshaler.
+func (p PullPage) MarshalJSON() ([]byte, error) { return p.AppendJSON(make([]byte, 0, p.Len())), nil }
+
+// Decode returns the page as a syncproto.PullResponse (for tests and
+// tools).
+func (p PullPage) Decode() (syncproto.PullResponse, error) {
+	var r syncproto.PullResponse
+	err := json.Unmarshal(p.AppendJSON(nil), &r)
+	return r, err
 }
 
 func sortedSet(xs []string) []string {

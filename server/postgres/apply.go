@@ -230,7 +230,7 @@ func (a *applier) queueLock(q *pgx.Batch, keys []key) {
 			var r *syncproto.Record
 			if state != nil {
 				var err error
-				if r, err = decodeRecord(scope, state); err != nil {
+				if r, err = care.DecodeState(k.collection, k.id, scope, state); err != nil {
 					return err
 				}
 			}
@@ -320,12 +320,9 @@ func (a *applier) Append(p care.Principal, c syncproto.Change, body []byte, scop
 	if _, ok := a.locked[k]; !ok {
 		return fmt.Errorf("write to unlocked record %s/%s", k.collection, k.id)
 	}
-	state, err := json.Marshal(after)
-	if err != nil {
-		return fmt.Errorf("encode record: %w", err)
-	}
-	a.queue.Queue("UPDATE records SET scope = $3, deleted = $4, state = $5 WHERE collection = $1 AND record_id = $2",
-		k.collection, k.id, scope, after.Deleted(), state)
+	enc := care.EncodeState(after)
+	a.queue.Queue("UPDATE records SET scope = $3, deleted = $4, state = $5, wire = $6, wire_n = $7 WHERE collection = $1 AND record_id = $2",
+		k.collection, k.id, scope, after.Deleted(), enc.State, string(enc.Wire), enc.Count)
 	a.log = append(a.log, logged{c: c, scope: scope, subject: p.Subject, role: p.Role, body: body})
 	n := int64(len(a.log))
 	a.index[c.ID] = len(a.log) - 1
@@ -519,7 +516,7 @@ func (a *applier) Record(collection, id string) (*syncproto.Record, error) {
 	}
 	var r *syncproto.Record
 	if state != nil {
-		if r, err = decodeRecord(scope, state); err != nil {
+		if r, err = care.DecodeState(collection, id, scope, state); err != nil {
 			return nil, err
 		}
 	}
@@ -572,7 +569,7 @@ func (a *applier) Find(collection, field string, value json.RawMessage) ([]*sync
 			}
 			continue
 		}
-		r, err := decodeRecord(scope, state)
+		r, err := care.DecodeState(collection, id, scope, state)
 		if err != nil {
 			return nil, err
 		}

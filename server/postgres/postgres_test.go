@@ -403,18 +403,18 @@ func testReplicas(t *testing.T, shared int) {
 	}
 	at := map[string]int64{}
 	for _, lc := range log {
-		if _, dup := at[lc.Change.ID]; dup {
-			t.Fatalf("change %s logged twice", lc.Change.ID)
+		if _, dup := at[storetest.MustChange(lc).ID]; dup {
+			t.Fatalf("change %s logged twice", storetest.MustChange(lc).ID)
 		}
-		at[lc.Change.ID] = lc.Position
+		at[storetest.MustChange(lc).ID] = lc.Position
 	}
 	for r := range seen {
 		if len(seen[r]) != total {
 			t.Fatalf("reader %d saw %d changes, want %d", r, len(seen[r]), total)
 		}
 		for i, lc := range seen[r] {
-			if lc.Change.ID != log[i].Change.ID {
-				t.Fatalf("reader %d: position %d is %s, log says %s", r, lc.Position, lc.Change.ID, log[i].Change.ID)
+			if storetest.MustChange(lc).ID != storetest.MustChange(log[i]).ID {
+				t.Fatalf("reader %d: position %d is %s, log says %s", r, lc.Position, storetest.MustChange(lc).ID, storetest.MustChange(log[i]).ID)
 			}
 		}
 	}

@@ -23,3 +23,24 @@ func (s *Store) WriteGroupForTest(fns ...func(care.PushTx) error) ([]int64, []er
 	}
 	return pos, errs
 }
+
+// ExplainChangesForTest returns SQLite's query plan of a log page after
+// position after that passes f, one line per step.
+func (s *Store) ExplainChangesForTest(ctx context.Context, after int64, f care.Filter) (string, error) {
+	q, args := changesQuery(after, f, 101)
+	rows, err := s.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var out string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", err
+		}
+		out += detail + "\n"
+	}
+	return out, rows.Err()
+}

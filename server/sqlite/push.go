@@ -175,8 +175,9 @@ func prepareStmts(ctx context.Context, tx *sql.Tx) (*stmts, error) {
 		{&st.insChange, `INSERT INTO changes (id, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.getRec, "SELECT scope, state FROM records WHERE collection = ? AND record_id = ?"},
-		{&st.putRec, `INSERT INTO records (collection, record_id, scope, deleted, state, created_seq, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (collection, record_id) DO UPDATE SET scope = excluded.scope, deleted = excluded.deleted, state = excluded.state, updated_seq = excluded.updated_seq`},
+		{&st.putRec, `INSERT INTO records (collection, record_id, scope, deleted, state, wire, wire_n, created_seq, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (collection, record_id) DO UPDATE SET scope = excluded.scope, deleted = excluded.deleted, state = excluded.state,
+				wire = excluded.wire, wire_n = excluded.wire_n, updated_seq = excluded.updated_seq`},
 		{&st.insQuar, `INSERT INTO quarantine (change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at, scope)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 	}
@@ -252,7 +253,7 @@ func (t *pushTx) Begin(ids []string, keys []care.RecordKey) (map[string]care.Pri
 			args = append(args, k.Collection, k.ID)
 			t.cache[k] = nil
 		}
-		rows, err := t.tx.QueryContext(t.ctx, "SELECT scope, state FROM records WHERE (collection, record_id) IN (VALUES (?,?)"+strings.Repeat(",(?,?)", len(chunk)-1)+")", args...)
+		rows, err := t.tx.QueryContext(t.ctx, "SELECT collection, record_id, scope, state FROM records WHERE (collection, record_id) IN (VALUES (?,?)"+strings.Repeat(",(?,?)", len(chunk)-1)+")", args...)
 		if err != nil {
 			return nil, fmt.Errorf("load records: %w", err)
 		}
@@ -299,11 +300,8 @@ func (t *pushTx) Append(p care.Principal, c syncproto.Change, body []byte, scope
 	if err != nil {
 		return fmt.Errorf("log change: %w", err)
 	}
-	state, err := json.Marshal(after)
-	if err != nil {
-		return fmt.Errorf("encode record: %w", err)
-	}
-	if _, err := t.st.putRec.ExecContext(t.ctx, c.Collection, c.RecordID, scope, after.Deleted(), state, seq, seq); err != nil {
+	enc := care.EncodeState(after)
+	if _, err := t.st.putRec.ExecContext(t.ctx, c.Collection, c.RecordID, scope, after.Deleted(), enc.State, enc.Wire, enc.Count, seq, seq); err != nil {
 		return fmt.Errorf("store record: %w", err)
 	}
 	after.Scope = scope
@@ -357,7 +355,7 @@ func (t *pushTx) Record(collection, id string) (*syncproto.Record, error) {
 	case err != nil:
 		return nil, fmt.Errorf("load record: %w", err)
 	}
-	r, err := decodeRecord(scope, state)
+	r, err := care.DecodeState(collection, id, scope, state)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -123,4 +124,36 @@ func TestStore_WriteGroup(t *testing.T) {
 			t.Fatal("a push to a closed store succeeded")
 		}
 	})
+}
+
+// TestStore_ChangesPlan: a log page seeks from the cursor, whatever the
+// filter, so a delta pull costs the same however long the log is.
+func TestStore_ChangesPlan(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		f    care.Filter
+		want []string
+	}{
+		{"every incident", care.Filter{Hidden: []string{"quality_notes"}}, []string{"SEARCH changes USING INTEGER PRIMARY KEY (rowid>?)"}},
+		{"incidents and the market", care.Filter{Scopes: []string{"a", "b"}, Unscoped: []string{"providers", "services"}, Hidden: []string{"x"}},
+			[]string{"changes_scope (scope=? AND seq>?)", "SEARCH changes USING INTEGER PRIMARY KEY (rowid=?)"}},
+		{"incidents only", care.Filter{Scopes: []string{"a"}, ScopedOnly: true}, []string{"changes_scope (scope=? AND seq>?)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, err := s.ExplainChangesForTest(ctx, 10, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(plan, w) {
+					t.Errorf("plan lacks %q:\n%s", w, plan)
+				}
+			}
+			if strings.Contains(plan, "SCAN changes") {
+				t.Errorf("plan scans the log:\n%s", plan)
+			}
+		})
+	}
 }

@@ -173,24 +173,24 @@ func find(ctx context.Context, q queryer, collection, field string, value json.R
 	if slices.Contains(Lookups, [2]string{collection, field}) {
 		from += " INDEXED BY records_" + collection + "_by_" + field
 	}
-	rows, err := q.QueryContext(ctx, "SELECT scope, state FROM "+from+" WHERE collection = '"+collection+"' AND json_extract(state, '$.fields."+field+".value') = ? ORDER BY record_id", v)
+	rows, err := q.QueryContext(ctx, "SELECT collection, record_id, scope, state FROM "+from+" WHERE collection = '"+collection+"' AND json_extract(state, '$.fields."+field+".value') = ? ORDER BY record_id", v)
 	if err != nil {
 		return nil, fmt.Errorf("find: %w", err)
 	}
 	return scanRecords(rows)
 }
 
-// scanRecords scans rows of (scope, state).
+// scanRecords scans rows of (collection, record_id, scope, state).
 func scanRecords(rows *sql.Rows) ([]*syncproto.Record, error) {
 	defer rows.Close()
 	var out []*syncproto.Record
 	for rows.Next() {
-		var scope string
+		var collection, id, scope string
 		var state []byte
-		if err := rows.Scan(&scope, &state); err != nil {
+		if err := rows.Scan(&collection, &id, &scope, &state); err != nil {
 			return nil, fmt.Errorf("scan record: %w", err)
 		}
-		r, err := decodeRecord(scope, state)
+		r, err := care.DecodeState(collection, id, scope, state)
 		if err != nil {
 			return nil, err
 		}
@@ -199,17 +199,25 @@ func scanRecords(rows *sql.Rows) ([]*syncproto.Record, error) {
 	return out, rows.Err()
 }
 
-// decodeRecord decodes a record's state, filed under scope.
-func decodeRecord(scope string, state []byte) (*syncproto.Record, error) {
-	var r syncproto.Record
-	if err := json.Unmarshal(state, &r); err != nil {
-		return nil, fmt.Errorf("decode record state: %w", err)
+// scanState scans state page rows of (collection, record_id, scope, wire,
+// wire_n, state), state only where wire_n is 0.
+func scanState(rows *sql.Rows) ([]care.StateRecord, error) {
+	defer rows.Close()
+	var out []care.StateRecord
+	for rows.Next() {
+		var collection, id, scope string
+		var wire, state []byte
+		var n int
+		if err := rows.Scan(&collection, &id, &scope, &wire, &n, &state); err != nil {
+			return nil, fmt.Errorf("scan record: %w", err)
+		}
+		r, err := care.ReadStateRecord(collection, id, scope, wire, n, state)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
-	r.Scope = scope
-	if r.Fields == nil {
-		r.Fields = map[string]syncproto.FieldState{}
-	}
-	return &r, nil
+	return out, rows.Err()
 }
 
 // Head implements care.Store.
@@ -260,6 +268,63 @@ func placeholders(sb *strings.Builder, vals []string, args []any) []any {
 	return args
 }
 
+// changesQuery returns the query of a log page: at most n changes after a
+// position that pass f, in seq order. Its cost depends on n, not on how long
+// the log is or how many changes of other incidents follow the cursor:
+//
+//   - every incident (Scopes nil): walk the log in seq (rowid) order from the
+//     cursor, dropping only hidden collections (NOT INDEXED: never gather
+//     and sort);
+//   - some incidents: for each, seek the changes_scope (scope, seq) index at
+//     the cursor and take its first n; the same for the unscoped
+//     collections' rows (scope ''); then the first n of those by seq, and
+//     their bodies by rowid.
+func changesQuery(after int64, f care.Filter, n int) (string, []any) {
+	var hidden strings.Builder
+	var hargs []any
+	if len(f.Hidden) > 0 {
+		hidden.WriteString(" AND collection NOT IN (")
+		hargs = placeholders(&hidden, f.Hidden, nil)
+		hidden.WriteString(")")
+	}
+	if f.Scopes == nil {
+		args := append([]any{after}, hargs...)
+		if f.ScopedOnly {
+			return "SELECT seq, body FROM changes NOT INDEXED WHERE seq > ? AND scope != ''" + hidden.String() + " ORDER BY seq LIMIT ?", append(args, n)
+		}
+		return "SELECT seq, body FROM changes NOT INDEXED WHERE seq > ?" + hidden.String() + " ORDER BY seq LIMIT ?", append(args, n)
+	}
+	var arms []string
+	var args []any
+	for _, sc := range sortedUnique(f.Scopes) {
+		if sc == "" {
+			continue // an empty scope is never a pass
+		}
+		arms = append(arms, "SELECT seq FROM (SELECT seq FROM changes INDEXED BY changes_scope WHERE scope = ? AND seq > ?"+hidden.String()+" ORDER BY seq LIMIT ?)")
+		args = append(append(append(args, sc, after), hargs...), n)
+	}
+	if len(f.Unscoped) > 0 && !f.ScopedOnly {
+		var sb strings.Builder
+		sb.WriteString("SELECT seq FROM (SELECT seq FROM changes INDEXED BY changes_scope WHERE scope = '' AND seq > ? AND collection IN (")
+		args = append(args, after)
+		args = placeholders(&sb, f.Unscoped, args)
+		sb.WriteString(")" + hidden.String() + " ORDER BY seq LIMIT ?)")
+		args = append(append(args, hargs...), n)
+		arms = append(arms, sb.String())
+	}
+	if len(arms) == 0 {
+		return "SELECT seq, body FROM changes WHERE 0", nil
+	}
+	return "SELECT seq, body FROM changes WHERE seq IN (SELECT seq FROM (" + strings.Join(arms, " UNION ALL ") + ") ORDER BY seq LIMIT ?) ORDER BY seq", append(args, n)
+}
+
+// sortedUnique returns xs sorted, without repeats.
+func sortedUnique(xs []string) []string {
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // History implements care.Store.
 func (s *Store) History(ctx context.Context, collection, id string) ([]care.AuditedChange, error) {
 	rows, err := s.reader.QueryContext(ctx, "SELECT seq, body, subject, role, received_at FROM changes WHERE collection = ? AND record_id = ? ORDER BY seq", collection, id)
@@ -291,11 +356,8 @@ func (s *Store) Incidents(ctx context.Context) ([]string, error) {
 
 // Changes implements care.Store.
 func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit int) (care.LogPage, error) {
-	where, args := filterClause(f, []any{after})
-	args = append(args, limit+1)
-	// NOT INDEXED: walk the log in seq (rowid) order from the cursor and
-	// filter, rather than gather every later change of the scopes and sort.
-	rows, err := s.reader.QueryContext(ctx, "SELECT seq, body FROM changes NOT INDEXED WHERE seq > ?"+where+" ORDER BY seq LIMIT ?", args...)
+	q, args := changesQuery(after, f, limit+1)
+	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return care.LogPage{}, fmt.Errorf("changes: %w", err)
 	}
@@ -303,12 +365,8 @@ func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit i
 	var page care.LogPage
 	for rows.Next() {
 		var lc care.LoggedChange
-		var body []byte
-		if err := rows.Scan(&lc.Position, &body); err != nil {
+		if err := rows.Scan(&lc.Position, &lc.Body); err != nil {
 			return care.LogPage{}, fmt.Errorf("scan change: %w", err)
-		}
-		if err := json.Unmarshal(body, &lc.Change); err != nil {
-			return care.LogPage{}, fmt.Errorf("decode change %d: %w", lc.Position, err)
 		}
 		page.Changes = append(page.Changes, lc)
 	}
@@ -321,27 +379,30 @@ func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit i
 	return page, nil
 }
 
+// stateColumns are what a state page reads (scanState).
+const stateColumns = "collection, record_id, scope, wire, wire_n, CASE WHEN wire_n = 0 THEN state END"
+
 // State implements care.Store.
 func (s *Store) State(ctx context.Context, afterCollection, afterID string, f care.Filter, limit int) (care.StatePage, error) {
 	// Two range seeks on the (collection, record_id) index: the rest of the
 	// current collection, then the collections after it. (A row-value
 	// comparison would seek on the collection only and scan the rest.)
 	where, args := filterClause(f, []any{afterCollection, afterID})
-	rows, err := s.reader.QueryContext(ctx, "SELECT scope, state FROM records INDEXED BY records_key WHERE collection = ? AND record_id > ?"+where+" ORDER BY record_id LIMIT ?", append(args, limit+1)...)
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+stateColumns+" FROM records INDEXED BY records_key WHERE collection = ? AND record_id > ?"+where+" ORDER BY record_id LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return care.StatePage{}, fmt.Errorf("state: %w", err)
 	}
-	recs, err := scanRecords(rows)
+	recs, err := scanState(rows)
 	if err != nil {
 		return care.StatePage{}, err
 	}
 	if len(recs) <= limit {
 		where, args := filterClause(f, []any{afterCollection})
-		rows, err := s.reader.QueryContext(ctx, "SELECT scope, state FROM records INDEXED BY records_key WHERE collection > ?"+where+" ORDER BY collection, record_id LIMIT ?", append(args, limit+1-len(recs))...)
+		rows, err := s.reader.QueryContext(ctx, "SELECT "+stateColumns+" FROM records INDEXED BY records_key WHERE collection > ?"+where+" ORDER BY collection, record_id LIMIT ?", append(args, limit+1-len(recs))...)
 		if err != nil {
 			return care.StatePage{}, fmt.Errorf("state: %w", err)
 		}
-		more, err := scanRecords(rows)
+		more, err := scanState(rows)
 		if err != nil {
 			return care.StatePage{}, err
 		}
@@ -357,7 +418,7 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 // Records implements care.Store.
 func (s *Store) Records(ctx context.Context, collection string, f care.Filter) ([]*syncproto.Record, error) {
 	where, args := filterClause(f, []any{collection})
-	rows, err := s.reader.QueryContext(ctx, "SELECT scope, state FROM records WHERE collection = ? AND deleted = 0"+where+" ORDER BY record_id", args...)
+	rows, err := s.reader.QueryContext(ctx, "SELECT collection, record_id, scope, state FROM records WHERE collection = ? AND deleted = 0"+where+" ORDER BY record_id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
@@ -374,7 +435,7 @@ func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.R
 	case err != nil:
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	return decodeRecord(scope, state)
+	return care.DecodeState(collection, id, scope, state)
 }
 
 // Quarantine implements care.Store.
