@@ -201,7 +201,7 @@ func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit i
 // the log is or how many changes of other incidents follow the cursor: with
 // every incident it walks the primary key from the cursor; with some, it
 // seeks the changes_scope (scope, seq) index at the cursor for each
-// incident (and for the unscoped collections' rows, scope ''), takes the
+// incident (and for the unscoped collections' rows, scope ”), takes the
 // first n of each, then the first n of those by seq.
 func changesQuery(after int64, f care.Filter, n int) (string, []any) {
 	args := []any{after, n}

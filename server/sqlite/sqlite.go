@@ -277,7 +277,7 @@ func placeholders(sb *strings.Builder, vals []string, args []any) []any {
 //     and sort);
 //   - some incidents: for each, seek the changes_scope (scope, seq) index at
 //     the cursor and take its first n; the same for the unscoped
-//     collections' rows (scope ''); then the first n of those by seq, and
+//     collections' rows (scope ”); then the first n of those by seq, and
 //     their bodies by rowid.
 func changesQuery(after int64, f care.Filter, n int) (string, []any) {
 	var hidden strings.Builder
