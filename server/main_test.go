@@ -56,6 +56,8 @@ type server struct {
 	url    string
 	stderr *bytes.Buffer
 	done   chan error
+	// printed receives the lines printed after the listening line.
+	printed chan string
 }
 
 func startServer(t *testing.T, args ...string) *server {
@@ -96,8 +98,13 @@ func startServer(t *testing.T, args ...string) *server {
 			t.Fatalf("server did not start:\n%s", s.stderr)
 		}
 	}
+	s.printed = make(chan string, 100)
 	go func() {
-		for range lines {
+		for l := range lines {
+			select {
+			case s.printed <- l:
+			default:
+			}
 		}
 	}()
 	return s

@@ -93,6 +93,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		scope = " --scope incident:" + incident
 	}
 	fmt.Fprintf(stdout, "Get an access token (valid 1h) for trying the API:\n  go run ./server token --db %s --sub alice --role social_worker --device tab-1%s\n", redact(*dbPath), scope)
+	if incident != "" {
+		if err := demoCodes(ctx, authSvc, store, incident, "http://"+ln.Addr().String(), redact(*dbPath), stdout); err != nil {
+			return err
+		}
+	}
 
 	select {
 	case err := <-errc:

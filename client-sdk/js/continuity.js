@@ -1124,6 +1124,7 @@ export class Client {
       this.#wakeFn = done;
       function done() {
         clearTimeout(t);
+        signal.removeEventListener('abort', done);
         resolve(undefined);
       }
     });

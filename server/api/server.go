@@ -172,6 +172,7 @@ func New(cfg Config) *Server {
 	v1.Post("/conflicts/:id/resolve", s.readBody(resolveBodyBytes), s.resolveConflict)
 	s.reportRoutes(v1)
 	s.governanceRoutes(v1)
+	s.consoleRoutes(v1)
 	s.selfRoutes(v1)
 	admin := v1.Group("/admin", s.requireRole(care.RoleAdmin))
 	s.adminRoutes(admin)

@@ -42,12 +42,14 @@ type EventLine struct {
 
 // RiskLine is a current risk on the Director's report.
 type RiskLine struct {
-	RiskID   string `json:"risk_id"`
-	Risk     string `json:"risk"`
-	Level    string `json:"level"`
-	Status   string `json:"status"`
-	Owner    string `json:"owner,omitempty"`
-	ReviewBy string `json:"review_by,omitempty"`
+	RiskID       string `json:"risk_id"`
+	Risk         string `json:"risk"`
+	Level        string `json:"level"`
+	Status       string `json:"status"`
+	Mitigation   string `json:"mitigation,omitempty"`
+	Owner        string `json:"owner,omitempty"`
+	ReviewBy     string `json:"review_by,omitempty"`
+	ResidentName string `json:"resident_name,omitempty"`
 }
 
 // CommunicationLine is a communication on the Director's report.
@@ -95,6 +97,12 @@ type SituationReport struct {
 	Risks []RiskLine `json:"risks"`
 	// Communications are those in the period, earliest first.
 	Communications []CommunicationLine `json:"communications"`
+	// Decisions are the decision-log entries of the period, oldest first.
+	Decisions []DecisionEntry `json:"decisions"`
+	// Today is the report's day (Europe/London); Days are moves and checks
+	// per calendar day, for the charts.
+	Today string       `json:"today"`
+	Days  []DayFigures `json:"days"`
 }
 
 // riskRank orders risk levels, highest first.
@@ -195,7 +203,8 @@ func Situation(d Data, now, since time.Time) SituationReport {
 			continue
 		}
 		rep.Risks = append(rep.Risks, RiskLine{RiskID: r.ID, Risk: str(r, "risk"), Level: str(r, "level"), Status: str(r, "status"),
-			Owner: str(r, "owner"), ReviewBy: str(r, "review_by")})
+			Mitigation: str(r, "mitigation"), Owner: str(r, "owner"), ReviewBy: str(r, "review_by"),
+			ResidentName: residentName(ix.get("residents", str(r, "resident_id")))})
 	}
 	sort.Slice(rep.Risks, func(i, j int) bool {
 		a, b := rep.Risks[i], rep.Risks[j]
@@ -216,6 +225,13 @@ func Situation(d Data, now, since time.Time) SituationReport {
 		a, b := rep.Communications[i], rep.Communications[j]
 		return a.OccurredAt+a.ID < b.OccurredAt+b.ID
 	})
+	rep.Decisions = []DecisionEntry{}
+	for _, e := range DecisionLog(d) {
+		if in(e.DecidedAt) {
+			rep.Decisions = append(rep.Decisions, e)
+		}
+	}
+	rep.Today, rep.Days = sum.Today, dailyFigures(ix)
 	return rep
 }
 

@@ -1,0 +1,279 @@
+// @ts-check
+// The back-office console: a browser enrolled like any device, showing the
+// incident room's screens for the signed-in role. Screens are ES modules
+// rendered into <main>; the SDK's background loop (stream wake-up, polling
+// until the stream answers) tells the open screen to refresh when changes
+// arrive, without a reload.
+import { Client } from '/sdk/continuity.js';
+import { h, replace, banner, errorSummary, tag, when, words } from './dom.js';
+import * as roles from './roles.js';
+import { errorText, isForbidden } from './api.js';
+
+/** @typedef {import('./api.js').Ctx} Ctx */
+
+const views = {
+  board: () => import('./views/board.js'),
+  moves: () => import('./views/moves.js'),
+  conflicts: () => import('./views/conflicts.js'),
+  checklist: () => import('./views/checklist.js'),
+  providers: () => import('./views/providers.js'),
+  report: () => import('./views/report.js'),
+  logs: () => import('./views/logs.js'),
+  history: () => import('./views/logs.js'),
+  import: () => import('./views/import.js'),
+  admin: () => import('./views/admin.js'),
+};
+
+const main = /** @type {HTMLElement} */ (document.getElementById('main-content'));
+const nav = /** @type {HTMLElement} */ (document.getElementById('console-nav'));
+const account = /** @type {HTMLElement} */ (document.getElementById('console-account'));
+const statusEl = /** @type {HTMLElement} */ (document.getElementById('console-status'));
+
+/** @type {any} */
+let client;
+/** @type {any} */
+let me = null;
+/** The open screen's refresh, called when changes arrive. @type {(() => Promise<void>|void) | null} */
+let refresh = null;
+/** Aborts the open screen's listeners and timers when another opens. */
+let screenAbort = new AbortController();
+let refreshTimer = 0;
+let refreshing = false;
+let refreshAgain = false;
+
+document.body.classList.add('js-enabled', 'govuk-frontend-supported');
+
+/** Incident chosen by this browser (an id; never personal data). */
+function incidentId() {
+  const ids = (me?.incidents || []).map((/** @type {{id:string}} */ i) => i.id);
+  const saved = localStorage.getItem('continuity-console-incident');
+  if (saved && ids.includes(saved)) return saved;
+  return ids[0] || '';
+}
+
+/** @returns {Ctx} */
+function ctx() {
+  return {
+    client, me, role: me?.role || '', incident: incidentId(), main,
+    signal: screenAbort.signal,
+    navigate: (/** @type {string} */ hash) => { if (location.hash === hash) route(); else location.hash = hash; },
+    setTitle: (/** @type {string} */ t) => { document.title = t + ' – Continuity console'; },
+    onRefresh: (/** @type {() => any} */ fn) => { refresh = fn; },
+  };
+}
+
+async function boot() {
+  window.addEventListener('hashchange', () => route());
+  if (!(await openClient())) return;
+  if (!client.enrolled) {
+    signIn();
+    return;
+  }
+  await signedIn();
+}
+
+/** Opens the SDK client on this browser's database. */
+async function openClient() {
+  try {
+    client = await Client.open({ baseURL: location.origin, dbName: 'continuity-console' });
+  } catch (err) {
+    replace(main, banner('The console cannot start', 'This browser could not open its local database: ' + errorText(err)));
+    return false;
+  }
+  client.on('status', showStatus);
+  client.on('change', () => scheduleRefresh());
+  return true;
+}
+
+async function signedIn() {
+  try {
+    me = await client.me();
+  } catch (err) {
+    if (err && /** @type {any} */ (err).status === 401) {
+      await client.signOut();
+      signIn('Your sign-in has ended. Enter a new enrolment code.');
+      return;
+    }
+    replace(main, banner('Cannot reach the server', errorText(err)));
+    return;
+  }
+  if (!roles.consoleRoles.includes(me.role)) {
+    replace(main, h('h1', { class: 'govuk-heading-l' }, 'This console is not for your role'),
+      h('p', { class: 'govuk-body' }, `You are signed in as ${words(me.role).toLowerCase()}. The console is for back office, commissioners, quality officers, the Director and administrators. Use the field app instead.`),
+      h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-link', href: '/app/' }, 'Open the field app')),
+      h('button', { type: 'button', class: 'govuk-button govuk-button--secondary', onclick: signOut }, 'Sign out'));
+    return;
+  }
+  showAccount();
+  client.start();
+  await route();
+}
+
+function showAccount() {
+  const incidents = me.incidents || [];
+  const current = incidentId();
+  /** @type {HTMLElement|null} */
+  let picker = null;
+  if (incidents.length > 1) {
+    const sel = h('select', { class: 'govuk-select', id: 'incident-picker', name: 'incident' },
+      incidents.map((/** @type {{id:string,name:string}} */ i) => h('option', { value: i.id, selected: i.id === current }, i.name || i.id)));
+    sel.addEventListener('change', () => {
+      localStorage.setItem('continuity-console-incident', /** @type {HTMLSelectElement} */ (sel).value);
+      route();
+    });
+    picker = h('div', { class: 'govuk-form-group app-incident-picker' }, h('label', { class: 'govuk-label', for: 'incident-picker' }, 'Incident'), sel);
+  } else if (incidents.length === 1) {
+    picker = h('p', { class: 'govuk-body-s app-account__incident' }, 'Incident: ', h('strong', {}, incidents[0].name || incidents[0].id));
+  }
+  replace(account,
+    h('p', { class: 'govuk-body-s app-account__who' }, 'Signed in as ', h('strong', {}, me.subject), ' (', words(me.role).toLowerCase(), ')'),
+    picker,
+    h('button', { type: 'button', class: 'govuk-button govuk-button--secondary app-account__signout', onclick: signOut }, 'Sign out'));
+  const items = roles.screens.filter((s) => roles.may(me.role, s.id));
+  replace(nav, h('ul', { class: 'govuk-service-navigation__list', id: 'navigation' },
+    items.map((s) => h('li', { class: 'govuk-service-navigation__item', 'data-screen': s.id },
+      h('a', { class: 'govuk-service-navigation__link', href: '#/' + s.id }, s.title)))));
+}
+
+function markNav(/** @type {string} */ id) {
+  for (const li of nav.querySelectorAll('li')) {
+    const on = li.getAttribute('data-screen') === id;
+    li.classList.toggle('govuk-service-navigation__item--active', on);
+    const a = li.querySelector('a');
+    if (!a) continue;
+    if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+}
+
+async function route() {
+  if (!me) return;
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  let id = parts[0] || roles.home(me.role);
+  screenAbort.abort();
+  screenAbort = new AbortController();
+  refresh = null;
+  const screen = roles.screens.find((s) => s.id === (id === 'history' ? 'logs' : id));
+  if (!screen || !(id in views)) {
+    id = roles.home(me.role);
+    location.replace('#/' + id);
+    return;
+  }
+  markNav(screen.id);
+  if (!roles.may(me.role, screen.id)) {
+    document.title = 'Not available – Continuity console';
+    replace(main, h('h1', { class: 'govuk-heading-l' }, 'You cannot use this screen'),
+      h('p', { class: 'govuk-body' }, `${screen.title} is not available to your role (${words(me.role).toLowerCase()}).`),
+      h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-link', href: '#/' + roles.home(me.role) }, 'Go to your first screen')));
+    return;
+  }
+  const c = ctx();
+  if (screen.incident && !c.incident) {
+    document.title = 'No incident – Continuity console';
+    replace(main, h('h1', { class: 'govuk-heading-l' }, 'No incident to show'),
+      h('p', { class: 'govuk-body' }, 'You have not been granted an incident yet. Ask an administrator to grant you one.'));
+    return;
+  }
+  replace(main, h('p', { class: 'govuk-body', 'aria-live': 'polite' }, 'Loading…'));
+  try {
+    const mod = await views[/** @type {keyof typeof views} */ (id)]();
+    if (c.signal.aborted) return;
+    await mod.render(c, id === 'history' ? ['history', ...parts.slice(1)] : parts.slice(1));
+    main.setAttribute('data-screen', id);
+    main.setAttribute('data-ready', String(Date.now()));
+  } catch (err) {
+    if (c.signal.aborted) return;
+    showError(err);
+  }
+}
+
+/** @param {unknown} err */
+function showError(err) {
+  if (isForbidden(err)) {
+    replace(main, h('h1', { class: 'govuk-heading-l' }, 'You do not have access to this'),
+      h('p', { class: 'govuk-body' }, 'The server refused: ' + errorText(err)));
+    return;
+  }
+  replace(main, errorSummary([{ message: errorText(err) }]),
+    h('p', { class: 'govuk-body' }, 'Try again, or reload the page.'));
+}
+
+/** Refreshes the open screen soon; coalesces bursts of changes. */
+function scheduleRefresh() {
+  if (!refresh) return;
+  clearTimeout(refreshTimer);
+  refreshTimer = window.setTimeout(runRefresh, 100);
+}
+
+async function runRefresh() {
+  if (!refresh) return;
+  if (refreshing) { refreshAgain = true; return; }
+  refreshing = true;
+  const signal = screenAbort.signal;
+  try {
+    await refresh();
+    if (!signal.aborted) main.setAttribute('data-refreshed', String(Date.now()));
+  } catch (err) {
+    if (!signal.aborted) console.warn('refresh failed', err);
+  } finally {
+    refreshing = false;
+    if (refreshAgain) { refreshAgain = false; scheduleRefresh(); }
+  }
+}
+
+/** @param {any} s */
+function showStatus(s) {
+  let t;
+  if (!s.online) t = tag('Offline: showing what was last received', 'red');
+  else if (s.error) t = tag('Connection problem: retrying', 'amber');
+  else if (s.pending > 0) t = tag(`Sending ${s.pending} change${s.pending === 1 ? '' : 's'}`, 'yellow');
+  else t = tag('Live', 'green');
+  replace(statusEl, t, s.lastSyncedAt ? h('span', { class: 'govuk-body-s app-status__when' }, ' updated ' + when(s.lastSyncedAt)) : null);
+}
+
+/** @param {string} [notice] */
+function signIn(notice) {
+  document.title = 'Sign in – Continuity console';
+  replace(nav);
+  replace(account);
+  const input = /** @type {HTMLInputElement} */ (h('input', { class: 'govuk-input govuk-input--width-20', id: 'code', name: 'code', type: 'text', autocomplete: 'one-time-code', spellcheck: 'false', 'aria-describedby': 'code-hint' }));
+  const group = h('div', { class: 'govuk-form-group' },
+    h('h1', { class: 'govuk-label-wrapper' }, h('label', { class: 'govuk-label govuk-label--l', for: 'code' }, 'Sign in with an enrolment code')),
+    h('div', { class: 'govuk-hint', id: 'code-hint' }, 'An administrator gives you a one-time code for this browser. It is used once: this browser then stays signed in until you sign out.'),
+    input);
+  const errs = h('div', {});
+  const form = h('form', { novalidate: true, id: 'sign-in' }, group, h('button', { type: 'submit', class: 'govuk-button', 'data-module': 'govuk-button' }, 'Sign in'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const code = input.value.trim();
+    if (!code) return fail('Enter the enrolment code an administrator gave you');
+    try {
+      await client.enrol(code);
+    } catch (err) {
+      return fail(errorText(err));
+    }
+    await signedIn();
+  });
+  /** @param {string} msg */
+  function fail(msg) {
+    replace(errs, errorSummary([{ field: 'code', message: msg }]));
+    group.classList.add('govuk-form-group--error');
+    group.querySelector('.govuk-error-message')?.remove();
+    input.before(h('p', { class: 'govuk-error-message', id: 'code-error' }, h('span', { class: 'govuk-visually-hidden' }, 'Error: '), msg));
+    input.classList.add('govuk-input--error');
+    input.setAttribute('aria-describedby', 'code-hint code-error');
+  }
+  replace(main, errs, notice ? banner('Important', notice) : null, form);
+}
+
+async function signOut() {
+  screenAbort.abort();
+  refresh = null;
+  me = null;
+  client.stop();
+  await client.signOut();
+  replace(statusEl);
+  history.replaceState(null, '', location.pathname);
+  if (await openClient()) signIn();
+}
+
+boot();

@@ -1,0 +1,152 @@
+// @ts-check
+// The incident board: every resident in one table, the counts the room
+// watches at the top, filters and sort. Refreshed live when changes arrive.
+import { h, replace, tag, when, day, words, hidden } from '../dom.js';
+import { get, incidentPath } from '../api.js';
+
+/** Filters and sort survive live refreshes and moving between screens. */
+const state = { where: '', check: '', funding: '', q: '', sort: 'name', dir: 1 };
+
+const whereColour = /** @type {Record<string, any>} */ ({ home: 'grey', hospital: 'amber', in_transit: 'blue', moved: 'green', deceased: 'purple', left: 'purple' });
+const whereWords = /** @type {Record<string, string>} */ ({ home: 'At home', hospital: 'In hospital', in_transit: 'In transit', moved: 'Moved', deceased: 'Deceased', left: 'Left' });
+const checkWords = /** @type {Record<string, string>} */ ({ never_checked: 'Never checked', overdue: 'Overdue', due_today: 'Due today', ok: 'Not yet due', not_due: 'Not due' });
+const fundingWords = /** @type {Record<string, string>} */ ({ la_funded: 'Council funded', nhs_chc: 'NHS CHC', fnc: 'Funded Nursing Care', self_funder: 'Self-funder', out_of_area: 'Out of area', s117: 's117 MHA', dwp_preserved_rights: 'DWP / preserved rights' });
+const dolsWords = /** @type {Record<string, string>} */ ({ none: 'None', requested: 'Requested', urgent: 'Urgent authorisation', authorised: 'Authorised', expired: 'Expired' });
+const capWords = /** @type {Record<string, string>} */ ({ not_assessed: 'Not assessed', in_progress: 'Assessment under way', has_capacity: 'Has capacity', lacks_capacity: 'Lacks capacity' });
+const biWords = /** @type {Record<string, string>} */ ({ not_needed: '', awaiting: 'best interests decision needed', in_progress: 'best interests under way', decided: 'best interests decided' });
+
+/** @param {import('../api.js').Ctx} c */
+export async function render(c) {
+  c.setTitle('Board');
+  const counts = h('div', { class: 'app-counts', id: 'board-counts' });
+  const filters = h('div', { class: 'app-filters' });
+  const result = h('p', { class: 'govuk-body', id: 'board-result', 'aria-live': 'polite' });
+  const wrap = h('div', { class: 'app-table-wrap', id: 'board-table' });
+  const title = h('h1', { class: 'govuk-heading-l' }, 'Incident board');
+  const generated = h('p', { class: 'govuk-body-s app-muted', id: 'board-generated' });
+  replace(c.main, title, generated, counts, h('h2', { class: 'govuk-heading-m' }, 'Residents'), filters, result, wrap);
+  /** @type {any} */
+  let board = null;
+
+  const draw = () => {
+    if (!board) return;
+    const rows = filterSort(board.residents);
+    replace(result, `Showing ${rows.length} of ${board.residents.length} residents`);
+    replace(wrap, residentTable(rows, c));
+  };
+  buildFilters(filters, draw, c.signal);
+
+  const load = async () => {
+    board = await get(c, incidentPath(c, 'board'));
+    if (c.signal.aborted) return;
+    replace(title, h('span', { class: 'govuk-caption-l' }, board.incident_title || 'Incident'), 'Incident board');
+    replace(generated, 'Figures as of ' + when(board.generated_at) + '. The board updates by itself when a device sends changes.');
+    replace(counts, countCards(board.counts));
+    draw();
+  };
+  await load();
+  c.onRefresh(load);
+}
+
+/** @param {any} k */
+function countCards(k) {
+  /** @param {string} id @param {number} n @param {string} label @param {string} [hint] @param {boolean} [alarm] */
+  const card = (id, n, label, hint, alarm) => h('div', { class: 'app-count' + (alarm && n > 0 ? ' app-count--alarm' : ''), 'data-count': id },
+    h('p', { class: 'app-count__number' }, String(n)),
+    h('p', { class: 'app-count__label' }, label),
+    hint ? h('p', { class: 'app-count__hint' }, hint) : null);
+  return [
+    card('to_move', k.to_move, 'to move', (k.without_plan ? `${k.without_plan} with no move planned` : 'all have a move planned') + (k.late_moves ? `; ${k.late_moves} move${k.late_moves === 1 ? '' : 's'} late` : '')),
+    card('moved', k.moved, 'moved'),
+    card('in_transit', k.in_transit, 'in transit', k.in_transit ? 'see Moves for hand-overs' : 'nobody on the road'),
+    card('not_seen_24h', k.not_seen_24h, 'not seen in 24 hours', k.due ? `${k.due} due a check: visit today` : undefined, true),
+    card('open_conflicts', k.open_conflicts, 'open conflicts', k.open_conflicts ? 'back office to resolve' : 'none waiting', true),
+  ];
+}
+
+/**
+ * @param {HTMLElement} el @param {() => void} draw @param {AbortSignal} signal
+ */
+function buildFilters(el, draw, signal) {
+  /** @param {string} id @param {string} label @param {Record<string,string>} opts @param {'where'|'check'|'funding'} key */
+  const select = (id, label, opts, key) => {
+    const s = /** @type {HTMLSelectElement} */ (h('select', { class: 'govuk-select', id, name: id },
+      h('option', { value: '' }, 'All'), Object.entries(opts).map(([v, t]) => h('option', { value: v, selected: state[key] === v }, t))));
+    s.addEventListener('change', () => { state[key] = s.value; draw(); }, { signal });
+    return h('div', { class: 'govuk-form-group app-filter' }, h('label', { class: 'govuk-label', for: id }, label), s);
+  };
+  const q = /** @type {HTMLInputElement} */ (h('input', { class: 'govuk-input', id: 'filter-name', name: 'filter-name', type: 'search', value: state.q, autocomplete: 'off', spellcheck: 'false' }));
+  q.addEventListener('input', () => { state.q = q.value; draw(); }, { signal });
+  replace(el,
+    h('div', { class: 'govuk-form-group app-filter' }, h('label', { class: 'govuk-label', for: 'filter-name' }, 'Name or room'), q),
+    select('filter-where', 'Where now', whereWords, 'where'),
+    select('filter-check', 'Safe-and-well check', checkWords, 'check'),
+    select('filter-funding', 'Funding', fundingWords, 'funding'));
+}
+
+const sorters = /** @type {Record<string, (r: any) => string>} */ ({
+  name: (r) => r.name.toLowerCase(),
+  where: (r) => r.where_now + r.where_text,
+  funding: (r) => r.funding_stream || '~',
+  dols: (r) => r.dols_status || '~',
+  last: (r) => r.last_check_at || '',
+  next: (r) => ({ never_checked: '0', overdue: '1', due_today: '2', ok: '3', not_due: '4' })[/** @type {'ok'} */ (r.check_state)] + (r.next_due || ''),
+  capacity: (r) => r.capacity + r.best_interests,
+  move: (r) => r.planned_move?.planned_at || '~',
+});
+
+/** @param {any[]} rows */
+function filterSort(rows) {
+  const q = state.q.trim().toLowerCase();
+  const out = rows.filter((r) => (!state.where || r.where_now === state.where) && (!state.check || r.check_state === state.check) &&
+    (!state.funding || r.funding_stream === state.funding) && (!q || r.name.toLowerCase().includes(q) || (r.room || '').toLowerCase().includes(q)));
+  const key = sorters[state.sort] || sorters.name;
+  return out.sort((a, b) => { const x = key(a), y = key(b); return x < y ? -state.dir : x > y ? state.dir : 0; });
+}
+
+/** @param {any[]} rows @param {import('../api.js').Ctx} c */
+function residentTable(rows, c) {
+  const cols = [['name', 'Resident'], ['where', 'Where now'], ['funding', 'Funding'], ['dols', 'DoLS'], ['last', 'Last check'], ['next', 'Next check due'], ['capacity', 'Capacity and best interests'], ['move', 'Planned move']];
+  const head = cols.map(([k, label]) => {
+    const b = h('button', { type: 'button', class: 'app-sort', 'data-sort': k }, label);
+    b.addEventListener('click', () => {
+      if (state.sort === k) state.dir = -state.dir; else { state.sort = k; state.dir = 1; }
+      const wrap = b.closest('.app-table-wrap');
+      if (wrap) replace(wrap, residentTable(filterSort(rows), c));
+      /** @type {HTMLElement|null} */ (document.querySelector(`[data-sort="${k}"]`))?.focus();
+    }); // no signal: the button is dropped at the next redraw, and its listener with it
+    return h('th', { scope: 'col', class: 'govuk-table__header', 'aria-sort': state.sort === k ? (state.dir > 0 ? 'ascending' : 'descending') : 'none' }, b);
+  });
+  const body = rows.map((r) => h('tr', { class: 'govuk-table__row' + (r.check_state === 'overdue' || r.check_state === 'never_checked' ? ' app-row--due' : ''), 'data-resident': r.resident_id },
+    h('th', { scope: 'row', class: 'govuk-table__header' }, r.name, r.room ? h('span', { class: 'app-muted govuk-body-s app-block' }, 'Room ' + r.room) : null,
+      r.very_frail ? h('span', { class: 'app-block' }, tag('Very frail', 'pink')) : null),
+    cell(tag(whereWords[r.where_now] || words(r.where_now), whereColour[r.where_now]), h('span', { class: 'app-block govuk-body-s' }, r.where_text)),
+    cell(fundingWords[r.funding_stream] || (r.funding_stream ? words(r.funding_stream) : 'Not recorded')),
+    cell(dolsWords[r.dols_status] || 'Not recorded', r.dols_expiry ? h('span', { class: 'app-block govuk-body-s' }, 'expires ' + day(r.dols_expiry)) : null),
+    cell(r.last_check_at ? [when(r.last_check_at), h('span', { class: 'app-block govuk-body-s' }, words(r.last_outcome))] : 'Never',
+      r.not_seen_24h ? h('span', { class: 'app-block' }, tag('Not seen in 24 h', 'red')) : null),
+    cell(nextDue(r)),
+    cell(capWords[r.capacity] || words(r.capacity), biWords[r.best_interests] ? h('span', { class: 'app-block govuk-body-s' }, biWords[r.best_interests]) : null,
+      r.best_interests === 'awaiting' ? h('span', { class: 'app-block' }, tag('Decision needed', 'amber')) : null),
+    cell(r.planned_move ? [r.planned_move.to || 'Destination not set', h('span', { class: 'app-block govuk-body-s' },
+      r.planned_move.status === 'in_transit' ? 'on the road now' : (r.planned_move.planned_at ? when(r.planned_move.planned_at) : 'date not set'))] : (r.where_now === 'moved' ? 'Moved' : 'None planned')),
+  ));
+  return h('table', { class: 'govuk-table app-table--sticky app-board' },
+    h('caption', { class: 'govuk-table__caption govuk-visually-hidden' }, 'Residents of the incident: sort by a column heading'),
+    h('thead', { class: 'govuk-table__head' }, h('tr', { class: 'govuk-table__row' }, head)),
+    h('tbody', { class: 'govuk-table__body' }, body));
+}
+
+/** @param {...any} content */
+function cell(...content) { return h('td', { class: 'govuk-table__cell' }, ...content); }
+
+/** Next check due, overdue marked by text and tag, saying what to do. @param {any} r */
+function nextDue(r) {
+  switch (r.check_state) {
+    case 'never_checked': return [tag('Never checked', 'red'), h('span', { class: 'app-block govuk-body-s' }, 'visit due now')];
+    case 'overdue': return [tag('Overdue', 'red'), h('span', { class: 'app-block govuk-body-s' }, 'was due ' + day(r.next_due) + ': visit due')];
+    case 'due_today': return [tag('Due today', 'amber'), h('span', { class: 'app-block govuk-body-s' }, 'visit today')];
+    case 'ok': return r.next_due ? day(r.next_due) : 'No follow-up set';
+    default: return [hidden('No check due: '), 'Not due'];
+  }
+}

@@ -1,0 +1,119 @@
+// @ts-check
+// Situation report for the Director, printable: the summary figures, moves
+// and checks per day as charts (uPlot, with the figures as a table too),
+// open risks, decisions, deaths and admissions, moves done and
+// communications of the period (the Director's daily report, 003).
+import uPlot from '../../vendor/uplot/uPlot.esm.js';
+import { h, replace, tag, when, day, words, summaryList, table } from '../dom.js';
+import { get, incidentPath } from '../api.js';
+
+/** @type {any[]} */
+let charts = [];
+
+function destroyCharts() {
+  for (const ch of charts) ch.destroy();
+  charts = [];
+}
+
+const riskColour = /** @type {Record<string, any>} */ ({ very_high: 'red', high: 'red', medium: 'amber', low: 'grey' });
+
+/** @param {import('../api.js').Ctx} c */
+export async function render(c) {
+  c.setTitle('Situation report');
+  c.signal.addEventListener('abort', destroyCharts);
+  const body = h('div', {});
+  const print = h('button', { type: 'button', class: 'govuk-button govuk-button--secondary app-no-print', id: 'print-report' }, 'Print or save as PDF');
+  print.addEventListener('click', () => window.print(), { signal: c.signal });
+  replace(c.main, body);
+  const load = async () => {
+    const sr = await get(c, incidentPath(c, 'situation-report'));
+    if (c.signal.aborted) return;
+    destroyCharts();
+    const s = sr.summary;
+    const movesChart = h('div', { class: 'app-chart', id: 'chart-moves', role: 'img', 'aria-label': 'Bar chart of moves planned and arrived per day; the figures are in the table below it' });
+    const checksChart = h('div', { class: 'app-chart', id: 'chart-checks', role: 'img', 'aria-label': 'Bar chart of safe-and-well checks per day; the figures are in the table below it' });
+    replace(body,
+      h('h1', { class: 'govuk-heading-l' }, h('span', { class: 'govuk-caption-l' }, sr.incident_title || 'Incident'), 'Situation report'),
+      h('p', { class: 'govuk-body' }, 'As of ' + when(sr.generated_at) + ' (' + day(sr.today) + ').'),
+      print,
+      h('h2', { class: 'govuk-heading-m' }, 'Summary'),
+      h('div', { class: 'app-two-cols' },
+        summaryList([
+          ['Residents', String(s.residents.total)],
+          ['Still to move', `${s.moves.residents_still_to_move} (${s.moves.residents_without_plan} with no move planned)`],
+          ['Moved', String(s.moves.residents_moved)],
+          ['Moves in transit', String(s.moves.in_transit)],
+          ['Due a safe-and-well check', String(s.safe_and_well.due)],
+        ]),
+        summaryList([
+          ['Checks made', `${s.safe_and_well.checks} (${s.safe_and_well.concerns} with concerns, ${s.safe_and_well.not_seen} not seen)`],
+          ['Safeguarding concerns raised', String(s.safe_and_well.safeguarding_raised)],
+          ['Capacity assessments', `${s.capacity.assessments} (${s.capacity.lacks_capacity} lacking capacity, ${s.capacity.awaiting_best_interests} awaiting a best-interests decision)`],
+          ['Open conflicts', String(s.conflicts.open)],
+          ['Checklist', `${s.checklist_total.done} of ${s.checklist_total.items} done`],
+        ])),
+      h('h2', { class: 'govuk-heading-m' }, 'Moves per day'),
+      movesChart,
+      table('Moves per day', ['Day', 'Planned to leave', 'Arrived'], sr.days.map((/** @type {any} */ d) => [day(d.day), String(d.moves_planned), String(d.moves_arrived)]), { numeric: [1, 2], captionClass: 'govuk-table__caption--s app-chart-table' }),
+      h('h2', { class: 'govuk-heading-m' }, 'Safe-and-well checks per day'),
+      checksChart,
+      table('Checks per day', ['Day', 'Checks', 'Not seen'], sr.days.map((/** @type {any} */ d) => [day(d.day), String(d.checks), String(d.not_seen)]), { numeric: [1, 2], captionClass: 'govuk-table__caption--s app-chart-table' }),
+      h('h2', { class: 'govuk-heading-m' }, `Open risks (${sr.risks.length})`),
+      sr.risks.length ? table('Open risks, highest first', ['Risk', 'Level', 'Mitigation', 'Owner', 'Review by'],
+        sr.risks.map((/** @type {any} */ r) => [r.risk + (r.resident_name ? ` (${r.resident_name})` : ''), tag(words(r.level), riskColour[r.level]), r.mitigation || 'None recorded', r.owner || 'No owner', r.review_by ? day(r.review_by) : '']),
+      { captionClass: 'govuk-visually-hidden' }) : h('p', { class: 'govuk-body' }, 'No open risks.'),
+      h('h2', { class: 'govuk-heading-m' }, `Decisions since ${when(sr.since)} (${sr.decisions.length})`),
+      sr.decisions.length ? table('Decisions in the period of this report', ['When', 'Decision', 'Why', 'Decided by'],
+        sr.decisions.map((/** @type {any} */ d) => [when(d.decided_at), d.decision + (d.resident_name ? ` (${d.resident_name})` : ''), d.rationale || '', d.decided_by + (d.role ? `, ${d.role}` : '')]),
+      { captionClass: 'govuk-visually-hidden' }) : h('p', { class: 'govuk-body' }, 'No decisions were logged in this period.'),
+      h('h2', { class: 'govuk-heading-m' }, 'Since ' + when(sr.since)),
+      summaryList([
+        ['Provider', (sr.provider || 'Not recorded') + (sr.rag ? ' (RAG: ' + words(sr.rag) + ')' : '')],
+        ['Process', sr.process ? 'Process ' + sr.process : 'Not recorded'],
+        ['Overdue post-move reviews', String((sr.overdue_reviews || []).length)],
+      ]),
+      h('h3', { class: 'govuk-heading-s' }, `Deaths (${sr.deaths.length}) and hospital admissions (${sr.admissions.length})`),
+      (sr.deaths.length + sr.admissions.length) ? table('Deaths and hospital admissions in the period', ['When', 'Who', 'What', 'Where'],
+        [...sr.deaths, ...sr.admissions].map((/** @type {any} */ e) => [when(e.occurred_at), e.resident_name || '', words(e.event), e.place || '']),
+      { captionClass: 'govuk-visually-hidden' }) : h('p', { class: 'govuk-body' }, 'None in this period.'),
+      h('h3', { class: 'govuk-heading-s' }, `Moves completed (${sr.moves_done.length})`),
+      sr.moves_done.length ? table('Moves completed in the period', ['When', 'Who', 'To', 'Hand-over'],
+        sr.moves_done.map((/** @type {any} */ m) => [when(m.when), m.resident_name || '', m.to_service || '', m.handover === 'override' ? tag('Override recorded', 'amber') : tag('Complete', 'green')]),
+      { captionClass: 'govuk-visually-hidden' }) : h('p', { class: 'govuk-body' }, 'None in this period.'),
+      h('h3', { class: 'govuk-heading-s' }, `Communications (${sr.communications.length})`),
+      sr.communications.length ? table('Communications in the period', ['When', 'With', 'Summary'],
+        sr.communications.map((/** @type {any} */ m) => [when(m.occurred_at), words(m.party) + (m.with_whom ? ' (' + m.with_whom + ')' : ''), m.summary || '']),
+      { captionClass: 'govuk-visually-hidden' }) : h('p', { class: 'govuk-body' }, 'None in this period.'));
+    const xs = sr.days.map((/** @type {any} */ d) => Date.parse(d.day + 'T12:00:00Z') / 1000);
+    charts.push(barChart(movesChart, xs, [['Planned to leave', '#1d70b8', sr.days.map((/** @type {any} */ d) => d.moves_planned)], ['Arrived', '#00703c', sr.days.map((/** @type {any} */ d) => d.moves_arrived)]]));
+    charts.push(barChart(checksChart, xs, [['Checks', '#1d70b8', sr.days.map((/** @type {any} */ d) => d.checks)], ['Not seen', '#d4351c', sr.days.map((/** @type {any} */ d) => d.not_seen)]]));
+  };
+  await load();
+  c.onRefresh(load);
+}
+
+/**
+ * A grouped bar chart of whole numbers per day.
+ * @param {HTMLElement} el @param {number[]} xs @param {Array<[string, string, number[]]>} series
+ */
+function barChart(el, xs, series) {
+  const width = Math.max(320, Math.min(900, (el.parentElement?.clientWidth || 900)));
+  const n = series.length;
+  const opts = {
+    width, height: 240,
+    scales: { x: { time: true }, y: { range: (/** @type {any} */ _u, /** @type {number} */ _min, /** @type {number} */ max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
+    axes: [
+      { values: (/** @type {any} */ _u, /** @type {number[]} */ ticks) => ticks.map((t) => new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(t * 1000))) },
+      { values: (/** @type {any} */ _u, /** @type {number[]} */ ticks) => ticks.map((t) => Number.isInteger(t) ? String(t) : '') },
+    ],
+    series: [{ label: 'Day', value: (/** @type {any} */ _u, /** @type {number} */ v) => v == null ? '' : new Date(v * 1000).toISOString().slice(0, 10) },
+      ...series.map(([label, colour], i) => ({
+        label, stroke: colour, fill: colour, width: 0,
+        paths: uPlot.paths.bars({ size: [0.7 / n, 40], align: n === 1 ? 0 : (i === 0 ? -1 : 1) }),
+        points: { show: false },
+      }))],
+    legend: { live: false },
+    cursor: { show: false },
+  };
+  return new uPlot(opts, [xs, ...series.map((s) => s[2])], el);
+}
