@@ -10,7 +10,11 @@
 //     with a prepared statement; rows per second; and ingest/raw;
 //   - initial sync: a fresh device pulling every record of a loaded data set
 //     from no cursor over HTTP until has_more is false, decoding each page;
-//     records per second.
+//     records per second;
+//   - delta pull: 100 changes pulled from a cursor near the head of a log of
+//     1,000 and of 1,000,000 changes, and the ratio of the two;
+//   - push ingest runs against the server in a child process, whose peak
+//     RSS is reported (the change stream's server is a child process too).
 //
 // Run it from the repository root:
 //
