@@ -134,7 +134,7 @@ func BenchmarkInitialSync(b *testing.B) {
 // its work: every change applied and logged, every row inserted, every record
 // pulled. It asserts nothing about speed.
 func TestBench_Smoke(t *testing.T) {
-	cfg := config{Changes: 200, Devices: 2, Batch: 50, Updates: 0.2, Records: 500, PullLimit: 100, Seed: 7, Dir: t.TempDir()}
+	cfg := config{Changes: 200, Devices: 2, Batch: 50, Updates: 0.2, Records: 500, PullLimit: 100, Seed: 7, Dir: t.TempDir(), DeltaSmall: 200, DeltaBig: 1000}
 	res, err := runBench(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +150,7 @@ func TestBench_Smoke(t *testing.T) {
 	}
 	var out bytes.Buffer
 	writeReport(&out, res)
-	for _, want := range []string{"| push ingest (2 devices) | 200 changes |", "| raw batched insert | 200 rows |", "| ingest / raw |", "| initial sync pull | 500 records in"} {
+	for _, want := range []string{"| push ingest (2 devices) | 200 changes |", "| raw batched insert | 200 rows |", "| ingest / raw |", "| ingest / before", "| initial sync pull | 500 records in", "| delta pull after 1,000 / after 200 |"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

@@ -150,7 +150,8 @@ func call(ctx context.Context, client *http.Client, method, u, token string, bod
 // ingestRun is a push-ingest run set up and ready: a fresh server with the
 // workload's devices enrolled.
 type ingestRun struct {
-	srv    *benchServer
+	srv    *benchServer // nil when the server is another process
+	url    string
 	client *http.Client
 	tokens []string
 	w      *pushWorkload
@@ -162,7 +163,7 @@ func newIngestRun(ctx context.Context, dir string, w *pushWorkload) (*ingestRun,
 	if err != nil {
 		return nil, err
 	}
-	r := &ingestRun{srv: srv, client: newClient(len(w.Devices)), w: w}
+	r := &ingestRun{srv: srv, url: srv.URL, client: newClient(len(w.Devices)), w: w}
 	for _, d := range w.Devices {
 		tok, err := srv.enrol(ctx, d.Subject, d.Device, w.Incident)
 		if err != nil {
@@ -204,7 +205,7 @@ func (r *ingestRun) push(ctx context.Context) (applied int, elapsed time.Duratio
 			<-start
 			for i, body := range dev.Bodies {
 				var resp syncproto.PushResponse
-				if err := call(ctx, r.client, http.MethodPost, r.srv.URL+"/v1/sync/push", r.tokens[d], body, &resp); err != nil {
+				if err := call(ctx, r.client, http.MethodPost, r.url+"/v1/sync/push", r.tokens[d], body, &resp); err != nil {
 					fail(fmt.Errorf("device %s push %d: %w", dev.Device, i, err))
 					return
 				}
@@ -375,7 +376,7 @@ func load(ctx context.Context, srv *benchServer, set *recordSet) error {
 	p := care.Principal{Subject: "sw-seed", Role: benchRole, DeviceID: "seed-01"}
 	for start := 0; start < len(set.Items); start += loadBatch {
 		items := set.Items[start:min(start+loadBatch, len(set.Items))]
-		res, err := srv.Store.Apply(ctx, care.Batch{Principal: p, ReceivedAt: time.Now(), Items: items, Check: check})
+		res, err := care.Apply(ctx, srv.Store, care.Batch{Principal: p, ReceivedAt: time.Now(), Items: items, Check: check})
 		if err != nil {
 			return fmt.Errorf("load: %w", err)
 		}

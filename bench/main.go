@@ -10,7 +10,11 @@
 //     with a prepared statement; rows per second; and ingest/raw;
 //   - initial sync: a fresh device pulling every record of a loaded data set
 //     from no cursor over HTTP until has_more is false, decoding each page;
-//     records per second.
+//     records per second;
+//   - delta pull: 100 changes pulled from a cursor near the head of a log of
+//     1,000 and of 1,000,000 changes, and the ratio of the two;
+//   - push ingest runs against the server in a child process, whose peak
+//     RSS is reported (the change stream's server is a child process too).
 //
 // Run it from the repository root:
 //
@@ -69,12 +73,18 @@ type config struct {
 	// timed over, and StreamIdle how many idle streams the server holds
 	// while its memory is read (0 and 0 skip the change stream).
 	StreamWrites, StreamIdle int
+	// Child runs the push-ingest server in a child process, so its peak
+	// RSS is the server's alone.
+	Child bool
+	// DeltaSmall and DeltaBig are the log lengths a delta pull of 100
+	// changes is timed after (0 and 0 skip it).
+	DeltaSmall, DeltaBig int
 }
 
 // defaultConfig is the workload.
 func defaultConfig() config {
 	return config{Changes: 200000, Devices: 8, Batch: 500, Updates: 0.2, Records: 100000, PullLimit: syncproto.MaxPullLimit, Seed: 1, Dir: os.TempDir(),
-		StreamWrites: 1000, StreamIdle: 1000}
+		StreamWrites: 1000, StreamIdle: 1000, Child: true, DeltaSmall: 1000, DeltaBig: 1000000}
 }
 
 func (c config) check() error {
@@ -89,6 +99,8 @@ func (c config) check() error {
 		return errors.New("--updates must be at least 0 and less than 1")
 	case c.Records < 1:
 		return errors.New("--records must be at least 1")
+	case (c.DeltaSmall > 0 || c.DeltaBig > 0) && (c.DeltaSmall < 2*deltaChanges || c.DeltaBig < c.DeltaSmall):
+		return fmt.Errorf("--delta-small must be at least %d and --delta-big at least --delta-small (0 and 0 skip the delta pull)", 2*deltaChanges)
 	case c.StreamWrites < 0 || c.StreamIdle < 0:
 		return errors.New("--stream-writes and --stream-idle must not be negative")
 	case c.PullLimit < 1 || c.PullLimit > syncproto.MaxPullLimit:
@@ -100,6 +112,9 @@ func (c config) check() error {
 func main() {
 	if os.Getenv(streamServerEnv) != "" {
 		os.Exit(streamServerMain())
+	}
+	if os.Getenv(ingestServerEnv) != "" {
+		os.Exit(ingestServerMain())
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -127,6 +142,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated data")
 	fs.IntVar(&cfg.StreamWrites, "stream-writes", cfg.StreamWrites, "writes the change stream's latency is timed over (0 skips it)")
 	fs.IntVar(&cfg.StreamIdle, "stream-idle", cfg.StreamIdle, "idle change streams held while the server's memory is read")
+	fs.BoolVar(&cfg.Child, "ingest-child", cfg.Child, "run the push-ingest server in a child process (its peak RSS is then measured)")
+	fs.IntVar(&cfg.DeltaSmall, "delta-small", cfg.DeltaSmall, "log length of the short delta pull (0 with --delta-big 0 skips it)")
+	fs.IntVar(&cfg.DeltaBig, "delta-big", cfg.DeltaBig, "log length of the long delta pull")
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "folder for the temporary databases (removed afterwards)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the timed phases to this path, one per phase (x.pprof → x.ingest.pprof, x.raw.pprof, x.pull.pprof)")
 	only := fs.String("case", "", "run one case instead of the sync measurements: unauth-bodies (peak RSS under concurrent unauthenticated large POSTs)")
@@ -195,7 +213,12 @@ func runBench(ctx context.Context, cfg config) (results, error) {
 	res.Changes, res.Updates = w.Changes, w.Updates
 
 	cfg.logf("push ingest: %d devices, pushes of %d", cfg.Devices, cfg.Batch)
-	if res.Ingest, err = measureIngest(ctx, cfg, filepath.Join(dir, "ingest"), w); err != nil {
+	if cfg.Child {
+		res.Ingest, res.IngestPeak, err = measureIngestChild(ctx, cfg, filepath.Join(dir, "ingest"), w)
+	} else {
+		res.Ingest, err = measureIngest(ctx, cfg, filepath.Join(dir, "ingest"), w)
+	}
+	if err != nil {
 		return res, fmt.Errorf("push ingest: %w", err)
 	}
 	cfg.logf("raw insert: %d rows, %d per transaction", w.Changes, cfg.Batch)
@@ -208,6 +231,16 @@ func runBench(ctx context.Context, cfg config) (results, error) {
 	set := newRecordSet(cfg.Records, cfg.Updates, cfg.Seed+1)
 	if res.Sync, res.SyncChanges, res.SyncPages, res.SyncLoad, err = measureSync(ctx, cfg, filepath.Join(dir, "sync"), set); err != nil {
 		return res, fmt.Errorf("initial sync: %w", err)
+	}
+	if cfg.DeltaSmall > 0 {
+		for i, n := range []int{cfg.DeltaSmall, cfg.DeltaBig} {
+			cfg.logf("delta pull: filling a log of %d changes", n)
+			d, err := measureDelta(ctx, cfg, filepath.Join(dir, fmt.Sprintf("delta%d", i)), n)
+			if err != nil {
+				return res, fmt.Errorf("delta pull after %d: %w", n, err)
+			}
+			res.Deltas = append(res.Deltas, d)
+		}
 	}
 	if cfg.StreamWrites > 0 || cfg.StreamIdle > 0 {
 		if res.Stream, err = measureStream(ctx, cfg, filepath.Join(dir, "stream")); err != nil {

@@ -14,10 +14,19 @@ import (
 const (
 	// aimIngestRatio is the least push-ingest rate, as a fraction of the
 	// raw batched insert rate measured in the same run.
-	aimIngestRatio = 0.25
-	// aimSyncRate is the least initial-sync rate in records per second (the
-	// top of the range PowerSync publishes for one client).
-	aimSyncRate = 20000
+	aimIngestRatio = 0.60
+	// baselineIngest is push ingest before issue 12 (changes/s,
+	// docs/benchmarks.md, 2026-11-23, third run), and aimIngestGain the
+	// least multiple of it.
+	baselineIngest = 6068
+	aimIngestGain  = 3.0
+	// aimSyncRate is the least initial-sync rate in records per second.
+	aimSyncRate = 100000
+	// aimDeltaRatio is the most a delta pull of 100 changes after the long
+	// log may take, as a multiple of the same after the short one.
+	aimDeltaRatio = 1.5
+	// aimIngestRSS is the most the ingest server's peak RSS may be.
+	aimIngestRSS = 100 << 20
 )
 
 // phase is one timed measurement.
@@ -93,6 +102,11 @@ type results struct {
 	Sync                   phase
 	SyncChanges, SyncPages int
 	SyncLoad               time.Duration
+	// IngestPeak is the ingest server's peak RSS (0 when it ran in the
+	// bench's process).
+	IngestPeak int64
+	// Deltas are the delta pulls, after the short log then the long one.
+	Deltas []deltaResult
 	// Stream holds the change stream's figures.
 	Stream streamResults
 }
@@ -151,8 +165,24 @@ func writeReport(w io.Writer, r results) {
 		group(float64(r.Raw.Items)), r.Raw.Elapsed.Seconds(), group(r.Raw.rate()), r.Raw.cores())
 	fmt.Fprintf(w, "| ingest / raw | | | %.1f%% | | ≥ %.0f%% | %s |\n",
 		100*r.ratio(), 100*aimIngestRatio, verdict(r.ratio() >= aimIngestRatio))
+	gain := r.Ingest.rate() / baselineIngest
+	fmt.Fprintf(w, "| ingest / before (%s changes/s, docs/benchmarks.md 2026-11-23) | | | %.2f× | | ≥ %.0f× | %s |\n",
+		group(baselineIngest), gain, aimIngestGain, verdict(gain >= aimIngestGain))
+	if r.IngestPeak > 0 {
+		fmt.Fprintf(w, "| ingest server peak RSS (child process) | %s changes | | %.1f MB | | ≤ %d MB | %s |\n",
+			group(float64(r.Ingest.Items)), float64(r.IngestPeak)/(1<<20), aimIngestRSS>>20, verdict(r.IngestPeak <= aimIngestRSS))
+	}
 	fmt.Fprintf(w, "| initial sync pull | %s records in %d pages | %.2f | %s records/s | %s | ≥ %s records/s | %s |\n",
 		group(float64(r.Sync.Items)), r.SyncPages, r.Sync.Elapsed.Seconds(), group(r.Sync.rate()), r.Sync.cores(),
 		group(aimSyncRate), verdict(r.Sync.rate() >= aimSyncRate))
+	if len(r.Deltas) == 2 {
+		for _, d := range r.Deltas {
+			fmt.Fprintf(w, "| delta pull of %d, median of %d (log filled in %.1fs) | after %s changes | | %.2f ms | | | |\n",
+				deltaChanges, deltaPulls, d.Loading.Seconds(), group(float64(d.Log)), ms(d.Median))
+		}
+		ratio := float64(r.Deltas[1].Median) / float64(max(r.Deltas[0].Median, 1))
+		fmt.Fprintf(w, "| delta pull after %s / after %s | | | %.2f× | | ≤ %.1f× | %s |\n",
+			group(float64(r.Deltas[1].Log)), group(float64(r.Deltas[0].Log)), ratio, aimDeltaRatio, verdict(ratio <= aimDeltaRatio))
+	}
 	writeStreamReport(w, r.Stream)
 }

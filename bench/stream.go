@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -307,22 +306,7 @@ func openIdleStreams(ctx context.Context, info streamServerInfo) ([]net.Conn, er
 }
 
 // processRSS returns a process's resident set size from /proc.
-func processRSS(pid int) (int64, error) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0, fmt.Errorf("read RSS: %w", err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(v)
-			if len(f) >= 1 {
-				kb, err := strconv.ParseInt(f[0], 10, 64)
-				return kb << 10, err
-			}
-		}
-	}
-	return 0, errors.New("no VmRSS in /proc status")
-}
+func processRSS(pid int) (int64, error) { return processStatus(pid, "VmRSS:") }
 
 // writeStreamReport prints the change stream's rows of the report table.
 func writeStreamReport(w io.Writer, r streamResults) {

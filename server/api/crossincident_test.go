@@ -246,7 +246,7 @@ func (w *xWorld) incidentRecord(rt *rapid.T, inc, scope string) {
 	}
 	c := syncproto.Change{ID: uuid.NewString(), Collection: "incidents", RecordID: inc, Op: syncproto.OpUpsert, Fields: f, HLC: h, RecordedAt: h.Time(), DeviceID: h.Node}
 	raw, _ := json.Marshal(c)
-	res, err := w.e.store.Apply(context.Background(), care.Batch{Principal: care.SystemPrincipal, ReceivedAt: w.e.clock.Now(), Items: []care.Incoming{{Raw: raw, Change: c, Body: raw, ID: c.ID}},
+	res, err := care.Apply(context.Background(), w.e.store, care.Batch{Principal: care.SystemPrincipal, ReceivedAt: w.e.clock.Now(), Items: []care.Incoming{{Raw: raw, Change: c, Body: raw, ID: c.ID}},
 		Check: func(_ schema.Lookup, _ syncproto.Change, _, _ *syncproto.Record) care.Verdict {
 			return care.Verdict{Scope: scope}
 		}})

@@ -286,8 +286,10 @@ func (s *Server) pull(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.metrics.pullChanges.Add(float64(len(resp.Changes)))
-	return c.JSON(resp)
+	s.metrics.pullChanges.Add(float64(resp.Count))
+	// The changes are already JSON (their stored form): copy them out.
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(resp.AppendJSON(make([]byte, 0, resp.Len())))
 }
 
 func (s *Server) history(c *fiber.Ctx) error {

@@ -8,6 +8,7 @@ package care
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
@@ -119,7 +120,7 @@ type Prior struct {
 // state.
 type DuplicateChecker func(l schema.Lookup, c syncproto.Change, before *syncproto.Record, prior Prior) Verdict
 
-// Batch is one push, applied by the store in one transaction. A store may
+// Batch is one push, applied by Apply in one transaction. A store may
 // run Check more than once for a change (PostgreSQL reruns a push whose
 // reads were invalidated by a concurrent one), so checkers must not have
 // side effects beyond their Verdict.
@@ -134,6 +135,10 @@ type Batch struct {
 	// Duplicate decides about changes whose id is already applied. Nil
 	// answers duplicate whatever the change holds.
 	Duplicate DuplicateChecker
+	// Prepare, when set, runs for each parsed change before the write
+	// transaction, doing the checks that need no stored state, and returns
+	// the Checker that decides about that change in place of Check.
+	Prepare func(c syncproto.Change) Checker
 }
 
 // BatchResult is what the store did with a batch.
@@ -211,9 +216,10 @@ type AuditedChange struct {
 	ReceivedAt time.Time        `json:"received_at"`
 }
 
-// StatePage is a page of current record state, for initial sync.
+// StatePage is a page of current record state, for initial sync, in the
+// stored wire form (state.go).
 type StatePage struct {
-	Records []*syncproto.Record
+	Records []StateRecord
 	// More reports whether records remain after the last one.
 	More bool
 }
@@ -224,10 +230,20 @@ type LogPage struct {
 	More    bool
 }
 
-// LoggedChange is a change as committed, with its log position.
+// LoggedChange is a change as committed, with its log position: Body is the
+// change's JSON as logged, served to devices as it is.
 type LoggedChange struct {
 	Position int64
-	Change   syncproto.Change
+	Body     []byte
+}
+
+// Change decodes the logged change.
+func (lc LoggedChange) Change() (syncproto.Change, error) {
+	var c syncproto.Change
+	if err := json.Unmarshal(lc.Body, &c); err != nil {
+		return c, fmt.Errorf("decode change %d: %w", lc.Position, err)
+	}
+	return c, nil
 }
 
 // Store is Continuity's durable state: the change log in commit order, the
@@ -235,10 +251,8 @@ type LoggedChange struct {
 // (embedded default) and postgres. The conformance suite in
 // care/storetest runs against each.
 type Store interface {
-	// Apply applies a push in one transaction: duplicates are reported and
-	// change nothing; each other change is checked, then merged and logged,
-	// or quarantined. It returns only once the batch is durable.
-	Apply(ctx context.Context, b Batch) (BatchResult, error)
+	// Writer runs pushes (Apply) in write transactions.
+	Writer
 	// Head returns the position of the last committed change visible to
 	// every reader: no change at or below it can still appear.
 	Head(ctx context.Context) (int64, error)

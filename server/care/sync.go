@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,7 +79,12 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 		}
 		items[i].Body = body
 	}
-	res, err := s.store.Apply(ctx, Batch{Principal: p, ReceivedAt: received, Items: items, Check: s.checker(p, received), Follow: s.follow, Duplicate: s.duplicate(p)})
+	prepare := s.prepare(p, received)
+	res, err := Apply(ctx, s.store, Batch{Principal: p, ReceivedAt: received, Items: items, Prepare: prepare,
+		Check: func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
+			return prepare(c)(l, c, before, after)
+		},
+		Follow: s.follow, Duplicate: s.duplicate(p)})
 	if err != nil {
 		return syncproto.PushResponse{}, fmt.Errorf("apply push: %w", err)
 	}
@@ -94,74 +100,93 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 	}, nil
 }
 
-// checker returns the per-change decision for one push. Every refusal is
-// filed under the record's incident when p holds it (visible), so a
-// back-office user of another incident never sees it.
-func (s *Sync) checker(p Principal, received time.Time) Checker {
+// prepare returns the per-change decision for one push, in two steps: the
+// checks that need no stored state (clock skew, the HLC's node, field
+// values) run when it is called, before the write transaction; the Checker
+// it returns does the rest inside it. Every refusal is filed under the
+// record's incident when p holds it (visible), so a back-office user of
+// another incident never sees it.
+func (s *Sync) prepare(p Principal, received time.Time) func(c syncproto.Change) Checker {
 	limit := received.Add(syncproto.MaxClockSkew)
-	return func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
-		scope, scoped, changed := s.scopeOf(c, before)
-		refuse := func(e *syncproto.Error) Verdict { return Verdict{Err: e, Scope: visible(p, scope)} }
+	return func(c syncproto.Change) Checker {
+		var pre *syncproto.Error
 		if c.HLC.Time().After(limit) {
-			return refuse(syncproto.Errorf(syncproto.CodeClockSkew, "hlc",
+			pre = syncproto.Errorf(syncproto.CodeClockSkew, "hlc",
 				"hlc %s is more than %s ahead of server time %s; re-stamp the change from server_time and push again",
-				c.HLC.Time().Format(time.RFC3339), syncproto.MaxClockSkew, received.Format(time.RFC3339)))
+				c.HLC.Time().Format(time.RFC3339), syncproto.MaxClockSkew, received.Format(time.RFC3339))
+		} else {
+			pre = hlcNode(p, c)
 		}
-		if e := hlcNode(p, c); e != nil {
-			return refuse(e)
+		// Fields that pass as a create pass as an update too: only a
+		// create's required fields depend on the stored record.
+		fieldsOK := pre == nil && s.registry.CheckFields(c, nil) == nil
+		return func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
+			return s.check(p, received, pre, fieldsOK, l, c, before, after)
 		}
+	}
+}
+
+// check decides about one change inside the write transaction, given what
+// prepare found.
+func (s *Sync) check(p Principal, received time.Time, pre *syncproto.Error, fieldsOK bool, l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
+	scope, scoped, changed := s.scopeOf(c, before)
+	refuse := func(e *syncproto.Error) Verdict { return Verdict{Err: e, Scope: visible(p, scope)} }
+	if pre != nil {
+		return refuse(pre)
+	}
+	if !fieldsOK {
 		if e := s.registry.CheckFields(c, before); e != nil {
 			return refuse(e)
 		}
-		if s.Authorize != nil {
-			if e := s.Authorize(p, c, scope, before); e != nil {
-				return refuse(e)
-			}
-		}
-		if e := scopeError(p, scope, scoped, changed); e != nil {
-			return refuse(e)
-		}
-		// A revive (an upsert bringing a deleted record back) carries what a
-		// create carries: the tombstone left no fields to fall back on.
-		if c.Op == syncproto.OpUpsert && before != nil && before.Deleted() && !after.Deleted() {
-			if e := s.registry.CheckFields(c, nil); e != nil {
-				return refuse(e)
-			}
-		}
-		ctx := schema.Context{Lookup: l, Role: p.Role, Now: received, Clock: s.clock}
-		failed := func(err error) Verdict {
-			s.log.Error("server follow-up failed", "collection", c.Collection, "err", err)
-			return refuse(syncproto.Errorf(syncproto.CodeInternal, "", "the server could not complete this change; it is kept in quarantine"))
-		}
-		if e, err := s.checkReferences(l, c, before, scope); err != nil {
-			return failed(err)
-		} else if e != nil {
-			return refuse(e)
-		}
-		if c.Collection == "conflicts" {
-			if e := conflictRule(l, c); e != nil {
-				return refuse(e)
-			}
-		}
-		if e := s.registry.CheckRules(ctx, c, before, after); e != nil {
-			conflicts, err := s.conflictsFor(l, p, c, before, e, received)
-			if err != nil {
-				return failed(err)
-			}
-			v := refuse(e)
-			v.Extra = conflicts
-			return v
-		}
-		extra, err := s.registry.Effects(ctx, c, before, after)
-		if err != nil {
-			return failed(err)
-		}
-		conflicts, err := s.conflictsFor(l, p, c, before, nil, received)
-		if err != nil {
-			return failed(err)
-		}
-		return Verdict{Scope: scope, Extra: append(extra, conflicts...)}
 	}
+	if s.Authorize != nil {
+		if e := s.Authorize(p, c, scope, before); e != nil {
+			return refuse(e)
+		}
+	}
+	if e := scopeError(p, scope, scoped, changed); e != nil {
+		return refuse(e)
+	}
+	// A revive (an upsert bringing a deleted record back) carries what a
+	// create carries: the tombstone left no fields to fall back on.
+	if !fieldsOK && c.Op == syncproto.OpUpsert && before != nil && before.Deleted() && !after.Deleted() {
+		if e := s.registry.CheckFields(c, nil); e != nil {
+			return refuse(e)
+		}
+	}
+	ctx := schema.Context{Lookup: l, Role: p.Role, Now: received, Clock: s.clock}
+	failed := func(err error) Verdict {
+		s.log.Error("server follow-up failed", "collection", c.Collection, "err", err)
+		return refuse(syncproto.Errorf(syncproto.CodeInternal, "", "the server could not complete this change; it is kept in quarantine"))
+	}
+	if e, err := s.checkReferences(l, c, before, scope); err != nil {
+		return failed(err)
+	} else if e != nil {
+		return refuse(e)
+	}
+	if c.Collection == "conflicts" {
+		if e := conflictRule(l, c); e != nil {
+			return refuse(e)
+		}
+	}
+	if e := s.registry.CheckRules(ctx, c, before, after); e != nil {
+		conflicts, err := s.conflictsFor(l, p, c, before, e, received)
+		if err != nil {
+			return failed(err)
+		}
+		v := refuse(e)
+		v.Extra = conflicts
+		return v
+	}
+	extra, err := s.registry.Effects(ctx, c, before, after)
+	if err != nil {
+		return failed(err)
+	}
+	conflicts, err := s.conflictsFor(l, p, c, before, nil, received)
+	if err != nil {
+		return failed(err)
+	}
+	return Verdict{Scope: scope, Extra: append(extra, conflicts...)}
 }
 
 // follow scopes the server's own follow-up changes.
@@ -196,13 +221,13 @@ type PullRequest struct {
 // device's scopes changed since its cursor was issued, newly granted
 // incidents are backfilled with their current state and removed ones are
 // listed in Purge.
-func (s *Sync) Pull(ctx context.Context, req PullRequest) (syncproto.PullResponse, error) {
+func (s *Sync) Pull(ctx context.Context, req PullRequest) (PullPage, error) {
 	limit := req.Limit
 	if limit == 0 {
 		limit = syncproto.DefaultPullLimit
 	}
 	if limit < 1 || limit > syncproto.MaxPullLimit {
-		return syncproto.PullResponse{}, syncproto.Errorf(syncproto.CodeInvalidValue, "limit", "limit must be between 1 and %d", syncproto.MaxPullLimit)
+		return PullPage{}, syncproto.Errorf(syncproto.CodeInvalidValue, "limit", "limit must be between 1 and %d", syncproto.MaxPullLimit)
 	}
 	all := req.Filter.Scopes == nil
 	scopes := sortedSet(req.Filter.Scopes)
@@ -211,18 +236,18 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (syncproto.PullRespons
 	if req.Cursor == "" {
 		head, err := s.store.Head(ctx)
 		if err != nil {
-			return syncproto.PullResponse{}, fmt.Errorf("read head: %w", err)
+			return PullPage{}, fmt.Errorf("read head: %w", err)
 		}
 		cur = Cursor{Position: head, Initial: true, All: all, Scopes: scopes}
 	} else {
 		c, err := s.Cursors.Decode(req.Cursor)
 		if err != nil {
-			return syncproto.PullResponse{}, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "the cursor was not issued by this server or has been changed; start again without a cursor")
+			return PullPage{}, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "the cursor was not issued by this server or has been changed; start again without a cursor")
 		}
 		cur = c
 		added, removed, addedAll, err := s.scopeDiff(ctx, cur, all, scopes)
 		if err != nil {
-			return syncproto.PullResponse{}, err
+			return PullPage{}, err
 		}
 		purge = removed
 		if len(added) > 0 || addedAll {
@@ -240,7 +265,7 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (syncproto.PullRespons
 		}
 		cur.All, cur.Scopes = all, scopes
 	}
-	var out syncproto.PullResponse
+	var out PullPage
 	var err error
 	if cur.inState() {
 		out, err = s.pullState(ctx, cur, limit, req.Filter)
@@ -271,14 +296,15 @@ func (s *Sync) scopeDiff(ctx context.Context, cur Cursor, all bool, scopes []str
 	return minus(scopes, cur.Scopes), minus(cur.Scopes, scopes), false, nil
 }
 
-func (s *Sync) pullLog(ctx context.Context, cur Cursor, limit int, f Filter) (syncproto.PullResponse, error) {
+func (s *Sync) pullLog(ctx context.Context, cur Cursor, limit int, f Filter) (PullPage, error) {
 	page, err := s.store.Changes(ctx, cur.Position, f, limit)
 	if err != nil {
-		return syncproto.PullResponse{}, fmt.Errorf("read changes: %w", err)
+		return PullPage{}, fmt.Errorf("read changes: %w", err)
 	}
-	out := syncproto.PullResponse{Changes: make([]syncproto.Change, 0, len(page.Changes)), HasMore: page.More}
+	out := PullPage{Wire: make([][]byte, 0, len(page.Changes)), HasMore: page.More}
 	for _, lc := range page.Changes {
-		out.Changes = append(out.Changes, lc.Change)
+		out.Wire = append(out.Wire, lc.Body)
+		out.Count++
 		cur.Position = lc.Position
 	}
 	out.Cursor = s.Cursors.Encode(cur)
@@ -286,26 +312,28 @@ func (s *Sync) pullLog(ctx context.Context, cur Cursor, limit int, f Filter) (sy
 }
 
 // pullState serves one page of an initial sync or a backfill: the compacted
-// current state of each record, then hands over to the change log at the
-// cursor's position.
-func (s *Sync) pullState(ctx context.Context, cur Cursor, limit int, f Filter) (syncproto.PullResponse, error) {
+// current state of each record, copied from its stored wire form, then hands
+// over to the change log at the cursor's position.
+func (s *Sync) pullState(ctx context.Context, cur Cursor, limit int, f Filter) (PullPage, error) {
 	sf := f
 	if !cur.Initial && !cur.BackfillAll {
 		sf = Filter{Scopes: cur.Backfill, Hidden: f.Hidden, ScopedOnly: true}
 	}
 	page, err := s.store.State(ctx, cur.AfterCollection, cur.AfterID, sf, limit)
 	if err != nil {
-		return syncproto.PullResponse{}, fmt.Errorf("read state: %w", err)
+		return PullPage{}, fmt.Errorf("read state: %w", err)
 	}
-	out := syncproto.PullResponse{Changes: []syncproto.Change{}}
+	out := PullPage{Wire: make([][]byte, 0, len(page.Records))}
 	next := cur
 	taken := 0
 	for _, r := range page.Records {
-		cs := r.Changes()
-		if taken > 0 && len(out.Changes)+len(cs) > limit {
+		if taken > 0 && out.Count+r.Count > limit {
 			break
 		}
-		out.Changes = append(out.Changes, cs...)
+		if r.Count > 0 {
+			out.Wire = append(out.Wire, r.Wire)
+			out.Count += r.Count
+		}
 		next.AfterCollection, next.AfterID = r.Collection, r.ID
 		taken++
 	}
@@ -319,10 +347,73 @@ func (s *Sync) pullState(ctx context.Context, cur Cursor, limit int, f Filter) (
 	out.Cursor = s.Cursors.Encode(done)
 	head, err := s.store.Head(ctx)
 	if err != nil {
-		return syncproto.PullResponse{}, fmt.Errorf("read head: %w", err)
+		return PullPage{}, fmt.Errorf("read head: %w", err)
 	}
 	out.HasMore = head > cur.Position
 	return out, nil
+}
+
+// PullPage is one page of the sync stream, as GET /v1/sync/pull answers it
+// (syncproto.PullResponse): its changes are kept in their stored JSON form
+// and copied into the answer, never decoded and encoded again.
+type PullPage struct {
+	// Wire holds the changes: each element one or more encoded changes
+	// joined by commas.
+	Wire [][]byte
+	// Count is the number of changes in Wire.
+	Count   int
+	Cursor  string
+	HasMore bool
+	Purge   []string
+}
+
+// AppendJSON appends the page as a syncproto.PullResponse in JSON.
+func (p PullPage) AppendJSON(b []byte) []byte {
+	b = append(b, `{"changes":[`...)
+	for i, w := range p.Wire {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, w...)
+	}
+	b = append(b, `],"cursor":`...)
+	b = appendString(b, p.Cursor)
+	b = append(b, `,"has_more":`...)
+	b = strconv.AppendBool(b, p.HasMore)
+	if len(p.Purge) > 0 {
+		b = append(b, `,"purge":[`...)
+		for i, id := range p.Purge {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, id)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+// Len is the size of the page's JSON, for sizing a buffer.
+func (p PullPage) Len() int {
+	n := 64 + len(p.Cursor)
+	for _, w := range p.Wire {
+		n += len(w) + 1
+	}
+	for _, id := range p.Purge {
+		n += len(id) + 3
+	}
+	return n
+}
+
+// MarshalJSON implements json.Marshaler.
+func (p PullPage) MarshalJSON() ([]byte, error) { return p.AppendJSON(make([]byte, 0, p.Len())), nil }
+
+// Decode returns the page as a syncproto.PullResponse (for tests and
+// tools).
+func (p PullPage) Decode() (syncproto.PullResponse, error) {
+	var r syncproto.PullResponse
+	err := json.Unmarshal(p.AppendJSON(nil), &r)
+	return r, err
 }
 
 func sortedSet(xs []string) []string {

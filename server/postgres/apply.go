@@ -25,26 +25,27 @@ const maxAttempts = 5
 // committed meanwhile changed; the push runs again.
 var errStale = errors.New("push read data changed by a concurrent push")
 
-// Apply implements care.Store. A push runs in one READ COMMITTED transaction.
-// The first attempt is optimistic: it locks only the records it writes and,
-// just before committing, checks under the append lock that no push committed
-// since it began changed anything else its checker read. If that check fails,
-// or PostgreSQL breaks a deadlock or a concurrent duplicate by aborting it,
-// the push runs again pessimistically, holding the append lock throughout.
-func (s *Store) Apply(ctx context.Context, b care.Batch) (care.BatchResult, error) {
+// Write implements care.Writer. A push runs in one READ COMMITTED
+// transaction. The first attempt is optimistic: it locks only the records it
+// writes and, just before committing, checks under the append lock that no
+// push committed since it began changed anything else its checker read. If
+// that check fails, or PostgreSQL breaks a deadlock or a concurrent duplicate
+// by aborting it, fn runs again on a fresh transaction, pessimistically,
+// holding the append lock throughout.
+func (s *Store) Write(ctx context.Context, received time.Time, fn func(care.PushTx) error) (int64, error) {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		var res care.BatchResult
-		res, err = s.applyOnce(ctx, b, attempt > 0)
+		var pos int64
+		pos, err = s.writeOnce(ctx, received, fn, attempt > 0)
 		if err == nil {
-			return res, nil
+			return pos, nil
 		}
 		if !retryable(err) || ctx.Err() != nil {
 			break
 		}
 		s.retries.Add(1)
 	}
-	return care.BatchResult{}, err
+	return 0, err
 }
 
 // retryable reports whether a failed attempt may simply run again.
@@ -81,11 +82,10 @@ type findKey struct{ collection, field, kind, text, value string }
 // last change in this attempt.
 type written struct{ first, last int64 }
 
-// applier is one attempt at a push.
+// applier is one attempt at a push: PostgreSQL's care.PushTx.
 type applier struct {
 	ctx         context.Context
 	tx          pgx.Tx
-	b           care.Batch
 	pessimistic bool
 	received    time.Time
 	// start is log_head when the attempt began: every change committed
@@ -102,70 +102,59 @@ type applier struct {
 	peeked map[key]*syncproto.Record
 	read   map[key]bool
 	finds  []findKey
-	// missing are change ids Written or a duplicate check did not find.
+	// missing are change ids Written or Logged did not find.
 	missing map[string]bool
-	known   map[string]bool // ids of the batch already in the log
-	seen    map[string]bool // ids applied by this attempt
-	// prior holds the changes applied under the ids in known and seen.
-	prior map[string]care.Prior
-	log   []logged
-	index map[string]int // change id -> index in log
-	dirty map[key]*written
+	log     []logged
+	index   map[string]int // change id -> index in log
+	dirty   map[key]*written
 	// askedPending is set when Written reported a provisional position.
 	askedPending bool
 	queue        pgx.Batch
-	// channel is the change feed's notification channel.
+	// channel is the change feed's notification channel; touched is what
+	// the push logged, for its notification.
 	channel string
+	touched []care.Touch
 }
 
-func (s *Store) applyOnce(ctx context.Context, b care.Batch, pessimistic bool) (care.BatchResult, error) {
+var _ care.PushTx = (*applier)(nil)
+
+func (s *Store) writeOnce(ctx context.Context, received time.Time, fn func(care.PushTx) error, pessimistic bool) (int64, error) {
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
-		return care.BatchResult{}, fmt.Errorf("begin: %w", err)
+		return 0, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	a := &applier{
-		ctx: ctx, tx: tx, b: b, pessimistic: pessimistic, received: b.ReceivedAt, channel: s.feed.channel,
+		ctx: ctx, tx: tx, pessimistic: pessimistic, received: received, channel: s.feed.channel,
 		locked: map[key]*syncproto.Record{}, placeholders: map[key]bool{},
 		peeked: map[key]*syncproto.Record{}, read: map[key]bool{},
-		missing: map[string]bool{}, known: map[string]bool{}, seen: map[string]bool{}, prior: map[string]care.Prior{},
-		index: map[string]int{}, dirty: map[key]*written{},
+		missing: map[string]bool{}, index: map[string]int{}, dirty: map[key]*written{},
 	}
-	if err := a.begin(); err != nil {
-		return care.BatchResult{}, err
+	if err := fn(a); err != nil {
+		return 0, err
 	}
-	res := care.BatchResult{Results: make([]syncproto.PushResult, len(b.Items))}
-	for i, it := range b.Items {
-		r, err := a.apply(it)
-		if err != nil {
-			return care.BatchResult{}, fmt.Errorf("change %d: %w", i, err)
-		}
-		res.Results[i] = r
-	}
-	if res.Position, err = a.finish(); err != nil {
-		return care.BatchResult{}, err
+	pos, err := a.finish()
+	if err != nil {
+		return 0, err
 	}
 	if s.beforeCommit != nil {
 		s.beforeCommit()
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return care.BatchResult{}, fmt.Errorf("commit: %w", err)
+		return 0, fmt.Errorf("commit: %w", err)
 	}
-	return res, nil
+	return pos, nil
 }
 
-// begin locks the records the batch writes, in key order, notes the log
-// head (locking it too when pessimistic) and finds which changes of the
-// batch are already in the log: one round trip.
-func (a *applier) begin() error {
-	var keys []key
-	var ids []string
-	for _, it := range a.b.Items {
-		if it.Err == nil {
-			keys = append(keys, key{it.Change.Collection, it.Change.RecordID})
-			ids = append(ids, it.Change.ID)
-		}
+// Begin implements care.PushTx: it locks the records the batch writes, in
+// key order, notes the log head (locking it too when pessimistic) and finds
+// which changes of the batch are already in the log, in one round trip.
+func (a *applier) Begin(ids []string, rkeys []care.RecordKey) (map[string]care.Prior, error) {
+	keys := make([]key, len(rkeys))
+	for i, k := range rkeys {
+		keys[i] = key{k.Collection, k.ID}
 	}
+	known := map[string]care.Prior{}
 	q := &pgx.Batch{}
 	a.queueLock(q, keys)
 	head := "SELECT seq FROM log_head"
@@ -184,14 +173,14 @@ func (a *applier) begin() error {
 			if err := json.Unmarshal(body, &p.Change); err != nil {
 				return fmt.Errorf("decode change %s: %w", id, err)
 			}
-			a.known[id], a.prior[id] = true, p
+			known[id] = p
 		}
 		return rows.Err()
 	})
 	if err := a.tx.SendBatch(a.ctx, q).Close(); err != nil {
-		return fmt.Errorf("lock records: %w", err)
+		return nil, fmt.Errorf("lock records: %w", err)
 	}
-	return a.checkLocked(keys)
+	return known, a.checkLocked(keys)
 }
 
 // queueLock queues the statements that lock the rows of keys, in key order:
@@ -241,7 +230,7 @@ func (a *applier) queueLock(q *pgx.Batch, keys []key) {
 			var r *syncproto.Record
 			if state != nil {
 				var err error
-				if r, err = decodeRecord(scope, state); err != nil {
+				if r, err = care.DecodeState(k.collection, k.id, scope, state); err != nil {
 					return err
 				}
 			}
@@ -285,127 +274,55 @@ func (a *applier) flush() error {
 	return a.tx.SendBatch(a.ctx, &q).Close()
 }
 
-func (a *applier) apply(it care.Incoming) (syncproto.PushResult, error) {
-	if it.Err != nil {
-		return a.quarantine(it, it.Err, "")
-	}
-	c := it.Change
-	k := key{c.Collection, c.RecordID}
-	if a.seen[c.ID] || a.known[c.ID] {
-		// Already applied: authorised and compared before it is called a
-		// duplicate (care.Batch.Duplicate).
-		if a.b.Duplicate != nil {
-			if v := a.b.Duplicate(a, c, a.lockedState(k), a.prior[c.ID]); v.Err != nil {
-				return a.quarantine(it, v.Err, v.Scope)
-			}
-		}
-		return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusDuplicate}, nil
-	}
-	body, err := json.Marshal(c)
-	if err != nil {
-		return syncproto.PushResult{}, fmt.Errorf("encode change: %w", err)
-	}
-	if e := unstorableChange(c, body); e != nil {
-		return a.quarantine(it, e, "")
-	}
-	before := a.lockedState(k)
-	after := before.Clone()
-	after.Apply(c)
-	v := a.b.Check(a, c, before, after)
-	res := syncproto.PushResult{ID: c.ID, Status: syncproto.StatusApplied}
-	scope, serr := care.SettleScope(before.Scope, v.Scope)
-	switch {
-	case v.Err != nil:
-		if res, err = a.quarantine(it, v.Err, v.Scope); err != nil {
-			return res, err
-		}
-	case serr != nil:
-		if res, err = a.quarantine(it, serr, ""); err != nil {
-			return res, err
-		}
-	default:
-		if err := a.write(a.b.Principal, c, scope, after, body); err != nil {
-			return syncproto.PushResult{}, err
-		}
-	}
-	for _, x := range v.Extra {
-		if err := a.follow(x); err != nil {
-			return syncproto.PushResult{}, fmt.Errorf("server change %s: %w", x.ID, err)
-		}
-	}
-	return res, nil
-}
-
-// lockedState returns a copy of a locked record's state, or a new record.
-func (a *applier) lockedState(k key) *syncproto.Record {
-	if r := a.locked[k]; r != nil {
-		return r.Clone()
-	}
-	return syncproto.NewRecord(k.collection, k.id)
-}
-
-// follow applies a change the server made because of another one, as the
-// system principal, unless it is already applied.
-func (a *applier) follow(x syncproto.Change) error {
-	if a.seen[x.ID] {
-		return nil
-	}
-	if !a.known[x.ID] && !a.missing[x.ID] {
-		var n int
-		if err := a.tx.QueryRow(a.ctx, "SELECT count(*) FROM changes WHERE id = $1", x.ID).Scan(&n); err != nil {
-			return fmt.Errorf("check duplicate: %w", err)
-		}
-		if n > 0 {
-			a.known[x.ID] = true
-		} else {
-			a.missing[x.ID] = true
-		}
-	}
-	if a.known[x.ID] {
-		return nil
-	}
-	body, err := json.Marshal(x)
-	if err != nil {
-		return fmt.Errorf("encode change: %w", err)
-	}
-	if e := unstorableChange(x, body); e != nil {
-		return fmt.Errorf("server change cannot be stored: %w", e)
-	}
-	k := key{x.Collection, x.RecordID}
+// Lock implements care.PushTx: it locks one record (a server change's),
+// sending queued writes first, and returns a copy of its state.
+func (a *applier) Lock(rk care.RecordKey) (*syncproto.Record, error) {
+	k := key{rk.Collection, rk.ID}
 	if err := a.lock(k); err != nil {
-		return err
+		return nil, err
 	}
-	before := a.lockedState(k)
-	after := before.Clone()
-	after.Apply(x)
-	scope := ""
-	if a.b.Follow != nil {
-		v := a.b.Follow(a, x, before, after)
-		if v.Err != nil {
-			return fmt.Errorf("server change refused: %w", v.Err)
-		}
-		scope = v.Scope
+	if r := a.locked[k]; r != nil {
+		return r.Clone(), nil
 	}
-	scope, serr := care.SettleScope(before.Scope, scope)
-	if serr != nil {
-		return fmt.Errorf("server change refused: %w", serr)
-	}
-	return a.write(care.SystemPrincipal, x, scope, after, body)
+	return nil, nil
 }
 
-// write queues the new state of a locked record and keeps the change for the
-// log, which is appended when the push finishes.
-func (a *applier) write(p care.Principal, c syncproto.Change, scope string, after *syncproto.Record, body []byte) error {
+// Logged implements care.PushTx. An id not found is noted for validation.
+func (a *applier) Logged(id string) (bool, error) {
+	if a.missing[id] {
+		return false, nil
+	}
+	var n int
+	if err := a.tx.QueryRow(a.ctx, "SELECT count(*) FROM changes WHERE id = $1", id).Scan(&n); err != nil {
+		return false, err
+	}
+	if n == 0 {
+		a.missing[id] = true
+	}
+	return n > 0, nil
+}
+
+// Unstorable implements care.PushTx: PostgreSQL's text and JSON functions
+// refuse U+0000 and unpaired surrogate escapes (text.go).
+func (a *applier) Unstorable(c syncproto.Change, body []byte) *syncproto.Error {
+	return unstorableChange(c, body)
+}
+
+// Touched implements care.PushTx: finish notifies them inside the
+// transaction, with the push's position.
+func (a *applier) Touched(ts []care.Touch) { a.touched = ts }
+
+// Append implements care.PushTx: it queues the new state of a locked record
+// and keeps the change for the log, which is appended when the push
+// finishes.
+func (a *applier) Append(p care.Principal, c syncproto.Change, body []byte, scope string, after *syncproto.Record) error {
 	k := key{c.Collection, c.RecordID}
 	if _, ok := a.locked[k]; !ok {
 		return fmt.Errorf("write to unlocked record %s/%s", k.collection, k.id)
 	}
-	state, err := json.Marshal(after)
-	if err != nil {
-		return fmt.Errorf("encode record: %w", err)
-	}
-	a.queue.Queue("UPDATE records SET scope = $3, deleted = $4, state = $5 WHERE collection = $1 AND record_id = $2",
-		k.collection, k.id, scope, after.Deleted(), state)
+	enc := care.EncodeState(after)
+	a.queue.Queue("UPDATE records SET scope = $3, deleted = $4, state = $5, wire = $6, wire_n = $7 WHERE collection = $1 AND record_id = $2",
+		k.collection, k.id, scope, after.Deleted(), enc.State, string(enc.Wire), enc.Count)
 	a.log = append(a.log, logged{c: c, scope: scope, subject: p.Subject, role: p.Role, body: body})
 	n := int64(len(a.log))
 	a.index[c.ID] = len(a.log) - 1
@@ -417,20 +334,17 @@ func (a *applier) write(p care.Principal, c syncproto.Change, scope string, afte
 	after.Scope = scope
 	a.locked[k] = after
 	delete(a.placeholders, k)
-	a.seen[c.ID] = true
-	a.prior[c.ID] = care.Prior{Change: c, Scope: scope}
 	return nil
 }
 
-// quarantine queues a rejected change's quarantine row, filed under scope
-// (care.Verdict.Scope).
-func (a *applier) quarantine(it care.Incoming, e *syncproto.Error, scope string) (syncproto.PushResult, error) {
-	p := a.b.Principal
+// Quarantine implements care.PushTx: it queues a rejected change's
+// quarantine row, filed under scope (care.Verdict.Scope).
+func (a *applier) Quarantine(p care.Principal, it care.Incoming, e *syncproto.Error, scope string) error {
 	a.queue.Queue(`INSERT INTO quarantine (change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at, scope)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		clean(it.ID), clean(it.Change.Collection), clean(it.Change.RecordID), clean(p.DeviceID), clean(p.Subject), clean(p.Role),
 		clean(e.Code), clean(e.Field), clean(e.Message), rawText(it.Raw), a.received, clean(scope))
-	return syncproto.PushResult{ID: it.ID, Status: syncproto.StatusRejected, Error: e}, nil
+	return nil
 }
 
 // finish sends what is queued, drops unused placeholders and, when the push
@@ -550,11 +464,10 @@ func (a *applier) queueAppend(base int64) {
 // queueNotify queues the change feed's notification of what the push logs,
 // which PostgreSQL delivers to every replica's listener when it commits.
 func (a *applier) queueNotify(head int64) {
-	ts := make([]care.Touch, len(a.log))
-	for i, l := range a.log {
-		ts[i] = care.Touch{Collection: l.c.Collection, Scope: l.scope, DeviceID: l.c.DeviceID}
+	if len(a.touched) == 0 {
+		return
 	}
-	a.queue.Queue("SELECT pg_notify($1, $2)", a.channel, payload(care.Commit{Position: head, Touched: care.Touches(ts)}))
+	a.queue.Queue("SELECT pg_notify($1, $2)", a.channel, payload(care.Commit{Position: head, Touched: a.touched}))
 }
 
 // Written implements schema.Lookup inside the push transaction. A change
@@ -603,7 +516,7 @@ func (a *applier) Record(collection, id string) (*syncproto.Record, error) {
 	}
 	var r *syncproto.Record
 	if state != nil {
-		if r, err = decodeRecord(scope, state); err != nil {
+		if r, err = care.DecodeState(collection, id, scope, state); err != nil {
 			return nil, err
 		}
 	}
@@ -656,7 +569,7 @@ func (a *applier) Find(collection, field string, value json.RawMessage) ([]*sync
 			}
 			continue
 		}
-		r, err := decodeRecord(scope, state)
+		r, err := care.DecodeState(collection, id, scope, state)
 		if err != nil {
 			return nil, err
 		}

@@ -173,9 +173,8 @@ func filterClause(f care.Filter, args []any) (string, []any) {
 
 // Changes implements care.Store.
 func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit int) (care.LogPage, error) {
-	where, args := filterClause(f, []any{after})
-	args = append(args, limit+1)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf("SELECT seq, body FROM changes WHERE seq > $1%s ORDER BY seq LIMIT $%d", where, len(args)), args...)
+	q, args := changesQuery(after, f, limit+1)
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return care.LogPage{}, fmt.Errorf("changes: %w", err)
 	}
@@ -183,12 +182,8 @@ func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit i
 	var page care.LogPage
 	for rows.Next() {
 		var lc care.LoggedChange
-		var body []byte
-		if err := rows.Scan(&lc.Position, &body); err != nil {
+		if err := rows.Scan(&lc.Position, &lc.Body); err != nil {
 			return care.LogPage{}, fmt.Errorf("scan change: %w", err)
-		}
-		if err := json.Unmarshal(body, &lc.Change); err != nil {
-			return care.LogPage{}, fmt.Errorf("decode change %d: %w", lc.Position, err)
 		}
 		page.Changes = append(page.Changes, lc)
 	}
@@ -201,17 +196,69 @@ func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit i
 	return page, nil
 }
 
+// changesQuery returns the query of a log page: at most n changes after a
+// position that pass f, in seq order. Its cost depends on n, not on how long
+// the log is or how many changes of other incidents follow the cursor: with
+// every incident it walks the primary key from the cursor; with some, it
+// seeks the changes_scope (scope, seq) index at the cursor for each
+// incident (and for the unscoped collections' rows, scope ”), takes the
+// first n of each, then the first n of those by seq.
+func changesQuery(after int64, f care.Filter, n int) (string, []any) {
+	args := []any{after, n}
+	hidden := ""
+	if len(f.Hidden) > 0 {
+		args = append(args, f.Hidden)
+		hidden = fmt.Sprintf(" AND collection <> ALL($%d::text[])", len(args))
+	}
+	if f.Scopes == nil {
+		scoped := ""
+		if f.ScopedOnly {
+			scoped = " AND scope <> ''"
+		}
+		return "SELECT seq, body FROM changes WHERE seq > $1" + scoped + hidden + " ORDER BY seq LIMIT $2", args
+	}
+	var scopes []string
+	for _, sc := range f.Scopes {
+		if sc != "" { // an empty scope is never a pass
+			scopes = append(scopes, sc)
+		}
+	}
+	args = append(args, scopes)
+	arms := fmt.Sprintf(`SELECT p.seq FROM unnest($%d::text[]) AS sc(scope)
+		CROSS JOIN LATERAL (SELECT seq FROM changes WHERE scope = sc.scope AND seq > $1%s ORDER BY seq LIMIT $2) p`, len(args), hidden)
+	if len(f.Unscoped) > 0 && !f.ScopedOnly {
+		args = append(args, f.Unscoped)
+		arms += fmt.Sprintf(` UNION ALL (SELECT seq FROM changes WHERE scope = '' AND seq > $1 AND collection = ANY($%d::text[])%s ORDER BY seq LIMIT $2)`, len(args), hidden)
+	}
+	return "SELECT c.seq, c.body FROM changes c WHERE c.seq IN (SELECT seq FROM (" + arms + ") a ORDER BY seq LIMIT $2) ORDER BY c.seq", args
+}
+
 // State implements care.Store.
 func (s *Store) State(ctx context.Context, afterCollection, afterID string, f care.Filter, limit int) (care.StatePage, error) {
 	where, args := filterClause(f, []any{afterCollection, afterID})
 	args = append(args, limit+1)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf("SELECT scope, state FROM records WHERE (collection, record_id) > ($1, $2) AND state IS NOT NULL%s ORDER BY collection, record_id LIMIT $%d", where, len(args)), args...)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT collection, record_id, scope, wire, wire_n, CASE WHEN wire_n = 0 THEN state END
+		FROM records WHERE (collection, record_id) > ($1, $2) AND state IS NOT NULL%s ORDER BY collection, record_id LIMIT $%d`, where, len(args)), args...)
 	if err != nil {
 		return care.StatePage{}, fmt.Errorf("state: %w", err)
 	}
-	recs, err := scanRecords(rows)
-	if err != nil {
-		return care.StatePage{}, err
+	defer rows.Close()
+	var recs []care.StateRecord
+	for rows.Next() {
+		var collection, id, scope string
+		var wire, state []byte
+		var n int
+		if err := rows.Scan(&collection, &id, &scope, &wire, &n, &state); err != nil {
+			return care.StatePage{}, fmt.Errorf("scan record: %w", err)
+		}
+		r, err := care.ReadStateRecord(collection, id, scope, wire, n, state)
+		if err != nil {
+			return care.StatePage{}, err
+		}
+		recs = append(recs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return care.StatePage{}, fmt.Errorf("state: %w", err)
 	}
 	page := care.StatePage{Records: recs}
 	if len(recs) > limit {
@@ -223,7 +270,7 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 // Records implements care.Store.
 func (s *Store) Records(ctx context.Context, collection string, f care.Filter) ([]*syncproto.Record, error) {
 	where, args := filterClause(f, []any{collection})
-	rows, err := s.pool.Query(ctx, "SELECT scope, state FROM records WHERE collection = $1 AND NOT deleted AND state IS NOT NULL"+where+" ORDER BY record_id", args...)
+	rows, err := s.pool.Query(ctx, "SELECT collection, record_id, scope, state FROM records WHERE collection = $1 AND NOT deleted AND state IS NOT NULL"+where+" ORDER BY record_id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
@@ -243,7 +290,7 @@ func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.R
 	if state == nil {
 		return nil, nil
 	}
-	return decodeRecord(scope, state)
+	return care.DecodeState(collection, id, scope, state)
 }
 
 // History implements care.Store.
@@ -331,36 +378,23 @@ func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care
 	return out, rows.Err()
 }
 
-// scanRecords scans rows of (scope, state).
+// scanRecords scans rows of (collection, record_id, scope, state).
 func scanRecords(rows pgx.Rows) ([]*syncproto.Record, error) {
 	defer rows.Close()
 	var out []*syncproto.Record
 	for rows.Next() {
-		var scope string
+		var collection, id, scope string
 		var state []byte
-		if err := rows.Scan(&scope, &state); err != nil {
+		if err := rows.Scan(&collection, &id, &scope, &state); err != nil {
 			return nil, fmt.Errorf("scan record: %w", err)
 		}
-		r, err := decodeRecord(scope, state)
+		r, err := care.DecodeState(collection, id, scope, state)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// decodeRecord decodes a record's state, filed under scope.
-func decodeRecord(scope string, state []byte) (*syncproto.Record, error) {
-	var r syncproto.Record
-	if err := json.Unmarshal(state, &r); err != nil {
-		return nil, fmt.Errorf("decode record state: %w", err)
-	}
-	r.Scope = scope
-	if r.Fields == nil {
-		r.Fields = map[string]syncproto.FieldState{}
-	}
-	return &r, nil
 }
 
 // utc returns t in UTC, or nil.

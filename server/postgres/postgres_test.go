@@ -308,7 +308,7 @@ func testReplicas(t *testing.T, shared int) {
 					pwg.Add(1)
 					go func(r int) {
 						defer pwg.Done()
-						res, err := replicas[r].Apply(ctx, batch(check, items...))
+						res, err := care.Apply(ctx, replicas[r], batch(check, items...))
 						if err != nil {
 							t.Errorf("Apply: %v", err)
 							return
@@ -403,18 +403,18 @@ func testReplicas(t *testing.T, shared int) {
 	}
 	at := map[string]int64{}
 	for _, lc := range log {
-		if _, dup := at[lc.Change.ID]; dup {
-			t.Fatalf("change %s logged twice", lc.Change.ID)
+		if _, dup := at[storetest.MustChange(lc).ID]; dup {
+			t.Fatalf("change %s logged twice", storetest.MustChange(lc).ID)
 		}
-		at[lc.Change.ID] = lc.Position
+		at[storetest.MustChange(lc).ID] = lc.Position
 	}
 	for r := range seen {
 		if len(seen[r]) != total {
 			t.Fatalf("reader %d saw %d changes, want %d", r, len(seen[r]), total)
 		}
 		for i, lc := range seen[r] {
-			if lc.Change.ID != log[i].Change.ID {
-				t.Fatalf("reader %d: position %d is %s, log says %s", r, lc.Position, lc.Change.ID, log[i].Change.ID)
+			if storetest.MustChange(lc).ID != storetest.MustChange(log[i]).ID {
+				t.Fatalf("reader %d: position %d is %s, log says %s", r, lc.Position, storetest.MustChange(lc).ID, storetest.MustChange(log[i]).ID)
 			}
 		}
 	}
@@ -509,7 +509,7 @@ func TestWriteSkew(t *testing.T) {
 					g.upsert("moves", uuid.NewString(), map[string]any{"resident_id": resident}),
 				}
 				<-start
-				res, err := replicas[i%2].Apply(ctx, batch(oneMovePerResident, items...))
+				res, err := care.Apply(ctx, replicas[i%2], batch(oneMovePerResident, items...))
 				if err != nil {
 					t.Errorf("Apply: %v", err)
 					return
@@ -585,7 +585,7 @@ func TestDeadlockRetried(t *testing.T) {
 		it := g.upsert("residents", p.mine, map[string]any{"given_name": "mine"})
 		go func(i int) {
 			defer wg.Done()
-			res, err := p.s.Apply(ctx, batch(crossing(p.theirs), it))
+			res, err := care.Apply(ctx, p.s, batch(crossing(p.theirs), it))
 			if err != nil {
 				t.Errorf("Apply: %v", err)
 			}
@@ -618,7 +618,7 @@ func TestDeadlockRetried(t *testing.T) {
 
 func apply(t *testing.T, s care.Store, check care.Checker, items ...care.Incoming) care.BatchResult {
 	t.Helper()
-	res, err := s.Apply(context.Background(), batch(check, items...))
+	res, err := care.Apply(context.Background(), s, batch(check, items...))
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -887,7 +887,7 @@ func BenchmarkApply(b *testing.B) {
 						for i := range items {
 							items[i] = g.upsert("residents", uuid.NewString(), map[string]any{"given_name": "n", "incident_id": "x"})
 						}
-						if _, err := s.Apply(ctx, batch(allow, items...)); err != nil {
+						if _, err := care.Apply(ctx, s, batch(allow, items...)); err != nil {
 							b.Error(err)
 							return
 						}

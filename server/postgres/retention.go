@@ -33,7 +33,7 @@ func (s *Store) HeldRecords(ctx context.Context, collection, afterID string, lim
 		if err := rows.Scan(&h.RecordID, &h.Scope, &state, &changes, &h.LastChangeID, &quarantined); err != nil {
 			return nil, fmt.Errorf("held records: %w", err)
 		}
-		if h.State, err = decodeRecord(h.Scope, state); err != nil {
+		if h.State, err = care.DecodeState(collection, h.RecordID, h.Scope, state); err != nil {
 			return nil, err
 		}
 		h.Changes, h.Quarantined = int(changes), int(quarantined)
@@ -56,7 +56,7 @@ func (s *Store) Purge(ctx context.Context, p care.Purge) (care.RetentionEntry, e
 		case err != nil:
 			return fmt.Errorf("purge: %w", err)
 		}
-		rec, err := decodeRecord("", state)
+		rec, err := care.DecodeState(p.Collection, p.RecordID, "", state)
 		if err != nil {
 			return err
 		}

@@ -386,7 +386,7 @@ func (s *Service) tombstones(ctx context.Context, due []Due) error {
 			// Trusted: the record keeps the incident it is stored under.
 			return care.Verdict{Scope: scopes[[2]string{c.Collection, c.RecordID}]}
 		}
-		res, err := s.store.Apply(ctx, care.Batch{Principal: care.SystemPrincipal, ReceivedAt: s.now().UTC(), Items: batch, Check: check, Follow: check})
+		res, err := care.Apply(ctx, s.store, care.Batch{Principal: care.SystemPrincipal, ReceivedAt: s.now().UTC(), Items: batch, Check: check, Follow: check})
 		if err != nil {
 			return fmt.Errorf("write tombstones: %w", err)
 		}

@@ -31,7 +31,7 @@ func (s *Store) HeldRecords(ctx context.Context, collection, afterID string, lim
 		if err := rows.Scan(&h.RecordID, &h.Scope, &state, &h.Changes, &h.LastChangeID, &h.Quarantined); err != nil {
 			return nil, fmt.Errorf("held records: %w", err)
 		}
-		if h.State, err = decodeRecord(h.Scope, state); err != nil {
+		if h.State, err = care.DecodeState(collection, h.RecordID, h.Scope, state); err != nil {
 			return nil, err
 		}
 		out = append(out, h)
@@ -55,7 +55,7 @@ func (s *Store) Purge(ctx context.Context, p care.Purge) (care.RetentionEntry, e
 	case err != nil:
 		return care.RetentionEntry{}, fmt.Errorf("purge: %w", err)
 	}
-	rec, err := decodeRecord("", state)
+	rec, err := care.DecodeState(p.Collection, p.RecordID, "", state)
 	if err != nil {
 		return care.RetentionEntry{}, err
 	}

@@ -13,12 +13,12 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/continuity-care/continuity/migrations"
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto"
-	"github.com/continuity-care/continuity/syncproto/schema"
 	_ "github.com/mattn/go-sqlite3" // database/sql driver "sqlite3"
 	"github.com/pressly/goose/v3"
 )
@@ -41,9 +41,14 @@ type Store struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB
-	// hub is the change feed: Apply publishes each commit to it. One
+	// hub is the change feed: the writer publishes each commit to it. One
 	// process holds the database, so in-process is everywhere.
 	hub *care.Hub
+	// pushes queue for the group committer (push.go).
+	pushes chan *pushJob
+	quit   chan struct{}
+	done   chan struct{}
+	closed sync.Once
 }
 
 func dsn(path string, readOnly bool) string {
@@ -90,7 +95,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
-	return &Store{path: path, writer: w, reader: r, hub: care.NewHub()}, nil
+	s := &Store{path: path, writer: w, reader: r, hub: care.NewHub(),
+		pushes: make(chan *pushJob), quit: make(chan struct{}), done: make(chan struct{})}
+	go s.commitLoop()
+	return s, nil
 }
 
 // Migrate applies pending migrations to db.
@@ -111,6 +119,8 @@ func (s *Store) Path() string { return s.path }
 // Close closes the readers, then the writer (which checkpoints the WAL),
 // after refreshing the planner's statistics.
 func (s *Store) Close() error {
+	s.closed.Do(func() { close(s.quit) })
+	<-s.done
 	_, err := s.writer.Exec("PRAGMA optimize")
 	return errors.Join(err, s.reader.Close(), s.writer.Close())
 }
@@ -127,343 +137,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Apply implements care.Store.
-func (s *Store) Apply(ctx context.Context, b care.Batch) (care.BatchResult, error) {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return care.BatchResult{}, fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
-	a, err := newApplier(ctx, tx)
-	if err != nil {
-		return care.BatchResult{}, err
-	}
-	defer a.close()
-	if err := a.prefetch(b.Items); err != nil {
-		return care.BatchResult{}, err
-	}
-	res := care.BatchResult{Results: make([]syncproto.PushResult, len(b.Items))}
-	received := b.ReceivedAt.UTC().Format(time.RFC3339Nano)
-	seen := map[string]care.Prior{}
-	for i, it := range b.Items {
-		r, err := a.apply(b, it, received, seen)
-		if err != nil {
-			return care.BatchResult{}, fmt.Errorf("change %d: %w", i, err)
-		}
-		res.Results[i] = r
-	}
-	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM changes").Scan(&res.Position); err != nil {
-		return care.BatchResult{}, fmt.Errorf("read position: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return care.BatchResult{}, fmt.Errorf("commit: %w", err)
-	}
-	if len(a.touched) > 0 {
-		s.hub.Publish(care.Commit{Position: res.Position, Touched: care.Touches(a.touched)})
-	}
-	return res, nil
-}
-
-// Subscribe implements care.ChangeFeed: Apply wakes subscriptions after
+// Subscribe implements care.ChangeFeed: the writer wakes subscriptions after
 // each commit.
 func (s *Store) Subscribe(p care.Principal) *care.Subscription { return s.hub.Subscribe(p) }
 
 // accessChanged tells the change feed that a user's access changed.
 func (s *Store) accessChanged(subject string) { s.hub.Publish(care.Commit{Access: subject}) }
-
-// applier holds the prepared statements of one push transaction.
-type applier struct {
-	ctx                                     context.Context
-	tx                                      *sql.Tx
-	dup, insChange, getRec, putRec, insQuar *sql.Stmt
-	cache                                   map[[2]string]*syncproto.Record
-	// logged holds the batch's changes already in the log, by id.
-	logged map[string]care.Prior
-	// touched lists what each change logged touched, for the change feed.
-	touched []care.Touch
-}
-
-func newApplier(ctx context.Context, tx *sql.Tx) (*applier, error) {
-	a := &applier{ctx: ctx, tx: tx, cache: map[[2]string]*syncproto.Record{}}
-	stmts := []struct {
-		dst **sql.Stmt
-		q   string
-	}{
-		{&a.dup, "SELECT 1 FROM changes WHERE id = ?"},
-		{&a.insChange, `INSERT INTO changes (id, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&a.getRec, "SELECT scope, state FROM records WHERE collection = ? AND record_id = ?"},
-		{&a.putRec, `INSERT INTO records (collection, record_id, scope, deleted, state, created_seq, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (collection, record_id) DO UPDATE SET scope = excluded.scope, deleted = excluded.deleted, state = excluded.state, updated_seq = excluded.updated_seq`},
-		{&a.insQuar, `INSERT INTO quarantine (change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at, scope)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-	}
-	for _, st := range stmts {
-		p, err := tx.PrepareContext(ctx, st.q)
-		if err != nil {
-			a.close()
-			return nil, fmt.Errorf("prepare: %w", err)
-		}
-		*st.dst = p
-	}
-	return a, nil
-}
-
-func (a *applier) close() {
-	for _, st := range []*sql.Stmt{a.dup, a.insChange, a.getRec, a.putRec, a.insQuar} {
-		if st != nil {
-			st.Close()
-		}
-	}
-}
-
-func (a *applier) apply(b care.Batch, it care.Incoming, received string, seen map[string]care.Prior) (syncproto.PushResult, error) {
-	if it.Err != nil {
-		return a.quarantine(b, it, it.Err, "", received)
-	}
-	c := it.Change
-	before, err := a.Record(c.Collection, c.RecordID)
-	if err != nil {
-		return syncproto.PushResult{}, err
-	}
-	if before == nil {
-		before = syncproto.NewRecord(c.Collection, c.RecordID)
-	}
-	prior, dup := seen[c.ID]
-	if !dup {
-		prior, dup = a.logged[c.ID]
-	}
-	if dup {
-		// Already applied: authorised and compared before it is called a
-		// duplicate (care.Batch.Duplicate).
-		if b.Duplicate != nil {
-			if v := b.Duplicate(a, c, before, prior); v.Err != nil {
-				return a.quarantine(b, it, v.Err, v.Scope, received)
-			}
-		}
-		return syncproto.PushResult{ID: c.ID, Status: syncproto.StatusDuplicate}, nil
-	}
-	after := before.Clone()
-	after.Apply(c)
-	v := b.Check(a, c, before, after)
-	res := syncproto.PushResult{ID: c.ID, Status: syncproto.StatusApplied}
-	scope, serr := care.SettleScope(before.Scope, v.Scope)
-	switch {
-	case v.Err != nil:
-		if res, err = a.quarantine(b, it, v.Err, v.Scope, received); err != nil {
-			return res, err
-		}
-	case serr != nil:
-		if res, err = a.quarantine(b, it, serr, "", received); err != nil {
-			return res, err
-		}
-	default:
-		if err := a.write(b.Principal, c, it.Body, scope, after, received); err != nil {
-			return syncproto.PushResult{}, err
-		}
-		seen[c.ID] = care.Prior{Change: c, Scope: scope}
-	}
-	for _, x := range v.Extra {
-		if err := a.follow(b, x, received, seen); err != nil {
-			return syncproto.PushResult{}, fmt.Errorf("server change %s: %w", x.ID, err)
-		}
-	}
-	return res, nil
-}
-
-// prefetch reads, in two queries, which of the batch's changes are already
-// logged and the current state of the records they touch, instead of two
-// queries per change.
-func (a *applier) prefetch(items []care.Incoming) error {
-	a.logged = map[string]care.Prior{}
-	var ids []any
-	var keys []any
-	seenKey := map[[2]string]bool{}
-	for _, it := range items {
-		if it.Err != nil {
-			continue
-		}
-		ids = append(ids, it.Change.ID)
-		k := [2]string{it.Change.Collection, it.Change.RecordID}
-		if !seenKey[k] {
-			seenKey[k] = true
-			keys = append(keys, k[0], k[1])
-		}
-	}
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
-		rows, err := a.tx.QueryContext(a.ctx, "SELECT id, scope, body FROM changes WHERE id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", chunk...)
-		if err != nil {
-			return fmt.Errorf("check duplicates: %w", err)
-		}
-		for rows.Next() {
-			var id string
-			var body []byte
-			var p care.Prior
-			if err := rows.Scan(&id, &p.Scope, &body); err != nil {
-				rows.Close()
-				return fmt.Errorf("check duplicates: %w", err)
-			}
-			if err := json.Unmarshal(body, &p.Change); err != nil {
-				rows.Close()
-				return fmt.Errorf("check duplicates: decode change %s: %w", id, err)
-			}
-			a.logged[id] = p
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("check duplicates: %w", err)
-		}
-	}
-	for start := 0; start < len(keys); start += 1000 {
-		chunk := keys[start:min(start+1000, len(keys))]
-		n := len(chunk) / 2
-		rows, err := a.tx.QueryContext(a.ctx, "SELECT scope, state FROM records WHERE (collection, record_id) IN (VALUES (?,?)"+strings.Repeat(",(?,?)", n-1)+")", chunk...)
-		if err != nil {
-			return fmt.Errorf("load records: %w", err)
-		}
-		recs, err := scanRecords(rows)
-		if err != nil {
-			return err
-		}
-		for i := 0; i < len(chunk); i += 2 {
-			a.cache[[2]string{chunk[i].(string), chunk[i+1].(string)}] = nil
-		}
-		for _, r := range recs {
-			a.cache[[2]string{r.Collection, r.ID}] = r
-		}
-	}
-	return nil
-}
-
-// follow applies a change the server made because of another one, as the
-// system principal, unless it is already applied.
-func (a *applier) follow(b care.Batch, x syncproto.Change, received string, seen map[string]care.Prior) error {
-	if _, ok := seen[x.ID]; ok {
-		return nil
-	}
-	var one int
-	switch err := a.dup.QueryRowContext(a.ctx, x.ID).Scan(&one); {
-	case err == nil:
-		return nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("check duplicate: %w", err)
-	}
-	before, err := a.Record(x.Collection, x.RecordID)
-	if err != nil {
-		return err
-	}
-	if before == nil {
-		before = syncproto.NewRecord(x.Collection, x.RecordID)
-	}
-	after := before.Clone()
-	after.Apply(x)
-	scope := ""
-	if b.Follow != nil {
-		v := b.Follow(a, x, before, after)
-		if v.Err != nil {
-			return fmt.Errorf("server change refused: %w", v.Err)
-		}
-		scope = v.Scope
-	}
-	scope, serr := care.SettleScope(before.Scope, scope)
-	if serr != nil {
-		return fmt.Errorf("server change refused: %w", serr)
-	}
-	if err := a.write(care.SystemPrincipal, x, nil, scope, after, received); err != nil {
-		return err
-	}
-	seen[x.ID] = care.Prior{Change: x, Scope: scope}
-	return nil
-}
-
-// write logs a change (body is its encoding, or nil to encode it here) and
-// stores the record's new state.
-func (a *applier) write(p care.Principal, c syncproto.Change, body []byte, scope string, after *syncproto.Record, received string) error {
-	if body == nil {
-		var err error
-		if body, err = json.Marshal(c); err != nil {
-			return fmt.Errorf("encode change: %w", err)
-		}
-	}
-	r, err := a.insChange.ExecContext(a.ctx, c.ID, c.Collection, c.RecordID, scope, string(c.Op), c.HLC.String(), c.DeviceID,
-		p.Subject, p.Role, c.Seen, c.RecordedAt.UTC().Format(time.RFC3339Nano), received, body)
-	if err != nil {
-		return fmt.Errorf("log change: %w", err)
-	}
-	seq, err := r.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("log change: %w", err)
-	}
-	state, err := json.Marshal(after)
-	if err != nil {
-		return fmt.Errorf("encode record: %w", err)
-	}
-	if _, err := a.putRec.ExecContext(a.ctx, c.Collection, c.RecordID, scope, after.Deleted(), state, seq, seq); err != nil {
-		return fmt.Errorf("store record: %w", err)
-	}
-	after.Scope = scope
-	a.cache[[2]string{c.Collection, c.RecordID}] = after
-	a.touched = append(a.touched, care.Touch{Collection: c.Collection, Scope: scope, DeviceID: c.DeviceID})
-	return nil
-}
-
-// quarantine keeps a rejected change, filed under scope (care.Verdict.Scope).
-func (a *applier) quarantine(b care.Batch, it care.Incoming, e *syncproto.Error, scope, received string) (syncproto.PushResult, error) {
-	p := b.Principal
-	raw := string(it.Raw)
-	if !json.Valid(it.Raw) {
-		q, _ := json.Marshal(raw)
-		raw = string(q)
-	}
-	if _, err := a.insQuar.ExecContext(a.ctx, it.ID, it.Change.Collection, it.Change.RecordID, p.DeviceID, p.Subject, p.Role,
-		e.Code, e.Field, e.Message, raw, received, scope); err != nil {
-		return syncproto.PushResult{}, fmt.Errorf("quarantine: %w", err)
-	}
-	return syncproto.PushResult{ID: it.ID, Status: syncproto.StatusRejected, Error: e}, nil
-}
-
-// Written implements schema.Lookup inside the push transaction.
-func (a *applier) Written(changeID string) (schema.WriteInfo, bool, error) {
-	var w schema.WriteInfo
-	switch err := a.tx.QueryRowContext(a.ctx, "SELECT seq, subject, role FROM changes WHERE id = ?", changeID).Scan(&w.Position, &w.Subject, &w.Role); {
-	case errors.Is(err, sql.ErrNoRows):
-		return w, false, nil
-	case err != nil:
-		return w, false, fmt.Errorf("written: %w", err)
-	}
-	return w, true, nil
-}
-
-// Record implements schema.Lookup inside the push transaction.
-func (a *applier) Record(collection, id string) (*syncproto.Record, error) {
-	if r, ok := a.cache[[2]string{collection, id}]; ok {
-		if r == nil {
-			return nil, nil // known absent
-		}
-		return r.Clone(), nil
-	}
-	var scope string
-	var state []byte
-	switch err := a.getRec.QueryRowContext(a.ctx, collection, id).Scan(&scope, &state); {
-	case errors.Is(err, sql.ErrNoRows):
-		a.cache[[2]string{collection, id}] = nil
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("load record: %w", err)
-	}
-	r, err := decodeRecord(scope, state)
-	if err != nil {
-		return nil, err
-	}
-	a.cache[[2]string{collection, id}] = r
-	return r.Clone(), nil
-}
-
-// Find implements schema.Lookup inside the push transaction.
-func (a *applier) Find(collection, field string, value json.RawMessage) ([]*syncproto.Record, error) {
-	return find(a.ctx, a.tx, collection, field, value)
-}
 
 type queryer interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
@@ -494,24 +173,24 @@ func find(ctx context.Context, q queryer, collection, field string, value json.R
 	if slices.Contains(Lookups, [2]string{collection, field}) {
 		from += " INDEXED BY records_" + collection + "_by_" + field
 	}
-	rows, err := q.QueryContext(ctx, "SELECT scope, state FROM "+from+" WHERE collection = '"+collection+"' AND json_extract(state, '$.fields."+field+".value') = ? ORDER BY record_id", v)
+	rows, err := q.QueryContext(ctx, "SELECT collection, record_id, scope, state FROM "+from+" WHERE collection = '"+collection+"' AND json_extract(state, '$.fields."+field+".value') = ? ORDER BY record_id", v)
 	if err != nil {
 		return nil, fmt.Errorf("find: %w", err)
 	}
 	return scanRecords(rows)
 }
 
-// scanRecords scans rows of (scope, state).
+// scanRecords scans rows of (collection, record_id, scope, state).
 func scanRecords(rows *sql.Rows) ([]*syncproto.Record, error) {
 	defer rows.Close()
 	var out []*syncproto.Record
 	for rows.Next() {
-		var scope string
+		var collection, id, scope string
 		var state []byte
-		if err := rows.Scan(&scope, &state); err != nil {
+		if err := rows.Scan(&collection, &id, &scope, &state); err != nil {
 			return nil, fmt.Errorf("scan record: %w", err)
 		}
-		r, err := decodeRecord(scope, state)
+		r, err := care.DecodeState(collection, id, scope, state)
 		if err != nil {
 			return nil, err
 		}
@@ -520,17 +199,25 @@ func scanRecords(rows *sql.Rows) ([]*syncproto.Record, error) {
 	return out, rows.Err()
 }
 
-// decodeRecord decodes a record's state, filed under scope.
-func decodeRecord(scope string, state []byte) (*syncproto.Record, error) {
-	var r syncproto.Record
-	if err := json.Unmarshal(state, &r); err != nil {
-		return nil, fmt.Errorf("decode record state: %w", err)
+// scanState scans state page rows of (collection, record_id, scope, wire,
+// wire_n, state), state only where wire_n is 0.
+func scanState(rows *sql.Rows) ([]care.StateRecord, error) {
+	defer rows.Close()
+	var out []care.StateRecord
+	for rows.Next() {
+		var collection, id, scope string
+		var wire, state []byte
+		var n int
+		if err := rows.Scan(&collection, &id, &scope, &wire, &n, &state); err != nil {
+			return nil, fmt.Errorf("scan record: %w", err)
+		}
+		r, err := care.ReadStateRecord(collection, id, scope, wire, n, state)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
-	r.Scope = scope
-	if r.Fields == nil {
-		r.Fields = map[string]syncproto.FieldState{}
-	}
-	return &r, nil
+	return out, rows.Err()
 }
 
 // Head implements care.Store.
@@ -581,6 +268,63 @@ func placeholders(sb *strings.Builder, vals []string, args []any) []any {
 	return args
 }
 
+// changesQuery returns the query of a log page: at most n changes after a
+// position that pass f, in seq order. Its cost depends on n, not on how long
+// the log is or how many changes of other incidents follow the cursor:
+//
+//   - every incident (Scopes nil): walk the log in seq (rowid) order from the
+//     cursor, dropping only hidden collections (NOT INDEXED: never gather
+//     and sort);
+//   - some incidents: for each, seek the changes_scope (scope, seq) index at
+//     the cursor and take its first n; the same for the unscoped
+//     collections' rows (scope ”); then the first n of those by seq, and
+//     their bodies by rowid.
+func changesQuery(after int64, f care.Filter, n int) (string, []any) {
+	var hidden strings.Builder
+	var hargs []any
+	if len(f.Hidden) > 0 {
+		hidden.WriteString(" AND collection NOT IN (")
+		hargs = placeholders(&hidden, f.Hidden, nil)
+		hidden.WriteString(")")
+	}
+	if f.Scopes == nil {
+		args := append([]any{after}, hargs...)
+		if f.ScopedOnly {
+			return "SELECT seq, body FROM changes NOT INDEXED WHERE seq > ? AND scope != ''" + hidden.String() + " ORDER BY seq LIMIT ?", append(args, n)
+		}
+		return "SELECT seq, body FROM changes NOT INDEXED WHERE seq > ?" + hidden.String() + " ORDER BY seq LIMIT ?", append(args, n)
+	}
+	var arms []string
+	var args []any
+	for _, sc := range sortedUnique(f.Scopes) {
+		if sc == "" {
+			continue // an empty scope is never a pass
+		}
+		arms = append(arms, "SELECT seq FROM (SELECT seq FROM changes INDEXED BY changes_scope WHERE scope = ? AND seq > ?"+hidden.String()+" ORDER BY seq LIMIT ?)")
+		args = append(append(append(args, sc, after), hargs...), n)
+	}
+	if len(f.Unscoped) > 0 && !f.ScopedOnly {
+		var sb strings.Builder
+		sb.WriteString("SELECT seq FROM (SELECT seq FROM changes INDEXED BY changes_scope WHERE scope = '' AND seq > ? AND collection IN (")
+		args = append(args, after)
+		args = placeholders(&sb, f.Unscoped, args)
+		sb.WriteString(")" + hidden.String() + " ORDER BY seq LIMIT ?)")
+		args = append(append(args, hargs...), n)
+		arms = append(arms, sb.String())
+	}
+	if len(arms) == 0 {
+		return "SELECT seq, body FROM changes WHERE 0", nil
+	}
+	return "SELECT seq, body FROM changes WHERE seq IN (SELECT seq FROM (" + strings.Join(arms, " UNION ALL ") + ") ORDER BY seq LIMIT ?) ORDER BY seq", append(args, n)
+}
+
+// sortedUnique returns xs sorted, without repeats.
+func sortedUnique(xs []string) []string {
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // History implements care.Store.
 func (s *Store) History(ctx context.Context, collection, id string) ([]care.AuditedChange, error) {
 	rows, err := s.reader.QueryContext(ctx, "SELECT seq, body, subject, role, received_at FROM changes WHERE collection = ? AND record_id = ? ORDER BY seq", collection, id)
@@ -612,11 +356,8 @@ func (s *Store) Incidents(ctx context.Context) ([]string, error) {
 
 // Changes implements care.Store.
 func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit int) (care.LogPage, error) {
-	where, args := filterClause(f, []any{after})
-	args = append(args, limit+1)
-	// NOT INDEXED: walk the log in seq (rowid) order from the cursor and
-	// filter, rather than gather every later change of the scopes and sort.
-	rows, err := s.reader.QueryContext(ctx, "SELECT seq, body FROM changes NOT INDEXED WHERE seq > ?"+where+" ORDER BY seq LIMIT ?", args...)
+	q, args := changesQuery(after, f, limit+1)
+	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return care.LogPage{}, fmt.Errorf("changes: %w", err)
 	}
@@ -624,12 +365,8 @@ func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit i
 	var page care.LogPage
 	for rows.Next() {
 		var lc care.LoggedChange
-		var body []byte
-		if err := rows.Scan(&lc.Position, &body); err != nil {
+		if err := rows.Scan(&lc.Position, &lc.Body); err != nil {
 			return care.LogPage{}, fmt.Errorf("scan change: %w", err)
-		}
-		if err := json.Unmarshal(body, &lc.Change); err != nil {
-			return care.LogPage{}, fmt.Errorf("decode change %d: %w", lc.Position, err)
 		}
 		page.Changes = append(page.Changes, lc)
 	}
@@ -642,27 +379,30 @@ func (s *Store) Changes(ctx context.Context, after int64, f care.Filter, limit i
 	return page, nil
 }
 
+// stateColumns are what a state page reads (scanState).
+const stateColumns = "collection, record_id, scope, wire, wire_n, CASE WHEN wire_n = 0 THEN state END"
+
 // State implements care.Store.
 func (s *Store) State(ctx context.Context, afterCollection, afterID string, f care.Filter, limit int) (care.StatePage, error) {
 	// Two range seeks on the (collection, record_id) index: the rest of the
 	// current collection, then the collections after it. (A row-value
 	// comparison would seek on the collection only and scan the rest.)
 	where, args := filterClause(f, []any{afterCollection, afterID})
-	rows, err := s.reader.QueryContext(ctx, "SELECT scope, state FROM records INDEXED BY records_key WHERE collection = ? AND record_id > ?"+where+" ORDER BY record_id LIMIT ?", append(args, limit+1)...)
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+stateColumns+" FROM records INDEXED BY records_key WHERE collection = ? AND record_id > ?"+where+" ORDER BY record_id LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return care.StatePage{}, fmt.Errorf("state: %w", err)
 	}
-	recs, err := scanRecords(rows)
+	recs, err := scanState(rows)
 	if err != nil {
 		return care.StatePage{}, err
 	}
 	if len(recs) <= limit {
 		where, args := filterClause(f, []any{afterCollection})
-		rows, err := s.reader.QueryContext(ctx, "SELECT scope, state FROM records INDEXED BY records_key WHERE collection > ?"+where+" ORDER BY collection, record_id LIMIT ?", append(args, limit+1-len(recs))...)
+		rows, err := s.reader.QueryContext(ctx, "SELECT "+stateColumns+" FROM records INDEXED BY records_key WHERE collection > ?"+where+" ORDER BY collection, record_id LIMIT ?", append(args, limit+1-len(recs))...)
 		if err != nil {
 			return care.StatePage{}, fmt.Errorf("state: %w", err)
 		}
-		more, err := scanRecords(rows)
+		more, err := scanState(rows)
 		if err != nil {
 			return care.StatePage{}, err
 		}
@@ -678,7 +418,7 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 // Records implements care.Store.
 func (s *Store) Records(ctx context.Context, collection string, f care.Filter) ([]*syncproto.Record, error) {
 	where, args := filterClause(f, []any{collection})
-	rows, err := s.reader.QueryContext(ctx, "SELECT scope, state FROM records WHERE collection = ? AND deleted = 0"+where+" ORDER BY record_id", args...)
+	rows, err := s.reader.QueryContext(ctx, "SELECT collection, record_id, scope, state FROM records WHERE collection = ? AND deleted = 0"+where+" ORDER BY record_id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
@@ -695,7 +435,7 @@ func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.R
 	case err != nil:
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	return decodeRecord(scope, state)
+	return care.DecodeState(collection, id, scope, state)
 }
 
 // Quarantine implements care.Store.

@@ -84,7 +84,7 @@ func Retention(t *testing.T, open Opener) {
 	scoped := func(_ schema.Lookup, c syncproto.Change, _, _ *syncproto.Record) care.Verdict {
 		return care.Verdict{Scope: inc}
 	}
-	if _, err := s.Apply(ctx, care.Batch{Principal: care.SystemPrincipal, ReceivedAt: at, Items: []care.Incoming{tomb}, Check: scoped}); err != nil {
+	if _, err := care.Apply(ctx, s, care.Batch{Principal: care.SystemPrincipal, ReceivedAt: at, Items: []care.Incoming{tomb}, Check: scoped}); err != nil {
 		t.Fatal(err)
 	}
 	// A later write to another record: its position must survive.
@@ -100,7 +100,7 @@ func Retention(t *testing.T, open Opener) {
 	}
 	positions := map[string]int64{}
 	for _, lc := range all.Changes {
-		positions[lc.Change.ID] = lc.Position
+		positions[mustChange(lc).ID] = lc.Position
 	}
 
 	t.Run("purge refuses a tombstone that is not the newest change", func(t *testing.T) {
@@ -137,13 +137,13 @@ func Retention(t *testing.T, open Opener) {
 			}
 			sawTomb := false
 			for _, lc := range page.Changes {
-				if lc.Change.ID == e1.ID || lc.Change.ID == e2.ID {
-					t.Fatalf("pull from %d still serves removed change %s", from, lc.Change.ID)
+				if mustChange(lc).ID == e1.ID || mustChange(lc).ID == e2.ID {
+					t.Fatalf("pull from %d still serves removed change %s", from, mustChange(lc).ID)
 				}
-				if lc.Position != positions[lc.Change.ID] {
-					t.Fatalf("change %s moved from %d to %d", lc.Change.ID, positions[lc.Change.ID], lc.Position)
+				if lc.Position != positions[mustChange(lc).ID] {
+					t.Fatalf("change %s moved from %d to %d", mustChange(lc).ID, positions[mustChange(lc).ID], lc.Position)
 				}
-				sawTomb = sawTomb || lc.Change.ID == tomb.ID
+				sawTomb = sawTomb || mustChange(lc).ID == tomb.ID
 			}
 			if !sawTomb {
 				t.Fatalf("pull from %d does not serve the tombstone", from)
@@ -153,7 +153,11 @@ func Retention(t *testing.T, open Opener) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range st.Records {
+		for _, sr := range st.Records {
+			r, err := sr.Record()
+			if err != nil {
+				t.Fatal(err)
+			}
 			if r.ID == edith && (!r.Deleted() || len(r.Fields) != 0) {
 				t.Fatalf("state of the purged record: %+v", r)
 			}

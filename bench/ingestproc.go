@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ingestServerEnv, when set to a folder, makes the bench binary a push-ingest
+// server instead (see ingestServerMain), so the bench can read the server's
+// own peak RSS and CPU time.
+const ingestServerEnv = "CONTINUITY_BENCH_INGEST_SERVER"
+
+// ingestServerInfo is what the ingest server tells the bench on its first
+// line of output; on its last, after its standard input closes, it tells
+// Logged.
+type ingestServerInfo struct {
+	URL    string   `json:"url"`
+	Tokens []string `json:"tokens"`
+	Logged int64    `json:"logged"`
+}
+
+// ingestServerMain runs a server (wired as startServer wires it, SQLite in
+// the folder named by ingestServerEnv) with the workload's devices enrolled
+// on its incident (ingestServerEnv_DEVICES devices, incident
+// ingestServerEnv_INCIDENT), prints an ingestServerInfo line, serves until
+// its standard input closes, then prints the change log's length.
+func ingestServerMain() int {
+	dir := os.Getenv(ingestServerEnv)
+	devices, _ := strconv.Atoi(os.Getenv(ingestServerEnv + "_DEVICES"))
+	incident := os.Getenv(ingestServerEnv + "_INCIDENT")
+	ctx := context.Background()
+	srv, err := startServer(ctx, dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ingest server:", err)
+		return 1
+	}
+	defer srv.Close()
+	info := ingestServerInfo{URL: srv.URL}
+	for d := 0; d < devices; d++ {
+		tok, err := srv.enrol(ctx, subjectName(d), deviceName(d), incident)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ingest server:", err)
+			return 1
+		}
+		info.Tokens = append(info.Tokens, tok)
+	}
+	enc := json.NewEncoder(os.Stdout)
+	if err := enc.Encode(info); err != nil {
+		return 1
+	}
+	buf := make([]byte, 512)
+	for {
+		if _, err := os.Stdin.Read(buf); err != nil {
+			break
+		}
+	}
+	head, err := srv.Store.Head(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ingest server:", err)
+		return 1
+	}
+	if err := enc.Encode(ingestServerInfo{Logged: head}); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// measureIngestChild runs push ingest against an ingest server in a child
+// process on a fresh database in dir. The phase's CPU is the bench's and the
+// server's together; peak is the server's peak RSS (VmHWM).
+func measureIngestChild(ctx context.Context, cfg config, dir string, w *pushWorkload) (p phase, peak int64, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return p, 0, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return p, 0, err
+	}
+	cmd := exec.CommandContext(ctx, exe)
+	cmd.Env = append(os.Environ(), ingestServerEnv+"="+dir, ingestServerEnv+"_DEVICES="+strconv.Itoa(len(w.Devices)), ingestServerEnv+"_INCIDENT="+w.Incident)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return p, 0, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return p, 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return p, 0, err
+	}
+	waited := false
+	defer func() {
+		if !waited {
+			stdin.Close()
+			_ = cmd.Wait()
+		}
+	}()
+	dec := json.NewDecoder(stdout)
+	var info ingestServerInfo
+	if err := dec.Decode(&info); err != nil {
+		return p, 0, fmt.Errorf("ingest server did not start: %w", err)
+	}
+	r := &ingestRun{url: info.URL, client: newClient(len(w.Devices)), tokens: info.Tokens, w: w}
+	defer r.client.CloseIdleConnections()
+	child0, _ := childCPU(cmd.Process.Pid)
+	p, err = measure(cfg, "ingest", func() (int, time.Duration, error) { return r.push(ctx) })
+	child1, _ := childCPU(cmd.Process.Pid)
+	p.CPU += child1 - child0
+	if err != nil {
+		return p, 0, err
+	}
+	if peak, err = processStatus(cmd.Process.Pid, "VmHWM:"); err != nil {
+		return p, 0, err
+	}
+	stdin.Close()
+	var end ingestServerInfo
+	if err := dec.Decode(&end); err != nil {
+		return p, peak, fmt.Errorf("ingest server did not report: %w", err)
+	}
+	waited = true
+	if err := cmd.Wait(); err != nil {
+		return p, peak, fmt.Errorf("ingest server: %w", err)
+	}
+	if end.Logged != int64(w.Changes) {
+		return p, peak, fmt.Errorf("change log holds %d changes, want %d", end.Logged, w.Changes)
+	}
+	return p, peak, nil
+}
+
+// processStatus returns a size line (in kB) of /proc/<pid>/status, in bytes.
+func processStatus(pid int, key string) (int64, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", key, err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key); ok {
+			if f := strings.Fields(v); len(f) >= 1 {
+				kb, err := strconv.ParseInt(f[0], 10, 64)
+				return kb << 10, err
+			}
+		}
+	}
+	return 0, errors.New("no " + key + " in /proc status")
+}
+
+// childCPU returns a process's CPU time (user and system) from
+// /proc/<pid>/stat, at the usual 100 ticks a second.
+func childCPU(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(u+st) * 10 * time.Millisecond, true
+}

@@ -1,0 +1,328 @@
+package care
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/continuity-care/continuity/syncproto"
+)
+
+// The stored form of a record's state, shared by the stores. A record row
+// keeps two encodings, both written by EncodeState:
+//
+//   - state, the compact merged state the push merges into and the rules'
+//     lookups and reporting views read: {"v":2,"fields":{"<name>":{"value":
+//     <json>,"s":<i>}},"stamps":[{"hlc","device_id","change_id",
+//     "recorded_at"}],"tombstone":{...},"tombstone_recorded_at":"..."}, each
+//     distinct stamp written once and named by its index. Values stay at
+//     $.fields.<name>.value, where the lookup indexes and views find them.
+//     DecodeState also reads the first form, which wrote every field's stamp
+//     in full (rows written before migration 00010).
+//   - wire, the changes that rebuild the record (syncproto.Record.Changes)
+//     as the pull serves them: encoded JSON objects joined by commas, with
+//     their number. An initial-sync page is these bytes, copied.
+
+// StateRecord is one record's state as a state page serves it.
+type StateRecord struct {
+	Collection string
+	ID         string
+	// Scope is the incident the record is filed under.
+	Scope string
+	// Count is how many changes Wire holds.
+	Count int
+	// Wire is the changes that rebuild the record, as JSON objects joined
+	// by commas.
+	Wire []byte
+}
+
+// Record decodes the record a StateRecord serves (for tests and tools; the
+// pull never does).
+func (r StateRecord) Record() (*syncproto.Record, error) {
+	cs, err := DecodeWire(r.Wire)
+	if err != nil {
+		return nil, err
+	}
+	rec := syncproto.NewRecord(r.Collection, r.ID)
+	for _, c := range cs {
+		rec.Apply(c)
+	}
+	rec.Scope = r.Scope
+	return rec, nil
+}
+
+// DecodeWire decodes changes joined by commas.
+func DecodeWire(wire []byte) ([]syncproto.Change, error) {
+	var cs []syncproto.Change
+	if len(wire) == 0 {
+		return cs, nil
+	}
+	b := make([]byte, 0, len(wire)+2)
+	b = append(append(append(b, '['), wire...), ']')
+	if err := json.Unmarshal(b, &cs); err != nil {
+		return nil, fmt.Errorf("decode changes: %w", err)
+	}
+	return cs, nil
+}
+
+// storedStamp is a stamp with its recorded time, as state keeps it.
+type storedStamp struct {
+	HLC        syncproto.HLC `json:"hlc"`
+	Device     string        `json:"device_id"`
+	ChangeID   string        `json:"change_id"`
+	RecordedAt time.Time     `json:"recorded_at"`
+}
+
+// storedField is one field of either stored form.
+type storedField struct {
+	Value json.RawMessage `json:"value"`
+	// S indexes the stamps (form 2).
+	S int `json:"s"`
+	// Stamp and RecordedAt are the first form's.
+	Stamp      *syncproto.Stamp `json:"stamp"`
+	RecordedAt time.Time        `json:"recorded_at"`
+}
+
+// storedState reads either stored form.
+type storedState struct {
+	V                   int                    `json:"v"`
+	Fields              map[string]storedField `json:"fields"`
+	Stamps              []storedStamp          `json:"stamps"`
+	Tombstone           *syncproto.Stamp       `json:"tombstone"`
+	TombstoneRecordedAt time.Time              `json:"tombstone_recorded_at"`
+}
+
+// DecodeState decodes a stored state (either form) of the record
+// collection/id, filed under scope.
+func DecodeState(collection, id, scope string, state []byte) (*syncproto.Record, error) {
+	var st storedState
+	if err := json.Unmarshal(state, &st); err != nil {
+		return nil, fmt.Errorf("decode record state: %w", err)
+	}
+	r := &syncproto.Record{Collection: collection, ID: id, Scope: scope, Fields: make(map[string]syncproto.FieldState, len(st.Fields)),
+		Tombstone: st.Tombstone, TombstoneRecordedAt: st.TombstoneRecordedAt}
+	for name, f := range st.Fields {
+		switch {
+		case st.V >= 2:
+			if f.S < 0 || f.S >= len(st.Stamps) {
+				return nil, fmt.Errorf("decode record state: field %s names stamp %d of %d", name, f.S, len(st.Stamps))
+			}
+			s := st.Stamps[f.S]
+			r.Fields[name] = syncproto.FieldState{Value: f.Value, Stamp: syncproto.Stamp{HLC: s.HLC, Device: s.Device, ChangeID: s.ChangeID}, RecordedAt: s.RecordedAt}
+		case f.Stamp != nil:
+			r.Fields[name] = syncproto.FieldState{Value: f.Value, Stamp: *f.Stamp, RecordedAt: f.RecordedAt}
+		default:
+			return nil, fmt.Errorf("decode record state: field %s has no stamp", name)
+		}
+	}
+	return r, nil
+}
+
+// EncodedState is a record's state in both stored encodings.
+type EncodedState struct {
+	// State is the compact merged state.
+	State []byte
+	// Wire is the record's changes as served, joined by commas; Count is
+	// how many.
+	Wire  []byte
+	Count int
+}
+
+// EncodeState encodes r for storage (see the package comment on stored
+// state).
+func EncodeState(r *syncproto.Record) EncodedState {
+	cs := r.Changes()
+	// The stamps, in the order of the changes that rebuild the record.
+	index := make(map[syncproto.Stamp]int, len(cs))
+	var st, wire []byte
+	st = append(st, `{"v":2,"fields":{`...)
+	names := make([]string, 0, len(r.Fields))
+	for name := range r.Fields {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	n := 0
+	for _, c := range cs {
+		if c.Op == syncproto.OpUpsert {
+			index[c.Stamp()] = n
+			n++
+		}
+	}
+	for i, name := range names {
+		f := r.Fields[name]
+		if i > 0 {
+			st = append(st, ',')
+		}
+		st = appendString(st, name)
+		st = append(st, `:{"value":`...)
+		st = append(st, f.Value...)
+		st = append(st, `,"s":`...)
+		st = strconv.AppendInt(st, int64(index[f.Stamp]), 10)
+		st = append(st, '}')
+	}
+	st = append(st, `},"stamps":[`...)
+	first := true
+	for _, c := range cs {
+		if c.Op != syncproto.OpUpsert {
+			continue
+		}
+		if !first {
+			st = append(st, ',')
+		}
+		first = false
+		st = append(st, `{"hlc":`...)
+		st = appendHLC(st, c.HLC)
+		st = append(st, `,"device_id":`...)
+		st = appendString(st, c.DeviceID)
+		st = append(st, `,"change_id":`...)
+		st = appendString(st, c.ID)
+		st = append(st, `,"recorded_at":`...)
+		st = appendTime(st, c.RecordedAt)
+		st = append(st, '}')
+	}
+	st = append(st, ']')
+	if r.Tombstone != nil {
+		st = append(st, `,"tombstone":{"hlc":`...)
+		st = appendHLC(st, r.Tombstone.HLC)
+		st = append(st, `,"device_id":`...)
+		st = appendString(st, r.Tombstone.Device)
+		st = append(st, `,"change_id":`...)
+		st = appendString(st, r.Tombstone.ChangeID)
+		st = append(st, `},"tombstone_recorded_at":`...)
+		st = appendTime(st, r.TombstoneRecordedAt)
+	}
+	st = append(st, '}')
+	for i := range cs {
+		if i > 0 {
+			wire = append(wire, ',')
+		}
+		wire = AppendChange(wire, &cs[i])
+	}
+	return EncodedState{State: st, Wire: wire, Count: len(cs)}
+}
+
+// AppendChange appends c's wire form, as json.Marshal encodes it (the same
+// members in the same order; strings escaped without HTML escapes).
+func AppendChange(b []byte, c *syncproto.Change) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, c.ID)
+	b = append(b, `,"collection":`...)
+	b = appendString(b, c.Collection)
+	b = append(b, `,"record_id":`...)
+	b = appendString(b, c.RecordID)
+	b = append(b, `,"op":`...)
+	b = appendString(b, string(c.Op))
+	if len(c.Fields) > 0 {
+		b = append(b, `,"fields":{`...)
+		names := make([]string, 0, len(c.Fields))
+		for name := range c.Fields {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for i, name := range names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, name)
+			b = append(b, ':')
+			b = append(b, c.Fields[name]...)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"hlc":`...)
+	b = appendHLC(b, c.HLC)
+	b = append(b, `,"recorded_at":`...)
+	b = appendTime(b, c.RecordedAt)
+	if c.DeviceID != "" {
+		b = append(b, `,"device_id":`...)
+		b = appendString(b, c.DeviceID)
+	}
+	if c.Seen != "" {
+		b = append(b, `,"seen":`...)
+		b = appendString(b, c.Seen)
+	}
+	return append(b, '}')
+}
+
+func appendHLC(b []byte, h syncproto.HLC) []byte {
+	return appendString(b, string(h.AppendText(nil)))
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string: quotes, backslashes and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD (as encoding/json
+// does), U+2028 and U+2029 escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// ReadStateRecord returns a state row as a StateRecord: its stored wire
+// form, or, for a row written before the wire form was kept (count 0), one
+// built from its state.
+func ReadStateRecord(collection, id, scope string, wire []byte, count int, state []byte) (StateRecord, error) {
+	sr := StateRecord{Collection: collection, ID: id, Scope: scope, Count: count, Wire: wire}
+	if count > 0 {
+		return sr, nil
+	}
+	r, err := DecodeState(collection, id, scope, state)
+	if err != nil {
+		return sr, err
+	}
+	enc := EncodeState(r)
+	sr.Wire, sr.Count = enc.Wire, enc.Count
+	return sr, nil
+}

@@ -1,0 +1,46 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/continuity-care/continuity/server/care"
+)
+
+// WriteGroupForTest runs fns as one group of the group committer, as if
+// they had all been waiting for the writer, and returns each push's
+// position and error.
+func (s *Store) WriteGroupForTest(fns ...func(care.PushTx) error) ([]int64, []error) {
+	group := make([]*pushJob, len(fns))
+	for i, fn := range fns {
+		group[i] = &pushJob{ctx: context.Background(), received: time.Now(), fn: fn, done: make(chan pushDone, 1)}
+	}
+	s.commitGroup(group)
+	pos, errs := make([]int64, len(fns)), make([]error, len(fns))
+	for i, j := range group {
+		d := <-j.done
+		pos[i], errs[i] = d.position, d.err
+	}
+	return pos, errs
+}
+
+// ExplainChangesForTest returns SQLite's query plan of a log page after
+// position after that passes f, one line per step.
+func (s *Store) ExplainChangesForTest(ctx context.Context, after int64, f care.Filter) (string, error) {
+	q, args := changesQuery(after, f, 101)
+	rows, err := s.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var out string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", err
+		}
+		out += detail + "\n"
+	}
+	return out, rows.Err()
+}
