@@ -261,9 +261,13 @@ main.addEventListener('click', async (e) => {
   }
 });
 banners.addEventListener('click', (e) => {
-  if (/** @type {HTMLElement} */ (e.target).id === 'app-update' && swReg && swReg.waiting) {
-    swReg.waiting.postMessage({ type: 'skip-waiting' });
-  }
+  if (/** @type {HTMLElement} */ (e.target).id !== 'app-update') return;
+  // Ask the registration as it is now: the worker offered may have been
+  // replaced by a newer one since the banner was shown.
+  navigator.serviceWorker.getRegistration('/app/').then((r) => {
+    const w = (r && r.waiting) || (swReg && swReg.waiting);
+    if (w) w.postMessage({ type: 'skip-waiting' });
+  });
 });
 window.addEventListener('hashchange', () => render());
 window.addEventListener('online', showStatus);
