@@ -18,7 +18,7 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported');
  *   setMe: (me: Me|undefined) => void, flash: (text: string) => void,
  *   show: (v: View) => void, signOut: () => Promise<void>, applyScope: (me: Me) => Promise<void>,
  * }} Ctx
- * @typedef {{subject: string, role: string, device_id?: string, incidents: {id: string, name: string}[]}} Me
+ * @typedef {{subject: string, name?: string, role: string, device_id?: string, incidents: {id: string, name: string}[]}} Me
  * @typedef {{
  *   title: string, body: import('./html.js').Safe, nav?: string,
  *   submit?: (form: HTMLFormElement, submitter: HTMLButtonElement|null) => Promise<void>|void,
@@ -77,7 +77,7 @@ const ctx = {
   },
   setMe(me) {
     ctx.me = me;
-    if (me) localStorage.setItem(ME_KEY, JSON.stringify({ subject: me.subject, role: me.role, device_id: me.device_id, incidents: me.incidents || [] }));
+    if (me) localStorage.setItem(ME_KEY, JSON.stringify({ subject: me.subject, name: me.name || '', role: me.role, device_id: me.device_id, incidents: me.incidents || [] }));
     else localStorage.removeItem(ME_KEY);
   },
   flash(text) { flashText = text; },
