@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/web/browsertest"
 	"github.com/google/uuid"
 )
@@ -333,4 +335,111 @@ func TestClient_Stream(t *testing.T) {
 			browsertest.Eval[bool](t, ctx, `(client.stop(), true)`)
 		})
 	}
+}
+
+// sseCounter wraps the change stream's responses and counts the events of
+// one name the server sends, as they pass the front.
+type sseCounter struct {
+	http.ResponseWriter
+	event string
+	n     *atomic.Int64
+}
+
+func (w sseCounter) Write(p []byte) (int, error) {
+	w.n.Add(int64(bytes.Count(p, []byte("event: "+w.event+"\n"))))
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets the reverse proxy flush the stream through the wrapper.
+func (w sseCounter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// TestClient_StreamTokenExpired: the device's access token expires while
+// its change stream is open; the server ends the stream with
+// token_expired; the client refreshes (storing the new refresh token
+// before it uses the new pair), reconnects at once, and the next cursor
+// event still brings another device's change (polling is set to ten
+// minutes, so nothing else can).
+func TestClient_StreamTokenExpired(t *testing.T) {
+	var expired atomic.Int64
+	srv := browsertest.StartServer(t, browsertest.ServerOptions{
+		Files: map[string]fs.FS{"/sdk/": os.DirFS(".")},
+		Front: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/v1/sync/stream" {
+					w = sseCounter{ResponseWriter: w, event: "token_expired", n: &expired}
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+	})
+	b := browsertest.New(t)
+	ctx := b.Tab()
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/sdk/test/e2e.html")); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.WaitFor(t, ctx, "the end-to-end page", `document.getElementById('state').textContent === 'ready'`)
+	browsertest.Eval[bool](t, ctx, `openClient('expiry', {pollIntervalMs: 600000, streamSafetyMs: 600000, fetch: tracingFetch('expiry')})`)
+
+	// Enrol with a pair whose access token lives a few seconds but which
+	// says it lasts an hour (as when the server shortened its policy), so
+	// the client opens the stream with it and learns of the expiry only
+	// from the stream.
+	pair := srv.Enrol(t, "alice", "social_worker", "tab-js-x", srv.Incident)
+	short, err := srv.Auth.Tokens().Issue(care.Principal{Subject: "alice", Role: "social_worker", DeviceID: "tab-js-x"}, 4*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair.AccessToken, pair.ExpiresIn = short, 3600
+	firstRefresh := pair.RefreshToken
+	pj, _ := json.Marshal(pair)
+	browsertest.Eval[bool](t, ctx, fmt.Sprintf(`client.enrolWithPair(%s).then(() => (client.start(), true))`, pj))
+
+	browsertest.WaitFor(t, ctx, "the stream to connect", `client.status().streaming`)
+	browsertest.WaitFor(t, ctx, "the stream to reconnect with a refreshed token",
+		fmt.Sprintf(`window.trace.requests.filter(r => r.path === '/v1/sync/stream' && r.access !== %q && r.refreshed).length > 0 && client.status().streaming`, short))
+	if expired.Load() == 0 {
+		t.Fatal("the client reconnected but the server never sent token_expired")
+	}
+	browsertest.WaitFor(t, ctx, "the reconnect's catch-up sync", `!client.status().syncing && client.status().lastSyncedAt !== ''`)
+
+	type request struct {
+		Path            string `json:"path"`
+		Access          string `json:"access"`
+		Refreshed       bool   `json:"refreshed"`
+		StoredBeforeUse bool   `json:"storedBeforeUse"`
+	}
+	t.Run("the refresh token is stored before the new pair is used", func(t *testing.T) {
+		reqs := browsertest.Eval[[]request](t, ctx, `window.trace.requests`)
+		streams, refreshes := 0, 0
+		for _, r := range reqs {
+			switch {
+			case r.Path == "/v1/auth/token":
+				refreshes++
+			case r.Path == "/v1/sync/stream":
+				streams++
+			}
+			if r.Refreshed && !r.StoredBeforeUse {
+				t.Errorf("%s sent with a refreshed access token before its refresh token was stored", r.Path)
+			}
+		}
+		if streams < 2 || refreshes < 1 {
+			t.Errorf("%d stream requests and %d refreshes, want at least 2 and 1: %+v", streams, refreshes, reqs)
+		}
+		stored := browsertest.Eval[string](t, ctx, `new Promise(r => { const o = indexedDB.open('expiry'); o.onsuccess = () => { const g = o.result.transaction('meta').objectStore('meta').get('refresh_token'); g.onsuccess = () => { o.result.close(); r(g.result.value); }; }; })`)
+		if stored == firstRefresh {
+			t.Error("the stored refresh token is still the spent first one")
+		}
+	})
+
+	t.Run("the next cursor event still triggers a pull", func(t *testing.T) {
+		resident := browsertest.Eval[string](t, ctx, fmt.Sprintf(`client.list('residents', {incident_id: %q}).then(l => l[0].id)`, srv.Incident))
+		tok := srv.Token(t, "bob", "social_worker", "tab-go-x", srv.Incident)
+		note := "note after the token expired"
+		push(t, srv, tok, map[string]any{
+			"id": uuid.NewString(), "collection": "residents", "record_id": resident, "op": "upsert",
+			"fields": map[string]any{"notes": note}, "hlc": hlcNow("tab-go-x"), "recorded_at": time.Now().UTC().Format(time.RFC3339),
+		})
+		browsertest.WaitFor(t, ctx, "the pushed note", fmt.Sprintf(`client.get('residents', %q).then(r => r.notes === %q)`, resident, note))
+	})
+	browsertest.Eval[bool](t, ctx, `(client.stop(), true)`)
 }

@@ -2,8 +2,10 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"sync"
 
+	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto/schema"
 	"github.com/gofiber/fiber/v2"
 )
@@ -41,14 +43,15 @@ type meIncident struct {
 // meResponse is the body of GET /v1/me.
 type meResponse struct {
 	Subject   string       `json:"subject"`
+	Name      string       `json:"name"`
 	Role      string       `json:"role"`
 	DeviceID  string       `json:"device_id"`
 	Scopes    []string     `json:"scopes"`
 	Incidents []meIncident `json:"incidents"`
 }
 
-// me answers who the caller is as the server sees it now: the user's current
-// role and grants (not the token's), and the incidents in scope with their
+// me answers who the caller is as the server sees it now: the user's name,
+// current role and grants (not the token's), and the incidents in scope with their
 // titles.
 func (s *Server) me(c *fiber.Ctx) error {
 	p := principal(c)
@@ -56,7 +59,13 @@ func (s *Server) me(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := meResponse{Subject: p.Subject, Role: p.Role, DeviceID: p.DeviceID, Scopes: append([]string{}, p.Scopes...), Incidents: []meIncident{}}
+	userName := ""
+	if u, err := s.cfg.Access.User(c.UserContext(), p.Subject); err == nil {
+		userName = u.Name
+	} else if !errors.Is(err, care.ErrNotFound) {
+		return err
+	}
+	out := meResponse{Subject: p.Subject, Name: userName, Role: p.Role, DeviceID: p.DeviceID, Scopes: append([]string{}, p.Scopes...), Incidents: []meIncident{}}
 	for _, r := range recs {
 		name := schema.StringValue(r, "title")
 		if name == "" {

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -57,6 +58,21 @@ func TestServer_Me(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the user's name", func(t *testing.T) {
+		for _, name := range []string{"", "Nina Okafor"} {
+			tok := e.token("nina", "social_worker", "dev-nina", inc)
+			if _, err := e.auth.AddUser(context.Background(), "nina", "social_worker", name); err != nil {
+				t.Fatal(err)
+			}
+			var me struct {
+				Name *string `json:"name"`
+			}
+			e.do("GET", "/v1/me", tok, nil).decode(t, &me)
+			if me.Name == nil || *me.Name != name {
+				t.Errorf("name = %v, want %q", me.Name, name)
+			}
+		}
+	})
 	t.Run("needs a token", func(t *testing.T) {
 		if r := e.do("GET", "/v1/me", "", nil); r.Status != http.StatusUnauthorized {
 			t.Errorf("status %d", r.Status)

@@ -219,6 +219,9 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	res := pickResident(t)
 	bg := context.Background()
 	srv.User(t, "sam", "social_worker", srv.Incident)
+	if _, err := srv.Auth.AddUser(bg, "sam", "social_worker", "Sam Patel"); err != nil {
+		t.Fatal(err)
+	}
 	code, err := srv.Auth.IssueCode(bg, "sam", "Sam's tablet", "test", 15*time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -274,6 +277,9 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	// Record a safe-and-well check: every page, then check your answers.
 	a.click("#start-check")
 	a.title("The visit")
+	if got := a.str("document.getElementById('f-visitor_name').value"); got != "Sam Patel" {
+		t.Errorf("Your name is %q, want the signed-in user's name", got)
+	}
 	a.screen("check-visit")
 	a.click("#continue")
 	a.title("What the person said")

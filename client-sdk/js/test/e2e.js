@@ -13,3 +13,57 @@ import * as sdk from '../continuity.js';
 };
 const state = document.getElementById('state');
 if (state) state.textContent = 'ready';
+
+/**
+ * Reads one meta value straight from the client's IndexedDB database, as
+ * the next page load would find it.
+ * @param {string} dbName
+ * @param {string} key
+ * @returns {Promise<any>}
+ */
+function storedMeta(dbName, key) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(dbName);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const get = db.transaction('meta').objectStore('meta').get(key);
+      get.onsuccess = () => {
+        db.close();
+        resolve(get.result?.value);
+      };
+      get.onerror = () => reject(get.error);
+    };
+  });
+}
+
+/**
+ * A fetch for the client (Options.fetch) that records, for every request
+ * it sends, the path, the access token it carries and, when that token
+ * came from a refresh, whether the refresh token issued with it was already
+ * stored in IndexedDB: a refresh
+ * token is single use, so using a pair before storing it could lose the
+ * device's sign-in. window.trace holds the records.
+ * @param {string} dbName
+ * @returns {typeof fetch}
+ */
+/** @type {any} */ (window).tracingFetch = (/** @type {string} */ dbName) => {
+  /** @type {Map<string, string>} */
+  const issued = new Map(); // access token → the refresh token issued with it
+  const trace = { requests: /** @type {any[]} */ ([]) };
+  /** @type {any} */ (window).trace = trace;
+  return async (/** @type {RequestInfo|URL} */ input, /** @type {RequestInit} */ init = {}) => {
+    const path = new URL(String(input instanceof Request ? input.url : input)).pathname;
+    const auth = new Headers(init.headers).get('Authorization') ?? '';
+    const access = auth.replace(/^Bearer /, '');
+    const rec = { path, access, refreshed: issued.has(access), storedBeforeUse: true };
+    if (rec.refreshed) rec.storedBeforeUse = (await storedMeta(dbName, 'refresh_token')) === issued.get(access);
+    trace.requests.push(rec);
+    const resp = await fetch(input, init);
+    if (path === '/v1/auth/token' && resp.ok) {
+      const pair = await resp.clone().json();
+      issued.set(pair.access_token, pair.refresh_token);
+    }
+    return resp;
+  };
+};

@@ -25,7 +25,9 @@ self.addEventListener('activate', (event) => {
 // The page asks the waiting worker to take over when the person chooses to
 // update (the app shows "A new version is ready").
 self.addEventListener('message', (event) => {
-  if (event.data && event.data.type === 'skip-waiting') self.skipWaiting();
+  // waitUntil keeps this worker running until the browser has taken the
+  // request. The browser activates it once the old worker is idle.
+  if (event.data && event.data.type === 'skip-waiting') event.waitUntil(self.skipWaiting());
   if (event.data && event.data.type === 'version' && event.ports[0]) event.ports[0].postMessage(VERSION);
 });
 

@@ -18,7 +18,7 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported');
  *   setMe: (me: Me|undefined) => void, flash: (text: string) => void,
  *   show: (v: View) => void, signOut: () => Promise<void>, applyScope: (me: Me) => Promise<void>,
  * }} Ctx
- * @typedef {{subject: string, role: string, device_id?: string, incidents: {id: string, name: string}[]}} Me
+ * @typedef {{subject: string, name?: string, role: string, device_id?: string, incidents: {id: string, name: string}[]}} Me
  * @typedef {{
  *   title: string, body: import('./html.js').Safe, nav?: string,
  *   submit?: (form: HTMLFormElement, submitter: HTMLButtonElement|null) => Promise<void>|void,
@@ -77,7 +77,7 @@ const ctx = {
   },
   setMe(me) {
     ctx.me = me;
-    if (me) localStorage.setItem(ME_KEY, JSON.stringify({ subject: me.subject, role: me.role, device_id: me.device_id, incidents: me.incidents || [] }));
+    if (me) localStorage.setItem(ME_KEY, JSON.stringify({ subject: me.subject, name: me.name || '', role: me.role, device_id: me.device_id, incidents: me.incidents || [] }));
     else localStorage.removeItem(ME_KEY);
   },
   flash(text) { flashText = text; },
@@ -261,9 +261,13 @@ main.addEventListener('click', async (e) => {
   }
 });
 banners.addEventListener('click', (e) => {
-  if (/** @type {HTMLElement} */ (e.target).id === 'app-update' && swReg && swReg.waiting) {
-    swReg.waiting.postMessage({ type: 'skip-waiting' });
-  }
+  if (/** @type {HTMLElement} */ (e.target).id !== 'app-update') return;
+  // Ask the registration as it is now: the worker offered may have been
+  // replaced by a newer one since the banner was shown.
+  navigator.serviceWorker.getRegistration('/app/').then((r) => {
+    const w = (r && r.waiting) || (swReg && swReg.waiting);
+    if (w) w.postMessage({ type: 'skip-waiting' });
+  });
 });
 window.addEventListener('hashchange', () => render());
 window.addEventListener('online', showStatus);

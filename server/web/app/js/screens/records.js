@@ -40,7 +40,7 @@ export const check = {
         { name: 'visited_at', type: 'datetime', label: 'When did you visit?', hint: 'Today and now are filled in; change them if you are writing up later.' },
         { name: 'seen', type: 'yesno', label: 'Did you see the person yourself?' },
         { name: 'location', type: 'text', label: 'Where were they?', hint: 'For example, their room, the lounge, or a hospital ward' },
-        { name: 'visitor_name', type: 'text', label: 'Your name', width: '20' },
+        { name: 'visitor_name', type: 'text', label: 'Your name', width: '20', hint: 'Filled in from your sign-in; change it if someone else made the visit.' },
         { name: 'visitor_role', type: 'text', label: 'Your role', width: '20', hint: 'For example, social worker' },
       ],
     },
@@ -97,7 +97,7 @@ export const check = {
     const now = new Date();
     return {
       caption: m.name(r), back: `#/resident/${id}`, fixed,
-      defaults: { 'visited_at.date': ymd(now), 'visited_at.time': hhmm(now), follow_up_due: tomorrow(), seen: 'yes', location: r.fields.room ? `Room ${r.fields.room}` : '' },
+      defaults: { 'visited_at.date': ymd(now), 'visited_at.time': hhmm(now), follow_up_due: tomorrow(), seen: 'yes', location: r.fields.room ? `Room ${r.fields.room}` : '', visitor_name: ctx.me?.name || '' },
     };
   },
   rules(f) {
