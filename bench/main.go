@@ -116,6 +116,9 @@ func main() {
 	if os.Getenv(ingestServerEnv) != "" {
 		os.Exit(ingestServerMain())
 	}
+	if os.Getenv(syncServerEnv) != "" {
+		os.Exit(syncServerMain())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -142,7 +145,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated data")
 	fs.IntVar(&cfg.StreamWrites, "stream-writes", cfg.StreamWrites, "writes the change stream's latency is timed over (0 skips it)")
 	fs.IntVar(&cfg.StreamIdle, "stream-idle", cfg.StreamIdle, "idle change streams held while the server's memory is read")
-	fs.BoolVar(&cfg.Child, "ingest-child", cfg.Child, "run the push-ingest server in a child process (its peak RSS is then measured)")
+	fs.BoolVar(&cfg.Child, "ingest-child", cfg.Child, "run the push-ingest and initial-sync servers in child processes (the ingest server's peak RSS is then measured)")
 	fs.IntVar(&cfg.DeltaSmall, "delta-small", cfg.DeltaSmall, "log length of the short delta pull (0 with --delta-big 0 skips it)")
 	fs.IntVar(&cfg.DeltaBig, "delta-big", cfg.DeltaBig, "log length of the long delta pull")
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "folder for the temporary databases (removed afterwards)")
@@ -228,8 +231,12 @@ func runBench(ctx context.Context, cfg config) (results, error) {
 	w = nil // the pull phase does not need it; let it be collected
 
 	cfg.logf("initial sync: loading %d records", cfg.Records)
-	set := newRecordSet(cfg.Records, cfg.Updates, cfg.Seed+1)
-	if res.Sync, res.SyncChanges, res.SyncPages, res.SyncLoad, err = measureSync(ctx, cfg, filepath.Join(dir, "sync"), set); err != nil {
+	if cfg.Child {
+		res.Sync, res.SyncChanges, res.SyncPages, res.SyncLoad, err = measureSyncChild(ctx, cfg, filepath.Join(dir, "sync"))
+	} else {
+		res.Sync, res.SyncChanges, res.SyncPages, res.SyncLoad, err = measureSync(ctx, cfg, filepath.Join(dir, "sync"), newRecordSet(cfg.Records, cfg.Updates, cfg.Seed+1))
+	}
+	if err != nil {
 		return res, fmt.Errorf("initial sync: %w", err)
 	}
 	if cfg.DeltaSmall > 0 {
