@@ -24,10 +24,30 @@ func (s *Store) WriteGroupForTest(fns ...func(care.PushTx) error) ([]int64, []er
 	return pos, errs
 }
 
+// ExecForTest runs a statement on the writer.
+func (s *Store) ExecForTest(ctx context.Context, q string) error {
+	_, err := s.writer.ExecContext(ctx, q)
+	return err
+}
+
+// ExplainRecordsForTest returns SQLite's query plan of Records(collection,
+// f) (or of Incidents when collection is empty), one line per step.
+func (s *Store) ExplainRecordsForTest(ctx context.Context, collection string, f care.Filter) (string, error) {
+	q, args := incidentsQuery, []any(nil)
+	if collection != "" {
+		q, args = recordsQuery(collection, f)
+	}
+	return s.explain(ctx, q, args)
+}
+
 // ExplainChangesForTest returns SQLite's query plan of a log page after
 // position after that passes f, one line per step.
 func (s *Store) ExplainChangesForTest(ctx context.Context, after int64, f care.Filter) (string, error) {
 	q, args := changesQuery(after, f, 101)
+	return s.explain(ctx, q, args)
+}
+
+func (s *Store) explain(ctx context.Context, q string, args []any) (string, error) {
 	rows, err := s.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {
 		return "", err

@@ -351,7 +351,7 @@ func (s *Store) History(ctx context.Context, collection, id string) ([]care.Audi
 
 // Incidents implements care.Store.
 func (s *Store) Incidents(ctx context.Context) ([]string, error) {
-	return queryAll(ctx, s.reader, "incidents", "SELECT DISTINCT scope FROM records WHERE scope != '' ORDER BY scope", scanString)
+	return queryAll(ctx, s.reader, "incidents", incidentsQuery, scanString)
 }
 
 // Changes implements care.Store.
@@ -417,13 +417,23 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 
 // Records implements care.Store.
 func (s *Store) Records(ctx context.Context, collection string, f care.Filter) ([]*syncproto.Record, error) {
-	where, args := filterClause(f, []any{collection})
-	rows, err := s.reader.QueryContext(ctx, "SELECT collection, record_id, scope, state FROM records WHERE collection = ? AND deleted = 0"+where+" ORDER BY record_id", args...)
+	q, args := recordsQuery(collection, f)
+	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
 	return scanRecords(rows)
 }
+
+// recordsQuery is Records' query: the live records of a collection that
+// pass f, by record id.
+func recordsQuery(collection string, f care.Filter) (string, []any) {
+	where, args := filterClause(f, []any{collection})
+	return "SELECT collection, record_id, scope, state FROM records WHERE collection = ? AND deleted = 0" + where + " ORDER BY record_id", args
+}
+
+// incidentsQuery is Incidents' query.
+const incidentsQuery = "SELECT DISTINCT scope FROM records WHERE scope != '' ORDER BY scope"
 
 // Record implements care.Store.
 func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.Record, error) {
