@@ -24,7 +24,6 @@ import (
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/domain"
 	"github.com/continuity-care/continuity/syncproto/schema"
-	_ "github.com/mattn/go-sqlite3" // database/sql driver "sqlite3", for the raw baseline
 )
 
 // benchServer is a Continuity server wired as `go run ./server` wires it
@@ -238,7 +237,8 @@ func (r *ingestRun) close() error {
 }
 
 // rawDSN opens a file as server/sqlite's writer does: WAL journal,
-// synchronous=FULL, immediate transactions.
+// synchronous=FULL, immediate transactions (opened with sqlite.WriterDriver,
+// which adds the writer's checkpoint setting).
 func rawDSN(path string) string {
 	return "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
 }
@@ -258,7 +258,7 @@ type rawRun struct {
 
 // newRawRun creates and migrates the database at path.
 func newRawRun(ctx context.Context, path string) (*rawRun, error) {
-	db, err := sql.Open("sqlite3", rawDSN(path))
+	db, err := sql.Open(sqlite.WriterDriver, rawDSN(path))
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,13 @@ func (s *Store) WriteGroupForTest(fns ...func(care.PushTx) error) ([]int64, []er
 	return pos, errs
 }
 
+// WriterPragmaForTest returns a PRAGMA's value on the writer's connection.
+func (s *Store) WriterPragmaForTest(ctx context.Context, name string) (string, error) {
+	var v string
+	err := s.writer.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	return v, err
+}
+
 // ExecForTest runs a statement on the writer.
 func (s *Store) ExecForTest(ctx context.Context, q string) error {
 	_, err := s.writer.ExecContext(ctx, q)

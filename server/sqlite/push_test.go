@@ -128,6 +128,28 @@ func TestStore_WriteGroup(t *testing.T) {
 
 // TestStore_ChangesPlan: a log page seeks from the cursor, whatever the
 // filter, so a delta pull costs the same however long the log is.
+// TestStore_WriterSettings checks the writer's connection keeps every commit
+// durable (WAL, synchronous=FULL) and checkpoints at walAutocheckpoint pages.
+func TestStore_WriterSettings(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	for _, tc := range []struct{ pragma, want string }{
+		{"journal_mode", "wal"},
+		{"synchronous", "2"}, // FULL
+		{"wal_autocheckpoint", "8192"},
+	} {
+		t.Run(tc.pragma, func(t *testing.T) {
+			got, err := s.WriterPragmaForTest(ctx, tc.pragma)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("PRAGMA %s = %s, want %s", tc.pragma, got, tc.want)
+			}
+		})
+	}
+}
+
 // TestStore_RecordsPlan checks the record lists seek records_scope (scope,
 // collection) once a database holds many incidents: one incident's records
 // of a collection are found without walking other incidents', and the list
