@@ -48,6 +48,13 @@ func syncServerMain() int {
 	defer r.close()
 	info := syncServerInfo{URL: r.url, Token: r.token, Records: set.Records, Loading: r.loading, Incident: set.Incident}
 	set = nil // served from the database now
+	// The server's own CPU profile, from now until its input closes.
+	stop, err := startProfile(os.Getenv(syncServerEnv+"_CPUPROFILE"), "pull-server")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sync server:", err)
+		return 1
+	}
+	defer stop()
 	if err := json.NewEncoder(os.Stdout).Encode(info); err != nil {
 		return 1
 	}
@@ -56,6 +63,10 @@ func syncServerMain() int {
 		if _, err := os.Stdin.Read(buf); err != nil {
 			break
 		}
+	}
+	if err := stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "sync server:", err)
+		return 1
 	}
 	if err := r.close(); err != nil {
 		fmt.Fprintln(os.Stderr, "sync server:", err)
@@ -79,7 +90,8 @@ func measureSyncChild(ctx context.Context, cfg config, dir string) (p phase, cha
 	cmd.Env = append(os.Environ(), syncServerEnv+"="+dir,
 		syncServerEnv+"_RECORDS="+strconv.Itoa(cfg.Records),
 		syncServerEnv+"_UPDATES="+strconv.FormatFloat(cfg.Updates, 'g', -1, 64),
-		syncServerEnv+"_SEED="+strconv.FormatUint(cfg.Seed+1, 10))
+		syncServerEnv+"_SEED="+strconv.FormatUint(cfg.Seed+1, 10),
+		syncServerEnv+"_CPUPROFILE="+cfg.CPUProfile)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
