@@ -9,18 +9,19 @@
 //     migrations, same PRAGMAs), in transactions of one batch, by one writer
 //     with a prepared statement; rows per second; and ingest/raw;
 //   - initial sync: a fresh device pulling every record of a loaded data set
-//     from no cursor over HTTP until has_more is false, decoding each page;
-//     records per second;
+//     from no cursor over HTTP until has_more is false, decoding each page
+//     while it fetches the next; records per second;
 //   - delta pull: 100 changes pulled from a cursor near the head of a log of
 //     1,000 and of 1,000,000 changes, and the ratio of the two;
-//   - push ingest runs against the server in a child process, whose peak
-//     RSS is reported (the change stream's server is a child process too).
+//   - push ingest and the initial sync run against servers in child
+//     processes; the ingest server's peak RSS is reported (the change
+//     stream's server is a child process too).
 //
 // Run it from the repository root:
 //
 //	go run ./bench
 //	go run ./bench --changes 200000 --devices 8 --batch 500 --records 100000 --pull-limit 5000
-//	go run ./bench --cpuprofile cpu.pprof   # writes cpu.ingest.pprof, cpu.raw.pprof, cpu.pull.pprof
+//	go run ./bench --cpuprofile cpu.pprof   # writes cpu.ingest.pprof, cpu.raw.pprof, cpu.pull.pprof, cpu.pull-server.pprof
 //	go run ./bench --case unauth-bodies     # peak RSS under 20 concurrent unauthenticated 15 MiB POSTs
 //
 // Speed is measured here, never asserted in tests: `go test -bench . ./bench`
@@ -73,8 +74,9 @@ type config struct {
 	// timed over, and StreamIdle how many idle streams the server holds
 	// while its memory is read (0 and 0 skip the change stream).
 	StreamWrites, StreamIdle int
-	// Child runs the push-ingest server in a child process, so its peak
-	// RSS is the server's alone.
+	// Child runs the push-ingest and initial-sync servers in child
+	// processes, so the ingest server's peak RSS is its own and the pulling
+	// client does not share the sync server's process.
 	Child bool
 	// DeltaSmall and DeltaBig are the log lengths a delta pull of 100
 	// changes is timed after (0 and 0 skip it).
