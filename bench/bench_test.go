@@ -39,6 +39,12 @@ func TestMain(m *testing.M) {
 		// Re-executed by measureStream as the change stream's server.
 		os.Exit(streamServerMain())
 	}
+	if os.Getenv(ingestServerEnv) != "" {
+		os.Exit(ingestServerMain())
+	}
+	if os.Getenv(syncServerEnv) != "" {
+		os.Exit(syncServerMain())
+	}
 	code := m.Run()
 	if syncFixture.run != nil {
 		syncFixture.run.close()
@@ -158,6 +164,39 @@ func TestBench_Smoke(t *testing.T) {
 	if entries, _ := os.ReadDir(cfg.Dir); len(entries) != 0 {
 		t.Errorf("temporary databases left behind: %v", entries)
 	}
+}
+
+// TestBench_Children runs push ingest and the initial sync against servers in
+// child processes (the test binary re-executed) and checks they did all
+// their work: every change logged, every record pulled over several pages.
+func TestBench_Children(t *testing.T) {
+	cfg := config{Changes: 200, Devices: 2, Batch: 50, Updates: 0.2, Records: 500, PullLimit: 100, Seed: 9, Dir: t.TempDir(), Child: true}
+	res, err := runBench(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Ingest.Items != 200 || res.IngestPeak <= 0 {
+		t.Errorf("ingested %d changes with peak RSS %d; want 200 and a peak", res.Ingest.Items, res.IngestPeak)
+	}
+	if res.Sync.Items != 500 || res.SyncChanges < 500 || res.SyncPages < 5 || res.SyncLoad <= 0 {
+		t.Errorf("pulled %d records in %d changes over %d pages (loaded in %v); want 500 records over at least 5 pages", res.Sync.Items, res.SyncChanges, res.SyncPages, res.SyncLoad)
+	}
+}
+
+// TestBench_ReadTail checks the pull client reads a page's cursor from its
+// end whatever the changes hold, and refuses a page with no tail.
+func TestBench_ReadTail(t *testing.T) {
+	t.Run("tail", func(t *testing.T) {
+		got, err := readTail([]byte(`{"changes":[{"fields":{"notes":"\"cursor\":\"x\""}}],"cursor":"abc","has_more":true}`))
+		if err != nil || got.Cursor != "abc" || !got.HasMore {
+			t.Errorf("readTail = %+v, %v; want cursor abc, has_more", got, err)
+		}
+	})
+	t.Run("no tail", func(t *testing.T) {
+		if _, err := readTail([]byte(`{"changes":[]}`)); err == nil {
+			t.Error("readTail accepted a page with no cursor")
+		}
+	})
 }
 
 // TestBench_SameRows checks the raw baseline writes what the server writes:

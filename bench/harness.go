@@ -24,7 +24,6 @@ import (
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/domain"
 	"github.com/continuity-care/continuity/syncproto/schema"
-	_ "github.com/mattn/go-sqlite3" // database/sql driver "sqlite3", for the raw baseline
 )
 
 // benchServer is a Continuity server wired as `go run ./server` wires it
@@ -238,7 +237,8 @@ func (r *ingestRun) close() error {
 }
 
 // rawDSN opens a file as server/sqlite's writer does: WAL journal,
-// synchronous=FULL, immediate transactions.
+// synchronous=FULL, immediate transactions (opened with sqlite.WriterDriver,
+// which adds the writer's checkpoint setting).
 func rawDSN(path string) string {
 	return "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
 }
@@ -258,7 +258,7 @@ type rawRun struct {
 
 // newRawRun creates and migrates the database at path.
 func newRawRun(ctx context.Context, path string) (*rawRun, error) {
-	db, err := sql.Open("sqlite3", rawDSN(path))
+	db, err := sql.Open(sqlite.WriterDriver, rawDSN(path))
 	if err != nil {
 		return nil, err
 	}
@@ -334,10 +334,10 @@ const loadBatch = 10000
 // syncRun is an initial-sync run set up and ready: a server holding the
 // record set and a freshly enrolled device granted its incident.
 type syncRun struct {
-	srv     *benchServer
+	srv     *benchServer // nil when the server is another process
+	url     string
 	client  *http.Client
 	token   string
-	set     *recordSet
 	loading time.Duration
 }
 
@@ -349,7 +349,7 @@ func newSyncRun(ctx context.Context, dir string, set *recordSet) (*syncRun, erro
 	if err != nil {
 		return nil, err
 	}
-	r := &syncRun{srv: srv, client: newClient(1), set: set}
+	r := &syncRun{srv: srv, url: srv.URL, client: newClient(1)}
 	t0 := time.Now()
 	if err := load(ctx, srv, set); err != nil {
 		r.close()
@@ -397,41 +397,145 @@ type pullStats struct {
 // maxPages stops a pull that never ends.
 const maxPages = 1_000_000
 
+// pageTail is the end of a pull page: the attributes after its changes.
+type pageTail struct {
+	Cursor  string   `json:"cursor"`
+	HasMore bool     `json:"has_more"`
+	Purge   []string `json:"purge"`
+}
+
+// pageBody is as much of a pull page as the bench client checks: each
+// change's record, and the tail (which must agree with the one read first).
+type pageBody struct {
+	Changes []struct {
+		Collection string `json:"collection"`
+		RecordID   string `json:"record_id"`
+	} `json:"changes"`
+	pageTail
+}
+
+// cursorKey opens a page's tail: the server writes cursor, has_more and
+// purge after the changes array, and a key inside a change's JSON cannot
+// end a page (the whole-page decode checks the tail it found is the page's).
+var cursorKey = []byte(`"cursor":`)
+
+// readTail reads a page's cursor and has_more from its end, without
+// scanning its changes.
+func readTail(body []byte) (pageTail, error) {
+	var t pageTail
+	i := bytes.LastIndex(body, cursorKey)
+	if i < 0 {
+		return t, errors.New("page has no cursor")
+	}
+	tail := make([]byte, 0, len(body)-i+1)
+	tail = append(append(tail, '{'), body[i:]...)
+	if err := json.Unmarshal(tail, &t); err != nil {
+		return t, fmt.Errorf("page tail: %w", err)
+	}
+	return t, nil
+}
+
 // pull performs an initial sync over HTTP: from no cursor, limit records per
-// page, until has_more is false, decoding every page. Records are counted as
-// runs of changes to one record, which is how a state walk delivers them
-// (ordered by record, a record's changes never split across pages).
+// page, until has_more is false. Like a client that stores page n while it
+// fetches page n+1, it reads each page's cursor from the page's end, asks for
+// the next page, and meanwhile decodes the page (its changes' records, and
+// the cursor again, which must agree) in another goroutine; the time ends
+// when the last page is decoded. Records are counted as runs of changes to
+// one record, which is how a state walk delivers them (ordered by record, a
+// record's changes never split across pages).
 func (r *syncRun) pull(ctx context.Context, limit int) (pullStats, time.Duration, error) {
-	var st pullStats
-	var cursor, lastCollection, lastID string
+	var (
+		st      pullStats
+		cursor  string
+		pages   = make(chan []byte, 2)
+		decoded = make(chan error, 1)
+	)
 	t0 := time.Now()
-	for st.Pages < maxPages {
-		u := fmt.Sprintf("%s/v1/sync/pull?limit=%d", r.srv.URL, limit)
-		if cursor != "" {
-			u += "&cursor=" + url.QueryEscape(cursor)
-		}
-		var page syncproto.PullResponse
-		if err := call(ctx, r.client, http.MethodGet, u, r.token, nil, &page); err != nil {
-			return st, time.Since(t0), err
-		}
-		st.Pages++
-		st.Changes += len(page.Changes)
-		for i := range page.Changes {
-			c := &page.Changes[i]
-			if c.RecordID != lastID || c.Collection != lastCollection {
-				st.Records++
-				lastCollection, lastID = c.Collection, c.RecordID
+	go func() {
+		var lastCollection, lastID string
+		var err error
+		for body := range pages {
+			if err != nil {
+				continue // drain
+			}
+			var page pageBody
+			if err = json.Unmarshal(body, &page); err != nil {
+				err = fmt.Errorf("decode page %d: %w", st.Pages+1, err)
+				continue
+			}
+			if t, _ := readTail(body); t.Cursor != page.Cursor || t.HasMore != page.HasMore {
+				err = fmt.Errorf("page %d: tail read %q/%v, page says %q/%v", st.Pages+1, t.Cursor, t.HasMore, page.Cursor, page.HasMore)
+				continue
+			}
+			st.Pages++
+			st.Changes += len(page.Changes)
+			for i := range page.Changes {
+				c := &page.Changes[i]
+				if c.RecordID != lastID || c.Collection != lastCollection {
+					st.Records++
+					lastCollection, lastID = c.Collection, c.RecordID
+				}
 			}
 		}
-		cursor = page.Cursor
-		if !page.HasMore {
-			return st, time.Since(t0), nil
+		decoded <- err
+	}()
+	err := func() error {
+		for range maxPages {
+			u := fmt.Sprintf("%s/v1/sync/pull?limit=%d", r.url, limit)
+			if cursor != "" {
+				u += "&cursor=" + url.QueryEscape(cursor)
+			}
+			body, err := get(ctx, r.client, u, r.token)
+			if err != nil {
+				return err
+			}
+			t, err := readTail(body)
+			if err != nil {
+				return err
+			}
+			pages <- body
+			cursor = t.Cursor
+			if !t.HasMore {
+				return nil
+			}
 		}
+		return fmt.Errorf("pull: no end after %d pages", maxPages)
+	}()
+	close(pages)
+	derr := <-decoded
+	return st, time.Since(t0), errors.Join(err, derr)
+}
+
+// get sends a GET with the bearer token and returns a 200 response's body.
+func get(ctx context.Context, client *http.Client, u, token string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
 	}
-	return st, time.Since(t0), fmt.Errorf("pull: no end after %d pages", st.Pages)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
+		return nil, fmt.Errorf("GET %s: status %d: %s", u, resp.StatusCode, b)
+	}
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength))
+	}
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return nil, fmt.Errorf("GET %s: read: %w", u, err)
+	}
+	return buf.Bytes(), nil
 }
 
 func (r *syncRun) close() error {
 	r.client.CloseIdleConnections()
+	if r.srv == nil {
+		return nil
+	}
 	return r.srv.Close()
 }

@@ -9,18 +9,19 @@
 //     migrations, same PRAGMAs), in transactions of one batch, by one writer
 //     with a prepared statement; rows per second; and ingest/raw;
 //   - initial sync: a fresh device pulling every record of a loaded data set
-//     from no cursor over HTTP until has_more is false, decoding each page;
-//     records per second;
+//     from no cursor over HTTP until has_more is false, decoding each page
+//     while it fetches the next; records per second;
 //   - delta pull: 100 changes pulled from a cursor near the head of a log of
 //     1,000 and of 1,000,000 changes, and the ratio of the two;
-//   - push ingest runs against the server in a child process, whose peak
-//     RSS is reported (the change stream's server is a child process too).
+//   - push ingest and the initial sync run against servers in child
+//     processes; the ingest server's peak RSS is reported (the change
+//     stream's server is a child process too).
 //
 // Run it from the repository root:
 //
 //	go run ./bench
 //	go run ./bench --changes 200000 --devices 8 --batch 500 --records 100000 --pull-limit 5000
-//	go run ./bench --cpuprofile cpu.pprof   # writes cpu.ingest.pprof, cpu.raw.pprof, cpu.pull.pprof
+//	go run ./bench --cpuprofile cpu.pprof   # writes cpu.ingest.pprof, cpu.raw.pprof, cpu.pull.pprof, cpu.pull-server.pprof
 //	go run ./bench --case unauth-bodies     # peak RSS under 20 concurrent unauthenticated 15 MiB POSTs
 //
 // Speed is measured here, never asserted in tests: `go test -bench . ./bench`
@@ -73,8 +74,9 @@ type config struct {
 	// timed over, and StreamIdle how many idle streams the server holds
 	// while its memory is read (0 and 0 skip the change stream).
 	StreamWrites, StreamIdle int
-	// Child runs the push-ingest server in a child process, so its peak
-	// RSS is the server's alone.
+	// Child runs the push-ingest and initial-sync servers in child
+	// processes, so the ingest server's peak RSS is its own and the pulling
+	// client does not share the sync server's process.
 	Child bool
 	// DeltaSmall and DeltaBig are the log lengths a delta pull of 100
 	// changes is timed after (0 and 0 skip it).
@@ -116,6 +118,9 @@ func main() {
 	if os.Getenv(ingestServerEnv) != "" {
 		os.Exit(ingestServerMain())
 	}
+	if os.Getenv(syncServerEnv) != "" {
+		os.Exit(syncServerMain())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -142,7 +147,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated data")
 	fs.IntVar(&cfg.StreamWrites, "stream-writes", cfg.StreamWrites, "writes the change stream's latency is timed over (0 skips it)")
 	fs.IntVar(&cfg.StreamIdle, "stream-idle", cfg.StreamIdle, "idle change streams held while the server's memory is read")
-	fs.BoolVar(&cfg.Child, "ingest-child", cfg.Child, "run the push-ingest server in a child process (its peak RSS is then measured)")
+	fs.BoolVar(&cfg.Child, "ingest-child", cfg.Child, "run the push-ingest and initial-sync servers in child processes (the ingest server's peak RSS is then measured)")
 	fs.IntVar(&cfg.DeltaSmall, "delta-small", cfg.DeltaSmall, "log length of the short delta pull (0 with --delta-big 0 skips it)")
 	fs.IntVar(&cfg.DeltaBig, "delta-big", cfg.DeltaBig, "log length of the long delta pull")
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "folder for the temporary databases (removed afterwards)")
@@ -228,8 +233,12 @@ func runBench(ctx context.Context, cfg config) (results, error) {
 	w = nil // the pull phase does not need it; let it be collected
 
 	cfg.logf("initial sync: loading %d records", cfg.Records)
-	set := newRecordSet(cfg.Records, cfg.Updates, cfg.Seed+1)
-	if res.Sync, res.SyncChanges, res.SyncPages, res.SyncLoad, err = measureSync(ctx, cfg, filepath.Join(dir, "sync"), set); err != nil {
+	if cfg.Child {
+		res.Sync, res.SyncChanges, res.SyncPages, res.SyncLoad, err = measureSyncChild(ctx, cfg, filepath.Join(dir, "sync"))
+	} else {
+		res.Sync, res.SyncChanges, res.SyncPages, res.SyncLoad, err = measureSync(ctx, cfg, filepath.Join(dir, "sync"), newRecordSet(cfg.Records, cfg.Updates, cfg.Seed+1))
+	}
+	if err != nil {
 		return res, fmt.Errorf("initial sync: %w", err)
 	}
 	if cfg.DeltaSmall > 0 {

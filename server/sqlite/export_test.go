@@ -24,10 +24,37 @@ func (s *Store) WriteGroupForTest(fns ...func(care.PushTx) error) ([]int64, []er
 	return pos, errs
 }
 
+// WriterPragmaForTest returns a PRAGMA's value on the writer's connection.
+func (s *Store) WriterPragmaForTest(ctx context.Context, name string) (string, error) {
+	var v string
+	err := s.writer.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	return v, err
+}
+
+// ExecForTest runs a statement on the writer.
+func (s *Store) ExecForTest(ctx context.Context, q string) error {
+	_, err := s.writer.ExecContext(ctx, q)
+	return err
+}
+
+// ExplainRecordsForTest returns SQLite's query plan of Records(collection,
+// f) (or of Incidents when collection is empty), one line per step.
+func (s *Store) ExplainRecordsForTest(ctx context.Context, collection string, f care.Filter) (string, error) {
+	q, args := incidentsQuery, []any(nil)
+	if collection != "" {
+		q, args = recordsQuery(collection, f)
+	}
+	return s.explain(ctx, q, args)
+}
+
 // ExplainChangesForTest returns SQLite's query plan of a log page after
 // position after that passes f, one line per step.
 func (s *Store) ExplainChangesForTest(ctx context.Context, after int64, f care.Filter) (string, error) {
 	q, args := changesQuery(after, f, 101)
+	return s.explain(ctx, q, args)
+}
+
+func (s *Store) explain(ctx context.Context, q string, args []any) (string, error) {
 	rows, err := s.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {
 		return "", err

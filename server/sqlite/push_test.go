@@ -128,6 +128,65 @@ func TestStore_WriteGroup(t *testing.T) {
 
 // TestStore_ChangesPlan: a log page seeks from the cursor, whatever the
 // filter, so a delta pull costs the same however long the log is.
+// TestStore_WriterSettings checks the writer's connection keeps every commit
+// durable (WAL, synchronous=FULL) and checkpoints at walAutocheckpoint pages.
+func TestStore_WriterSettings(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	for _, tc := range []struct{ pragma, want string }{
+		{"journal_mode", "wal"},
+		{"synchronous", "2"}, // FULL
+		{"wal_autocheckpoint", "8192"},
+	} {
+		t.Run(tc.pragma, func(t *testing.T) {
+			got, err := s.WriterPragmaForTest(ctx, tc.pragma)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("PRAGMA %s = %s, want %s", tc.pragma, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestStore_RecordsPlan checks the record lists seek records_scope (scope,
+// collection) once a database holds many incidents: one incident's records
+// of a collection are found without walking other incidents', and the list
+// of incidents reads the index alone.
+func TestStore_RecordsPlan(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	// 4,000 records of four collections over 200 incidents (providers in
+	// none), then the planner's statistics, as PRAGMA optimize gathers them.
+	if err := s.ExecForTest(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 4000)
+		INSERT INTO records (collection, record_id, scope, state, created_seq, updated_seq)
+		SELECT CASE i % 4 WHEN 0 THEN 'residents' WHEN 1 THEN 'providers' WHEN 2 THEN 'moves' ELSE 'concerns' END,
+			lower(hex(randomblob(16))), CASE WHEN i % 4 = 1 THEN '' ELSE 'incident-' || (i % 200) END, '{}', i, i FROM n;
+		ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, collection string
+		f                care.Filter
+		want             string
+	}{
+		{"one incident", "residents", care.Filter{Scopes: []string{"incident-4"}}, "records_scope (scope=? AND collection=?)"},
+		{"two incidents", "residents", care.Filter{Scopes: []string{"incident-4", "incident-8"}, ScopedOnly: true}, "records_scope (scope=? AND collection=?)"},
+		{"incidents", "", care.Filter{}, "COVERING INDEX records_scope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, err := s.ExplainRecordsForTest(ctx, tc.collection, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(plan, tc.want) {
+				t.Errorf("plan lacks %q:\n%s", tc.want, plan)
+			}
+		})
+	}
+}
+
 func TestStore_ChangesPlan(t *testing.T) {
 	s := openTemp(t)
 	ctx := context.Background()
