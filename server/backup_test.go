@@ -144,23 +144,8 @@ func TestBackup_WhileDevicesPush(t *testing.T) {
 	s2 := startServer(t, "--db", restored)
 	tok, _ := command(t, "token", "--db", restored, "--sub", "bea", "--role", "back_office", "--device", "desk-1", "--scope", "incident:*")
 	found := map[string]bool{}
-	cursor := ""
-	for {
-		var p syncproto.PullResponse
-		path := "/v1/sync/pull?limit=5000"
-		if cursor != "" {
-			path += "&cursor=" + cursor
-		}
-		if code := s2.get(t, path, strings.TrimSpace(tok), &p); code != 200 {
-			t.Fatalf("pull from restored server = %d", code)
-		}
-		for _, c := range p.Changes {
-			found[c.ID] = true
-		}
-		cursor = p.Cursor
-		if !p.HasMore {
-			break
-		}
+	for _, c := range s2.pullAll(t, strings.TrimSpace(tok)) {
+		found[c.ID] = true
 	}
 	lost := 0
 	for _, id := range before {

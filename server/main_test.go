@@ -130,6 +130,28 @@ func (s *server) get(t *testing.T, path, token string, v any) int {
 	return resp.StatusCode
 }
 
+// pullAll pulls everything the token may see, page by page from the start.
+func (s *server) pullAll(t *testing.T, token string) []syncproto.Change {
+	t.Helper()
+	var all []syncproto.Change
+	cursor := ""
+	for {
+		var p syncproto.PullResponse
+		path := "/v1/sync/pull?limit=5000"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		if code := s.get(t, path, token, &p); code != 200 {
+			t.Fatalf("pull = %d", code)
+		}
+		all = append(all, p.Changes...)
+		cursor = p.Cursor
+		if !p.HasMore {
+			return all
+		}
+	}
+}
+
 func (s *server) post(t *testing.T, path, token string, body any, v any) int {
 	t.Helper()
 	b, _ := json.Marshal(body)
@@ -171,26 +193,11 @@ func TestServe_Demo(t *testing.T) {
 		t.Fatalf("token printed %q, want only a JWT", tok)
 	}
 	counts := map[string]int{}
-	cursor := ""
-	for {
-		var p syncproto.PullResponse
-		path := "/v1/sync/pull?limit=5000"
-		if cursor != "" {
-			path += "&cursor=" + cursor
-		}
-		if code := s.get(t, path, tok, &p); code != 200 {
-			t.Fatalf("pull = %d", code)
-		}
-		seen := map[string]bool{}
-		for _, c := range p.Changes {
-			if !seen[c.Collection+c.RecordID] {
-				counts[c.Collection]++
-				seen[c.Collection+c.RecordID] = true
-			}
-		}
-		cursor = p.Cursor
-		if !p.HasMore {
-			break
+	seen := map[string]bool{}
+	for _, c := range s.pullAll(t, tok) {
+		if !seen[c.Collection+c.RecordID] {
+			counts[c.Collection]++
+			seen[c.Collection+c.RecordID] = true
 		}
 	}
 	if counts["residents"] != 42 || counts["checklist_items"] != 99 || counts["incidents"] != 1 {

@@ -123,6 +123,13 @@ func newEnvOn(t *testing.T, dir string, store testStore, tweak ...func(*api.Conf
 // token for them.
 func (e *env) token(sub, role, device string, incidents ...string) string {
 	e.t.Helper()
+	return e.tokenFor(time.Hour, sub, role, device, incidents...)
+}
+
+// tokenFor registers a user and device with grants to incidents, and returns
+// an access token that lasts ttl.
+func (e *env) tokenFor(ttl time.Duration, sub, role, device string, incidents ...string) string {
+	e.t.Helper()
 	ctx := context.Background()
 	if _, err := e.auth.AddUser(ctx, sub, role, ""); err != nil {
 		e.t.Fatal(err)
@@ -135,7 +142,7 @@ func (e *env) token(sub, role, device string, incidents ...string) string {
 			e.t.Fatal(err)
 		}
 	}
-	tok, err := e.auth.Tokens().Issue(care.Principal{Subject: sub, Role: role, DeviceID: device}, time.Hour)
+	tok, err := e.auth.Tokens().Issue(care.Principal{Subject: sub, Role: role, DeviceID: device}, ttl)
 	if err != nil {
 		e.t.Fatal(err)
 	}

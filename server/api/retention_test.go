@@ -31,23 +31,7 @@ func (c *clock) set(t time.Time) {
 // the years the test's clock jumps.
 func (e *env) longToken(sub, role, device string, incidents ...string) string {
 	e.t.Helper()
-	ctx := context.Background()
-	if _, err := e.auth.AddUser(ctx, sub, role, ""); err != nil {
-		e.t.Fatal(err)
-	}
-	if err := e.auth.EnsureDevice(ctx, sub, device); err != nil {
-		e.t.Fatal(err)
-	}
-	for _, inc := range incidents {
-		if err := e.store.GrantScope(ctx, grant(sub, inc, e.clock.Now())); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	tok, err := e.auth.Tokens().Issue(care.Principal{Subject: sub, Role: role, DeviceID: device}, 30*365*24*time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
+	return e.tokenFor(30*365*24*time.Hour, sub, role, device, incidents...)
 }
 
 // systemPush writes changes as the server itself (incident set-up).
