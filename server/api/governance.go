@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto"
@@ -35,6 +37,62 @@ func (s *Server) auditRead(c *fiber.Ctx, e care.ReadEvent) error {
 	p := principal(c)
 	e.At, e.Subject, e.Role, e.DeviceID = s.cfg.Now().UTC(), p.Subject, p.Role, p.DeviceID
 	if err := s.audit.RecordRead(c.UserContext(), e); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ReportReadWindow is how long one device's reads of the same report of
+// one incident count as one read in the audit: the board and the other
+// views refresh themselves on every push, and an audit row per refresh
+// would say nothing more while costing a write each time.
+const ReportReadWindow = 15 * time.Minute
+
+// recentReads is when each (device, incident, report) was last audited.
+type recentReads struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// due reports whether key was not audited within the window before now,
+// and if so notes now as its last audit.
+func (r *recentReads) due(key string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.last == nil {
+		r.last = map[string]time.Time{}
+	}
+	if t, ok := r.last[key]; ok && now.Sub(t) < ReportReadWindow {
+		return false
+	}
+	if len(r.last) >= 10000 {
+		for k, t := range r.last {
+			if now.Sub(t) >= ReportReadWindow {
+				delete(r.last, k)
+			}
+		}
+	}
+	r.last[key] = now
+	return true
+}
+
+// forget drops key, so its next read is audited.
+func (r *recentReads) forget(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.last, key)
+}
+
+// auditReport audits a report read unless the same device read the same
+// report of the same incident within ReportReadWindow.
+func (s *Server) auditReport(c *fiber.Ctx, e care.ReadEvent) error {
+	p := principal(c)
+	key := p.Subject + "\x00" + p.DeviceID + "\x00" + e.IncidentID + "\x00" + e.Detail
+	if !s.reportReads.due(key, s.cfg.Now()) {
+		return nil
+	}
+	if err := s.auditRead(c, e); err != nil {
+		s.reportReads.forget(key)
 		return err
 	}
 	return nil

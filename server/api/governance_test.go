@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/continuity-care/continuity/server/api"
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/google/uuid"
 )
@@ -154,7 +155,9 @@ func TestServer_ReportReadsAudited(t *testing.T) {
 	sc := loadScenario(t, e)
 	bo := e.token("bea", care.RoleBackOffice, "desk-bea", care.AllIncidents)
 	admin := e.token("ada", care.RoleAdmin, "desk-ada", care.AllIncidents)
-	for _, path := range []string{"/movement-log?format=csv", "/summary"} {
+	// The summary is read twice: a screen refreshing itself is one read
+	// within the window.
+	for _, path := range []string{"/movement-log?format=csv", "/summary", "/summary"} {
 		if resp := e.do("GET", "/v1/incidents/"+sc.IncidentID+path, bo, nil); resp.Status != 200 {
 			t.Fatalf("%s = %d", path, resp.Status)
 		}
@@ -172,5 +175,15 @@ func TestServer_ReportReadsAudited(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "bea:report:movement-log,bea:report:summary" {
 		t.Fatalf("reads = %v", got)
+	}
+	// After the window the same report is a new read.
+	e.clock.Advance(api.ReportReadWindow)
+	if resp := e.do("GET", "/v1/incidents/"+sc.IncidentID+"/summary", bo, nil); resp.Status != 200 {
+		t.Fatalf("summary = %d", resp.Status)
+	}
+	resp = e.do("GET", "/v1/audit/reads?incident_id="+sc.IncidentID, admin, nil)
+	resp.decode(t, &out)
+	if len(out.Reads) != 3 {
+		t.Fatalf("after the window: %d reads, want 3", len(out.Reads))
 	}
 }

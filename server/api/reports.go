@@ -92,7 +92,7 @@ func (s *Server) incidentData(c *fiber.Ctx) (reports.Data, error) {
 	if len(d.Records["incidents"]) == 0 {
 		return reports.Data{}, syncproto.Errorf(syncproto.CodeNotFound, "id", "no incident %s", inc)
 	}
-	if err := s.auditRead(c, care.ReadEvent{Action: care.ReadReport, IncidentID: inc, Detail: reportName(c)}); err != nil {
+	if err := s.auditReport(c, care.ReadEvent{Action: care.ReadReport, IncidentID: inc, Detail: reportName(c)}); err != nil {
 		return reports.Data{}, err
 	}
 	return d, nil

@@ -82,6 +82,9 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	audit   care.ReadAuditStore
+	// reportReads remembers recent report reads so a screen left open and
+	// refreshing on every push is audited once a window, not per refresh.
+	reportReads recentReads
 
 	feed        care.ChangeFeed
 	heartbeat   time.Duration
