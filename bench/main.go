@@ -63,6 +63,8 @@ type config struct {
 	PullLimit int
 	// Seed seeds the generated names, dates and NHS numbers.
 	Seed uint64
+	// IDs is the kind of change and record ids: v7 or v4 (setIDs).
+	IDs string
 	// Dir is where the temporary databases are made.
 	Dir string
 	// CPUProfile, when set, is where CPU profiles of the timed phases go,
@@ -85,7 +87,7 @@ type config struct {
 
 // defaultConfig is the workload.
 func defaultConfig() config {
-	return config{Changes: 200000, Devices: 8, Batch: 500, Updates: 0.2, Records: 100000, PullLimit: syncproto.MaxPullLimit, Seed: 1, Dir: os.TempDir(),
+	return config{Changes: 200000, Devices: 8, Batch: 500, Updates: 0.2, Records: 100000, PullLimit: syncproto.MaxPullLimit, Seed: 1, IDs: "v7", Dir: os.TempDir(),
 		StreamWrites: 1000, StreamIdle: 1000, Child: true, DeltaSmall: 1000, DeltaBig: 1000000}
 }
 
@@ -112,6 +114,12 @@ func (c config) check() error {
 }
 
 func main() {
+	if kind := os.Getenv(idsEnv); kind != "" {
+		if err := setIDs(kind); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
 	if os.Getenv(streamServerEnv) != "" {
 		os.Exit(streamServerMain())
 	}
@@ -152,6 +160,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.DeltaBig, "delta-big", cfg.DeltaBig, "log length of the long delta pull")
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "folder for the temporary databases (removed afterwards)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the timed phases to this path, one per phase (x.pprof → x.ingest.pprof, x.raw.pprof, x.pull.pprof)")
+	fs.StringVar(&cfg.IDs, "ids", cfg.IDs, "change and record ids: v7 (time-ordered, as the SDKs make them) or v4 (random, as older devices made them)")
 	only := fs.String("case", "", "run one case instead of the sync measurements: unauth-bodies (peak RSS under concurrent unauthenticated large POSTs)")
 	posts := fs.Int("posts", 20, "unauth-bodies: concurrent POSTs")
 	postMiB := fs.Int("post-mib", 15, "unauth-bodies: MiB declared and sent by each POST")
@@ -182,6 +191,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if err := cfg.check(); err != nil {
+		return err
+	}
+	if err := setIDs(cfg.IDs); err != nil {
 		return err
 	}
 	cfg.Progress = stderr

@@ -150,8 +150,8 @@ func writeReport(w io.Writer, r results) {
 	m, c := r.Machine, r.Config
 	fmt.Fprintf(w, "Continuity sync benchmark, %s\n\n", r.Date.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "machine:  %s, %d CPUs (GOMAXPROCS %d), %s/%s, %s, SQLite %s\n", m.CPUModel, m.NumCPU, m.GOMAXPROCS, m.OS, m.Arch, m.GoVersion, m.SQLite)
-	fmt.Fprintf(w, "push:     %s residents changes (%s updates) from %d devices in pushes of %d, over HTTP on loopback\n",
-		group(float64(r.Changes)), group(float64(r.Updates)), c.Devices, c.Batch)
+	fmt.Fprintf(w, "push:     %s residents changes (%s updates) from %d devices in pushes of %d, over HTTP on loopback, %s ids\n",
+		group(float64(r.Changes)), group(float64(r.Updates)), c.Devices, c.Batch, c.IDs)
 	fmt.Fprintf(w, "raw:      the same %s rows into the changes table, %d per transaction, one writer, prepared statement\n", group(float64(r.Changes)), c.Batch)
 	fmt.Fprintf(w, "sync:     %s records (%s changes, loaded in %.1fs), pulled from no cursor at limit %d\n",
 		group(float64(r.Sync.Items)), group(float64(r.SyncChanges)), r.SyncLoad.Seconds(), c.PullLimit)

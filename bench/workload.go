@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"time"
 
@@ -48,6 +49,29 @@ type deviceLoad struct {
 type rawRow struct {
 	ID, Collection, RecordID, Scope, Op, HLC, DeviceID, Subject, Role, Seen, RecordedAt string
 	Body                                                                                []byte
+}
+
+// newID makes the workload's change and record ids (--ids): by default
+// version 7 UUIDs, as the SDKs make them (syncproto.NewID), so the indexes
+// they key grow at their end; v4 makes random ones, as devices running an
+// SDK from before version 7 ids did.
+var newID = syncproto.NewID
+
+// idsEnv carries --ids to the bench's child processes.
+const idsEnv = "CONTINUITY_BENCH_IDS"
+
+// setIDs chooses newID by name (v7 or v4) and passes the choice on to
+// child processes.
+func setIDs(kind string) error {
+	switch kind {
+	case "v7":
+		newID = syncproto.NewID
+	case "v4":
+		newID = uuid.NewString
+	default:
+		return fmt.Errorf("--ids must be v7 or v4, not %q", kind)
+	}
+	return os.Setenv(idsEnv, kind)
 }
 
 // residentGen makes realistic residents changes: new residents with every
@@ -133,7 +157,7 @@ func jsonValue(s string) json.RawMessage {
 // create returns a new resident, stamped by clock.
 func (g *residentGen) create(clock *syncproto.Clock) syncproto.Change {
 	return syncproto.Change{
-		ID: uuid.NewString(), Collection: "residents", RecordID: uuid.NewString(), Op: syncproto.OpUpsert,
+		ID: newID(), Collection: "residents", RecordID: newID(), Op: syncproto.OpUpsert,
 		Fields: map[string]json.RawMessage{
 			"incident_id":   jsonValue(g.incident),
 			"given_name":    jsonValue(givenNames[g.rng.IntN(len(givenNames))]),
@@ -149,7 +173,7 @@ func (g *residentGen) create(clock *syncproto.Clock) syncproto.Change {
 // update returns an edit of a resident's notes, stamped by clock.
 func (g *residentGen) update(clock *syncproto.Clock, recordID string) syncproto.Change {
 	return syncproto.Change{
-		ID: uuid.NewString(), Collection: "residents", RecordID: recordID, Op: syncproto.OpUpsert,
+		ID: newID(), Collection: "residents", RecordID: recordID, Op: syncproto.OpUpsert,
 		Fields: map[string]json.RawMessage{"notes": jsonValue(g.notes() + " Updated after visit.")},
 		HLC:    clock.Now(), RecordedAt: time.Now().UTC(),
 	}

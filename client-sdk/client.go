@@ -483,7 +483,7 @@ func (c *Client) write(collection, recordID string, op syncproto.Op, fields map[
 		if op == syncproto.OpDelete {
 			return "", syncproto.Errorf(syncproto.CodeMissingField, "record_id", "say which record to delete")
 		}
-		recordID = uuid.NewString()
+		recordID = syncproto.NewID()
 	}
 	id, err := canonID("record_id", recordID)
 	if err != nil {
@@ -525,7 +525,7 @@ func (c *Client) write(collection, recordID string, op syncproto.Op, fields map[
 			return err
 		}
 		ch := syncproto.Change{
-			ID: uuid.NewString(), Collection: collection, RecordID: id, Op: op, Fields: fields,
+			ID: syncproto.NewID(), Collection: collection, RecordID: id, Op: op, Fields: fields,
 			HLC: c.clock.Now(), RecordedAt: c.now().UTC(), DeviceID: c.deviceID, Seen: cursor,
 		}
 		if err := c.check(t, ch, before); err != nil {

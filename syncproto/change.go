@@ -229,3 +229,12 @@ func printableASCII(s string) bool {
 	}
 	return true
 }
+
+// NewID returns a new change or record id: a UUID version 7 (RFC 9562),
+// whose first 48 bits are the time in milliseconds. Ids made later sort
+// later, so the indexes they key (the change log's id, a record's key) grow
+// at their end instead of at random places; servers accept any UUID, so ids
+// from older devices (version 4) still work.
+func NewID() string {
+	return uuid.Must(uuid.NewV7()).String()
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 const (
@@ -402,4 +404,27 @@ func TestError_Error(t *testing.T) {
 	if got := Errorf(CodeInvalidJSON, "", "bad").Error(); got != "invalid_json: bad" {
 		t.Fatalf("Error() = %q", got)
 	}
+}
+
+func TestNewID(t *testing.T) {
+	t.Run("a version 7 UUID that ParseChange accepts", func(t *testing.T) {
+		id := NewID()
+		u, err := uuid.Parse(id)
+		if err != nil || u.Version() != 7 || u.String() != id {
+			t.Fatalf("NewID() = %q: version %d, err %v", id, u.Version(), err)
+		}
+		if _, e := parseUUID("id", &id); e != nil {
+			t.Fatalf("parseUUID(%q): %v", id, e)
+		}
+	})
+	t.Run("ids made later sort later", func(t *testing.T) {
+		prev := NewID()
+		for i := 0; i < 10000; i++ {
+			next := NewID()
+			if next <= prev {
+				t.Fatalf("id %d: %q does not sort after %q", i, next, prev)
+			}
+			prev = next
+		}
+	})
 }

@@ -9,7 +9,7 @@
  * import { Client } from '/sdk/continuity.js';
  * const c = await Client.open({ baseURL: location.origin, dbName: 'continuity-app' });
  * if (!c.enrolled) await c.enrol(code);
- * await c.put('safe_and_well_checks', crypto.randomUUID(), { ... });
+ * await c.put('safe_and_well_checks', newId(), { ... });
  * c.start();
  * ```
  * See client-sdk/js/README.md for the whole API.
@@ -20,12 +20,14 @@ import { Clock, formatHLC, parseHLC, compareHLC, validHLC } from './hlc.js';
 import { exists, isDeleted, recordObject, newRecord } from './merge.js';
 import { Schema } from './validate.js';
 import { APIError, ValidationError, backoff, errorFrom, readSSE, sleep } from './http.js';
+import { newId } from './id.js';
 import {
   ALL, applyToBase, countOutbox, getMeta, openStore, outboxEntries, purgeIncidents, refreshView, setMeta, wipeStore,
 } from './store.js';
 
 export { APIError, ValidationError } from './http.js';
 export { Schema } from './validate.js';
+export { newId } from './id.js';
 
 /** @typedef {import('./merge.js').Change} Change */
 /** @typedef {import('./merge.js').RecordState} RecordState */
@@ -431,7 +433,7 @@ export class Client {
    * stored in the durable outbox and merged into the local view in one
    * transaction. null clears a field.
    * @param {string} collection
-   * @param {string} recordId a UUID (use crypto.randomUUID() for a new record)
+   * @param {string} recordId a UUID (use newId() for a new record)
    * @param {Record<string, any>} fields
    * @returns {Promise<string>} the change id
    */
@@ -493,7 +495,7 @@ export class Client {
     const cursor = (await getMeta(tx, 'cursor')) ?? '';
     /** @type {Change} */
     const change = {
-      id: crypto.randomUUID(), collection, record_id: id, op,
+      id: newId(), collection, record_id: id, op,
       hlc: formatHLC(clock.now()), recorded_at: new Date(this.#o.now()).toISOString(), device_id: this.#deviceId,
     };
     if (fields) change.fields = fields;

@@ -228,7 +228,7 @@ func (s *Sync) Resolve(ctx context.Context, p Principal, conflictID string, r Re
 	if chosen != nil {
 		hlc := s.clock.Now()
 		hlc.Node = p.DeviceID
-		write = syncproto.Change{ID: uuid.NewString(), Collection: schema.StringValue(conf, "collection"), RecordID: schema.StringValue(conf, "record_id"),
+		write = syncproto.Change{ID: syncproto.NewID(), Collection: schema.StringValue(conf, "collection"), RecordID: schema.StringValue(conf, "record_id"),
 			Op: syncproto.OpUpsert, Fields: map[string]json.RawMessage{schema.StringValue(conf, "field"): chosen}, HLC: hlc, RecordedAt: now,
 			Seen: s.Cursors.Encode(Cursor{Position: head})}
 		b, _ := json.Marshal(write)
@@ -236,7 +236,7 @@ func (s *Sync) Resolve(ctx context.Context, p Principal, conflictID string, r Re
 		fields["resolution_value"] = chosen
 		fields["resolution_change_id"] = write.ID
 	}
-	mark := s.serverChange(uuid.NewString(), conflictID, fields, now)
+	mark := s.serverChange(syncproto.NewID(), conflictID, fields, now)
 	mark.HLC.Node = p.DeviceID
 	b, _ := json.Marshal(mark)
 	batch = append(batch, b)

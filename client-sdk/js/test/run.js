@@ -8,7 +8,7 @@ import { compareHLC, formatHLC, parseHLC, Clock } from '../hlc.js';
 import { mergeAll, recordObject, isDeleted } from '../merge.js';
 import { Schema } from '../validate.js';
 import { backoff, readSSE } from '../http.js';
-import { Client } from '../continuity.js';
+import { Client, newId } from '../continuity.js';
 
 /** @type {{name: string, fn: () => Promise<void>|void}[]} */
 const tests = [];
@@ -47,6 +47,30 @@ async function vectors(name) {
   if (!r.ok) throw new Error(`GET /vectors/${name}: ${r.status}`);
   return r.json();
 }
+
+// ---- ids ---------------------------------------------------------------------
+
+test('newId: version 7 UUIDs that sort in the order they were made', () => {
+  const re = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const t = Date.UTC(2026, 10, 29, 15, 0, 0);
+  const first = newId(t);
+  assert(re.test(first), `${first} is not a version 7 UUID`);
+  assert(first.replace(/-/g, '').slice(0, 12) === t.toString(16).padStart(12, '0'), `${first} does not start with the time ${t.toString(16)}`);
+  let prev = first;
+  const seen = new Set([first]);
+  // 5,000 ids in the same millisecond run past the 12-bit counter, then a
+  // clock that steps back: every id still sorts after the one before.
+  for (let i = 0; i < 5000; i++) {
+    const id = newId(i < 4500 ? t : t - 1000);
+    assert(re.test(id), `${id} is not a version 7 UUID`);
+    assert(id > prev, `${id} does not sort after ${prev}`);
+    assert(!seen.has(id), `${id} made twice`);
+    seen.add(id);
+    prev = id;
+  }
+  const later = newId(Date.now() + 60000);
+  assert(later > prev, `an id a minute later (${later}) sorts before ${prev}`);
+});
 
 // ---- shared vectors ---------------------------------------------------------
 

@@ -20,7 +20,7 @@ export function redirectIfNotReady(ctx, need = { incident: true }) {
 }
 
 /** A new record id. */
-export const newId = () => crypto.randomUUID();
+export { newId } from '/sdk/continuity.js';
 
 /** Whether s is a UUID (route parameters are checked before use). @param {string|undefined} s */
 export const isUUID = (s) => !!s && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
