@@ -574,8 +574,8 @@ func writeCouchReport(w io.Writer, r couchResults) {
 	fmt.Fprintf(w, "servers:  Continuity (child process, SQLite on an on-disk file, WAL, synchronous=FULL) and %s (child process, LevelDB on disk, log level error), on loopback, files in %s\n", r.Couch, c.Dir)
 	fmt.Fprintf(w, "push:     %s new six-field residents dealt to %d writers in batches of %d, each writer one request at a time (POST /v1/sync/push; POST /%s/_bulk_docs)\n",
 		group(float64(r.Records)), c.Devices, c.Batch, couchDatabase)
-	fmt.Fprintf(w, "sync:     one reader from nothing, %s a page, each page decoded while the next is fetched (GET /v1/sync/pull: %d pages; GET /%s/_changes?include_docs=true: %d pages)\n\n",
-		group(float64(c.PullLimit)), r.Ours.Pages, couchDatabase, r.Theirs.Pages)
+	fmt.Fprintf(w, "sync:     one reader from nothing, %s a page, each page decoded while the next is fetched (GET /v1/sync/pull; GET /%s/_changes?include_docs=true), pages: %d and %d\n\n",
+		group(float64(c.PullLimit)), couchDatabase, r.Ours.Pages, r.Theirs.Pages)
 	fmt.Fprintln(w, "| measure | Continuity | pouchdb-server | Continuity / pouchdb-server |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|")
 	row := func(name, format string, ours, theirs float64) {
