@@ -45,6 +45,10 @@ func TestMain(m *testing.M) {
 	if os.Getenv(syncServerEnv) != "" {
 		os.Exit(syncServerMain())
 	}
+	if os.Getenv(fakeCouchEnv) != "" {
+		// Re-executed by TestBench_Couch as pouchdb-server's command.
+		os.Exit(fakeCouchMain())
+	}
 	code := m.Run()
 	if syncFixture.run != nil {
 		syncFixture.run.close()

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -119,6 +120,12 @@ func newClient(conns int) *http.Client {
 // call sends a request with the bearer token and decodes a 200 response's
 // JSON body into out.
 func call(ctx context.Context, client *http.Client, method, u, token string, body []byte, out any) error {
+	return callStatus(ctx, client, method, u, token, body, out, http.StatusOK)
+}
+
+// callStatus sends a request, with the bearer token unless it is empty, and
+// decodes into out the JSON body of a response whose status is one of ok.
+func callStatus(ctx context.Context, client *http.Client, method, u, token string, body []byte, out any, ok ...int) error {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -127,7 +134,9 @@ func call(ctx context.Context, client *http.Client, method, u, token string, bod
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -136,7 +145,7 @@ func call(ctx context.Context, client *http.Client, method, u, token string, bod
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if !slices.Contains(ok, resp.StatusCode) {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
 		return fmt.Errorf("%s %s: status %d: %s", method, u, resp.StatusCode, b)
 	}
@@ -179,6 +188,30 @@ func newIngestRun(ctx context.Context, dir string, w *pushWorkload) (*ingestRun,
 // of changes applied and the wall time from the first push to the last
 // response; it fails on the first change not applied.
 func (r *ingestRun) push(ctx context.Context) (applied int, elapsed time.Duration, err error) {
+	return writeAll(ctx, len(r.w.Devices), func(ctx context.Context, d int) (int, error) {
+		dev := r.w.Devices[d]
+		n := 0
+		for i, body := range dev.Bodies {
+			var resp syncproto.PushResponse
+			if err := call(ctx, r.client, http.MethodPost, r.url+"/v1/sync/push", r.tokens[d], body, &resp); err != nil {
+				return n, fmt.Errorf("device %s push %d: %w", dev.Device, i, err)
+			}
+			for _, res := range resp.Results {
+				if res.Status != syncproto.StatusApplied {
+					return n, fmt.Errorf("device %s push %d: change %s %s: %v", dev.Device, i, res.ID, res.Status, res.Error)
+				}
+			}
+			n += len(resp.Results)
+		}
+		return n, nil
+	})
+}
+
+// writeAll runs writers writers at once from a common start, writer w
+// calling write(ctx, w) once, and returns the sum of what they wrote and the
+// wall time from the start to the last writer's return. The first error
+// cancels ctx for the others and is returned.
+func writeAll(ctx context.Context, writers int, write func(ctx context.Context, w int) (int, error)) (written int, elapsed time.Duration, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -187,34 +220,21 @@ func (r *ingestRun) push(ctx context.Context) (applied int, elapsed time.Duratio
 		first error
 		start = make(chan struct{})
 	)
-	counts := make([]int, len(r.w.Devices))
-	fail := func(err error) {
-		mu.Lock()
-		if first == nil {
-			first = err
-			cancel()
-		}
-		mu.Unlock()
-	}
-	for d := range r.w.Devices {
+	counts := make([]int, writers)
+	for w := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dev := r.w.Devices[d]
 			<-start
-			for i, body := range dev.Bodies {
-				var resp syncproto.PushResponse
-				if err := call(ctx, r.client, http.MethodPost, r.url+"/v1/sync/push", r.tokens[d], body, &resp); err != nil {
-					fail(fmt.Errorf("device %s push %d: %w", dev.Device, i, err))
-					return
+			n, err := write(ctx, w)
+			counts[w] = n
+			if err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+					cancel()
 				}
-				for _, res := range resp.Results {
-					if res.Status != syncproto.StatusApplied {
-						fail(fmt.Errorf("device %s push %d: change %s %s: %v", dev.Device, i, res.ID, res.Status, res.Error))
-						return
-					}
-				}
-				counts[d] += len(resp.Results)
+				mu.Unlock()
 			}
 		}()
 	}
@@ -223,9 +243,9 @@ func (r *ingestRun) push(ctx context.Context) (applied int, elapsed time.Duratio
 	wg.Wait()
 	elapsed = time.Since(t0)
 	for _, n := range counts {
-		applied += n
+		written += n
 	}
-	return applied, elapsed, first
+	return written, elapsed, first
 }
 
 // logged returns the number of changes in the server's change log.
@@ -445,57 +465,78 @@ func readTail(body []byte) (pageTail, error) {
 // record's changes never split across pages).
 func (r *syncRun) pull(ctx context.Context, limit int) (pullStats, time.Duration, error) {
 	var (
-		st      pullStats
-		cursor  string
-		pages   = make(chan []byte, 2)
+		st                     pullStats
+		cursor                 string
+		lastCollection, lastID string
+	)
+	fetch := func(ctx context.Context) ([]byte, bool, error) {
+		u := fmt.Sprintf("%s/v1/sync/pull?limit=%d", r.url, limit)
+		if cursor != "" {
+			u += "&cursor=" + url.QueryEscape(cursor)
+		}
+		body, err := get(ctx, r.client, u, r.token)
+		if err != nil {
+			return nil, false, err
+		}
+		t, err := readTail(body)
+		if err != nil {
+			return nil, false, err
+		}
+		cursor = t.Cursor
+		return body, t.HasMore, nil
+	}
+	decode := func(body []byte) error {
+		var page pageBody
+		if err := json.Unmarshal(body, &page); err != nil {
+			return fmt.Errorf("decode page %d: %w", st.Pages+1, err)
+		}
+		if t, _ := readTail(body); t.Cursor != page.Cursor || t.HasMore != page.HasMore {
+			return fmt.Errorf("page %d: tail read %q/%v, page says %q/%v", st.Pages+1, t.Cursor, t.HasMore, page.Cursor, page.HasMore)
+		}
+		st.Pages++
+		st.Changes += len(page.Changes)
+		for i := range page.Changes {
+			c := &page.Changes[i]
+			if c.RecordID != lastID || c.Collection != lastCollection {
+				st.Records++
+				lastCollection, lastID = c.Collection, c.RecordID
+			}
+		}
+		return nil
+	}
+	elapsed, err := pipeline(ctx, fetch, decode)
+	return st, elapsed, err
+}
+
+// pipeline pages as a client that stores page n while it fetches page n+1:
+// fetch returns the next page and whether another follows, and each page is
+// handed to decode, in another goroutine, while the next is fetched. The
+// time ends when the last page is decoded. After decode fails, the pages
+// still fetched are dropped; fetching stops at its first error or after
+// maxPages.
+func pipeline[P any](ctx context.Context, fetch func(ctx context.Context) (page P, more bool, err error), decode func(page P) error) (time.Duration, error) {
+	var (
+		pages   = make(chan P, 2)
 		decoded = make(chan error, 1)
 	)
 	t0 := time.Now()
 	go func() {
-		var lastCollection, lastID string
 		var err error
-		for body := range pages {
-			if err != nil {
-				continue // drain
-			}
-			var page pageBody
-			if err = json.Unmarshal(body, &page); err != nil {
-				err = fmt.Errorf("decode page %d: %w", st.Pages+1, err)
-				continue
-			}
-			if t, _ := readTail(body); t.Cursor != page.Cursor || t.HasMore != page.HasMore {
-				err = fmt.Errorf("page %d: tail read %q/%v, page says %q/%v", st.Pages+1, t.Cursor, t.HasMore, page.Cursor, page.HasMore)
-				continue
-			}
-			st.Pages++
-			st.Changes += len(page.Changes)
-			for i := range page.Changes {
-				c := &page.Changes[i]
-				if c.RecordID != lastID || c.Collection != lastCollection {
-					st.Records++
-					lastCollection, lastID = c.Collection, c.RecordID
-				}
+		for p := range pages {
+			if err == nil {
+				err = decode(p)
 			}
 		}
 		decoded <- err
 	}()
 	err := func() error {
 		for range maxPages {
-			u := fmt.Sprintf("%s/v1/sync/pull?limit=%d", r.url, limit)
-			if cursor != "" {
-				u += "&cursor=" + url.QueryEscape(cursor)
-			}
-			body, err := get(ctx, r.client, u, r.token)
+			p, more, err := fetch(ctx)
 			if err != nil {
 				return err
 			}
-			t, err := readTail(body)
-			if err != nil {
-				return err
-			}
-			pages <- body
-			cursor = t.Cursor
-			if !t.HasMore {
+			pages <- p
+			if !more {
 				return nil
 			}
 		}
@@ -503,16 +544,19 @@ func (r *syncRun) pull(ctx context.Context, limit int) (pullStats, time.Duration
 	}()
 	close(pages)
 	derr := <-decoded
-	return st, time.Since(t0), errors.Join(err, derr)
+	return time.Since(t0), errors.Join(err, derr)
 }
 
-// get sends a GET with the bearer token and returns a 200 response's body.
+// get sends a GET, with the bearer token unless it is empty, and returns a
+// 200 response's body.
 func get(ctx context.Context, client *http.Client, u, token string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err

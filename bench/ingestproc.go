@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,66 +74,104 @@ func ingestServerMain() int {
 	return 0
 }
 
+// ingestChild is an ingest server (ingestServerMain) running in a child
+// process.
+type ingestChild struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	dec    *json.Decoder
+	info   ingestServerInfo
+	waited bool
+}
+
+// startIngestChild starts an ingest server in a child process on a fresh
+// database in dir, with devices devices enrolled on incident (device d as
+// deviceName(d)), and reads the URL and tokens it prints. The caller must
+// finish or close it.
+func startIngestChild(ctx context.Context, dir string, devices int, incident string) (*ingestChild, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe)
+	cmd.Env = append(os.Environ(), ingestServerEnv+"="+dir, ingestServerEnv+"_DEVICES="+strconv.Itoa(devices), ingestServerEnv+"_INCIDENT="+incident)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c := &ingestChild{cmd: cmd, stdin: stdin, dec: json.NewDecoder(stdout)}
+	if err := c.dec.Decode(&c.info); err != nil {
+		c.close()
+		return nil, fmt.Errorf("ingest server did not start: %w", err)
+	}
+	return c, nil
+}
+
+// pid returns the server's process id.
+func (c *ingestChild) pid() int { return c.cmd.Process.Pid }
+
+// finish closes the server's input, reads the change log's length it then
+// reports, and waits for it to exit.
+func (c *ingestChild) finish() (logged int64, err error) {
+	c.stdin.Close()
+	var end ingestServerInfo
+	if err := c.dec.Decode(&end); err != nil {
+		return 0, fmt.Errorf("ingest server did not report: %w", err)
+	}
+	c.waited = true
+	if err := c.cmd.Wait(); err != nil {
+		return end.Logged, fmt.Errorf("ingest server: %w", err)
+	}
+	return end.Logged, nil
+}
+
+// close stops a server not finished, without its report.
+func (c *ingestChild) close() {
+	if !c.waited {
+		c.waited = true
+		c.stdin.Close()
+		_ = c.cmd.Wait()
+	}
+}
+
 // measureIngestChild runs push ingest against an ingest server in a child
 // process on a fresh database in dir. The phase's CPU is the bench's and the
 // server's together; peak is the server's peak RSS (VmHWM).
 func measureIngestChild(ctx context.Context, cfg config, dir string, w *pushWorkload) (p phase, peak int64, err error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return p, 0, err
-	}
-	exe, err := os.Executable()
+	c, err := startIngestChild(ctx, dir, len(w.Devices), w.Incident)
 	if err != nil {
 		return p, 0, err
 	}
-	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), ingestServerEnv+"="+dir, ingestServerEnv+"_DEVICES="+strconv.Itoa(len(w.Devices)), ingestServerEnv+"_INCIDENT="+w.Incident)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return p, 0, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return p, 0, err
-	}
-	if err := cmd.Start(); err != nil {
-		return p, 0, err
-	}
-	waited := false
-	defer func() {
-		if !waited {
-			stdin.Close()
-			_ = cmd.Wait()
-		}
-	}()
-	dec := json.NewDecoder(stdout)
-	var info ingestServerInfo
-	if err := dec.Decode(&info); err != nil {
-		return p, 0, fmt.Errorf("ingest server did not start: %w", err)
-	}
-	r := &ingestRun{url: info.URL, client: newClient(len(w.Devices)), tokens: info.Tokens, w: w}
+	defer c.close()
+	r := &ingestRun{url: c.info.URL, client: newClient(len(w.Devices)), tokens: c.info.Tokens, w: w}
 	defer r.client.CloseIdleConnections()
-	child0, _ := childCPU(cmd.Process.Pid)
+	child0, _ := childCPU(c.pid())
 	p, err = measure(cfg, "ingest", func() (int, time.Duration, error) { return r.push(ctx) })
-	child1, _ := childCPU(cmd.Process.Pid)
+	child1, _ := childCPU(c.pid())
 	p.CPU += child1 - child0
 	if err != nil {
 		return p, 0, err
 	}
-	if peak, err = processStatus(cmd.Process.Pid, "VmHWM:"); err != nil {
+	if peak, err = processStatus(c.pid(), "VmHWM:"); err != nil {
 		return p, 0, err
 	}
-	stdin.Close()
-	var end ingestServerInfo
-	if err := dec.Decode(&end); err != nil {
-		return p, peak, fmt.Errorf("ingest server did not report: %w", err)
+	logged, err := c.finish()
+	if err != nil {
+		return p, peak, err
 	}
-	waited = true
-	if err := cmd.Wait(); err != nil {
-		return p, peak, fmt.Errorf("ingest server: %w", err)
-	}
-	if end.Logged != int64(w.Changes) {
-		return p, peak, fmt.Errorf("change log holds %d changes, want %d", end.Logged, w.Changes)
+	if logged != int64(w.Changes) {
+		return p, peak, fmt.Errorf("change log holds %d changes, want %d", logged, w.Changes)
 	}
 	return p, peak, nil
 }

@@ -23,6 +23,17 @@
 //	go run ./bench --changes 200000 --devices 8 --batch 500 --records 100000 --pull-limit 5000
 //	go run ./bench --cpuprofile cpu.pprof   # writes cpu.ingest.pprof, cpu.raw.pprof, cpu.pull.pprof, cpu.pull-server.pprof
 //	go run ./bench --case unauth-bodies     # peak RSS under 20 concurrent unauthenticated 15 MiB POSTs
+//	go run ./bench --case couch --couch-cmd /tmp/pouch/node_modules/.bin/pouchdb-server --records 20000
+//
+// The couch case measures Continuity side by side with pouchdb-server (the
+// CouchDB-compatible server a council would otherwise self-host), both in
+// child processes on loopback, in one run: the same new residents pushed by
+// --devices writers in batches of --batch (POST /v1/sync/push; POST
+// /residents/_bulk_docs), then one reader's initial sync from nothing at
+// --pull-limit a page (GET /v1/sync/pull; GET /residents/_changes with
+// include_docs), and each server's peak RSS. It needs pouchdb-server,
+// installed with `npm install --prefix /tmp/pouch pouchdb-server@4.2.0`, and
+// fails without it.
 //
 // Speed is measured here, never asserted in tests: `go test -bench . ./bench`
 // runs smaller versions as Go benchmarks, and plain `go test` only checks
@@ -36,6 +47,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -161,9 +173,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "folder for the temporary databases (removed afterwards)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the timed phases to this path, one per phase (x.pprof → x.ingest.pprof, x.raw.pprof, x.pull.pprof)")
 	fs.StringVar(&cfg.IDs, "ids", cfg.IDs, "change and record ids: v7 (time-ordered, as the SDKs make them) or v4 (random, as older devices made them)")
-	only := fs.String("case", "", "run one case instead of the sync measurements: unauth-bodies (peak RSS under concurrent unauthenticated large POSTs)")
+	only := fs.String("case", "", "run one case instead of the sync measurements: unauth-bodies (peak RSS under concurrent unauthenticated large POSTs) or couch (push, initial sync and peak RSS beside pouchdb-server; needs --couch-cmd)")
 	posts := fs.Int("posts", 20, "unauth-bodies: concurrent POSTs")
 	postMiB := fs.Int("post-mib", 15, "unauth-bodies: MiB declared and sent by each POST")
+	couchCmd := fs.String("couch-cmd", "", "couch: pouchdb-server's command, e.g. /tmp/pouch/node_modules/.bin/pouchdb-server (install: "+couchInstall+"); uses --records, --devices, --batch, --pull-limit, --seed, --dir")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -184,8 +197,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		writeBodiesReport(stdout, res)
 		return nil
+	case "couch":
+		if fs.NArg() > 0 {
+			return fmt.Errorf("unexpected arguments %q", fs.Args())
+		}
+		if *couchCmd == "" {
+			return errCouchNeedsCmd
+		}
+		if _, err := exec.LookPath(*couchCmd); err != nil {
+			return fmt.Errorf("--couch-cmd: %w (install pouchdb-server with `%s`)", err, couchInstall)
+		}
+		if err := cfg.check(); err != nil {
+			return err
+		}
+		if err := setIDs(cfg.IDs); err != nil {
+			return err
+		}
+		cfg.Progress = stderr
+		res, err := runCouch(ctx, cfg, *couchCmd)
+		if err != nil {
+			return fmt.Errorf("couch: %w", err)
+		}
+		writeCouchReport(stdout, res)
+		return nil
 	default:
-		return fmt.Errorf("--case: unknown case %q (unauth-bodies)", *only)
+		return fmt.Errorf("--case: unknown case %q (unauth-bodies, couch)", *only)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())

@@ -144,12 +144,17 @@ func group(n float64) string {
 	return b.String()
 }
 
+// writeMachine prints the machine line every report opens with.
+func writeMachine(w io.Writer, m machine) {
+	fmt.Fprintf(w, "machine:  %s, %d CPUs (GOMAXPROCS %d), %s/%s, %s, SQLite %s\n", m.CPUModel, m.NumCPU, m.GOMAXPROCS, m.OS, m.Arch, m.GoVersion, m.SQLite)
+}
+
 // writeReport prints the run as a markdown table with the machine and the
 // workload.
 func writeReport(w io.Writer, r results) {
 	m, c := r.Machine, r.Config
 	fmt.Fprintf(w, "Continuity sync benchmark, %s\n\n", r.Date.Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(w, "machine:  %s, %d CPUs (GOMAXPROCS %d), %s/%s, %s, SQLite %s\n", m.CPUModel, m.NumCPU, m.GOMAXPROCS, m.OS, m.Arch, m.GoVersion, m.SQLite)
+	writeMachine(w, m)
 	fmt.Fprintf(w, "push:     %s residents changes (%s updates) from %d devices in pushes of %d, over HTTP on loopback, %s ids\n",
 		group(float64(r.Changes)), group(float64(r.Updates)), c.Devices, c.Batch, c.IDs)
 	fmt.Fprintf(w, "raw:      the same %s rows into the changes table, %d per transaction, one writer, prepared statement\n", group(float64(r.Changes)), c.Batch)
