@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -338,6 +339,31 @@ func isNull(v json.RawMessage) bool {
 // decodeKind decodes raw as the declared kind, failing when its JSON kind
 // differs.
 func decodeKind(k Kind, raw json.RawMessage) (any, error) {
+	// Strings, numbers and booleans of the declared kind, which are almost
+	// every value a push carries, are decoded without a json.Decoder (it
+	// allocates a buffer for each value); anything else takes the general
+	// path below, which decodes as before (a value followed by more is
+	// not valid alone and goes there too: the decoder reads its first
+	// value).
+	if t := bytes.Trim(raw, " \t\r\n"); len(t) > 0 && json.Valid(t) {
+		switch {
+		case k == String && t[0] == '"':
+			var s string
+			if err := json.Unmarshal(t, &s); err != nil {
+				return nil, err
+			}
+			return s, nil
+		case (k == Number || k == Integer) && (t[0] == '-' || '0' <= t[0] && t[0] <= '9'):
+			if k == Integer {
+				return strconv.ParseInt(string(t), 10, 64)
+			}
+			return strconv.ParseFloat(string(t), 64)
+		case k == Bool && string(t) == "true":
+			return true, nil
+		case k == Bool && string(t) == "false":
+			return false, nil
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
