@@ -137,12 +137,17 @@ func EncodeState(r *syncproto.Record) EncodedState {
 	cs := r.Changes()
 	// The stamps, in the order of the changes that rebuild the record.
 	index := make(map[syncproto.Stamp]int, len(cs))
-	var st, wire []byte
-	st = append(st, `{"v":2,"fields":{`...)
 	names := make([]string, 0, len(r.Fields))
-	for name := range r.Fields {
+	size := 0
+	for name, f := range r.Fields {
 		names = append(names, name)
+		size += len(name) + len(f.Value)
 	}
+	// Room for both encodings at once: the values and names once in each,
+	// and a stamp's or a change's own members.
+	st := make([]byte, 0, size+24*len(names)+160*len(cs)+64)
+	wire := make([]byte, 0, size+4*len(names)+260*len(cs))
+	st = append(st, `{"v":2,"fields":{`...)
 	slices.Sort(names)
 	n := 0
 	for _, c := range cs {

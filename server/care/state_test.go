@@ -103,3 +103,33 @@ func TestDecodeState_FirstForm(t *testing.T) {
 		t.Fatal("a field naming a missing stamp decoded")
 	}
 }
+
+// TestAppendChange_AsMarshal checks that AppendChange writes a change as
+// json.Marshal does, but for json.Marshal's HTML escapes: both decode to the
+// same change.
+func TestAppendChange_AsMarshal(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c := genChange(t)
+		c.Seen = rapid.SampledFrom([]string{"", "c2.abc", "<&>"}).Draw(t, "seen")
+		got := care.AppendChange(nil, &c)
+		want, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a, b syncproto.Change
+		if err := json.Unmarshal(got, &a); err != nil {
+			t.Fatalf("AppendChange wrote %s: %v", got, err)
+		}
+		if err := json.Unmarshal(want, &b); err != nil {
+			t.Fatal(err)
+		}
+		ga, _ := json.Marshal(a)
+		gb, _ := json.Marshal(b)
+		if !bytes.Equal(ga, gb) {
+			t.Fatalf("AppendChange wrote %s, json.Marshal %s", got, want)
+		}
+		if !bytes.ContainsAny(want, "\\<>&") && !bytes.Equal(got, want) {
+			t.Fatalf("without escapes the bytes differ:\n%s\n%s", got, want)
+		}
+	})
+}

@@ -73,11 +73,9 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 		}
 		c.DeviceID = p.DeviceID
 		items[i].Change = c
-		body, err := json.Marshal(c)
-		if err != nil {
-			return syncproto.PushResponse{}, fmt.Errorf("encode change: %w", err)
-		}
-		items[i].Body = body
+		// The log keeps the change as the pull serves it (AppendChange
+		// writes what json.Marshal would, without its HTML escapes).
+		items[i].Body = AppendChange(make([]byte, 0, len(raw)+len(c.DeviceID)+16), &c)
 	}
 	prepare := s.prepare(p, received)
 	res, err := Apply(ctx, s.store, Batch{Principal: p, ReceivedAt: received, Items: items, Prepare: prepare,
