@@ -121,25 +121,25 @@ func (r *Record) Changes() []Change {
 			HLC: r.Tombstone.HLC, DeviceID: r.Tombstone.Device, RecordedAt: r.TombstoneRecordedAt,
 		})
 	}
-	groups := map[Stamp]*Change{}
-	var order []Stamp
+	// A record's fields carry few distinct stamps (one per change that
+	// still wins a field), so they are grouped by a linear search rather
+	// than a map, which would hash three strings per field.
+	start := len(out)
 	for name, f := range r.Fields {
-		g, ok := groups[f.Stamp]
-		if !ok {
-			g = &Change{
+		i := start
+		for i < len(out) && out[i].Stamp() != f.Stamp {
+			i++
+		}
+		if i == len(out) {
+			out = append(out, Change{
 				ID: f.Stamp.ChangeID, Collection: r.Collection, RecordID: r.ID, Op: OpUpsert,
 				HLC: f.Stamp.HLC, DeviceID: f.Stamp.Device, RecordedAt: f.RecordedAt,
 				Fields: map[string]json.RawMessage{},
-			}
-			groups[f.Stamp] = g
-			order = append(order, f.Stamp)
+			})
 		}
-		g.Fields[name] = f.Value
+		out[i].Fields[name] = f.Value
 	}
-	slices.SortFunc(order, Stamp.Compare)
-	for _, s := range order {
-		out = append(out, *groups[s])
-	}
+	slices.SortFunc(out[start:], func(a, b Change) int { return a.Stamp().Compare(b.Stamp()) })
 	return out
 }
 

@@ -135,8 +135,6 @@ type EncodedState struct {
 // state).
 func EncodeState(r *syncproto.Record) EncodedState {
 	cs := r.Changes()
-	// The stamps, in the order of the changes that rebuild the record.
-	index := make(map[syncproto.Stamp]int, len(cs))
 	names := make([]string, 0, len(r.Fields))
 	size := 0
 	for name, f := range r.Fields {
@@ -149,11 +147,13 @@ func EncodeState(r *syncproto.Record) EncodedState {
 	wire := make([]byte, 0, size+4*len(names)+260*len(cs))
 	st = append(st, `{"v":2,"fields":{`...)
 	slices.Sort(names)
-	n := 0
+	// The stamps, in the order of the changes that rebuild the record; a
+	// field names its stamp by its place here (few stamps: a linear search
+	// costs less than hashing them).
+	stamps := make([]syncproto.Stamp, 0, len(cs))
 	for _, c := range cs {
 		if c.Op == syncproto.OpUpsert {
-			index[c.Stamp()] = n
-			n++
+			stamps = append(stamps, c.Stamp())
 		}
 	}
 	for i, name := range names {
@@ -165,7 +165,7 @@ func EncodeState(r *syncproto.Record) EncodedState {
 		st = append(st, `:{"value":`...)
 		st = append(st, f.Value...)
 		st = append(st, `,"s":`...)
-		st = strconv.AppendInt(st, int64(index[f.Stamp]), 10)
+		st = strconv.AppendInt(st, int64(max(slices.Index(stamps, f.Stamp), 0)), 10)
 		st = append(st, '}')
 	}
 	st = append(st, `},"stamps":[`...)
