@@ -71,3 +71,9 @@ func (s *Store) explain(ctx context.Context, q string, args []any) (string, erro
 	}
 	return out, rows.Err()
 }
+
+// RecordSeqsForTest returns a record row's created_seq and updated_seq.
+func (s *Store) RecordSeqsForTest(ctx context.Context, collection, id string) (created, updated int64, err error) {
+	err = s.reader.QueryRowContext(ctx, "SELECT created_seq, updated_seq FROM records WHERE collection = ? AND record_id = ?", collection, id).Scan(&created, &updated)
+	return created, updated, err
+}

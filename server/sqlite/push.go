@@ -140,6 +140,9 @@ func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Tou
 		t := &pushTx{ctx: ctx, tx: tx, st: st, received: j.received.UTC().Format(time.RFC3339Nano), cache: map[care.RecordKey]*syncproto.Record{}}
 		ferr := j.fn(t)
 		if ferr == nil {
+			ferr = t.flush()
+		}
+		if ferr == nil {
 			ferr = tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM changes").Scan(&out[i].position)
 		}
 		if ferr != nil {
@@ -162,22 +165,20 @@ func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Tou
 
 // stmts are the prepared statements of one write transaction.
 type stmts struct {
-	dup, insChange, getRec, putRec, insQuar *sql.Stmt
+	dup, getRec, insQuar *sql.Stmt
+	// logRows and recRows are the multi-row log inserts and record upserts,
+	// by number of rows (flush).
+	logRows, recRows map[int]*sql.Stmt
 }
 
 func prepareStmts(ctx context.Context, tx *sql.Tx) (*stmts, error) {
-	st := &stmts{}
+	st := &stmts{logRows: map[int]*sql.Stmt{}, recRows: map[int]*sql.Stmt{}}
 	list := []struct {
 		dst **sql.Stmt
 		q   string
 	}{
 		{&st.dup, "SELECT 1 FROM changes WHERE id = ?"},
-		{&st.insChange, `INSERT INTO changes (id, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.getRec, "SELECT scope, state FROM records WHERE collection = ? AND record_id = ?"},
-		{&st.putRec, `INSERT INTO records (collection, record_id, scope, deleted, state, wire, wire_n, created_seq, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (collection, record_id) DO UPDATE SET scope = excluded.scope, deleted = excluded.deleted, state = excluded.state,
-				wire = excluded.wire, wire_n = excluded.wire_n, updated_seq = excluded.updated_seq`},
 		{&st.insQuar, `INSERT INTO quarantine (change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at, scope)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 	}
@@ -193,11 +194,54 @@ func prepareStmts(ctx context.Context, tx *sql.Tx) (*stmts, error) {
 }
 
 func (st *stmts) close() {
-	for _, x := range []*sql.Stmt{st.dup, st.insChange, st.getRec, st.putRec, st.insQuar} {
+	for _, x := range []*sql.Stmt{st.dup, st.getRec, st.insQuar} {
 		if x != nil {
 			x.Close()
 		}
 	}
+	for _, m := range []map[int]*sql.Stmt{st.logRows, st.recRows} {
+		for _, x := range m {
+			x.Close()
+		}
+	}
+}
+
+// The multi-row statements of flush. A log row names its seq: the writer
+// is the only one, so the next seq is the largest plus one, as SQLite
+// would choose it.
+const (
+	logInsert = `INSERT INTO changes (seq, id, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body) VALUES `
+	logValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	logCols   = 14
+	recInsert = `INSERT INTO records (collection, record_id, scope, deleted, state, wire, wire_n, created_seq, updated_seq) VALUES `
+	recValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	recUpsert = ` ON CONFLICT (collection, record_id) DO UPDATE SET scope = excluded.scope, deleted = excluded.deleted, state = excluded.state,
+		wire = excluded.wire, wire_n = excluded.wire_n, updated_seq = excluded.updated_seq`
+	// flushRows is the most rows one statement writes (14 × 128
+	// parameters, well under SQLite's limit of 32,766).
+	flushRows = 128
+)
+
+// rows returns the statement writing n rows, prepared once per transaction.
+func (st *stmts) rows(ctx context.Context, tx *sql.Tx, m map[int]*sql.Stmt, n int, head, values, tail string) (*sql.Stmt, error) {
+	if x, ok := m[n]; ok {
+		return x, nil
+	}
+	var b strings.Builder
+	b.WriteString(head)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(values)
+	}
+	b.WriteString(tail)
+	x, err := tx.PrepareContext(ctx, b.String())
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	m[n] = x
+	return x, nil
 }
 
 // pushTx is SQLite's care.PushTx: one push inside the group's transaction.
@@ -210,6 +254,57 @@ type pushTx struct {
 	// cache holds records read or written by this push (nil: absent).
 	cache   map[care.RecordKey]*syncproto.Record
 	touched []care.Touch
+	// seq is the log's last seq as this push sees it (0: not read yet).
+	seq int64
+	// logs and recs are writes not yet sent to SQLite (flush): log rows'
+	// arguments, and the records' new states, one per record (recAt
+	// finds a record's entry).
+	logs  []any
+	recs  []pendingRecord
+	recAt map[care.RecordKey]int
+}
+
+// pendingRecord is a record's new state, waiting in a pushTx.
+type pendingRecord struct {
+	key          care.RecordKey
+	scope        string
+	deleted      bool
+	enc          care.EncodedState
+	created, seq int64
+}
+
+// flush writes the buffered log rows and record states, in statements of up
+// to flushRows rows. Anything that reads the log or the records through SQL
+// flushes first, so it sees the push's own writes.
+func (t *pushTx) flush() error {
+	for len(t.logs) > 0 {
+		n := min(len(t.logs)/logCols, flushRows)
+		x, err := t.st.rows(t.ctx, t.tx, t.st.logRows, n, logInsert, logValues, "")
+		if err != nil {
+			return err
+		}
+		if _, err := x.ExecContext(t.ctx, t.logs[:n*logCols]...); err != nil {
+			return fmt.Errorf("log changes: %w", err)
+		}
+		t.logs = t.logs[n*logCols:]
+	}
+	for len(t.recs) > 0 {
+		n := min(len(t.recs), flushRows)
+		x, err := t.st.rows(t.ctx, t.tx, t.st.recRows, n, recInsert, recValues, recUpsert)
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, 9*n)
+		for _, r := range t.recs[:n] {
+			args = append(args, r.key.Collection, r.key.ID, r.scope, r.deleted, r.enc.State, r.enc.Wire, r.enc.Count, r.created, r.seq)
+		}
+		if _, err := x.ExecContext(t.ctx, args...); err != nil {
+			return fmt.Errorf("store records: %w", err)
+		}
+		t.recs = t.recs[n:]
+	}
+	t.logs, t.recs, t.recAt = nil, nil, nil
+	return nil
 }
 
 // Begin implements care.PushTx: two queries read which of the batch's
@@ -275,6 +370,9 @@ func (t *pushTx) Lock(k care.RecordKey) (*syncproto.Record, error) {
 
 // Logged implements care.PushTx.
 func (t *pushTx) Logged(id string) (bool, error) {
+	if err := t.flush(); err != nil {
+		return false, err
+	}
 	var one int
 	switch err := t.st.dup.QueryRowContext(t.ctx, id).Scan(&one); {
 	case err == nil:
@@ -290,22 +388,37 @@ func (t *pushTx) Logged(id string) (bool, error) {
 func (t *pushTx) Unstorable(syncproto.Change, []byte) *syncproto.Error { return nil }
 
 // Append implements care.PushTx.
+// The change and the record's state wait in the pushTx until flush; the
+// record's state is written once per flush however many of its changes the
+// push applies.
 func (t *pushTx) Append(p care.Principal, c syncproto.Change, body []byte, scope string, after *syncproto.Record) error {
-	r, err := t.st.insChange.ExecContext(t.ctx, c.ID, c.Collection, c.RecordID, scope, string(c.Op), c.HLC.String(), c.DeviceID,
+	if t.seq == 0 {
+		if err := t.tx.QueryRowContext(t.ctx, "SELECT COALESCE(MAX(seq), 0) FROM changes").Scan(&t.seq); err != nil {
+			return fmt.Errorf("log change: %w", err)
+		}
+	}
+	t.seq++
+	t.logs = append(t.logs, t.seq, c.ID, c.Collection, c.RecordID, scope, string(c.Op), c.HLC.String(), c.DeviceID,
 		p.Subject, p.Role, c.Seen, c.RecordedAt.UTC().Format(time.RFC3339Nano), t.received, body)
-	if err != nil {
-		return fmt.Errorf("log change: %w", err)
+	k := care.RecordKey{Collection: c.Collection, ID: c.RecordID}
+	pr := pendingRecord{key: k, scope: scope, deleted: after.Deleted(), enc: care.EncodeState(after), created: t.seq, seq: t.seq}
+	if i, ok := t.recAt[k]; ok {
+		pr.created = t.recs[i].created
+		t.recs[i] = pr
+	} else {
+		if t.recAt == nil {
+			t.recAt = map[care.RecordKey]int{}
+		}
+		t.recAt[k] = len(t.recs)
+		t.recs = append(t.recs, pr)
 	}
-	seq, err := r.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("log change: %w", err)
-	}
-	enc := care.EncodeState(after)
-	if _, err := t.st.putRec.ExecContext(t.ctx, c.Collection, c.RecordID, scope, after.Deleted(), enc.State, enc.Wire, enc.Count, seq, seq); err != nil {
-		return fmt.Errorf("store record: %w", err)
+	if len(t.logs) >= logCols*flushRows {
+		if err := t.flush(); err != nil {
+			return err
+		}
 	}
 	after.Scope = scope
-	t.cache[care.RecordKey{Collection: c.Collection, ID: c.RecordID}] = after
+	t.cache[k] = after
 	return nil
 }
 
@@ -328,6 +441,9 @@ func (t *pushTx) Touched(ts []care.Touch) { t.touched = ts }
 // Written implements schema.Lookup inside the push transaction.
 func (t *pushTx) Written(changeID string) (schema.WriteInfo, bool, error) {
 	var w schema.WriteInfo
+	if err := t.flush(); err != nil {
+		return w, false, err
+	}
 	switch err := t.tx.QueryRowContext(t.ctx, "SELECT seq, subject, role FROM changes WHERE id = ?", changeID).Scan(&w.Position, &w.Subject, &w.Role); {
 	case errors.Is(err, sql.ErrNoRows):
 		return w, false, nil
@@ -365,5 +481,8 @@ func (t *pushTx) Record(collection, id string) (*syncproto.Record, error) {
 
 // Find implements schema.Lookup inside the push transaction.
 func (t *pushTx) Find(collection, field string, value json.RawMessage) ([]*syncproto.Record, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
 	return find(t.ctx, t.tx, collection, field, value)
 }

@@ -216,3 +216,116 @@ func TestStore_ChangesPlan(t *testing.T) {
 		})
 	}
 }
+
+// TestStore_WriteBuffered checks the push's buffered writes (pushTx.flush):
+// a push of more changes than one statement writes, with a record changed
+// twice and a Find and a Written in the middle, logs every change at
+// consecutive positions in order, stores each record's last state once
+// with its first and last positions, and lets the lookups see the push's
+// own earlier writes.
+func TestStore_WriteBuffered(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	inc := uuid.NewString()
+	p := care.Principal{Subject: "alice", Role: care.RoleSocialWorker, DeviceID: "tab-1"}
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	mk := func(i int, rec, name string) syncproto.Change {
+		return syncproto.Change{ID: syncproto.NewID(), Collection: "residents", RecordID: rec, Op: syncproto.OpUpsert,
+			Fields:     map[string]json.RawMessage{"incident_id": json.RawMessage(`"` + inc + `"`), "given_name": json.RawMessage(`"` + name + `"`)},
+			HLC:        syncproto.HLC{Wall: t0.UnixMilli() + int64(i), Node: "tab-1"},
+			RecordedAt: t0, DeviceID: "tab-1"}
+	}
+	const n = 300 // two full statements of flushRows and a remainder
+	twice, middle := uuid.NewString(), uuid.NewString()
+	var cs []syncproto.Change
+	for i := range n {
+		switch i {
+		case 5:
+			cs = append(cs, mk(i, twice, "First"))
+		case 180:
+			cs = append(cs, mk(i, middle, "Middle"))
+		case 250:
+			cs = append(cs, mk(i, twice, "Second"))
+		default:
+			cs = append(cs, mk(i, uuid.NewString(), "R"))
+		}
+	}
+	before, err := s.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos, err := s.Write(ctx, t0, func(tx care.PushTx) error {
+		var keys []care.RecordKey
+		for _, c := range cs {
+			keys = append(keys, care.RecordKey{Collection: c.Collection, ID: c.RecordID})
+		}
+		if _, err := tx.Begin(nil, keys); err != nil {
+			return err
+		}
+		for i, c := range cs {
+			after, err := tx.Lock(care.RecordKey{Collection: c.Collection, ID: c.RecordID})
+			if err != nil {
+				return err
+			}
+			if after == nil {
+				after = syncproto.NewRecord(c.Collection, c.RecordID)
+			}
+			after.Apply(c)
+			body, _ := json.Marshal(c)
+			if err := tx.Append(p, c, body, inc, after); err != nil {
+				return err
+			}
+			if i == 200 {
+				// Lookups in the middle of the push see its own writes.
+				found, err := tx.Find("residents", "given_name", json.RawMessage(`"Middle"`))
+				if err != nil || len(found) != 1 || found[0].ID != middle {
+					t.Errorf("Find after %d changes: %v, %v; want the record %s", i+1, found, err, middle)
+				}
+				w, ok, err := tx.Written(cs[150].ID)
+				if err != nil || !ok || w.Position != before+151 || w.Subject != "alice" {
+					t.Errorf("Written(change 150) = %+v, %v, %v; want position %d by alice", w, ok, err, before+151)
+				}
+				if logged, err := tx.Logged(cs[199].ID); err != nil || !logged {
+					t.Errorf("Logged(change 199) = %v, %v", logged, err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pos != before+n {
+		t.Fatalf("position after the push = %d, want %d", pos, before+n)
+	}
+	page, err := s.Changes(ctx, before, care.Filter{}, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Changes) != n {
+		t.Fatalf("the log holds %d changes after the push, want %d", len(page.Changes), n)
+	}
+	for i, lc := range page.Changes {
+		var c syncproto.Change
+		if err := json.Unmarshal(lc.Body, &c); err != nil {
+			t.Fatal(err)
+		}
+		if lc.Position != before+int64(i)+1 || c.ID != cs[i].ID {
+			t.Fatalf("log entry %d: position %d, change %s; want position %d, change %s", i, lc.Position, c.ID, before+int64(i)+1, cs[i].ID)
+		}
+	}
+	r, err := s.Record(ctx, "residents", twice)
+	if err != nil || r == nil {
+		t.Fatalf("record changed twice: %v, %v", r, err)
+	}
+	if got := string(r.Fields["given_name"].Value); got != `"Second"` {
+		t.Fatalf("record changed twice holds given_name %s, want \"Second\"", got)
+	}
+	created, updated, err := s.RecordSeqsForTest(ctx, "residents", twice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created != before+6 || updated != before+251 {
+		t.Fatalf("record changed twice: created_seq %d, updated_seq %d; want %d and %d", created, updated, before+6, before+251)
+	}
+}
