@@ -224,10 +224,8 @@ func newPushWorkload(devices, changes, batch int, updates float64, seed uint64) 
 			}
 			cs[j] = c
 			c.DeviceID = dev.Device
-			body, err := json.Marshal(c)
-			if err != nil {
-				return nil, err
-			}
+			// The store logs a change as care.AppendChange writes it.
+			body := care.AppendChange(nil, &c)
 			rows[j] = rawRow{
 				ID: c.ID, Collection: c.Collection, RecordID: c.RecordID, Scope: w.Incident, Op: string(c.Op),
 				HLC: c.HLC.String(), DeviceID: dev.Device, Subject: dev.Subject, Role: benchRole,
