@@ -36,6 +36,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demoFile := fs.String("demo-file", defaultDemo, "scenario file loaded by --demo")
 	rate := fs.Int("rate-limit", 600, "requests per minute allowed to one device")
 	authFails := fs.Int("auth-fail-limit", 30, "requests with invalid credentials per minute allowed from one client address before 429")
+	trustedProxies := fs.String("trusted-proxies", "",
+		"comma-separated IP addresses and CIDR ranges of the reverse proxies in front of the server, whose --proxy-header names the client address for the per-address limits; empty: trust none")
+	proxyHeader := fs.String("proxy-header", api.HeaderXForwardedFor, "header the --trusted-proxies name the client address in: X-Forwarded-For or X-Real-IP")
 	reuse := fs.Duration("refresh-reuse-interval", care.DefaultRefreshReuseInterval,
 		"how long after its use a refresh token may be presented again while its successor is unused (a retry after a lost answer); 0: any second use revokes the chain")
 	if err := fs.Parse(args); err != nil {
@@ -44,7 +47,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *reuse < 0 {
 		return fmt.Errorf("serve: --refresh-reuse-interval must be 0 or more, not %s", *reuse)
 	}
+	proxies, err := api.ParseTrustedProxies(*trustedProxies)
+	if err != nil {
+		return fmt.Errorf("serve: --trusted-proxies: %w", err)
+	}
+	header, err := api.ParseProxyHeader(*proxyHeader)
+	if err != nil {
+		return fmt.Errorf("serve: --proxy-header: %w", err)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if len(proxies) > 0 {
+		log.Info("per-address limits use the client address trusted proxies name", "trusted_proxies", proxies, "header", header)
+	} else if flagSet(fs, "proxy-header") {
+		log.Warn("--proxy-header has no effect without --trusted-proxies: the header is ignored")
+	}
 
 	store, err := openStore(ctx, *dbPath)
 	if err != nil {
@@ -69,6 +85,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	authSvc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
 	authSvc.ReuseInterval = *reuse
 	srv := api.New(api.Config{Store: store, Access: store, Audit: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate, AuthFailLimit: *authFails,
+		TrustedProxies: proxies, ProxyHeader: header,
 		Mount: func(app *fiber.App) { web.Mount(app, web.Options{}) }})
 
 	incident := ""
@@ -237,4 +254,11 @@ func openAuth(ctx context.Context, dbPath string) (*auth.Service, store, error) 
 		return nil, nil, err
 	}
 	return auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now), store, nil
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -69,7 +69,7 @@ func (s *Server) countFailure(c *fiber.Ctx, err error) error {
 	if err == nil || !errors.As(err, &pe) || pe.Code != syncproto.CodeUnauthorized || errors.Is(err, auth.ErrTokenExpired) {
 		return err
 	}
-	wait, limited := s.authFails.fail(c.IP())
+	wait, limited := s.authFails.fail(s.clientIP(c))
 	if !limited {
 		return err
 	}

@@ -80,7 +80,7 @@ func (s *Server) limitEnrolFailures() fiber.Handler {
 	return limiter.New(limiter.Config{
 		Max:                    s.cfg.EnrolFailures,
 		Expiration:             s.cfg.EnrolFailureWindow,
-		KeyGenerator:           func(c *fiber.Ctx) string { return "enrol:" + c.IP() },
+		KeyGenerator:           func(c *fiber.Ctx) string { return "enrol:" + s.clientIP(c) },
 		LimiterMiddleware:      limiter.SlidingWindow{},
 		SkipSuccessfulRequests: true,
 		LimitReached: func(c *fiber.Ctx) error {

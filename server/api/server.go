@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,6 +74,16 @@ type Config struct {
 	// once; past it a request with a body gets 503 and Retry-After. 0 means
 	// DefaultBodyBudget.
 	BodyBudget int64
+	// TrustedProxies are the reverse proxies and load balancers in front
+	// of the server (ParseTrustedProxies). The per-address limits count a
+	// request from one of them against the client address its ProxyHeader
+	// names (clientaddr.go); from any other address the header is ignored.
+	// Empty: trust none, and the limits use the connection's address.
+	TrustedProxies []netip.Prefix
+	// ProxyHeader is the header TrustedProxies name the client in:
+	// X-Forwarded-For (when empty) or X-Real-IP (ParseProxyHeader; New
+	// panics on any other).
+	ProxyHeader string
 }
 
 // Server is the HTTP server.
@@ -93,6 +104,7 @@ type Server struct {
 	stopOnce    sync.Once
 	bodies      *bodyBudget
 	authFails   *failLimiter
+	proxies     proxyTrust
 }
 
 const principalKey = "principal"
@@ -104,6 +116,11 @@ func New(cfg Config) *Server {
 		log = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: log, metrics: newMetrics(), bodies: newBodyBudget(cfg.BodyBudget)}
+	s.proxies = newProxyTrust(cfg.TrustedProxies, cfg.ProxyHeader)
+	trusted := make([]string, len(cfg.TrustedProxies))
+	for i, p := range cfg.TrustedProxies {
+		trusted[i] = p.String()
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "continuity",
 		DisableStartupMessage: true,
@@ -119,6 +136,13 @@ func New(cfg Config) *Server {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorHandler:      errorHandler(log),
+		// X-Forwarded-Proto and X-Forwarded-Host are believed only from
+		// the trusted proxies (c.Protocol, c.Hostname). ProxyHeader is not
+		// set, so c.IP() stays the connection's address: with it, c.IP()
+		// would return what the client wrote in the header. The limits use
+		// clientIP (clientaddr.go).
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          trusted,
 	})
 	s.refuseUnknownMethods()
 	s.app.Use(recover.New())
@@ -163,8 +187,8 @@ func New(cfg Config) *Server {
 	s.heartbeat = cmp.Or(cfg.StreamHeartbeat, DefaultStreamHeartbeat)
 	s.streams.max = int64(cmp.Or(cfg.MaxStreams, DefaultMaxStreams))
 	s.stopStreams = make(chan struct{})
-	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.readBody(smallBodyBytes), s.refresh)
-	s.app.Post("/v1/auth/enrol", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + c.IP() }), s.limitEnrolFailures(), renderErrors, s.readBody(smallBodyBytes), s.enrol)
+	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + s.clientIP(c) }), s.readBody(smallBodyBytes), s.refresh)
+	s.app.Post("/v1/auth/enrol", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + s.clientIP(c) }), s.limitEnrolFailures(), renderErrors, s.readBody(smallBodyBytes), s.enrol)
 	v1 := s.app.Group("/v1", s.authenticate, s.rateLimit(func(c *fiber.Ctx) string { return "device:" + principal(c).DeviceID }), s.refuseRevoked)
 	v1.Post("/sync/push", s.readBody(syncproto.MaxPushBytes), s.push)
 	v1.Get("/sync/pull", s.pull)

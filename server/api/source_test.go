@@ -61,3 +61,57 @@ func TestSource_FiberStrings(t *testing.T) {
 		t.Fatalf("only %d functions checked", checked)
 	}
 }
+
+// TestSource_ClientAddress keeps the per-address limits on clientIP: no
+// c.IP() or c.IPs() (the connection's address, or with a proxy header set
+// what the client wrote in it), and no limiter without a KeyGenerator
+// (its default key is c.IP()).
+func TestSource_ClientAddress(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	limiters := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.SelectorExpr:
+				if id, ok := n.X.(*ast.Ident); ok && id.Name == "c" && (n.Sel.Name == "IP" || n.Sel.Name == "IPs") {
+					t.Errorf("%s: c.%s: use s.clientIP(c)", fset.Position(n.Pos()), n.Sel.Name)
+				}
+			case *ast.CompositeLit:
+				sel, ok := n.Type.(*ast.SelectorExpr)
+				if !ok || sel.Sel.Name != "Config" {
+					return true
+				}
+				if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "limiter" {
+					return true
+				}
+				limiters++
+				keyed := false
+				for _, el := range n.Elts {
+					if kv, ok := el.(*ast.KeyValueExpr); ok {
+						if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "KeyGenerator" {
+							keyed = true
+						}
+					}
+				}
+				if !keyed {
+					t.Errorf("%s: limiter.Config without a KeyGenerator counts by c.IP()", fset.Position(n.Pos()))
+				}
+			}
+			return true
+		})
+	}
+	if limiters < 2 {
+		t.Fatalf("only %d limiters found", limiters)
+	}
+}
