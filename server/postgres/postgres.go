@@ -235,10 +235,8 @@ func changesQuery(after int64, f care.Filter, n int) (string, []any) {
 
 // State implements care.Store.
 func (s *Store) State(ctx context.Context, afterCollection, afterID string, f care.Filter, limit int) (care.StatePage, error) {
-	where, args := filterClause(f, []any{afterCollection, afterID})
-	args = append(args, limit+1)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT collection, record_id, scope, wire, wire_n, CASE WHEN wire_n = 0 THEN state END
-		FROM records WHERE (collection, record_id) > ($1, $2) AND state IS NOT NULL%s ORDER BY collection, record_id LIMIT $%d`, where, len(args)), args...)
+	q, args := stateQuery(afterCollection, afterID, f, limit+1)
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return care.StatePage{}, fmt.Errorf("state: %w", err)
 	}
@@ -267,15 +265,35 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 	return page, nil
 }
 
+// stateQuery returns the query of a state page: at most n records after
+// (afterCollection, afterID) that pass f, in key order. It walks the primary
+// key from that key.
+func stateQuery(afterCollection, afterID string, f care.Filter, n int) (string, []any) {
+	where, args := filterClause(f, []any{afterCollection, afterID})
+	args = append(args, n)
+	return fmt.Sprintf(`SELECT collection, record_id, scope, wire, wire_n, CASE WHEN wire_n = 0 THEN state END
+		FROM records WHERE (collection, record_id) > ($1, $2) AND state IS NOT NULL%s ORDER BY collection, record_id LIMIT $%d`, where, len(args)), args
+}
+
 // Records implements care.Store.
 func (s *Store) Records(ctx context.Context, collection string, f care.Filter) ([]*syncproto.Record, error) {
-	where, args := filterClause(f, []any{collection})
-	rows, err := s.pool.Query(ctx, "SELECT collection, record_id, scope, state FROM records WHERE collection = $1 AND NOT deleted AND state IS NOT NULL"+where+" ORDER BY record_id", args...)
+	q, args := recordsQuery(collection, f)
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
 	return scanRecords(rows)
 }
+
+// recordsQuery returns Records' query: the live records of a collection
+// that pass f, by id.
+func recordsQuery(collection string, f care.Filter) (string, []any) {
+	where, args := filterClause(f, []any{collection})
+	return "SELECT collection, record_id, scope, state FROM records WHERE collection = $1 AND NOT deleted AND state IS NOT NULL" + where + " ORDER BY record_id", args
+}
+
+// incidentsQuery is Incidents' query.
+const incidentsQuery = "SELECT DISTINCT scope FROM records WHERE scope <> '' ORDER BY scope"
 
 // Record implements care.Store.
 func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.Record, error) {
@@ -318,7 +336,7 @@ func (s *Store) History(ctx context.Context, collection, id string) ([]care.Audi
 
 // Incidents implements care.Store.
 func (s *Store) Incidents(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, "SELECT DISTINCT scope FROM records WHERE scope <> '' ORDER BY scope")
+	rows, err := s.pool.Query(ctx, incidentsQuery)
 	if err != nil {
 		return nil, fmt.Errorf("incidents: %w", err)
 	}
