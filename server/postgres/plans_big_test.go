@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/postgres"
@@ -100,8 +99,8 @@ func TestBigChangesPlan(t *testing.T) {
 		for _, tc := range bigFilters {
 			if n == 1_000_000 {
 				q, args := postgres.ChangesQueryForTest(after, tc.f, 101)
-				t.Logf("%s, after %d changes (custom plan):\n%s\n%s", tc.name, n, q, explain(t, conn, "EXPLAIN (ANALYZE, BUFFERS) "+q, args))
-				t.Logf("%s, after %d changes (generic plan):\n%s", tc.name, n, explainGeneric(t, conn, q, args))
+				t.Logf("%s, after %d changes (custom plan):\n%s\n%s", tc.name, n, q, explain(t, conn, "EXPLAIN (ANALYZE, BUFFERS)", q, args))
+				t.Logf("%s, after %d changes (generic plan):\n%s", tc.name, n, explainGeneric(t, conn, "EXPLAIN (ANALYZE, BUFFERS)", q, args))
 			}
 			// The store's own method, as a pull calls it: the first calls
 			// warm the cache and the plan cache settles.
@@ -138,52 +137,6 @@ func TestBigChangesPlan(t *testing.T) {
 		t.Logf("%s: median %v after 1,000, %v after 1,000,000: %.2f×", tc.name, m[1_000], m[1_000_000],
 			float64(m[1_000_000])/float64(m[1_000]))
 	}
-}
-
-// explain runs an EXPLAIN statement and returns its plan.
-func explain(t *testing.T, conn *pgx.Conn, q string, args []any) string {
-	t.Helper()
-	rows, err := conn.Query(context.Background(), q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return strings.Join(lines, "\n")
-}
-
-// explainGeneric returns the plan PostgreSQL makes of q prepared without its
-// parameters' values (as the plan cache may, after five executions).
-func explainGeneric(t *testing.T, conn *pgx.Conn, q string, args []any) string {
-	t.Helper()
-	ctx := context.Background()
-	for _, stmt := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE big_plan AS " + q} {
-		if _, err := conn.Exec(ctx, stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
-	defer conn.Exec(ctx, "DEALLOCATE big_plan; RESET plan_cache_mode")
-	// EXECUTE takes its parameters as SQL literals.
-	params := make([]string, len(args))
-	for i, a := range args {
-		switch a := a.(type) {
-		case []string:
-			if a == nil {
-				params[i] = "NULL"
-				break
-			}
-			quoted := make([]string, len(a))
-			for j, v := range a {
-				quoted[j] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
-			}
-			params[i] = "ARRAY[" + strings.Join(quoted, ", ") + "]::text[]"
-		default:
-			params[i] = fmt.Sprint(a)
-		}
-	}
-	return explain(t, conn, "EXPLAIN (ANALYZE, BUFFERS) EXECUTE big_plan("+strings.Join(params, ", ")+")", nil)
 }
 
 // TestBigRecordsScope pushes 200,000 new records through the store with
@@ -273,10 +226,10 @@ func TestBigRecordsScope(t *testing.T) {
 				{"Incidents", "", care.Filter{}},
 			} {
 				q, args := postgres.RecordsQueryForTest(tc.collection, tc.f)
-				t.Logf("%s:\n%s", tc.name, explain(t, conn, "EXPLAIN (ANALYZE, BUFFERS) "+q, args))
+				t.Logf("%s:\n%s", tc.name, explain(t, conn, "EXPLAIN (ANALYZE, BUFFERS)", q, args))
 			}
 			q, args := postgres.StateQueryForTest("residents", "8", care.Filter{Scopes: []string{"incident-04"}, Unscoped: marketCollections}, 1001)
-			t.Logf("state page, one incident:\n%s", explain(t, conn, "EXPLAIN (ANALYZE, BUFFERS) "+q, args))
+			t.Logf("state page, one incident:\n%s", explain(t, conn, "EXPLAIN (ANALYZE, BUFFERS)", q, args))
 		})
 	}
 }
