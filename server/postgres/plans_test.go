@@ -10,7 +10,11 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
+	"github.com/continuity-care/continuity/migrations"
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/postgres"
 )
@@ -194,4 +198,94 @@ func explainGeneric(t testing.TB, conn *pgx.Conn, explainCmd, q string, args []a
 		}
 	}
 	return explain(t, conn, explainCmd, "EXECUTE generic_plan("+strings.Join(params, ", ")+")", nil)
+}
+
+// TestStore_RecordsPlan checks the record lists seek records_scope (scope,
+// collection) (migration 00011) once a database holds many incidents: one
+// or two incidents' records of a collection are found without reading other
+// incidents', and the list of incidents reads the index alone.
+func TestStore_RecordsPlan(t *testing.T) {
+	dsn := freshDB(t)
+	ctx := context.Background()
+	conn := connect(t, dsn)
+	defer conn.Close(ctx)
+	s := open(t, dsn)
+	defer s.Close()
+	if def := recordsScope(t, conn); !strings.HasSuffix(def, "(scope, collection)") {
+		t.Fatalf("records_scope is %s", def)
+	}
+	// 4,000 records of four collections over 200 incidents (providers in
+	// none), then the planner's statistics.
+	for _, q := range []string{`INSERT INTO records (collection, record_id, scope, state, created_seq, updated_seq)
+		SELECT CASE i % 4 WHEN 0 THEN 'residents' WHEN 1 THEN 'providers' WHEN 2 THEN 'moves' ELSE 'concerns' END,
+			gen_random_uuid()::text, CASE WHEN i % 4 = 1 THEN '' ELSE 'incident-' || (i % 200) END, '{}', i, i
+		FROM generate_series(1, 4000) AS i`, "VACUUM ANALYZE records"} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name, collection string
+		f                care.Filter
+		want             *regexp.Regexp
+	}{
+		{"one incident", "residents", care.Filter{Scopes: []string{"incident-4"}, Unscoped: []string{"providers"}},
+			regexp.MustCompile(`Index Scan (using|on) records_scope\s.*\n\s+Index Cond: \(\(scope = ANY \('\{incident-4\}'::text\[\]\)\) AND \(collection = 'residents'::text\)\)`)},
+		{"two incidents", "residents", care.Filter{Scopes: []string{"incident-4", "incident-8"}, ScopedOnly: true},
+			regexp.MustCompile(`Index Scan (using|on) records_scope\s.*\n\s+Index Cond: \(\(scope = ANY \('\{incident-4,incident-8\}'::text\[\]\)\) AND \(collection = 'residents'::text\)\)`)},
+		{"incidents", "", care.Filter{}, regexp.MustCompile(`Index Only Scan using records_scope on records`)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q, args := postgres.RecordsQueryForTest(tc.collection, tc.f)
+			plan := explain(t, conn, "EXPLAIN", q, args)
+			if !tc.want.MatchString(plan) {
+				t.Errorf("plan lacks %s:\n%s", tc.want, plan)
+			}
+			if strings.Contains(plan, "Seq Scan") {
+				t.Errorf("plan scans records:\n%s", plan)
+			}
+		})
+	}
+}
+
+// TestMigrate_RecordsScope: migration 00011 goes down to the index 00001
+// made and up again.
+func TestMigrate_RecordsScope(t *testing.T) {
+	dsn := freshDB(t)
+	ctx := context.Background()
+	open(t, dsn).Close()
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := stdlib.OpenDB(*cfg.ConnConfig)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.Postgres())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := connect(t, dsn)
+	defer conn.Close(ctx)
+	if _, err := p.DownTo(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	if def := recordsScope(t, conn); !strings.HasSuffix(def, "(scope, collection, record_id)") {
+		t.Fatalf("after down, records_scope is %s", def)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if def := recordsScope(t, conn); !strings.HasSuffix(def, "(scope, collection)") {
+		t.Fatalf("after up, records_scope is %s", def)
+	}
+}
+
+// recordsScope returns the definition of the records_scope index.
+func recordsScope(t *testing.T, conn *pgx.Conn) string {
+	t.Helper()
+	var def string
+	if err := conn.QueryRow(context.Background(), "SELECT indexdef FROM pg_indexes WHERE indexname = 'records_scope' AND schemaname = current_schema()").Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	return def
 }
