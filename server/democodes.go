@@ -40,6 +40,6 @@ func demoCodes(ctx context.Context, svc *auth.Service, store care.AccessStore, i
 		}
 		fmt.Fprintf(stdout, "  %-9s %s%-9s  %-13s %s\n", p.screen, base, p.path, p.role, code.Code)
 	}
-	fmt.Fprintf(stdout, "More codes: go run ./server device code --sub demo-social-worker --db %s\n", db)
+	fmt.Fprintf(stdout, "More codes: %s device code --sub demo-social-worker --db %s\n", selfCommand(), db)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -109,7 +110,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "Demo data loaded: incident %s\n", incident)
 		scope = " --scope incident:" + incident
 	}
-	fmt.Fprintf(stdout, "Get an access token (valid 1h) for trying the API:\n  go run ./server token --db %s --sub alice --role social_worker --device tab-1%s\n", redact(*dbPath), scope)
+	fmt.Fprintf(stdout, "Get an access token (valid 1h) for trying the API:\n  %s token --db %s --sub alice --role social_worker --device tab-1%s\n", selfCommand(), redact(*dbPath), scope)
 	if incident != "" {
 		if err := demoCodes(ctx, authSvc, store, incident, "http://"+ln.Addr().String(), redact(*dbPath), stdout); err != nil {
 			return err
@@ -261,4 +262,15 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// selfCommand is how a person runs this program again: "go run ./server"
+// when it was started by go run (its binary is in a go-build folder), else
+// the path it was started as (/app/continuity in the container image).
+func selfCommand() string {
+	exe := os.Args[0]
+	if strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		return "go run ./server"
+	}
+	return exe
 }
