@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -138,16 +139,13 @@ func (a *appT) shot(path string, w, h int) {
 	if max := h * 3 / 2; r.Dy() > max {
 		r.Max.Y = r.Min.Y + max
 	}
-	out, err := os.Create(path)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer out.Close()
-	if err := png.Encode(out, img.(interface {
+	var out bytes.Buffer
+	if err := png.Encode(&out, img.(interface {
 		SubImage(image.Rectangle) image.Image
 	}).SubImage(r)); err != nil {
 		a.t.Fatal(err)
 	}
+	browsertest.SaveScreenshot(a.t, path, out.Bytes())
 }
 
 // personal is what must never appear in a URL or title.

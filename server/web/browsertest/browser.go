@@ -19,12 +19,14 @@
 package browsertest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
-	"strings"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -265,7 +267,8 @@ func Reload(t testing.TB, ctx context.Context) {
 
 // Screenshot saves a PNG of the whole page at a viewport of w×h CSS pixels
 // (e.g. 768×1024 for a tablet, 390×844 for a phone) to path, creating its
-// folder. The viewport stays at that size afterwards.
+// folder, unless the file there shows the same picture (SaveScreenshot).
+// The viewport stays at that size afterwards.
 func Screenshot(t testing.TB, ctx context.Context, path string, w, h int64) {
 	t.Helper()
 	mobile := w < 600
@@ -276,22 +279,18 @@ func Screenshot(t testing.TB, ctx context.Context, path string, w, h int64) {
 	if err != nil {
 		t.Fatalf("browsertest: set viewport %dx%d: %v", w, h, err)
 	}
-	// Let layout settle after the resize: two animation frames.
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise)); err != nil {
+	// Back to the top of the page (a screen that moved focus to an error
+	// summary or a field has scrolled, and a full-page capture of a
+	// scrolled page draws the sticky header over the middle of it), then
+	// let layout settle after the resize: two animation frames.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.scrollTo(0, 0), new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise)); err != nil {
 		t.Fatalf("browsertest: wait for layout: %v", err)
 	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("browsertest: screenshot: %v", err)
 	}
-	if i := strings.LastIndexByte(path, '/'); i > 0 {
-		if err := os.MkdirAll(path[:i], 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatalf("browsertest: write screenshot: %v", err)
-	}
+	SaveScreenshot(t, path, png)
 }
 
 // Eval evaluates a JavaScript expression in the page, awaiting it when it
@@ -336,4 +335,56 @@ func bypassCSP(ctx context.Context) error {
 		_, err := cdp.Call(ctx, tg, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
 		return err
 	}))
+}
+
+// ScreenshotTolerance is the share of pixels a new screenshot may differ
+// from the one already saved and still leave that file as it is: the times
+// a screen shows (last synced, recorded at) change every run, and rewriting
+// every screenshot for them would change 150 files in docs/ on each test
+// run. A real change to a screen differs in far more pixels.
+const ScreenshotTolerance = 0.005
+
+// SaveScreenshot writes the PNG img to path, creating its folder, unless the
+// file there already shows the same picture: the same size and at most
+// ScreenshotTolerance of its pixels different. It reports whether it wrote.
+func SaveScreenshot(t testing.TB, path string, img []byte) bool {
+	t.Helper()
+	if old, err := os.ReadFile(path); err == nil && SamePicture(old, img, ScreenshotTolerance) {
+		return false
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, img, 0o644); err != nil {
+		t.Fatalf("browsertest: write screenshot: %v", err)
+	}
+	return true
+}
+
+// SamePicture reports whether two PNGs have the same size and differ in at
+// most tolerance of their pixels. Bytes that do not decode are different.
+func SamePicture(a, b []byte, tolerance float64) bool {
+	ia, err := png.Decode(bytes.NewReader(a))
+	if err != nil {
+		return false
+	}
+	ib, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return false
+	}
+	r := ia.Bounds()
+	if r != ib.Bounds() || r.Empty() {
+		return false
+	}
+	diff := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			r1, g1, b1, a1 := ia.At(x, y).RGBA()
+			r2, g2, b2, a2 := ib.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
+				diff++
+			}
+		}
+	}
+	return float64(diff) <= tolerance*float64(r.Dx()*r.Dy())
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 	continuity "github.com/continuity-care/continuity/client-sdk"
 	"github.com/continuity-care/continuity/server/cqc"
+	"github.com/continuity-care/continuity/server/web/browsertest"
 	"github.com/continuity-care/continuity/server/web/consoletest"
 	"github.com/continuity-care/continuity/syncproto/access"
 	"github.com/google/uuid"
@@ -164,9 +165,7 @@ func (r *room) check(name string) {
 		if err != nil {
 			r.t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(r.shots, fmt.Sprintf("%s-%dx%d.png", name, sz[0], sz[1])), png, 0o644); err != nil {
-			r.t.Fatal(err)
-		}
+		browsertest.SaveScreenshot(r.t, filepath.Join(r.shots, fmt.Sprintf("%s-%dx%d.png", name, sz[0], sz[1])), png)
 	}
 	r.viewport(1440, 900)
 	r.checked[name] = true
