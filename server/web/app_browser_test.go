@@ -500,6 +500,8 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	a.wait("identity saved", fmt.Sprintf("document.getElementById('tick-identity-%s').checked", moveID))
 	a.tick("#tick-handover-" + moveID)
 	a.wait("handover saved", fmt.Sprintf("document.getElementById('tick-handover-%s').checked", moveID))
+	// The picture once the ticks have reached the server, so it is the same on every run.
+	a.wait("ticks sent", "document.body.innerText.includes('All changes sent')")
 	a.screen("transport-arrived")
 	a.wait("legs sent", "document.getElementById('app-pending').textContent === 'All changes sent'")
 	if _, err := dev.Sync(); err != nil {

@@ -342,7 +342,7 @@ func bypassCSP(ctx context.Context) error {
 // a screen shows (last synced, recorded at) change every run, and rewriting
 // every screenshot for them would change 150 files in docs/ on each test
 // run. A real change to a screen differs in far more pixels.
-const ScreenshotTolerance = 0.005
+const ScreenshotTolerance = 0.01
 
 // SaveScreenshot writes the PNG img to path, creating its folder, unless the
 // file there already shows the same picture: the same size and at most
