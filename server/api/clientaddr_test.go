@@ -1,54 +1,13 @@
 package api_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/continuity-care/continuity/server/api"
 )
-
-// doWith sends a request with extra headers (each value its own header
-// line) and returns the response, which must match openapi.json.
-func (e *env) doWith(method, path, token string, body any, header http.Header) response {
-	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		j, err := json.Marshal(body)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for k, vs := range header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	checkResponse(e.t, req, resp.StatusCode, resp.Header, b)
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
-}
 
 // xff is an X-Forwarded-For header, one line per argument.
 func xff(lines ...string) http.Header { return http.Header{"X-Forwarded-For": lines} }

@@ -177,6 +177,13 @@ func (r response) errorBody(t *testing.T) syncproto.Error {
 // openapi.json (checkResponse).
 func (e *env) do(method, path, token string, body any) response {
 	e.t.Helper()
+	return e.doWith(method, path, token, body, nil)
+}
+
+// doWith is do with extra headers (each value its own header line). A body
+// of []byte or string is sent as it is, anything else as JSON.
+func (e *env) doWith(method, path, token string, body any, header http.Header) response {
+	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -198,6 +205,11 @@ func (e *env) do(method, path, token string, body any) response {
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

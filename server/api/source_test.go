@@ -16,20 +16,9 @@ import (
 func TestSource_FiberStrings(t *testing.T) {
 	raw := map[string]bool{"Params": true, "Query": true, "Get": true, "Body": true, "BodyRaw": true, "Cookies": true, "FormValue": true, "Queries": true, "AllParams": true}
 	allowed := map[string]bool{"param": true, "query": true, "header": true, "readLimited": true}
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
+	fset, files := parseSources(t)
 	checked := 0
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range files {
 		for _, d := range f.Decls {
 			fn, ok := d.(*ast.FuncDecl)
 			if !ok || fn.Body == nil || allowed[fn.Name.Name] {
@@ -67,20 +56,9 @@ func TestSource_FiberStrings(t *testing.T) {
 // what the client wrote in it), and no limiter without a KeyGenerator
 // (its default key is c.IP()).
 func TestSource_ClientAddress(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
+	fset, files := parseSources(t)
 	limiters := 0
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.SelectorExpr:
@@ -114,4 +92,26 @@ func TestSource_ClientAddress(t *testing.T) {
 	if limiters < 2 {
 		t.Fatalf("only %d limiters found", limiters)
 	}
+}
+
+// parseSources parses the package's Go files, tests left out.
+func parseSources(t *testing.T) (*token.FileSet, []*ast.File) {
+	t.Helper()
+	names, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	return fset, files
 }
