@@ -155,10 +155,7 @@ func TestBigRecordsScope(t *testing.T) {
 		t.Run(variant.name, func(t *testing.T) {
 			dsn := bigDSN(t)
 			ctx := context.Background()
-			conn := connect(t, dsn)
-			defer conn.Close(ctx)
-			s := open(t, dsn)
-			defer s.Close()
+			conn, s := connectAndOpen(t, dsn)
 			for _, q := range []string{"DROP INDEX records_scope", variant.index, "CHECKPOINT"} {
 				if _, err := conn.Exec(ctx, q); err != nil {
 					t.Fatal(err)

@@ -29,10 +29,7 @@ import (
 func TestStore_ChangesPlan(t *testing.T) {
 	dsn := freshDB(t)
 	ctx := context.Background()
-	conn := connect(t, dsn)
-	defer conn.Close(ctx)
-	s := open(t, dsn)
-	defer s.Close()
+	conn, s := connectAndOpen(t, dsn)
 	// 20,000 changes of 100 incidents, every tenth a providers change of
 	// none, then the planner's statistics.
 	if _, err := conn.Exec(ctx, `INSERT INTO changes (seq, id, collection, record_id, scope, op, hlc, device_id, subject, role, recorded_at, received_at, body)
@@ -207,10 +204,7 @@ func explainGeneric(t testing.TB, conn *pgx.Conn, explainCmd, q string, args []a
 func TestStore_RecordsPlan(t *testing.T) {
 	dsn := freshDB(t)
 	ctx := context.Background()
-	conn := connect(t, dsn)
-	defer conn.Close(ctx)
-	s := open(t, dsn)
-	defer s.Close()
+	conn, _ := connectAndOpen(t, dsn) // opening the store migrates the database
 	if def := recordsScope(t, conn); !strings.HasSuffix(def, "(scope, collection)") {
 		t.Fatalf("records_scope is %s", def)
 	}

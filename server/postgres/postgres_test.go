@@ -49,6 +49,17 @@ func connect(t testing.TB, dsn string) *pgx.Conn {
 	return conn
 }
 
+// connectAndOpen opens a plain connection and the store on dsn, both closed
+// when the test ends.
+func connectAndOpen(t testing.TB, dsn string) (*pgx.Conn, *postgres.Store) {
+	t.Helper()
+	conn := connect(t, dsn)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	s := open(t, dsn)
+	t.Cleanup(func() { s.Close() })
+	return conn, s
+}
+
 func open(t testing.TB, dsn string) *postgres.Store {
 	t.Helper()
 	s, err := postgres.Open(context.Background(), dsn)
