@@ -77,6 +77,9 @@ type config struct {
 	Seed uint64
 	// IDs is the kind of change and record ids: v7 or v4 (setIDs).
 	IDs string
+	// Before, when set, is a bench binary of the tree before issue 12,
+	// whose push-ingest rate in this run is the "before" (before.go).
+	Before string
 	// Dir is where the temporary databases are made.
 	Dir string
 	// CPUProfile, when set, is where CPU profiles of the timed phases go,
@@ -172,6 +175,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.DeltaBig, "delta-big", cfg.DeltaBig, "log length of the long delta pull")
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "folder for the temporary databases (removed afterwards)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the timed phases to this path, one per phase (x.pprof → x.ingest.pprof, x.raw.pprof, x.pull.pprof)")
+	fs.StringVar(&cfg.Before, "before", "", "a bench binary built from the tree before issue 12 (commit 77a3990): its push ingest runs in this run and is the \"before\" of ingest / before, instead of 6,068 changes/s from 2026-11-23")
 	fs.StringVar(&cfg.IDs, "ids", cfg.IDs, "change and record ids: v7 (time-ordered, as the SDKs make them) or v4 (random, as older devices made them)")
 	only := fs.String("case", "", "run one case instead of the sync measurements: unauth-bodies (peak RSS under concurrent unauthenticated large POSTs) or couch (push, initial sync and peak RSS beside pouchdb-server; needs --couch-cmd)")
 	posts := fs.Int("posts", 20, "unauth-bodies: concurrent POSTs")
@@ -273,6 +277,12 @@ func runBench(ctx context.Context, cfg config) (results, error) {
 	}
 	if err != nil {
 		return res, fmt.Errorf("push ingest: %w", err)
+	}
+	if cfg.Before != "" {
+		cfg.logf("push ingest before issue 12: %s", cfg.Before)
+		if res.Before, err = runBefore(ctx, cfg, cfg.Before); err != nil {
+			return res, fmt.Errorf("--before: %w", err)
+		}
 	}
 	cfg.logf("raw insert: %d rows, %d per transaction", w.Changes, cfg.Batch)
 	if res.Raw, res.Machine.SQLite, err = measureRaw(ctx, cfg, filepath.Join(dir, "raw"), w); err != nil {
