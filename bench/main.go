@@ -23,6 +23,7 @@
 //	go run ./bench --changes 200000 --devices 8 --batch 500 --records 100000 --pull-limit 5000
 //	go run ./bench --cpuprofile cpu.pprof   # writes cpu.ingest.pprof, cpu.raw.pprof, cpu.pull.pprof, cpu.pull-server.pprof
 //	go run ./bench --case unauth-bodies     # peak RSS under 20 concurrent unauthenticated 15 MiB POSTs
+//	go run ./bench --before /tmp/bench-before  # "before" measured in this run by the bench of commit 77a3990 (before.go)
 //	go run ./bench --case couch --couch-cmd /tmp/pouch/node_modules/.bin/pouchdb-server --records 20000
 //
 // The couch case measures Continuity side by side with pouchdb-server (the
