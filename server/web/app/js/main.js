@@ -189,7 +189,7 @@ function showStatus() {
   const rejected = typeof s.rejected === 'number' ? s.rejected : (Array.isArray(s.rejected) ? s.rejected.length : 0);
   statusText.innerHTML = html`<strong class="govuk-tag ${online ? 'govuk-tag--green' : 'govuk-tag--yellow'}" id="app-online">${online ? 'Online' : 'Offline'}</strong>
 <p class="govuk-body-s app-status__item" id="app-pending">${pending === 0 ? 'All changes sent' : `${pending} change${pending === 1 ? '' : 's'} waiting to send`}</p>
-<p class="govuk-body-s app-status__item" id="app-synced">${s.lastSyncedAt ? `Last synced ${spoken(s.lastSyncedAt)}` : 'Not synced yet'}${s.syncing ? ' (syncing now)' : ''}</p>
+<p class="govuk-body-s app-status__item" id="app-synced">${s.lastSyncedAt ? `Last synced ${spoken(s.lastSyncedAt)}` : 'Not synced yet'}${s.syncing && online ? ' (syncing now)' : ''}</p>
 ${rejected ? html`<p class="govuk-body-s app-status__item"><a class="govuk-link" href="#/changes" id="app-rejected">${rejected} change${rejected === 1 ? ' was' : 's were'} not accepted — review</a></p>` : ''}`.toString();
   banners.innerHTML = updateReady ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="update-title" data-module="govuk-notification-banner">
 <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="update-title">Update</h2></div>
