@@ -17,9 +17,9 @@ import (
 // worktree add --detach /tmp/before 77a3990 && go build -o
 // /tmp/bench-before ./bench in it). Then that binary's push-ingest phase
 // runs in this run, right after ours, with the same workload flags, and
-// its rate is the "before": a ratio measured in the same run. That
-// bench's server runs in its own process as ours does not (it has no child
-// server); compare with --ingest-child=false for like with like.
+// its rate is the "before": a ratio measured in the same run. That bench
+// runs its server inside the bench's own process (it has no child server),
+// as this one does with --ingest-child=false: use that for like with like.
 
 // runBefore runs the bench binary at path with the workload flags of cfg
 // (and a small initial sync, which is not used) and returns the push-ingest
