@@ -137,7 +137,7 @@ func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Tou
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT push"); err != nil {
 			return nil, nil, fmt.Errorf("savepoint: %w", err)
 		}
-		t := &pushTx{ctx: ctx, tx: tx, st: st, received: j.received.UTC().Format(time.RFC3339Nano), cache: map[care.RecordKey]*syncproto.Record{}}
+		t := &pushTx{ctx: ctx, tx: tx, st: st, received: j.received.UTC().Format(time.RFC3339Nano), cache: map[care.RecordKey]*syncproto.Record{}, stored: map[care.RecordKey]storedRow{}}
 		ferr := j.fn(t)
 		if ferr == nil {
 			ferr = t.flush()
@@ -165,7 +165,7 @@ func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Tou
 
 // stmts are the prepared statements of one write transaction.
 type stmts struct {
-	dup, getRec, insQuar *sql.Stmt
+	dup, getRec, updRec, updRecScope, insQuar *sql.Stmt
 	// logRows and recRows are the multi-row log inserts and record upserts,
 	// by number of rows (flush).
 	logRows, recRows map[int]*sql.Stmt
@@ -178,7 +178,9 @@ func prepareStmts(ctx context.Context, tx *sql.Tx) (*stmts, error) {
 		q   string
 	}{
 		{&st.dup, "SELECT 1 FROM changes WHERE id = ?"},
-		{&st.getRec, "SELECT scope, state FROM records WHERE collection = ? AND record_id = ?"},
+		{&st.getRec, "SELECT rowid, scope, state FROM records WHERE collection = ? AND record_id = ?"},
+		{&st.updRec, "UPDATE records SET deleted = ?, state = ?, wire = ?, wire_n = ?, updated_seq = ? WHERE rowid = ?"},
+		{&st.updRecScope, "UPDATE records SET scope = ?, deleted = ?, state = ?, wire = ?, wire_n = ?, updated_seq = ? WHERE rowid = ?"},
 		{&st.insQuar, `INSERT INTO quarantine (change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at, scope)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 	}
@@ -194,7 +196,7 @@ func prepareStmts(ctx context.Context, tx *sql.Tx) (*stmts, error) {
 }
 
 func (st *stmts) close() {
-	for _, x := range []*sql.Stmt{st.dup, st.getRec, st.insQuar} {
+	for _, x := range []*sql.Stmt{st.dup, st.getRec, st.updRec, st.updRecScope, st.insQuar} {
 		if x != nil {
 			x.Close()
 		}
@@ -206,17 +208,18 @@ func (st *stmts) close() {
 	}
 }
 
-// The multi-row statements of flush. A log row names its seq: the writer
-// is the only one, so the next seq is the largest plus one, as SQLite
-// would choose it.
+// The multi-row statements of flush. A log row names its seq, and a new
+// record its rowid: the writer is the only one, so the next is the largest
+// plus one, as SQLite would choose it. A stored record is updated by rowid
+// (updRec), its scope only when it changes, so an edit leaves records_key
+// and records_scope alone.
 const (
 	logInsert = `INSERT INTO changes (seq, id, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body) VALUES `
 	logValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	logCols   = 14
-	recInsert = `INSERT INTO records (collection, record_id, scope, deleted, state, wire, wire_n, created_seq, updated_seq) VALUES `
-	recValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	recUpsert = ` ON CONFLICT (collection, record_id) DO UPDATE SET scope = excluded.scope, deleted = excluded.deleted, state = excluded.state,
-		wire = excluded.wire, wire_n = excluded.wire_n, updated_seq = excluded.updated_seq`
+	recInsert = `INSERT INTO records (rowid, collection, record_id, scope, deleted, state, wire, wire_n, created_seq, updated_seq) VALUES `
+	recValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	recCols   = 10
 	// flushRows is the most rows one statement writes (14 × 128
 	// parameters, well under SQLite's limit of 32,766).
 	flushRows = 128
@@ -252,16 +255,26 @@ type pushTx struct {
 	st       *stmts
 	received string
 	// cache holds records read or written by this push (nil: absent).
-	cache   map[care.RecordKey]*syncproto.Record
+	cache map[care.RecordKey]*syncproto.Record
+	// stored holds the rows of records in the table (read, or flushed by
+	// this push): absent means the record has no row yet.
+	stored  map[care.RecordKey]storedRow
 	touched []care.Touch
-	// seq is the log's last seq as this push sees it (0: not read yet).
-	seq int64
+	// seq is the log's last seq as this push sees it (0: not read yet),
+	// and rowid the records' largest rowid (0: not read yet).
+	seq, rowid int64
 	// logs and recs are writes not yet sent to SQLite (flush): log rows'
 	// arguments, and the records' new states, one per record (recAt
 	// finds a record's entry).
 	logs  []any
 	recs  []pendingRecord
 	recAt map[care.RecordKey]int
+}
+
+// storedRow is where a record's row is, and the scope it is filed under.
+type storedRow struct {
+	rowid int64
+	scope string
 }
 
 // pendingRecord is a record's new state, waiting in a pushTx.
@@ -288,22 +301,52 @@ func (t *pushTx) flush() error {
 		}
 		t.logs = t.logs[n*logCols:]
 	}
-	for len(t.recs) > 0 {
-		n := min(len(t.recs), flushRows)
-		x, err := t.st.rows(t.ctx, t.tx, t.st.recRows, n, recInsert, recValues, recUpsert)
+	var ins []any
+	for _, r := range t.recs {
+		row, ok := t.stored[r.key]
+		if !ok {
+			if err := t.lastRowid(); err != nil {
+				return err
+			}
+			t.rowid++
+			ins = append(ins, t.rowid, r.key.Collection, r.key.ID, r.scope, r.deleted, r.enc.State, r.enc.Wire, r.enc.Count, r.created, r.seq)
+			t.stored[r.key] = storedRow{rowid: t.rowid, scope: r.scope}
+			continue
+		}
+		var err error
+		if r.scope == row.scope {
+			_, err = t.st.updRec.ExecContext(t.ctx, r.deleted, r.enc.State, r.enc.Wire, r.enc.Count, r.seq, row.rowid)
+		} else {
+			_, err = t.st.updRecScope.ExecContext(t.ctx, r.scope, r.deleted, r.enc.State, r.enc.Wire, r.enc.Count, r.seq, row.rowid)
+			t.stored[r.key] = storedRow{rowid: row.rowid, scope: r.scope}
+		}
+		if err != nil {
+			return fmt.Errorf("store records: %w", err)
+		}
+	}
+	for len(ins) > 0 {
+		n := min(len(ins)/recCols, flushRows)
+		x, err := t.st.rows(t.ctx, t.tx, t.st.recRows, n, recInsert, recValues, "")
 		if err != nil {
 			return err
 		}
-		args := make([]any, 0, 9*n)
-		for _, r := range t.recs[:n] {
-			args = append(args, r.key.Collection, r.key.ID, r.scope, r.deleted, r.enc.State, r.enc.Wire, r.enc.Count, r.created, r.seq)
-		}
-		if _, err := x.ExecContext(t.ctx, args...); err != nil {
+		if _, err := x.ExecContext(t.ctx, ins[:n*recCols]...); err != nil {
 			return fmt.Errorf("store records: %w", err)
 		}
-		t.recs = t.recs[n:]
+		ins = ins[n*recCols:]
 	}
 	t.logs, t.recs, t.recAt = nil, nil, nil
+	return nil
+}
+
+// lastRowid reads the records' largest rowid once per push.
+func (t *pushTx) lastRowid() error {
+	if t.rowid != 0 {
+		return nil
+	}
+	if err := t.tx.QueryRowContext(t.ctx, "SELECT COALESCE(MAX(rowid), 0) FROM records").Scan(&t.rowid); err != nil {
+		return fmt.Errorf("store records: %w", err)
+	}
 	return nil
 }
 
@@ -348,19 +391,38 @@ func (t *pushTx) Begin(ids []string, keys []care.RecordKey) (map[string]care.Pri
 			args = append(args, k.Collection, k.ID)
 			t.cache[k] = nil
 		}
-		rows, err := t.tx.QueryContext(t.ctx, "SELECT collection, record_id, scope, state FROM records WHERE (collection, record_id) IN (VALUES (?,?)"+strings.Repeat(",(?,?)", len(chunk)-1)+")", args...)
+		rows, err := t.tx.QueryContext(t.ctx, "SELECT rowid, collection, record_id, scope, state FROM records WHERE (collection, record_id) IN (VALUES (?,?)"+strings.Repeat(",(?,?)", len(chunk)-1)+")", args...)
 		if err != nil {
 			return nil, fmt.Errorf("load records: %w", err)
 		}
-		recs, err := scanRecords(rows)
-		if err != nil {
+		if err := t.scanStored(rows); err != nil {
 			return nil, err
-		}
-		for _, r := range recs {
-			t.cache[care.RecordKey{Collection: r.Collection, ID: r.ID}] = r
 		}
 	}
 	return logged, nil
+}
+
+// scanStored reads rows of (rowid, collection, record_id, scope, state)
+// into the push's cache.
+func (t *pushTx) scanStored(rows *sql.Rows) error {
+	defer rows.Close()
+	for rows.Next() {
+		var row storedRow
+		var k care.RecordKey
+		var state []byte
+		if err := rows.Scan(&row.rowid, &k.Collection, &k.ID, &row.scope, &state); err != nil {
+			return fmt.Errorf("load records: %w", err)
+		}
+		r, err := care.DecodeState(k.Collection, k.ID, row.scope, state)
+		if err != nil {
+			return err
+		}
+		t.cache[k], t.stored[k] = r, row
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load records: %w", err)
+	}
+	return nil
 }
 
 // Lock implements care.PushTx.
@@ -462,20 +524,20 @@ func (t *pushTx) Record(collection, id string) (*syncproto.Record, error) {
 		}
 		return r.Clone(), nil
 	}
-	var scope string
+	var row storedRow
 	var state []byte
-	switch err := t.st.getRec.QueryRowContext(t.ctx, collection, id).Scan(&scope, &state); {
+	switch err := t.st.getRec.QueryRowContext(t.ctx, collection, id).Scan(&row.rowid, &row.scope, &state); {
 	case errors.Is(err, sql.ErrNoRows):
 		t.cache[k] = nil
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("load record: %w", err)
 	}
-	r, err := care.DecodeState(collection, id, scope, state)
+	r, err := care.DecodeState(collection, id, row.scope, state)
 	if err != nil {
 		return nil, err
 	}
-	t.cache[k] = r
+	t.cache[k], t.stored[k] = r, row
 	return r.Clone(), nil
 }
 

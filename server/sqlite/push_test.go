@@ -329,3 +329,76 @@ func TestStore_WriteBuffered(t *testing.T) {
 		t.Fatalf("record changed twice: created_seq %d, updated_seq %d; want %d and %d", created, updated, before+6, before+251)
 	}
 }
+
+// TestStore_WriteStored checks edits in later pushes update the record's
+// one row in place: through Begin's read and through Lock alone, keeping
+// created_seq, and filing it under a new incident when its scope changes.
+func TestStore_WriteStored(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	incA, incB := uuid.NewString(), uuid.NewString()
+	rec := uuid.NewString()
+	p := care.Principal{Subject: "alice", Role: care.RoleSocialWorker, DeviceID: "tab-1"}
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	push := func(i int, inc, name string, begin bool) {
+		t.Helper()
+		c := syncproto.Change{ID: syncproto.NewID(), Collection: "residents", RecordID: rec, Op: syncproto.OpUpsert,
+			Fields:     map[string]json.RawMessage{"incident_id": json.RawMessage(`"` + inc + `"`), "given_name": json.RawMessage(`"` + name + `"`)},
+			HLC:        syncproto.HLC{Wall: t0.UnixMilli() + int64(i), Node: "tab-1"},
+			RecordedAt: t0, DeviceID: "tab-1"}
+		k := care.RecordKey{Collection: c.Collection, ID: c.RecordID}
+		_, err := s.Write(ctx, t0, func(tx care.PushTx) error {
+			if begin {
+				if _, err := tx.Begin([]string{c.ID}, []care.RecordKey{k}); err != nil {
+					return err
+				}
+			}
+			after, err := tx.Lock(k)
+			if err != nil {
+				return err
+			}
+			if after == nil {
+				after = syncproto.NewRecord(c.Collection, c.RecordID)
+			}
+			after.Apply(c)
+			body, _ := json.Marshal(c)
+			return tx.Append(p, c, body, inc, after)
+		})
+		if err != nil {
+			t.Fatalf("push %d: %v", i, err)
+		}
+	}
+	inScope := func(inc string) int {
+		t.Helper()
+		rs, err := s.Records(ctx, "residents", care.Filter{Scopes: []string{inc}, ScopedOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rs)
+	}
+	before, err := s.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	push(1, incA, "Ada", true)
+	push(2, incA, "Ada B", true)
+	push(3, incA, "Ada C", false)
+	push(4, incB, "Ada D", true)
+	r, err := s.Record(ctx, "residents", rec)
+	if err != nil || r == nil {
+		t.Fatalf("record: %v, %v", r, err)
+	}
+	if got := string(r.Fields["given_name"].Value); got != `"Ada D"` || r.Scope != incB {
+		t.Fatalf("record holds given_name %s in %s, want \"Ada D\" in %s", got, r.Scope, incB)
+	}
+	if a, b := inScope(incA), inScope(incB); a != 0 || b != 1 {
+		t.Fatalf("records filed under the first incident %d, the second %d; want 0 and 1", a, b)
+	}
+	created, updated, err := s.RecordSeqsForTest(ctx, "residents", rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created != before+1 || updated != before+4 {
+		t.Fatalf("created_seq %d, updated_seq %d; want %d and %d", created, updated, before+1, before+4)
+	}
+}
