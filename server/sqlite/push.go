@@ -98,6 +98,9 @@ func (s *Store) commitGroup(group []*pushJob) {
 	if err != nil {
 		out, touched = make([]pushDone, len(group)), make([][]care.Touch, len(group))
 	}
+	if err == nil {
+		s.wakeCheckpointer()
+	}
 	for i, j := range group {
 		if err != nil {
 			out[i] = pushDone{err: err}

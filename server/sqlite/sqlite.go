@@ -41,6 +41,11 @@ type Store struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB
+	// ckpt is the checkpointer's connection (checkpoint.go); ckptWake
+	// wakes it after a commit and ckptDone closes when it stops.
+	ckpt     *sql.DB
+	ckptWake chan struct{}
+	ckptDone chan struct{}
 	// hub is the change feed: the writer publishes each commit to it. One
 	// process holds the database, so in-process is everywhere.
 	hub *care.Hub
@@ -123,9 +128,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	ck, err := openCheckpointer(ctx, path)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, err
+	}
 	s := &Store{path: path, writer: w, reader: r, hub: care.NewHub(),
+		ckpt: ck, ckptWake: make(chan struct{}, 1), ckptDone: make(chan struct{}),
 		pushes: make(chan *pushJob), quit: make(chan struct{}), done: make(chan struct{})}
 	go s.commitLoop()
+	go s.checkpointLoop()
 	return s, nil
 }
 
@@ -149,8 +162,9 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error {
 	s.closed.Do(func() { close(s.quit) })
 	<-s.done
+	<-s.ckptDone
 	_, err := s.writer.Exec("PRAGMA optimize")
-	return errors.Join(err, s.reader.Close(), s.writer.Close())
+	return errors.Join(err, s.ckpt.Close(), s.reader.Close(), s.writer.Close())
 }
 
 // Ping checks that both the writer and the readers answer.
