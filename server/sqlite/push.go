@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/continuity-care/continuity/server/care"
@@ -127,11 +126,7 @@ func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Tou
 		return nil, nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	st, err := prepareStmts(ctx, tx)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer st.close()
+	st := &txStmts{ctx: ctx, tx: tx, ws: s.ws, in: map[*sql.Stmt]*sql.Stmt{}}
 	for i, j := range group {
 		if err := j.ctx.Err(); err != nil {
 			out[i].err = err
@@ -146,7 +141,7 @@ func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Tou
 			ferr = t.flush()
 		}
 		if ferr == nil {
-			ferr = tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM changes").Scan(&out[i].position)
+			ferr = st.get(s.ws.maxSeq).QueryRowContext(ctx).Scan(&out[i].position)
 		}
 		if ferr != nil {
 			out[i].err = ferr
@@ -166,51 +161,6 @@ func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Tou
 	return out, touched, nil
 }
 
-// stmts are the prepared statements of one write transaction.
-type stmts struct {
-	dup, getRec, updRec, updRecScope, insQuar *sql.Stmt
-	// logRows and recRows are the multi-row log inserts and record upserts,
-	// by number of rows (flush).
-	logRows, recRows map[int]*sql.Stmt
-}
-
-func prepareStmts(ctx context.Context, tx *sql.Tx) (*stmts, error) {
-	st := &stmts{logRows: map[int]*sql.Stmt{}, recRows: map[int]*sql.Stmt{}}
-	list := []struct {
-		dst **sql.Stmt
-		q   string
-	}{
-		{&st.dup, "SELECT 1 FROM changes WHERE id = ?"},
-		{&st.getRec, "SELECT rowid, scope, state FROM records WHERE collection = ? AND record_id = ?"},
-		{&st.updRec, "UPDATE records SET deleted = ?, state = ?, wire = ?, wire_n = ?, updated_seq = ? WHERE rowid = ?"},
-		{&st.updRecScope, "UPDATE records SET scope = ?, deleted = ?, state = ?, wire = ?, wire_n = ?, updated_seq = ? WHERE rowid = ?"},
-		{&st.insQuar, `INSERT INTO quarantine (change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at, scope)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-	}
-	for _, x := range list {
-		p, err := tx.PrepareContext(ctx, x.q)
-		if err != nil {
-			st.close()
-			return nil, fmt.Errorf("prepare: %w", err)
-		}
-		*x.dst = p
-	}
-	return st, nil
-}
-
-func (st *stmts) close() {
-	for _, x := range []*sql.Stmt{st.dup, st.getRec, st.updRec, st.updRecScope, st.insQuar} {
-		if x != nil {
-			x.Close()
-		}
-	}
-	for _, m := range []map[int]*sql.Stmt{st.logRows, st.recRows} {
-		for _, x := range m {
-			x.Close()
-		}
-	}
-}
-
 // The multi-row statements of flush. A log row names its seq, and a new
 // record its rowid: the writer is the only one, so the next is the largest
 // plus one, as SQLite would choose it. A stored record is updated by rowid
@@ -228,34 +178,12 @@ const (
 	flushRows = 128
 )
 
-// rows returns the statement writing n rows, prepared once per transaction.
-func (st *stmts) rows(ctx context.Context, tx *sql.Tx, m map[int]*sql.Stmt, n int, head, values, tail string) (*sql.Stmt, error) {
-	if x, ok := m[n]; ok {
-		return x, nil
-	}
-	var b strings.Builder
-	b.WriteString(head)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(values)
-	}
-	b.WriteString(tail)
-	x, err := tx.PrepareContext(ctx, b.String())
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
-	}
-	m[n] = x
-	return x, nil
-}
-
 // pushTx is SQLite's care.PushTx: one push inside the group's transaction.
 // The single writer makes every record writable without locking.
 type pushTx struct {
 	ctx      context.Context
 	tx       *sql.Tx
-	st       *stmts
+	st       *txStmts
 	received string
 	// cache holds records read or written by this push (nil: absent).
 	cache map[care.RecordKey]*syncproto.Record
@@ -294,12 +222,8 @@ type pendingRecord struct {
 // flushes first, so it sees the push's own writes.
 func (t *pushTx) flush() error {
 	for len(t.logs) > 0 {
-		n := min(len(t.logs)/logCols, flushRows)
-		x, err := t.st.rows(t.ctx, t.tx, t.st.logRows, n, logInsert, logValues, "")
-		if err != nil {
-			return err
-		}
-		if _, err := x.ExecContext(t.ctx, t.logs[:n*logCols]...); err != nil {
+		n := pow2Below(min(len(t.logs)/logCols, flushRows))
+		if _, err := t.st.get(t.st.ws.logRows[n]).ExecContext(t.ctx, t.logs[:n*logCols]...); err != nil {
 			return fmt.Errorf("log changes: %w", err)
 		}
 		t.logs = t.logs[n*logCols:]
@@ -318,9 +242,9 @@ func (t *pushTx) flush() error {
 		}
 		var err error
 		if r.scope == row.scope {
-			_, err = t.st.updRec.ExecContext(t.ctx, r.deleted, r.enc.State, r.enc.Wire, r.enc.Count, r.seq, row.rowid)
+			_, err = t.st.get(t.st.ws.updRec).ExecContext(t.ctx, r.deleted, r.enc.State, r.enc.Wire, r.enc.Count, r.seq, row.rowid)
 		} else {
-			_, err = t.st.updRecScope.ExecContext(t.ctx, r.scope, r.deleted, r.enc.State, r.enc.Wire, r.enc.Count, r.seq, row.rowid)
+			_, err = t.st.get(t.st.ws.updRecScope).ExecContext(t.ctx, r.scope, r.deleted, r.enc.State, r.enc.Wire, r.enc.Count, r.seq, row.rowid)
 			t.stored[r.key] = storedRow{rowid: row.rowid, scope: r.scope}
 		}
 		if err != nil {
@@ -328,12 +252,8 @@ func (t *pushTx) flush() error {
 		}
 	}
 	for len(ins) > 0 {
-		n := min(len(ins)/recCols, flushRows)
-		x, err := t.st.rows(t.ctx, t.tx, t.st.recRows, n, recInsert, recValues, "")
-		if err != nil {
-			return err
-		}
-		if _, err := x.ExecContext(t.ctx, ins[:n*recCols]...); err != nil {
+		n := pow2Below(min(len(ins)/recCols, flushRows))
+		if _, err := t.st.get(t.st.ws.recRows[n]).ExecContext(t.ctx, ins[:n*recCols]...); err != nil {
 			return fmt.Errorf("store records: %w", err)
 		}
 		ins = ins[n*recCols:]
@@ -347,7 +267,7 @@ func (t *pushTx) lastRowid() error {
 	if t.rowid != 0 {
 		return nil
 	}
-	if err := t.tx.QueryRowContext(t.ctx, "SELECT COALESCE(MAX(rowid), 0) FROM records").Scan(&t.rowid); err != nil {
+	if err := t.st.get(t.st.ws.maxRowid).QueryRowContext(t.ctx).Scan(&t.rowid); err != nil {
 		return fmt.Errorf("store records: %w", err)
 	}
 	return nil
@@ -358,13 +278,14 @@ func (t *pushTx) lastRowid() error {
 // touch, instead of two queries per change.
 func (t *pushTx) Begin(ids []string, keys []care.RecordKey) (map[string]care.Prior, error) {
 	logged := map[string]care.Prior{}
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
+	for start := 0; start < len(ids); start += maxIn {
+		chunk := ids[start:min(start+maxIn, len(ids))]
+		n := pow2Above(len(chunk))
+		args := make([]any, n)
+		for i := range args {
+			args[i] = chunk[min(i, len(chunk)-1)]
 		}
-		rows, err := t.tx.QueryContext(t.ctx, "SELECT id, scope, body FROM changes WHERE id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", args...)
+		rows, err := t.st.get(t.st.ws.loggedIn[n]).QueryContext(t.ctx, args...)
 		if err != nil {
 			return nil, fmt.Errorf("check duplicates: %w", err)
 		}
@@ -387,14 +308,16 @@ func (t *pushTx) Begin(ids []string, keys []care.RecordKey) (map[string]care.Pri
 			return nil, fmt.Errorf("check duplicates: %w", err)
 		}
 	}
-	for start := 0; start < len(keys); start += 500 {
-		chunk := keys[start:min(start+500, len(keys))]
-		args := make([]any, 0, 2*len(chunk))
-		for _, k := range chunk {
+	for start := 0; start < len(keys); start += maxIn {
+		chunk := keys[start:min(start+maxIn, len(keys))]
+		n := pow2Above(len(chunk))
+		args := make([]any, 0, 2*n)
+		for i := range n {
+			k := chunk[min(i, len(chunk)-1)]
 			args = append(args, k.Collection, k.ID)
 			t.cache[k] = nil
 		}
-		rows, err := t.tx.QueryContext(t.ctx, "SELECT rowid, collection, record_id, scope, state FROM records WHERE (collection, record_id) IN (VALUES (?,?)"+strings.Repeat(",(?,?)", len(chunk)-1)+")", args...)
+		rows, err := t.st.get(t.st.ws.recordsIn[n]).QueryContext(t.ctx, args...)
 		if err != nil {
 			return nil, fmt.Errorf("load records: %w", err)
 		}
@@ -439,7 +362,7 @@ func (t *pushTx) Logged(id string) (bool, error) {
 		return false, err
 	}
 	var one int
-	switch err := t.st.dup.QueryRowContext(t.ctx, id).Scan(&one); {
+	switch err := t.st.get(t.st.ws.dup).QueryRowContext(t.ctx, id).Scan(&one); {
 	case err == nil:
 		return true, nil
 	case errors.Is(err, sql.ErrNoRows):
@@ -458,7 +381,7 @@ func (t *pushTx) Unstorable(syncproto.Change, []byte) *syncproto.Error { return 
 // push applies.
 func (t *pushTx) Append(p care.Principal, c syncproto.Change, body []byte, scope string, after *syncproto.Record) error {
 	if t.seq == 0 {
-		if err := t.tx.QueryRowContext(t.ctx, "SELECT COALESCE(MAX(seq), 0) FROM changes").Scan(&t.seq); err != nil {
+		if err := t.st.get(t.st.ws.maxSeq).QueryRowContext(t.ctx).Scan(&t.seq); err != nil {
 			return fmt.Errorf("log change: %w", err)
 		}
 	}
@@ -495,7 +418,7 @@ func (t *pushTx) Quarantine(p care.Principal, it care.Incoming, e *syncproto.Err
 		q, _ := json.Marshal(raw)
 		raw = string(q)
 	}
-	_, err := t.st.insQuar.ExecContext(t.ctx, it.ID, it.Change.Collection, it.Change.RecordID, p.DeviceID, p.Subject, p.Role,
+	_, err := t.st.get(t.st.ws.insQuar).ExecContext(t.ctx, it.ID, it.Change.Collection, it.Change.RecordID, p.DeviceID, p.Subject, p.Role,
 		e.Code, e.Field, e.Message, raw, t.received, scope)
 	return err
 }
@@ -509,7 +432,7 @@ func (t *pushTx) Written(changeID string) (schema.WriteInfo, bool, error) {
 	if err := t.flush(); err != nil {
 		return w, false, err
 	}
-	switch err := t.tx.QueryRowContext(t.ctx, "SELECT seq, subject, role FROM changes WHERE id = ?", changeID).Scan(&w.Position, &w.Subject, &w.Role); {
+	switch err := t.st.get(t.st.ws.written).QueryRowContext(t.ctx, changeID).Scan(&w.Position, &w.Subject, &w.Role); {
 	case errors.Is(err, sql.ErrNoRows):
 		return w, false, nil
 	case err != nil:
@@ -529,7 +452,7 @@ func (t *pushTx) Record(collection, id string) (*syncproto.Record, error) {
 	}
 	var row storedRow
 	var state []byte
-	switch err := t.st.getRec.QueryRowContext(t.ctx, collection, id).Scan(&row.rowid, &row.scope, &state); {
+	switch err := t.st.get(t.st.ws.getRec).QueryRowContext(t.ctx, collection, id).Scan(&row.rowid, &row.scope, &state); {
 	case errors.Is(err, sql.ErrNoRows):
 		t.cache[k] = nil
 		return nil, nil

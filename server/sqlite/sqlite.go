@@ -43,6 +43,8 @@ type Store struct {
 	reader *sql.DB
 	// ckpt is the checkpointer's connection (checkpoint.go); ckptWake
 	// wakes it after a commit and ckptDone closes when it stops.
+	// ws are the writer's prepared statements (stmts.go).
+	ws       *writerStmts
 	ckpt     *sql.DB
 	ckptWake chan struct{}
 	ckptDone chan struct{}
@@ -54,6 +56,8 @@ type Store struct {
 	quit   chan struct{}
 	done   chan struct{}
 	closed sync.Once
+	// closeStmts closes ws once.
+	closeStmts sync.Once
 }
 
 // WriterDriver is the database/sql driver the writer opens its connection
@@ -128,13 +132,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
-	ck, err := openCheckpointer(ctx, path)
+	ws, err := prepareWriter(ctx, w)
 	if err != nil {
 		r.Close()
 		w.Close()
 		return nil, err
 	}
-	s := &Store{path: path, writer: w, reader: r, hub: care.NewHub(),
+	ck, err := openCheckpointer(ctx, path)
+	if err != nil {
+		ws.close()
+		r.Close()
+		w.Close()
+		return nil, err
+	}
+	s := &Store{path: path, writer: w, reader: r, hub: care.NewHub(), ws: ws,
 		ckpt: ck, ckptWake: make(chan struct{}, 1), ckptDone: make(chan struct{}),
 		pushes: make(chan *pushJob), quit: make(chan struct{}), done: make(chan struct{})}
 	go s.commitLoop()
@@ -163,6 +174,7 @@ func (s *Store) Close() error {
 	s.closed.Do(func() { close(s.quit) })
 	<-s.done
 	<-s.ckptDone
+	s.closeStmts.Do(s.ws.close)
 	_, err := s.writer.Exec("PRAGMA optimize")
 	return errors.Join(err, s.ckpt.Close(), s.reader.Close(), s.writer.Close())
 }
