@@ -139,6 +139,9 @@ type Batch struct {
 	// transaction, doing the checks that need no stored state, and returns
 	// the Checker that decides about that change in place of Check.
 	Prepare func(c syncproto.Change) Checker
+	// Prepared, when set, is called once the work before the write
+	// transaction is done, just before the batch waits for the writer.
+	Prepared func()
 }
 
 // BatchResult is what the store did with a batch.

@@ -79,6 +79,9 @@ func Apply(ctx context.Context, w Writer, b Batch) (BatchResult, error) {
 			checks[i] = b.Prepare(it.Change)
 		}
 	}
+	if b.Prepared != nil {
+		b.Prepared()
+	}
 	var res BatchResult
 	pos, err := w.Write(ctx, b.ReceivedAt, func(tx PushTx) error {
 		p := &push{tx: tx, b: b, seen: map[string]Prior{}}

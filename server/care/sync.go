@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,6 +34,10 @@ type Sync struct {
 	// Cursors signs and checks cursors. NewSync gives a random key, valid in
 	// this process only; a server sets the key every replica shares.
 	Cursors *CursorCodec
+	// prep admits pushes to the work they do before the writer (parsing,
+	// Batch.Prepare): at most GOMAXPROCS-1 at once, so the single writer,
+	// which every push waits for, always has a processor to run on.
+	prep chan struct{}
 }
 
 // NewSync returns a sync service over store. now is the injected clock
@@ -43,7 +49,8 @@ func NewSync(store Store, registry *schema.Registry, now func() time.Time, node 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Sync{store: store, registry: registry, now: now, clock: syncproto.NewClock(node, now), log: log, Authorize: Authorize, Cursors: RandomCursorCodec()}
+	return &Sync{store: store, registry: registry, now: now, clock: syncproto.NewClock(node, now), log: log, Authorize: Authorize, Cursors: RandomCursorCodec(),
+		prep: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
 }
 
 // Registry returns the schema registry the service validates against.
@@ -62,6 +69,13 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 	if len(req.Changes) > syncproto.MaxPushChanges {
 		return syncproto.PushResponse{}, syncproto.Errorf(syncproto.CodeTooLarge, "changes", "a push carries at most %d changes", syncproto.MaxPushChanges)
 	}
+	select {
+	case s.prep <- struct{}{}:
+	case <-ctx.Done():
+		return syncproto.PushResponse{}, ctx.Err()
+	}
+	prepared := sync.OnceFunc(func() { <-s.prep })
+	defer prepared()
 	received := s.now().UTC()
 	items := make([]Incoming, len(req.Changes))
 	for i, raw := range req.Changes {
@@ -82,7 +96,7 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 		Check: func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
 			return prepare(c)(l, c, before, after)
 		},
-		Follow: s.follow, Duplicate: s.duplicate(p)})
+		Follow: s.follow, Duplicate: s.duplicate(p), Prepared: prepared})
 	if err != nil {
 		return syncproto.PushResponse{}, fmt.Errorf("apply push: %w", err)
 	}
