@@ -132,60 +132,71 @@ type EncodedState struct {
 }
 
 // EncodeState encodes r for storage (see the package comment on stored
-// state).
+// state). It writes what encoding r.Changes() would, without building
+// them: the field names are sorted once, and each change's fields are the
+// names whose stamp is that change's.
 func EncodeState(r *syncproto.Record) EncodedState {
-	cs := r.Changes()
 	names := make([]string, 0, len(r.Fields))
 	size := 0
 	for name, f := range r.Fields {
 		names = append(names, name)
 		size += len(name) + len(f.Value)
 	}
-	// Room for both encodings at once: the values and names once in each,
-	// and a stamp's or a change's own members.
-	st := make([]byte, 0, size+24*len(names)+160*len(cs)+64)
-	wire := make([]byte, 0, size+4*len(names)+260*len(cs))
-	st = append(st, `{"v":2,"fields":{`...)
 	slices.Sort(names)
-	// The stamps, in the order of the changes that rebuild the record; a
-	// field names its stamp by its place here (few stamps: a linear search
-	// costs less than hashing them).
-	stamps := make([]syncproto.Stamp, 0, len(cs))
-	for _, c := range cs {
-		if c.Op == syncproto.OpUpsert {
-			stamps = append(stamps, c.Stamp())
+	// The distinct stamps, each with the recorded time of its first field
+	// by name, in stamp order: the upsert changes that rebuild the record.
+	// (A record's fields carry few stamps: a linear search costs less than
+	// hashing them.)
+	type change struct {
+		stamp syncproto.Stamp
+		at    time.Time
+	}
+	ups := make([]change, 0, 4)
+	of := make([]int, len(names)) // of[i]: the stamp of names[i], by place in ups (after sorting)
+	for _, name := range names {
+		f := r.Fields[name]
+		if !slices.ContainsFunc(ups, func(c change) bool { return c.stamp == f.Stamp }) {
+			ups = append(ups, change{f.Stamp, f.RecordedAt})
 		}
 	}
+	slices.SortFunc(ups, func(a, b change) int { return a.stamp.Compare(b.stamp) })
 	for i, name := range names {
-		f := r.Fields[name]
+		s := r.Fields[name].Stamp
+		of[i] = slices.IndexFunc(ups, func(c change) bool { return c.stamp == s })
+	}
+	count := len(ups)
+	if r.Tombstone != nil {
+		count++
+	}
+	// Room for both encodings at once: the values and names once in each,
+	// and a stamp's or a change's own members.
+	st := make([]byte, 0, size+24*len(names)+160*count+64)
+	wire := make([]byte, 0, size+4*len(names)+260*count)
+	st = append(st, `{"v":2,"fields":{`...)
+	for i, name := range names {
 		if i > 0 {
 			st = append(st, ',')
 		}
 		st = appendString(st, name)
 		st = append(st, `:{"value":`...)
-		st = append(st, f.Value...)
+		st = append(st, r.Fields[name].Value...)
 		st = append(st, `,"s":`...)
-		st = strconv.AppendInt(st, int64(max(slices.Index(stamps, f.Stamp), 0)), 10)
+		st = strconv.AppendInt(st, int64(of[i]), 10)
 		st = append(st, '}')
 	}
 	st = append(st, `},"stamps":[`...)
-	first := true
-	for _, c := range cs {
-		if c.Op != syncproto.OpUpsert {
-			continue
-		}
-		if !first {
+	for i, c := range ups {
+		if i > 0 {
 			st = append(st, ',')
 		}
-		first = false
 		st = append(st, `{"hlc":`...)
-		st = appendHLC(st, c.HLC)
+		st = appendHLC(st, c.stamp.HLC)
 		st = append(st, `,"device_id":`...)
-		st = appendString(st, c.DeviceID)
+		st = appendString(st, c.stamp.Device)
 		st = append(st, `,"change_id":`...)
-		st = appendString(st, c.ID)
+		st = appendString(st, c.stamp.ChangeID)
 		st = append(st, `,"recorded_at":`...)
-		st = appendTime(st, c.RecordedAt)
+		st = appendTime(st, c.at)
 		st = append(st, '}')
 	}
 	st = append(st, ']')
@@ -198,15 +209,57 @@ func EncodeState(r *syncproto.Record) EncodedState {
 		st = appendString(st, r.Tombstone.ChangeID)
 		st = append(st, `},"tombstone_recorded_at":`...)
 		st = appendTime(st, r.TombstoneRecordedAt)
+		// The delete comes first among the changes (Record.Changes).
+		wire = appendWireChange(wire, r, *r.Tombstone, r.TombstoneRecordedAt, syncproto.OpDelete, nil, nil, 0)
 	}
 	st = append(st, '}')
-	for i := range cs {
-		if i > 0 {
+	for i, c := range ups {
+		if i > 0 || r.Tombstone != nil {
 			wire = append(wire, ',')
 		}
-		wire = AppendChange(wire, &cs[i])
+		wire = appendWireChange(wire, r, c.stamp, c.at, syncproto.OpUpsert, names, of, i)
 	}
-	return EncodedState{State: st, Wire: wire, Count: len(cs)}
+	return EncodedState{State: st, Wire: wire, Count: count}
+}
+
+// appendWireChange appends, as AppendChange writes it, the change of r
+// stamped s: a delete, or an upsert of the names whose stamp (of) is
+// the one at place k.
+func appendWireChange(b []byte, r *syncproto.Record, s syncproto.Stamp, at time.Time, op syncproto.Op, names []string, of []int, k int) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, s.ChangeID)
+	b = append(b, `,"collection":`...)
+	b = appendString(b, r.Collection)
+	b = append(b, `,"record_id":`...)
+	b = appendString(b, r.ID)
+	b = append(b, `,"op":`...)
+	b = appendString(b, string(op))
+	if op == syncproto.OpUpsert {
+		b = append(b, `,"fields":{`...)
+		first := true
+		for i, name := range names {
+			if of[i] != k {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = appendString(b, name)
+			b = append(b, ':')
+			b = append(b, r.Fields[name].Value...)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"hlc":`...)
+	b = appendHLC(b, s.HLC)
+	b = append(b, `,"recorded_at":`...)
+	b = appendTime(b, at)
+	if s.Device != "" {
+		b = append(b, `,"device_id":`...)
+		b = appendString(b, s.Device)
+	}
+	return append(b, '}')
 }
 
 // AppendChange appends c's wire form, as json.Marshal encodes it (the same
@@ -253,7 +306,16 @@ func AppendChange(b []byte, c *syncproto.Change) []byte {
 }
 
 func appendHLC(b []byte, h syncproto.HLC) []byte {
-	return appendString(b, string(h.AppendText(nil)))
+	var buf [64]byte
+	t := h.AppendText(buf[:0])
+	for _, c := range t {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return appendString(b, string(t))
+		}
+	}
+	b = append(b, '"')
+	b = append(b, t...)
+	return append(b, '"')
 }
 
 func appendTime(b []byte, t time.Time) []byte {
