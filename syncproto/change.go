@@ -124,10 +124,17 @@ func ParseChange(raw json.RawMessage) (Change, *Error) {
 		}
 		c.Fields = make(map[string]json.RawMessage, len(w.Fields))
 		for name, v := range w.Fields {
-			var buf bytes.Buffer
 			if len(v) == 0 {
 				v = json.RawMessage("null")
 			}
+			// A string, number, true, false or null is one token as the
+			// decoder found it (its own copy, nothing around it): already
+			// compact. Only an object or array can hold spaces to drop.
+			if v[0] != '{' && v[0] != '[' {
+				c.Fields[name] = v
+				continue
+			}
+			var buf bytes.Buffer
 			if err := json.Compact(&buf, v); err != nil {
 				return c, Errorf(CodeInvalidJSON, "fields."+name, "field value is not valid JSON")
 			}

@@ -14,7 +14,7 @@ var pushCodes = map[string]bool{
 // changeCodes are the codes ParseChange may answer with.
 var changeCodes = map[string]bool{
 	CodeInvalidJSON: true, CodeUnknownField: true, CodeMissingField: true, CodeWrongType: true,
-	CodeInvalidUUID: true, CodeInvalidValue: true, CodeInvalidHLC: true,
+	CodeInvalidUUID: true, CodeInvalidValue: true, CodeInvalidHLC: true, CodeUnknownCollection: true,
 }
 
 // wireValue is a field value as json.Marshal sends it: compact, with <, >, &,
@@ -63,6 +63,14 @@ func FuzzDecodePush(f *testing.F) {
 			}
 			if err := c.Validate(); err != nil {
 				t.Fatalf("parsed change %s does not validate: %v", raw, err)
+			}
+			// Field values are kept compact (ParseChange compacts objects and
+			// arrays and keeps other values as the one token they are).
+			for name, v := range c.Fields {
+				var buf bytes.Buffer
+				if err := json.Compact(&buf, v); err != nil || !bytes.Equal(buf.Bytes(), v) {
+					t.Fatalf("field %q of %s is kept as %q, not compact JSON (%v)", name, raw, v, err)
+				}
 			}
 
 			// The trip a pull makes: marshal, parse on the other side.
