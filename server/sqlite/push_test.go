@@ -49,6 +49,21 @@ func appendOne(inc string, fail error) (func(care.PushTx) error, string) {
 	}, c.RecordID
 }
 
+// applyOne merges c into its record's state, as the push algorithm does,
+// and appends it, filed under inc.
+func applyOne(tx care.PushTx, p care.Principal, c syncproto.Change, inc string) error {
+	after, err := tx.Lock(care.RecordKey{Collection: c.Collection, ID: c.RecordID})
+	if err != nil {
+		return err
+	}
+	if after == nil {
+		after = syncproto.NewRecord(c.Collection, c.RecordID)
+	}
+	after.Apply(c)
+	body, _ := json.Marshal(c)
+	return tx.Append(p, c, body, inc, after)
+}
+
 func TestStore_WriteGroup(t *testing.T) {
 	t.Run("a failing push does not fail the others", func(t *testing.T) {
 		s := openTemp(t)
@@ -263,16 +278,7 @@ func TestStore_WriteBuffered(t *testing.T) {
 			return err
 		}
 		for i, c := range cs {
-			after, err := tx.Lock(care.RecordKey{Collection: c.Collection, ID: c.RecordID})
-			if err != nil {
-				return err
-			}
-			if after == nil {
-				after = syncproto.NewRecord(c.Collection, c.RecordID)
-			}
-			after.Apply(c)
-			body, _ := json.Marshal(c)
-			if err := tx.Append(p, c, body, inc, after); err != nil {
+			if err := applyOne(tx, p, c, inc); err != nil {
 				return err
 			}
 			if i == 200 {
@@ -353,16 +359,7 @@ func TestStore_WriteStored(t *testing.T) {
 					return err
 				}
 			}
-			after, err := tx.Lock(k)
-			if err != nil {
-				return err
-			}
-			if after == nil {
-				after = syncproto.NewRecord(c.Collection, c.RecordID)
-			}
-			after.Apply(c)
-			body, _ := json.Marshal(c)
-			return tx.Append(p, c, body, inc, after)
+			return applyOne(tx, p, c, inc)
 		})
 		if err != nil {
 			t.Fatalf("push %d: %v", i, err)
