@@ -23,10 +23,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -349,7 +351,16 @@ const ScreenshotTolerance = 0.01
 // ScreenshotTolerance of its pixels different. It reports whether it wrote.
 func SaveScreenshot(t testing.TB, path string, img []byte) bool {
 	t.Helper()
-	if old, err := os.ReadFile(path); err == nil && SamePicture(old, img, ScreenshotTolerance) {
+	return SaveScreenshotIgnoring(t, path, img, nil)
+}
+
+// SaveScreenshotIgnoring is SaveScreenshot for a screen showing something
+// new on every run (an enrolment code and its QR code): pixels inside the
+// rectangles ignore do not count as different. The file written is the whole
+// new picture.
+func SaveScreenshotIgnoring(t testing.TB, path string, img []byte, ignore []image.Rectangle) bool {
+	t.Helper()
+	if old, err := os.ReadFile(path); err == nil && samePicture(old, img, ScreenshotTolerance, ignore) {
 		return false
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -364,6 +375,11 @@ func SaveScreenshot(t testing.TB, path string, img []byte) bool {
 // SamePicture reports whether two PNGs have the same size and differ in at
 // most tolerance of their pixels. Bytes that do not decode are different.
 func SamePicture(a, b []byte, tolerance float64) bool {
+	return samePicture(a, b, tolerance, nil)
+}
+
+// samePicture is SamePicture, not counting the pixels inside ignore.
+func samePicture(a, b []byte, tolerance float64, ignore []image.Rectangle) bool {
 	ia, err := png.Decode(bytes.NewReader(a))
 	if err != nil {
 		return false
@@ -379,6 +395,9 @@ func SamePicture(a, b []byte, tolerance float64) bool {
 	diff := 0
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
+			if slices.ContainsFunc(ignore, image.Pt(x, y).In) {
+				continue
+			}
 			r1, g1, b1, a1 := ia.At(x, y).RGBA()
 			r2, g2, b2, a2 := ib.At(x, y).RGBA()
 			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {

@@ -71,3 +71,21 @@ func TestSaveScreenshot(t *testing.T) {
 		t.Fatal("the changed screen is not what was saved")
 	}
 }
+
+func TestSaveScreenshotIgnoring(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "docs", "screen.png")
+	first := picture(t, 100, 100, 0)
+	browsertest.SaveScreenshot(t, path, first)
+	// The first 20 rows differ (20% of the pixels): a new code and QR code.
+	code := []image.Rectangle{image.Rect(0, 0, 100, 20)}
+	if browsertest.SaveScreenshotIgnoring(t, path, picture(t, 100, 100, 2000), code) {
+		t.Fatal("a screenshot differing only where the screen shows something new each run was rewritten")
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, first) {
+		t.Fatal("the saved file changed")
+	}
+	// Outside the rectangle the same change counts.
+	if !browsertest.SaveScreenshotIgnoring(t, path, picture(t, 100, 100, 2000), []image.Rectangle{image.Rect(0, 50, 100, 70)}) {
+		t.Fatal("a changed screen was not written")
+	}
+}
