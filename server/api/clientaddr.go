@@ -13,7 +13,8 @@ import (
 //
 // The per-address limits (invalid credentials, enrolment codes, the
 // per-address rate limit on /v1/auth/token and /v1/auth/enrol) key on
-// clientIP. With no trusted proxies that is the address of the connection.
+// clientIP. With no trusted proxies that is the address of the connection
+// (an IPv6 client counted by its /64, limitKey).
 // A request whose connection comes from a trusted proxy is counted against
 // the client address the proxy header names: the right-most address in it
 // that is not itself a trusted proxy. Every proxy appends the address it
@@ -162,7 +163,7 @@ func parseForwarded(b []byte) (netip.Addr, bool) {
 }
 
 // clientIP is the client address of a request, as the per-address limits
-// count it (see the top of this file).
+// count it (see the top of this file; limitKey).
 func (s *Server) clientIP(c *fiber.Ctx) string {
 	ip := c.Context().RemoteIP()
 	peer, ok := netip.AddrFromSlice(ip)
@@ -171,9 +172,24 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 	}
 	peer = peer.Unmap()
 	if len(s.proxies.trusted) == 0 {
-		return peer.String()
+		return limitKey(peer)
 	}
-	return s.proxies.client(peer, c.Request().Header.PeekAll(s.proxies.header)).String()
+	return limitKey(s.proxies.client(peer, c.Request().Header.PeekAll(s.proxies.header)))
+}
+
+// limitKey is what a per-address limit counts for a client address: an IPv4
+// address, or the /64 network an IPv6 address is in. A /64 is one network,
+// handed whole to a home, office or phone, whose hosts choose their own
+// addresses in it and change them at will (privacy addresses): counted per
+// address, one client could take a fresh one for every few guesses.
+func limitKey(a netip.Addr) string {
+	if a.Is6() && !a.Is4In6() {
+		p, err := a.Prefix(64)
+		if err == nil {
+			return p.String()
+		}
+	}
+	return a.String()
 }
 
 // newProxyTrust is the trust of Config.TrustedProxies and ProxyHeader.

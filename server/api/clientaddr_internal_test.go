@@ -52,3 +52,18 @@ func TestProxyTrust_Client(t *testing.T) {
 		}
 	}
 }
+
+func TestLimitKey(t *testing.T) {
+	for _, tc := range []struct{ addr, want string }{
+		{"203.0.113.7", "203.0.113.7"},
+		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2::ffff", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"::1", "::/64"},
+		{"fe80::1%eth0", "fe80::/64"},
+	} {
+		if got := limitKey(netip.MustParseAddr(tc.addr)); got != tc.want {
+			t.Errorf("limitKey(%s) = %s, want %s", tc.addr, got, tc.want)
+		}
+	}
+}

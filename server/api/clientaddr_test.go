@@ -51,6 +51,8 @@ func TestServer_ClientAddress(t *testing.T) {
 			{"IPv6 client", xff("2001:db8::1"), 401},
 			{"the same IPv6 client bracketed with a port", xff("[2001:db8::1]:4711"), 401},
 			{"the IPv6 client locked out", xff("2001:DB8:0::1"), 429},
+			{"and any address it takes in its /64", xff("2001:db8::9:8:7:6"), 429},
+			{"the next /64 served", xff("2001:db8:0:1::1"), 401},
 		}},
 		{"a spoofed chain counts as the right-most untrusted address", "127.0.0.1", "", []step{
 			{"spoof 1", xff("1.2.3.4, 203.0.113.7"), 401},
