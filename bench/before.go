@@ -19,7 +19,9 @@ import (
 // runs in this run, right after ours, with the same workload flags, and
 // its rate is the "before": a ratio measured in the same run. That bench
 // runs its server inside the bench's own process (it has no child server),
-// as this one does with --ingest-child=false: use that for like with like.
+// so this one then also runs its push ingest with the server in its own
+// process, and the aim's ratio compares those two: like with like. The
+// ratio to the child-process figure is printed beside it, without an aim.
 
 // runBefore runs the bench binary at path with the workload flags of cfg
 // (and a small initial sync, which is not used) and returns the push-ingest

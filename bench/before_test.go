@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestParseIngestRate(t *testing.T) {
 	for _, tc := range []struct {
@@ -19,5 +24,27 @@ func TestParseIngestRate(t *testing.T) {
 				t.Fatalf("parseIngestRate = %v, %v; want %v (ok %v)", got, err, tc.want, tc.ok)
 			}
 		})
+	}
+}
+
+// TestWriteReport_Before checks the aim's ratio with --before compares like
+// with like (both servers in the bench's process) and the child-process
+// figure is shown beside it, without an aim.
+func TestWriteReport_Before(t *testing.T) {
+	res := results{
+		Ingest: phase{Items: 200000, Elapsed: 10 * time.Second}, // 20,000/s, child process
+		Like:   phase{Items: 200000, Elapsed: 8 * time.Second},  // 25,000/s, in the bench's process
+		Raw:    phase{Items: 200000, Elapsed: 2 * time.Second},
+		Before: 8000, IngestPeak: 70 << 20,
+	}
+	var out bytes.Buffer
+	writeReport(&out, res)
+	for _, want := range []string{
+		"| ingest / before, our server in a child process | | | 2.50× | | | |",
+		"| ingest / before (8,000 changes/s, the tree before issue 12, in this run; both servers in the bench's process, ours 25,000 changes/s) | | | 3.12× | | ≥ 3× | PASS |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -280,6 +280,17 @@ func runBench(ctx context.Context, cfg config) (results, error) {
 		return res, fmt.Errorf("push ingest: %w", err)
 	}
 	if cfg.Before != "" {
+		res.Like = res.Ingest
+		if cfg.Child {
+			// The old bench runs its server in its own process: ours runs
+			// there too, for a ratio of like with like.
+			cfg.logf("push ingest again, the server in the bench's process, as the bench before issue 12 runs its own")
+			quiet := cfg
+			quiet.CPUProfile = ""
+			if res.Like, err = measureIngest(ctx, quiet, filepath.Join(dir, "ingest-here"), w); err != nil {
+				return res, fmt.Errorf("push ingest in the bench's process: %w", err)
+			}
+		}
 		cfg.logf("push ingest before issue 12: %s", cfg.Before)
 		if res.Before, err = runBefore(ctx, cfg, cfg.Before); err != nil {
 			return res, fmt.Errorf("--before: %w", err)

@@ -106,8 +106,11 @@ type results struct {
 	// bench's process).
 	IngestPeak int64
 	// Before is the push-ingest rate of the bench before issue 12, run in
-	// this run (--before); 0 when not run.
+	// this run (--before); 0 when not run. Like is this tree's push ingest
+	// with its server in the bench's process, as that bench runs its own
+	// (Ingest itself when it ran so).
 	Before float64
+	Like   phase
 	// Deltas are the delta pulls, after the short log then the long one.
 	Deltas []deltaResult
 	// Stream holds the change stream's figures.
@@ -173,13 +176,20 @@ func writeReport(w io.Writer, r results) {
 		group(float64(r.Raw.Items)), r.Raw.Elapsed.Seconds(), group(r.Raw.rate()), r.Raw.cores())
 	fmt.Fprintf(w, "| ingest / raw | | | %.1f%% | | ≥ %.0f%% | %s |\n",
 		100*r.ratio(), 100*aimIngestRatio, verdict(r.ratio() >= aimIngestRatio))
-	before, from := float64(baselineIngest), "docs/benchmarks.md 2026-11-23"
 	if r.Before > 0 {
-		before, from = r.Before, "the tree before issue 12, in this run"
+		// Like with like: the bench before issue 12 has its server in its
+		// own process, so this tree's figure for the aim is too.
+		if r.IngestPeak > 0 {
+			fmt.Fprintf(w, "| ingest / before, our server in a child process | | | %.2f× | | | |\n", r.Ingest.rate()/r.Before)
+		}
+		gain := r.Like.rate() / r.Before
+		fmt.Fprintf(w, "| ingest / before (%s changes/s, the tree before issue 12, in this run; both servers in the bench's process, ours %s changes/s) | | | %.2f× | | ≥ %.0f× | %s |\n",
+			group(r.Before), group(r.Like.rate()), gain, aimIngestGain, verdict(gain >= aimIngestGain))
+	} else {
+		gain := r.Ingest.rate() / baselineIngest
+		fmt.Fprintf(w, "| ingest / before (%s changes/s, docs/benchmarks.md 2026-11-23) | | | %.2f× | | ≥ %.0f× | %s |\n",
+			group(baselineIngest), gain, aimIngestGain, verdict(gain >= aimIngestGain))
 	}
-	gain := r.Ingest.rate() / before
-	fmt.Fprintf(w, "| ingest / before (%s changes/s, %s) | | | %.2f× | | ≥ %.0f× | %s |\n",
-		group(before), from, gain, aimIngestGain, verdict(gain >= aimIngestGain))
 	if r.IngestPeak > 0 {
 		fmt.Fprintf(w, "| ingest server peak RSS (child process) | %s changes | | %.1f MB | | ≤ %d MB | %s |\n",
 			group(float64(r.Ingest.Items)), float64(r.IngestPeak)/(1<<20), aimIngestRSS>>20, verdict(r.IngestPeak <= aimIngestRSS))
