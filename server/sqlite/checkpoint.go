@@ -20,15 +20,8 @@ import (
 
 // openCheckpointer opens the checkpointer's connection to path.
 func openCheckpointer(ctx context.Context, path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite3", dsn(path, false))
+	db, err := openOne(ctx, "sqlite3", path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s for checkpoints: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
 		return nil, fmt.Errorf("open %s for checkpoints: %w", path, err)
 	}
 	return db, nil

@@ -106,15 +106,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("create data folder: %w", err)
 		}
 	}
-	w, err := sql.Open(WriterDriver, dsn(path, false))
+	w, err := openOne(ctx, WriterDriver, path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
-	if err := w.PingContext(ctx); err != nil {
-		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if err := Migrate(ctx, w); err != nil {
@@ -151,6 +144,23 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	go s.commitLoop()
 	go s.checkpointLoop()
 	return s, nil
+}
+
+// openOne opens path with driver as one connection, kept open, for
+// writing: the writer's, or the checkpointer's.
+func openOne(ctx context.Context, driver, path string) (*sql.DB, error) {
+	db, err := sql.Open(driver, dsn(path, false))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // Migrate applies pending migrations to db.
