@@ -65,6 +65,16 @@ type Writer interface {
 	Write(ctx context.Context, received time.Time, fn func(PushTx) error) (int64, error)
 }
 
+// SerialWriter is a Writer that runs every write on one goroutine, as
+// SQLite's single writer does: every push waits for that goroutine, so the
+// sync service keeps a processor free for it (NewSync). A store whose writes
+// run concurrently (PostgreSQL) is not one.
+type SerialWriter interface {
+	Writer
+	// SerialWrites marks the store; it does nothing.
+	SerialWrites()
+}
+
 // Apply runs a batch through w's write transaction: duplicates are answered
 // (after Batch.Duplicate) and change nothing; every other change is merged
 // into its record, checked, then logged, or quarantined; the server's

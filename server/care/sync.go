@@ -35,8 +35,9 @@ type Sync struct {
 	// this process only; a server sets the key every replica shares.
 	Cursors *CursorCodec
 	// prep admits pushes to the work they do before the writer (parsing,
-	// Batch.Prepare): at most GOMAXPROCS-1 at once, so the single writer,
-	// which every push waits for, always has a processor to run on.
+	// Batch.Prepare): at most GOMAXPROCS-1 at once, so a SerialWriter's
+	// goroutine, which every push waits for, always has a processor to run
+	// on. Nil (no limit) for a store whose writes run concurrently.
 	prep chan struct{}
 }
 
@@ -49,8 +50,11 @@ func NewSync(store Store, registry *schema.Registry, now func() time.Time, node 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Sync{store: store, registry: registry, now: now, clock: syncproto.NewClock(node, now), log: log, Authorize: Authorize, Cursors: RandomCursorCodec(),
-		prep: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
+	s := &Sync{store: store, registry: registry, now: now, clock: syncproto.NewClock(node, now), log: log, Authorize: Authorize, Cursors: RandomCursorCodec()}
+	if _, ok := store.(SerialWriter); ok {
+		s.prep = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
+	}
+	return s
 }
 
 // Registry returns the schema registry the service validates against.
@@ -69,13 +73,16 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 	if len(req.Changes) > syncproto.MaxPushChanges {
 		return syncproto.PushResponse{}, syncproto.Errorf(syncproto.CodeTooLarge, "changes", "a push carries at most %d changes", syncproto.MaxPushChanges)
 	}
-	select {
-	case s.prep <- struct{}{}:
-	case <-ctx.Done():
-		return syncproto.PushResponse{}, ctx.Err()
+	prepared := func() {}
+	if s.prep != nil {
+		select {
+		case s.prep <- struct{}{}:
+		case <-ctx.Done():
+			return syncproto.PushResponse{}, ctx.Err()
+		}
+		prepared = sync.OnceFunc(func() { <-s.prep })
+		defer prepared()
 	}
-	prepared := sync.OnceFunc(func() { <-s.prep })
-	defer prepared()
 	received := s.now().UTC()
 	items := make([]Incoming, len(req.Changes))
 	for i, raw := range req.Changes {
