@@ -14,9 +14,13 @@ import (
 )
 
 var (
-	_ care.Writer = (*Store)(nil)
-	_ care.PushTx = (*pushTx)(nil)
+	_ care.SerialWriter = (*Store)(nil)
+	_ care.PushTx       = (*pushTx)(nil)
 )
+
+// SerialWrites implements care.SerialWriter: one goroutine, the group
+// committer, runs every push.
+func (s *Store) SerialWrites() {}
 
 // maxGroup bounds how many waiting pushes share one transaction.
 const maxGroup = 64

@@ -41,10 +41,10 @@ type Store struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB
+	// ws are the writer's prepared statements (stmts.go).
+	ws *writerStmts
 	// ckpt is the checkpointer's connection (checkpoint.go); ckptWake
 	// wakes it after a commit and ckptDone closes when it stops.
-	// ws are the writer's prepared statements (stmts.go).
-	ws       *writerStmts
 	ckpt     *sql.DB
 	ckptWake chan struct{}
 	ckptDone chan struct{}
@@ -56,8 +56,6 @@ type Store struct {
 	quit   chan struct{}
 	done   chan struct{}
 	closed sync.Once
-	// closeStmts closes ws once.
-	closeStmts sync.Once
 }
 
 // WriterDriver is the database/sql driver the writer opens its connection
@@ -184,7 +182,7 @@ func (s *Store) Close() error {
 	s.closed.Do(func() { close(s.quit) })
 	<-s.done
 	<-s.ckptDone
-	s.closeStmts.Do(s.ws.close)
+	s.ws.close()
 	_, err := s.writer.Exec("PRAGMA optimize")
 	return errors.Join(err, s.ckpt.Close(), s.reader.Close(), s.writer.Close())
 }
