@@ -226,14 +226,7 @@ func EncodeState(r *syncproto.Record) EncodedState {
 // stamped s: a delete, or an upsert of the names whose stamp (of) is
 // the one at place k.
 func appendWireChange(b []byte, r *syncproto.Record, s syncproto.Stamp, at time.Time, op syncproto.Op, names []string, of []int, k int) []byte {
-	b = append(b, `{"id":`...)
-	b = appendString(b, s.ChangeID)
-	b = append(b, `,"collection":`...)
-	b = appendString(b, r.Collection)
-	b = append(b, `,"record_id":`...)
-	b = appendString(b, r.ID)
-	b = append(b, `,"op":`...)
-	b = appendString(b, string(op))
+	b = appendChangeHead(b, s.ChangeID, r.Collection, r.ID, op)
 	if op == syncproto.OpUpsert {
 		b = append(b, `,"fields":{`...)
 		first := true
@@ -251,28 +244,40 @@ func appendWireChange(b []byte, r *syncproto.Record, s syncproto.Stamp, at time.
 		}
 		b = append(b, '}')
 	}
+	return append(appendChangeTail(b, s.HLC, at, s.Device), '}')
+}
+
+// appendChangeHead appends a change's members before its fields, as
+// json.Marshal orders them: {"id", "collection", "record_id", "op".
+func appendChangeHead(b []byte, id, collection, recordID string, op syncproto.Op) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, id)
+	b = append(b, `,"collection":`...)
+	b = appendString(b, collection)
+	b = append(b, `,"record_id":`...)
+	b = appendString(b, recordID)
+	b = append(b, `,"op":`...)
+	return appendString(b, string(op))
+}
+
+// appendChangeTail appends a change's members after its fields: "hlc",
+// "recorded_at", and "device_id" when set. The caller closes the object.
+func appendChangeTail(b []byte, h syncproto.HLC, at time.Time, device string) []byte {
 	b = append(b, `,"hlc":`...)
-	b = appendHLC(b, s.HLC)
+	b = appendHLC(b, h)
 	b = append(b, `,"recorded_at":`...)
 	b = appendTime(b, at)
-	if s.Device != "" {
+	if device != "" {
 		b = append(b, `,"device_id":`...)
-		b = appendString(b, s.Device)
+		b = appendString(b, device)
 	}
-	return append(b, '}')
+	return b
 }
 
 // AppendChange appends c's wire form, as json.Marshal encodes it (the same
 // members in the same order; strings escaped without HTML escapes).
 func AppendChange(b []byte, c *syncproto.Change) []byte {
-	b = append(b, `{"id":`...)
-	b = appendString(b, c.ID)
-	b = append(b, `,"collection":`...)
-	b = appendString(b, c.Collection)
-	b = append(b, `,"record_id":`...)
-	b = appendString(b, c.RecordID)
-	b = append(b, `,"op":`...)
-	b = appendString(b, string(c.Op))
+	b = appendChangeHead(b, c.ID, c.Collection, c.RecordID, c.Op)
 	if len(c.Fields) > 0 {
 		b = append(b, `,"fields":{`...)
 		names := make([]string, 0, len(c.Fields))
@@ -290,14 +295,7 @@ func AppendChange(b []byte, c *syncproto.Change) []byte {
 		}
 		b = append(b, '}')
 	}
-	b = append(b, `,"hlc":`...)
-	b = appendHLC(b, c.HLC)
-	b = append(b, `,"recorded_at":`...)
-	b = appendTime(b, c.RecordedAt)
-	if c.DeviceID != "" {
-		b = append(b, `,"device_id":`...)
-		b = appendString(b, c.DeviceID)
-	}
+	b = appendChangeTail(b, c.HLC, c.RecordedAt, c.DeviceID)
 	if c.Seen != "" {
 		b = append(b, `,"seen":`...)
 		b = appendString(b, c.Seen)
