@@ -183,7 +183,8 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 // addresses in it and change them at will (privacy addresses): counted per
 // address, one client could take a fresh one for every few guesses.
 func limitKey(a netip.Addr) string {
-	if a.Is6() && !a.Is4In6() {
+	a = a.Unmap()
+	if a.Is6() {
 		p, err := a.Prefix(64)
 		if err == nil {
 			return p.String()

@@ -61,6 +61,7 @@ func TestLimitKey(t *testing.T) {
 		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
 		{"::1", "::/64"},
 		{"fe80::1%eth0", "fe80::/64"},
+		{"::ffff:203.0.113.7", "203.0.113.7"},
 	} {
 		if got := limitKey(netip.MustParseAddr(tc.addr)); got != tc.want {
 			t.Errorf("limitKey(%s) = %s, want %s", tc.addr, got, tc.want)
