@@ -170,10 +170,14 @@ func (r *room) check(name string, random ...string) {
 		r.run(chromedp.Sleep(150 * time.Millisecond)) // let layout settle after the resize
 		var ignore []image.Rectangle
 		for _, sel := range random {
-			for _, b := range eval[[][4]float64](r, `[...document.querySelectorAll(`+strconv.Quote(sel)+`)].map(e => {
+			boxes := eval[[][4]float64](r, `[...document.querySelectorAll(`+strconv.Quote(sel)+`)].map(e => {
 				const b = e.getBoundingClientRect(), d = window.devicePixelRatio;
 				return [b.left * d, b.top * d, b.right * d, b.bottom * d];
-			})`) {
+			})`)
+			if len(boxes) == 0 {
+				r.t.Fatalf("%s: nothing on the screen matches %q, named as changing every run", name, sel)
+			}
+			for _, b := range boxes {
 				ignore = append(ignore, image.Rect(int(b[0]), int(b[1]), int(math.Ceil(b[2])), int(math.Ceil(b[3]))))
 			}
 		}
