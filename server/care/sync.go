@@ -83,6 +83,10 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 		prepared = sync.OnceFunc(func() { <-s.prep })
 		defer prepared()
 	}
+	epoch, err := s.store.Epoch(ctx)
+	if err != nil {
+		return syncproto.PushResponse{}, err
+	}
 	received := s.now().UTC()
 	items := make([]Incoming, len(req.Changes))
 	for i, raw := range req.Changes {
@@ -114,7 +118,7 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 	}
 	return syncproto.PushResponse{
 		Results:    res.Results,
-		Cursor:     s.Cursors.Encode(Cursor{Position: res.Position}),
+		Cursor:     s.Cursors.Encode(Cursor{Epoch: epoch, Position: res.Position}),
 		ServerTime: s.now().UTC(),
 	}, nil
 }
@@ -250,6 +254,10 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (PullPage, error) {
 	}
 	all := req.Filter.Scopes == nil
 	scopes := sortedSet(req.Filter.Scopes)
+	epoch, err := s.store.Epoch(ctx)
+	if err != nil {
+		return PullPage{}, err
+	}
 	var cur Cursor
 	var purge []string
 	if req.Cursor == "" {
@@ -257,11 +265,14 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (PullPage, error) {
 		if err != nil {
 			return PullPage{}, fmt.Errorf("read head: %w", err)
 		}
-		cur = Cursor{Position: head, Initial: true, All: all, Scopes: scopes}
+		cur = Cursor{Epoch: epoch, Position: head, Initial: true, All: all, Scopes: scopes}
 	} else {
 		c, err := s.Cursors.Decode(req.Cursor)
 		if err != nil {
 			return PullPage{}, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "the cursor was not issued by this server or has been changed; start again without a cursor")
+		}
+		if c.Epoch != epoch {
+			return PullPage{}, errCursorReset("the server's database was restored since this cursor was issued")
 		}
 		cur = c
 		added, removed, addedAll, err := s.scopeDiff(ctx, cur, all, scopes)
@@ -285,7 +296,6 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (PullPage, error) {
 		cur.All, cur.Scopes = all, scopes
 	}
 	var out PullPage
-	var err error
 	if cur.inState() {
 		out, err = s.pullState(ctx, cur, limit, req.Filter)
 	} else {
@@ -296,6 +306,13 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (PullPage, error) {
 	}
 	out.Purge = purge
 	return out, nil
+}
+
+// errCursorReset tells a device to drop its cursor and sync from the start
+// (syncproto.CodeCursorReset): never a partial page served as complete.
+func errCursorReset(why string) *syncproto.Error {
+	return syncproto.Errorf(syncproto.CodeCursorReset, "cursor",
+		"%s: drop the cursor and sync again from the start, keeping unsent changes and pushing again the changes this device wrote", why)
 }
 
 // scopeDiff compares the scopes a cursor was issued for with the current ones.
@@ -319,6 +336,17 @@ func (s *Sync) pullLog(ctx context.Context, cur Cursor, limit int, f Filter) (Pu
 	page, err := s.store.Changes(ctx, cur.Position, f, limit)
 	if err != nil {
 		return PullPage{}, fmt.Errorf("read changes: %w", err)
+	}
+	if len(page.Changes) == 0 {
+		// Nothing after the cursor: make sure that is because the device
+		// is up to date, not because the log was rolled back beneath it.
+		head, err := s.store.Head(ctx)
+		if err != nil {
+			return PullPage{}, fmt.Errorf("read head: %w", err)
+		}
+		if cur.Position > head {
+			return PullPage{}, errCursorReset("the cursor is ahead of the server's change log, which was rolled back")
+		}
 	}
 	out := PullPage{Wire: make([][]byte, 0, len(page.Changes)), HasMore: page.More}
 	for _, lc := range page.Changes {
@@ -362,11 +390,14 @@ func (s *Sync) pullState(ctx context.Context, cur Cursor, limit int, f Filter) (
 		return out, nil
 	}
 	// State done: continue from the log at the cursor's position.
-	done := Cursor{Position: cur.Position, All: cur.All, Scopes: cur.Scopes}
+	done := Cursor{Epoch: cur.Epoch, Position: cur.Position, All: cur.All, Scopes: cur.Scopes}
 	out.Cursor = s.Cursors.Encode(done)
 	head, err := s.store.Head(ctx)
 	if err != nil {
 		return PullPage{}, fmt.Errorf("read head: %w", err)
+	}
+	if cur.Position > head {
+		return PullPage{}, errCursorReset("the cursor is ahead of the server's change log, which was rolled back")
 	}
 	out.HasMore = head > cur.Position
 	return out, nil
