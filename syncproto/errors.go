@@ -26,8 +26,8 @@ const (
 	// enrolled again; its unsent changes are kept and sent once it is
 	// (HTTP 401).
 	CodeReenrolRequired = "reenrol_required"
-	CodeClockSkew         = "clock_skew"
-	CodeTooLarge          = "too_large"
+	CodeClockSkew       = "clock_skew"
+	CodeTooLarge        = "too_large"
 	// CodeUnsupportedMedia refuses a compressed request body.
 	CodeUnsupportedMedia = "unsupported_media_type"
 	// CodeMethodNotAllowed refuses an HTTP method the server does not serve.

@@ -457,10 +457,10 @@ func TestServer_CursorsAreSigned(t *testing.T) {
 		return "c1." + base64.RawURLEncoding.EncodeToString([]byte(payload))
 	}
 	bad := map[string]string{
-		"issue's forged cursor":             forge(`{"p":0,"a":true}`),
-		"forged, this format":               "c2." + base64.RawURLEncoding.EncodeToString([]byte(`{"p":0,"a":true}`)) + ".AAAA",
-		"real cursor with one bit changed":  editCursor(t, real),
-		"real cursor, tag cut off":          real[:len(real)-22],
+		"issue's forged cursor":            forge(`{"p":0,"a":true}`),
+		"forged, this format":              "c2." + base64.RawURLEncoding.EncodeToString([]byte(`{"p":0,"a":true}`)) + ".AAAA",
+		"real cursor with one bit changed": editCursor(t, real),
+		"real cursor, tag cut off":         real[:len(real)-22],
 	}
 	for name, cur := range bad {
 		t.Run(name, func(t *testing.T) {
