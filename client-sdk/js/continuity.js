@@ -86,9 +86,10 @@ export { newId } from './id.js';
  * @property {number} restamped
  * @property {number} pulled
  * @property {number} purged
- * @property {boolean} reset    the server's database had been restored since the last pull: the
- *                              cursor was dropped, this device's own changes queued again
- *                              (requeued) and the device synced from the start; nothing is lost
+ * @property {number} resets    1 when the server's database had been restored since the last pull
+ *                              (cursor_reset): the cursor was dropped, this device's own changes
+ *                              queued again (requeued) and the device synced from the start;
+ *                              nothing is lost
  * @property {number} requeued  changes this device wrote that the reset queued again
  */
 
@@ -860,7 +861,7 @@ export class Client {
   async #syncOnce() {
     if (!this.enrolled) throw new APIError(401, 'unauthorized', 'this device is not enrolled');
     /** @type {SyncReport} */
-    const rep = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, restamped: 0, pulled: 0, purged: 0, reset: false, requeued: 0 };
+    const rep = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, restamped: 0, pulled: 0, purged: 0, resets: 0, requeued: 0 };
     this.#status.syncing = true;
     this.#emitStatus();
     try {
@@ -1065,12 +1066,12 @@ export class Client {
           await tx.done;
           continue;
         }
-        if (e instanceof APIError && e.code === 'cursor_reset' && !rep.reset) {
+        if (e instanceof APIError && e.code === 'cursor_reset' && rep.resets === 0) {
           // The server's database was restored from a backup taken before
           // this cursor (or its log rolled back): drop the cursor, queue
           // again what this device wrote (the server may have lost it),
           // push, and sync again from the start. The outbox is kept.
-          rep.reset = true;
+          rep.resets++;
           const tx = this.#idb().transaction(ALL, 'readwrite');
           await setMeta(tx, 'cursor', '');
           rep.requeued += await requeueOwn(tx, this.#deviceId, new Date(this.#o.now()).toISOString(), this.#scopeOf);
