@@ -172,3 +172,29 @@ func (e *env) pullPage(token, cursor string, limit int) syncproto.PullResponse {
 	r.decode(e.t, &p)
 	return p
 }
+
+// TestServer_ConflictsAfterRestore: a change's seen cursor from before a
+// restore names positions of another history, so it counts as having seen
+// nothing: two destinations written for one resident still raise a
+// conflict, however far the old cursor had got.
+func TestServer_ConflictsAfterRestore(t *testing.T) {
+	e := newEnv(t)
+	inc := uuid.NewString()
+	sam := e.token("sam", "social_worker", "tab-1", inc)
+	tom := e.token("tom", "social_worker", "tab-2", inc)
+	bea := e.token("bea", "back_office", "desk-1", "*")
+	ws, wt := newWriter("tab-1", e.clock.Now), newWriter("tab-2", e.clock.Now)
+	rec := uuid.NewString()
+	fields := resident(inc)
+	fields["current_service_id"] = uuid.NewString()
+	applied(t, e.push(sam, ws.upsert("residents", rec, fields)))
+	// Tom's tablet had pulled far along the log before the restore.
+	before := e.sync.Cursors.Encode(care.Cursor{Epoch: care.NewEpoch(), Position: 1 << 40, Scopes: []string{inc}})
+	applied(t, e.push(sam, ws.upsert("residents", rec, map[string]any{"current_service_id": uuid.NewString()})))
+	c := wt.upsert("residents", rec, map[string]any{"current_service_id": uuid.NewString()})
+	c["seen"] = before
+	applied(t, e.push(tom, c))
+	if cs := e.conflicts(bea, "?status=open"); len(cs) != 1 || cs[0].Field != "current_service_id" {
+		t.Fatalf("open conflicts = %+v, want one on current_service_id", cs)
+	}
+}

@@ -164,16 +164,3 @@ func (k *CursorCodec) Decode(s string) (Cursor, error) {
 	}
 	return c, ErrCursor
 }
-
-// Position returns the log position of a cursor the server issued, or 0
-// when s is empty or not such a cursor.
-func (k *CursorCodec) Position(s string) int64 {
-	if s == "" {
-		return 0
-	}
-	c, err := k.Decode(s)
-	if err != nil {
-		return 0
-	}
-	return c.Position
-}

@@ -102,7 +102,7 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 		// writes what json.Marshal would, without its HTML escapes).
 		items[i].Body = AppendChange(make([]byte, 0, len(raw)+len(c.DeviceID)+16), &c)
 	}
-	prepare := s.prepare(p, received)
+	prepare := s.prepare(p, received, epoch)
 	res, err := Apply(ctx, s.store, Batch{Principal: p, ReceivedAt: received, Items: items, Prepare: prepare,
 		Check: func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
 			return prepare(c)(l, c, before, after)
@@ -129,7 +129,7 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 // it returns does the rest inside it. Every refusal is filed under the
 // record's incident when p holds it (visible), so a back-office user of
 // another incident never sees it.
-func (s *Sync) prepare(p Principal, received time.Time) func(c syncproto.Change) Checker {
+func (s *Sync) prepare(p Principal, received time.Time, epoch string) func(c syncproto.Change) Checker {
 	limit := received.Add(syncproto.MaxClockSkew)
 	return func(c syncproto.Change) Checker {
 		var pre *syncproto.Error
@@ -144,14 +144,14 @@ func (s *Sync) prepare(p Principal, received time.Time) func(c syncproto.Change)
 		// create's required fields depend on the stored record.
 		fieldsOK := pre == nil && s.registry.CheckFields(c, nil) == nil
 		return func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
-			return s.check(p, received, pre, fieldsOK, l, c, before, after)
+			return s.check(p, received, epoch, pre, fieldsOK, l, c, before, after)
 		}
 	}
 }
 
 // check decides about one change inside the write transaction, given what
 // prepare found.
-func (s *Sync) check(p Principal, received time.Time, pre *syncproto.Error, fieldsOK bool, l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
+func (s *Sync) check(p Principal, received time.Time, epoch string, pre *syncproto.Error, fieldsOK bool, l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
 	scope, scoped, changed := s.scopeOf(c, before)
 	refuse := func(e *syncproto.Error) Verdict { return Verdict{Err: e, Scope: visible(p, scope)} }
 	if pre != nil {
@@ -193,7 +193,7 @@ func (s *Sync) check(p Principal, received time.Time, pre *syncproto.Error, fiel
 		}
 	}
 	if e := s.registry.CheckRules(ctx, c, before, after); e != nil {
-		conflicts, err := s.conflictsFor(l, p, c, before, e, received)
+		conflicts, err := s.conflictsFor(l, p, c, before, e, received, epoch)
 		if err != nil {
 			return failed(err)
 		}
@@ -205,7 +205,7 @@ func (s *Sync) check(p Principal, received time.Time, pre *syncproto.Error, fiel
 	if err != nil {
 		return failed(err)
 	}
-	conflicts, err := s.conflictsFor(l, p, c, before, nil, received)
+	conflicts, err := s.conflictsFor(l, p, c, before, nil, received, epoch)
 	if err != nil {
 		return failed(err)
 	}
