@@ -2,15 +2,19 @@ package continuity
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net"
 	"net/url"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/continuity-care/continuity/server/postgres/pgtest"
+	"github.com/continuity-care/continuity/syncproto"
 )
 
 // restoreTarget is a database a test server runs on, with the operator's
@@ -147,6 +151,22 @@ func TestClient_SyncAfterRestore(t *testing.T) {
 			mustSync(t, b)
 			mustSync(t, a)
 			pendingB := mustResident(t, b, incident, "Harold", "Singh")
+			// A tablet enrolled in the lost interval, with a change not sent.
+			s.run(t, "user", "add", "--sub", "liz", "--role", "social_worker")
+			s.run(t, "scope", "grant", "--sub", "liz", "--incident", incident)
+			var enrolled struct {
+				RefreshToken string `json:"refresh_token"`
+			}
+			out := s.run(t, "device", "enrol", "--sub", "liz", "--device", "tab-late")
+			if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &enrolled); err != nil {
+				t.Fatalf("device enrol: %q: %v", out, err)
+			}
+			late, _ := openClient(t, nil)
+			if err := late.EnrolWithRefreshToken(s.url, "tab-late", enrolled.RefreshToken); err != nil {
+				t.Fatal(err)
+			}
+			mustSync(t, late)
+			mustResident(t, late, incident, "Late", "Unsent")
 
 			s.halt()
 			target.restore(t, s, backup)
@@ -160,6 +180,13 @@ func TestClient_SyncAfterRestore(t *testing.T) {
 				fresh = append(fresh, mustResident(t, w, incident, "New", "Resident"+string(rune('A'+i))))
 			}
 			mustSync(t, w)
+
+			if _, err := late.Sync(); !errors.Is(err, ErrReenrolRequired) || !errors.Is(err, ErrUnauthorized) || ErrorCode(err) != syncproto.CodeReenrolRequired {
+				t.Fatalf("sync of a device enrolled after the backup: %v, want ErrReenrolRequired", err)
+			}
+			if n, _ := late.PendingCount(); n != 1 {
+				t.Fatalf("the re-enrolment case dropped the outbox: %d pending, want 1", n)
+			}
 
 			repA := mustSync(t, a)
 			if !repA.Reset || repA.Requeued == 0 {
