@@ -19,6 +19,13 @@ var (
 	// after a token refresh: the device must be enrolled again. Nothing local
 	// is lost.
 	ErrUnauthorized = errors.New("continuity: the server refused this device's credentials; enrol it again")
+	// ErrReenrolRequired means the server's database was restored from a
+	// backup taken before this device's refresh token was issued (it was
+	// enrolled, or its token rotated, in the interval the restore lost): the
+	// app should offer to enrol the device again. It also matches
+	// ErrUnauthorized. The outbox is kept and sent once the device is
+	// enrolled again.
+	ErrReenrolRequired = errors.New("continuity: the server was restored from a backup older than this device's enrolment; enrol it again (unsent changes are kept)")
 	// ErrOffline means the server could not be reached (or kept failing)
 	// after the retries; the work stays queued for the next sync.
 	ErrOffline = errors.New("continuity: server unreachable")
@@ -74,7 +81,8 @@ func (e *APIError) retryAfter() time.Duration {
 
 // ErrorCode returns a stable code for an error the SDK returned: the
 // protocol's code for validation and server errors (invalid_value,
-// unknown_field, forbidden_role, ...), not_enrolled, unauthorized, offline,
+// unknown_field, forbidden_role, ...), not_enrolled, unauthorized,
+// reenrol_required, offline,
 // not_found or closed; "" for anything else.
 func ErrorCode(err error) string {
 	if err == nil {
@@ -86,6 +94,8 @@ func ErrorCode(err error) string {
 	}
 	var ae *APIError
 	switch {
+	case errors.Is(err, ErrReenrolRequired):
+		return syncproto.CodeReenrolRequired
 	case errors.Is(err, ErrUnauthorized):
 		return syncproto.CodeUnauthorized
 	case errors.Is(err, ErrNotEnrolled):

@@ -88,17 +88,29 @@ func startServer() (*serverProc, error) {
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go build ./server: %v\n%s", err, out)
 	}
-	s.cmd = exec.Command(s.bin, "serve", "--addr", "127.0.0.1:0", "--db", s.db, "--rate-limit", "100000")
-	s.cmd.Dir = dir
+	if err := s.launch("127.0.0.1:0"); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return s, nil
+}
+
+// launch starts the built server on s.db at addr and waits until it is
+// ready.
+func (s *serverProc) launch(addr string) error {
+	s.url, s.stderr, s.exited = "", &lockedBuffer{}, make(chan struct{})
+	s.cmd = exec.Command(s.bin, "serve", "--addr", addr, "--db", s.db, "--rate-limit", "100000")
+	s.cmd.Dir = s.dir
 	s.cmd.Stderr = s.stderr
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.cmd.Start(); err != nil {
-		return nil, err
+		return err
 	}
-	go func() { s.cmd.Wait(); close(s.exited) }()
+	exited := s.exited
+	go func() { s.cmd.Wait(); close(exited) }()
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -117,10 +129,10 @@ func startServer() (*serverProc, error) {
 				s.url = strings.Fields(rest)[0]
 			}
 		case <-s.exited:
-			return nil, fmt.Errorf("server exited: %s", s.stderr)
+			return fmt.Errorf("server exited: %s", s.stderr)
 		case <-deadline:
-			s.stop()
-			return nil, fmt.Errorf("server did not say where it listens: %s", s.stderr)
+			s.halt()
+			return fmt.Errorf("server did not say where it listens: %s", s.stderr)
 		}
 	}
 	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
@@ -128,17 +140,19 @@ func startServer() (*serverProc, error) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s, nil
+				return nil
 			}
 		}
 		if time.Since(start) > 20*time.Second {
-			s.stop()
-			return nil, fmt.Errorf("server not ready: %v\n%s", err, s.stderr)
+			s.halt()
+			return fmt.Errorf("server not ready: %v\n%s", err, s.stderr)
 		}
 	}
 }
 
-func (s *serverProc) stop() {
+// halt stops the server process (SIGINT, then SIGKILL after 10 s), keeping
+// its folder.
+func (s *serverProc) halt() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		s.cmd.Process.Signal(os.Interrupt)
 		select {
@@ -148,6 +162,10 @@ func (s *serverProc) stop() {
 			<-s.exited
 		}
 	}
+}
+
+func (s *serverProc) stop() {
+	s.halt()
 	os.RemoveAll(s.dir)
 }
 

@@ -459,6 +459,62 @@ func (t *txn) enqueue(c syncproto.Change, now time.Time) error {
 	return t.refresh(c.Collection, c.RecordID)
 }
 
+// requeueOwn puts back in the outbox, pending, every change this device
+// wrote that still wins a field or a tombstone of its base state, with its
+// original id, stamp and recorded time (syncproto.Record.Changes): after the
+// server's database was restored from a backup it may have lost them. The
+// server answers duplicate for those it still has, and merging is
+// idempotent, so nothing is applied twice. It returns how many were queued.
+func (t *txn) requeueOwn(device string, now time.Time) (int, error) {
+	if device == "" {
+		return 0, nil
+	}
+	rows, err := t.tx.QueryContext(t.ctx, "SELECT state FROM base ORDER BY collection, record_id")
+	if err != nil {
+		return 0, fmt.Errorf("continuity: read base state: %w", err)
+	}
+	var own []syncproto.Change
+	for rows.Next() {
+		var state string
+		if err := rows.Scan(&state); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("continuity: read base state: %w", err)
+		}
+		r, err := decodeRecord(state)
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		for _, c := range r.Changes() {
+			if c.DeviceID == device && c.HLC.Node == device {
+				own = append(own, c)
+			}
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, fmt.Errorf("continuity: read base state: %w", err)
+	}
+	n := 0
+	for _, c := range own {
+		body, err := json.Marshal(c)
+		if err != nil {
+			return 0, fmt.Errorf("continuity: encode change: %w", err)
+		}
+		res, err := t.tx.ExecContext(t.ctx, "INSERT OR IGNORE INTO outbox (change_id, collection, record_id, change, created_at) VALUES (?, ?, ?, ?, ?)",
+			c.ID, c.Collection, c.RecordID, string(body), now.UTC().Format(time.RFC3339Nano))
+		if err != nil {
+			return 0, fmt.Errorf("continuity: queue change: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k > 0 {
+			n++
+			if err := t.refresh(c.Collection, c.RecordID); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return n, nil
+}
+
 // outboxEntries returns outbox entries in a state, in write order.
 func outboxEntries(ctx context.Context, q queryer, state string, limit int) ([]outboxEntry, error) {
 	query := "SELECT seq, change, state, code, field, message, rejected_at FROM outbox WHERE state = ? ORDER BY seq"

@@ -35,6 +35,14 @@ type SyncReport struct {
 	// Purged is how many local records were deleted because the device no
 	// longer holds their incident.
 	Purged int
+	// Reset is set when the server's database had been restored (or its
+	// log rolled back) since the device's last pull: the device dropped
+	// its cursor, queued again the changes it wrote (Requeued) and synced
+	// from the start. Nothing is lost.
+	Reset bool
+	// Requeued counts the changes this device wrote that a reset queued
+	// again; the server answers duplicate for those it still had.
+	Requeued int
 }
 
 // maxRestampRounds bounds re-stamping within one sync.
@@ -298,6 +306,20 @@ func (c *Client) pull(ctx context.Context, rep *SyncReport) error {
 			}
 			continue
 		}
+		if errors.As(err, &ae) && ae.Code == syncproto.CodeCursorReset && !rep.Reset {
+			// The server's database was restored from a backup taken
+			// before this device's cursor (or its log rolled back): the
+			// cursor names positions that now hold other changes, or none.
+			// Drop it, queue again what this device wrote (the server may
+			// have lost it), push, and sync again from the start.
+			if err := c.resetCursor(ctx, rep); err != nil {
+				return err
+			}
+			if err := c.push(ctx, rep); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -308,6 +330,23 @@ func (c *Client) pull(ctx context.Context, rep *SyncReport) error {
 			return nil
 		}
 	}
+}
+
+// resetCursor drops the cursor and queues again, in one transaction, the
+// changes this device wrote that its base state still holds.
+func (c *Client) resetCursor(ctx context.Context, rep *SyncReport) error {
+	device := c.DeviceID()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rep.Reset = true
+	return c.st.tx(ctx, func(t *txn) error {
+		if err := t.setMeta(metaCursor, ""); err != nil {
+			return err
+		}
+		n, err := t.requeueOwn(device, c.now())
+		rep.Requeued += n
+		return err
+	})
 }
 
 // applyPage merges one pull page into the base state and the view, purges

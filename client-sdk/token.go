@@ -188,6 +188,8 @@ func (s *RefreshTokenSource) exchange(ctx context.Context, refresh string) (toke
 	if resp.StatusCode != http.StatusOK {
 		ae := apiErrorFrom(resp, b)
 		switch {
+		case resp.StatusCode == http.StatusUnauthorized && ae.Code == syncproto.CodeReenrolRequired:
+			return tokenPair{}, fmt.Errorf("%w: %w: %s", ErrReenrolRequired, ErrUnauthorized, ae.Message)
 		case resp.StatusCode == http.StatusUnauthorized:
 			return tokenPair{}, fmt.Errorf("%w: %s", ErrUnauthorized, ae.Message)
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:

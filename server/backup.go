@@ -65,7 +65,7 @@ func restore(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "restored %s into %s (%d changes, last log position %d); devices will pull anything newer they hold when they next sync\n",
-		*from, info.Path, info.Changes, info.LastSeq)
+	fmt.Fprintf(stdout, "restored %s into %s (%d changes, last log position %d, new epoch %s); devices sync again from the start when they next sync and push again what they wrote since the backup; devices enrolled, or whose tokens were refreshed, after the backup must be enrolled again (docs/operations.md)\n",
+		*from, info.Path, info.Changes, info.LastSeq, info.Epoch)
 	return nil
 }

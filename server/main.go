@@ -59,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return restore(ctx, rest, stdout, stderr)
 	case "retention":
 		return retentionCommand(ctx, rest, stdout, stderr)
+	case "epoch":
+		return epochCommand(ctx, rest, stdout, stderr)
 	case "user", "device", "scope", "keys":
 		return adminCommand(ctx, cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -89,6 +91,10 @@ commands:
   import cqc FILE [--db PATH]   import CQC's care directory CSV (providers and services)
   backup    --to FILE [--db PATH]   consistent copy of a running server's SQLite database
   restore   --from FILE [--db PATH] [--replace] [--check]   verify a backup and put it in place
+            (with a new epoch: devices that synced past the backup sync again)
+  epoch new  [--db PATH|URL]   give the database a new epoch after a restore the server did
+             not do (Litestream, PostgreSQL point-in-time recovery, pg_restore)
+  epoch show [--db PATH|URL]   print the database's epoch
   retention [--dry-run] [--policy FILE] [--db PATH] [--print-policy]
             list (--dry-run) or remove records past their retention period, from the
             store and from devices (docs/retention.md)

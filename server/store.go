@@ -17,6 +17,7 @@ type store interface {
 	care.Store
 	care.AccessStore
 	care.ReadAuditStore
+	care.EpochRenewer
 }
 
 // isPostgres reports whether --db names a PostgreSQL database.

@@ -15,8 +15,19 @@ const (
 	CodeInvalidUUID       = "invalid_uuid"
 	CodeInvalidHLC        = "invalid_hlc"
 	CodeInvalidCursor     = "invalid_cursor"
-	CodeClockSkew         = "clock_skew"
-	CodeTooLarge          = "too_large"
+	// CodeCursorReset refuses a cursor from another epoch of the database
+	// (issued before a restore) or ahead of its log: the device drops its
+	// cursor and syncs again from the start, keeping its outbox and
+	// pushing again the changes it wrote (HTTP 410).
+	CodeCursorReset = "cursor_reset"
+	// CodeReenrolRequired refuses a refresh token the database does not
+	// know that was issued in another epoch: the server was restored from a
+	// backup taken before the token was issued. The device must be
+	// enrolled again; its unsent changes are kept and sent once it is
+	// (HTTP 401).
+	CodeReenrolRequired = "reenrol_required"
+	CodeClockSkew       = "clock_skew"
+	CodeTooLarge        = "too_large"
 	// CodeUnsupportedMedia refuses a compressed request body.
 	CodeUnsupportedMedia = "unsupported_media_type"
 	// CodeMethodNotAllowed refuses an HTTP method the server does not serve.

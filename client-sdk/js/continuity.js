@@ -19,13 +19,13 @@
 import { Clock, formatHLC, parseHLC, compareHLC, validHLC } from './hlc.js';
 import { exists, isDeleted, recordObject, newRecord } from './merge.js';
 import { Schema } from './validate.js';
-import { APIError, ValidationError, backoff, errorFrom, readSSE, sleep } from './http.js';
+import { APIError, ReenrolRequiredError, ValidationError, backoff, errorFrom, readSSE, sleep } from './http.js';
 import { newId } from './id.js';
 import {
-  ALL, applyToBase, countOutbox, getMeta, openStore, outboxEntries, purgeIncidents, refreshView, setMeta, wipeStore,
+  ALL, applyToBase, countOutbox, getMeta, openStore, outboxEntries, purgeIncidents, refreshView, requeueOwn, setMeta, wipeStore,
 } from './store.js';
 
-export { APIError, ValidationError } from './http.js';
+export { APIError, ReenrolRequiredError, ValidationError } from './http.js';
 export { Schema } from './validate.js';
 export { newId } from './id.js';
 
@@ -72,6 +72,8 @@ export { newId } from './id.js';
  * @property {boolean} syncing       a sync is running
  * @property {string} error          why the last sync failed ('' after a good one)
  * @property {boolean} streaming     the realtime stream is connected
+ * @property {boolean} reenrolRequired the server was restored from a backup older than this
+ *                                   device's enrolment: offer to enrol it again (the outbox is kept)
  */
 
 /**
@@ -84,6 +86,11 @@ export { newId } from './id.js';
  * @property {number} restamped
  * @property {number} pulled
  * @property {number} purged
+ * @property {number} resets    1 when the server's database had been restored since the last pull
+ *                              (cursor_reset): the cursor was dropped, this device's own changes
+ *                              queued again (requeued) and the device synced from the start;
+ *                              nothing is lost
+ * @property {number} requeued  changes this device wrote that the reset queued again
  */
 
 /**
@@ -152,7 +159,7 @@ export class Client {
   /** @type {Map<string, Set<Function>>} */
   #listeners = new Map();
   /** @type {Status} */
-  #status = { online: true, pending: 0, lastSyncedAt: '', rejected: 0, syncing: false, error: '', streaming: false };
+  #status = { online: true, pending: 0, lastSyncedAt: '', rejected: 0, syncing: false, error: '', streaming: false, reenrolRequired: false };
   /** @type {Promise<SyncReport>|null} */
   #running = null;
   /** @type {Promise<SyncReport>|null} */
@@ -269,6 +276,10 @@ export class Client {
   /**
    * Enrols this device with a token pair obtained elsewhere (the answer of
    * POST /v1/auth/enrol or /v1/auth/token, e.g. from a test harness).
+   * Enrolling again (after a ReenrolRequiredError) keeps the outbox; when
+   * the new enrolment names another device id, the pending changes are
+   * stamped again with it, since the server accepts a change only under the
+   * device that stamped it.
    * @param {TokenPair} pair
    * @returns {Promise<void>}
    */
@@ -277,11 +288,23 @@ export class Client {
     const claims = decodeClaims(pair.access_token);
     const deviceId = pair.device_id || claims.device_id || '';
     if (!deviceId) throw new TypeError('enrolWithPair: the answer names no device');
+    const former = this.#deviceId;
     await this.#saveTokens(pair, { device_id: deviceId, role: claims.role ?? '', subject: claims.sub ?? '' });
     this.#deviceId = deviceId;
-    const tx = this.#idb().transaction('meta');
+    const tx = this.#idb().transaction(ALL, 'readwrite');
     const last = await getMeta(tx, 'clock_last');
-    this.#clock = new Clock(deviceId, () => this.#o.now() + this.#offset, validHLC(last ?? '') ? last : undefined);
+    const clock = new Clock(deviceId, () => this.#o.now() + this.#offset, validHLC(last ?? '') ? last : undefined);
+    this.#clock = clock;
+    if (former && former !== deviceId) {
+      for (const e of await outboxEntries(tx, 'pending')) {
+        const change = { ...e.change, hlc: formatHLC(clock.now()), device_id: deviceId };
+        await tx.objectStore('outbox').put({ ...e, change });
+        await refreshView(tx, e.collection, e.record_id, this.#scopeOf);
+      }
+      await setMeta(tx, 'clock_last', formatHLC(clock.last()));
+    }
+    await tx.done;
+    this.#status.reenrolRequired = false;
     this.#emitStatus();
   }
 
@@ -395,7 +418,7 @@ export class Client {
     this.#refresh = this.#access = this.#deviceId = '';
     this.#clock = null;
     this.#schema = null;
-    this.#status = { online: this.#status.online, pending: 0, lastSyncedAt: '', rejected: 0, syncing: false, error: '', streaming: false };
+    this.#status = { online: this.#status.online, pending: 0, lastSyncedAt: '', rejected: 0, syncing: false, error: '', streaming: false, reenrolRequired: false };
     this.#emit('change', { collections: [] });
     this.#emitStatus();
   }
@@ -838,7 +861,7 @@ export class Client {
   async #syncOnce() {
     if (!this.enrolled) throw new APIError(401, 'unauthorized', 'this device is not enrolled');
     /** @type {SyncReport} */
-    const rep = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, restamped: 0, pulled: 0, purged: 0 };
+    const rep = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, restamped: 0, pulled: 0, purged: 0, resets: 0, requeued: 0 };
     this.#status.syncing = true;
     this.#emitStatus();
     try {
@@ -854,9 +877,11 @@ export class Client {
       await tx.done;
       this.#status.lastSyncedAt = done;
       this.#status.error = '';
+      this.#status.reenrolRequired = false;
       return rep;
     } catch (e) {
       this.#status.error = e instanceof Error ? e.message : String(e);
+      if (e instanceof ReenrolRequiredError) this.#status.reenrolRequired = true;
       if (this.#db) {
         const tx = this.#db.transaction('meta', 'readwrite');
         await setMeta(tx, 'last_error', this.#status.error);
@@ -1039,6 +1064,19 @@ export class Client {
           const tx = this.#idb().transaction('meta', 'readwrite');
           await setMeta(tx, 'cursor', '');
           await tx.done;
+          continue;
+        }
+        if (e instanceof APIError && e.code === 'cursor_reset' && rep.resets === 0) {
+          // The server's database was restored from a backup taken before
+          // this cursor (or its log rolled back): drop the cursor, queue
+          // again what this device wrote (the server may have lost it),
+          // push, and sync again from the start. The outbox is kept.
+          rep.resets++;
+          const tx = this.#idb().transaction(ALL, 'readwrite');
+          await setMeta(tx, 'cursor', '');
+          rep.requeued += await requeueOwn(tx, this.#deviceId, new Date(this.#o.now()).toISOString(), this.#scopeOf);
+          await tx.done;
+          await this.#push(rep);
           continue;
         }
         throw e;

@@ -39,6 +39,24 @@ export class APIError extends Error {
 }
 
 /**
+ * The server's database was restored from a backup taken before this
+ * device's refresh token was issued (it was enrolled, or its token rotated,
+ * in the interval the restore lost): the server answers 401
+ * `reenrol_required`. The app should offer to enrol the device again; its
+ * unsent changes stay in the outbox and are sent once it is.
+ */
+export class ReenrolRequiredError extends APIError {
+  /**
+   * @param {string} message
+   * @param {string} [field]
+   */
+  constructor(message, field = 'refresh_token') {
+    super(401, 'reenrol_required', message, field);
+    this.name = 'ReenrolRequiredError';
+  }
+}
+
+/**
  * A write the schema refuses: errors lists every problem by field.
  */
 export class ValidationError extends Error {
@@ -97,6 +115,7 @@ export async function errorFrom(resp, now) {
   } catch {
     // Not an envelope: keep the text.
   }
+  if (code === 'reenrol_required') return new ReenrolRequiredError(message, field);
   return new APIError(resp.status, code, message, field, parseRetryAfter(resp.headers.get('Retry-After'), now));
 }
 

@@ -204,3 +204,37 @@ export function mergeAll(changes) {
   }
   return out;
 }
+
+/**
+ * Returns the record's state as the fewest changes that rebuild it, each
+ * keeping its original id, stamp and recorded time (syncproto's
+ * Record.Changes): the tombstone, if any, and one upsert per change whose
+ * writes still win.
+ * @param {RecordState} r
+ * @returns {Change[]}
+ */
+export function changesOf(r) {
+  /** @type {Change[]} */
+  const out = [];
+  if (r.tombstone) {
+    out.push({
+      id: r.tombstone.change_id, collection: r.collection, record_id: r.record_id, op: 'delete',
+      hlc: r.tombstone.hlc, device_id: r.tombstone.device_id, recorded_at: r.tombstone_recorded_at ?? '',
+    });
+  }
+  /** @type {Map<string, Change>} */
+  const byID = new Map();
+  for (const [name, f] of Object.entries(r.fields ?? {})) {
+    let c = byID.get(f.stamp.change_id);
+    if (!c) {
+      c = {
+        id: f.stamp.change_id, collection: r.collection, record_id: r.record_id, op: 'upsert',
+        hlc: f.stamp.hlc, device_id: f.stamp.device_id, recorded_at: f.recorded_at, fields: {},
+      };
+      byID.set(f.stamp.change_id, c);
+      out.push(c);
+    }
+    /** @type {Record<string, any>} */ (c.fields)[name] = f.value;
+  }
+  return out;
+}

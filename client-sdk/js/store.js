@@ -15,7 +15,7 @@
  */
 
 import { openDB, deleteDB } from './vendor/idb/index.js';
-import { applyChange, cloneRecord, exists, isDeleted, newRecord } from './merge.js';
+import { applyChange, changesOf, cloneRecord, exists, isDeleted, newRecord } from './merge.js';
 
 /** @typedef {import('./merge.js').Change} Change */
 /** @typedef {import('./merge.js').RecordState} RecordState */
@@ -191,6 +191,41 @@ export async function refreshView(tx, collection, id, scopeOf) {
   const prev = await store.get([collection, id]);
   const incident = scopeOf(v) || prev?.incident || base?.incident || '';
   await store.put({ collection, record_id: id, incident, deleted: isDeleted(v) ? 1 : 0, pending: pending > 0 ? 1 : 0, state: v });
+}
+
+/**
+ * Puts back in the outbox, pending, every change this device wrote that
+ * still wins a field or a tombstone of its base state, with its original
+ * id, stamp and recorded time: after the server's database was restored
+ * from a backup it may have lost them. The server answers duplicate for
+ * those it still has (merging is idempotent). The Go SDK's requeueOwn.
+ * @param {any} tx a readwrite transaction over ALL
+ * @param {string} device this device's id
+ * @param {string} now RFC 3339
+ * @param {ScopeOf} scopeOf
+ * @returns {Promise<number>} how many changes were queued
+ */
+export async function requeueOwn(tx, device, now, scopeOf) {
+  if (!device) return 0;
+  /** @type {StoredRecord[]} */
+  const rows = await tx.objectStore('base').getAll();
+  const outbox = tx.objectStore('outbox');
+  let n = 0;
+  for (const row of rows) {
+    let queued = false;
+    for (const c of changesOf(row.state)) {
+      if (c.device_id !== device || !c.hlc.endsWith('-' + device)) continue;
+      if ((await outbox.index('change_id').count(c.id)) > 0) continue;
+      await outbox.add({
+        change_id: c.id, collection: c.collection, record_id: c.record_id, change: c, state: 'pending',
+        code: '', field: '', message: '', rejected_at: '', created_at: now,
+      });
+      queued = true;
+      n++;
+    }
+    if (queued) await refreshView(tx, row.collection, row.record_id, scopeOf);
+  }
+  return n;
 }
 
 /**

@@ -21,6 +21,8 @@ var statusOf = map[string]int{
 	syncproto.CodeInvalidUUID:       http.StatusBadRequest,
 	syncproto.CodeInvalidHLC:        http.StatusBadRequest,
 	syncproto.CodeInvalidCursor:     http.StatusBadRequest,
+	syncproto.CodeCursorReset:       http.StatusGone,
+	syncproto.CodeReenrolRequired:   http.StatusUnauthorized,
 	syncproto.CodeClockSkew:         http.StatusBadRequest,
 	syncproto.CodeTooLarge:          http.StatusRequestEntityTooLarge,
 	syncproto.CodeUnsupportedMedia:  http.StatusUnsupportedMediaType,

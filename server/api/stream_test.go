@@ -187,7 +187,7 @@ func (s *sseClient) ended() {
 }
 
 // cursorEvent checks ev is a cursor event and returns its position.
-func cursorEvent(t *testing.T, ev sseEvent) int64 {
+func cursorEvent(t *testing.T, k *care.CursorCodec, ev sseEvent) int64 {
 	t.Helper()
 	if ev.Name != api.EventCursor {
 		t.Fatalf("got event %q (%s), want cursor", ev.Name, ev.Data)
@@ -201,20 +201,17 @@ func cursorEvent(t *testing.T, ev sseEvent) int64 {
 	if ev.ID != d.Cursor {
 		t.Fatalf("event id %q differs from its cursor %q", ev.ID, d.Cursor)
 	}
-	pos, err := care.PeekPosition(d.Cursor)
-	if err != nil {
-		t.Fatalf("cursor event: %v", err)
-	}
-	return pos
+	return positionOf(t, k, d.Cursor)
 }
 
-func positionOf(t *testing.T, cursor string) int64 {
+// positionOf opens a sealed cursor with the server's codec (a device cannot).
+func positionOf(t *testing.T, k *care.CursorCodec, cursor string) int64 {
 	t.Helper()
-	pos, err := care.PeekPosition(cursor)
+	c, err := k.Decode(cursor)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("cursor %q: %v", cursor, err)
 	}
-	return pos
+	return c.Position
 }
 
 // errorEvent checks ev is the named event carrying an error envelope.
@@ -258,7 +255,7 @@ func TestServer_Stream(t *testing.T) {
 		rid := uuid.NewString()
 		resp := e.push(abe, wa2.upsert("residents", rid, resident(incA)))
 		applied(t, resp)
-		if got, want := cursorEvent(t, s.next()), positionOf(t, resp.Cursor); got != want {
+		if got, want := cursorEvent(t, e.sync.Cursors, s.next()), positionOf(t, e.sync.Cursors, resp.Cursor); got != want {
 			t.Fatalf("event at position %d, want the push's %d", got, want)
 		}
 		changes, _, _ := e.pullAll(amy, cur, 500)
@@ -275,13 +272,13 @@ func TestServer_Stream(t *testing.T) {
 		// providers are unscoped and readable by everyone: amy sees this one.
 		provResp := e.push(quinn, wq.upsert("providers", prov, map[string]any{"name": "Larkfield Care Ltd"}))
 		applied(t, provResp)
-		if got, want := cursorEvent(t, s.next()), positionOf(t, provResp.Cursor); got != want {
+		if got, want := cursorEvent(t, e.sync.Cursors, s.next()), positionOf(t, e.sync.Cursors, provResp.Cursor); got != want {
 			t.Fatalf("event at %d, want the provider's %d (an event for incident B came first?)", got, want)
 		}
 		applied(t, e.push(amy, wa.upsert("residents", uuid.NewString(), resident(incA))))
 		visible := e.push(abe, wa2.upsert("residents", uuid.NewString(), resident(incA)))
 		applied(t, visible)
-		if got, want := cursorEvent(t, s.next()), positionOf(t, visible.Cursor); got != want {
+		if got, want := cursorEvent(t, e.sync.Cursors, s.next()), positionOf(t, e.sync.Cursors, visible.Cursor); got != want {
 			t.Fatalf("event at %d, want the visible push's %d: an event came for amy's own push", got, want)
 		}
 		// rag_statuses are hidden from transport coordinators.
@@ -292,7 +289,7 @@ func TestServer_Stream(t *testing.T) {
 			"decided_by": "Quinn", "decided_by_role": "quality_officer"})))
 		visible = e.push(abe, wa2.upsert("residents", uuid.NewString(), resident(incA)))
 		applied(t, visible)
-		if got, want := cursorEvent(t, ts.next()), positionOf(t, visible.Cursor); got != want {
+		if got, want := cursorEvent(t, e.sync.Cursors, ts.next()), positionOf(t, e.sync.Cursors, visible.Cursor); got != want {
 			t.Fatalf("event at %d, want the visible push's %d: an event came for a change tia may not see", got, want)
 		}
 	})
@@ -309,12 +306,12 @@ func TestServer_Stream(t *testing.T) {
 		s.comment("continuity change stream")
 		applied(t, e.push(abe, wa2.upsert("residents", uuid.NewString(), resident(incA))))
 		last := s.next()
-		cursorEvent(t, last)
+		cursorEvent(t, e.sync.Cursors, last)
 		s.close()
 		missed := e.push(abe, wa2.upsert("residents", uuid.NewString(), resident(incA)))
 		applied(t, missed)
 		again := openStream(t, e.url, amy, map[string]string{"Last-Event-ID": last.ID})
-		if got, want := cursorEvent(t, again.next()), positionOf(t, missed.Cursor); got < want {
+		if got, want := cursorEvent(t, e.sync.Cursors, again.next()), positionOf(t, e.sync.Cursors, missed.Cursor); got < want {
 			t.Fatalf("catch-up event at %d, want at least %d", got, want)
 		}
 	})
@@ -338,11 +335,11 @@ func TestServer_Stream(t *testing.T) {
 		if err := e.store.GrantScope(context.Background(), grant("ben", incA, e.clock.Now())); err != nil {
 			t.Fatal(err)
 		}
-		cursorEvent(t, s.next())
+		cursorEvent(t, e.sync.Cursors, s.next())
 		resp := e.push(abe, wa2.upsert("residents", uuid.NewString(), resident(incA)))
 		applied(t, resp)
 		for {
-			if cursorEvent(t, s.next()) == positionOf(t, resp.Cursor) {
+			if cursorEvent(t, e.sync.Cursors, s.next()) == positionOf(t, e.sync.Cursors, resp.Cursor) {
 				break
 			}
 		}
@@ -446,7 +443,7 @@ func TestServer_StreamReplicas(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		resp := e.push(abe, w.upsert("residents", uuid.NewString(), resident(inc)))
 		applied(t, resp)
-		if got, want := cursorEvent(t, s.next()), positionOf(t, resp.Cursor); got != want {
+		if got, want := cursorEvent(t, e.sync.Cursors, s.next()), positionOf(t, e.sync.Cursors, resp.Cursor); got != want {
 			t.Fatalf("replica 2's stream: event at %d, want replica 1's commit at %d", got, want)
 		}
 	}

@@ -90,7 +90,7 @@ func (s *Service) EnrolWithCode(ctx context.Context, code string) (Pair, error) 
 		return Pair{}, syncproto.Errorf(syncproto.CodeInvalidValue, "code", "code must be the %d characters shown, like K7QM-4XRT-9P", CodeLength)
 	}
 	now := s.now().UTC()
-	refresh, rec, err := s.newRefresh(randomHex(16), "", now)
+	refresh, rec, err := s.newRefresh(ctx, randomHex(16), "", now)
 	if err != nil {
 		return Pair{}, err
 	}

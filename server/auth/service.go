@@ -23,7 +23,9 @@ const (
 	DefaultRefreshTTL = 30 * 24 * time.Hour
 )
 
-// refreshPrefix marks Continuity refresh tokens: crt_<id>.<secret>.
+// refreshPrefix marks Continuity refresh tokens: crt_<id>.<secret>.<epoch>,
+// the epoch being the database's when the token was issued (tokens from
+// before epochs, crt_<id>.<secret>, are still accepted).
 const refreshPrefix = "crt_"
 
 // Pair is what enrolment and refresh return to a device.
@@ -112,7 +114,7 @@ func (s *Service) Enrol(ctx context.Context, subject, deviceID string) (Pair, er
 		return Pair{}, err
 	}
 	family := randomHex(16)
-	refresh, rec, err := s.newRefresh(family, deviceID, now)
+	refresh, rec, err := s.newRefresh(ctx, family, deviceID, now)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -143,12 +145,12 @@ func (s *Service) EnsureDevice(ctx context.Context, subject, deviceID string) er
 // of its use while its successor is unused (a retry whose answer was lost),
 // which gets a new pair and revokes the unused successor.
 func (s *Service) Refresh(ctx context.Context, token string) (Pair, error) {
-	id, secret, ok := splitRefresh(token)
+	id, secret, epoch, ok := splitRefresh(token)
 	if !ok {
 		return Pair{}, unauthorized("refresh_token", "refresh token is malformed")
 	}
 	now := s.now().UTC()
-	next, nextRec, err := s.newRefresh("", "", now)
+	next, nextRec, err := s.newRefresh(ctx, "", "", now)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -158,6 +160,13 @@ func (s *Service) Refresh(ctx context.Context, token string) (Pair, error) {
 	}, now, s.ReuseInterval, nextRec)
 	switch {
 	case errors.Is(err, care.ErrNotFound):
+		if epoch != "" && epoch != nextEpoch(next) {
+			// Issued by this database in another epoch and unknown now: the
+			// server was restored from a backup taken before the token was
+			// issued (enrolled or rotated in the interval the restore lost).
+			return Pair{}, syncproto.Errorf(syncproto.CodeReenrolRequired, "refresh_token",
+				"the server was restored from a backup taken before this token was issued; enrol the device again (its unsent changes are kept and sent once it is)")
+		}
 		return Pair{}, unauthorized("refresh_token", "refresh token is not valid")
 	case errors.Is(err, care.ErrTokenReused):
 		return Pair{}, unauthorized("refresh_token", "refresh token was already used; the device's tokens are revoked and it must be enrolled again")
@@ -203,7 +212,13 @@ func scopeClaims(grants []string) []string {
 	return out
 }
 
-func (s *Service) newRefresh(family, deviceID string, now time.Time) (string, care.RefreshToken, error) {
+// newRefresh returns a new refresh token, stamped with the database's epoch,
+// and the record to store for it.
+func (s *Service) newRefresh(ctx context.Context, family, deviceID string, now time.Time) (string, care.RefreshToken, error) {
+	epoch, err := s.store.Epoch(ctx)
+	if err != nil {
+		return "", care.RefreshToken{}, err
+	}
 	id := randomHex(12)
 	secretBytes := make([]byte, 32)
 	if _, err := rand.Read(secretBytes); err != nil {
@@ -212,16 +227,28 @@ func (s *Service) newRefresh(family, deviceID string, now time.Time) (string, ca
 	secret := base64.RawURLEncoding.EncodeToString(secretBytes)
 	sum := sha256.Sum256([]byte(secret))
 	rec := care.RefreshToken{ID: id, Family: family, DeviceID: deviceID, Hash: sum[:], IssuedAt: now, ExpiresAt: now.Add(s.RefreshTTL)}
-	return refreshPrefix + id + "." + secret, rec, nil
+	return refreshPrefix + id + "." + secret + "." + epoch, rec, nil
 }
 
-func splitRefresh(tok string) (id, secret string, ok bool) {
+// nextEpoch is the epoch of a token newRefresh issued.
+func nextEpoch(tok string) string {
+	_, _, epoch, _ := splitRefresh(tok)
+	return epoch
+}
+
+// splitRefresh parses crt_<id>.<secret>[.<epoch>]; epoch is empty for a
+// token issued before epochs.
+func splitRefresh(tok string) (id, secret, epoch string, ok bool) {
 	rest, ok := strings.CutPrefix(tok, refreshPrefix)
 	if !ok {
-		return "", "", false
+		return "", "", "", false
 	}
-	id, secret, ok = strings.Cut(rest, ".")
-	return id, secret, ok && id != "" && secret != ""
+	id, rest, ok = strings.Cut(rest, ".")
+	secret, epoch, _ = strings.Cut(rest, ".")
+	if epoch != "" && !care.ValidEpoch(epoch) {
+		return "", "", "", false
+	}
+	return id, secret, epoch, ok && id != "" && secret != ""
 }
 
 func randomHex(n int) string {

@@ -96,6 +96,9 @@ var (
 
 // AccessStore keeps users, devices, scope grants and refresh tokens.
 type AccessStore interface {
+	// Epoch returns the database's identity (as Store.Epoch): refresh
+	// tokens carry it.
+	Epoch(ctx context.Context) (string, error)
 	// PutUser creates a user or updates their role and name.
 	PutUser(ctx context.Context, u User) error
 	// User returns a user or ErrNotFound.

@@ -259,6 +259,9 @@ type Store interface {
 	// Head returns the position of the last committed change visible to
 	// every reader: no change at or below it can still appear.
 	Head(ctx context.Context) (int64, error)
+	// Epoch returns the database's identity (NewEpoch), which a restore
+	// changes: cursors carry it, so one from before a restore is known.
+	Epoch(ctx context.Context) (string, error)
 	// Changes returns committed changes after position, in commit order,
 	// that pass the filter.
 	Changes(ctx context.Context, after int64, f Filter, limit int) (LogPage, error)

@@ -37,7 +37,7 @@ type conflictValue struct {
 // (neither had pulled the other's), or an edit refused because it raced the
 // signing of an assessment. The merge is unaffected; the conflict record
 // tells a person.
-func (s *Sync) conflictsFor(l schema.Lookup, p Principal, c syncproto.Change, before *syncproto.Record, rejected *syncproto.Error, now time.Time) ([]syncproto.Change, error) {
+func (s *Sync) conflictsFor(l schema.Lookup, p Principal, c syncproto.Change, before *syncproto.Record, rejected *syncproto.Error, now time.Time, epoch string) ([]syncproto.Change, error) {
 	if c.Op != syncproto.OpUpsert || before == nil || !before.Exists() {
 		return nil, nil
 	}
@@ -49,7 +49,13 @@ func (s *Sync) conflictsFor(l schema.Lookup, p Principal, c syncproto.Change, be
 	if incident == "" {
 		return nil, nil
 	}
-	seen := s.Cursors.Position(c.Seen)
+	// What the device had seen: a cursor from another epoch (before a
+	// restore) names positions of another history, so it counts as nothing
+	// seen.
+	var seen int64
+	if cur, err := s.Cursors.Decode(c.Seen); c.Seen != "" && err == nil && cur.Epoch == epoch {
+		seen = cur.Position
+	}
 	mine := conflictValue{ChangeID: c.ID, DeviceID: c.DeviceID, Subject: p.Subject, HLC: c.HLC.String(), RecordedAt: c.RecordedAt.UTC().Format(time.RFC3339), Applied: rejected == nil}
 	var out []syncproto.Change
 	raise := func(kind, field string, theirs syncproto.FieldState, who schema.WriteInfo, v json.RawMessage) error {

@@ -14,6 +14,10 @@ import (
 // Last-Event-ID when it reconnects, so it hears at once of what committed
 // while it was away.
 func (s *Sync) StreamCursor(ctx context.Context, p Principal, position int64) (string, error) {
+	epoch, err := s.store.Epoch(ctx)
+	if err != nil {
+		return "", err
+	}
 	if position <= 0 {
 		head, err := s.store.Head(ctx)
 		if err != nil {
@@ -22,19 +26,24 @@ func (s *Sync) StreamCursor(ctx context.Context, p Principal, position int64) (s
 		position = head
 	}
 	scopes := IncidentScopes(p)
-	return s.Cursors.Encode(Cursor{Position: position, All: scopes == nil, Scopes: sortedSet(scopes)}), nil
+	return s.Cursors.Encode(Cursor{Epoch: epoch, Position: position, All: scopes == nil, Scopes: sortedSet(scopes)}), nil
 }
 
 // Behind reports whether a device holding cursor (a pull cursor, or the last
 // stream event's) has something to pull: an initial sync or backfill not
 // finished, incidents granted or removed since, or a change it may see
-// committed after the cursor's position.
+// committed after the cursor's position. A cursor from another epoch, or
+// ahead of the log, is behind: the pull that follows answers cursor_reset.
 func (s *Sync) Behind(ctx context.Context, p Principal, cursor string) (bool, error) {
 	cur, err := s.Cursors.Decode(cursor)
 	if err != nil {
 		return false, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "%v; connect without a cursor", err)
 	}
-	if cur.inState() {
+	epoch, err := s.store.Epoch(ctx)
+	if err != nil {
+		return false, err
+	}
+	if cur.inState() || cur.Epoch != epoch {
 		return true, nil
 	}
 	scopes := IncidentScopes(p)
@@ -45,7 +54,14 @@ func (s *Sync) Behind(ctx context.Context, p Principal, cursor string) (bool, er
 	if err != nil {
 		return false, fmt.Errorf("read changes: %w", err)
 	}
-	return len(page.Changes) > 0, nil
+	if len(page.Changes) > 0 {
+		return true, nil
+	}
+	head, err := s.store.Head(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read head: %w", err)
+	}
+	return cur.Position > head, nil
 }
 
 func equalSets(a, b []string) bool {

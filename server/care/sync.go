@@ -83,6 +83,10 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 		prepared = sync.OnceFunc(func() { <-s.prep })
 		defer prepared()
 	}
+	epoch, err := s.store.Epoch(ctx)
+	if err != nil {
+		return syncproto.PushResponse{}, err
+	}
 	received := s.now().UTC()
 	items := make([]Incoming, len(req.Changes))
 	for i, raw := range req.Changes {
@@ -98,7 +102,7 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 		// writes what json.Marshal would, without its HTML escapes).
 		items[i].Body = AppendChange(make([]byte, 0, len(raw)+len(c.DeviceID)+16), &c)
 	}
-	prepare := s.prepare(p, received)
+	prepare := s.prepare(p, received, epoch)
 	res, err := Apply(ctx, s.store, Batch{Principal: p, ReceivedAt: received, Items: items, Prepare: prepare,
 		Check: func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
 			return prepare(c)(l, c, before, after)
@@ -114,7 +118,7 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 	}
 	return syncproto.PushResponse{
 		Results:    res.Results,
-		Cursor:     s.Cursors.Encode(Cursor{Position: res.Position}),
+		Cursor:     s.Cursors.Encode(Cursor{Epoch: epoch, Position: res.Position}),
 		ServerTime: s.now().UTC(),
 	}, nil
 }
@@ -125,7 +129,7 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 // it returns does the rest inside it. Every refusal is filed under the
 // record's incident when p holds it (visible), so a back-office user of
 // another incident never sees it.
-func (s *Sync) prepare(p Principal, received time.Time) func(c syncproto.Change) Checker {
+func (s *Sync) prepare(p Principal, received time.Time, epoch string) func(c syncproto.Change) Checker {
 	limit := received.Add(syncproto.MaxClockSkew)
 	return func(c syncproto.Change) Checker {
 		var pre *syncproto.Error
@@ -140,14 +144,14 @@ func (s *Sync) prepare(p Principal, received time.Time) func(c syncproto.Change)
 		// create's required fields depend on the stored record.
 		fieldsOK := pre == nil && s.registry.CheckFields(c, nil) == nil
 		return func(l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
-			return s.check(p, received, pre, fieldsOK, l, c, before, after)
+			return s.check(p, received, epoch, pre, fieldsOK, l, c, before, after)
 		}
 	}
 }
 
 // check decides about one change inside the write transaction, given what
 // prepare found.
-func (s *Sync) check(p Principal, received time.Time, pre *syncproto.Error, fieldsOK bool, l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
+func (s *Sync) check(p Principal, received time.Time, epoch string, pre *syncproto.Error, fieldsOK bool, l schema.Lookup, c syncproto.Change, before, after *syncproto.Record) Verdict {
 	scope, scoped, changed := s.scopeOf(c, before)
 	refuse := func(e *syncproto.Error) Verdict { return Verdict{Err: e, Scope: visible(p, scope)} }
 	if pre != nil {
@@ -189,7 +193,7 @@ func (s *Sync) check(p Principal, received time.Time, pre *syncproto.Error, fiel
 		}
 	}
 	if e := s.registry.CheckRules(ctx, c, before, after); e != nil {
-		conflicts, err := s.conflictsFor(l, p, c, before, e, received)
+		conflicts, err := s.conflictsFor(l, p, c, before, e, received, epoch)
 		if err != nil {
 			return failed(err)
 		}
@@ -201,7 +205,7 @@ func (s *Sync) check(p Principal, received time.Time, pre *syncproto.Error, fiel
 	if err != nil {
 		return failed(err)
 	}
-	conflicts, err := s.conflictsFor(l, p, c, before, nil, received)
+	conflicts, err := s.conflictsFor(l, p, c, before, nil, received, epoch)
 	if err != nil {
 		return failed(err)
 	}
@@ -250,6 +254,10 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (PullPage, error) {
 	}
 	all := req.Filter.Scopes == nil
 	scopes := sortedSet(req.Filter.Scopes)
+	epoch, err := s.store.Epoch(ctx)
+	if err != nil {
+		return PullPage{}, err
+	}
 	var cur Cursor
 	var purge []string
 	if req.Cursor == "" {
@@ -257,11 +265,14 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (PullPage, error) {
 		if err != nil {
 			return PullPage{}, fmt.Errorf("read head: %w", err)
 		}
-		cur = Cursor{Position: head, Initial: true, All: all, Scopes: scopes}
+		cur = Cursor{Epoch: epoch, Position: head, Initial: true, All: all, Scopes: scopes}
 	} else {
 		c, err := s.Cursors.Decode(req.Cursor)
 		if err != nil {
 			return PullPage{}, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "the cursor was not issued by this server or has been changed; start again without a cursor")
+		}
+		if c.Epoch != epoch {
+			return PullPage{}, errCursorReset("the server's database was restored since this cursor was issued")
 		}
 		cur = c
 		added, removed, addedAll, err := s.scopeDiff(ctx, cur, all, scopes)
@@ -285,7 +296,6 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (PullPage, error) {
 		cur.All, cur.Scopes = all, scopes
 	}
 	var out PullPage
-	var err error
 	if cur.inState() {
 		out, err = s.pullState(ctx, cur, limit, req.Filter)
 	} else {
@@ -296,6 +306,13 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (PullPage, error) {
 	}
 	out.Purge = purge
 	return out, nil
+}
+
+// errCursorReset tells a device to drop its cursor and sync from the start
+// (syncproto.CodeCursorReset): never a partial page served as complete.
+func errCursorReset(why string) *syncproto.Error {
+	return syncproto.Errorf(syncproto.CodeCursorReset, "cursor",
+		"%s: drop the cursor and sync again from the start, keeping unsent changes and pushing again the changes this device wrote", why)
 }
 
 // scopeDiff compares the scopes a cursor was issued for with the current ones.
@@ -319,6 +336,17 @@ func (s *Sync) pullLog(ctx context.Context, cur Cursor, limit int, f Filter) (Pu
 	page, err := s.store.Changes(ctx, cur.Position, f, limit)
 	if err != nil {
 		return PullPage{}, fmt.Errorf("read changes: %w", err)
+	}
+	if len(page.Changes) == 0 {
+		// Nothing after the cursor: make sure that is because the device
+		// is up to date, not because the log was rolled back beneath it.
+		head, err := s.store.Head(ctx)
+		if err != nil {
+			return PullPage{}, fmt.Errorf("read head: %w", err)
+		}
+		if cur.Position > head {
+			return PullPage{}, errCursorReset("the cursor is ahead of the server's change log, which was rolled back")
+		}
 	}
 	out := PullPage{Wire: make([][]byte, 0, len(page.Changes)), HasMore: page.More}
 	for _, lc := range page.Changes {
@@ -362,11 +390,14 @@ func (s *Sync) pullState(ctx context.Context, cur Cursor, limit int, f Filter) (
 		return out, nil
 	}
 	// State done: continue from the log at the cursor's position.
-	done := Cursor{Position: cur.Position, All: cur.All, Scopes: cur.Scopes}
+	done := Cursor{Epoch: cur.Epoch, Position: cur.Position, All: cur.All, Scopes: cur.Scopes}
 	out.Cursor = s.Cursors.Encode(done)
 	head, err := s.store.Head(ctx)
 	if err != nil {
 		return PullPage{}, fmt.Errorf("read head: %w", err)
+	}
+	if cur.Position > head {
+		return PullPage{}, errCursorReset("the cursor is ahead of the server's change log, which was rolled back")
 	}
 	out.HasMore = head > cur.Position
 	return out, nil

@@ -114,6 +114,9 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return fmt.Errorf("postgres: migrations: %w", err)
 	}
+	if err := migrations.CheckNotNewer(ctx, p); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("postgres: apply migrations: %w", err)
 	}

@@ -29,6 +29,8 @@ type BackupInfo struct {
 	LastSeq int64
 	// Bytes is the file's size.
 	Bytes int64
+	// Epoch is the new epoch Restore gave the restored database.
+	Epoch string
 }
 
 // ErrBackupInvalid is wrapped by Verify and Restore when a file is not a
@@ -156,16 +158,35 @@ type RestoreOptions struct {
 // Restore verifies the backup at from and puts a copy of it at dbPath. The
 // server must be stopped. An existing database there is refused unless
 // opts.Replace is set, and then kept beside it rather than deleted. The
-// restored file is migrated to this binary's schema.
+// restored file is migrated to this binary's schema and given a new epoch
+// before it is put in place, so devices holding cursors or refresh tokens
+// from after the backup are told to sync again or to re-enrol.
 func Restore(ctx context.Context, from, dbPath string, opts RestoreOptions) (BackupInfo, error) {
 	info, err := Verify(ctx, from)
 	if err != nil {
 		return BackupInfo{}, err
 	}
-	if _, err := os.Stat(dbPath); err == nil {
-		if !opts.Replace {
-			return BackupInfo{}, fmt.Errorf("restore: %s exists; stop the server and pass --replace to move it aside", dbPath)
-		}
+	_, statErr := os.Stat(dbPath)
+	if statErr == nil && !opts.Replace {
+		return BackupInfo{}, fmt.Errorf("restore: %s exists; stop the server and pass --replace to move it aside", dbPath)
+	}
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
+		return BackupInfo{}, fmt.Errorf("restore: %w", err)
+	}
+	tmp := dbPath + ".restoring"
+	removeDB(tmp)
+	if err := copyFile(from, tmp); err != nil {
+		return BackupInfo{}, err
+	}
+	// Migrate the copy to this binary's schema and give it a new epoch
+	// before it goes live: cursors and refresh tokens issued since the
+	// backup name log positions and tokens this history does not have.
+	epoch, err := renewEpoch(ctx, tmp)
+	if err != nil {
+		removeDB(tmp)
+		return BackupInfo{}, fmt.Errorf("restore: %w", err)
+	}
+	if statErr == nil {
 		now := time.Now
 		if opts.Now != nil {
 			now = opts.Now
@@ -173,33 +194,45 @@ func Restore(ctx context.Context, from, dbPath string, opts RestoreOptions) (Bac
 		aside := dbPath + ".replaced-" + now().UTC().Format("20060102T150405Z")
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			if err := os.Rename(dbPath+suffix, aside+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				removeDB(tmp)
 				return BackupInfo{}, fmt.Errorf("restore: move %s aside: %w", dbPath+suffix, err)
 			}
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
-		return BackupInfo{}, fmt.Errorf("restore: %w", err)
+	for _, suffix := range []string{"-wal", ""} {
+		if err := os.Rename(tmp+suffix, dbPath+suffix); err != nil && (suffix == "" || !errors.Is(err, os.ErrNotExist)) {
+			removeDB(tmp)
+			return BackupInfo{}, fmt.Errorf("restore: %w", err)
+		}
 	}
-	tmp := dbPath + ".restoring"
-	if err := copyFile(from, tmp); err != nil {
-		return BackupInfo{}, err
-	}
-	if err := os.Rename(tmp, dbPath); err != nil {
-		_ = os.Remove(tmp)
-		return BackupInfo{}, fmt.Errorf("restore: %w", err)
-	}
+	_ = os.Remove(tmp + "-shm")
 	if err := syncDir(filepath.Dir(dbPath)); err != nil {
 		return BackupInfo{}, err
 	}
-	s, err := Open(ctx, dbPath)
-	if err != nil {
-		return BackupInfo{}, fmt.Errorf("restore: open restored database: %w", err)
-	}
-	if err := s.Close(); err != nil {
-		return BackupInfo{}, fmt.Errorf("restore: %w", err)
-	}
+	info.Epoch = epoch
 	info.Path = dbPath
 	return info, nil
+}
+
+// renewEpoch opens the database at path (migrating it) and gives it a new
+// epoch.
+func renewEpoch(ctx context.Context, path string) (string, error) {
+	s, err := Open(ctx, path)
+	if err != nil {
+		return "", fmt.Errorf("open restored database: %w", err)
+	}
+	epoch, err := s.RenewEpoch(ctx)
+	if err := errors.Join(err, s.Close()); err != nil {
+		return "", err
+	}
+	return epoch, nil
+}
+
+// removeDB removes a database file and its WAL and shared-memory files.
+func removeDB(path string) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = os.Remove(path + suffix)
+	}
 }
 
 func copyFile(from, to string) error {

@@ -167,6 +167,9 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
+	if err := migrations.CheckNotNewer(ctx, p); err != nil {
+		return fmt.Errorf("%w", err)
+	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("apply migrations: %w", err)
 	}

@@ -5,7 +5,7 @@
 // page in headless Chromium and reports window.__results; it needs no Node.
 
 import { compareHLC, formatHLC, parseHLC, Clock } from '../hlc.js';
-import { mergeAll, recordObject, isDeleted } from '../merge.js';
+import { changesOf, mergeAll, recordObject, isDeleted } from '../merge.js';
 import { Schema } from '../validate.js';
 import { backoff, readSSE } from '../http.js';
 import { Client, newId } from '../continuity.js';
@@ -141,6 +141,21 @@ test('vectors: merge of shuffled and duplicated change sets', async () => {
       if (isDeleted(r) !== want.deleted) bad.push(`${c.name}: deleted of ${want.state.record_id}`);
     }
     if (got.size !== c.records.length) bad.push(`${c.name}: ${got.size} records, want ${c.records.length}`);
+  }
+  assert(bad.length === 0, bad.join('\n'));
+});
+
+test('vectors: a record state as its changes (changesOf) rebuilds it, with the original ids and stamps', async () => {
+  const v = await vectors('merge.json');
+  const bad = [];
+  for (const c of v.cases) {
+    for (const want of c.records) {
+      const changes = changesOf(want.state);
+      const ids = new Set(c.changes.map((/** @type {any} */ x) => x.id));
+      for (const ch of changes) if (!ids.has(ch.id)) bad.push(`${c.name}: change ${ch.id} is not one of the originals`);
+      const back = mergeAll(changes).get(`${want.state.collection}/${want.state.record_id}`);
+      if (changes.length > 0 && canon(back) !== canon(want.state)) bad.push(`${c.name}: ${want.state.record_id}\n got ${canon(back)}\nwant ${canon(want.state)}`);
+    }
   }
   assert(bad.length === 0, bad.join('\n'));
 });

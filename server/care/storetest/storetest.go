@@ -37,6 +37,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Opener) {
 	t.Run("DuplicateAfterCheck", func(t *testing.T) { testDuplicate(t, newDB(t)) })
 	t.Run("QuarantineByScope", func(t *testing.T) { testQuarantineScopes(t, newDB(t)) })
 	t.Run("Durable", func(t *testing.T) { testDurable(t, newDB(t)) })
+	t.Run("Epoch", func(t *testing.T) { testEpoch(t, newDB(t)) })
 	t.Run("ConcurrentNoSkip", func(t *testing.T) { testNoSkip(t, newDB(t)) })
 }
 
@@ -609,6 +610,36 @@ func testDurable(t *testing.T, open Opener) {
 	}
 	res2 := apply(t, s2, nil, it)
 	wantStatuses(t, res2, "duplicate")
+}
+
+// testEpoch: a new database has an epoch, which is kept across reopening and
+// which RenewEpoch (what a restore does) replaces with another.
+func testEpoch(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t)
+	first, err := s.Epoch(ctx)
+	if err != nil || !care.ValidEpoch(first) {
+		t.Fatalf("Epoch = %q, %v", first, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t)
+	defer s.Close()
+	if again, err := s.Epoch(ctx); err != nil || again != first {
+		t.Fatalf("after reopen Epoch = %q, %v; want %q", again, err, first)
+	}
+	r, ok := s.(care.EpochRenewer)
+	if !ok {
+		t.Fatal("the store cannot renew its epoch")
+	}
+	renewed, err := r.RenewEpoch(ctx)
+	if err != nil || renewed == first || !care.ValidEpoch(renewed) {
+		t.Fatalf("RenewEpoch = %q, %v (was %q)", renewed, err, first)
+	}
+	if now, err := s.Epoch(ctx); err != nil || now != renewed {
+		t.Fatalf("Epoch after RenewEpoch = %q, %v; want %q", now, err, renewed)
+	}
 }
 
 // testNoSkip pushes from several writers while readers follow the log; every

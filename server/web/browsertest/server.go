@@ -72,6 +72,9 @@ type Server struct {
 
 	front     *httptest.Server
 	reachable atomic.Bool
+	// serve starts the API server over Store at addr (restart keeps it).
+	serve func(addr string) (*api.Server, error)
+	api   *api.Server
 }
 
 // RepoRoot returns the repository's root directory (found from this source
@@ -99,23 +102,37 @@ func StartServer(t testing.TB, opts ServerOptions) *Server {
 	if os.Getenv("BROWSERTEST_SERVER_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	syn := care.NewSync(store, domain.Registry(domain.Options{}), time.Now, "server", log)
-	authSvc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
-	cfg := api.Config{Store: store, Access: store, Sync: syn, Auth: authSvc, Logger: log, RateLimit: 100000}
-	if opts.Config != nil {
-		opts.Config(&cfg)
+	s := &Server{Store: store, DBPath: dbPath}
+	s.serve = func(addr string) (*api.Server, error) {
+		syn := care.NewSync(s.Store, domain.Registry(domain.Options{}), time.Now, "server", log)
+		// Cursors sealed with the keys' cursor key, as serve does, so they
+		// outlive a restart (Restore).
+		codec, err := care.NewCursorCodec(keys.CursorKeys()...)
+		if err != nil {
+			return nil, err
+		}
+		syn.Cursors = codec
+		authSvc := auth.NewService(s.Store, auth.NewTokens(keys, time.Now), time.Now)
+		cfg := api.Config{Store: s.Store, Access: s.Store, Sync: syn, Auth: authSvc, Logger: log, RateLimit: 100000}
+		if opts.Config != nil {
+			opts.Config(&cfg)
+		}
+		srv := api.New(cfg)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		go func() { _ = srv.Serve(ln) }()
+		s.BackendURL, s.Auth, s.Sync = "http://"+ln.Addr().String(), authSvc, syn
+		return srv, nil
 	}
-	srv := api.New(cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if s.api, err = s.serve("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.Serve(ln) }()
-	s := &Server{BackendURL: "http://" + ln.Addr().String(), Auth: authSvc, Store: store, Sync: syn, DBPath: dbPath}
 	s.reachable.Store(true)
 
 	if !opts.NoDemo {
-		if s.Incident, err = loadDemo(ctx, syn, filepath.Join(RepoRoot(), "testdata", "scenario", "scenario.json")); err != nil {
+		if s.Incident, err = loadDemo(ctx, s.Sync, filepath.Join(RepoRoot(), "testdata", "scenario", "scenario.json")); err != nil {
 			t.Fatalf("browsertest: load demo: %v", err)
 		}
 	}
@@ -156,10 +173,38 @@ func StartServer(t testing.TB, opts ServerOptions) *Server {
 		s.front.Close()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(sctx)
-		_ = store.Close()
+		_ = s.api.Shutdown(sctx)
+		_ = s.Store.Close()
 	})
 	return s
+}
+
+// Restore stops the API server, puts the SQLite backup at from in place of
+// the database as 'server restore --replace' does (which gives it a new
+// epoch), and starts the server again at the same address, so the browser
+// finds it where it was. Take the backup with sqlite.Backup(ctx, s.DBPath, to).
+func (s *Server) Restore(t testing.TB, from string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.front.CloseClientConnections()
+	if err := s.api.Shutdown(ctx); err != nil {
+		t.Fatalf("browsertest: stop the server: %v", err)
+	}
+	if err := s.Store.Close(); err != nil {
+		t.Fatalf("browsertest: close the database: %v", err)
+	}
+	if _, err := sqlite.Restore(ctx, from, s.DBPath, sqlite.RestoreOptions{Replace: true}); err != nil {
+		t.Fatalf("browsertest: restore: %v", err)
+	}
+	store, err := sqlite.Open(ctx, s.DBPath)
+	if err != nil {
+		t.Fatalf("browsertest: open the restored database: %v", err)
+	}
+	s.Store = store
+	if s.api, err = s.serve(strings.TrimPrefix(s.BackendURL, "http://")); err != nil {
+		t.Fatalf("browsertest: start the server again: %v", err)
+	}
 }
 
 // noStore stops the browser caching test files between runs.
