@@ -291,7 +291,6 @@ var BestInterestsDecisions = Collection{
 // Moves are residents' moves from one service to another.
 var Moves = Collection{
 	Name:       "moves",
-	Order:      []FieldOrder{{"planned_at", "planned_arrival_at"}},
 	ScopeField: "incident_id",
 	Doc:        "a resident's move to another service",
 	Fields: []Field{
@@ -335,7 +334,6 @@ var Moves = Collection{
 // MoveLegs are the legs of a move as logged on the day.
 var MoveLegs = Collection{
 	Name:       "move_legs",
-	Order:      []FieldOrder{{"departed_at", "arrived_at"}},
 	ScopeField: "incident_id",
 	Doc:        "one leg of a move, logged on the day",
 	Fields: []Field{
