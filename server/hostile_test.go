@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,5 +75,42 @@ func TestCommands_FileModes(t *testing.T) {
 	}
 	for _, e := range ents {
 		check(filepath.Join(dir, e.Name()), 0o600)
+	}
+}
+
+// TestRestore_CraftedBackup: restore --check and restore --replace refuse a
+// real backup with a trigger added (one that would grant a user every
+// incident on the next push), naming it, and leave the live database as it
+// was.
+func TestRestore_CraftedBackup(t *testing.T) {
+	dir := t.TempDir()
+	live := filepath.Join(dir, "data", "c.db")
+	command(t, "user", "add", "--db", live, "--sub", "sam", "--role", "social_worker")
+	backup := filepath.Join(dir, "b.db")
+	command(t, "backup", "--db", live, "--to", backup)
+	db, err := sql.Open("sqlite3", backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TRIGGER grant_all AFTER INSERT ON changes BEGIN INSERT INTO scope_grants (subject, incident_id, granted_at, granted_by) VALUES ('sam', '*', '2026-12-01', 'x'); END`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	before, err := os.ReadFile(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"restore", "--from", backup, "--check"},
+		{"restore", "--from", backup, "--db", live, "--replace"},
+	} {
+		out, err := exec.Command(binary, args...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "extra trigger grant_all") {
+			t.Fatalf("%v: %v %s, want a refusal naming the trigger", args, err, out)
+		}
+	}
+	after, err := os.ReadFile(live)
+	if err != nil || string(after) != string(before) {
+		t.Fatalf("the live database changed or went: %v", err)
 	}
 }
