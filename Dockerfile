@@ -7,12 +7,13 @@ RUN go mod download
 COPY . .
 RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/continuity ./server
 
-# Run: a slim Debian with only the binary, the demo scenario and a non-root user.
+# Run: a slim Debian with only the binary, the demo scenario and a non-root user,
+# whose data folder (database, backups, signing keys) only that user can read.
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin continuity \
-    && mkdir -p /app/data && chown continuity /app/data
+    && mkdir -p /app/data && chown continuity:continuity /app/data && chmod 0700 /app/data
 WORKDIR /app
 COPY --from=build /out/continuity /app/continuity
 COPY testdata/scenario /app/testdata/scenario

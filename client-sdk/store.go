@@ -111,6 +111,16 @@ func openStore(path string, reg *schema.Registry) (*store, error) {
 			return nil, fmt.Errorf("continuity: create database directory: %w", err)
 		}
 	}
+	// The tablet's copy of people's records is readable by this user
+	// alone: SQLite creates the database 0644 (less the umask) and gives
+	// its -wal and -shm the database's mode, so create it 0600 first.
+	if f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		if err := errors.Join(f.Chmod(0o600), f.Close()); err != nil {
+			return nil, fmt.Errorf("continuity: create database: %w", err)
+		}
+	} else if !errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("continuity: create database: %w", err)
+	}
 	dsn := path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {

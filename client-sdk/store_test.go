@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +43,26 @@ func TestStore_Open(t *testing.T) {
 		c.Close()
 		if _, err := os.Stat(path); err != nil {
 			t.Fatal(err)
+		}
+	})
+	t.Run("readable by this user alone", func(t *testing.T) {
+		old := syscall.Umask(0)
+		defer syscall.Umask(old)
+		dir := filepath.Join(t.TempDir(), "tablet")
+		path := filepath.Join(dir, "tablet.db")
+		c, err := Open(&Config{DBPath: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		for p, want := range map[string]os.FileMode{dir: 0o700, path: 0o600, path + "-wal": 0o600, path + "-shm": 0o600} {
+			st, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode().Perm() != want {
+				t.Errorf("%s: mode %#o, want %#o", filepath.Base(p), st.Mode().Perm(), want)
+			}
 		}
 	})
 	t.Run("no path", func(t *testing.T) {

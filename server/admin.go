@@ -104,6 +104,9 @@ func adminCommand(ctx context.Context, noun string, args []string, stdout, stder
 			inc = id.String()
 		}
 		g := care.Grant{Subject: *sub, IncidentID: inc, GrantedAt: now, GrantedBy: "admin-command"}
+		if verb == "grant" && !auth.ValidSubject(*sub) {
+			return fmt.Errorf("scope grant: --sub %q is not a valid user name, or is a name the server acts as", *sub)
+		}
 		if verb == "grant" {
 			err = store.GrantScope(ctx, g)
 		} else {

@@ -208,8 +208,11 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !care.ValidRole(*role) {
 		return fmt.Errorf("token: unknown role %q (one of %v)", *role, care.Roles)
 	}
-	if !syncproto.ValidNodeID(*device) {
-		return fmt.Errorf("token: device id %q must match [A-Za-z0-9._-]{1,64}", *device)
+	if !auth.ValidSubject(*sub) {
+		return fmt.Errorf("token: --sub %q: subject must be 1-64 characters of letters, digits, . _ @ -, not only dots, and not a name the server acts as (system)", *sub)
+	}
+	if !auth.ValidDevice(*device) {
+		return fmt.Errorf("token: --device %q: a device id must match [A-Za-z0-9._-]{1,64}, not be only dots, and not be a name the server acts as (server, retention)", *device)
 	}
 	for _, sc := range scopes {
 		if err := care.CheckScope(sc); err != nil {

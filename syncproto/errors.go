@@ -57,7 +57,11 @@ const (
 	// CodeCrossIncidentReference rejects a change whose reference field
 	// names a record of another incident.
 	CodeCrossIncidentReference = "cross_incident_reference"
-	CodeInternal               = "internal"
+	// CodeDateOrder rejects a change that would leave a record's later
+	// date before its earlier one (a concern resolved before it was
+	// raised); the error names the field.
+	CodeDateOrder = "date_order"
+	CodeInternal  = "internal"
 )
 
 // Error is the body of an error envelope, {"error": Error}, and the error of a

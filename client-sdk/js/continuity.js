@@ -508,7 +508,8 @@ export class Client {
       throw new APIError(404, 'not_found', `no ${collection} record ${id} to delete`, 'record_id');
     }
     if (op === 'upsert' && this.#schema) {
-      const errs = this.#schema.validate(collection, /** @type {Record<string, any>} */ (fields), { create: !exists(before) || isDeleted(before) });
+      const create = !exists(before) || isDeleted(before);
+      const errs = this.#schema.validate(collection, /** @type {Record<string, any>} */ (fields), { create, current: create ? undefined : recordObject(before) });
       if (errs.length > 0) {
         tx.abort();
         await tx.done.catch(() => {});
@@ -634,7 +635,8 @@ export class Client {
     }
     if (e.change.op === 'upsert' && this.#schema) {
       const row = await tx.objectStore('records').get([e.collection, e.record_id]);
-      const errs = this.#schema.validate(e.collection, e.change.fields ?? {}, { create: !row || !exists(row.state) || isDeleted(row.state) });
+      const create = !row || !exists(row.state) || isDeleted(row.state);
+      const errs = this.#schema.validate(e.collection, e.change.fields ?? {}, { create, current: create ? undefined : recordObject(row.state) });
       if (errs.length > 0) {
         tx.abort();
         await tx.done.catch(() => {});

@@ -50,6 +50,7 @@
  * @property {string} [scope_field]
  * @property {string} [doc]
  * @property {SchemaField[]} fields
+ * @property {{earlier: string, later: string}[]} [order] date (or time) pairs whose later field cannot be before its earlier
  */
 
 /**
@@ -271,7 +272,9 @@ export class Schema {
    * (an empty array when there is none).
    * @param {string} collection
    * @param {Record<string, any>} fields field values; null clears a field
-   * @param {{create?: boolean}} [opts] create: the write creates the record, so required fields must be present
+   * @param {{create?: boolean, current?: Record<string, any>}} [opts] create: the write creates the record, so
+   *   required fields must be present; current: the record's fields as this device holds them, so that a write
+   *   of one date of an ordered pair (the collection's `order`) is checked against the other (code date_order)
    * @returns {FieldError[]}
    */
   validate(collection, fields, opts = {}) {
@@ -300,6 +303,30 @@ export class Schema {
           out.push({ field: 'fields.' + f.name, code: 'missing_field', message: `${f.name} is required when a ${collection} record is created` });
         }
       }
+    }
+    // Field orders, as the Go Registry.WriteErrors (and the server's
+    // CheckOrder on the merged record): each pair the write touches, unless
+    // one of its fields already has an error.
+    const bad = new Set(out.map((e) => e.field));
+    /** @param {string} name */
+    const value = (name) => {
+      const v = fields?.[name] !== undefined ? fields[name] : opts.current?.[name];
+      return typeof v === 'string' ? v : '';
+    };
+    for (const o of col.order ?? []) {
+      const wroteE = fields?.[o.earlier] !== undefined;
+      const wroteL = fields?.[o.later] !== undefined;
+      if ((!wroteE && !wroteL) || bad.has('fields.' + o.earlier) || bad.has('fields.' + o.later)) continue;
+      const es = value(o.earlier);
+      const ls = value(o.later);
+      if (!es || !ls) continue;
+      const et = orderTime(es);
+      const lt = orderTime(ls);
+      if (Number.isNaN(et) || Number.isNaN(lt) || !(lt < et)) continue;
+      out.push({
+        field: 'fields.' + (wroteL ? o.later : o.earlier), code: 'date_order',
+        message: `${o.later} ${ls} is before ${o.earlier} ${es}: a ${collection} record's ${o.later} cannot be before its ${o.earlier}`,
+      });
     }
     return out;
   }
@@ -470,6 +497,16 @@ export class Schema {
     }
     return '';
   }
+}
+
+/**
+ * The instant a date (YYYY-MM-DD, midnight UTC) or an RFC 3339 time names,
+ * in milliseconds, or NaN.
+ * @param {string} s
+ * @returns {number}
+ */
+function orderTime(s) {
+  return DATE_RE.test(s) ? parseDate(s) : parseRFC3339(s);
 }
 
 /**

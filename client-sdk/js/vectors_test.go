@@ -335,7 +335,10 @@ type validationCase struct {
 	Collection string                     `json:"collection"`
 	Fields     map[string]json.RawMessage `json:"fields"`
 	Create     bool                       `json:"create"`
-	Errors     []fieldVerdict             `json:"errors"`
+	// Current is the record's fields before the write (field orders are
+	// checked on it with the write applied).
+	Current map[string]json.RawMessage `json:"current,omitempty"`
+	Errors  []fieldVerdict             `json:"errors"`
 }
 
 type fieldVerdict struct {
@@ -474,14 +477,34 @@ func validationInputs() []validationCase {
 	add(vc("local authority areas", "providers", false, map[string]string{"local_authority_areas": `["Derby",""]`}))
 	add(vc("checklist item number", "checklist_items", false, map[string]string{"number": `"2.10"`}))
 	add(vc("checklist item number bad", "checklist_items", false, map[string]string{"number": `"2.100"`}))
+	order := func(name, collection string, current, fields map[string]string) {
+		c := vc(name, collection, false, fields)
+		c.Current = map[string]json.RawMessage{}
+		for k, v := range current {
+			c.Current[k] = json.RawMessage(v)
+		}
+		add(c)
+	}
+	order("concern resolved before it was raised", "concerns", map[string]string{"raised_on": `"2026-12-01"`}, map[string]string{"resolved_on": `"2001-01-01"`})
+	order("concern resolved the day it was raised", "concerns", map[string]string{"raised_on": `"2026-12-01"`}, map[string]string{"resolved_on": `"2026-12-01"`})
+	order("concern raised after it was resolved", "concerns", map[string]string{"resolved_on": `"2026-12-01"`}, map[string]string{"raised_on": `"2026-12-02"`})
+	order("concern with both dates out of order", "concerns", nil, map[string]string{"raised_on": `"2026-12-02"`, "resolved_on": `"2026-12-01"`, "resolve_by": `"2026-11-01"`})
+	order("concern resolution cleared", "concerns", map[string]string{"raised_on": `"2026-12-02"`, "resolved_on": `"2026-12-01"`}, map[string]string{"resolved_on": `null`})
+	order("concern resolved on a bad date", "concerns", map[string]string{"raised_on": `"2026-12-02"`}, map[string]string{"resolved_on": `"1999-01-01"`})
+	order("untouched pair out of order", "concerns", map[string]string{"raised_on": `"2026-12-02"`, "resolved_on": `"2026-12-01"`}, map[string]string{"resolution": `"done"`})
+	order("acknowledged before it was sent, across time zones", "cross_authority_notifications", map[string]string{"notified_at": `"2026-12-01T10:00:00+01:00"`}, map[string]string{"acknowledged_at": `"2026-12-01T08:30:00Z"`})
+	order("acknowledged after it was sent, across time zones", "cross_authority_notifications", map[string]string{"notified_at": `"2026-12-01T10:00:00+01:00"`}, map[string]string{"acknowledged_at": `"2026-12-01T09:00:01Z"`})
+	order("escalated before it was activated", "incidents", nil, map[string]string{"activated_at": `"2026-12-01T10:00:00Z"`, "escalated_at": `"2026-12-01T09:00:00Z"`})
+	order("family told before the event", "resident_events", map[string]string{"occurred_at": `"2026-12-01T10:00:00Z"`}, map[string]string{"family_informed_at": `"2026-11-30T10:00:00Z"`, "coroner_notified_at": `"2026-11-30T11:00:00Z"`})
+	order("task done before it was raised", "team_tasks", map[string]string{"created_at": `"2026-12-01T10:00:00Z"`}, map[string]string{"done_at": `"2026-12-01T09:59:59.999Z"`})
 	add(vc("many errors at once, in field order", "safe_and_well_checks", true, map[string]string{"outcome": `"fine"`, "visited_at": `"yesterday"`, "zzz": `1`, "seen": `"no"`}))
 	return cs
 }
 
 func genValidation(reg *schema.Registry) validationVectors {
-	v := validationVectors{Doc: "Field validation against schema.json (syncproto/schema Registry.FieldErrors): every problem, fields in name order then missing required fields in declaration order, each as field and code. create: the write creates the record."}
+	v := validationVectors{Doc: "Field validation against schema.json (syncproto/schema Registry.WriteErrors): every problem, fields in name order then missing required fields in declaration order, then broken field orders (date_order) in declaration order, each as field and code. create: the write creates the record; current: the record's fields before the write."}
 	for _, c := range validationInputs() {
-		c.Errors = verdicts(reg.FieldErrors(c.Collection, c.Fields, c.Create))
+		c.Errors = verdicts(reg.WriteErrors(c.Collection, c.Fields, c.Current, c.Create))
 		v.Cases = append(v.Cases, c)
 	}
 	return v
@@ -633,9 +656,17 @@ func TestVectors_Validation(t *testing.T) {
 	readVectors(t, "validation.json", &v)
 	for _, c := range v.Cases {
 		t.Run(c.Name, func(t *testing.T) {
-			got := verdicts(reg.FieldErrors(c.Collection, c.Fields, c.Create))
+			got := verdicts(reg.WriteErrors(c.Collection, c.Fields, c.Current, c.Create))
 			if !reflect.DeepEqual(got, c.Errors) {
-				t.Errorf("FieldErrors = %v, want %v", got, c.Errors)
+				t.Errorf("WriteErrors = %v, want %v", got, c.Errors)
+			}
+			var fieldErrs, orderErrs []fieldVerdict
+			for _, e := range c.Errors {
+				if e.Code == syncproto.CodeDateOrder {
+					orderErrs = append(orderErrs, e)
+				} else {
+					fieldErrs = append(fieldErrs, e)
+				}
 			}
 			ch := syncproto.Change{Collection: c.Collection, Op: syncproto.OpUpsert, Fields: c.Fields}
 			var current *syncproto.Record
@@ -645,10 +676,28 @@ func TestVectors_Validation(t *testing.T) {
 			}
 			first := reg.CheckFields(ch, current)
 			switch {
-			case len(c.Errors) == 0 && first != nil:
+			case len(fieldErrs) == 0 && first != nil:
 				t.Errorf("CheckFields = %v, want no error", first)
-			case len(c.Errors) > 0 && (first == nil || first.Field != c.Errors[0].Field || first.Code != c.Errors[0].Code):
-				t.Errorf("CheckFields = %v, want %v", first, c.Errors[0])
+			case len(fieldErrs) > 0 && (first == nil || first.Field != fieldErrs[0].Field || first.Code != fieldErrs[0].Code):
+				t.Errorf("CheckFields = %v, want %v", first, fieldErrs[0])
+			}
+			if len(fieldErrs) > 0 {
+				return
+			}
+			// The server checks orders on the merged record: the same verdict.
+			after := syncproto.NewRecord(c.Collection, recA)
+			for k, v := range c.Current {
+				after.Fields[k] = syncproto.FieldState{Value: v}
+			}
+			for k, v := range c.Fields {
+				after.Fields[k] = syncproto.FieldState{Value: v}
+			}
+			order := reg.CheckOrder(ch, after)
+			switch {
+			case len(orderErrs) == 0 && order != nil:
+				t.Errorf("CheckOrder = %v, want no error", order)
+			case len(orderErrs) > 0 && (order == nil || order.Field != orderErrs[0].Field || order.Code != orderErrs[0].Code):
+				t.Errorf("CheckOrder = %v, want %v", order, orderErrs[0])
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/continuity-care/continuity/server/auth"
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/go-playground/validator/v10"
@@ -87,6 +88,7 @@ func (s *Server) adminRoutes(r fiber.Router) {
 	r.Post("/devices/:id/revoke", s.revokeDevice)
 	r.Post("/scopes", s.readBody(smallBodyBytes), s.grantScope)
 	r.Delete("/scopes/:subject/:incident", s.revokeScope)
+	r.Post("/scopes/revoke", s.readBody(smallBodyBytes), s.revokeScopeBody)
 	r.Get("/users/:subject/scopes", s.listScopes)
 }
 
@@ -153,6 +155,9 @@ func (s *Server) grantScope(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
+	if !auth.ValidSubject(req.Subject) {
+		return syncproto.Errorf(syncproto.CodeInvalidValue, "subject", "subject %q cannot be granted an incident: it is not a valid user name, or it is a name the server acts as", req.Subject)
+	}
 	g := care.Grant{Subject: req.Subject, IncidentID: strings.ToLower(req.IncidentID), GrantedAt: s.cfg.Now().UTC(), GrantedBy: principal(c).Subject}
 	if err := s.cfg.Access.GrantScope(c.UserContext(), g); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
@@ -165,7 +170,25 @@ func (s *Server) grantScope(c *fiber.Ctx) error {
 }
 
 func (s *Server) revokeScope(c *fiber.Ctx) error {
-	sub, inc := param(c, "subject"), strings.ToLower(param(c, "incident"))
+	return s.revokeGrant(c, param(c, "subject"), strings.ToLower(param(c, "incident")))
+}
+
+// revokeScopeBody is POST /v1/admin/scopes/revoke: the revocation of
+// DELETE /v1/admin/scopes/{subject}/{incident} with the names in the body,
+// so that a grant to any subject, even one a URL cannot carry as a path
+// segment (".." from before such names were refused), can be revoked.
+func (s *Server) revokeScopeBody(c *fiber.Ctx) error {
+	var req scopeRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.Subject == "" {
+		return syncproto.Errorf(syncproto.CodeMissingField, "subject", "subject is required")
+	}
+	return s.revokeGrant(c, req.Subject, strings.ToLower(req.IncidentID))
+}
+
+func (s *Server) revokeGrant(c *fiber.Ctx, sub, inc string) error {
 	if err := s.cfg.Access.RevokeScope(c.UserContext(), sub, inc, s.cfg.Now().UTC()); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
 			return syncproto.Errorf(syncproto.CodeNotFound, "incident", "%s has no grant of incident %s", sub, inc)

@@ -165,6 +165,23 @@ func sizeWords(n int) string {
 // read yet (a TCP reset), and a client would see a broken connection
 // instead of 401 or 413. Lingering holds a 32 KiB buffer, never the body.
 func (s *Server) edge(c *fiber.Ctx) error {
+	if c.Protocol() == "https" {
+		// Over TLS, directly or through a trusted proxy that says so in
+		// X-Forwarded-Proto (fiber believes it only from TrustedProxies).
+		c.Set(fiber.HeaderStrictTransportSecurity, hstsValue)
+	}
+	if strings.HasPrefix(c.Path(), "/v1/") {
+		// API answers carry personal data: no cache, shared or private, may
+		// keep them. A handler may say otherwise (GET /v1/schema, which
+		// holds none, is revalidated by its ETag).
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
+	if e := checkFraming(c); e != nil {
+		// Which length the body has is ambiguous, so where the next
+		// request starts is too: answer and close.
+		c.Context().SetConnectionClose()
+		return e
+	}
 	err := s.checkURL(c)
 	if err == nil {
 		err = c.Next()
@@ -204,6 +221,43 @@ func (s *Server) edge(c *fiber.Ctx) error {
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(conn, lingerBytes))
 	})
+	return nil
+}
+
+// hstsValue is the Strict-Transport-Security header sent on every answer
+// to a request that arrived over TLS: browsers then use HTTPS for a year.
+// Subdomains are left out: a council's other sites are not this server's
+// to decide.
+const hstsValue = "max-age=31536000"
+
+// checkFraming refuses a request with more than one Content-Length header
+// (or one holding a list), which RFC 9112 section 6.3 makes an
+// unrecoverable framing error: fasthttp would believe the last, a proxy in
+// front perhaps the first, and the difference smuggles a request. A
+// malformed single value never gets here: fasthttp refuses it while
+// reading the headers (errorHandler answers without echoing them).
+func checkFraming(c *fiber.Ctx) *syncproto.Error {
+	raw := c.Request().Header.RawHeaders()
+	n := 0
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok || !bytes.EqualFold(bytes.TrimSpace(name), []byte(fiber.HeaderContentLength)) {
+			continue
+		}
+		n++
+		if bytes.IndexByte(value, ',') >= 0 {
+			n++
+		}
+	}
+	if n > 1 {
+		return syncproto.Errorf(syncproto.CodeInvalidRequest, fiber.HeaderContentLength, "send Content-Length once, with one value")
+	}
 	return nil
 }
 

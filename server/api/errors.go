@@ -4,9 +4,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 )
 
 // statusOf is the single table from error code to HTTP status.
@@ -79,9 +81,14 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 					code = syncproto.CodeInternal
 				}
 			}
-			msg := fe.Message
-			if fe.Code == http.StatusRequestEntityTooLarge {
+			// Never fe.Message: for a request fasthttp could not parse it
+			// holds the request's raw bytes, Authorization included.
+			msg := strings.ToLower(utils.StatusMessage(fe.Code))
+			switch fe.Code {
+			case http.StatusRequestEntityTooLarge:
 				msg = "request body is too large"
+			case http.StatusBadRequest:
+				msg = "the request could not be parsed: check its request line and headers (Content-Length must be one whole number)"
 			}
 			pe = &syncproto.Error{Code: code, Message: msg}
 			if fe.Code >= 400 && fe.Code < 500 {

@@ -93,7 +93,7 @@ func (s *Server) stream(c *fiber.Ctx) error {
 	sub := s.feed.Subscribe(p)
 	st := &sseStream{srv: s, sub: sub, p: p, token: token, conn: c.Context().Conn(), catchUp: catchUp}
 	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")
 	// fasthttp runs the writer on its own goroutine, feeding the
 	// connection through a pipe; when the client goes, the next write

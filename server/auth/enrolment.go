@@ -54,15 +54,17 @@ func (s *Service) IssueCode(ctx context.Context, subject, deviceName, issuedBy s
 		return IssuedCode{}, syncproto.Errorf(syncproto.CodeInvalidValue, "ttl", "ttl must be between 1 minute and %s", MaxCodeTTL)
 	}
 	if !ValidSubject(subject) {
-		return IssuedCode{}, syncproto.Errorf(syncproto.CodeInvalidValue, "subject", "subject must be 1-64 characters of letters, digits, . _ @ -")
+		return IssuedCode{}, syncproto.Errorf(syncproto.CodeInvalidValue, "subject", subjectRule)
 	}
 	if err := checkDeviceName(deviceName); err != nil {
 		return IssuedCode{}, err
 	}
-	if _, err := s.store.User(ctx, subject); errors.Is(err, care.ErrNotFound) {
+	if u, err := s.store.User(ctx, subject); errors.Is(err, care.ErrNotFound) {
 		return IssuedCode{}, syncproto.Errorf(syncproto.CodeNotFound, "subject", "no user %q; add the user first", subject)
 	} else if err != nil {
 		return IssuedCode{}, err
+	} else if u.DisabledAt != nil {
+		return IssuedCode{}, syncproto.Errorf(syncproto.CodeConflict, "subject", "user %q is disabled; a code cannot be issued for them", subject)
 	}
 	code, err := newCode()
 	if err != nil {

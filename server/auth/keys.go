@@ -139,7 +139,11 @@ func WriteKeys(path string, keys []Key) error {
 		return fmt.Errorf("encode keys: %w", err)
 	}
 	tmp := path + ".tmp"
+	_ = os.Remove(tmp) // a leftover would keep its own mode
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("write signing keys: %w", err)
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		return fmt.Errorf("write signing keys: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

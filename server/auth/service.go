@@ -65,7 +65,7 @@ func (s *Service) Tokens() *Tokens { return s.tokens }
 // AddUser creates or updates a user.
 func (s *Service) AddUser(ctx context.Context, subject, role, name string) (care.User, error) {
 	if !ValidSubject(subject) {
-		return care.User{}, syncproto.Errorf(syncproto.CodeInvalidValue, "subject", "subject must be 1-64 characters of letters, digits, . _ @ -")
+		return care.User{}, syncproto.Errorf(syncproto.CodeInvalidValue, "subject", subjectRule)
 	}
 	if !care.ValidRole(role) {
 		return care.User{}, syncproto.Errorf(syncproto.CodeInvalidValue, "role", "role must be one of %s", strings.Join(care.Roles, ", "))
@@ -77,9 +77,38 @@ func (s *Service) AddUser(ctx context.Context, subject, role, name string) (care
 	return s.store.User(ctx, subject)
 }
 
-// ValidSubject reports whether s may name a user.
+// subjectRule and deviceRule say what a subject and a device id may be.
+const (
+	subjectRule = "subject must be 1-64 characters of letters, digits, . _ @ -, not only dots, and not a name the server acts as (system)"
+	deviceRule  = "device_id must be 1-64 characters of letters, digits, . _ -, not only dots, and not a name the server acts as (server, retention)"
+)
+
+// reservedSubjects and reservedDevices are the identities the server itself
+// acts as (care.SystemPrincipal; the retention run's HLC node): a person or
+// a tablet named so would pass for it in the log and the audit.
+var (
+	reservedSubjects = []string{care.SystemPrincipal.Subject}
+	reservedDevices  = []string{care.SystemPrincipal.DeviceID, "retention"}
+)
+
+// reserved reports whether s is one of names (case-insensitively) or only
+// dots ("." and ".." read as paths in URLs and logs).
+func reserved(s string, names []string) bool {
+	if strings.Trim(s, ".") == "" {
+		return true
+	}
+	for _, n := range names {
+		if strings.EqualFold(s, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidSubject reports whether s may name a user: 1-64 letters, digits and
+// . _ @ -, neither only dots nor a subject the server acts as.
 func ValidSubject(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
+	if len(s) == 0 || len(s) > 64 || reserved(s, reservedSubjects) {
 		return false
 	}
 	for _, r := range s {
@@ -90,10 +119,20 @@ func ValidSubject(s string) bool {
 	return true
 }
 
+// ValidDevice reports whether id may name a device: an HLC node id
+// (syncproto.ValidNodeID), neither only dots nor a node the server stamps
+// its own changes with.
+func ValidDevice(id string) bool {
+	return syncproto.ValidNodeID(id) && !reserved(id, reservedDevices)
+}
+
 // Enrol registers a device for a user and returns its first token pair.
 func (s *Service) Enrol(ctx context.Context, subject, deviceID string) (Pair, error) {
-	if !syncproto.ValidNodeID(deviceID) {
-		return Pair{}, syncproto.Errorf(syncproto.CodeInvalidValue, "device_id", "device_id must be 1-64 characters of letters, digits, . _ -")
+	if !ValidDevice(deviceID) {
+		return Pair{}, syncproto.Errorf(syncproto.CodeInvalidValue, "device_id", deviceRule)
+	}
+	if !ValidSubject(subject) {
+		return Pair{}, syncproto.Errorf(syncproto.CodeInvalidValue, "subject", subjectRule)
 	}
 	u, err := s.store.User(ctx, subject)
 	if errors.Is(err, care.ErrNotFound) {
@@ -127,6 +166,9 @@ func (s *Service) Enrol(ctx context.Context, subject, deviceID string) (Pair, er
 // EnsureDevice registers a device for a user unless it already is (for the
 // token command, which acts as an admin granting what it is told).
 func (s *Service) EnsureDevice(ctx context.Context, subject, deviceID string) error {
+	if !ValidDevice(deviceID) {
+		return syncproto.Errorf(syncproto.CodeInvalidValue, "device_id", deviceRule)
+	}
 	d, err := s.store.Device(ctx, deviceID)
 	if errors.Is(err, care.ErrNotFound) {
 		return s.store.EnrolDevice(ctx, care.Device{ID: deviceID, Subject: subject, EnrolledAt: s.now().UTC()})

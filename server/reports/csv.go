@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // CSVRow is a row type WriteCSV can write: MovementEntry, DecisionEntry and
@@ -18,9 +19,8 @@ type CSVRow interface {
 
 // WriteCSV writes a header row and then one row per entry, RFC 4180 style
 // (CRLF line ends), times in RFC 3339 UTC (empty when unknown). Every cell
-// that a spreadsheet would read as a formula — one starting with =, +, -,
-// @, a tab or a carriage return — is prefixed with a single quote, so an
-// exported log cannot run anything when opened.
+// that a spreadsheet may read as a formula (SafeCell) is prefixed with a
+// single quote, so an exported log cannot run anything when opened.
 func WriteCSV[R CSVRow](w io.Writer, rows []R) error {
 	var zero R
 	cw := csv.NewWriter(w)
@@ -41,15 +41,16 @@ func WriteCSV[R CSVRow](w io.Writer, rows []R) error {
 // in Summary.Metrics order.
 func WriteSummaryCSV(w io.Writer, s Summary) error { return WriteCSV(w, s.Metrics()) }
 
-// SafeCell returns a cell with a single quote put before a leading =, +, -,
-// @, tab or carriage return, the characters that make spreadsheets read a
-// cell as a formula (CSV or formula injection).
+// SafeCell returns a cell with a single quote put before a first character
+// that a spreadsheet may read as the start of a formula (CSV or formula
+// injection): = + - @ and their fullwidth forms ＝ ＋ － ＠ (which some
+// spreadsheets fold to ASCII), and the whitespace and separators some of
+// them skip or split on before looking (tab, line feed, carriage return,
+// space, ;).
 func SafeCell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	r, _ := utf8.DecodeRuneInString(s)
+	switch r {
+	case '=', '+', '-', '@', '\t', '\n', '\r', ' ', ';', '＝', '＋', '－', '＠':
 		return "'" + s
 	}
 	return s

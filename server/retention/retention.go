@@ -226,6 +226,16 @@ func (s *Service) startOf(r Rule, h care.HeldRecord, closures map[string]closure
 		if h.State.Deleted() {
 			return h.State.Tombstone.HLC.Time().UTC(), true
 		}
+		// A start date before a date it cannot precede (a concern resolved
+		// before it was raised, stored before the schema refused that) is
+		// not believed: the record is kept until a person corrects it.
+		for _, e := range s.reg.OrderErrors(h.Collection, h.State) {
+			if e.Field == "fields."+r.Field {
+				s.log.Warn("retention: a record's start date is before a date it cannot precede; kept until corrected",
+					"collection", h.Collection, "record_id", h.RecordID, "field", r.Field, "reason", e.Message)
+				return time.Time{}, false
+			}
+		}
 		return parseTime(schema.StringValue(h.State, r.Field))
 	}
 	return time.Time{}, false

@@ -77,3 +77,11 @@ func (s *Store) RecordSeqsForTest(ctx context.Context, collection, id string) (c
 	err = s.reader.QueryRowContext(ctx, "SELECT created_seq, updated_seq FROM records WHERE collection = ? AND record_id = ?", collection, id).Scan(&created, &updated)
 	return created, updated, err
 }
+
+// SetRestoreFaultForTest makes Restore call fault before each step of
+// putting a restored copy in place (rename, open); an error fails that step.
+// It returns a function that removes the fault.
+func SetRestoreFaultForTest(fault func(step string) error) func() {
+	restoreFault = fault
+	return func() { restoreFault = nil }
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -99,10 +100,8 @@ func dsn(path string, readOnly bool) string {
 // Open opens (creating if needed) the database at path and applies any
 // pending migrations.
 func Open(ctx context.Context, path string) (*Store, error) {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data folder: %w", err)
-		}
+	if err := preparePrivate(path); err != nil {
+		return nil, err
 	}
 	w, err := openOne(ctx, WriterDriver, path)
 	if err != nil {
@@ -560,4 +559,48 @@ func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// createPrivate creates path, empty, readable and writable by this user
+// alone (0600, whatever the umask), unless it exists.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Chmod(0o600), f.Close())
+}
+
+// preparePrivate makes the database at path, and the -wal and -shm files
+// SQLite creates beside it with its mode, readable by this user alone:
+// it creates the data folder 0700 and the database file 0600 before SQLite
+// opens it (SQLite would create it 0644 less the umask), and narrows the
+// files of a database created by an older server to 0600.
+func preparePrivate(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return fmt.Errorf("create data folder: %w", err)
+			}
+			if err := os.Chmod(dir, 0o700); err != nil {
+				return fmt.Errorf("create data folder: %w", err)
+			}
+		}
+	}
+	if err := createPrivate(path); err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		st, err := os.Stat(path + suffix)
+		if err != nil || st.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(path+suffix, st.Mode().Perm()&0o700); err != nil {
+			slog.Warn("the database file is readable by other users and could not be narrowed", "path", path+suffix, "err", err)
+		}
+	}
+	return nil
 }

@@ -98,8 +98,9 @@ var Services = Collection{
 // Concerns are concerns and intelligence about a provider (003 Appendix 1,
 // "Triggering the QMT Quality Assurance Process").
 var Concerns = Collection{
-	Name: "concerns",
-	Doc:  "a concern or piece of intelligence about a provider; commercially confidential",
+	Name:  "concerns",
+	Order: []FieldOrder{{"raised_on", "resolved_on"}, {"raised_on", "resolve_by"}},
+	Doc:   "a concern or piece of intelligence about a provider; commercially confidential",
 	Fields: []Field{
 		required(ref("provider_id", "the provider concerned")),
 		ref("service_id", "the service concerned, if one"),
@@ -141,6 +142,7 @@ var RAGStatuses = Collection{
 // Incidents are provider failures or service interruptions being managed.
 var Incidents = Collection{
 	Name:       "incidents",
+	Order:      []FieldOrder{{"activated_at", "escalated_at"}},
 	ScopeField: "incident_id",
 	Doc:        "one provider failure or service interruption; incident_id is the record's own id",
 	Fields: []Field{
@@ -249,6 +251,7 @@ var CapacityAssessments = Collection{
 // resting on the assessment that found capacity lacking.
 var BestInterestsDecisions = Collection{
 	Name:       "best_interests_decisions",
+	Order:      []FieldOrder{{"imca_referral_date", "imca_report_on"}},
 	ScopeField: "incident_id",
 	Doc:        "a best-interests decision for a person who lacks capacity for it",
 	Fields: []Field{
@@ -471,6 +474,7 @@ var MeetingRecords = Collection{
 // residents during the incident; each updates where the person is.
 var ResidentEvents = Collection{
 	Name:       "resident_events",
+	Order:      []FieldOrder{{"occurred_at", "family_informed_at"}, {"occurred_at", "cqc_notified_at"}, {"occurred_at", "coroner_notified_at"}, {"occurred_at", "placing_authority_notified_at"}},
 	ScopeField: "incident_id",
 	Doc:        "a death, hospital admission or discharge of a resident during the incident",
 	Fields: []Field{
@@ -569,6 +573,7 @@ var PlacementDecisions = Collection{
 // was told about a resident, and when (003 Appendix 2, 4.2 and 7.23).
 var CrossAuthorityNotifications = Collection{
 	Name:       "cross_authority_notifications",
+	Order:      []FieldOrder{{"notified_at", "acknowledged_at"}},
 	ScopeField: "incident_id",
 	Doc:        "a notification to another authority or NHS body about a resident (003 Appendix 2, 4.2, 7.23)",
 	Fields: []Field{
@@ -589,8 +594,9 @@ var CrossAuthorityNotifications = Collection{
 // e.g. the details of a neighbouring authority's suspension sent to the
 // social care team (003 s.9). Not incident-scoped; read-restricted.
 var TeamTasks = Collection{
-	Name: "team_tasks",
-	Doc:  "a task or notification for a council team about a provider (e.g. 003 s.9)",
+	Name:  "team_tasks",
+	Order: []FieldOrder{{"created_at", "done_at"}},
+	Doc:   "a task or notification for a council team about a provider (e.g. 003 s.9)",
 	Fields: []Field{
 		required(ref("provider_id", "the provider concerned")),
 		required(enum("team", Teams, "the team the task is for")),

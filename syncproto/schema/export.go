@@ -131,6 +131,9 @@ type ExportedCollection struct {
 	ScopeField string          `json:"scope_field,omitempty"`
 	Doc        string          `json:"doc,omitempty"`
 	Fields     []ExportedField `json:"fields"`
+	// Order lists the date (or time) field pairs whose later field can
+	// never be before its earlier one (Collection.Order).
+	Order []FieldOrder `json:"order,omitempty"`
 }
 
 // ExportedField is one field of an ExportedCollection.
@@ -153,7 +156,7 @@ func (r *Registry) Export() Exported {
 	out := Exported{Formats: map[string]string{"uk_postcode": ukPostcodePattern}}
 	for _, name := range r.Names() {
 		c := r.cols[name]
-		ec := ExportedCollection{Name: c.Name, ScopeField: c.ScopeField, Doc: c.Doc, Fields: make([]ExportedField, 0, len(c.Fields))}
+		ec := ExportedCollection{Name: c.Name, ScopeField: c.ScopeField, Doc: c.Doc, Fields: make([]ExportedField, 0, len(c.Fields)), Order: c.Order}
 		for _, f := range c.Fields {
 			ef := ExportedField{Name: f.Name, Kind: f.Kind, Tag: f.Tag, Required: f.Required, Policy: f.Policy, Doc: f.Doc, Check: f.Spec}
 			for _, part := range strings.Split(f.Tag, ",") {

@@ -131,6 +131,10 @@ type Collection struct {
 	Rules []Rule
 	// Effects run after the rules pass, on the server only.
 	Effects []Effect
+	// Order lists the pairs of date (or time) fields whose later field can
+	// never be before its earlier one; CheckRules checks them on the merged
+	// record before the rules.
+	Order []FieldOrder
 	// Doc describes the collection.
 	Doc string
 
@@ -181,6 +185,9 @@ func NewRegistry(cols ...Collection) (*Registry, error) {
 				}
 			}
 			c.byName[f.Name] = f
+		}
+		if err := checkOrderDecl(&c); err != nil {
+			return nil, err
 		}
 		if c.ScopeField != "" {
 			if _, ok := c.byName[c.ScopeField]; !ok {
@@ -259,11 +266,15 @@ func (r *Registry) CheckFields(c syncproto.Change, current *syncproto.Record) *s
 	return nil
 }
 
-// CheckRules runs the collection's rules on a change.
+// CheckRules checks a change's field orders (CheckOrder) on the merged
+// record, then runs the collection's rules on it.
 func (r *Registry) CheckRules(ctx Context, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
 	col, ok := r.cols[c.Collection]
 	if !ok {
 		return syncproto.Errorf(syncproto.CodeUnknownCollection, "collection", "unknown collection %q", c.Collection)
+	}
+	if e := r.CheckOrder(c, after); e != nil {
+		return e
 	}
 	for _, rule := range col.Rules {
 		if e := rule(ctx, c, before, after); e != nil {
