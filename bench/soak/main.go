@@ -92,13 +92,16 @@ type options struct {
 	Scrape time.Duration
 	// Samples, when set, is a CSV file for every timed request and kill.
 	Samples string
+	// Hostile runs the hostile cases (memory amplification by unknown
+	// keys, a stream flood from one device) before the devices start.
+	Hostile bool
 	// Progress receives progress lines; nil for none.
 	Progress io.Writer
 }
 
 func defaultOptions() options {
 	return options{Devices: 500, Duration: 60 * time.Second, Kills: 10, Seed: 1, Batch: 5, Interval: 10 * time.Second,
-		PullLimit: 100, PullPages: 1, Transport: 0.1, Drain: 2 * time.Minute, Scenario: "testdata/scenario/scenario.json"}
+		PullLimit: 100, PullPages: 1, Transport: 0.1, Drain: 2 * time.Minute, Scenario: "testdata/scenario/scenario.json", Hostile: true}
 }
 
 func (o options) check() error {
@@ -149,6 +152,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.Scrape, "scrape", 0, "also scrape GET /metrics this often during the run, as Prometheus would (0: never)")
 	fs.StringVar(&o.Samples, "samples", "", "write every timed push and pull, and the kills, to this CSV file")
 	fs.StringVar(&o.Repo, "repo", "", "repository root (default: found from the working directory)")
+	fs.BoolVar(&o.Hostile, "hostile", o.Hostile, "first run the hostile cases: 24 concurrent 3.5 MB pushes with 300k unknown keys each, and one device opening 300 streams; each reports the server's RSS growth")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -51,6 +51,8 @@ type results struct {
 	timeline         []cpuSample
 	serverErrorLines []string
 	workDir          string
+	// hostile is what the hostile cases measured, when run.
+	hostile []hostileCase
 }
 
 // serverErrors counts 5xx responses.
@@ -84,6 +86,14 @@ func (r *results) failures() []string {
 	}
 	if r.crashes > 0 {
 		f = append(f, fmt.Sprintf("the server exited %d times without being killed", r.crashes))
+	}
+	if len(r.hostile) > 0 && r.hostile[0].growth() > AmplifyLimit {
+		f = append(f, fmt.Sprintf("%s grew the server's resident set by %.1f MiB (at most %d MiB)", r.hostile[0].name, float64(r.hostile[0].growth())/(1<<20), AmplifyLimit>>20))
+	}
+	for _, h := range r.hostile {
+		if n := h.statuses[http.StatusInternalServerError] + h.statuses[http.StatusBadGateway]; n > 0 {
+			f = append(f, fmt.Sprintf("%s: %d answers were 500", h.name, n))
+		}
 	}
 	if r.check.acked == 0 && r.verifyErr == nil {
 		f = append(f, "no change was acknowledged: the soak did not exercise the server")
@@ -145,6 +155,10 @@ func soak(ctx context.Context, opts options) (*results, error) {
 		}
 	}
 	opts.progressf("enrolled %d devices; the verifier pulled the starting state", len(devices))
+	if opts.Hostile {
+		d := devices[len(devices)-1]
+		res.hostile = hostileRuns(ctx, opts, srv, d.cl.tokens.DeviceID, d.cl.tokens.AccessToken)
+	}
 
 	// The run: devices until end, then a drain; kills spread over the run.
 	runCtx, cancelRun := context.WithCancel(ctx)
