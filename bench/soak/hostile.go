@@ -14,8 +14,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// Hostile cases run before the devices start, against the freshly started
-// server, each measured by how far the server's resident set (VmRSS) rises
+// Hostile cases run after the devices' run and its verification, against
+// the server the run left, each measured by how far the server's resident set (VmRSS) rises
 // above what it held just before the case: a regression in the server's
 // defences against them shows as growth.
 const (
@@ -99,7 +99,7 @@ func measureRSS(srv *child, run func()) (base, peak int64) {
 }
 
 // hostileRuns runs the hostile cases as the device whose access token is
-// given.
+// given: first the memory amplification, then the stream flood.
 func hostileRuns(ctx context.Context, opts options, srv *child, device, token string) []hostileCase {
 	var out []hostileCase
 

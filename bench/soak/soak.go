@@ -155,10 +155,6 @@ func soak(ctx context.Context, opts options) (*results, error) {
 		}
 	}
 	opts.progressf("enrolled %d devices; the verifier pulled the starting state", len(devices))
-	if opts.Hostile {
-		d := devices[len(devices)-1]
-		res.hostile = hostileRuns(ctx, opts, srv, d.cl.tokens.DeviceID, d.cl.tokens.AccessToken)
-	}
 
 	// The run: devices until end, then a drain; kills spread over the run.
 	runCtx, cancelRun := context.WithCancel(ctx)
@@ -242,11 +238,23 @@ func soak(ctx context.Context, opts options) (*results, error) {
 	} else {
 		res.check = compare(ackedAll, sentIDs, log)
 	}
-	srv.stop()
 	stopRSS()
 	<-rssDone
 	srv.mu.Lock()
-	res.peakRSS, res.crashes, res.crashLog = srv.peakRSS, srv.crashes, srv.crashLog
+	res.peakRSS = srv.peakRSS
+	srv.mu.Unlock()
+	// The hostile cases run last, on the server the run left, so that the
+	// run's own peak RSS is not theirs; each measures its own growth.
+	if opts.Hostile && ctx.Err() == nil {
+		if err := srv.ensureRunning(ctx); err != nil {
+			return nil, err
+		}
+		d := devices[len(devices)-1]
+		res.hostile = hostileRuns(ctx, opts, srv, d.cl.tokens.DeviceID, d.cl.tokens.AccessToken)
+	}
+	srv.stop()
+	srv.mu.Lock()
+	res.crashes, res.crashLog = srv.crashes, srv.crashLog
 	srv.mu.Unlock()
 	if res.serverErrors() > 0 || res.crashes > 0 {
 		res.serverErrorLines = srv.logLines(20, "level=ERROR", "panic", "fatal")
