@@ -102,13 +102,16 @@ type options struct {
 	// Hostile runs the hostile cases (memory amplification by unknown
 	// keys, a stream flood from one device) after the run is verified.
 	Hostile bool
+	// AmplifyLimit is the most the amplification case may grow the
+	// server's resident set before the soak fails; 0 reports it only.
+	AmplifyLimit int64
 	// Progress receives progress lines; nil for none.
 	Progress io.Writer
 }
 
 func defaultOptions() options {
 	return options{Devices: 500, Duration: 60 * time.Second, Kills: 10, Seed: 1, Batch: 5, Interval: 10 * time.Second,
-		PullLimit: 100, PullPages: 1, Transport: 0.1, Drain: 2 * time.Minute, Scenario: "testdata/scenario/scenario.json", Hostile: true}
+		PullLimit: 100, PullPages: 1, Transport: 0.1, Drain: 2 * time.Minute, Scenario: "testdata/scenario/scenario.json", Hostile: true, AmplifyLimit: defaultAmplifyLimit}
 }
 
 func (o options) check() error {
@@ -160,6 +163,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Samples, "samples", "", "write every timed push and pull, and the kills, to this CSV file")
 	fs.StringVar(&o.Repo, "repo", "", "repository root (default: found from the working directory)")
 	fs.BoolVar(&o.Hostile, "hostile", o.Hostile, "after the run, the hostile cases: 24 concurrent 3.5 MB pushes with 300k unknown keys each, and one device opening 300 streams; each reports the server's RSS growth")
+	amplifyMiB := fs.Int64("amplify-limit", defaultAmplifyLimit>>20, "MiB the amplification case may grow the server's RSS before the soak fails (0: report only)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -170,6 +174,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if !*quiet {
 		o.Progress = stderr
 	}
+	o.AmplifyLimit = *amplifyMiB << 20
 	if o.Repo == "" {
 		root, err := repoRoot()
 		if err != nil {

@@ -87,10 +87,10 @@ func (r *results) failures() []string {
 	if r.crashes > 0 {
 		f = append(f, fmt.Sprintf("the server exited %d times without being killed", r.crashes))
 	}
-	if len(r.hostile) > 0 && r.hostile[0].growth() > AmplifyLimit {
-		f = append(f, fmt.Sprintf("%s grew the server's resident set by %.1f MiB (at most %d MiB)", r.hostile[0].name, float64(r.hostile[0].growth())/(1<<20), AmplifyLimit>>20))
-	}
 	for _, h := range r.hostile {
+		if h.limit > 0 && h.growth() > h.limit {
+			f = append(f, fmt.Sprintf("%s grew the server's resident set by %.1f MiB (at most %d MiB)", h.name, float64(h.growth())/(1<<20), h.limit>>20))
+		}
 		if n := h.statuses[http.StatusInternalServerError] + h.statuses[http.StatusBadGateway]; n > 0 {
 			f = append(f, fmt.Sprintf("%s: %d answers were 500", h.name, n))
 		}
