@@ -107,13 +107,6 @@ func (l *connLimiter) give(key string) {
 	}
 }
 
-// openConns is the number of connections counted for key now.
-func (l *connLimiter) openConns(key string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.open[key]
-}
-
 // limitedConn gives its place back once, when closed.
 type limitedConn struct {
 	net.Conn
