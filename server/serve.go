@@ -40,6 +40,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	trustedProxies := fs.String("trusted-proxies", "",
 		"comma-separated IP addresses and CIDR ranges of the reverse proxies in front of the server, whose --proxy-header names the client address for the per-address limits; empty: trust none")
 	proxyHeader := fs.String("proxy-header", api.HeaderXForwardedFor, "header the --trusted-proxies name the client address in: X-Forwarded-For or X-Real-IP")
+	streamsPerDevice := fs.Int("max-streams-per-device", api.DefaultMaxStreamsPerDevice,
+		"change streams one device may hold open at once; past it the device's next stream gets 429")
+	connsPerIP := fs.Int("max-conns-per-ip", api.DefaultMaxConnsPerAddress,
+		"connections one client address (an IPv6 client: its /64) may hold open at once, half-sent requests included; past it the next gets 429 and is closed. Connections from --trusted-proxies are not counted. 0: no cap")
 	reuse := fs.Duration("refresh-reuse-interval", care.DefaultRefreshReuseInterval,
 		"how long after its use a refresh token may be presented again while its successor is unused (a retry after a lost answer); 0: any second use revokes the chain")
 	if err := fs.Parse(args); err != nil {
@@ -47,6 +51,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *reuse < 0 {
 		return fmt.Errorf("serve: --refresh-reuse-interval must be 0 or more, not %s", *reuse)
+	}
+	if *streamsPerDevice < 1 {
+		return fmt.Errorf("serve: --max-streams-per-device must be 1 or more, not %d", *streamsPerDevice)
+	}
+	if *connsPerIP < 0 {
+		return fmt.Errorf("serve: --max-conns-per-ip must be 0 (no cap) or more, not %d", *connsPerIP)
+	}
+	maxConns := *connsPerIP
+	if maxConns == 0 {
+		maxConns = -1
 	}
 	proxies, err := api.ParseTrustedProxies(*trustedProxies)
 	if err != nil {
@@ -86,7 +100,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	authSvc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
 	authSvc.ReuseInterval = *reuse
 	srv := api.New(api.Config{Store: store, Access: store, Audit: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate, AuthFailLimit: *authFails,
-		TrustedProxies: proxies, ProxyHeader: header,
+		TrustedProxies: proxies, ProxyHeader: header, MaxStreamsPerDevice: *streamsPerDevice, MaxConnsPerAddress: maxConns,
 		Mount: func(app *fiber.App) { web.Mount(app, web.Options{}) }})
 
 	incident := ""

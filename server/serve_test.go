@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -93,4 +96,64 @@ func TestServe_TrustedProxies(t *testing.T) {
 	if logs := stop(s); !strings.Contains(logs, "--proxy-header has no effect without --trusted-proxies") {
 		t.Fatalf("no warning about --proxy-header alone:\n%s", logs)
 	}
+}
+
+// TestServe_CapFlags: --max-conns-per-ip and --max-streams-per-device reach
+// the server, and a value that makes no sense stops serve before it opens
+// the database.
+func TestServe_CapFlags(t *testing.T) {
+	t.Run("refused", func(t *testing.T) {
+		cases := []struct {
+			name string
+			args []string
+			want string
+		}{
+			{"no streams", []string{"--max-streams-per-device", "0"}, "--max-streams-per-device must be 1 or more"},
+			{"negative connections", []string{"--max-conns-per-ip", "-1"}, "--max-conns-per-ip must be 0 (no cap) or more"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				db := filepath.Join(t.TempDir(), "continuity.db")
+				var out, errb bytes.Buffer
+				err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, tc.args...), &out, &errb)
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("err = %v, want %q", err, tc.want)
+				}
+				if _, err := os.Stat(db); !os.IsNotExist(err) {
+					t.Fatalf("the database was opened before the flags were checked: %v", err)
+				}
+			})
+		}
+	})
+	t.Run("connections per address", func(t *testing.T) {
+		s := startServer(t, "--db", filepath.Join(t.TempDir(), "c.db"), "--max-conns-per-ip", "2")
+		addr := strings.TrimPrefix(s.url, "http://")
+		for range 2 {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("third connection = %d, want 429", resp.StatusCode)
+		}
+	})
 }

@@ -56,17 +56,49 @@ type wireChange struct {
 	Seen       *string                    `json:"seen"`
 }
 
+// MaxChangeFields is the most fields one change may carry: several times
+// the largest collection's, so a schema can grow, and few enough that a
+// change of unknown keys costs little to refuse.
+const MaxChangeFields = 256
+
+// FieldCheck says whether a change to collection may carry the field name:
+// nil when it may (or when it cannot tell, e.g. an unknown collection), else
+// the error to reject the change with. The server passes its schema's.
+type FieldCheck func(collection, name string) *Error
+
 // ParseChange decodes and checks the envelope of one change: ids are UUIDs
 // (returned in canonical lower-case form), op is known, hlc and recorded_at
-// parse, fields is an object, every string is UTF-8 text without U+0000
-// (CheckText). It does not know collections; the schema registry checks
-// fields. DeviceID in the input is ignored.
-func ParseChange(raw json.RawMessage) (Change, *Error) {
+// parse, fields is an object of at most MaxChangeFields members, every
+// string is UTF-8 text without U+0000 (CheckText). It does not know
+// collections; the schema registry checks fields. DeviceID in the input is
+// ignored.
+func ParseChange(raw json.RawMessage) (Change, *Error) { return ParseChangeWith(raw, nil) }
+
+// ParseChangeWith is ParseChange that also checks each field name with
+// check (when not nil) before any field value is decoded or copied, and
+// stops at the first it refuses: a change of many unknown keys is refused
+// for what it costs to read it once.
+func ParseChangeWith(raw json.RawMessage, check FieldCheck) (Change, *Error) {
 	var w wireChange
-	dec := json.NewDecoder(bytes.NewReader(raw))
+	// The fields object is found in place and cut out of what the decoder
+	// reads: decoding it into a map would copy every key and value before
+	// any could be refused.
+	env, fields, perr := cutFields(raw)
+	if perr != nil {
+		return Change{}, perr
+	}
+	dec := json.NewDecoder(bytes.NewReader(env))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
 		return Change{}, decodeError(err)
+	}
+	if fields != nil && firstByte(fields) != '{' && firstByte(fields) != 'n' {
+		return Change{}, Errorf(CodeWrongType, "fields", "fields must be a JSON %s", jsonKind("fields"))
+	}
+	n := 0
+	eachMember(fields, func(_, _ []byte) bool { n++; return n <= MaxChangeFields })
+	if n > MaxChangeFields {
+		return Change{}, Errorf(CodeTooLarge, "fields", "a change carries at most %d fields", MaxChangeFields)
 	}
 	var c Change
 	var e *Error
@@ -119,33 +151,80 @@ func ParseChange(raw json.RawMessage) (Change, *Error) {
 	}
 	switch c.Op {
 	case OpUpsert:
-		if len(w.Fields) == 0 {
+		if n == 0 {
 			return c, Errorf(CodeMissingField, "fields", "an upsert needs at least one field")
 		}
-		c.Fields = make(map[string]json.RawMessage, len(w.Fields))
-		for name, v := range w.Fields {
-			if len(v) == 0 {
-				v = json.RawMessage("null")
+		if check != nil {
+			eachMember(fields, func(key, _ []byte) bool {
+				e = check(c.Collection, keyName(key))
+				return e == nil
+			})
+			if e != nil {
+				return c, e
 			}
-			// A string, number, true, false or null is one token as the
-			// decoder found it (its own copy, nothing around it): already
-			// compact. Only an object or array can hold spaces to drop.
+		}
+		c.Fields = make(map[string]json.RawMessage, n)
+		eachMember(fields, func(key, v []byte) bool {
+			name := keyName(key)
+			// A string, number, true, false or null is one token with
+			// nothing around it: already compact. Only an object or array
+			// can hold spaces to drop. Either is copied out of raw, which
+			// may be a slice of a whole push body.
 			if v[0] != '{' && v[0] != '[' {
-				c.Fields[name] = v
-				continue
+				c.Fields[name] = json.RawMessage(bytes.Clone(v))
+				return true
 			}
 			var buf bytes.Buffer
 			if err := json.Compact(&buf, v); err != nil {
-				return c, Errorf(CodeInvalidJSON, "fields."+name, "field value is not valid JSON")
+				e = Errorf(CodeInvalidJSON, "fields."+name, "field value is not valid JSON")
+				return false
 			}
 			c.Fields[name] = json.RawMessage(buf.Bytes())
+			return true
+		})
+		if e != nil {
+			return c, e
 		}
 	case OpDelete:
-		if len(w.Fields) != 0 {
+		if n != 0 {
 			return c, Errorf(CodeInvalidValue, "fields", "a delete carries no fields")
 		}
 	}
 	return c, nil
+}
+
+// cutFields finds the fields member of a change and returns the change
+// without it (env) and its raw value (nil when absent). A change that is
+// not valid JSON, or not an object, is returned whole for the decoder to
+// name what is wrong with it; so is one with fields more than once, whose
+// members the decoder would merge: it is refused.
+func cutFields(raw []byte) (env, fields []byte, perr *Error) {
+	if !json.Valid(raw) || firstByte(raw) != '{' {
+		return raw, nil, nil
+	}
+	start, end, count := 0, 0, 0
+	eachMember(raw, func(key, value []byte) bool {
+		if keyName(key) != "fields" {
+			return true
+		}
+		count++
+		fields = value
+		// value is a sub-slice of raw starting at start: the capacities
+		// tell where.
+		start = cap(raw) - cap(value)
+		end = start + len(value)
+		return true
+	})
+	switch count {
+	case 0:
+		return raw, nil, nil
+	case 1:
+	default:
+		return nil, nil, Errorf(CodeInvalidValue, "fields", "fields appears more than once")
+	}
+	env = make([]byte, 0, len(raw)-len(fields)+4)
+	env = append(append(append(env, raw[:start]...), "null"...), raw[end:]...)
+	return env, fields, nil
 }
 
 func parseUUID(field string, s *string) (string, *Error) {

@@ -59,27 +59,59 @@ type PullResponse struct {
 
 // DecodePush decodes a push body. It fails only when the body as a whole is
 // unusable (not JSON, no changes array, too many changes); problems with one
-// change are found by ParseChange, change by change.
+// change are found by ParseChange, change by change. The changes are
+// sub-slices of body, which the caller must not modify while it uses them:
+// nothing is copied or decoded, so a crafted body costs no more memory than
+// its own bytes.
 func DecodePush(body []byte) (PushRequest, *Error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
+	if !json.Valid(body) {
+		var v struct{}
+		err := json.Unmarshal(body, &v)
 		return PushRequest{}, Errorf(CodeInvalidJSON, "", "request body must be a JSON object: %v", err)
 	}
-	for k := range top {
-		if k != "changes" {
-			return PushRequest{}, Errorf(CodeUnknownField, k, "unknown attribute %q; a push is {\"changes\": [...]}", k)
-		}
+	switch firstByte(body) {
+	case '{':
+	case 'n': // null decodes as an object with no attributes
+		return PushRequest{}, Errorf(CodeMissingField, "changes", "changes is required")
+	default:
+		return PushRequest{}, Errorf(CodeInvalidJSON, "", "request body must be a JSON object")
 	}
-	raw, ok := top["changes"]
-	if !ok {
+	var raw []byte
+	var perr *Error
+	eachMember(body, func(key, value []byte) bool {
+		if k := keyName(key); k != "changes" {
+			perr = Errorf(CodeUnknownField, k, "unknown attribute %q; a push is {\"changes\": [...]}", k)
+			return false
+		}
+		raw = value
+		return true
+	})
+	if perr != nil {
+		return PushRequest{}, perr
+	}
+	if raw == nil {
 		return PushRequest{}, Errorf(CodeMissingField, "changes", "changes is required")
 	}
 	var req PushRequest
-	if err := json.Unmarshal(raw, &req.Changes); err != nil {
+	switch firstByte(raw) {
+	case 'n': // null: no changes
+		return req, nil
+	case '[':
+	default:
 		return PushRequest{}, Errorf(CodeWrongType, "changes", "changes must be an array of change objects")
 	}
-	if len(req.Changes) > MaxPushChanges {
-		return PushRequest{}, Errorf(CodeTooLarge, "changes", "a push carries at most %d changes, got %d", MaxPushChanges, len(req.Changes))
+	n := 0
+	eachElement(raw, func(elem []byte) bool {
+		if n++; n <= MaxPushChanges {
+			req.Changes = append(req.Changes, json.RawMessage(elem))
+		}
+		return true
+	})
+	if n > MaxPushChanges {
+		return PushRequest{}, Errorf(CodeTooLarge, "changes", "a push carries at most %d changes, got %d", MaxPushChanges, n)
+	}
+	if req.Changes == nil {
+		req.Changes = []json.RawMessage{}
 	}
 	return req, nil
 }

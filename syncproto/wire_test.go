@@ -14,7 +14,7 @@ var pushCodes = map[string]bool{
 // changeCodes are the codes ParseChange may answer with.
 var changeCodes = map[string]bool{
 	CodeInvalidJSON: true, CodeUnknownField: true, CodeMissingField: true, CodeWrongType: true,
-	CodeInvalidUUID: true, CodeInvalidValue: true, CodeInvalidHLC: true, CodeUnknownCollection: true,
+	CodeInvalidUUID: true, CodeInvalidValue: true, CodeInvalidHLC: true, CodeUnknownCollection: true, CodeTooLarge: true,
 }
 
 // wireValue is a field value as json.Marshal sends it: compact, with <, >, &,

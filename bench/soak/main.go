@@ -18,8 +18,15 @@
 //	go run ./bench/soak --devices 500 --duration 60s --kills 10
 //	go run ./bench/soak --devices 20 --duration 10s --kills 2 --db /tmp/soak --seed 7
 //
+// After the run (unless --hostile=false) it tries two hostile cases on the
+// server the run left, each reported as the growth of the server's resident
+// set: 24 concurrent 3.6 MB pushes of one change with 300,000 unknown keys
+// (failing the soak past 100 MiB), and one device opening 300 change
+// streams at once.
+//
 // It prints a table (devices, requests, acknowledged, found, lost, errors by
-// status, connection errors, push and pull latency, peak server RSS) and
+// status, connection errors, push and pull latency, peak server RSS, the
+// hostile cases) and
 // exits non-zero when an acknowledged change is lost or altered, a response
 // was 5xx, or the server exited without being killed. Push latency is taken
 // between kills: requests in flight when the server was killed are left out.
@@ -92,13 +99,19 @@ type options struct {
 	Scrape time.Duration
 	// Samples, when set, is a CSV file for every timed request and kill.
 	Samples string
+	// Hostile runs the hostile cases (memory amplification by unknown
+	// keys, a stream flood from one device) after the run is verified.
+	Hostile bool
+	// AmplifyLimit is the most the amplification case may grow the
+	// server's resident set before the soak fails; 0 reports it only.
+	AmplifyLimit int64
 	// Progress receives progress lines; nil for none.
 	Progress io.Writer
 }
 
 func defaultOptions() options {
 	return options{Devices: 500, Duration: 60 * time.Second, Kills: 10, Seed: 1, Batch: 5, Interval: 10 * time.Second,
-		PullLimit: 100, PullPages: 1, Transport: 0.1, Drain: 2 * time.Minute, Scenario: "testdata/scenario/scenario.json"}
+		PullLimit: 100, PullPages: 1, Transport: 0.1, Drain: 2 * time.Minute, Scenario: "testdata/scenario/scenario.json", Hostile: true, AmplifyLimit: defaultAmplifyLimit}
 }
 
 func (o options) check() error {
@@ -149,6 +162,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.Scrape, "scrape", 0, "also scrape GET /metrics this often during the run, as Prometheus would (0: never)")
 	fs.StringVar(&o.Samples, "samples", "", "write every timed push and pull, and the kills, to this CSV file")
 	fs.StringVar(&o.Repo, "repo", "", "repository root (default: found from the working directory)")
+	fs.BoolVar(&o.Hostile, "hostile", o.Hostile, "after the run, the hostile cases: 24 concurrent 3.5 MB pushes with 300k unknown keys each, and one device opening 300 streams; each reports the server's RSS growth")
+	amplifyMiB := fs.Int64("amplify-limit", defaultAmplifyLimit>>20, "MiB the amplification case may grow the server's RSS before the soak fails (0: report only)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -159,6 +174,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if !*quiet {
 		o.Progress = stderr
 	}
+	o.AmplifyLimit = *amplifyMiB << 20
 	if o.Repo == "" {
 		root, err := repoRoot()
 		if err != nil {

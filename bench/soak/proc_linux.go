@@ -113,3 +113,29 @@ func machineCPU() (busy, total time.Duration, ok bool) {
 	}
 	return time.Duration(sum-idle) * clockTick, time.Duration(sum) * clockTick, true
 }
+
+// currentRSS reads a process's resident set now (VmRSS), in bytes: unlike
+// the peak, it falls back when memory is returned, so a case's growth can
+// be told from what the process held before it.
+func currentRSS(pid int) (int64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		name, rest, ok := strings.Cut(line, ":")
+		if !ok || name != "VmRSS" {
+			continue
+		}
+		fields := strings.Fields(rest)
+		if len(fields) != 2 || fields[1] != "kB" {
+			return 0, false
+		}
+		kb, err := strconv.ParseInt(fields[0], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		return kb * 1024, true
+	}
+	return 0, false
+}

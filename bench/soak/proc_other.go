@@ -22,3 +22,6 @@ func selfCPU() time.Duration { return 0 }
 
 // machineCPU is unknown outside Linux.
 func machineCPU() (busy, total time.Duration, ok bool) { return 0, 0, false }
+
+// currentRSS is unknown outside Linux.
+func currentRSS(int) (int64, bool) { return 0, false }

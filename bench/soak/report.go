@@ -161,6 +161,14 @@ func report(w io.Writer, r *results) {
 	} else {
 		row("peak server RSS", "not known (no /proc)")
 	}
+	for _, h := range r.hostile {
+		if h.baseRSS > 0 {
+			row("hostile: "+h.name, fmt.Sprintf("server RSS +%.1f MiB (%.1f to %.1f MiB); answers %s", float64(h.growth())/(1<<20),
+				float64(h.baseRSS)/(1<<20), float64(h.peakRSS)/(1<<20), byStatus(h.statuses)))
+		} else {
+			row("hostile: "+h.name, "RSS not known (no /proc); answers "+byStatus(h.statuses))
+		}
+	}
 	if wall := r.ended.Sub(r.started); wall > 0 && r.runServerCPU > 0 {
 		row("CPU cores busy during the run: server / soak devices", fmt.Sprintf("%.2f / %.2f (of %d)",
 			r.runServerCPU.Seconds()/wall.Seconds(), r.runSelfCPU.Seconds()/wall.Seconds(), runtime.NumCPU()))

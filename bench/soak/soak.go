@@ -51,6 +51,8 @@ type results struct {
 	timeline         []cpuSample
 	serverErrorLines []string
 	workDir          string
+	// hostile is what the hostile cases measured, when run.
+	hostile []hostileCase
 }
 
 // serverErrors counts 5xx responses.
@@ -84,6 +86,14 @@ func (r *results) failures() []string {
 	}
 	if r.crashes > 0 {
 		f = append(f, fmt.Sprintf("the server exited %d times without being killed", r.crashes))
+	}
+	for _, h := range r.hostile {
+		if h.limit > 0 && h.growth() > h.limit {
+			f = append(f, fmt.Sprintf("%s grew the server's resident set by %.1f MiB (at most %d MiB)", h.name, float64(h.growth())/(1<<20), h.limit>>20))
+		}
+		if n := h.statuses[http.StatusInternalServerError] + h.statuses[http.StatusBadGateway]; n > 0 {
+			f = append(f, fmt.Sprintf("%s: %d answers were 500", h.name, n))
+		}
 	}
 	if r.check.acked == 0 && r.verifyErr == nil {
 		f = append(f, "no change was acknowledged: the soak did not exercise the server")
@@ -228,11 +238,23 @@ func soak(ctx context.Context, opts options) (*results, error) {
 	} else {
 		res.check = compare(ackedAll, sentIDs, log)
 	}
-	srv.stop()
 	stopRSS()
 	<-rssDone
 	srv.mu.Lock()
-	res.peakRSS, res.crashes, res.crashLog = srv.peakRSS, srv.crashes, srv.crashLog
+	res.peakRSS = srv.peakRSS
+	srv.mu.Unlock()
+	// The hostile cases run last, on the server the run left, so that the
+	// run's own peak RSS is not theirs; each measures its own growth.
+	if opts.Hostile && ctx.Err() == nil {
+		if err := srv.ensureRunning(ctx); err != nil {
+			return nil, err
+		}
+		d := devices[len(devices)-1]
+		res.hostile = hostileRuns(ctx, opts, srv, d.cl.tokens.DeviceID, d.cl.tokens.AccessToken)
+	}
+	srv.stop()
+	srv.mu.Lock()
+	res.crashes, res.crashLog = srv.crashes, srv.crashLog
 	srv.mu.Unlock()
 	if res.serverErrors() > 0 || res.crashes > 0 {
 		res.serverErrorLines = srv.logLines(20, "level=ERROR", "panic", "fatal")

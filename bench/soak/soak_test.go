@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/continuity-care/continuity/server/api"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/access"
 	"github.com/continuity-care/continuity/syncproto/domain"
@@ -198,6 +200,9 @@ func TestSoak_Small(t *testing.T) {
 	opts.Repo, opts.DB = root, t.TempDir()
 	opts.Devices, opts.Duration, opts.Kills = 5, 3*time.Second, 1
 	opts.Interval, opts.Drain = 300*time.Millisecond, 30*time.Second
+	// The hostile cases run, and their answers are checked; their RSS
+	// growth is a benchmark figure, reported, not asserted.
+	opts.AmplifyLimit = 0
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	res, err := soak(ctx, opts)
@@ -227,6 +232,15 @@ func TestSoak_Small(t *testing.T) {
 	}
 	if len(res.rejected) != 0 {
 		t.Errorf("changes rejected: %v %v", res.rejected, res.firstRejected)
+	}
+	if len(res.hostile) != 2 {
+		t.Fatalf("%d hostile cases ran, want 2", len(res.hostile))
+	}
+	if flood := res.hostile[0]; flood.statuses[http.StatusOK] != api.DefaultMaxStreamsPerDevice || flood.statuses[http.StatusTooManyRequests] == 0 {
+		t.Errorf("stream flood from one device: answers %v, want %d streams let in and the rest 429", flood.statuses, api.DefaultMaxStreamsPerDevice)
+	}
+	if amp := res.hostile[1]; amp.statuses[http.StatusOK] == 0 {
+		t.Errorf("amplification pushes: answers %v, want some answered", amp.statuses)
 	}
 	if fails := res.failures(); len(fails) != 0 {
 		t.Errorf("failures: %v", fails)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/reports"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/gofiber/fiber/v2"
@@ -87,13 +88,20 @@ func (s *Server) transferSummary(c *fiber.Ctx) error {
 	if err != nil {
 		return syncproto.Errorf(syncproto.CodeInvalidUUID, "resident", "resident id must be a UUID")
 	}
-	d, err := s.incidentData(c)
+	d, err := s.loadIncident(c)
 	if err != nil {
 		return err
 	}
 	t, ok := reports.Transfer(d, rid.String(), s.cfg.Now())
 	if !ok {
 		return syncproto.Errorf(syncproto.CodeNotFound, "resident", "no resident %s in incident %s", rid, d.IncidentID)
+	}
+	// A transfer summary is one person's record (NHS number, medication,
+	// capacity): every read is audited with that person, not folded into
+	// the incident's report reads.
+	if err := s.auditRead(c, care.ReadEvent{Action: care.ReadReport, Collection: "residents", RecordID: rid.String(),
+		ResidentID: rid.String(), IncidentID: d.IncidentID, Detail: "transfer-summary"}); err != nil {
+		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if format == "html" {

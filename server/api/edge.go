@@ -52,7 +52,7 @@ const (
 	lingerTime  = 5 * time.Second
 	lingerBytes = 32 << 20
 	// DefaultBodyBudget is the default of Config.BodyBudget.
-	DefaultBodyBudget = 64 << 20
+	DefaultBodyBudget = 32 << 20
 )
 
 // bodyKey is the Locals key of the body read by readBody.
@@ -124,7 +124,11 @@ func readLimited(c *fiber.Ctx, n, limit int) ([]byte, error) {
 		}
 		return bytes.Clone(b), nil
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, max(n, 0)+1))
+	// Room for the declared length and bytes.MinRead more: ReadFrom grows
+	// (doubles) a buffer with less than MinRead free before each read, so
+	// a buffer of exactly the body's length is copied into one twice its
+	// size just to see the end of the body.
+	buf := bytes.NewBuffer(make([]byte, 0, max(n, 0)+bytes.MinRead))
 	_, err := buf.ReadFrom(io.LimitReader(stream, int64(limit)+1))
 	if err != nil {
 		var ne net.Error

@@ -15,6 +15,7 @@ import (
 
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/schema"
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 )
@@ -166,15 +167,9 @@ func (s *Server) listReads(c *fiber.Ctx) error {
 			return syncproto.Errorf(syncproto.CodeInvalidUUID, "resident_id", "resident_id must be a UUID")
 		}
 		f.ResidentID = id.String()
-		res, err := s.cfg.Store.Record(c.UserContext(), "residents", f.ResidentID)
+		inc, err := s.residentIncident(c, f.ResidentID, f.Incidents)
 		if err != nil {
 			return err
-		}
-		inc := ""
-		if res != nil {
-			if v, ok := res.Object()["incident_id"]; ok {
-				_ = json.Unmarshal(v, &inc)
-			}
 		}
 		if inc == "" || !care.CanSee(p, inc) {
 			return syncproto.Errorf(syncproto.CodeNotFound, "resident_id", "no resident %s", f.ResidentID)
@@ -186,6 +181,36 @@ func (s *Server) listReads(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"reads": reads})
+}
+
+// residentIncident is the incident a resident is filed under, for the
+// per-person read audit. It is the stored record's scope, which the server
+// keeps when the record is deleted (a tombstone has no incident_id field);
+// then the record's own field; and for a record no longer held at all
+// (purged by retention) the incident its audited reads were filed under,
+// among the incidents the caller may see. The reads of a person outlive
+// the person's record.
+func (s *Server) residentIncident(c *fiber.Ctx, residentID string, visible []string) (string, error) {
+	res, err := s.cfg.Store.Record(c.UserContext(), "residents", residentID)
+	if err != nil {
+		return "", err
+	}
+	if res != nil {
+		if res.Scope != "" {
+			return res.Scope, nil
+		}
+		if inc := schema.StringValue(res, "incident_id"); inc != "" {
+			return inc, nil
+		}
+	}
+	reads, err := s.audit.Reads(c.UserContext(), care.ReadFilter{ResidentID: residentID, Incidents: visible, Limit: 1})
+	if err != nil {
+		return "", err
+	}
+	if len(reads) == 0 {
+		return "", nil
+	}
+	return reads[0].IncidentID, nil
 }
 
 // reportName is the last segment of a report's path, copied out of Fiber's

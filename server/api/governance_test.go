@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/continuity-care/continuity/server/api"
 	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/server/demo"
 	"github.com/google/uuid"
 )
 
@@ -186,4 +189,128 @@ func TestServer_ReportReadsAudited(t *testing.T) {
 	if len(out.Reads) != 3 {
 		t.Fatalf("after the window: %d reads, want 3", len(out.Reads))
 	}
+}
+
+// scenarioResidents lists the scenario's resident ids, in the order pushed.
+func scenarioResidents(sc demo.Scenario) []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, raw := range sc.Changes {
+		var ch struct {
+			Collection string `json:"collection"`
+			RecordID   string `json:"record_id"`
+		}
+		if json.Unmarshal(raw, &ch) == nil && ch.Collection == "residents" && !seen[ch.RecordID] {
+			seen[ch.RecordID] = true
+			ids = append(ids, ch.RecordID)
+		}
+	}
+	return ids
+}
+
+// TestServer_TransferSummaryReadsAudited: a transfer summary is one person's
+// record (NHS number, medication, capacity); every read is audited with that
+// person, so the Caldicott Guardian's query for each resident finds the read
+// of their own summary, and not one incident-wide row shared by all.
+func TestServer_TransferSummaryReadsAudited(t *testing.T) {
+	e := newEnv(t)
+	sc := loadScenario(t, e)
+	sw := e.token("sam", care.RoleSocialWorker, "tab-sam", sc.IncidentID)
+	admin := e.token("ada", care.RoleAdmin, "desk-ada", care.AllIncidents)
+	ids := scenarioResidents(sc)
+	if len(ids) < 20 {
+		t.Fatalf("scenario has %d residents, want 20", len(ids))
+	}
+	ids = ids[:20]
+	for _, id := range ids {
+		if r := e.do("GET", "/v1/incidents/"+sc.IncidentID+"/residents/"+id+"/transfer-summary", sw, nil); r.Status != 200 {
+			t.Fatalf("transfer summary of %s = %d %s", id, r.Status, r.Body)
+		}
+	}
+	t.Run("one row per resident read, naming the resident", func(t *testing.T) {
+		resp := e.do("GET", "/v1/audit/reads?incident_id="+sc.IncidentID, admin, nil)
+		var out struct{ Reads []care.ReadEvent }
+		resp.decode(t, &out)
+		named := map[string]int{}
+		for _, r := range out.Reads {
+			named[r.ResidentID]++
+		}
+		for _, id := range ids {
+			if named[id] != 1 {
+				t.Errorf("resident %s named by %d read rows, want 1", id, named[id])
+			}
+		}
+		if len(out.Reads) != len(ids) {
+			t.Errorf("%d read rows for %d summaries read: %+v", len(out.Reads), len(ids), out.Reads)
+		}
+	})
+	t.Run("the per-person query finds each read", func(t *testing.T) {
+		for _, id := range ids {
+			resp := e.do("GET", "/v1/audit/reads?resident_id="+id, admin, nil)
+			if resp.Status != 200 {
+				t.Fatalf("reads of %s = %d %s", id, resp.Status, resp.Body)
+			}
+			var out struct{ Reads []care.ReadEvent }
+			resp.decode(t, &out)
+			if len(out.Reads) != 1 {
+				t.Fatalf("reads of %s: %+v", id, out.Reads)
+			}
+			r := out.Reads[0]
+			if r.ResidentID != id || r.Subject != "sam" || r.DeviceID != "tab-sam" || r.Detail != "transfer-summary" || r.IncidentID != sc.IncidentID {
+				t.Errorf("read of %s: %+v", id, r)
+			}
+		}
+	})
+	t.Run("a summary read again is audited again", func(t *testing.T) {
+		if r := e.do("GET", "/v1/incidents/"+sc.IncidentID+"/residents/"+ids[0]+"/transfer-summary?format=html", sw, nil); r.Status != 200 {
+			t.Fatalf("transfer summary = %d", r.Status)
+		}
+		resp := e.do("GET", "/v1/audit/reads?resident_id="+ids[0], admin, nil)
+		var out struct{ Reads []care.ReadEvent }
+		resp.decode(t, &out)
+		if len(out.Reads) != 2 {
+			t.Fatalf("reads of %s after a second read: %+v", ids[0], out.Reads)
+		}
+	})
+}
+
+// TestServer_ReadsOfDeletedResident: the Caldicott Guardian's query for a
+// person still answers once the person's record is deleted (a tombstone has
+// no incident_id field; the stored record keeps its incident).
+func TestServer_ReadsOfDeletedResident(t *testing.T) {
+	e := newEnv(t)
+	inc := uuid.NewString()
+	sw := e.token("sam", care.RoleSocialWorker, "tab-sam", inc)
+	bo := e.token("bea", care.RoleBackOffice, "desk-bea", inc)
+	admin := e.token("ada", care.RoleAdmin, "desk-ada", care.AllIncidents)
+	dirOther := e.token("dee", care.RoleDirector, "desk-dee", uuid.NewString())
+	w := newWriter("tab-sam", e.clock.Now)
+	edith := uuid.NewString()
+	if r := e.push(sw, w.upsert("residents", edith, resident(inc))); statusesOf(r) != "applied" {
+		t.Fatalf("push: %s", statusesOf(r))
+	}
+	if r := e.do("GET", "/v1/residents/"+edith+"/export", bo, nil); r.Status != 200 {
+		t.Fatalf("export = %d %s", r.Status, r.Body)
+	}
+	e.clock.Advance(time.Minute)
+	if r := e.push(bo, newWriter("desk-bea", e.clock.Now).del("residents", edith)); statusesOf(r) != "applied" {
+		t.Fatalf("delete: %s", statusesOf(r))
+	}
+	t.Run("reads still listed", func(t *testing.T) {
+		resp := e.do("GET", "/v1/audit/reads?resident_id="+edith, admin, nil)
+		if resp.Status != 200 {
+			t.Fatalf("reads of the deleted resident = %d %s", resp.Status, resp.Body)
+		}
+		var out struct{ Reads []care.ReadEvent }
+		resp.decode(t, &out)
+		if len(out.Reads) != 1 || out.Reads[0].ResidentID != edith || out.Reads[0].Action != care.ReadExport || out.Reads[0].IncidentID != inc {
+			t.Fatalf("reads of the deleted resident: %+v", out.Reads)
+		}
+	})
+	t.Run("still scoped", func(t *testing.T) {
+		resp := e.do("GET", "/v1/audit/reads?resident_id="+edith, dirOther, nil)
+		if resp.Status != 404 || resp.errorBody(t).Code != "not_found" {
+			t.Fatalf("another incident's director = %d %s", resp.Status, resp.Body)
+		}
+	})
 }

@@ -68,6 +68,19 @@ func (s *Server) providerAssessment(c *fiber.Ctx) error {
 // incidentData loads what the reports read for one incident the principal
 // may see: its records and the market's (providers, services, vacancies).
 func (s *Server) incidentData(c *fiber.Ctx) (reports.Data, error) {
+	d, err := s.loadIncident(c)
+	if err != nil {
+		return reports.Data{}, err
+	}
+	if err := s.auditReport(c, care.ReadEvent{Action: care.ReadReport, IncidentID: d.IncidentID, Detail: reportName(c)}); err != nil {
+		return reports.Data{}, err
+	}
+	return d, nil
+}
+
+// loadIncident is incidentData without the audit, for a report about one
+// person that audits its read with that person.
+func (s *Server) loadIncident(c *fiber.Ctx) (reports.Data, error) {
 	id, err := uuid.Parse(param(c, "id"))
 	if err != nil {
 		return reports.Data{}, syncproto.Errorf(syncproto.CodeInvalidUUID, "id", "incident id must be a UUID")
@@ -91,9 +104,6 @@ func (s *Server) incidentData(c *fiber.Ctx) (reports.Data, error) {
 	}
 	if len(d.Records["incidents"]) == 0 {
 		return reports.Data{}, syncproto.Errorf(syncproto.CodeNotFound, "id", "no incident %s", inc)
-	}
-	if err := s.auditReport(c, care.ReadEvent{Action: care.ReadReport, IncidentID: inc, Detail: reportName(c)}); err != nil {
-		return reports.Data{}, err
 	}
 	return d, nil
 }

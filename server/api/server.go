@@ -63,6 +63,15 @@ type Config struct {
 	// MaxStreams bounds the change streams held open; 0 means
 	// DefaultMaxStreams.
 	MaxStreams int
+	// MaxStreamsPerDevice bounds the change streams one device holds open;
+	// past it the device's next stream gets 429 and Retry-After. 0 means
+	// DefaultMaxStreamsPerDevice.
+	MaxStreamsPerDevice int
+	// MaxConnsPerAddress bounds the connections one client address holds
+	// open at once (an IPv6 client counted by its /64; connections from a
+	// trusted proxy are not counted: connlimit.go). 0 means
+	// DefaultMaxConnsPerAddress; a negative number, no cap.
+	MaxConnsPerAddress int
 	// AuthFailLimit is the most requests with invalid credentials (bad,
 	// forged or revoked tokens; not an expired one) one client address may
 	// make per RateWindow before getting 429; 0 means 30.
@@ -186,6 +195,7 @@ func New(cfg Config) *Server {
 	}
 	s.heartbeat = cmp.Or(cfg.StreamHeartbeat, DefaultStreamHeartbeat)
 	s.streams.max = int64(cmp.Or(cfg.MaxStreams, DefaultMaxStreams))
+	s.streams.perDevice = cmp.Or(cfg.MaxStreamsPerDevice, DefaultMaxStreamsPerDevice)
 	s.stopStreams = make(chan struct{})
 	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + s.clientIP(c) }), s.readBody(smallBodyBytes), s.refresh)
 	s.app.Post("/v1/auth/enrol", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + s.clientIP(c) }), s.limitEnrolFailures(), renderErrors, s.readBody(smallBodyBytes), s.enrol)
@@ -215,7 +225,12 @@ func New(cfg Config) *Server {
 func (s *Server) App() *fiber.App { return s.app }
 
 // Serve accepts connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+func (s *Server) Serve(ln net.Listener) error {
+	if n := cmp.Or(s.cfg.MaxConnsPerAddress, DefaultMaxConnsPerAddress); n > 0 {
+		ln = &connLimiter{Listener: ln, max: n, proxies: &s.proxies}
+	}
+	return s.app.Listener(ln)
+}
 
 // Shutdown ends the change streams, stops accepting connections and waits
 // for in-flight requests.

@@ -9,6 +9,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +26,9 @@ const (
 	DefaultStreamHeartbeat = 20 * time.Second
 	// DefaultMaxStreams bounds the change streams one server holds open.
 	DefaultMaxStreams = 10000
+	// DefaultMaxStreamsPerDevice bounds the change streams one device holds
+	// open: a tablet needs one, a browser with a few tabs open a few more.
+	DefaultMaxStreamsPerDevice = 4
 	// streamWriteWait is how long one write to a stream may take before the
 	// client is taken to be gone.
 	streamWriteWait = 30 * time.Second
@@ -45,21 +49,53 @@ const (
 	EventRevoked = "revoked"
 )
 
-// streamLimit counts open streams against a bound.
+// streamLimit counts open streams against a bound for the server and one
+// for each device, so one device cannot hold the server's streams (each a
+// descriptor and a goroutine's memory) and starve every other device.
 type streamLimit struct {
-	open atomic.Int64
-	max  int64
+	open      atomic.Int64
+	max       int64
+	perDevice int
+
+	mu       sync.Mutex
+	byDevice map[string]int
 }
 
-func (l *streamLimit) acquire() bool {
+// errStreamsPerDevice and errStreamsServer say why acquire refused.
+var (
+	errStreamsPerDevice = errors.New("device holds as many streams as it may")
+	errStreamsServer    = errors.New("server holds as many streams as it may")
+)
+
+// acquire takes one stream for device, or says which bound refused it.
+func (l *streamLimit) acquire(device string) error {
+	l.mu.Lock()
+	if l.byDevice[device] >= l.perDevice {
+		l.mu.Unlock()
+		return errStreamsPerDevice
+	}
 	if l.open.Add(1) > l.max {
 		l.open.Add(-1)
-		return false
+		l.mu.Unlock()
+		return errStreamsServer
 	}
-	return true
+	if l.byDevice == nil {
+		l.byDevice = map[string]int{}
+	}
+	l.byDevice[device]++
+	l.mu.Unlock()
+	return nil
 }
 
-func (l *streamLimit) release() { l.open.Add(-1) }
+// release gives back a stream acquire took for device.
+func (l *streamLimit) release(device string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.open.Add(-1)
+	if l.byDevice[device]--; l.byDevice[device] <= 0 {
+		delete(l.byDevice, device)
+	}
+}
 
 // OpenStreams returns the number of change streams open now.
 func (s *Server) OpenStreams() int { return int(s.streams.open.Load()) }
@@ -86,7 +122,12 @@ func (s *Server) stream(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if !s.streams.acquire() {
+	device := strings.Clone(p.DeviceID)
+	switch err := s.streams.acquire(device); {
+	case errors.Is(err, errStreamsPerDevice):
+		c.Set(fiber.HeaderRetryAfter, "30")
+		return syncproto.Errorf(syncproto.CodeRateLimited, "", "device %s holds %d change streams, as many as one device may; close one (one stream per device is enough) or poll GET /v1/sync/pull", device, s.streams.perDevice)
+	case err != nil:
 		c.Set(fiber.HeaderRetryAfter, "30")
 		return syncproto.Errorf(syncproto.CodeUnavailable, "", "this server holds as many change streams as it may; poll GET /v1/sync/pull and try the stream again later")
 	}
@@ -99,7 +140,7 @@ func (s *Server) stream(c *fiber.Ctx) error {
 	// connection through a pipe; when the client goes, the next write
 	// fails and the stream ends, releasing the subscription.
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer s.streams.release()
+		defer s.streams.release(device)
 		defer sub.Close()
 		st.run(w)
 	})

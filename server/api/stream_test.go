@@ -396,6 +396,54 @@ func TestServer_StreamLimits(t *testing.T) {
 	openStream(t, e.url, tok, nil).comment("continuity change stream")
 }
 
+// TestServer_StreamLimitsPerDevice: one device cannot hold every stream the
+// server may open. Past its own bound its next stream is refused with 429,
+// the error envelope and Retry-After, while another device still connects;
+// a stream it closes is its to open again.
+func TestServer_StreamLimitsPerDevice(t *testing.T) {
+	const perDevice = 3
+	e := newEnv(t, func(c *api.Config) { c.StreamHeartbeat = 50 * time.Millisecond; c.MaxStreamsPerDevice = perDevice })
+	inc := uuid.NewString()
+	flood := e.token("amy", "social_worker", "tab-a", inc)
+	other := e.token("abe", "social_worker", "tab-b", inc)
+	var held []*sseClient
+	for range perDevice {
+		s := openStream(t, e.url, flood, nil)
+		s.comment("continuity change stream")
+		held = append(held, s)
+	}
+	t.Run("the device's next stream is refused", func(t *testing.T) {
+		resp, cancel, err := connectStream(e.url, flood, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cancel()
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("stream %d of one device: %d, Retry-After %q", perDevice+1, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+		var env syncproto.ErrorEnvelope
+		if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || env.Error == nil || env.Error.Code != syncproto.CodeRateLimited {
+			t.Fatalf("body: %+v %v", env, err)
+		}
+	})
+	t.Run("another device still connects", func(t *testing.T) {
+		openStream(t, e.url, other, nil).comment("continuity change stream")
+	})
+	t.Run("a closed stream frees the device's place", func(t *testing.T) {
+		held[0].close()
+		deadline := time.Now().Add(patience)
+		// The other device's stream closed with its subtest.
+		for e.srv.OpenStreams() != perDevice-1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d streams open, want %d", e.srv.OpenStreams(), perDevice-1)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		openStream(t, e.url, flood, nil).comment("continuity change stream")
+	})
+}
+
 // TestServer_StreamReplicas: two servers on one PostgreSQL database; a push
 // committed through one pokes a device streaming from the other.
 func TestServer_StreamReplicas(t *testing.T) {

@@ -44,11 +44,16 @@ func TestServer_Push(t *testing.T) {
 		c["hlc"] = syncproto.HLC{Wall: e.clock.Now().Add(9 * time.Minute).UnixMilli(), Node: "tab-1"}.String()
 		return c
 	}
+	manyKeys := map[string]any{}
+	for i := range syncproto.MaxChangeFields + 1 {
+		manyKeys[fmt.Sprintf("u%d", 100000+i)] = 1
+	}
 	cases := []struct {
 		name   string
 		change map[string]any
 		want   string
 	}{
+		{"more fields than a change may carry", w.upsert("residents", rec, manyKeys), "rejected:too_large@fields"},
 		{"unknown collection", w.upsert("pets", rec, map[string]any{"name": "Rex"}), "rejected:unknown_collection@collection"},
 		{"unknown field", w.upsert("residents", rec, map[string]any{"shoe_size": "9"}), "rejected:unknown_field@fields.shoe_size"},
 		{"wrong type", w.upsert("residents", rec, map[string]any{"given_name": 42}), "rejected:wrong_type@fields.given_name"},

@@ -90,7 +90,9 @@ func (s *Sync) Push(ctx context.Context, p Principal, req syncproto.PushRequest)
 	received := s.now().UTC()
 	items := make([]Incoming, len(req.Changes))
 	for i, raw := range req.Changes {
-		c, perr := syncproto.ParseChange(raw)
+		// Field names are checked against the schema as the change is
+		// read: a change of unknown keys is refused before its values are.
+		c, perr := syncproto.ParseChangeWith(raw, s.registry.UnknownField)
 		items[i] = Incoming{Raw: raw, ID: c.ID, Err: perr}
 		if perr != nil {
 			items[i].ID = syncproto.ChangeIDOf(raw)

@@ -228,6 +228,20 @@ func (r *Registry) Names() []string {
 // Validator returns the registry's value validator.
 func (r *Registry) Validator() *Validator { return r.v }
 
+// UnknownField is the registry's syncproto.FieldCheck: the error CheckFields
+// gives a field name the collection does not have, or nil (also for a
+// collection it does not know, which CheckFields reports).
+func (r *Registry) UnknownField(collection, name string) *syncproto.Error {
+	col, ok := r.cols[collection]
+	if !ok {
+		return nil
+	}
+	if _, ok := col.byName[name]; !ok {
+		return syncproto.Errorf(syncproto.CodeUnknownField, "fields."+name, "%s has no field %q", collection, name)
+	}
+	return nil
+}
+
 // CheckFields validates a change's collection and fields against the schema.
 // current is the record's state before the change (nil or empty when the
 // change creates it): a creating upsert must carry every required field.
