@@ -276,7 +276,16 @@ func TestRegistry_HandoverGatesCompletion(t *testing.T) {
 		cw.put("social_worker", "residents", res2, map[string]any{"incident_id": cw.inc, "given_name": "Harold", "family_name": "Ince", "current_service_id": cw.larkfield})
 		f := cw.move(cw.oakwood, map[string]any{"resident_id": res2, "planned_at": "2026-11-24T13:00:00Z", "planned_arrival_at": "2026-11-24T13:45:00Z"})
 		cw.put("social_worker", "moves", m2, f)
-		if got := cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "completed", "handover_override_reason": "Fire at the home: moved at once; records follow by courier"}); got != "applied" {
+		if got := cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "completed", "handover_override_reason": "driver in a hurry"}); got != "handover_override_not_permitted@fields.handover_override_reason" {
+			t.Fatalf("003 App.2 7.20 7.21: a transport coordinator's override: %s", got)
+		}
+		if got := cw.put("social_worker", "moves", m2, map[string]any{"handover_override_reason": "Fire at the home: moved at once; records follow by courier", "handover_override_role": "social_worker"}); got != "applied" {
+			t.Fatal(got)
+		}
+		if got := cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "completed"}); got != "handover_incomplete@fields.status" {
+			t.Fatalf("003 App.2 7.21 identity is never overridden: %s", got)
+		}
+		if got := cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "completed", "identity_confirmed": true, "medication_travelling": true}); got != "applied" {
 			t.Fatal(got)
 		}
 	})

@@ -74,7 +74,9 @@ func Registry(o Options) *schema.Registry {
 			c.Rules = append(c.Rules, logRule(kind))
 		}
 	}
-	return schema.MustRegistry(cols...)
+	reg := schema.MustRegistry(cols...)
+	reg.SetGate("move_completion", rules.MoveCompletionGate())
+	return reg
 }
 
 // violationError turns rule violations into the per-change rejection: the

@@ -92,7 +92,8 @@ func moveChoice(l schema.Lookup, res *syncproto.Record, residentID, chosenBy, de
 
 // handoverOf reads a move's hand-over items; a leg's identity check counts.
 func handoverOf(l schema.Lookup, move *syncproto.Record) (rules.Handover, error) {
-	h := rules.Handover{OverrideReason: str(move, "handover_override_reason"), EquipmentNeeded: strings.TrimSpace(str(move, "equipment_travelling")) != ""}
+	h := rules.Handover{OverrideReason: str(move, "handover_override_reason"), OverrideRole: rules.Role(str(move, "handover_override_role")),
+		EquipmentNeeded: strings.TrimSpace(str(move, "equipment_travelling")) != ""}
 	h.Medication, _ = boolean(move, "medication_travelling")
 	h.CarePlan, _ = boolean(move, "care_plan_handed_over")
 	h.IdentityConfirmed, _ = boolean(move, "identity_confirmed")
@@ -266,6 +267,11 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 		if !system(ctx) && touches(c, "destination_override_reason", "destination_override_role") && str(after, "destination_override_reason") != "" && str(after, "destination_override_role") != ctx.Role {
 			return syncproto.Errorf(rules.CodeOverrideNotPermitted, "fields.destination_override_role", "destination_override_role must be your role (%s): the override is recorded by the commissioner who makes it (003 Appendix 2, 7.6)", ctx.Role)
 		}
+		if !system(ctx) && touches(c, "handover_override_reason", "handover_override_role") && strings.TrimSpace(str(after, "handover_override_reason")) != "" {
+			if e := checkHandoverOverride(ctx, after); e != nil {
+				return e
+			}
+		}
 		others, err := ctx.Lookup.Find("moves", "resident_id", jsonString(mv.ResidentID))
 		if err != nil {
 			return internal
@@ -363,4 +369,26 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 		}
 		return nil
 	}
+}
+
+// checkHandoverOverride: a hand-over override is recorded only by a role the
+// gate gives that authority (rules.MoveCompletionGate), in its own name, and
+// by NHS liaison only for a fully funded NHS customer.
+func checkHandoverOverride(ctx schema.Context, after *syncproto.Record) *syncproto.Error {
+	gate := rules.MoveCompletionGate()
+	role := rules.Role(ctx.Role)
+	if !gate.MayOverride(role) {
+		return violationError(rules.CheckHandover(rules.Handover{OverrideReason: "override", OverrideRole: role}))
+	}
+	if str(after, "handover_override_role") != ctx.Role {
+		return syncproto.Errorf(rules.CodeHandoverOverrideNotPermitted, "fields.handover_override_role", "handover_override_role must be your role (%s): the override is recorded by who makes it", ctx.Role)
+	}
+	if role == rules.RoleNHSLiaison {
+		res, err := ctx.Lookup.Record("residents", str(after, "resident_id"))
+		if err != nil {
+			return syncproto.Errorf(syncproto.CodeInternal, "", "could not read the resident")
+		}
+		return violationError(rules.CheckNHSLead(role, schema.FundingStreamsOf(res)))
+	}
+	return nil
 }

@@ -140,6 +140,9 @@ const (
 	// CodeHandoverIncomplete: a move completed before its hand-over items
 	// are done and with no override reason.
 	CodeHandoverIncomplete = "handover_incomplete"
+	// CodeHandoverOverrideNotPermitted: a hand-over override recorded by a
+	// role the seed does not give that authority.
+	CodeHandoverOverrideNotPermitted = "handover_override_not_permitted"
 )
 
 // AllCodes returns every violation code of the package, in declaration order.
@@ -192,6 +195,7 @@ func AllCodes() []string {
 		CodeChoiceNeedsCapacity,
 		CodeResidentDeceased,
 		CodeHandoverIncomplete,
+		CodeHandoverOverrideNotPermitted,
 	}
 }
 

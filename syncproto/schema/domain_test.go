@@ -546,7 +546,7 @@ func TestDomain_Moves(t *testing.T) {
 			"placing_authority_notified": false, "contract_issued": false, "post_move_review_due": "2026-11-25", "notes": "",
 			"destination_override_reason": "", "destination_override_by": "", "destination_override_role": "commissioner",
 			"care_plan_handed_over": true, "identity_confirmed": true, "equipment_transferred": true,
-			"handover_override_reason": "", "completed_at": "2026-11-18T11:00:00Z",
+			"handover_override_reason": "", "handover_override_role": "social_worker", "completed_at": "2026-11-18T11:00:00Z",
 		},
 		required: []string{"incident_id", "resident_id", "from_service_id", "to_service_id", "status"},
 		flagged:  []string{"to_service_id", "planned_at", "status"},
