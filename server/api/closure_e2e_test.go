@@ -270,9 +270,19 @@ func TestServer_ClosureScenario(t *testing.T) {
 		admissions, deaths = append(admissions, id["vera"]), append(deaths, id["albert"])
 	})
 
+	arrivedBy := func(done string, d time.Duration) string {
+		at, err := time.Parse(time.RFC3339, done)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at.Add(d).UTC().Format(time.RFC3339)
+	}
 	complete := func(key, to, done string) []pfCase {
 		return []pfCase{
 			{key + " departs", tomTok, tom.upsert("moves", mv[key], map[string]any{"status": "in_transit"}), "applied"},
+			{key + "'s leg departs and arrives", tomTok, tom.upsert("move_legs", uuid.NewString(), map[string]any{"incident_id": inc, "move_id": mv[key], "sequence": 1,
+				"departed_at": arrivedBy(done, -40*time.Minute), "arrived_at": arrivedBy(done, -5*time.Minute)}), "applied"},
+			{key + " arrives", tomTok, tom.upsert("moves", mv[key], map[string]any{"status": "arrived"}), "applied"},
 			{"003 App.2 7.15 7.21 7.24 not completed before the hand-over", tomTok, tom.upsert("moves", mv[key], map[string]any{"status": "completed"}), "rejected:handover_incomplete@fields.status"},
 			{"003 App.2 7.15 7.20 7.21 7.24 hand-over done, move completed", tomTok, tom.upsert("moves", mv[key], map[string]any{"status": "completed",
 				"care_plan_handed_over": true, "identity_confirmed": true, "records_handed_over": true, "completed_at": done}), "applied"},

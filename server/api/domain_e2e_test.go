@@ -397,6 +397,7 @@ func TestServer_ProviderFailureScenario(t *testing.T) {
 			{"003 Appendix 2 7.21 leg arrived, identity confirmed, handed over", tomTok, tom.upsert("move_legs", legEdith, map[string]any{
 				"arrived_at": "2026-11-24T10:50:00Z", "identity_confirmed": true, "handed_over": true, "handed_over_at": "2026-11-24T11:00:00Z", "handed_over_to": "Oakwood Grange deputy manager",
 			}), "applied"},
+			{"003 Appendix 2 7.11 the move has arrived", tomTok, tom.upsert("moves", moveEdith, map[string]any{"status": "arrived"}), "applied"},
 			{"003 Appendix 2 7.15 7.20 7.21 7.24 a move is not completed before its hand-over", tomTok, tom.upsert("moves", moveEdith, map[string]any{"status": "completed", "records_handed_over": true}), "rejected:handover_incomplete@fields.status"},
 			{"003 Appendix 2 7.15 move completed after the hand-over", tomTok, tom.upsert("moves", moveEdith, map[string]any{"status": "completed", "records_handed_over": true,
 				"care_plan_handed_over": true, "medication_travelling": true}), "applied"},

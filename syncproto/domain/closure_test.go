@@ -251,6 +251,12 @@ func TestRegistry_HandoverGatesCompletion(t *testing.T) {
 	cw.run(t, []step{
 		{"a move with equipment travelling is planned", "social_worker", "moves", move, cw.move(cw.oakwood, map[string]any{"equipment_travelling": "pressure mattress"}), "applied"},
 		{"in transit", "transport_coordinator", "moves", move, map[string]any{"status": "in_transit", "medication_travelling": true}, "applied"},
+		{"003 App.2 7.11 not arrived before a leg departs and arrives", "transport_coordinator", "moves", move, map[string]any{"status": "arrived"}, "move_not_arrived@fields.status"},
+		{"the leg departs and arrives", "transport_coordinator", "move_legs", uuid.NewString(), map[string]any{"incident_id": cw.inc, "move_id": move, "sequence": 1,
+			"departed_at": "2026-11-24T10:05:00Z", "arrived_at": "2026-11-24T10:50:00Z"}, "applied"},
+		{"the seed's path: in transit, then arrived, then completed", "transport_coordinator", "moves", move, map[string]any{"status": "completed", "records_handed_over": true,
+			"care_plan_handed_over": true, "identity_confirmed": true, "equipment_transferred": true}, "move_transition_invalid@fields.status"},
+		{"arrived", "transport_coordinator", "moves", move, map[string]any{"status": "arrived"}, "applied"},
 		{"003 App.2 7.15 7.20 7.21 7.24 a move cannot be completed before its hand-over", "transport_coordinator", "moves", move,
 			map[string]any{"status": "completed", "records_handed_over": true}, "handover_incomplete@fields.status"},
 		{"003 App.2 7.12 equipment transferred is a hand-over item when equipment travels", "transport_coordinator", "moves", move,
@@ -276,6 +282,12 @@ func TestRegistry_HandoverGatesCompletion(t *testing.T) {
 		cw.put("social_worker", "residents", res2, map[string]any{"incident_id": cw.inc, "given_name": "Harold", "family_name": "Ince", "current_service_id": cw.larkfield})
 		f := cw.move(cw.oakwood, map[string]any{"resident_id": res2, "planned_at": "2026-11-24T13:00:00Z", "planned_arrival_at": "2026-11-24T13:45:00Z"})
 		cw.put("social_worker", "moves", m2, f)
+		cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "in_transit"})
+		cw.put("transport_coordinator", "move_legs", uuid.NewString(), map[string]any{"incident_id": cw.inc, "move_id": m2, "sequence": 1,
+			"departed_at": "2026-11-24T13:05:00Z", "arrived_at": "2026-11-24T13:50:00Z"})
+		if got := cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "arrived"}); got != "applied" {
+			t.Fatal(got)
+		}
 		if got := cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "completed", "handover_override_reason": "driver in a hurry"}); got != "handover_override_not_permitted@fields.handover_override_reason" {
 			t.Fatalf("003 App.2 7.20 7.21: a transport coordinator's override: %s", got)
 		}

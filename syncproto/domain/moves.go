@@ -194,17 +194,72 @@ func moveCompletionEffect(schedule []rules.ReviewOffset) schema.Effect {
 	}
 }
 
-// moveStatus maps the collection's statuses onto the rules'.
+// moveStatus reads a move's status; a blank status is planned.
 func moveStatus(s string) rules.MoveStatus {
-	switch s {
-	case "in_transit":
-		return rules.MoveInProgress
-	case "completed":
-		return rules.MoveCompleted
-	case "cancelled":
-		return rules.MoveCancelled
+	if s == "" {
+		return rules.MovePlanned
 	}
-	return rules.MovePlanned
+	return rules.MoveStatus(s)
+}
+
+// frozenWhenCompleted are the fields of a completed move that never change:
+// who moved, from and to where, when, and the hand-over that let it
+// complete. A mistake is put right with a move correction.
+var frozenWhenCompleted = func() []string {
+	out := []string{"resident_id", "from_service_id", "to_service_id", "completed_at", "handover_override_reason", "handover_override_role"}
+	for _, it := range rules.MoveCompletionGate().Items {
+		out = append(out, it.Field)
+	}
+	return out
+}()
+
+// sameJSON reports whether two field values mean the same (a missing value
+// and null are the same).
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	if len(a) > 0 {
+		if json.Unmarshal(a, &x) != nil {
+			return string(a) == string(b)
+		}
+	}
+	if len(b) > 0 {
+		if json.Unmarshal(b, &y) != nil {
+			return false
+		}
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return string(xb) == string(yb)
+}
+
+// checkLifecycle applies the move lifecycle (rules.MoveTransitions) to a
+// change: a completed move is never deleted, cancelled or re-pointed; the
+// status moves only along the seed's path; a cancellation gives its reason.
+func checkLifecycle(before, after *syncproto.Record, created bool) *syncproto.Error {
+	wasCompleted := !created && str(before, "status") == string(rules.MoveCompleted)
+	if after.Deleted() {
+		if wasCompleted {
+			return syncproto.Errorf(rules.CodeMoveCompletedFinal, "op", "a completed move cannot be deleted: it is the record of where the person went; put a mistake right with a move correction (move_corrections) with its reason")
+		}
+		return nil
+	}
+	if wasCompleted {
+		for _, f := range frozenWhenCompleted {
+			if !sameJSON(before.Value(f), after.Value(f)) {
+				return syncproto.Errorf(rules.CodeMoveCompletedFinal, "fields."+f, "%s of a completed move cannot be changed: put a mistake right with a move correction (void, destination or completion time) with its reason", f)
+			}
+		}
+	}
+	to := moveStatus(str(after, "status"))
+	if !created {
+		if e := violationError(rules.CheckMoveTransition(moveStatus(str(before, "status")), to)); e != nil {
+			return e
+		}
+	}
+	if to == rules.MoveCancelled && (created || str(before, "status") != string(rules.MoveCancelled)) && strings.TrimSpace(str(after, "cancelled_reason")) == "" {
+		return syncproto.Errorf(rules.CodeReasonRequired, "fields.cancelled_reason", "a move is cancelled with its reason (cancelled_reason), for the log of decisions and movement of customers (003 Appendix 2, 7.17)")
+	}
+	return nil
 }
 
 // loadMove builds a rules.Move from a move record and its legs.
@@ -245,24 +300,32 @@ func loadMove(l schema.Lookup, m *syncproto.Record, legOverride *syncproto.Recor
 	return mv, nil
 }
 
-// moveRule: a resident is in one place at a time, legs are in order, moves
-// fall in working hours unless a reason is recorded, the destination is
-// registered for the category the resident needs and there are no concerns
-// about it (or a commissioner's override), nobody plans a move for a resident
-// who has died, NHS liaison plans only for CHC residents, who chose is
-// checked against the person's capacity, and a move is completed only after
-// its hand-over.
+// moveRule: one lifecycle whatever the path (planned → in_transit →
+// arrived → completed, or on hold or cancelled before completion; a
+// completed move is final); every planning rule whatever status a move is
+// created in (a resident is in one place at a time, legs are in order,
+// moves fall in working hours unless a reason is recorded, the destination
+// is registered for the category the resident needs and there are no
+// concerns about it or a commissioner's override, nobody plans a move for a
+// resident who has died, NHS liaison plans only for CHC residents, who chose
+// is checked against the person's capacity); arrival needs every leg
+// departed and arrived; completion needs arrival and the hand-over.
 func moveRule(wh rules.WorkingHours) schema.Rule {
 	return func(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
-		if after.Deleted() {
-			return nil
+		created := isCreate(before) || before.Deleted()
+		if e := checkLifecycle(before, after, created); e != nil || after.Deleted() {
+			return e
+		}
+		from := rules.MoveStatus("")
+		if !created {
+			from = moveStatus(str(before, "status"))
 		}
 		internal := syncproto.Errorf(syncproto.CodeInternal, "", "could not read the records this move depends on")
 		mv, err := loadMove(ctx.Lookup, after, nil)
 		if err != nil {
 			return internal
 		}
-		check := rules.MoveCheck{Move: mv, WorkingHours: wh,
+		check := rules.MoveCheck{Move: mv, WorkingHours: wh, Created: created,
 			Override: rules.DestinationOverride{Reason: str(after, "destination_override_reason"), Role: rules.Role(str(after, "destination_override_role"))}}
 		if !system(ctx) && touches(c, "destination_override_reason", "destination_override_role") && str(after, "destination_override_reason") != "" && str(after, "destination_override_role") != ctx.Role {
 			return syncproto.Errorf(rules.CodeOverrideNotPermitted, "fields.destination_override_role", "destination_override_role must be your role (%s): the override is recorded by the commissioner who makes it (003 Appendix 2, 7.6)", ctx.Role)
@@ -296,8 +359,10 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 				check.Needs = []rules.RegistrationCategory{rules.RegistrationCategory(cat)}
 			}
 		}
-		active := mv.Status == rules.MovePlanned || mv.Status == rules.MoveInProgress
-		if active && (isCreate(before) || touches(c, "status", "planned_at", "to_service_id")) {
+		// The plan is judged when the move is made, whatever its status,
+		// and while it is planned or under way.
+		planning := created || mv.Status == rules.MovePlanned || mv.Status == rules.MoveInProgress
+		if planning && (created || touches(c, "status", "planned_at", "to_service_id")) {
 			died, err := diedAt(ctx.Lookup, res, mv.ResidentID)
 			if err != nil {
 				return internal
@@ -306,7 +371,7 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 				return e
 			}
 		}
-		if !system(ctx) && (isCreate(before) || touches(c, "to_service_id", "chosen_by", "best_interests_decision_id")) {
+		if !system(ctx) && (created || touches(c, "to_service_id", "chosen_by", "best_interests_decision_id")) {
 			if e := violationError(rules.CheckNHSLead(rules.Role(ctx.Role), schema.FundingStreamsOf(res))); e != nil {
 				return e
 			}
@@ -349,7 +414,7 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 		if e := violationError(rules.CheckMove(check)); e != nil {
 			return e
 		}
-		if active && (isCreate(before) || touches(c, "to_service_id", "chosen_by", "best_interests_decision_id")) {
+		if planning && (created || touches(c, "to_service_id", "chosen_by", "best_interests_decision_id")) {
 			choice, err := moveChoice(ctx.Lookup, res, mv.ResidentID, str(after, "chosen_by"), str(after, "best_interests_decision_id"))
 			if err != nil {
 				return internal
@@ -358,7 +423,13 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 				return e
 			}
 		}
-		if mv.Status == rules.MoveCompleted && (isCreate(before) || str(before, "status") != "completed") {
+		arriving := mv.Status == rules.MoveArrived || mv.Status == rules.MoveCompleted
+		if arriving && (created || from != rules.MoveArrived && from != rules.MoveCompleted) {
+			if e := violationError(rules.CheckArrived(mv)); e != nil {
+				return e
+			}
+		}
+		if mv.Status == rules.MoveCompleted && from != rules.MoveCompleted {
 			h, err := handoverOf(ctx.Lookup, after)
 			if err != nil {
 				return internal

@@ -143,6 +143,15 @@ const (
 	// CodeHandoverOverrideNotPermitted: a hand-over override recorded by a
 	// role the seed does not give that authority.
 	CodeHandoverOverrideNotPermitted = "handover_override_not_permitted"
+	// CodeMoveTransitionInvalid: a move's status changes off its lifecycle
+	// (planned → in_transit → arrived → completed; on hold, cancelled).
+	CodeMoveTransitionInvalid = "move_transition_invalid"
+	// CodeMoveCompletedFinal: a completed move's person, services or
+	// completion time changed, or the move cancelled or deleted.
+	CodeMoveCompletedFinal = "move_completed_final"
+	// CodeMoveNotArrived: a move marked arrived or completed before a leg
+	// departed and arrived.
+	CodeMoveNotArrived = "move_not_arrived"
 )
 
 // AllCodes returns every violation code of the package, in declaration order.
@@ -196,6 +205,9 @@ func AllCodes() []string {
 		CodeResidentDeceased,
 		CodeHandoverIncomplete,
 		CodeHandoverOverrideNotPermitted,
+		CodeMoveTransitionInvalid,
+		CodeMoveCompletedFinal,
+		CodeMoveNotArrived,
 	}
 }
 

@@ -238,7 +238,7 @@ var TaskSources = []string{"neighbouring_authority_suspension", "other"}
 var TaskStatuses = []string{"open", "done"}
 
 // MoveStatuses are where a move stands.
-var MoveStatuses = []string{"planned", "in_transit", "completed", "cancelled"}
+var MoveStatuses = []string{"planned", "in_transit", "arrived", "completed", "cancelled", "on_hold"}
 
 // MoveChoosers are who chose the destination (003 Appendix 2, 7.9
 // "Decision by customer/carer on new provision").
