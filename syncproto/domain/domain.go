@@ -69,6 +69,9 @@ func Registry(o Options) *schema.Registry {
 			c.Effects = append(c.Effects, moveCompletionEffect(o.ReviewSchedule))
 		case "move_legs":
 			c.Rules = append(c.Rules, legRule)
+		case "move_corrections":
+			c.Rules = append(c.Rules, correctionRule)
+			c.Effects = append(c.Effects, correctionEffect)
 		}
 		if kind, ok := logKinds[c.Name]; ok {
 			c.Rules = append(c.Rules, logRule(kind))

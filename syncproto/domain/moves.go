@@ -339,6 +339,10 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 		if err != nil {
 			return internal
 		}
+		corrections, err := correctionsOf(ctx.Lookup, mv.ResidentID, nil)
+		if err != nil {
+			return internal
+		}
 		for _, o := range others {
 			if o.ID == after.ID || o.Deleted() {
 				continue
@@ -347,6 +351,13 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 			if err != nil {
 				return internal
 			}
+			// A completed move counts as its corrections leave it: a
+			// voided move did not happen.
+			cm := rules.Correct(om, time.Time{}, corrections)
+			if cm.Void {
+				continue
+			}
+			om.ToServiceID = cm.ToServiceID
 			check.Existing = append(check.Existing, om)
 		}
 		res, err := ctx.Lookup.Record("residents", mv.ResidentID)

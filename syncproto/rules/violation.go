@@ -152,6 +152,10 @@ const (
 	// CodeMoveNotArrived: a move marked arrived or completed before a leg
 	// departed and arrived.
 	CodeMoveNotArrived = "move_not_arrived"
+	// CodeMoveCorrectionInvalid: a move correction that does not fit its
+	// move (not completed, another resident, already voided, a kind made
+	// twice) or lacks what its kind needs.
+	CodeMoveCorrectionInvalid = "move_correction_invalid"
 )
 
 // AllCodes returns every violation code of the package, in declaration order.
@@ -208,6 +212,7 @@ func AllCodes() []string {
 		CodeMoveTransitionInvalid,
 		CodeMoveCompletedFinal,
 		CodeMoveNotArrived,
+		CodeMoveCorrectionInvalid,
 	}
 }
 

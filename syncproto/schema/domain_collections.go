@@ -353,6 +353,28 @@ var MoveLegs = Collection{
 	},
 }
 
+// MoveCorrections put right a mistake in a completed move: a completed move
+// is history and never edited, so a correction is a new record with its
+// reason and who made it (append-only, like the logs). kind void: the move
+// did not happen; destination: the person went to to_service_id instead;
+// completed_at: the move was completed at completed_at instead. The
+// resident's recorded whereabouts follow it.
+var MoveCorrections = Collection{
+	Name:       "move_corrections",
+	ScopeField: "incident_id",
+	Doc:        "a correction of a completed move: void, another destination or another completion time (append-only)",
+	Fields: []Field{
+		IncidentField,
+		required(ref("move_id", "the completed move corrected")),
+		required(ref("resident_id", "the person moved: the move's resident")),
+		required(enum("kind", CorrectionKinds, "void: the move did not happen; destination: the person went to to_service_id instead; completed_at: the move was completed at completed_at instead")),
+		ref("to_service_id", "where the person went instead (kind destination)"),
+		instant("completed_at", "when the move was completed instead (kind completed_at)"),
+		required(label("reason", 2000, "why the move is corrected")),
+		required(label("corrected_by", 200, "who corrected it")),
+	},
+}
+
 // Vacancies are other services' spare places.
 var Vacancies = Collection{
 	Name: "vacancies",
