@@ -191,9 +191,9 @@ func TestServer_ClosureScenario(t *testing.T) {
 
 	yes, no := true, false
 	caEdith, caHarold, biEdith := uuid.NewString(), uuid.NewString(), uuid.NewString()
-	edithCA := map[string]any{"incident_id": inc, "resident_id": id["edith"], "decision": "Where to live after Larkfield House closes", "decision_type": "accommodation",
+	edithCA := mcaEvidence(map[string]any{"incident_id": inc, "resident_id": id["edith"], "decision": "Where to live after Larkfield House closes", "decision_type": "accommodation",
 		"outcome": "lacks_capacity", "impairment": no, "can_understand": no, "can_retain": no, "can_use_or_weigh": no, "can_communicate": yes, "causative_nexus": yes,
-		"signed_at": "2026-11-23T14:00:00Z", "signed_by": "Kim Adams"}
+		"signed_at": "2026-11-23T14:00:00Z", "signed_by": "Kim Adams"})
 	step("003 Appendix 2 3.8 two-stage assessments and best interests", func(t *testing.T) {
 		cases(t, []pfCase{
 			{"003 App.2 3.8 'lacks capacity' without stage 1 cannot be signed", kimTok, kim.upsert("capacity_assessments", caEdith, edithCA), "rejected:capacity_test_incoherent@fields.impairment"},

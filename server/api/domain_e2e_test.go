@@ -274,6 +274,7 @@ func TestServer_ProviderFailureScenario(t *testing.T) {
 		}
 		if outcome == "lacks_capacity" {
 			f["can_understand"], f["can_retain"], f["can_use_or_weigh"], f["causative_nexus"] = false, false, false, true
+			f = mcaEvidence(f)
 		} else {
 			f["can_understand"], f["can_retain"], f["can_use_or_weigh"] = true, true, true
 			f["persons_decision"] = "I want to go to Oakwood with my friends."
@@ -296,9 +297,10 @@ func TestServer_ProviderFailureScenario(t *testing.T) {
 			{"domain.md capacity assessment: a signed stage-2 answer is never edited", kimTok, edit, "rejected:assessment_signed@fields.can_understand"},
 			{"domain.md capacity assessment: superseded by a new assessment naming it", kimTok, kim.upsert("capacity_assessments", caEdith2, assessment(edith, "lacks_capacity", map[string]any{
 				"supersedes_id": caEdith1, "sittings": []map[string]any{{"date": "2026-11-23", "venue": "Resident's room"}, {"date": "2026-11-23", "venue": "Lounge, with Julie"}},
+				"signed_at": "2026-11-23T12:20:00Z", "signed_by": "Kim Ashdown",
 			})), "applied"},
-			{"003 Appendix 2 3.8 Doris has capacity to decide", kimTok, kim.upsert("capacity_assessments", caDoris, assessment(doris, "has_capacity", nil)), "applied"},
-			{"003 Appendix 2 3.8 Arthur lacks capacity to decide", kimTok, kim.upsert("capacity_assessments", caArthur, assessment(arthur, "lacks_capacity", nil)), "applied"},
+			{"003 Appendix 2 3.8 Doris has capacity to decide", kimTok, kim.upsert("capacity_assessments", caDoris, assessment(doris, "has_capacity", map[string]any{"signed_at": "2026-11-23T12:20:00Z", "signed_by": "Kim Ashdown"})), "applied"},
+			{"003 Appendix 2 3.8 Arthur lacks capacity to decide", kimTok, kim.upsert("capacity_assessments", caArthur, assessment(arthur, "lacks_capacity", map[string]any{"signed_at": "2026-11-23T12:20:00Z", "signed_by": "Kim Ashdown"})), "applied"},
 		})
 		r := e.do("GET", "/v1/quarantine", boTok(), nil)
 		if r.Status != 200 {

@@ -309,7 +309,12 @@ func TestRegistry_ChoiceAgainstCapacity(t *testing.T) {
 	yes, no := true, false
 	assessment := map[string]any{"incident_id": cw.inc, "resident_id": cw.res, "decision": "Where to live after Larkfield House closes",
 		"decision_type": "accommodation", "outcome": "lacks_capacity", "impairment": yes, "can_understand": no, "can_retain": no,
-		"can_use_or_weigh": no, "can_communicate": yes, "causative_nexus": yes}
+		"can_use_or_weigh": no, "can_communicate": yes, "causative_nexus": yes,
+		"relevant_information": "Larkfield House is closing; the homes with places and what each is like", "how_information_given": "In her room, with photographs",
+		"practicable_steps": "Morning visit, hearing aids in, key worker present", "impairment_evidence": "Diagnosed dementia",
+		"understand_evidence": "Could not say the home is closing", "retain_evidence": "Did not recall the photographs after five minutes",
+		"use_or_weigh_evidence": "Could not compare the options", "communicate_evidence": "Speaks clearly",
+		"causative_nexus_evidence": "Because of the dementia", "assessor_name": "Kim", "sittings": []map[string]any{{"date": "2026-11-20"}}}
 	incoherent := map[string]any{}
 	for k, v := range assessment {
 		incoherent[k] = v

@@ -20,39 +20,41 @@ func ReviewCreateID(moveID, reviewType string) string {
 	return derivedID("review-create", moveID, reviewType)
 }
 
-// lacksCapacityForMove finds the resident's current (not superseded),
-// coherent assessment of an accommodation decision that found capacity
-// lacking, if any.
-func lacksCapacityForMove(l schema.Lookup, residentID string) (*syncproto.Record, error) {
+// capacityForMove finds the person's latest signed assessment of where to
+// live (decision_type accommodation): their capacity for a move. It returns
+// nil when none is signed: drafts ground nothing, and capacity is presumed
+// (MCA 2005 s.1(2)).
+func capacityForMove(l schema.Lookup, residentID string) (*syncproto.Record, error) {
 	recs, err := l.Find("capacity_assessments", "resident_id", jsonString(residentID))
 	if err != nil {
 		return nil, err
 	}
-	superseded := map[string]bool{}
+	byID := map[string]*syncproto.Record{}
+	var as []rules.CapacityAssessment
 	for _, r := range recs {
-		if id := str(r, "supersedes_id"); id != "" && !r.Deleted() {
-			superseded[id] = true
-		}
-	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].ID < recs[j].ID })
-	for _, r := range recs {
-		if r.Deleted() || superseded[r.ID] || str(r, "decision_type") != "accommodation" {
+		if r.Deleted() || str(r, "decision_type") != "accommodation" {
 			continue
 		}
-		if str(r, "outcome") == "lacks_capacity" && rules.Coherent(rules.LacksCapacity, TwoStageOf(r)) {
-			return r, nil
-		}
+		byID[r.ID] = r
+		as = append(as, AssessmentOf(r))
+	}
+	if latest := rules.LatestSigned(as, residentID, ""); latest != nil {
+		return byID[latest.ID], nil
 	}
 	return nil, nil
 }
 
 // moveChoice gathers what rules.CheckMoveChoice needs for a move or a
-// placement decision.
+// placement decision: the person's capacity (their latest signed
+// assessment), and the best-interests decision the move names.
 func moveChoice(l schema.Lookup, res *syncproto.Record, residentID, chosenBy, decisionID string) (rules.MoveChoice, error) {
 	mc := rules.MoveChoice{ChosenBy: chosenBy}
-	assessment, err := lacksCapacityForMove(l, residentID)
+	assessment, err := capacityForMove(l, residentID)
 	if err != nil || assessment == nil {
 		return mc, err
+	}
+	if str(assessment, "outcome") != string(rules.LacksCapacity) || !rules.Coherent(rules.LacksCapacity, TwoStageOf(assessment)) {
+		return mc, nil
 	}
 	mc.LacksCapacity = true
 	mc.Authorities = AuthoritiesOf(res, nil)
@@ -72,10 +74,13 @@ func moveChoice(l schema.Lookup, res *syncproto.Record, residentID, chosenBy, de
 			}
 		}
 	}
-	if bi != nil && bi.Exists() && !bi.Deleted() {
+	if bi != nil && bi.Exists() && !bi.Deleted() && str(bi, "resident_id") == residentID {
 		d := BestInterestsOf(bi)
 		mc.BestInterests = &d
 		mc.Authorities = AuthoritiesOf(res, bi)
+		// For this move: named by it, made (dated), and resting on the
+		// person's latest signed assessment.
+		mc.BestInterestsDecided = decisionID == bi.ID && str(bi, "decided_at") != "" && str(bi, "assessment_id") == assessment.ID
 		return mc, nil
 	}
 	// No decision yet: the people to consult are the resident's carers and

@@ -156,6 +156,16 @@ const (
 	// move (not completed, another resident, already voided, a kind made
 	// twice) or lacks what its kind needs.
 	CodeMoveCorrectionInvalid = "move_correction_invalid"
+	// CodeChoiceNotThePersons: a move for a person with capacity recorded
+	// as chosen by someone else.
+	CodeChoiceNotThePersons = "choice_not_the_persons"
+	// CodeChoiceNeedsBestInterests: a move for a person who lacks capacity
+	// with neither a made best-interests decision for it nor an attorney or
+	// deputy with the authority.
+	CodeChoiceNeedsBestInterests = "choice_needs_best_interests"
+	// CodeCapacityEvidenceMissing: a "lacks capacity" assessment signed
+	// without the evidence the MCA asks for.
+	CodeCapacityEvidenceMissing = "capacity_evidence_missing"
 )
 
 // AllCodes returns every violation code of the package, in declaration order.
@@ -213,6 +223,9 @@ func AllCodes() []string {
 		CodeMoveCompletedFinal,
 		CodeMoveNotArrived,
 		CodeMoveCorrectionInvalid,
+		CodeChoiceNotThePersons,
+		CodeChoiceNeedsBestInterests,
+		CodeCapacityEvidenceMissing,
 	}
 }
 
