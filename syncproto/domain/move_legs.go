@@ -29,6 +29,15 @@ func legRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Re
 		}
 		return nil
 	}
+	if !created && str(before, "move_id") != moveID {
+		prev, err := ctx.Lookup.Record("moves", str(before, "move_id"))
+		if err != nil {
+			return syncproto.Errorf(syncproto.CodeInternal, "", "could not read the move")
+		}
+		if str(prev, "status") == string(rules.MoveCompleted) {
+			return syncproto.Errorf(rules.CodeMoveCompletedFinal, "fields.move_id", "this leg belongs to move %s, which is completed: it is not moved to another move; put a mistake right with a move correction", str(before, "move_id"))
+		}
+	}
 	if move == nil || !move.Exists() {
 		return syncproto.Errorf("move_unknown", "fields.move_id", "move %s is not known", moveID)
 	}

@@ -207,11 +207,17 @@ func moveStatus(s string) rules.MoveStatus {
 	return rules.MoveStatus(s)
 }
 
+// planFields are a move's plan: who moves, from and to where, when, who
+// chose and on what authority. Changing any of them is judged by every
+// planning rule, whatever the move's status.
+var planFields = []string{"resident_id", "from_service_id", "to_service_id", "planned_at", "planned_arrival_at", "out_of_hours_reason",
+	"chosen_by", "best_interests_decision_id", "destination_override_reason", "destination_override_role"}
+
 // frozenWhenCompleted are the fields of a completed move that never change:
 // who moved, from and to where, when, and the hand-over that let it
 // complete. A mistake is put right with a move correction.
 var frozenWhenCompleted = func() []string {
-	out := []string{"resident_id", "from_service_id", "to_service_id", "completed_at", "handover_override_reason", "handover_override_role"}
+	out := append([]string{"completed_at", "handover_override_reason", "handover_override_role"}, planFields...)
 	for _, it := range rules.MoveCompletionGate().Items {
 		out = append(out, it.Field)
 	}
@@ -330,7 +336,8 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 		if err != nil {
 			return internal
 		}
-		check := rules.MoveCheck{Move: mv, WorkingHours: wh, Created: created,
+		replan := created || touches(c, planFields...)
+		check := rules.MoveCheck{Move: mv, WorkingHours: wh, Plan: replan,
 			Override: rules.DestinationOverride{Reason: str(after, "destination_override_reason"), Role: rules.Role(str(after, "destination_override_role"))}}
 		if !system(ctx) && touches(c, "destination_override_reason", "destination_override_role") && str(after, "destination_override_reason") != "" && str(after, "destination_override_role") != ctx.Role {
 			return syncproto.Errorf(rules.CodeOverrideNotPermitted, "fields.destination_override_role", "destination_override_role must be your role (%s): the override is recorded by the commissioner who makes it (003 Appendix 2, 7.6)", ctx.Role)
@@ -377,8 +384,8 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 		}
 		// The plan is judged when the move is made, whatever its status,
 		// and while it is planned or under way.
-		planning := created || mv.Status == rules.MovePlanned || mv.Status == rules.MoveInProgress
-		if planning && (created || touches(c, "status", "planned_at", "to_service_id")) {
+		planning := replan || mv.Status == rules.MovePlanned || mv.Status == rules.MoveInProgress
+		if planning && (replan || touches(c, "status")) {
 			died, err := diedAt(ctx.Lookup, res, mv.ResidentID)
 			if err != nil {
 				return internal
@@ -430,7 +437,7 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 		if e := violationError(rules.CheckMove(check)); e != nil {
 			return e
 		}
-		if planning && (created || touches(c, "to_service_id", "chosen_by", "best_interests_decision_id")) {
+		if planning && (created || touches(c, "resident_id", "to_service_id", "chosen_by", "best_interests_decision_id")) {
 			choice, err := moveChoice(ctx.Lookup, res, mv.ResidentID, str(after, "chosen_by"), str(after, "best_interests_decision_id"))
 			if err != nil {
 				return internal
@@ -440,7 +447,9 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 			}
 		}
 		arriving := mv.Status == rules.MoveArrived || mv.Status == rules.MoveCompleted
-		if arriving && (created || from != rules.MoveArrived && from != rules.MoveCompleted) {
+		// Entering arrived, and again entering completed: a leg deleted or
+		// moved since the arrival is caught at the hand-over.
+		if arriving && (created || from != mv.Status) {
 			if e := violationError(rules.CheckArrived(mv)); e != nil {
 				return e
 			}

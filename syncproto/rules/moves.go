@@ -515,15 +515,16 @@ type MoveCheck struct {
 	// Override is a commissioner's override of concerns about the
 	// destination provider, if recorded.
 	Override DestinationOverride
-	// Created: the move is being created. The planning rules then apply
-	// whatever its status: a move created already in transit, arrived or
-	// completed passes every planning gate.
-	Created bool
+	// Plan: judge the plan whatever the move's status: the move is being
+	// created (a move created already in transit, arrived or completed
+	// passes every planning gate) or its plan is being changed.
+	Plan bool
 }
 
 // CheckMove applies every move invariant: legs (always), one place at a time
 // (unless cancelled), and for a planned (or status-less) or in-transit move,
-// or any move being created (c.Created), also its origin, its destination's
+// or any move whose plan is judged (c.Plan: being created, or its plan
+// changed), also its origin, its destination's
 // registration and concerns, and working hours. A move on hold, arrived,
 // completed or cancelled is not re-judged against the planning rules when it
 // changes: a plan is judged when it is made and while it is under way, and
@@ -542,7 +543,7 @@ func CheckMove(c MoveCheck) Violations {
 	switch {
 	case m.Status != "" && !m.Status.Known():
 		return append(vs, violation(CodeInvalidInput, "status", "unknown move status %q", m.Status))
-	case c.Created, m.Status == MovePlanned, m.Status == MoveInProgress, m.Status == "":
+	case c.Plan, m.Status == MovePlanned, m.Status == MoveInProgress, m.Status == "":
 	default:
 		return vs
 	}
