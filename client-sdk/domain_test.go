@@ -149,6 +149,15 @@ func TestClient_SignCapacityAssessment(t *testing.T) {
 	if _, err := c.SaveCapacityAssessment(&CapacityAssessment{ID: aid, Outcome: "lacks_capacity", AssessorName: "Sam Social"}); err != nil {
 		t.Fatal(err)
 	}
+	// MCA 2005 s.1(3), ss.2-3: a signed "lacks capacity" records its evidence.
+	if err := c.SignCapacityAssessment(aid, "Sam Social"); ErrorCode(err) != rules.CodeCapacityEvidenceMissing {
+		t.Fatalf("signing 'lacks capacity' without the MCA evidence: %v", err)
+	}
+	if _, err := c.SaveCapacityAssessment(&CapacityAssessment{ID: aid, RelevantInformation: "two homes near her daughter", HowInformationGiven: "with photographs",
+		PracticableSteps: "morning visit, key worker present", CausativeNexusEvidence: "because of the dementia",
+		ExtraJSON: `{"sittings":[{"date":"2026-11-23"}]}`}); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.SignCapacityAssessment(aid, "Sam Social"); err != nil {
 		t.Fatal(err)
 	}

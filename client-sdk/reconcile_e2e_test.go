@@ -118,8 +118,11 @@ func TestReconciliation_Scenario(t *testing.T) {
 	}
 	assessment := put(sw3, "capacity_assessments", "", map[string]any{"incident_id": incident, "resident_id": walter,
 		"decision": "where to live after the closure", "outcome": "has_capacity", "persons_decision": "Cedar Lodge, near my sister"})
+	// The move's lifecycle: in transit, the leg, arrived, then completed.
+	put(tc, "moves", moveWalter, map[string]any{"status": "in_transit"})
 	leg := put(tc, "move_legs", "", map[string]any{"incident_id": incident, "move_id": moveWalter, "sequence": 1,
 		"departed_at": "2026-12-01T14:05:00Z", "arrived_at": "2026-12-01T14:40:00Z", "vehicle": "council minibus", "handed_over": true})
+	put(tc, "moves", moveWalter, map[string]any{"status": "arrived"})
 	put(tc, "moves", moveWalter, map[string]any{"status": "completed", "medication_travelling": true, "care_plan_handed_over": true, // hand-over gates
 		"identity_confirmed": true, "records_handed_over": true}) // completion (003 Appendix 2, 7.15-7.24)
 

@@ -191,9 +191,9 @@ func TestServer_ClosureScenario(t *testing.T) {
 
 	yes, no := true, false
 	caEdith, caHarold, biEdith := uuid.NewString(), uuid.NewString(), uuid.NewString()
-	edithCA := map[string]any{"incident_id": inc, "resident_id": id["edith"], "decision": "Where to live after Larkfield House closes", "decision_type": "accommodation",
+	edithCA := mcaEvidence(map[string]any{"incident_id": inc, "resident_id": id["edith"], "decision": "Where to live after Larkfield House closes", "decision_type": "accommodation",
 		"outcome": "lacks_capacity", "impairment": no, "can_understand": no, "can_retain": no, "can_use_or_weigh": no, "can_communicate": yes, "causative_nexus": yes,
-		"signed_at": "2026-11-23T14:00:00Z", "signed_by": "Kim Adams"}
+		"signed_at": "2026-11-23T14:00:00Z", "signed_by": "Kim Adams"})
 	step("003 Appendix 2 3.8 two-stage assessments and best interests", func(t *testing.T) {
 		cases(t, []pfCase{
 			{"003 App.2 3.8 'lacks capacity' without stage 1 cannot be signed", kimTok, kim.upsert("capacity_assessments", caEdith, edithCA), "rejected:capacity_test_incoherent@fields.impairment"},
@@ -270,9 +270,19 @@ func TestServer_ClosureScenario(t *testing.T) {
 		admissions, deaths = append(admissions, id["vera"]), append(deaths, id["albert"])
 	})
 
+	arrivedBy := func(done string, d time.Duration) string {
+		at, err := time.Parse(time.RFC3339, done)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at.Add(d).UTC().Format(time.RFC3339)
+	}
 	complete := func(key, to, done string) []pfCase {
 		return []pfCase{
 			{key + " departs", tomTok, tom.upsert("moves", mv[key], map[string]any{"status": "in_transit"}), "applied"},
+			{key + "'s leg departs and arrives", tomTok, tom.upsert("move_legs", uuid.NewString(), map[string]any{"incident_id": inc, "move_id": mv[key], "sequence": 1,
+				"departed_at": arrivedBy(done, -40*time.Minute), "arrived_at": arrivedBy(done, -5*time.Minute)}), "applied"},
+			{key + " arrives", tomTok, tom.upsert("moves", mv[key], map[string]any{"status": "arrived"}), "applied"},
 			{"003 App.2 7.15 7.21 7.24 not completed before the hand-over", tomTok, tom.upsert("moves", mv[key], map[string]any{"status": "completed"}), "rejected:handover_incomplete@fields.status"},
 			{"003 App.2 7.15 7.20 7.21 7.24 hand-over done, move completed", tomTok, tom.upsert("moves", mv[key], map[string]any{"status": "completed",
 				"care_plan_handed_over": true, "identity_confirmed": true, "records_handed_over": true, "completed_at": done}), "applied"},

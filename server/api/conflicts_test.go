@@ -170,8 +170,8 @@ func TestServer_EditRacingSignOff(t *testing.T) {
 	ws, wt := newWriter("tab-1", e.clock.Now), newWriter("tab-2", e.clock.Now)
 	res, ca := uuid.NewString(), uuid.NewString()
 	e.push(sam, ws.upsert("residents", res, resident(inc)))
-	r := e.push(sam, ws.upsert("capacity_assessments", ca, map[string]any{"incident_id": inc, "resident_id": res,
-		"decision": "where to live after the closure", "impairment": true, "can_understand": false, "causative_nexus": true, "outcome": "lacks_capacity"}))
+	r := e.push(sam, ws.upsert("capacity_assessments", ca, mcaEvidence(map[string]any{"incident_id": inc, "resident_id": res,
+		"decision": "where to live after the closure", "impairment": true, "can_understand": false, "causative_nexus": true, "outcome": "lacks_capacity"})))
 	if statusesOf(r) != "applied" {
 		t.Fatal(statusesOf(r))
 	}

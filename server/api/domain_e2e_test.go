@@ -274,6 +274,7 @@ func TestServer_ProviderFailureScenario(t *testing.T) {
 		}
 		if outcome == "lacks_capacity" {
 			f["can_understand"], f["can_retain"], f["can_use_or_weigh"], f["causative_nexus"] = false, false, false, true
+			f = mcaEvidence(f)
 		} else {
 			f["can_understand"], f["can_retain"], f["can_use_or_weigh"] = true, true, true
 			f["persons_decision"] = "I want to go to Oakwood with my friends."
@@ -296,9 +297,10 @@ func TestServer_ProviderFailureScenario(t *testing.T) {
 			{"domain.md capacity assessment: a signed stage-2 answer is never edited", kimTok, edit, "rejected:assessment_signed@fields.can_understand"},
 			{"domain.md capacity assessment: superseded by a new assessment naming it", kimTok, kim.upsert("capacity_assessments", caEdith2, assessment(edith, "lacks_capacity", map[string]any{
 				"supersedes_id": caEdith1, "sittings": []map[string]any{{"date": "2026-11-23", "venue": "Resident's room"}, {"date": "2026-11-23", "venue": "Lounge, with Julie"}},
+				"signed_at": "2026-11-23T12:20:00Z", "signed_by": "Kim Ashdown",
 			})), "applied"},
-			{"003 Appendix 2 3.8 Doris has capacity to decide", kimTok, kim.upsert("capacity_assessments", caDoris, assessment(doris, "has_capacity", nil)), "applied"},
-			{"003 Appendix 2 3.8 Arthur lacks capacity to decide", kimTok, kim.upsert("capacity_assessments", caArthur, assessment(arthur, "lacks_capacity", nil)), "applied"},
+			{"003 Appendix 2 3.8 Doris has capacity to decide", kimTok, kim.upsert("capacity_assessments", caDoris, assessment(doris, "has_capacity", map[string]any{"signed_at": "2026-11-23T12:20:00Z", "signed_by": "Kim Ashdown"})), "applied"},
+			{"003 Appendix 2 3.8 Arthur lacks capacity to decide", kimTok, kim.upsert("capacity_assessments", caArthur, assessment(arthur, "lacks_capacity", map[string]any{"signed_at": "2026-11-23T12:20:00Z", "signed_by": "Kim Ashdown"})), "applied"},
 		})
 		r := e.do("GET", "/v1/quarantine", boTok(), nil)
 		if r.Status != 200 {
@@ -397,6 +399,7 @@ func TestServer_ProviderFailureScenario(t *testing.T) {
 			{"003 Appendix 2 7.21 leg arrived, identity confirmed, handed over", tomTok, tom.upsert("move_legs", legEdith, map[string]any{
 				"arrived_at": "2026-11-24T10:50:00Z", "identity_confirmed": true, "handed_over": true, "handed_over_at": "2026-11-24T11:00:00Z", "handed_over_to": "Oakwood Grange deputy manager",
 			}), "applied"},
+			{"003 Appendix 2 7.11 the move has arrived", tomTok, tom.upsert("moves", moveEdith, map[string]any{"status": "arrived"}), "applied"},
 			{"003 Appendix 2 7.15 7.20 7.21 7.24 a move is not completed before its hand-over", tomTok, tom.upsert("moves", moveEdith, map[string]any{"status": "completed", "records_handed_over": true}), "rejected:handover_incomplete@fields.status"},
 			{"003 Appendix 2 7.15 move completed after the hand-over", tomTok, tom.upsert("moves", moveEdith, map[string]any{"status": "completed", "records_handed_over": true,
 				"care_plan_handed_over": true, "medication_travelling": true}), "applied"},

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/continuity-care/continuity/syncproto/domain"
+	"github.com/continuity-care/continuity/syncproto/rules"
 	"github.com/continuity-care/continuity/syncproto/schema"
 	"github.com/google/uuid"
 )
@@ -91,14 +92,56 @@ func TestServer_Schema(t *testing.T) {
 	r.decode(t, &got)
 	want := domain.Registry(domain.Options{}).Export()
 	wb, _ := json.Marshal(want)
-	gb, _ := json.Marshal(got)
-	if string(wb) != string(gb) {
+	if string(wb) != string(r.Body) {
 		t.Error("GET /v1/schema is not the registry's export")
 	}
 	etag := r.Header.Get("ETag")
 	if etag != `"`+want.Version+`"` {
 		t.Errorf("ETag %q, want the version %q", etag, want.Version)
 	}
+	t.Run("003 App.2 7.15 7.20 7.21 7.24 the hand-over gate is served as data", func(t *testing.T) {
+		var body struct {
+			Gates struct {
+				MoveCompletion struct {
+					Items []struct {
+						Field       string `json:"field"`
+						Label       string `json:"label"`
+						SeedRef     string `json:"seed_ref"`
+						Overridable *bool  `json:"overridable"`
+					} `json:"items"`
+					OverrideRoles []string `json:"override_roles"`
+				} `json:"move_completion"`
+			} `json:"gates"`
+		}
+		r.decode(t, &body)
+		g := body.Gates.MoveCompletion
+		moves, _ := domain.Registry(domain.Options{}).Collection("moves")
+		gate := rules.MoveCompletionGate()
+		if len(g.Items) != len(gate.Items) || len(g.OverrideRoles) != len(gate.OverrideRoles) {
+			t.Fatalf("gates.move_completion = %+v, want the %d items and %d roles of rules.MoveCompletionGate", g, len(gate.Items), len(gate.OverrideRoles))
+		}
+		fixed := map[string]bool{}
+		for i, it := range g.Items {
+			if it.Field != gate.Items[i].Field || it.Label == "" || it.SeedRef == "" || it.Overridable == nil {
+				t.Errorf("item %d = %+v", i, it)
+				continue
+			}
+			if _, ok := moves.Field(it.Field); !ok {
+				t.Errorf("item %s is not a field of moves", it.Field)
+			}
+			if !*it.Overridable {
+				fixed[it.Field] = true
+			}
+		}
+		if !fixed["medication_travelling"] || !fixed["identity_confirmed"] {
+			t.Errorf("medication (7.20) and identity (7.21) must never be overridable: fixed %v", fixed)
+		}
+		for _, role := range g.OverrideRoles {
+			if role == "transport_coordinator" {
+				t.Errorf("the transport coordinator may not override the hand-over: %v", g.OverrideRoles)
+			}
+		}
+	})
 	t.Run("not modified", func(t *testing.T) {
 		req, _ := http.NewRequest("GET", e.url+"/v1/schema", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)

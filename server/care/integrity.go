@@ -29,6 +29,7 @@ var References = map[string]map[string]string{
 	"best_interests_decisions":      {"assessment_id": "capacity_assessments", "resident_id": "residents"},
 	"moves":                         {"resident_id": "residents", "best_interests_decision_id": "best_interests_decisions"},
 	"move_legs":                     {"move_id": "moves"},
+	"move_corrections":              {"move_id": "moves", "resident_id": "residents"},
 	"decision_log":                  {"resident_id": "residents", "meeting_id": "meeting_records"},
 	"movement_log":                  {"resident_id": "residents", "move_id": "moves"},
 	"risk_log":                      {"resident_id": "residents", "supersedes_id": "risk_log"},

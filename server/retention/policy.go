@@ -235,7 +235,7 @@ func Default() Policy {
 	return Policy{Rules: []Rule{
 		{
 			Name:        "care-record",
-			Collections: []string{"residents", "safe_and_well_checks", "capacity_assessments", "best_interests_decisions", "moves", "move_legs", "conflicts"},
+			Collections: []string{"residents", "safe_and_well_checks", "capacity_assessments", "best_interests_decisions", "moves", "move_legs", "move_corrections", "conflicts"},
 			Start:       StartIncidentClosed, Years: 8,
 			Source: Code + ": care records with standard retention periods, adult social care records, 8 years after the end of care or death",
 			Note:   "judgement: the incident's closure stands for the end of care (Continuity's part in it); the council's case system keeps its own record with its own clock",

@@ -35,6 +35,7 @@ var (
 var Lookups = [][2]string{
 	{"moves", "resident_id"}, {"move_legs", "move_id"}, {"capacity_assessments", "resident_id"},
 	{"rag_statuses", "provider_id"}, {"conflicts", "record_id"},
+	{"move_corrections", "resident_id"}, {"move_corrections", "move_id"},
 }
 
 // Store is the SQLite implementation of care.Store.

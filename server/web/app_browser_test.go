@@ -321,6 +321,9 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	a.title("Helping the person decide")
 	a.screen("capacity-information")
 	a.typeIn("#f-relevant_information", "Two homes near her daughter; what each is like; what happens if she stays.")
+	// A signed "lacks capacity" records the MCA's evidence (s.1(3), ss.2-3).
+	a.typeIn("#f-how_information_given", "In her room, with photographs of both homes.")
+	a.typeIn("#f-practicable_steps", "Morning visit, glasses on, her key worker present.")
 	a.click("#continue")
 	a.title("Stage 1")
 	a.click("#f-impairment")
@@ -331,9 +334,13 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	for _, f := range []string{"can_understand", "can_retain", "can_use_or_weigh", "can_communicate"} {
 		a.click("#f-" + f)
 	}
+	a.typeIn("#f-understand_evidence", "Said back what each home is like.")
+	a.typeIn("#f-retain_evidence", "Remembered the homes ten minutes later.")
+	a.typeIn("#f-communicate_evidence", "Speaks clearly.")
 	a.click("#continue")
 	a.title("Outcome")
 	a.click("#f-causative_nexus")
+	a.typeIn("#f-causative_nexus_evidence", "The inability to weigh the options is because of the dementia.")
 	a.click("#f-outcome-1")
 	a.typeIn("#f-assessor_name", "Sam Patel")
 	a.screen("capacity-outcome")

@@ -102,6 +102,10 @@ var Table = map[string]map[string]Rule{
 		"moves":                         {Ops: cu},
 		"cross_authority_notifications": {Ops: cu},
 		"team_tasks":                    {Ops: cu},
+		// A completed move is put right by a correction (append-only):
+		// the commissioner may be the Provider Failure Manager (003
+		// Appendix 1, "Nominated Lead Commissioner").
+		"move_corrections": {Ops: c},
 	}, logs...),
 	Director: with(map[string]Rule{
 		"rag_statuses":    {Ops: c},
@@ -110,6 +114,9 @@ var Table = map[string]map[string]Rule{
 		// 003 Appendix 1: the Director decides suspension on a report.
 		"providers": {Ops: u},
 		"services":  {Ops: u},
+		// The Provider Failure Manager "Maintain logs for all requests,
+		// decisions, and actions" (003 Appendix 1).
+		"move_corrections": {Ops: c},
 	}, logs...),
 	BackOffice: with(map[string]Rule{
 		"residents":                     {Ops: ud},
@@ -126,6 +133,9 @@ var Table = map[string]map[string]Rule{
 		"placement_decisions":           {Ops: ud},
 		"cross_authority_notifications": {Ops: ud},
 		"team_tasks":                    {Ops: u, Fields: taskFields},
+		// "Designate an administrative lead to collate all records" (003
+		// Appendix 2, 9.2): the back office corrects a completed move.
+		"move_corrections": {Ops: c},
 	}, logs...),
 	NHSLiaison: with(map[string]Rule{
 		"residents":            {Ops: u, Fields: []string{"funding_stream", "chc_status", "gp", "medication_summary", "needs_summary", "notes"}},
@@ -153,7 +163,7 @@ var Table = map[string]map[string]Rule{
 // log_append_only, whatever the role.
 var AppendOnly = map[string]bool{
 	"decision_log": true, "movement_log": true, "risk_log": true, "communications_log": true,
-	"meeting_records": true, "rag_statuses": true, "family_contacts": true,
+	"meeting_records": true, "rag_statuses": true, "family_contacts": true, "move_corrections": true,
 }
 
 // ReadRestricted lists collections only some roles may read: provider

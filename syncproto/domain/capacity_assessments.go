@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"encoding/json"
+
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/rules"
 	"github.com/continuity-care/continuity/syncproto/schema"
@@ -18,7 +20,24 @@ func TwoStageOf(r *syncproto.Record) rules.TwoStage {
 func AssessmentOf(r *syncproto.Record) rules.CapacityAssessment {
 	st := TwoStageOf(r)
 	return rules.CapacityAssessment{ID: r.ID, ResidentID: str(r, "resident_id"), Decision: str(r, "decision"),
-		Outcome: rules.CapacityOutcome(str(r, "outcome")), SupersedesID: str(r, "supersedes_id"), Stages: &st}
+		Outcome: rules.CapacityOutcome(str(r, "outcome")), SupersedesID: str(r, "supersedes_id"), Stages: &st, SignedAt: instant(r, "signed_at")}
+}
+
+// EvidenceOf reads the evidence a capacity assessment records besides its
+// answers.
+func EvidenceOf(r *syncproto.Record) rules.AssessmentEvidence {
+	e := rules.AssessmentEvidence{
+		RelevantInformation: str(r, "relevant_information"), HowInformationGiven: str(r, "how_information_given"),
+		PracticableSteps: str(r, "practicable_steps"), ImpairmentEvidence: str(r, "impairment_evidence"),
+		Understand: str(r, "understand_evidence"), Retain: str(r, "retain_evidence"), UseOrWeigh: str(r, "use_or_weigh_evidence"),
+		Communicate: str(r, "communicate_evidence"), CausativeNexusEvidence: str(r, "causative_nexus_evidence"), Assessor: str(r, "assessor_name"),
+	}
+	var sittings []schema.Sitting
+	_ = json.Unmarshal(r.Value("sittings"), &sittings)
+	for _, s := range sittings {
+		e.Sittings = append(e.Sittings, s.Date)
+	}
+	return e
 }
 
 // assessmentRule: a signed capacity assessment is never edited, only
@@ -38,6 +57,11 @@ func assessmentRule(ctx schema.Context, c syncproto.Change, before, after *syncp
 		// 003 Appendix 2, 3.8 "Two-stage Assessments": an incoherent
 		// assessment cannot be signed.
 		if e := violationError(rules.CheckTwoStage(rules.CapacityOutcome(str(after, "outcome")), TwoStageOf(after))); e != nil {
+			return e
+		}
+		// MCA 2005 s.1(3), ss.2-3: a signed "lacks capacity" gives its
+		// evidence, the assessor and when.
+		if e := violationError(rules.CheckSigningEvidence(rules.CapacityOutcome(str(after, "outcome")), TwoStageOf(after), EvidenceOf(after))); e != nil {
 			return e
 		}
 	}

@@ -251,6 +251,12 @@ func TestRegistry_HandoverGatesCompletion(t *testing.T) {
 	cw.run(t, []step{
 		{"a move with equipment travelling is planned", "social_worker", "moves", move, cw.move(cw.oakwood, map[string]any{"equipment_travelling": "pressure mattress"}), "applied"},
 		{"in transit", "transport_coordinator", "moves", move, map[string]any{"status": "in_transit", "medication_travelling": true}, "applied"},
+		{"003 App.2 7.11 not arrived before a leg departs and arrives", "transport_coordinator", "moves", move, map[string]any{"status": "arrived"}, "move_not_arrived@fields.status"},
+		{"the leg departs and arrives", "transport_coordinator", "move_legs", uuid.NewString(), map[string]any{"incident_id": cw.inc, "move_id": move, "sequence": 1,
+			"departed_at": "2026-11-24T10:05:00Z", "arrived_at": "2026-11-24T10:50:00Z"}, "applied"},
+		{"the seed's path: in transit, then arrived, then completed", "transport_coordinator", "moves", move, map[string]any{"status": "completed", "records_handed_over": true,
+			"care_plan_handed_over": true, "identity_confirmed": true, "equipment_transferred": true}, "move_transition_invalid@fields.status"},
+		{"arrived", "transport_coordinator", "moves", move, map[string]any{"status": "arrived"}, "applied"},
 		{"003 App.2 7.15 7.20 7.21 7.24 a move cannot be completed before its hand-over", "transport_coordinator", "moves", move,
 			map[string]any{"status": "completed", "records_handed_over": true}, "handover_incomplete@fields.status"},
 		{"003 App.2 7.12 equipment transferred is a hand-over item when equipment travels", "transport_coordinator", "moves", move,
@@ -276,7 +282,22 @@ func TestRegistry_HandoverGatesCompletion(t *testing.T) {
 		cw.put("social_worker", "residents", res2, map[string]any{"incident_id": cw.inc, "given_name": "Harold", "family_name": "Ince", "current_service_id": cw.larkfield})
 		f := cw.move(cw.oakwood, map[string]any{"resident_id": res2, "planned_at": "2026-11-24T13:00:00Z", "planned_arrival_at": "2026-11-24T13:45:00Z"})
 		cw.put("social_worker", "moves", m2, f)
-		if got := cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "completed", "handover_override_reason": "Fire at the home: moved at once; records follow by courier"}); got != "applied" {
+		cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "in_transit"})
+		cw.put("transport_coordinator", "move_legs", uuid.NewString(), map[string]any{"incident_id": cw.inc, "move_id": m2, "sequence": 1,
+			"departed_at": "2026-11-24T13:05:00Z", "arrived_at": "2026-11-24T13:50:00Z"})
+		if got := cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "arrived"}); got != "applied" {
+			t.Fatal(got)
+		}
+		if got := cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "completed", "handover_override_reason": "driver in a hurry"}); got != "handover_override_not_permitted@fields.handover_override_reason" {
+			t.Fatalf("003 App.2 7.20 7.21: a transport coordinator's override: %s", got)
+		}
+		if got := cw.put("social_worker", "moves", m2, map[string]any{"handover_override_reason": "Fire at the home: moved at once; records follow by courier", "handover_override_role": "social_worker"}); got != "applied" {
+			t.Fatal(got)
+		}
+		if got := cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "completed"}); got != "handover_incomplete@fields.status" {
+			t.Fatalf("003 App.2 7.21 identity is never overridden: %s", got)
+		}
+		if got := cw.put("transport_coordinator", "moves", m2, map[string]any{"status": "completed", "identity_confirmed": true, "medication_travelling": true}); got != "applied" {
 			t.Fatal(got)
 		}
 	})
@@ -288,7 +309,12 @@ func TestRegistry_ChoiceAgainstCapacity(t *testing.T) {
 	yes, no := true, false
 	assessment := map[string]any{"incident_id": cw.inc, "resident_id": cw.res, "decision": "Where to live after Larkfield House closes",
 		"decision_type": "accommodation", "outcome": "lacks_capacity", "impairment": yes, "can_understand": no, "can_retain": no,
-		"can_use_or_weigh": no, "can_communicate": yes, "causative_nexus": yes}
+		"can_use_or_weigh": no, "can_communicate": yes, "causative_nexus": yes,
+		"relevant_information": "Larkfield House is closing; the homes with places and what each is like", "how_information_given": "In her room, with photographs",
+		"practicable_steps": "Morning visit, hearing aids in, key worker present", "impairment_evidence": "Diagnosed dementia",
+		"understand_evidence": "Could not say the home is closing", "retain_evidence": "Did not recall the photographs after five minutes",
+		"use_or_weigh_evidence": "Could not compare the options", "communicate_evidence": "Speaks clearly",
+		"causative_nexus_evidence": "Because of the dementia", "assessor_name": "Kim", "sittings": []map[string]any{{"date": "2026-11-20"}}}
 	incoherent := map[string]any{}
 	for k, v := range assessment {
 		incoherent[k] = v

@@ -69,12 +69,17 @@ func Registry(o Options) *schema.Registry {
 			c.Effects = append(c.Effects, moveCompletionEffect(o.ReviewSchedule))
 		case "move_legs":
 			c.Rules = append(c.Rules, legRule)
+		case "move_corrections":
+			c.Rules = append(c.Rules, correctionRule)
+			c.Effects = append(c.Effects, correctionEffect)
 		}
 		if kind, ok := logKinds[c.Name]; ok {
 			c.Rules = append(c.Rules, logRule(kind))
 		}
 	}
-	return schema.MustRegistry(cols...)
+	reg := schema.MustRegistry(cols...)
+	reg.SetGate("move_completion", rules.MoveCompletionGate())
+	return reg
 }
 
 // violationError turns rule violations into the per-change rejection: the

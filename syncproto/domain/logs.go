@@ -13,6 +13,7 @@ var logKinds = map[string]rules.LogKind{
 	"communications_log": rules.LogCommunications,
 	"meeting_records":    rules.LogMeeting,
 	"family_contacts":    rules.LogContact,
+	"move_corrections":   rules.LogMoveCorrection,
 }
 
 // logRule: logs are append-only.

@@ -20,39 +20,41 @@ func ReviewCreateID(moveID, reviewType string) string {
 	return derivedID("review-create", moveID, reviewType)
 }
 
-// lacksCapacityForMove finds the resident's current (not superseded),
-// coherent assessment of an accommodation decision that found capacity
-// lacking, if any.
-func lacksCapacityForMove(l schema.Lookup, residentID string) (*syncproto.Record, error) {
+// capacityForMove finds the person's latest signed assessment of where to
+// live (decision_type accommodation): their capacity for a move. It returns
+// nil when none is signed: drafts ground nothing, and capacity is presumed
+// (MCA 2005 s.1(2)).
+func capacityForMove(l schema.Lookup, residentID string) (*syncproto.Record, error) {
 	recs, err := l.Find("capacity_assessments", "resident_id", jsonString(residentID))
 	if err != nil {
 		return nil, err
 	}
-	superseded := map[string]bool{}
+	byID := map[string]*syncproto.Record{}
+	var as []rules.CapacityAssessment
 	for _, r := range recs {
-		if id := str(r, "supersedes_id"); id != "" && !r.Deleted() {
-			superseded[id] = true
-		}
-	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].ID < recs[j].ID })
-	for _, r := range recs {
-		if r.Deleted() || superseded[r.ID] || str(r, "decision_type") != "accommodation" {
+		if r.Deleted() || str(r, "decision_type") != "accommodation" {
 			continue
 		}
-		if str(r, "outcome") == "lacks_capacity" && rules.Coherent(rules.LacksCapacity, TwoStageOf(r)) {
-			return r, nil
-		}
+		byID[r.ID] = r
+		as = append(as, AssessmentOf(r))
+	}
+	if latest := rules.LatestSigned(as, residentID, ""); latest != nil {
+		return byID[latest.ID], nil
 	}
 	return nil, nil
 }
 
 // moveChoice gathers what rules.CheckMoveChoice needs for a move or a
-// placement decision.
+// placement decision: the person's capacity (their latest signed
+// assessment), and the best-interests decision the move names.
 func moveChoice(l schema.Lookup, res *syncproto.Record, residentID, chosenBy, decisionID string) (rules.MoveChoice, error) {
 	mc := rules.MoveChoice{ChosenBy: chosenBy}
-	assessment, err := lacksCapacityForMove(l, residentID)
+	assessment, err := capacityForMove(l, residentID)
 	if err != nil || assessment == nil {
 		return mc, err
+	}
+	if str(assessment, "outcome") != string(rules.LacksCapacity) || !rules.Coherent(rules.LacksCapacity, TwoStageOf(assessment)) {
+		return mc, nil
 	}
 	mc.LacksCapacity = true
 	mc.Authorities = AuthoritiesOf(res, nil)
@@ -72,10 +74,13 @@ func moveChoice(l schema.Lookup, res *syncproto.Record, residentID, chosenBy, de
 			}
 		}
 	}
-	if bi != nil && bi.Exists() && !bi.Deleted() {
+	if bi != nil && bi.Exists() && !bi.Deleted() && str(bi, "resident_id") == residentID {
 		d := BestInterestsOf(bi)
 		mc.BestInterests = &d
 		mc.Authorities = AuthoritiesOf(res, bi)
+		// For this move: named by it, made (dated), and resting on the
+		// person's latest signed assessment.
+		mc.BestInterestsDecided = decisionID == bi.ID && str(bi, "decided_at") != "" && str(bi, "assessment_id") == assessment.ID
 		return mc, nil
 	}
 	// No decision yet: the people to consult are the resident's carers and
@@ -92,7 +97,8 @@ func moveChoice(l schema.Lookup, res *syncproto.Record, residentID, chosenBy, de
 
 // handoverOf reads a move's hand-over items; a leg's identity check counts.
 func handoverOf(l schema.Lookup, move *syncproto.Record) (rules.Handover, error) {
-	h := rules.Handover{OverrideReason: str(move, "handover_override_reason"), EquipmentNeeded: strings.TrimSpace(str(move, "equipment_travelling")) != ""}
+	h := rules.Handover{OverrideReason: str(move, "handover_override_reason"), OverrideRole: rules.Role(str(move, "handover_override_role")),
+		EquipmentNeeded: strings.TrimSpace(str(move, "equipment_travelling")) != ""}
 	h.Medication, _ = boolean(move, "medication_travelling")
 	h.CarePlan, _ = boolean(move, "care_plan_handed_over")
 	h.IdentityConfirmed, _ = boolean(move, "identity_confirmed")
@@ -193,17 +199,78 @@ func moveCompletionEffect(schedule []rules.ReviewOffset) schema.Effect {
 	}
 }
 
-// moveStatus maps the collection's statuses onto the rules'.
+// moveStatus reads a move's status; a blank status is planned.
 func moveStatus(s string) rules.MoveStatus {
-	switch s {
-	case "in_transit":
-		return rules.MoveInProgress
-	case "completed":
-		return rules.MoveCompleted
-	case "cancelled":
-		return rules.MoveCancelled
+	if s == "" {
+		return rules.MovePlanned
 	}
-	return rules.MovePlanned
+	return rules.MoveStatus(s)
+}
+
+// planFields are a move's plan: who moves, from and to where, when, who
+// chose and on what authority. Changing any of them is judged by every
+// planning rule, whatever the move's status.
+var planFields = []string{"resident_id", "from_service_id", "to_service_id", "planned_at", "planned_arrival_at", "out_of_hours_reason",
+	"chosen_by", "best_interests_decision_id", "destination_override_reason", "destination_override_role"}
+
+// frozenWhenCompleted are the fields of a completed move that never change:
+// who moved, from and to where, when, and the hand-over that let it
+// complete. A mistake is put right with a move correction.
+var frozenWhenCompleted = func() []string {
+	out := append([]string{"completed_at", "handover_override_reason", "handover_override_role"}, planFields...)
+	for _, it := range rules.MoveCompletionGate().Items {
+		out = append(out, it.Field)
+	}
+	return out
+}()
+
+// sameJSON reports whether two field values mean the same (a missing value
+// and null are the same).
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	if len(a) > 0 {
+		if json.Unmarshal(a, &x) != nil {
+			return string(a) == string(b)
+		}
+	}
+	if len(b) > 0 {
+		if json.Unmarshal(b, &y) != nil {
+			return false
+		}
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return string(xb) == string(yb)
+}
+
+// checkLifecycle applies the move lifecycle (rules.MoveTransitions) to a
+// change: a completed move is never deleted, cancelled or re-pointed; the
+// status moves only along the seed's path; a cancellation gives its reason.
+func checkLifecycle(before, after *syncproto.Record, created bool) *syncproto.Error {
+	wasCompleted := !created && str(before, "status") == string(rules.MoveCompleted)
+	if after.Deleted() {
+		if wasCompleted {
+			return syncproto.Errorf(rules.CodeMoveCompletedFinal, "op", "a completed move cannot be deleted: it is the record of where the person went; put a mistake right with a move correction (move_corrections) with its reason")
+		}
+		return nil
+	}
+	if wasCompleted {
+		for _, f := range frozenWhenCompleted {
+			if !sameJSON(before.Value(f), after.Value(f)) {
+				return syncproto.Errorf(rules.CodeMoveCompletedFinal, "fields."+f, "%s of a completed move cannot be changed: put a mistake right with a move correction (void, destination or completion time) with its reason", f)
+			}
+		}
+	}
+	to := moveStatus(str(after, "status"))
+	if !created {
+		if e := violationError(rules.CheckMoveTransition(moveStatus(str(before, "status")), to)); e != nil {
+			return e
+		}
+	}
+	if to == rules.MoveCancelled && (created || str(before, "status") != string(rules.MoveCancelled)) && strings.TrimSpace(str(after, "cancelled_reason")) == "" {
+		return syncproto.Errorf(rules.CodeReasonRequired, "fields.cancelled_reason", "a move is cancelled with its reason (cancelled_reason), for the log of decisions and movement of customers (003 Appendix 2, 7.17)")
+	}
+	return nil
 }
 
 // loadMove builds a rules.Move from a move record and its legs.
@@ -244,29 +311,47 @@ func loadMove(l schema.Lookup, m *syncproto.Record, legOverride *syncproto.Recor
 	return mv, nil
 }
 
-// moveRule: a resident is in one place at a time, legs are in order, moves
-// fall in working hours unless a reason is recorded, the destination is
-// registered for the category the resident needs and there are no concerns
-// about it (or a commissioner's override), nobody plans a move for a resident
-// who has died, NHS liaison plans only for CHC residents, who chose is
-// checked against the person's capacity, and a move is completed only after
-// its hand-over.
+// moveRule: one lifecycle whatever the path (planned → in_transit →
+// arrived → completed, or on hold or cancelled before completion; a
+// completed move is final); every planning rule whatever status a move is
+// created in (a resident is in one place at a time, legs are in order,
+// moves fall in working hours unless a reason is recorded, the destination
+// is registered for the category the resident needs and there are no
+// concerns about it or a commissioner's override, nobody plans a move for a
+// resident who has died, NHS liaison plans only for CHC residents, who chose
+// is checked against the person's capacity); arrival needs every leg
+// departed and arrived; completion needs arrival and the hand-over.
 func moveRule(wh rules.WorkingHours) schema.Rule {
 	return func(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
-		if after.Deleted() {
-			return nil
+		created := isCreate(before) || before.Deleted()
+		if e := checkLifecycle(before, after, created); e != nil || after.Deleted() {
+			return e
+		}
+		from := rules.MoveStatus("")
+		if !created {
+			from = moveStatus(str(before, "status"))
 		}
 		internal := syncproto.Errorf(syncproto.CodeInternal, "", "could not read the records this move depends on")
 		mv, err := loadMove(ctx.Lookup, after, nil)
 		if err != nil {
 			return internal
 		}
-		check := rules.MoveCheck{Move: mv, WorkingHours: wh,
+		replan := created || touches(c, planFields...)
+		check := rules.MoveCheck{Move: mv, WorkingHours: wh, Plan: replan,
 			Override: rules.DestinationOverride{Reason: str(after, "destination_override_reason"), Role: rules.Role(str(after, "destination_override_role"))}}
 		if !system(ctx) && touches(c, "destination_override_reason", "destination_override_role") && str(after, "destination_override_reason") != "" && str(after, "destination_override_role") != ctx.Role {
 			return syncproto.Errorf(rules.CodeOverrideNotPermitted, "fields.destination_override_role", "destination_override_role must be your role (%s): the override is recorded by the commissioner who makes it (003 Appendix 2, 7.6)", ctx.Role)
 		}
+		if !system(ctx) && touches(c, "handover_override_reason", "handover_override_role") && strings.TrimSpace(str(after, "handover_override_reason")) != "" {
+			if e := checkHandoverOverride(ctx, after); e != nil {
+				return e
+			}
+		}
 		others, err := ctx.Lookup.Find("moves", "resident_id", jsonString(mv.ResidentID))
+		if err != nil {
+			return internal
+		}
+		corrections, err := correctionsOf(ctx.Lookup, mv.ResidentID, nil)
 		if err != nil {
 			return internal
 		}
@@ -278,6 +363,13 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 			if err != nil {
 				return internal
 			}
+			// A completed move counts as its corrections leave it: a
+			// voided move did not happen.
+			cm := rules.Correct(om, time.Time{}, corrections)
+			if cm.Void {
+				continue
+			}
+			om.ToServiceID = cm.ToServiceID
 			check.Existing = append(check.Existing, om)
 		}
 		res, err := ctx.Lookup.Record("residents", mv.ResidentID)
@@ -290,8 +382,10 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 				check.Needs = []rules.RegistrationCategory{rules.RegistrationCategory(cat)}
 			}
 		}
-		active := mv.Status == rules.MovePlanned || mv.Status == rules.MoveInProgress
-		if active && (isCreate(before) || touches(c, "status", "planned_at", "to_service_id")) {
+		// The plan is judged when the move is made, whatever its status,
+		// and while it is planned or under way.
+		planning := replan || mv.Status == rules.MovePlanned || mv.Status == rules.MoveInProgress
+		if planning && (replan || touches(c, "status")) {
 			died, err := diedAt(ctx.Lookup, res, mv.ResidentID)
 			if err != nil {
 				return internal
@@ -300,7 +394,7 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 				return e
 			}
 		}
-		if !system(ctx) && (isCreate(before) || touches(c, "to_service_id", "chosen_by", "best_interests_decision_id")) {
+		if !system(ctx) && (created || touches(c, "to_service_id", "chosen_by", "best_interests_decision_id")) {
 			if e := violationError(rules.CheckNHSLead(rules.Role(ctx.Role), schema.FundingStreamsOf(res))); e != nil {
 				return e
 			}
@@ -343,7 +437,7 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 		if e := violationError(rules.CheckMove(check)); e != nil {
 			return e
 		}
-		if active && (isCreate(before) || touches(c, "to_service_id", "chosen_by", "best_interests_decision_id")) {
+		if planning && (created || touches(c, "resident_id", "to_service_id", "chosen_by", "best_interests_decision_id")) {
 			choice, err := moveChoice(ctx.Lookup, res, mv.ResidentID, str(after, "chosen_by"), str(after, "best_interests_decision_id"))
 			if err != nil {
 				return internal
@@ -352,7 +446,15 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 				return e
 			}
 		}
-		if mv.Status == rules.MoveCompleted && (isCreate(before) || str(before, "status") != "completed") {
+		arriving := mv.Status == rules.MoveArrived || mv.Status == rules.MoveCompleted
+		// Entering arrived, and again entering completed: a leg deleted or
+		// moved since the arrival is caught at the hand-over.
+		if arriving && (created || from != mv.Status) {
+			if e := violationError(rules.CheckArrived(mv)); e != nil {
+				return e
+			}
+		}
+		if mv.Status == rules.MoveCompleted && from != rules.MoveCompleted {
 			h, err := handoverOf(ctx.Lookup, after)
 			if err != nil {
 				return internal
@@ -363,4 +465,26 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 		}
 		return nil
 	}
+}
+
+// checkHandoverOverride: a hand-over override is recorded only by a role the
+// gate gives that authority (rules.MoveCompletionGate), in its own name, and
+// by NHS liaison only for a fully funded NHS customer.
+func checkHandoverOverride(ctx schema.Context, after *syncproto.Record) *syncproto.Error {
+	gate := rules.MoveCompletionGate()
+	role := rules.Role(ctx.Role)
+	if !gate.MayOverride(role) {
+		return violationError(rules.CheckHandover(rules.Handover{OverrideReason: "override", OverrideRole: role}))
+	}
+	if str(after, "handover_override_role") != ctx.Role {
+		return syncproto.Errorf(rules.CodeHandoverOverrideNotPermitted, "fields.handover_override_role", "handover_override_role must be your role (%s): the override is recorded by who makes it", ctx.Role)
+	}
+	if role == rules.RoleNHSLiaison {
+		res, err := ctx.Lookup.Record("residents", str(after, "resident_id"))
+		if err != nil {
+			return syncproto.Errorf(syncproto.CodeInternal, "", "could not read the resident")
+		}
+		return violationError(rules.CheckNHSLead(role, schema.FundingStreamsOf(res)))
+	}
+	return nil
 }

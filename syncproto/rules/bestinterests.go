@@ -29,6 +29,9 @@ type CapacityAssessment struct {
 	// decision may rest on the assessment only if its outcome follows from
 	// them (CheckTwoStage).
 	Stages *TwoStage
+	// SignedAt is when the assessment was signed; zero for a draft. A
+	// draft grounds nothing.
+	SignedAt time.Time
 }
 
 // AuthorityKind is a kind of legal authority to decide for a person.
@@ -241,6 +244,8 @@ func CheckBestInterests(d BestInterestsDecision, assessments []CapacityAssessmen
 		vs = append(vs, violation(CodeBestInterestsNeedsLackingCapacity, "assessment_id", "assessment %s is about %q for resident %s, not %q for resident %s; capacity is decision-specific", found.ID, found.Decision, found.ResidentID, d.Decision, d.ResidentID))
 	case found.Outcome != LacksCapacity:
 		vs = append(vs, violation(CodeBestInterestsNeedsLackingCapacity, "assessment_id", "assessment %s found the person %s for this decision, so they make it themselves (including unwise decisions); no best-interests decision is made", found.ID, strings.ReplaceAll(string(found.Outcome), "_", " ")))
+	case found.SignedAt.IsZero():
+		vs = append(vs, violation(CodeBestInterestsNeedsLackingCapacity, "assessment_id", "assessment %s is an unsigned draft: a draft grounds nothing; a best-interests decision rests on a signed two-stage assessment (003 Appendix 2, 3.8 \"Two-stage Assessments of Customers capacity to make decisions about accommodation move\")", found.ID))
 	case found.Stages != nil && !Coherent(found.Outcome, *found.Stages):
 		vs = append(vs, violation(CodeCapacityIncoherent, "assessment_id", "assessment %s is not a coherent two-stage assessment (%s), so no best-interests decision may rest on it (003 Appendix 2, 3.8)", found.ID, joinCodes(CheckTwoStage(found.Outcome, *found.Stages))))
 	}
@@ -249,6 +254,9 @@ func CheckBestInterests(d BestInterestsDecision, assessments []CapacityAssessmen
 			if a.SupersedesID == found.ID {
 				vs = append(vs, violation(CodeBestInterestsAssessmentSuperseded, "assessment_id", "assessment %s has been superseded by %s; rest the decision on the current assessment", found.ID, a.ID))
 			}
+		}
+		if latest := LatestSigned(assessments, found.ResidentID, found.Decision); latest != nil && latest.ID != found.ID && !found.SignedAt.IsZero() {
+			vs = append(vs, violation(CodeBestInterestsAssessmentSuperseded, "assessment_id", "the person's latest signed assessment of this decision is %s (%s), signed after %s: rest the decision on it", latest.ID, strings.ReplaceAll(string(latest.Outcome), "_", " "), found.ID))
 		}
 	}
 
@@ -284,6 +292,25 @@ func CheckBestInterests(d BestInterestsDecision, assessments []CapacityAssessmen
 	return vs
 }
 
+// LatestSigned returns the person's latest signed assessment of the
+// decision (by signing time, then id), or nil when none is signed. Drafts
+// ground nothing; the latest signed assessment is the person's capacity for
+// the decision, whether or not it names the one before in supersedes_id.
+// An empty decision matches any.
+func LatestSigned(assessments []CapacityAssessment, residentID, decision string) *CapacityAssessment {
+	var best *CapacityAssessment
+	for i := range assessments {
+		a := &assessments[i]
+		if a.SignedAt.IsZero() || a.ResidentID != residentID || (decision != "" && !sameDecision(a.Decision, decision)) {
+			continue
+		}
+		if best == nil || a.SignedAt.After(best.SignedAt) || (a.SignedAt.Equal(best.SignedAt) && a.ID > best.ID) {
+			best = a
+		}
+	}
+	return best
+}
+
 // sameDecision compares decision descriptions ignoring case and spacing.
 func sameDecision(a, b string) bool {
 	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
@@ -296,11 +323,16 @@ type MoveChoice struct {
 	// ChosenBy is who is recorded as choosing: resident, carer,
 	// representative or best_interests.
 	ChosenBy string
-	// LacksCapacity: the resident's current assessment for the decision
-	// where to live found capacity lacking (coherently).
+	// LacksCapacity: the resident's latest signed assessment for the
+	// decision where to live found capacity lacking (coherently). Without
+	// one the person is presumed to have capacity (MCA 2005 s.1(2)).
 	LacksCapacity bool
 	// BestInterests is the best-interests decision behind the move, if any.
 	BestInterests *BestInterestsDecision
+	// BestInterestsDecided: the move names a best-interests decision for
+	// it that is made (decided_at recorded) and rests on the person's
+	// latest signed assessment.
+	BestInterestsDecided bool
 	// Authorities are the resident's attorneys and deputies.
 	Authorities []Authority
 	// IMCAReferred: an IMCA has been instructed for the person.
@@ -316,13 +348,34 @@ type MoveChoice struct {
 // best-interests decision, or the attorney or deputy who holds the authority
 // chooses. A care-home move for such a person with nobody appropriate to
 // consult needs an IMCA, unless the urgency exception is recorded.
+//
+// A person with capacity (their latest signed assessment, or the
+// presumption of MCA 2005 s.1(2) when none is signed) chooses for
+// themselves: a move recorded as chosen by a carer, a representative or a
+// best-interests decision is refused (7.3 "Maximise resident/carer ability
+// to make an informed choice"; MCA 2005 s.1(4) the right to make an unwise
+// decision). For a person who lacks capacity, the move names a made
+// best-interests decision for it that rests on the latest signed
+// assessment, or a health and welfare attorney or deputy with the authority
+// is recorded.
 func CheckMoveChoice(c MoveChoice) Violations {
 	if !c.LacksCapacity {
+		switch c.ChosenBy {
+		case "carer", "representative", "best_interests":
+			return Violations{violation(CodeChoiceNotThePersons, "chosen_by", "the person has capacity to decide where to live (their latest signed assessment, or the presumption of capacity, MCA 2005 s.1(2)), so they choose: a move chosen by %s is not theirs; record their own choice (chosen_by resident) (003 Appendix 2, 7.3 \"Maximise resident/carer ability to make an informed choice ... in adherence to the principles of the Mental Capacity Act 2005\")", strings.ReplaceAll(c.ChosenBy, "_", " "))}
+		}
 		return nil
 	}
 	var vs Violations
 	if c.ChosenBy == "resident" || c.ChosenBy == "" {
 		vs = append(vs, violation(CodeChoiceNeedsCapacity, "chosen_by", "the person lacks capacity to decide where to live, so they do not choose alone: record the best-interests decision (chosen_by best_interests) or the attorney or deputy who chose (003 Appendix 2, 7.3 and 7.9)"))
+	}
+	authority := false
+	for _, a := range c.Authorities {
+		authority = authority || a.decides()
+	}
+	if !authority && !c.BestInterestsDecided {
+		vs = append(vs, violation(CodeChoiceNeedsBestInterests, "best_interests_decision_id", "the person lacks capacity to decide where to live: the move rests on a made best-interests decision for it (best_interests_decision_id, with decided_at, on the latest signed assessment), or on a health and welfare attorney or deputy with the authority (MCA 2005 s.4; 003 Appendix 2, 3.8 and 3.11)"))
 	}
 	d := BestInterestsDecision{Type: DecisionAccommodation, Setting: SettingCareHome, StayUnknown: true}
 	if c.BestInterests != nil {

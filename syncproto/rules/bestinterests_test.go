@@ -10,7 +10,10 @@ const whereToLive = "where to live after the closure"
 
 func TestCheckBestInterests(t *testing.T) {
 	now := time.Date(2024, 3, 5, 12, 0, 0, 0, time.UTC)
-	lacks := CapacityAssessment{ID: "ca-1", ResidentID: "r1", Decision: whereToLive, Outcome: LacksCapacity}
+	signed := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	lacks := CapacityAssessment{ID: "ca-1", ResidentID: "r1", Decision: whereToLive, Outcome: LacksCapacity, SignedAt: signed}
+	draft := lacks
+	draft.SignedAt = time.Time{}
 	daughter := Consultee{Name: "Jane (daughter)", Role: ConsulteeFamily}
 	base := BestInterestsDecision{
 		ResidentID: "r1", Decision: whereToLive, AssessmentID: "ca-1", DecisionMaker: DecisionMakerCouncil,
@@ -32,7 +35,10 @@ func TestCheckBestInterests(t *testing.T) {
 		{"assessment for a different decision", func(d *BestInterestsDecision) { d.Decision = "medication" }, []CapacityAssessment{lacks}, nil, []string{CodeBestInterestsNeedsLackingCapacity}},
 		{"assessment of a different resident", func(d *BestInterestsDecision) { d.ResidentID = "r2" }, []CapacityAssessment{lacks}, nil, []string{CodeBestInterestsNeedsLackingCapacity}},
 		{"decision wording compared ignoring case and spacing", func(d *BestInterestsDecision) { d.Decision = "Where to live  after the closure" }, []CapacityAssessment{lacks}, nil, nil},
-		{"assessment superseded by a later one", nil, []CapacityAssessment{lacks, {ID: "ca-2", ResidentID: "r1", Decision: whereToLive, Outcome: LacksCapacity, SupersedesID: "ca-1"}}, nil, []string{CodeBestInterestsAssessmentSuperseded}},
+		{"assessment superseded by a later one", nil, []CapacityAssessment{lacks, {ID: "ca-2", ResidentID: "r1", Decision: whereToLive, Outcome: LacksCapacity, SupersedesID: "ca-1", SignedAt: signed.Add(time.Hour)}}, nil, []string{CodeBestInterestsAssessmentSuperseded, CodeBestInterestsAssessmentSuperseded}},
+		{"a draft grounds nothing: the assessment is not signed", nil, []CapacityAssessment{draft}, nil, []string{CodeBestInterestsNeedsLackingCapacity}},
+		{"the person's latest signed assessment counts: a later signed one found capacity", nil, []CapacityAssessment{lacks, {ID: "ca-9", ResidentID: "r1", Decision: whereToLive, Outcome: HasCapacity, SignedAt: signed.Add(time.Hour)}}, nil, []string{CodeBestInterestsAssessmentSuperseded}},
+		{"a later draft does not displace the signed assessment", nil, []CapacityAssessment{lacks, {ID: "ca-9", ResidentID: "r1", Decision: whereToLive, Outcome: HasCapacity}}, nil, nil},
 		// 003 App.2 3.11: identify health and welfare deputies and attorneys.
 		{"003 App.2 3.11 H&W LPA with authority: council may not decide", nil, []CapacityAssessment{lacks}, []Authority{hwLPA}, []string{CodeLPADecides}},
 		{"003 App.2 3.11 H&W LPA with authority decides", func(d *BestInterestsDecision) { d.DecisionMaker = DecisionMakerAttorney }, []CapacityAssessment{lacks}, []Authority{hwLPA}, nil},

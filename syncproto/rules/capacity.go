@@ -87,6 +87,81 @@ func CheckTwoStage(outcome CapacityOutcome, t TwoStage) Violations {
 	return vs
 }
 
+// AssessmentEvidence is what a capacity assessment records besides its
+// answers: the evidence a signed "lacks capacity" must give.
+type AssessmentEvidence struct {
+	// RelevantInformation is the information given: the options and their
+	// consequences (MCA 2005 s.3(1)(a), s.3(4)).
+	RelevantInformation string
+	// HowInformationGiven is how it was put to the person (s.3(2)).
+	HowInformationGiven string
+	// PracticableSteps are the steps taken to help the person decide
+	// (s.1(3)).
+	PracticableSteps string
+	// ImpairmentEvidence is the evidence for stage 1.
+	ImpairmentEvidence string
+	// Understand, Retain, UseOrWeigh and Communicate are the evidence for
+	// each stage 2 answer.
+	Understand, Retain, UseOrWeigh, Communicate string
+	// CausativeNexusEvidence shows the inability is because of the
+	// impairment.
+	CausativeNexusEvidence string
+	// Assessor is who assessed.
+	Assessor string
+	// Sittings are the dates the assessment was done on.
+	Sittings []string
+}
+
+// CheckSigningEvidence checks that a "lacks capacity" assessment being
+// signed records the Mental Capacity Act's evidence: the information given
+// and how (s.3), the practicable steps taken to help the person decide
+// (s.1(3) "A person is not to be treated as unable to make a decision unless
+// all practicable steps to help him to do so have been taken without
+// success"), the evidence for stage 1, for each stage 2 answer and for the
+// causative nexus (s.2(1), s.3(1)), the assessor, and when it was done (a
+// sitting with its date). Three bare booleans are not an assessment. A "has
+// capacity" outcome needs none of it: capacity is presumed (s.1(2)).
+func CheckSigningEvidence(outcome CapacityOutcome, t TwoStage, e AssessmentEvidence) Violations {
+	if outcome != LacksCapacity {
+		return nil
+	}
+	var vs Violations
+	need := func(v, field, what string) {
+		if blank(v) {
+			vs = append(vs, violation(CodeCapacityEvidenceMissing, field, "a signed 'lacks capacity' records %s (Mental Capacity Act 2005)", what))
+		}
+	}
+	need(e.RelevantInformation, "relevant_information", "the information given: the options and their consequences (s.3(1)(a), s.3(4))")
+	need(e.HowInformationGiven, "how_information_given", "how the information was put to the person (s.3(2))")
+	need(e.PracticableSteps, "practicable_steps", "the practicable steps taken to help the person decide (s.1(3): \"all practicable steps to help him to do so have been taken without success\")")
+	need(e.ImpairmentEvidence, "impairment_evidence", "the evidence of the impairment (stage 1, s.2(1))")
+	for _, a := range []struct {
+		answer   *bool
+		evidence string
+		field    string
+		what     string
+	}{
+		{t.Understand, e.Understand, "understand_evidence", "understand the relevant information"},
+		{t.Retain, e.Retain, "retain_evidence", "retain it"},
+		{t.UseOrWeigh, e.UseOrWeigh, "use_or_weigh_evidence", "use or weigh it"},
+		{t.Communicate, e.Communicate, "communicate_evidence", "communicate the decision"},
+	} {
+		if a.answer != nil {
+			need(a.evidence, a.field, "the evidence for the stage 2 answer whether the person can "+a.what+" (s.3(1))")
+		}
+	}
+	need(e.CausativeNexusEvidence, "causative_nexus_evidence", "the evidence that the inability is because of the impairment (s.2(1))")
+	need(e.Assessor, "assessor_name", "the assessor")
+	dated := false
+	for _, d := range e.Sittings {
+		dated = dated || !blank(d)
+	}
+	if !dated {
+		vs = append(vs, violation(CodeCapacityEvidenceMissing, "sittings", "a signed 'lacks capacity' records when it was done: at least one sitting with its date"))
+	}
+	return vs
+}
+
 // Coherent reports whether outcome follows from the answers; see
 // CheckTwoStage.
 func Coherent(outcome CapacityOutcome, t TwoStage) bool { return len(CheckTwoStage(outcome, t)) == 0 }

@@ -28,38 +28,146 @@ type Handover struct {
 	EquipmentTransferred bool
 	// OverrideReason records why the move is completed without every item.
 	OverrideReason string
+	// OverrideRole is the role that recorded OverrideReason; only the roles
+	// of MoveCompletionGate().OverrideRoles may override.
+	OverrideRole Role
+}
+
+// GateItem is one item of a gate, as data: the record field that shows it
+// done, a plain-English label, the seed reference, and whether a recorded
+// override may stand in for it.
+type GateItem struct {
+	Field       string `json:"field"`
+	Label       string `json:"label"`
+	SeedRef     string `json:"seed_ref"`
+	Overridable bool   `json:"overridable"`
+	// RequiredWhen names a field that must be set for the item to be
+	// needed at all ("" when it is always needed).
+	RequiredWhen string `json:"required_when,omitempty"`
+}
+
+// Gate is a checklist that must be done before a step, and the roles that
+// may record an override of its overridable items.
+type Gate struct {
+	Items         []GateItem `json:"items"`
+	OverrideRoles []Role     `json:"override_roles"`
+}
+
+// MoveCompletionGate is the hand-over a move must pass before it is
+// completed (003 Appendix 2, 7.12, 7.15, 7.20, 7.21, 7.24), in the seed's
+// order. Medication (7.20) and identity (7.21) are never overridden. An
+// override is recorded only by the roles that lead the move for the person
+// (003 Appendix 1, Provider Failure Management Team): Operations, the
+// council's social workers, "Ensure the safety and wellbeing of customers
+// through managing ... Transfer of individual placements/packages to
+// alternative provision"; and for fully funded NHS customers NHS liaison,
+// since "the NHS will lead and co-ordinate all actions relating to fully
+// funded NHS customers". The transport coordinator logs the day; it does not
+// decide to hand over less.
+func MoveCompletionGate() Gate {
+	return Gate{
+		Items: []GateItem{
+			{Field: "care_plan_handed_over", Label: "Care summaries and care plan handed over; staff hand-over to the new provider done", SeedRef: "003 Appendix 2, 7.15", Overridable: true},
+			{Field: "medication_travelling", Label: "Medication and treatment details go with the person", SeedRef: "003 Appendix 2, 7.20", Overridable: false},
+			{Field: "identity_confirmed", Label: "The receiving home has confirmed the person's identity", SeedRef: "003 Appendix 2, 7.21", Overridable: false},
+			{Field: "records_handed_over", Label: "Case files and summaries transferred with the person, or copies made and transferred", SeedRef: "003 Appendix 2, 7.24", Overridable: true},
+			{Field: "equipment_transferred", Label: "Equipment transferred and installed", SeedRef: "003 Appendix 2, 7.12", Overridable: true, RequiredWhen: "equipment_travelling"},
+		},
+		OverrideRoles: []Role{RoleSocialWorker, RoleNHSLiaison},
+	}
+}
+
+// MayOverride reports whether role is one of the gate's override roles.
+func (g Gate) MayOverride(role Role) bool {
+	for _, r := range g.OverrideRoles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// done reports whether the hand-over item named by field is done, and
+// whether it is needed at all.
+func (h Handover) done(field string) (done, needed bool) {
+	switch field {
+	case "care_plan_handed_over":
+		return h.CarePlan, true
+	case "medication_travelling":
+		return h.Medication, true
+	case "identity_confirmed":
+		return h.IdentityConfirmed, true
+	case "records_handed_over":
+		return h.Records, true
+	case "equipment_transferred":
+		return h.EquipmentTransferred, h.EquipmentNeeded
+	}
+	return false, true
+}
+
+// missingItems returns the gate's items not done, in the seed's order.
+func (h Handover) missingItems() []GateItem {
+	var out []GateItem
+	for _, it := range MoveCompletionGate().Items {
+		if done, needed := h.done(it.Field); needed && !done {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // Missing returns the hand-over items not done, in the seed's order.
 func (h Handover) Missing() []string {
 	var out []string
-	if !h.CarePlan {
-		out = append(out, "care plan and care summaries (7.15)")
-	}
-	if !h.Medication {
-		out = append(out, "medication and treatment details (7.20)")
-	}
-	if !h.IdentityConfirmed {
-		out = append(out, "identity confirmed (7.21)")
-	}
-	if !h.Records {
-		out = append(out, "case files and records (7.24)")
-	}
-	if h.EquipmentNeeded && !h.EquipmentTransferred {
-		out = append(out, "equipment transferred (7.12)")
+	for _, it := range h.missingItems() {
+		out = append(out, itemName(it))
 	}
 	return out
 }
 
-// CheckHandover gates a move's completion on its hand-over (003 Appendix 2,
-// 7.15, 7.20, 7.21, 7.24 and 7.12): a move cannot be completed until every
-// hand-over item is done, or an override reason is recorded.
+// itemName is an item's label with its seed section, as messages name it.
+func itemName(it GateItem) string {
+	return fmt.Sprintf("%s (%s)", strings.ToLower(it.Label[:1])+it.Label[1:], strings.TrimPrefix(it.SeedRef, "003 Appendix 2, "))
+}
+
+// CheckHandover gates a move's completion on its hand-over, as
+// MoveCompletionGate lists it (003 Appendix 2, 7.15, 7.20, 7.21, 7.24 and
+// 7.12): a move cannot be completed until every item is done. An override
+// reason stands in for the overridable items only, and only when recorded
+// by one of the gate's override roles; medication (7.20) and identity
+// (7.21) are never overridden.
 func CheckHandover(h Handover) Violations {
-	missing := h.Missing()
-	if len(missing) == 0 || !blank(h.OverrideReason) {
+	missing := h.missingItems()
+	if len(missing) == 0 {
 		return nil
 	}
-	return Violations{violation(CodeHandoverIncomplete, "status", "the move cannot be completed before its hand-over: %s not done; record them, or the reason to complete without them (handover_override_reason)", strings.Join(missing, ", "))}
+	gate := MoveCompletionGate()
+	var names, fixed []string
+	for _, it := range missing {
+		names = append(names, itemName(it))
+		if !it.Overridable {
+			fixed = append(fixed, itemName(it))
+		}
+	}
+	if blank(h.OverrideReason) {
+		return Violations{violation(CodeHandoverIncomplete, "status", "the move cannot be completed before its hand-over: %s not done; record them, or the reason to complete without them (handover_override_reason)", strings.Join(names, ", "))}
+	}
+	var vs Violations
+	if !gate.MayOverride(h.OverrideRole) {
+		vs = append(vs, violation(CodeHandoverOverrideNotPermitted, "handover_override_reason", "only %s may complete a move without its full hand-over, not %q: the override is theirs who lead the move (003 Appendix 1: Operations \"Transfer of individual placements/packages to alternative provision\"; \"the NHS will lead and co-ordinate all actions relating to fully funded NHS customers\")", roleList(gate.OverrideRoles), h.OverrideRole))
+	}
+	if len(fixed) > 0 {
+		vs = append(vs, violation(CodeHandoverIncomplete, "status", "the move cannot be completed without %s, whatever the override: \"Customer medications and treatment details to go with customers\" (7.20) and \"ensure correct identification of relocated customers\" (7.21)", strings.Join(fixed, ", ")))
+	}
+	return vs
+}
+
+func roleList(rs []Role) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return strings.Join(out, " or ")
 }
 
 // ReviewOffset is one review of the post-move programme: its type and how

@@ -103,13 +103,95 @@ func (wh WorkingHours) Within(t time.Time) bool {
 // MoveStatus is where a move stands.
 type MoveStatus string
 
-// Move statuses.
+// Move statuses, as the moves collection spells them. The lifecycle is
+// MoveTransitions.
 const (
-	MovePlanned    MoveStatus = "planned"
-	MoveInProgress MoveStatus = "in_progress"
-	MoveCompleted  MoveStatus = "completed"
-	MoveCancelled  MoveStatus = "cancelled"
+	MovePlanned MoveStatus = "planned"
+	// MoveInProgress: the person has left (in transit).
+	MoveInProgress MoveStatus = "in_transit"
+	// MoveArrived: every leg has arrived; the hand-over is under way.
+	MoveArrived   MoveStatus = "arrived"
+	MoveCompleted MoveStatus = "completed"
+	MoveCancelled MoveStatus = "cancelled"
+	// MoveOnHold: the move is paused (e.g. the person was admitted to
+	// hospital); it resumes as planned or is cancelled.
+	MoveOnHold MoveStatus = "on_hold"
 )
+
+// MoveTransitions is a move's lifecycle: from each status, the statuses it
+// may move to. The seed's path is planned → in transit → arrived →
+// completed (003 Appendix 2, 7.9 "Decision by customer/carer on new
+// provision and date to move", 7.11 transport, 7.13 accompanied on the day,
+// 7.15–7.24 the hand-over); a move is put on hold or cancelled from any
+// state that is not final, and an on-hold move resumes as planned.
+// Completed and cancelled are final.
+func MoveTransitions() map[MoveStatus][]MoveStatus {
+	return map[MoveStatus][]MoveStatus{
+		MovePlanned:    {MoveInProgress, MoveOnHold, MoveCancelled},
+		MoveInProgress: {MoveArrived, MoveOnHold, MoveCancelled},
+		MoveArrived:    {MoveCompleted, MoveOnHold, MoveCancelled},
+		MoveOnHold:     {MovePlanned, MoveCancelled},
+		MoveCompleted:  nil,
+		MoveCancelled:  nil,
+	}
+}
+
+// Known reports whether s is a status of the lifecycle.
+func (s MoveStatus) Known() bool {
+	_, ok := MoveTransitions()[s]
+	return ok
+}
+
+// CheckMoveTransition checks a change of a move's status against
+// MoveTransitions. An unchanged status is no transition. A completed move
+// is history: it is never cancelled, reopened or otherwise changed; a
+// mistake in it is put right with a correction record.
+func CheckMoveTransition(from, to MoveStatus) Violations {
+	if from == to {
+		return nil
+	}
+	if !to.Known() {
+		return Violations{violation(CodeInvalidInput, "status", "unknown move status %q", to)}
+	}
+	if from == MoveCompleted {
+		return Violations{violation(CodeMoveCompletedFinal, "status", "a completed move cannot become %s: it is history; put a mistake right with a move correction (void, destination or completion time) with its reason", to)}
+	}
+	for _, s := range MoveTransitions()[from] {
+		if s == to {
+			return nil
+		}
+	}
+	next := make([]string, 0, 3)
+	for _, s := range MoveTransitions()[from] {
+		next = append(next, string(s))
+	}
+	allowed := "nothing: it is final"
+	if len(next) > 0 {
+		allowed = strings.Join(next, ", ")
+	}
+	return Violations{violation(CodeMoveTransitionInvalid, "status", "a move goes planned → in_transit → arrived → completed, or on hold or cancelled before it completes (003 Appendix 2, 7.9–7.24); from %s it may become %s, not %s", from, allowed, to)}
+}
+
+// CheckArrived is the gate of arrival (and so of completion): the move has
+// at least one leg, and every leg departed and arrived ("a move cannot
+// arrive before it departs", domain.md; 003 Appendix 2, 7.11 transport and
+// 7.13 "accompanied by someone familiar on the day of the move"). The order
+// of the times is CheckLegs'.
+func CheckArrived(m Move) Violations {
+	if len(m.Legs) == 0 {
+		return Violations{violation(CodeMoveNotArrived, "status", "the move has no leg logged: a move arrives only after the day's leg is logged as departed and arrived (003 Appendix 2, 7.11)")}
+	}
+	var vs Violations
+	for i, l := range m.Legs {
+		switch {
+		case l.DepartedAt.IsZero():
+			vs = append(vs, violation(CodeMoveNotArrived, "status", "leg %d is not logged as departed: a move arrives only after each leg departs and arrives (003 Appendix 2, 7.11)", i+1))
+		case l.ArrivedAt.IsZero():
+			vs = append(vs, violation(CodeMoveNotArrived, "status", "leg %d departed but is not logged as arrived: a move arrives only after each leg arrives (003 Appendix 2, 7.11)", i+1))
+		}
+	}
+	return vs
+}
 
 // Leg is one stage of a move as logged on the day. Zero times are not yet logged.
 type Leg struct {
@@ -433,13 +515,20 @@ type MoveCheck struct {
 	// Override is a commissioner's override of concerns about the
 	// destination provider, if recorded.
 	Override DestinationOverride
+	// Plan: judge the plan whatever the move's status: the move is being
+	// created (a move created already in transit, arrived or completed
+	// passes every planning gate) or its plan is being changed.
+	Plan bool
 }
 
 // CheckMove applies every move invariant: legs (always), one place at a time
-// (unless cancelled), and for a planned (or status-less) or in-progress move
-// also its origin,
-// its destination's registration and working hours. A completed or cancelled
-// move is history, not a plan, and is not re-judged against planning rules.
+// (unless cancelled), and for a planned (or status-less) or in-transit move,
+// or any move whose plan is judged (c.Plan: being created, or its plan
+// changed), also its origin, its destination's
+// registration and concerns, and working hours. A move on hold, arrived,
+// completed or cancelled is not re-judged against the planning rules when it
+// changes: a plan is judged when it is made and while it is under way, and
+// putting a move on hold or cancelling it is never refused for its plan.
 func CheckMove(c MoveCheck) Violations {
 	m := c.Move
 	var vs Violations
@@ -451,12 +540,12 @@ func CheckMove(c MoveCheck) Violations {
 		vs = append(vs, violation(CodeMoveEndsBeforeStart, "planned_end", "the move is planned to end before it starts"))
 	}
 	vs = append(vs, CheckOnePlace(c.Existing, m)...)
-	switch m.Status {
-	case MovePlanned, MoveInProgress, "":
-	case MoveCompleted, MoveCancelled:
-		return vs
-	default:
+	switch {
+	case m.Status != "" && !m.Status.Known():
 		return append(vs, violation(CodeInvalidInput, "status", "unknown move status %q", m.Status))
+	case c.Plan, m.Status == MovePlanned, m.Status == MoveInProgress, m.Status == "":
+	default:
+		return vs
 	}
 	if m.PlannedStart.IsZero() {
 		vs = append(vs, violation(CodeInvalidInput, "planned_start", "a planned move has a planned date and time"))

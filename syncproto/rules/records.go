@@ -113,11 +113,14 @@ const (
 	// LogContact is a resident's family and representatives contact log
 	// (003 Appendix 2, 5.1-5.5, 7.2-7.9).
 	LogContact LogKind = "contact"
+	// LogMoveCorrection is the corrections of completed moves: like a log,
+	// a correction once made is never changed or deleted.
+	LogMoveCorrection LogKind = "move_correction"
 )
 
 // LogKinds returns every log kind.
 func LogKinds() []LogKind {
-	return []LogKind{LogDecision, LogMovement, LogRisk, LogCommunications, LogMeeting, LogContact}
+	return []LogKind{LogDecision, LogMovement, LogRisk, LogCommunications, LogMeeting, LogContact, LogMoveCorrection}
 }
 
 // CheckLogChange decides whether a change to a log record is allowed: logs are

@@ -101,7 +101,7 @@ func TestCheckTwoStage_003App2_3_8(t *testing.T) {
 	}
 	t.Run("003 App.2 3.8 no best-interests decision rests on an incoherent assessment", func(t *testing.T) {
 		bad := TwoStage{Impairment: ptr(false), Understand: ptr(false), CausativeNexus: ptr(true)}
-		a := CapacityAssessment{ID: "ca-1", ResidentID: "r1", Decision: "where to live", Outcome: LacksCapacity, Stages: &bad}
+		a := CapacityAssessment{ID: "ca-1", ResidentID: "r1", Decision: "where to live", Outcome: LacksCapacity, Stages: &bad, SignedAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
 		d := BestInterestsDecision{ResidentID: "r1", Decision: "where to live", AssessmentID: "ca-1", DecisionMaker: DecisionMakerCouncil, Type: DecisionOther}
 		if vs := CheckBestInterests(d, []CapacityAssessment{a}, nil, time.Now()); !slices.Equal(vs.Codes(), []string{CodeCapacityIncoherent}) {
 			t.Fatalf("got %v", vs)
@@ -133,7 +133,7 @@ func TestIMCARequired_003App2_3_8BlankStay(t *testing.T) {
 		})
 	}
 	t.Run("MCA s.38(4) the urgency exception recorded: no violation until the IMCA is instructed", func(t *testing.T) {
-		lacks := CapacityAssessment{ID: "ca-1", ResidentID: "r1", Decision: "where to live", Outcome: LacksCapacity}
+		lacks := CapacityAssessment{ID: "ca-1", ResidentID: "r1", Decision: "where to live", Outcome: LacksCapacity, SignedAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
 		d := BestInterestsDecision{ResidentID: "r1", Decision: "where to live", AssessmentID: "ca-1", DecisionMaker: DecisionMakerCouncil,
 			Type: DecisionAccommodation, Setting: SettingCareHome, StayUnknown: true, Consultees: paid}
 		if vs := CheckBestInterests(d, []CapacityAssessment{lacks}, nil, time.Now()); !vs.Has(CodeIMCARequired) {
@@ -155,12 +155,16 @@ func TestCheckMoveChoice_003App2_7_9(t *testing.T) {
 		codes []string
 	}{
 		{"003 App.2 7.9 decision by the customer who has capacity", MoveChoice{ChosenBy: "resident"}, nil},
+		{"MCA s.1(2) presumed capacity: the choice is not recorded", MoveChoice{}, nil},
+		{"003 App.2 7.3 maximise the resident's ability to make an informed choice: a carer does not choose for a person with capacity", MoveChoice{ChosenBy: "carer"}, []string{CodeChoiceNotThePersons}},
+		{"nor a best-interests decision for a person with capacity", MoveChoice{ChosenBy: "best_interests"}, []string{CodeChoiceNotThePersons}},
 		// 7.3: "in adherence to the principles of the Mental Capacity Act 2005".
-		{"003 App.2 7.3 a person lacking capacity does not choose alone", MoveChoice{ChosenBy: "resident", LacksCapacity: true, BestInterests: family}, []string{CodeChoiceNeedsCapacity}},
-		{"003 App.2 7.9 best-interests decision with family consulted", MoveChoice{ChosenBy: "best_interests", LacksCapacity: true, BestInterests: family}, nil},
-		{"003 App.2 3.8 nobody to consult and no IMCA: the move waits", MoveChoice{ChosenBy: "best_interests", LacksCapacity: true, BestInterests: alone}, []string{CodeIMCARequired}},
-		{"003 App.2 3.8 nobody to consult, IMCA instructed", MoveChoice{ChosenBy: "best_interests", LacksCapacity: true, BestInterests: alone, IMCAReferred: true}, nil},
-		{"003 App.2 3.8 no decision recorded and no IMCA", MoveChoice{ChosenBy: "representative", LacksCapacity: true}, []string{CodeIMCARequired}},
+		{"003 App.2 7.3 a person lacking capacity does not choose alone", MoveChoice{ChosenBy: "resident", LacksCapacity: true, BestInterests: family, BestInterestsDecided: true}, []string{CodeChoiceNeedsCapacity}},
+		{"MCA s.4 a carer's choice for a person lacking capacity needs the best-interests decision", MoveChoice{ChosenBy: "carer", LacksCapacity: true, BestInterests: family}, []string{CodeChoiceNeedsBestInterests}},
+		{"003 App.2 7.9 best-interests decision with family consulted", MoveChoice{ChosenBy: "best_interests", LacksCapacity: true, BestInterests: family, BestInterestsDecided: true}, nil},
+		{"003 App.2 3.8 nobody to consult and no IMCA: the move waits", MoveChoice{ChosenBy: "best_interests", LacksCapacity: true, BestInterests: alone, BestInterestsDecided: true}, []string{CodeIMCARequired}},
+		{"003 App.2 3.8 nobody to consult, IMCA instructed", MoveChoice{ChosenBy: "best_interests", LacksCapacity: true, BestInterests: alone, IMCAReferred: true, BestInterestsDecided: true}, nil},
+		{"003 App.2 3.8 no decision recorded and no IMCA", MoveChoice{ChosenBy: "representative", LacksCapacity: true}, []string{CodeChoiceNeedsBestInterests, CodeIMCARequired}},
 		{"003 App.2 3.11 an H&W attorney chooses", MoveChoice{ChosenBy: "representative", LacksCapacity: true, Authorities: []Authority{{Kind: LPAHealthWelfare, Name: "Ann", CoversDecision: true}}}, nil},
 	}
 	for _, tc := range tests {

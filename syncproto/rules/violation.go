@@ -140,6 +140,32 @@ const (
 	// CodeHandoverIncomplete: a move completed before its hand-over items
 	// are done and with no override reason.
 	CodeHandoverIncomplete = "handover_incomplete"
+	// CodeHandoverOverrideNotPermitted: a hand-over override recorded by a
+	// role the seed does not give that authority.
+	CodeHandoverOverrideNotPermitted = "handover_override_not_permitted"
+	// CodeMoveTransitionInvalid: a move's status changes off its lifecycle
+	// (planned → in_transit → arrived → completed; on hold, cancelled).
+	CodeMoveTransitionInvalid = "move_transition_invalid"
+	// CodeMoveCompletedFinal: a completed move's person, services or
+	// completion time changed, or the move cancelled or deleted.
+	CodeMoveCompletedFinal = "move_completed_final"
+	// CodeMoveNotArrived: a move marked arrived or completed before a leg
+	// departed and arrived.
+	CodeMoveNotArrived = "move_not_arrived"
+	// CodeMoveCorrectionInvalid: a move correction that does not fit its
+	// move (not completed, another resident, already voided, a kind made
+	// twice) or lacks what its kind needs.
+	CodeMoveCorrectionInvalid = "move_correction_invalid"
+	// CodeChoiceNotThePersons: a move for a person with capacity recorded
+	// as chosen by someone else.
+	CodeChoiceNotThePersons = "choice_not_the_persons"
+	// CodeChoiceNeedsBestInterests: a move for a person who lacks capacity
+	// with neither a made best-interests decision for it nor an attorney or
+	// deputy with the authority.
+	CodeChoiceNeedsBestInterests = "choice_needs_best_interests"
+	// CodeCapacityEvidenceMissing: a "lacks capacity" assessment signed
+	// without the evidence the MCA asks for.
+	CodeCapacityEvidenceMissing = "capacity_evidence_missing"
 )
 
 // AllCodes returns every violation code of the package, in declaration order.
@@ -192,6 +218,14 @@ func AllCodes() []string {
 		CodeChoiceNeedsCapacity,
 		CodeResidentDeceased,
 		CodeHandoverIncomplete,
+		CodeHandoverOverrideNotPermitted,
+		CodeMoveTransitionInvalid,
+		CodeMoveCompletedFinal,
+		CodeMoveNotArrived,
+		CodeMoveCorrectionInvalid,
+		CodeChoiceNotThePersons,
+		CodeChoiceNeedsBestInterests,
+		CodeCapacityEvidenceMissing,
 	}
 }
 

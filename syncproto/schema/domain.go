@@ -8,7 +8,7 @@ func Domain() []Collection {
 	cols := []Collection{
 		Providers, Services, Concerns, RAGStatuses, Vacancies,
 		Incidents, ChecklistItems, Residents, SafeAndWellChecks,
-		CapacityAssessments, BestInterestsDecisions, Moves, MoveLegs,
+		CapacityAssessments, BestInterestsDecisions, Moves, MoveLegs, MoveCorrections,
 		DecisionLog, MovementLog, RiskLog, CommunicationsLog, MeetingRecords,
 		ResidentEvents, PostMoveReviews, FamilyContacts, PlacementDecisions,
 		CrossAuthorityNotifications, TeamTasks,

@@ -324,7 +324,8 @@ var Moves = Collection{
 		boolean("care_plan_handed_over", "hand-over: care summaries and care plan given to the new provider, staff hand-over done (003 Appendix 2, 7.15, 7.16)"),
 		boolean("identity_confirmed", "hand-over: the receiving home confirmed the person's identity (7.21); a leg's identity_confirmed also counts"),
 		boolean("equipment_transferred", "hand-over: equipment travelling with the person transferred and installed (7.12); needed only when equipment_travelling is set"),
-		text("handover_override_reason", 2000, "why the move is completed before every hand-over item is done"),
+		text("handover_override_reason", 2000, "why the move is completed before every hand-over item is done; recorded only by a role that leads the move, never for medication (7.20) or identity (7.21)"),
+		enum("handover_override_role", Roles, "the role that recorded the hand-over override: social_worker, or nhs_liaison for a fully funded NHS customer"),
 		instant("completed_at", "when the person was handed over at the new home; post-move reviews are scheduled from it"),
 		date("post_move_review_due", "when the post-move review is due"),
 		text("notes", 20000, ""),
@@ -352,6 +353,28 @@ var MoveLegs = Collection{
 		instant("handed_over_at", "when the handover was done"),
 		text("handed_over_to", 200, "who received the handover"),
 		text("notes", 5000, ""),
+	},
+}
+
+// MoveCorrections put right a mistake in a completed move: a completed move
+// is history and never edited, so a correction is a new record with its
+// reason and who made it (append-only, like the logs). kind void: the move
+// did not happen; destination: the person went to to_service_id instead;
+// completed_at: the move was completed at completed_at instead. The
+// resident's recorded whereabouts follow it.
+var MoveCorrections = Collection{
+	Name:       "move_corrections",
+	ScopeField: "incident_id",
+	Doc:        "a correction of a completed move: void, another destination or another completion time (append-only)",
+	Fields: []Field{
+		IncidentField,
+		required(ref("move_id", "the completed move corrected")),
+		required(ref("resident_id", "the person moved: the move's resident")),
+		required(enum("kind", CorrectionKinds, "void: the move did not happen; destination: the person went to to_service_id instead; completed_at: the move was completed at completed_at instead")),
+		ref("to_service_id", "where the person went instead (kind destination)"),
+		instant("completed_at", "when the move was completed instead (kind completed_at)"),
+		required(label("reason", 2000, "why the move is corrected")),
+		required(label("corrected_by", 200, "who corrected it")),
 	},
 }
 

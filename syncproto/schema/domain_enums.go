@@ -238,7 +238,11 @@ var TaskSources = []string{"neighbouring_authority_suspension", "other"}
 var TaskStatuses = []string{"open", "done"}
 
 // MoveStatuses are where a move stands.
-var MoveStatuses = []string{"planned", "in_transit", "completed", "cancelled"}
+var MoveStatuses = []string{"planned", "in_transit", "arrived", "completed", "cancelled", "on_hold"}
+
+// CorrectionKinds are the kinds of move correction: the move did not
+// happen, it went elsewhere, or it was completed at another time.
+var CorrectionKinds = []string{"void", "destination", "completed_at"}
 
 // MoveChoosers are who chose the destination (003 Appendix 2, 7.9
 // "Decision by customer/carer on new provision").

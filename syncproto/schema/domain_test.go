@@ -546,7 +546,7 @@ func TestDomain_Moves(t *testing.T) {
 			"placing_authority_notified": false, "contract_issued": false, "post_move_review_due": "2026-11-25", "notes": "",
 			"destination_override_reason": "", "destination_override_by": "", "destination_override_role": "commissioner",
 			"care_plan_handed_over": true, "identity_confirmed": true, "equipment_transferred": true,
-			"handover_override_reason": "", "completed_at": "2026-11-18T11:00:00Z",
+			"handover_override_reason": "", "handover_override_role": "social_worker", "completed_at": "2026-11-18T11:00:00Z",
 		},
 		required: []string{"incident_id", "resident_id", "from_service_id", "to_service_id", "status"},
 		flagged:  []string{"to_service_id", "planned_at", "status"},
@@ -618,6 +618,20 @@ func TestDomain_MovementLog(t *testing.T) {
 	})
 }
 
+func TestDomain_MoveCorrections(t *testing.T) {
+	runCollectionCase(t, "move_corrections", collectionCase{
+		valid: map[string]any{
+			"incident_id": tIncident, "move_id": tMove, "resident_id": tResident, "kind": "destination",
+			"to_service_id": tService2, "completed_at": "2026-11-18T10:41:00Z", "reason": "Went to Oakwood Grange, not Belper",
+			"corrected_by": "Admin lead",
+		},
+		required: []string{"incident_id", "move_id", "resident_id", "kind", "reason", "corrected_by"},
+		scope:    "incident_id",
+		bad: join([]badCase{uuidCase("move_id"), uuidCase("to_service_id"), {name: "unknown kind", field: "kind", value: "undo"},
+			{name: "empty reason", field: "reason", value: ""}}, timeCases("completed_at")),
+	})
+}
+
 func TestDomain_RiskLog(t *testing.T) {
 	runCollectionCase(t, "risk_log", collectionCase{
 		valid: map[string]any{
@@ -668,7 +682,7 @@ func TestDomain_MeetingRecords(t *testing.T) {
 func TestDomain_Registry(t *testing.T) {
 	want := []string{
 		"best_interests_decisions", "capacity_assessments", "checklist_items", "communications_log", "concerns", "conflicts",
-		"decision_log", "incidents", "meeting_records", "move_legs", "movement_log", "moves", "providers",
+		"decision_log", "incidents", "meeting_records", "move_corrections", "move_legs", "movement_log", "moves", "providers",
 		"rag_statuses", "residents", "risk_log", "safe_and_well_checks", "services", "vacancies",
 		"cross_authority_notifications", "family_contacts", "placement_decisions", "post_move_reviews", "resident_events", "team_tasks",
 	}

@@ -123,6 +123,9 @@ type Exported struct {
 	Formats map[string]string `json:"formats"`
 	// Collections are the collections in name order.
 	Collections []ExportedCollection `json:"collections"`
+	// Gates are the step gates as data, by name (e.g. move_completion:
+	// {items: [{field, label, seed_ref, overridable}], override_roles}).
+	Gates map[string]any `json:"gates,omitempty"`
 }
 
 // ExportedCollection is one collection of an Exported schema.
@@ -153,7 +156,7 @@ type ExportedField struct {
 // Export returns the registry in its exported form. Fields keep their
 // declaration order (the order forms show them in).
 func (r *Registry) Export() Exported {
-	out := Exported{Formats: map[string]string{"uk_postcode": ukPostcodePattern}}
+	out := Exported{Formats: map[string]string{"uk_postcode": ukPostcodePattern}, Gates: r.gates}
 	for _, name := range r.Names() {
 		c := r.cols[name]
 		ec := ExportedCollection{Name: c.Name, ScopeField: c.ScopeField, Doc: c.Doc, Fields: make([]ExportedField, 0, len(c.Fields)), Order: c.Order}

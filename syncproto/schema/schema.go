@@ -151,6 +151,19 @@ func (c *Collection) Field(name string) (*Field, bool) {
 type Registry struct {
 	cols map[string]*Collection
 	v    *Validator
+	// gates are the step gates exported as data (SetGate).
+	gates map[string]any
+}
+
+// SetGate records a gate (a checklist that must be done before a step, as
+// data) under name, so that Export serves it and clients build their
+// checklists from it rather than from a copy. Call it while building the
+// registry, before it is shared.
+func (r *Registry) SetGate(name string, gate any) {
+	if r.gates == nil {
+		r.gates = map[string]any{}
+	}
+	r.gates[name] = gate
 }
 
 // NewRegistry builds a registry, checking that every declaration is sound

@@ -521,7 +521,7 @@ func (d *device) transport(w *world, round int) {
 			continue
 		}
 		m.ID = list.At(i).ID
-		if (m.Status == "planned" || m.Status == "in_transit") && d.share(m.ID) && d.stepped[m.ID] != round {
+		if (m.Status == "planned" || m.Status == "in_transit" || m.Status == "arrived") && d.share(m.ID) && d.stepped[m.ID] != round {
 			mine = append(mine, m)
 		}
 	}
@@ -583,6 +583,12 @@ func (d *device) stepMove(w *world, m moveView) {
 		_, err := d.client.LogMoveLeg(&continuity.MoveLeg{ID: leg.ID, HandedOverAt: handed.UTC().Format(time.RFC3339), HandedOverTo: to, HandedOver: continuity.Yes})
 		if !d.did("leg handed over", err) {
 			return
+		}
+		// The lifecycle: in transit, arrived, then completed.
+		if m.Status != "arrived" {
+			if _, err := d.client.PlanMove(&continuity.Move{ID: m.ID, Status: "arrived"}); !d.did("move arrived", err) {
+				return
+			}
 		}
 		// The hand-over gates completion (seed 003 Appendix 2, 7.15, 7.20, 7.21, 7.24, 7.12).
 		_, err = d.client.PlanMove(&continuity.Move{ID: m.ID, Status: "completed", RecordsHandedOver: continuity.Yes, MedicationTravelling: continuity.Yes,

@@ -1022,6 +1022,7 @@ func (s *story) moves() {
 		})
 		b.at(m.leg.arrived.Add(2 * time.Minute))
 		b.put("move_legs", lid, F{"arrived_at": ts(m.leg.arrived), "identity_confirmed": true})
+		b.put("moves", mid, F{"status": "arrived"})
 		b.put("movement_log", id("movement", m.key+"/arrived"), F{
 			"incident_id": incidentID, "resident_id": rid, "move_id": mid, "event": "arrived", "occurred_at": ts(m.leg.arrived),
 			"from_service_id": serviceID("larkfield-house"), "to_service_id": serviceID(m.to), "recorded_by": transportCoord,

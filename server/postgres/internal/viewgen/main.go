@@ -25,6 +25,7 @@ import (
 var lookups = [][2]string{
 	{"moves", "resident_id"}, {"move_legs", "move_id"}, {"capacity_assessments", "resident_id"},
 	{"rag_statuses", "provider_id"}, {"conflicts", "record_id"},
+	{"move_corrections", "resident_id"}, {"move_corrections", "move_id"},
 }
 
 var plainName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)

@@ -18,7 +18,7 @@ import { check, capacity, bestInterests } from './records.js';
 /** @type {Record<string, string>} */
 const WHAT = {
   safe_and_well_checks: 'Safe-and-well check', capacity_assessments: 'Capacity assessment',
-  best_interests_decisions: 'Best-interests decision', moves: 'Move', move_legs: 'Leg of a move',
+  best_interests_decisions: 'Best-interests decision', moves: 'Move', move_legs: 'Leg of a move', move_corrections: 'Correction of a move',
   movement_log: 'Movement log entry', residents: 'Resident details',
 };
 

@@ -5,7 +5,7 @@
 import { h, replace, when, words, errorSummary, link } from '../dom.js';
 import { get, incidentPath, download, errorText } from '../api.js';
 
-const collections = ['residents', 'safe_and_well_checks', 'capacity_assessments', 'best_interests_decisions', 'moves', 'move_legs', 'checklist_items',
+const collections = ['residents', 'safe_and_well_checks', 'capacity_assessments', 'best_interests_decisions', 'moves', 'move_legs', 'move_corrections', 'checklist_items',
   'conflicts', 'incidents', 'providers', 'services', 'rag_statuses', 'concerns', 'vacancies', 'decision_log', 'movement_log', 'risk_log', 'communications_log', 'meeting_records'];
 const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,0 +1,150 @@
+package domain
+
+import (
+	"errors"
+	"time"
+
+	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/rules"
+	"github.com/continuity-care/continuity/syncproto/schema"
+)
+
+var errNoClock = errors.New("move correction: no clock to stamp the changes")
+
+// CorrectionOf reads a move correction record.
+func CorrectionOf(r *syncproto.Record) rules.MoveCorrection {
+	return rules.MoveCorrection{ID: r.ID, MoveID: str(r, "move_id"), ResidentID: str(r, "resident_id"), Kind: rules.CorrectionKind(str(r, "kind")),
+		ToServiceID: str(r, "to_service_id"), CompletedAt: instant(r, "completed_at"), Reason: str(r, "reason"), CorrectedBy: str(r, "corrected_by")}
+}
+
+// correctionsOf reads a resident's move corrections, with extra (the one
+// being written) in place of its stored version.
+func correctionsOf(l schema.Lookup, residentID string, extra *syncproto.Record) ([]rules.MoveCorrection, error) {
+	recs, err := l.Find("move_corrections", "resident_id", jsonString(residentID))
+	if err != nil {
+		return nil, err
+	}
+	var out []rules.MoveCorrection
+	for _, r := range recs {
+		if r.Deleted() || (extra != nil && r.ID == extra.ID) {
+			continue
+		}
+		out = append(out, CorrectionOf(r))
+	}
+	if extra != nil && !extra.Deleted() {
+		out = append(out, CorrectionOf(extra))
+	}
+	return out, nil
+}
+
+// correctionRule: a correction corrects a completed move of the same
+// resident, with what its kind needs; a voided move takes no more
+// corrections and each kind is made once per move. That it is never changed
+// or deleted is the log rule's (append-only).
+func correctionRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
+	if after.Deleted() || !(isCreate(before) || before.Deleted()) {
+		return nil
+	}
+	internal := syncproto.Errorf(syncproto.CodeInternal, "", "could not read the move this correction corrects")
+	move, err := ctx.Lookup.Record("moves", str(after, "move_id"))
+	if err != nil {
+		return internal
+	}
+	if move == nil || !move.Exists() || move.Deleted() {
+		return syncproto.Errorf("move_unknown", "fields.move_id", "move %s is not known", str(after, "move_id"))
+	}
+	mv, err := loadMove(ctx.Lookup, move, nil)
+	if err != nil {
+		return internal
+	}
+	cr := CorrectionOf(after)
+	existing, err := correctionsOf(ctx.Lookup, mv.ResidentID, nil)
+	if err != nil {
+		return internal
+	}
+	if e := violationError(rules.CheckMoveCorrection(cr, mv, existing, ctx.Now)); e != nil {
+		return e
+	}
+	if cr.Kind == rules.CorrectionDestination {
+		dest, err := ctx.Lookup.Record("services", cr.ToServiceID)
+		if err != nil {
+			return internal
+		}
+		if (dest == nil || dest.Deleted()) && !ctx.Local {
+			return syncproto.Errorf("destination_unknown", "fields.to_service_id", "service %s is not known: add the service before correcting a move to it", cr.ToServiceID)
+		}
+	}
+	return nil
+}
+
+// correctedMoves reads a resident's completed moves as their corrections
+// leave them.
+func correctedMoves(l schema.Lookup, residentID string, corrections []rules.MoveCorrection, now time.Time) ([]rules.CorrectedMove, error) {
+	recs, err := l.Find("moves", "resident_id", jsonString(residentID))
+	if err != nil {
+		return nil, err
+	}
+	var out []rules.CorrectedMove
+	for _, r := range recs {
+		if r.Deleted() || str(r, "status") != string(rules.MoveCompleted) {
+			continue
+		}
+		mv, err := loadMove(l, r, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rules.Correct(mv, completedAt(l, r, now), corrections))
+	}
+	return out, nil
+}
+
+// correctionEffect: the resident's recorded whereabouts follow a
+// correction. They are where the latest of their completed moves that was
+// not voided, as corrected, took them; with every move voided, back where
+// the voided move started. A resident who has died or is in hospital keeps
+// that status; only their service is put right.
+func correctionEffect(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) ([]syncproto.Change, error) {
+	if after.Deleted() || !(isCreate(before) || before.Deleted()) {
+		return nil, nil
+	}
+	rid := str(after, "resident_id")
+	res, err := ctx.Lookup.Record("residents", rid)
+	if err != nil || res == nil || !res.Exists() || res.Deleted() {
+		return nil, err
+	}
+	corrections, err := correctionsOf(ctx.Lookup, rid, after)
+	if err != nil {
+		return nil, err
+	}
+	moves, err := correctedMoves(ctx.Lookup, rid, corrections, ctx.Now)
+	if err != nil {
+		return nil, err
+	}
+	place, _, moved := rules.LatestPlace(moves)
+	if !moved {
+		for _, m := range moves {
+			if m.MoveID == str(after, "move_id") {
+				place = m.FromServiceID
+			}
+		}
+	}
+	f := map[string]any{}
+	if place != "" && str(res, "current_service_id") != place {
+		f["current_service_id"] = place
+	}
+	switch status := str(res, "status"); {
+	case status == "deceased" || status == "in_hospital":
+	case moved && status != "moved":
+		f["status"] = "moved"
+	case !moved && status == "moved":
+		f["status"] = "in_placement"
+	}
+	if len(f) == 0 {
+		return nil, nil
+	}
+	if ctx.Clock == nil {
+		return nil, errNoClock
+	}
+	f["whereabouts_updated_at"] = ctx.Now.UTC().Format(time.RFC3339)
+	return []syncproto.Change{effectChange(ctx, derivedID("correction-whereabouts", c.ID), "residents", rid, f)}, nil
+}
