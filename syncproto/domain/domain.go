@@ -45,17 +45,18 @@ func Registry(o Options) *schema.Registry {
 		switch c.Name {
 		case "incidents":
 			c.Rules = append(c.Rules, incidentRule)
-			c.Effects = append(c.Effects, ChecklistEffect, EscalationEffect)
+			c.Effects = append(c.Effects, ChecklistEffect, EscalationEffect, IncidentLogEffect)
 		case "providers":
 			c.Rules = append(c.Rules, suspensionRule)
-			c.Effects = append(c.Effects, NeighbourSuspensionEffect)
+			c.Effects = append(c.Effects, NeighbourSuspensionEffect, SuspensionLogEffect)
 		case "services":
 			c.Rules = append(c.Rules, suspensionRule)
+			c.Effects = append(c.Effects, SuspensionLogEffect)
 		case "checklist_items":
 			c.Rules = append(c.Rules, evidenceRule)
 		case "resident_events":
 			c.Rules = append(c.Rules, residentEventRule)
-			c.Effects = append(c.Effects, ResidentEventEffect)
+			c.Effects = append(c.Effects, ResidentEventEffect, WhereaboutsEffect, EventsLogEffect)
 		case "placement_decisions":
 			c.Rules = append(c.Rules, placementDecisionRule)
 		case "rag_statuses":
@@ -66,9 +67,14 @@ func Registry(o Options) *schema.Registry {
 			c.Rules = append(c.Rules, bestInterestsRule)
 		case "moves":
 			c.Rules = append(c.Rules, moveRule(o.WorkingHours))
-			c.Effects = append(c.Effects, moveCompletionEffect(o.ReviewSchedule))
+			c.Effects = append(c.Effects, moveCompletionEffect(o.ReviewSchedule), WhereaboutsEffect, MovesLogEffect)
 		case "move_legs":
 			c.Rules = append(c.Rules, legRule)
+			c.Effects = append(c.Effects, WhereaboutsEffect, LegsLogEffect)
+		case MoveCorrections:
+			// Declared with the move lifecycle: when it is in the
+			// registry, a correction moves the whereabouts and the logs.
+			c.Effects = append(c.Effects, WhereaboutsEffect, CorrectionsLogEffect)
 		}
 		if kind, ok := logKinds[c.Name]; ok {
 			c.Rules = append(c.Rules, logRule(kind))

@@ -347,3 +347,7 @@ func DeriveWhereabouts(f WhereaboutsFacts) Location {
 	}
 	return cur
 }
+
+// SameValue reports whether two field values mean the same (compared by
+// their JSON meaning, as the append-only checks compare them).
+func SameValue(a, b any) bool { return sameValue(a, b) }
