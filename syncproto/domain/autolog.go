@@ -20,8 +20,8 @@ import (
 // replay, a duplicate or a second device triggering the same event logs it
 // once.
 
-// recordedBy marks the entries the server writes.
-const recordedBy = "Continuity (from the records)"
+// LogRecordedBy is the recorded_by of the log entries the server writes.
+const LogRecordedBy = "Continuity (from the records)"
 
 // MovementLogID is the id of the movement log entry the server writes for
 // an event of a record (a move's status, a leg's departure, a death, ...).
@@ -29,7 +29,9 @@ func MovementLogID(recordID, event string) string { return derivedID("movement-l
 
 // DecisionLogID is the id of the decision log entry the server writes for a
 // decision recorded on a record.
-func DecisionLogID(recordID, decision string) string { return derivedID("decision-log", recordID, decision) }
+func DecisionLogID(recordID, decision string) string {
+	return derivedID("decision-log", recordID, decision)
+}
 
 // logEntry makes one log entry unless it is already there.
 func logEntry(ctx schema.Context, collection, id string, fields map[string]any) ([]syncproto.Change, error) {
@@ -43,7 +45,7 @@ func logEntry(ctx schema.Context, collection, id string, fields map[string]any) 
 			delete(fields, k)
 		}
 	}
-	fields["recorded_by"] = recordedBy
+	fields["recorded_by"] = LogRecordedBy
 	return []syncproto.Change{effectChange(ctx, derivedID(collection+"-create", id), collection, id, fields)}, nil
 }
 

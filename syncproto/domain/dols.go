@@ -57,8 +57,8 @@ func dolsFollowsThePerson(ctx schema.Context, move, res *syncproto.Record, to st
 	due := done.In(london).AddDate(0, 0, DoLSRequestDays).Format(time.DateOnly)
 	out = append(out, effectChange(ctx, derivedID("dols-task-create", move.ID), "team_tasks", DoLSTaskID(move.ID), map[string]any{
 		"provider_id": prov, "team": "dols", "source": "dols_new_request", "status": "open",
-		"title":   "New DoLS authorisation needed at " + home,
-		"details": "A person under a DoLS authorisation (" + str(res, "dols_status") + ") moved to " + home + " on " + done.In(london).Format(time.DateOnly) + ". The authorisation does not follow them: the new home, as managing authority, refers them to the DOLS Team for new assessment on a standard or urgent request (003 Appendix 2, 3.10).",
+		"title":      "New DoLS authorisation needed at " + home,
+		"details":    "A person under a DoLS authorisation (" + str(res, "dols_status") + ") moved to " + home + " on " + done.In(london).Format(time.DateOnly) + ". The authorisation does not follow them: the new home, as managing authority, refers them to the DOLS Team for new assessment on a standard or urgent request (003 Appendix 2, 3.10).",
 		"created_at": ctx.Now.UTC().Format(time.RFC3339), "resident_id": res.ID, "move_id": move.ID, "service_id": to, "due_on": due,
 	}))
 	return out, nil
