@@ -304,28 +304,28 @@ func WriteSituationCSV(w io.Writer, r SituationReport) error {
 // identification, 7.24 information and summaries): care needs, medication,
 // contacts, preferences and the person's own words.
 type TransferSummary struct {
-	ResidentID           string                   `json:"resident_id"`
-	IncidentID           string                   `json:"incident_id"`
-	GeneratedAt          time.Time                `json:"generated_at"`
-	Name                 string                   `json:"name"`
-	PreferredName        string                   `json:"preferred_name,omitempty"`
-	DateOfBirth          string                   `json:"date_of_birth,omitempty"`
-	NHSNumber            string                   `json:"nhs_number,omitempty"`
-	RegistrationCategory string                   `json:"registration_category,omitempty"`
-	Funding              []string                 `json:"funding"`
-	NeedsSummary         string                   `json:"needs_summary,omitempty"`
-	CommunicationNeeds   string                   `json:"communication_needs,omitempty"`
-	MedicationSummary    string                   `json:"medication_summary,omitempty"`
-	GP                   string                   `json:"gp,omitempty"`
-	Equipment            []schema.Equipment       `json:"equipment"`
-	DoLSStatus           string                   `json:"dols_status,omitempty"`
+	ResidentID           string             `json:"resident_id"`
+	IncidentID           string             `json:"incident_id"`
+	GeneratedAt          time.Time          `json:"generated_at"`
+	Name                 string             `json:"name"`
+	PreferredName        string             `json:"preferred_name,omitempty"`
+	DateOfBirth          string             `json:"date_of_birth,omitempty"`
+	NHSNumber            string             `json:"nhs_number,omitempty"`
+	RegistrationCategory string             `json:"registration_category,omitempty"`
+	Funding              []string           `json:"funding"`
+	NeedsSummary         string             `json:"needs_summary,omitempty"`
+	CommunicationNeeds   string             `json:"communication_needs,omitempty"`
+	MedicationSummary    string             `json:"medication_summary,omitempty"`
+	GP                   string             `json:"gp,omitempty"`
+	Equipment            []schema.Equipment `json:"equipment"`
+	DoLSStatus           string             `json:"dols_status,omitempty"`
 	// DoLSNote says what the receiving home must do about DoLS: a new
 	// request when the person moved under an authorisation (3.10).
-	DoLSNote string `json:"dols_note,omitempty"`
-	DoLSExpiry           string                   `json:"dols_expiry,omitempty"`
-	Attorneys            []schema.PowerOfAttorney `json:"attorneys"`
-	Contacts             []schema.Carer           `json:"contacts"`
-	Preferences          string                   `json:"preferences,omitempty"`
+	DoLSNote    string                   `json:"dols_note,omitempty"`
+	DoLSExpiry  string                   `json:"dols_expiry,omitempty"`
+	Attorneys   []schema.PowerOfAttorney `json:"attorneys"`
+	Contacts    []schema.Carer           `json:"contacts"`
+	Preferences string                   `json:"preferences,omitempty"`
 	// InOwnWords is what matters to the person, in their own words
 	// (about_me), and LatestSaid what they said at the latest check or
 	// review.
