@@ -197,7 +197,9 @@ func moveStatus(s string) rules.MoveStatus {
 		return rules.MoveInProgress
 	case "completed":
 		return rules.MoveCompleted
-	case "cancelled":
+	case "cancelled", "on_hold":
+		// A move on hold (e.g. while the person is in hospital) holds no
+		// place and is no origin: it is planned again before it goes ahead.
 		return rules.MoveCancelled
 	}
 	return rules.MovePlanned

@@ -65,7 +65,7 @@ const (
 // the death itself, once, and its corrections; a discharge to another home
 // is a move, so it names the completed move that took the person there.
 func residentEventRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
-	if after.Deleted() {
+	if c.Op == syncproto.OpDelete || after.Deleted() {
 		if isCreate(before) || system(ctx) {
 			return nil
 		}
