@@ -170,10 +170,18 @@ type summary struct {
 
 // sitrep is the part of GET /situation-report these tests read.
 type sitrep struct {
-	MovesDone           []struct{ MoveID string `json:"move_id"` } `json:"moves_done"`
-	MovesPlanned        []struct{ MoveID string `json:"move_id"` } `json:"moves_planned"`
-	MovesOnHold         []struct{ MoveID string `json:"move_id"` } `json:"moves_on_hold"`
-	Deaths              []struct{ ResidentID string `json:"resident_id"` } `json:"deaths"`
+	MovesDone []struct {
+		MoveID string `json:"move_id"`
+	} `json:"moves_done"`
+	MovesPlanned []struct {
+		MoveID string `json:"move_id"`
+	} `json:"moves_planned"`
+	MovesOnHold []struct {
+		MoveID string `json:"move_id"`
+	} `json:"moves_on_hold"`
+	Deaths []struct {
+		ResidentID string `json:"resident_id"`
+	} `json:"deaths"`
 	PostMoveOutstanding []struct {
 		Item    string `json:"item"`
 		DueOn   string `json:"due_on"`
