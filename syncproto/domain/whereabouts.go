@@ -19,7 +19,7 @@ const MoveCorrections = "move_corrections"
 // time) as the whereabouts read it.
 func WhereaboutsMoveOf(m *syncproto.Record, legs []*syncproto.Record) rules.WhereaboutsMove {
 	wm := rules.WhereaboutsMove{ID: m.ID, FromServiceID: str(m, "from_service_id"), ToServiceID: str(m, "to_service_id"), Status: str(m, "status"),
-		CompletedAt: instant(m, "completed_at")}
+		CompletedAt: instant(m, "completed_at"), PlannedAt: instant(m, "planned_at")}
 	if wm.CompletedAt.IsZero() {
 		for _, lg := range legs {
 			if lg == nil || lg.Deleted() {

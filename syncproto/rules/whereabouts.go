@@ -51,6 +51,9 @@ type WhereaboutsMove struct {
 	// CompletedAt is when the person was handed over (completed_at, else
 	// the last hand-over or arrival of its legs).
 	CompletedAt time.Time
+	// PlannedAt is the planned departure: with CompletedAt it orders the
+	// person's moves, to find where they were placed.
+	PlannedAt time.Time
 }
 
 // MoveCorrection is a record of the move_corrections collection: a mistake
@@ -89,7 +92,9 @@ type ResidentEvent struct {
 type WhereaboutsFacts struct {
 	// Placement is where the person was placed before any move: the
 	// residents record's current_service_id as first typed. It is used only
-	// when no move (completed or voided) names the person's origin.
+	// when no move names the person's origin (the server keeps
+	// current_service_id in step with the moves, so once there are moves
+	// the origin of the earliest one says where the person was placed).
 	Placement   string
 	Moves       []WhereaboutsMove
 	Corrections []MoveCorrection
@@ -117,9 +122,8 @@ type Location struct {
 	Moved bool `json:"moved"`
 	// InTransitMoveID is a move under way (in_transit), if any.
 	InTransitMoveID string `json:"in_transit_move_id,omitempty"`
-	// Derived is false when no record places the person (no completed,
-	// voided or corrected move and no event): then the residents record's
-	// own values stand.
+	// Derived is false when the person has no move and no event: then the
+	// residents record's own values stand.
 	Derived bool `json:"derived"`
 }
 
@@ -252,8 +256,32 @@ func DeriveWhereabouts(f WhereaboutsFacts) Location {
 	moves := append([]WhereaboutsMove(nil), f.Moves...)
 	sort.Slice(moves, func(i, j int) bool { return moves[i].ID < moves[j].ID })
 	out := Location{Kind: PlaceUnknown}
-	base, baseAt := f.Placement, time.Time{}
+	base := f.Placement
+	// The origin of the person's earliest move (by completion, else planned
+	// time; any status) is where they were placed.
+	var first *WhereaboutsMove
+	key := func(m *WhereaboutsMove) time.Time {
+		if m.Status == "completed" && !m.CompletedAt.IsZero() {
+			return m.CompletedAt
+		}
+		return m.PlannedAt
+	}
+	for i := range moves {
+		m := &moves[i]
+		if m.FromServiceID == "" {
+			continue
+		}
+		if first == nil || earlier(key(m), key(first)) {
+			first = m
+		}
+	}
+	if first != nil {
+		base = first.FromServiceID
+	}
 	var facts []fact
+	// Any move or event makes the answer derived: a move that was completed
+	// and is no longer (or a death entered in error) puts the person back.
+	out.Derived = len(moves) > 0 || len(f.Events) > 0
 	for _, m := range moves {
 		if m.Status == "in_transit" && (out.InTransitMoveID == "" || m.ID < out.InTransitMoveID) {
 			out.InTransitMoveID = m.ID
@@ -261,20 +289,11 @@ func DeriveWhereabouts(f WhereaboutsFacts) Location {
 		if m.Status != "completed" {
 			continue
 		}
-		out.Derived = true
 		cm := applyCorrections(m, f.Corrections)
-		// The origin of the earliest completed move (voided or not) is
-		// where the person was placed.
-		if m.FromServiceID != "" && (baseAt.IsZero() || cm.CompletedAt.Before(baseAt)) {
-			base, baseAt = m.FromServiceID, cm.CompletedAt
-		}
 		if cm.void {
 			continue
 		}
 		facts = append(facts, fact{at: cm.CompletedAt, rank: 0, id: m.ID, collection: "moves", kind: PlaceService, service: cm.ToServiceID, correction: cm.correctionID})
-	}
-	if len(f.Events) > 0 {
-		out.Derived = true
 	}
 	for _, e := range EffectiveEvents(f.Events) {
 		ft := fact{at: e.OccurredAt, id: e.ID, collection: "resident_events"}
@@ -351,3 +370,14 @@ func DeriveWhereabouts(f WhereaboutsFacts) Location {
 // SameValue reports whether two field values mean the same (compared by
 // their JSON meaning, as the append-only checks compare them).
 func SameValue(a, b any) bool { return sameValue(a, b) }
+
+// earlier orders times with the zero time last.
+func earlier(a, b time.Time) bool {
+	switch {
+	case a.IsZero():
+		return false
+	case b.IsZero():
+		return true
+	}
+	return a.Before(b)
+}
