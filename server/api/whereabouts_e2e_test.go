@@ -278,6 +278,11 @@ func TestServer_WhereaboutsDerivedNeverTyped(t *testing.T) {
 			t.Fatalf("Morris is not at Oakwood Grange by his move: %+v", rep.Places)
 		}
 	})
+	w.cases(t, []pfCase{
+		{"whereabouts are never typed: Morris cannot be typed back at Larkfield House", w.kimTok, w.kim.upsert("residents", moves, map[string]any{"current_service_id": w.larkfield, "status": "in_placement"}), "rejected:whereabouts_derived@fields.current_service_id"},
+		{"an unchanged replay of what the records say is applied", w.kimTok, w.kim.upsert("residents", moves, map[string]any{"current_service_id": w.oakwood, "status": "moved"}), "applied"},
+		{"other details are typed as before", w.kimTok, w.kim.upsert("residents", moves, map[string]any{"room": "12"}), "applied"},
+	})
 }
 
 // TestServer_EventsAppendOnly: "Deaths can be erased. The back office

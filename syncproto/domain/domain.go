@@ -54,6 +54,8 @@ func Registry(o Options) *schema.Registry {
 			c.Effects = append(c.Effects, SuspensionLogEffect)
 		case "checklist_items":
 			c.Rules = append(c.Rules, evidenceRule)
+		case "residents":
+			c.Rules = append(c.Rules, whereaboutsRule)
 		case "resident_events":
 			c.Rules = append(c.Rules, residentEventRule)
 			c.Effects = append(c.Effects, ResidentEventEffect, WhereaboutsEffect, EventsLogEffect)

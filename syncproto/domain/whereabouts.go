@@ -240,3 +240,33 @@ func WhereaboutsFields(res *syncproto.Record, w rules.Location) map[string]any {
 	}
 	return f
 }
+
+// CodeWhereaboutsDerived: a person typed where a resident is while records
+// (moves, events) say it.
+const CodeWhereaboutsDerived = "whereabouts_derived"
+
+// whereaboutsRule: whereabouts are derived, never typed. Once a resident has
+// a move or an event, their current_service_id, status, current_location and
+// whereabouts_updated_at follow the records (WhereaboutsEffect); a person may
+// write them only with the values the records give (an unchanged replay).
+// Where someone is is changed by recording what happened: a move, an
+// admission or discharge, a death, or a correction.
+func whereaboutsRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
+	if system(ctx) || after.Deleted() || isCreate(before) || !touches(c, "current_service_id", "status", "current_location", "whereabouts_updated_at") {
+		return nil
+	}
+	f, err := WhereaboutsFactsOf(ctx.Lookup, before, after.ID, nil)
+	if err != nil {
+		return syncproto.Errorf(syncproto.CodeInternal, "", "could not read the resident's moves and events")
+	}
+	w := rules.DeriveWhereabouts(f)
+	if !w.Derived {
+		return nil
+	}
+	for name, want := range WhereaboutsFields(after, w) {
+		if _, typed := c.Fields[name]; typed {
+			return syncproto.Errorf(CodeWhereaboutsDerived, "fields."+name, "%s is worked out from the person's moves and events (now %v): record the move, admission, discharge or death, or correct the record that is wrong, instead of typing it", name, want)
+		}
+	}
+	return nil
+}
