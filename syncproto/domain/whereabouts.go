@@ -263,7 +263,13 @@ func whereaboutsRule(ctx schema.Context, c syncproto.Change, before, after *sync
 	if !w.Derived {
 		return nil
 	}
-	for name, want := range WhereaboutsFields(after, w) {
+	// Judge the values the change carries, whether or not they win the
+	// merge (a losing write is refused too: it was typed all the same).
+	typed := after.Clone()
+	for k, v := range c.Fields {
+		typed.Fields[k] = syncproto.FieldState{Value: v}
+	}
+	for name, want := range WhereaboutsFields(typed, w) {
 		if _, typed := c.Fields[name]; typed {
 			return syncproto.Errorf(CodeWhereaboutsDerived, "fields."+name, "%s is worked out from the person's moves and events (now %v): record the move, admission, discharge or death, or correct the record that is wrong, instead of typing it", name, want)
 		}
