@@ -267,7 +267,7 @@ func SuspensionLogEffect(ctx schema.Context, c syncproto.Change, before, after *
 		when := instant(after, "suspended_on")
 		cs, err := logEntry(ctx, "decision_log", DecisionLogID(after.ID, "suspend/"+inc.ID+"/"+str(after, "suspended_on")), map[string]any{"incident_id": inc.ID,
 			"decided_at": stamp(ctx, when), "decision": "Suspend contracting with " + firstNonEmpty(str(after, "name"), "the "+strings.TrimSuffix(c.Collection, "s")) + ".",
-			"rationale": str(after, "suspension_reason"), "decided_by": byRole(ctx, str(after, "suspended_by_authority"))})
+			"rationale": firstNonEmpty(str(after, "suspension_reason"), str(after, "suspension_report")), "decided_by": byRole(ctx, str(after, "suspension_decided_by"), str(after, "suspended_by_authority"))})
 		if err != nil {
 			return nil, err
 		}
