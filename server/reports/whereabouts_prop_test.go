@@ -54,8 +54,26 @@ func newPropWorld(t *testing.T, dir string) *propWorld {
 		t.Fatal(err)
 	}
 	w := &propWorld{store: store, now: time.Date(2026, 12, 20, 12, 0, 0, 0, time.UTC)}
-	w.sync = care.NewSync(store, domain.Registry(domain.Options{}), func() time.Time { return w.now }, "server", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w.sync = care.NewSync(store, domain.RegistryOf(domain.Options{}, withCorrections(schema.Domain())), func() time.Time { return w.now }, "server", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return w
+}
+
+// withCorrections adds the move_corrections collection, in the shape the
+// move lifecycle declares it, when the schema does not have it yet: the
+// registry wires the whereabouts effect into it by name.
+func withCorrections(cols []schema.Collection) []schema.Collection {
+	for _, c := range cols {
+		if c.Name == domain.MoveCorrections {
+			return cols
+		}
+	}
+	uuidF := func(name string, req bool) schema.Field {
+		return schema.Field{Name: name, Kind: schema.String, Tag: "uuid", Required: req}
+	}
+	return append(cols, schema.Collection{Name: domain.MoveCorrections, ScopeField: "incident_id", Doc: "a correction of a completed move (test declaration)",
+		Fields: []schema.Field{schema.IncidentField, uuidF("move_id", true), uuidF("resident_id", true),
+			{Name: "kind", Kind: schema.String, Tag: "oneof=void destination completed_at", Required: true}, uuidF("to_service_id", false),
+			{Name: "completed_at", Kind: schema.String, Tag: "rfc3339"}, {Name: "reason", Kind: schema.String, Tag: "max=2000"}, {Name: "corrected_by", Kind: schema.String, Tag: "max=200"}}})
 }
 
 // push pushes one change as its device (a social worker's tablet) and
@@ -176,6 +194,21 @@ func TestWhereabouts_ConvergeWithOracle(t *testing.T) {
 					changes = append(changes, dev("d").change("moves", mid, with(map[string]any{"status": "completed", "completed_at": arr, "medication_travelling": true,
 						"care_plan_handed_over": true, "identity_confirmed": true, "records_handed_over": true})))
 				}
+				// At most one correction of each kind per move (the oracle
+				// need not order two of the same kind).
+				for _, kind := range []string{"void", "destination", "completed_at"} {
+					if rapid.IntRange(0, 3).Draw(rt, "correct "+kind) != 0 {
+						continue
+					}
+					f := map[string]any{"incident_id": propInc, "move_id": mid, "resident_id": rid, "kind": kind, "reason": "the record was wrong", "corrected_by": "Bea"}
+					switch kind {
+					case "destination":
+						f["to_service_id"] = rapid.SampledFrom(append([]string{propHome}, propHomes...)).Draw(rt, "corrected destination")
+					case "completed_at":
+						f["completed_at"] = tick()
+					}
+					changes = append(changes, dev("d").change(domain.MoveCorrections, uuid.NewString(), f))
+				}
 				if rapid.IntRange(0, 5).Draw(rt, "cancel") == 0 {
 					changes = append(changes, dev("d").change("moves", mid, with(map[string]any{"status": "cancelled", "cancelled_reason": "changed plan"})))
 				}
@@ -202,8 +235,13 @@ func TestWhereabouts_ConvergeWithOracle(t *testing.T) {
 		}
 		for _, c := range order {
 			role := "social_worker"
-			if c.Collection == "move_legs" {
+			switch c.Collection {
+			case "move_legs":
 				role = "transport_coordinator"
+			case domain.MoveCorrections:
+				// Who may correct is the move lifecycle's access table; here
+				// the server's own role stands in.
+				role = access.System
 			}
 			if st := w.push(rt, role, c); os.Getenv("PROP_DEBUG") != "" {
 				fmt.Println(c.Collection, st, w.lastErr)
@@ -212,7 +250,7 @@ func TestWhereabouts_ConvergeWithOracle(t *testing.T) {
 
 		// What the server holds.
 		d := reports.Data{IncidentID: propInc, Records: map[string][]*syncproto.Record{}}
-		for _, col := range []string{"residents", "moves", "move_legs", "resident_events", "services", "providers", "incidents"} {
+		for _, col := range []string{"residents", "moves", "move_legs", "resident_events", domain.MoveCorrections, "services", "providers", "incidents"} {
 			recs, err := w.store.Records(context.Background(), col, w.sync.IncidentFilter(propInc))
 			if err != nil {
 				rt.Fatal(err)
@@ -279,13 +317,34 @@ func oracle(d reports.Data, ids propIDs) map[string]oracleAnswer {
 	}
 	steps := map[string][]step{}
 	transit := map[string]bool{}
+	void, dest, done := map[string]bool{}, map[string]string{}, map[string]string{}
+	for _, c := range d.Records[domain.MoveCorrections] {
+		switch v(c, "kind") {
+		case "void":
+			void[v(c, "move_id")] = true
+		case "destination":
+			dest[v(c, "move_id")] = v(c, "to_service_id")
+		case "completed_at":
+			done[v(c, "move_id")] = v(c, "completed_at")
+		}
+	}
 	for _, m := range d.Records["moves"] {
 		if m.Deleted() {
 			continue
 		}
 		switch v(m, "status") {
 		case "completed":
-			steps[v(m, "resident_id")] = append(steps[v(m, "resident_id")], step{v(m, "completed_at"), "move", v(m, "to_service_id")})
+			if void[m.ID] {
+				continue
+			}
+			to, at := v(m, "to_service_id"), v(m, "completed_at")
+			if x := dest[m.ID]; x != "" {
+				to = x
+			}
+			if x := done[m.ID]; x != "" {
+				at = x
+			}
+			steps[v(m, "resident_id")] = append(steps[v(m, "resident_id")], step{at, "move", to})
 		case "in_transit":
 			transit[v(m, "resident_id")] = true
 		}

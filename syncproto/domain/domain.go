@@ -32,14 +32,19 @@ type Options struct {
 
 // Registry returns the registry of every domain collection with its rules
 // and effects.
-func Registry(o Options) *schema.Registry {
+func Registry(o Options) *schema.Registry { return RegistryOf(o, schema.Domain()) }
+
+// RegistryOf wires the rules and effects into the collections given, by
+// collection name: a collection this package knows gets them whenever it is
+// declared (e.g. move_corrections, declared with the move lifecycle).
+func RegistryOf(o Options, cols []schema.Collection) *schema.Registry {
 	if o.WorkingHours.Location == nil {
 		o.WorkingHours = rules.DefaultWorkingHours()
 	}
 	if o.ReviewSchedule == nil {
 		o.ReviewSchedule = rules.DefaultReviewSchedule()
 	}
-	cols := schema.Domain()
+	cols = append([]schema.Collection(nil), cols...)
 	for i := range cols {
 		c := &cols[i]
 		switch c.Name {
