@@ -47,27 +47,55 @@ func htmlFormat(c *fiber.Ctx, allowed ...string) (string, error) {
 	return "", syncproto.Errorf(syncproto.CodeInvalidValue, "format", "format must be %s", strings.Join(allowed, ", "))
 }
 
-// situationReport is the Director's daily situation report, for the period
-// since the last report (?since=RFC 3339; the last 24 hours by default).
+// situationReport is the Director's situation report for a period
+// (?since=&until=, RFC 3339): a day by default — the 24 hours to until (now
+// when unset), or from since when only since is given — and only that
+// period's moves, deaths, admissions, communications and decisions.
 func (s *Server) situationReport(c *fiber.Ctx) error {
 	format, err := htmlFormat(c, "json", "csv", "html")
 	if err != nil {
 		return err
 	}
 	now := s.cfg.Now()
-	since := now.Add(-24 * time.Hour)
-	if v := query(c, "since"); v != "" {
+	parse := func(name string) (time.Time, error) {
+		v := query(c, name)
+		if v == "" {
+			return time.Time{}, nil
+		}
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil || t.After(now) {
-			return syncproto.Errorf(syncproto.CodeInvalidValue, "since", "since must be an RFC 3339 time not in the future, e.g. the last report's generated_at")
+			return time.Time{}, syncproto.Errorf(syncproto.CodeInvalidValue, name, "%s must be an RFC 3339 time not in the future, e.g. the last report's generated_at", name)
 		}
-		since = t
+		return t, nil
+	}
+	since, err := parse("since")
+	if err != nil {
+		return err
+	}
+	until, err := parse("until")
+	if err != nil {
+		return err
+	}
+	switch {
+	case since.IsZero() && until.IsZero():
+		until = now
+		since = until.Add(-24 * time.Hour)
+	case since.IsZero():
+		since = until.Add(-24 * time.Hour)
+	case until.IsZero():
+		until = since.Add(24 * time.Hour)
+		if until.After(now) {
+			until = now
+		}
+	}
+	if until.Before(since) {
+		return syncproto.Errorf(syncproto.CodeInvalidValue, "until", "until must not be before since")
 	}
 	d, err := s.incidentData(c)
 	if err != nil {
 		return err
 	}
-	rep := reports.Situation(d, now, since)
+	rep := reports.Situation(d, now, since, until)
 	switch format {
 	case "csv":
 		return sendCSV(c, "situation-report-"+d.IncidentID, func(b *bytes.Buffer) error { return reports.WriteSituationCSV(b, rep) })
@@ -143,7 +171,7 @@ var situationPage = template.Must(template.New("situation").Funcs(pageFuncs).Par
 <meta name="robots" content="noindex"><style>` + pageStyle + `</style></head>
 <body><main>
 <h1>Situation report: {{.IncidentTitle}}</h1>
-<p class="meta">For the Director. Generated {{.GeneratedAt.Format "2 January 2006 15:04 MST"}}, covering {{.Since.Format "2 January 2006 15:04"}} to now. Process {{.Process}}, {{.Status}}. Provider {{.Provider}}{{if .RAG}}, RAG {{words .RAG}}{{end}}.</p>
+<p class="meta">For the Director. Generated {{.GeneratedAt.Format "2 January 2006 15:04 MST"}}, covering {{.Since.Format "2 January 2006 15:04"}} to {{.Until.Format "2 January 2006 15:04"}}. Process {{.Process}}, {{.Status}}. Provider {{.Provider}}{{if .RAG}}, RAG {{words .RAG}}{{end}}.</p>
 <h2>Where residents are</h2>
 <table><tbody>
 <tr><th scope="row">Residents</th><td>{{.Summary.Whereabouts.Total}}</td></tr>
@@ -154,7 +182,7 @@ var situationPage = template.Must(template.New("situation").Funcs(pageFuncs).Par
 <tr><th scope="row">Died</th><td>{{.Summary.Whereabouts.Deceased}}</td></tr>
 <tr><th scope="row">Elsewhere or unknown</th><td>{{.Summary.Whereabouts.Elsewhere}} / {{.Summary.Whereabouts.Unknown}}</td></tr>
 </tbody></table>
-<h2>Moves done since the last report ({{len .MovesDone}})</h2>
+<h2>Moves done in the period ({{len .MovesDone}})</h2>
 <table><thead><tr><th scope="col">resident</th><th scope="col">to</th><th scope="col">when</th><th scope="col">hand-over</th></tr></thead><tbody>
 {{range .MovesDone}}<tr><td>{{.ResidentName}}</td><td>{{.ToService}}</td><td>{{.When}}</td><td>{{.Handover}}</td></tr>{{else}}<tr><td colspan="4">None.</td></tr>{{end}}
 </tbody></table>
@@ -162,7 +190,19 @@ var situationPage = template.Must(template.New("situation").Funcs(pageFuncs).Par
 <table><thead><tr><th scope="col">resident</th><th scope="col">to</th><th scope="col">planned</th><th scope="col">status</th></tr></thead><tbody>
 {{range .MovesPlanned}}<tr><td>{{.ResidentName}}</td><td>{{.ToService}}</td><td>{{.When}}</td><td>{{words .Status}}</td></tr>{{else}}<tr><td colspan="4">None.</td></tr>{{end}}
 </tbody></table>
-<h2>Deaths ({{len .Deaths}}) and hospital admissions ({{len .Admissions}}) since the last report</h2>
+<h2>Moves on hold ({{len .MovesOnHold}})</h2>
+<table><thead><tr><th scope="col">resident</th><th scope="col">to</th><th scope="col">why</th></tr></thead><tbody>
+{{range .MovesOnHold}}<tr><td>{{.ResidentName}}</td><td>{{.ToService}}</td><td>{{.HoldReason}}</td></tr>{{else}}<tr><td colspan="3">None.</td></tr>{{end}}
+</tbody></table>
+<h2>DoLS: new requests needed at the new home ({{len .DoLSToRequest}})</h2>
+<table><thead><tr><th scope="col">resident</th><th scope="col">now at</th><th scope="col">DoLS team task due</th></tr></thead><tbody>
+{{range .DoLSToRequest}}<tr><td>{{.ResidentName}}</td><td>{{.Home}}</td><td>{{or .DueOn "no task"}} {{.TaskStatus}}</td></tr>{{else}}<tr><td colspan="3">None.</td></tr>{{end}}
+</tbody></table>
+<h2>Work after moves outstanding ({{len .PostMoveOutstanding}})</h2>
+<table><thead><tr><th scope="col">resident</th><th scope="col">what</th><th scope="col">due</th></tr></thead><tbody>
+{{range .PostMoveOutstanding}}<tr><td>{{.ResidentName}}</td><td>{{.Title}} ({{.Ref}})</td><td>{{.DueOn}}{{if .Overdue}} (overdue){{end}}</td></tr>{{else}}<tr><td colspan="3">None.</td></tr>{{end}}
+</tbody></table>
+<h2>Deaths ({{len .Deaths}}) and hospital admissions ({{len .Admissions}}) in the period</h2>
 <table><thead><tr><th scope="col">resident</th><th scope="col">event</th><th scope="col">when and where</th><th scope="col">who was told</th></tr></thead><tbody>
 {{range .Deaths}}<tr><td>{{.ResidentName}}</td><td>death</td><td>{{.OccurredAt}} {{.Place}}</td><td>family {{or .FamilyInformed "not yet"}}; CQC {{or .CQCNotified "not yet"}}{{if .CoronerRelevant}}; coroner {{or .CoronerNotified "not yet"}}{{end}}</td></tr>{{end}}
 {{range .Admissions}}<tr><td>{{.ResidentName}}</td><td>hospital admission</td><td>{{.OccurredAt}} {{.Place}}</td><td>family {{or .FamilyInformed "not yet"}}</td></tr>{{end}}
@@ -177,7 +217,7 @@ var situationPage = template.Must(template.New("situation").Funcs(pageFuncs).Par
 <table><thead><tr><th scope="col">risk</th><th scope="col">level</th><th scope="col">owner</th><th scope="col">review by</th></tr></thead><tbody>
 {{range .Risks}}<tr><td>{{.Risk}}</td><td>{{words .Level}}</td><td>{{.Owner}}</td><td>{{.ReviewBy}}</td></tr>{{else}}<tr><td colspan="4">None open.</td></tr>{{end}}
 </tbody></table>
-<h2>Communications since the last report ({{len .Communications}})</h2>
+<h2>Communications in the period ({{len .Communications}})</h2>
 <table><thead><tr><th scope="col">when</th><th scope="col">with</th><th scope="col">summary</th></tr></thead><tbody>
 {{range .Communications}}<tr><td>{{.OccurredAt}}</td><td>{{words .Party}} {{.WithWhom}} ({{.Channel}}, {{.Direction}})</td><td>{{.Summary}}</td></tr>{{else}}<tr><td colspan="3">None.</td></tr>{{end}}
 </tbody></table>
@@ -208,7 +248,7 @@ var transferPage = template.Must(template.New("transfer").Funcs(pageFuncs).Parse
 <tr><th scope="row">Needs</th><td>{{.NeedsSummary}}</td></tr>
 <tr><th scope="row">Communication</th><td>{{.CommunicationNeeds}}</td></tr>
 <tr><th scope="row">Mental capacity (where to live)</th><td>{{words .Capacity}}{{if .BestInterests}}; best-interests decision: {{.BestInterests}}{{end}}</td></tr>
-<tr><th scope="row">DoLS</th><td>{{words .DoLSStatus}}{{if .DoLSExpiry}}, expires {{.DoLSExpiry}}{{end}}</td></tr>
+<tr><th scope="row">DoLS</th><td>{{words .DoLSStatus}}{{if .DoLSExpiry}}, expires {{.DoLSExpiry}}{{end}}{{if .DoLSNote}}<br><strong>{{.DoLSNote}}</strong>{{end}}</td></tr>
 <tr><th scope="row">Funding</th><td>{{join .Funding ", "}}</td></tr>
 </tbody></table></section>
 <section><h2>Medication and treatment</h2>

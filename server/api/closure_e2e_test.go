@@ -356,7 +356,7 @@ func TestServer_ClosureScenario(t *testing.T) {
 	const since = "2026-11-23T18:00:00Z"
 	var rep reports.SituationReport
 	step("issue 13 the Director's daily situation report, every figure from the model", func(t *testing.T) {
-		r := e.do("GET", "/v1/incidents/"+inc+"/situation-report?since="+since, directorTok(), nil)
+		r := e.do("GET", "/v1/incidents/"+inc+"/situation-report?since="+since+"&until="+e.clock.Now().UTC().Format(time.RFC3339), directorTok(), nil)
 		if r.Status != 200 {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
@@ -447,7 +447,7 @@ func TestServer_ClosureScenario(t *testing.T) {
 	})
 
 	step("the report as CSV and as a printable page with a strict CSP", func(t *testing.T) {
-		r := e.do("GET", "/v1/incidents/"+inc+"/situation-report?format=csv&since="+since, directorTok(), nil)
+		r := e.do("GET", "/v1/incidents/"+inc+"/situation-report?format=csv&since="+since+"&until="+e.clock.Now().UTC().Format(time.RFC3339), directorTok(), nil)
 		rows, err := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
 		if r.Status != 200 || err != nil {
 			t.Fatalf("%d %v", r.Status, err)
@@ -462,7 +462,7 @@ func TestServer_ClosureScenario(t *testing.T) {
 				t.Errorf("CSV %s = %q, JSON %d", name, byName[name], v)
 			}
 		}
-		page := e.do("GET", "/v1/incidents/"+inc+"/situation-report?format=html&since="+since, directorTok(), nil)
+		page := e.do("GET", "/v1/incidents/"+inc+"/situation-report?format=html&since="+since+"&until="+e.clock.Now().UTC().Format(time.RFC3339), directorTok(), nil)
 		csp := page.Header.Get("Content-Security-Policy")
 		if page.Status != 200 || !strings.HasPrefix(csp, "default-src 'none'; style-src 'sha256-") || strings.Contains(csp, "unsafe") {
 			t.Fatalf("%d CSP %q", page.Status, csp)
@@ -576,7 +576,7 @@ func TestServer_DemoClosureRecords(t *testing.T) {
 		t.Fatalf("the demo lacks closure records: %d deaths, %d admissions, %d reviews, %d contacts, %d decisions", deaths, admissions, reviews, contacts, decisions)
 	}
 	bo := e.token("bea", "director", "desk-1", sc.IncidentID)
-	r := e.do("GET", "/v1/incidents/"+sc.IncidentID+"/situation-report?since=2026-11-01T00:00:00Z", bo, nil)
+	r := e.do("GET", "/v1/incidents/"+sc.IncidentID+"/situation-report?since=2026-11-01T00:00:00Z&until="+e.clock.Now().UTC().Format(time.RFC3339), bo, nil)
 	var rep reports.SituationReport
 	r.decode(t, &rep)
 	s := rep.Summary

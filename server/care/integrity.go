@@ -34,7 +34,7 @@ var References = map[string]map[string]string{
 	"movement_log":                  {"resident_id": "residents", "move_id": "moves"},
 	"risk_log":                      {"resident_id": "residents", "supersedes_id": "risk_log"},
 	"communications_log":            {"resident_id": "residents"},
-	"resident_events":               {"resident_id": "residents"},
+	"resident_events":               {"resident_id": "residents", "move_id": "moves", "corrects_event_id": "resident_events"},
 	"post_move_reviews":             {"resident_id": "residents", "move_id": "moves"},
 	"family_contacts":               {"resident_id": "residents"},
 	"placement_decisions":           {"resident_id": "residents", "best_interests_decision_id": "best_interests_decisions"},

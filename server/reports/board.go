@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
 // Board is the incident room's board: one row per resident, the counts the
@@ -38,6 +39,15 @@ type BoardCounts struct {
 	WithoutPlan   int `json:"without_plan"`    // residents still to move with no planned move
 	ChecklistDone int `json:"checklist_done"`  // checklist items done
 	ChecklistAll  int `json:"checklist_items"` // checklist items
+	// OnHold counts moves on hold (e.g. the person was admitted to
+	// hospital); DoLSToRequest people who moved under a DoLS authorisation
+	// and need a new request at their new home (3.10); PostMoveOutstanding
+	// and PostMoveOverdue the work after moves not done (GP, DWP, contract,
+	// placing authority: summary post_move).
+	OnHold              int `json:"on_hold"`
+	DoLSToRequest       int `json:"dols_to_request"`
+	PostMoveOutstanding int `json:"post_move_outstanding"`
+	PostMoveOverdue     int `json:"post_move_overdue"`
 }
 
 // Where-now kinds of a board row.
@@ -91,6 +101,12 @@ type BoardRow struct {
 	PlannedMove *BoardMove `json:"planned_move,omitempty"`
 	VeryFrail   bool       `json:"very_frail,omitempty"`
 	AssessEarly bool       `json:"assess_early,omitempty"`
+	// DoLSToRequest is set when the person's DoLS authorisation did not
+	// follow them to their new home: a new request is needed (3.10).
+	DoLSToRequest bool `json:"dols_to_request,omitempty"`
+	// PostMoveOutstanding lists the work after the person's move not yet
+	// done (gp_change, dwp, contract, placing_authority).
+	PostMoveOutstanding []string `json:"post_move_outstanding,omitempty"`
 }
 
 // BoardMove is a resident's active move as the board shows it.
@@ -99,6 +115,9 @@ type BoardMove struct {
 	Status    string     `json:"status"`
 	To        string     `json:"to"`
 	PlannedAt *time.Time `json:"planned_at,omitempty"`
+	// HoldReason says why a move on hold waits (e.g. a hospital
+	// admission).
+	HoldReason string `json:"hold_reason,omitempty"`
 }
 
 // MakeBoard works out the board as of now.
@@ -124,6 +143,10 @@ func MakeBoard(d Data, now time.Time) Board {
 		moves[str(m, "resident_id")] = append(moves[str(m, "resident_id")], m)
 	}
 	caps, bis := capacityStates(ix)
+	postMove := map[string][]string{}
+	for _, t := range sum.PostMove.Tasks {
+		postMove[t.ResidentID] = append(postMove[t.ResidentID], t.Item)
+	}
 	for _, r := range ix.all("residents") {
 		row := BoardRow{
 			ResidentID: r.ID, Name: residentName(r), Room: str(r, "room"), Status: str(r, "status"),
@@ -138,8 +161,10 @@ func MakeBoard(d Data, now time.Time) Board {
 			row.BestInterests = s
 		}
 		row.WhereNow, row.WhereText = whereNow(ix, r, moves[r.ID])
+		row.DoLSToRequest = row.DoLS == schema.DoLSNewRequestNeeded
+		row.PostMoveOutstanding = postMove[r.ID]
 		if m := activeMoveOf(moves[r.ID]); m != nil {
-			bm := &BoardMove{MoveID: m.ID, Status: str(m, "status"), To: serviceName(ix, str(m, "to_service_id"))}
+			bm := &BoardMove{MoveID: m.ID, Status: str(m, "status"), To: serviceName(ix, str(m, "to_service_id")), HoldReason: str(m, "hold_reason")}
 			if t := instant(m, "planned_at"); !t.IsZero() {
 				bm.PlannedAt = &t
 			}
@@ -190,6 +215,10 @@ func MakeBoard(d Data, now time.Time) Board {
 	b.Counts.WithoutPlan = sum.Moves.ResidentsWithoutPlan
 	b.Counts.ChecklistDone = sum.ChecklistTotal.Done
 	b.Counts.ChecklistAll = sum.ChecklistTotal.Items
+	b.Counts.OnHold = sum.Moves.OnHold
+	b.Counts.DoLSToRequest = sum.Residents.DoLSNewRequestNeeded
+	b.Counts.PostMoveOutstanding = sum.PostMove.Outstanding
+	b.Counts.PostMoveOverdue = sum.PostMove.Overdue
 	for _, m := range Moves(d, now).Moves {
 		if m.Late != "" {
 			b.Counts.LateMoves++
@@ -198,21 +227,21 @@ func MakeBoard(d Data, now time.Time) Board {
 	return b
 }
 
-// activeMoveOf returns a resident's planned or in-transit move, the
-// in-transit one first, then the earliest planned.
+// activeMoveOf returns a resident's in-transit, planned or held move, in
+// that order, the earliest planned first.
 func activeMoveOf(ms []*syncproto.Record) *syncproto.Record {
+	rank := map[string]int{moveInTransit: 0, movePlanned: 1, moveOnHold: 2}
 	var best *syncproto.Record
 	for _, m := range ms {
 		s := str(m, "status")
-		if !activeMove(s) {
+		r, ok := rank[s]
+		if !ok {
 			continue
 		}
-		switch {
-		case best == nil:
+		switch br := rank[str(best, "status")]; {
+		case best == nil || r < br:
 			best = m
-		case s == moveInTransit && str(best, "status") != moveInTransit:
-			best = m
-		case s == str(best, "status") && instant(m, "planned_at").Before(instant(best, "planned_at")):
+		case r == br && instant(m, "planned_at").Before(instant(best, "planned_at")):
 			best = m
 		}
 	}
@@ -220,8 +249,27 @@ func activeMoveOf(ms []*syncproto.Record) *syncproto.Record {
 }
 
 // whereNow says where a resident is: dead or gone, on the road, moved, in
-// hospital or at home.
+// hospital or at home (rules.DeriveWhereabouts when records place them).
 func whereNow(ix *index, r *syncproto.Record, ms []*syncproto.Record) (string, string) {
+	if w, ok := ix.derived()[r.ID]; ok && w.Derived {
+		switch w.Kind {
+		case "deceased":
+			return WhereDeceased, "deceased"
+		case "hospital":
+			return WhereHospital, "in hospital" + orEmpty(" (", w.Location, ")")
+		}
+		if w.InTransitMoveID != "" {
+			return WhereInTransit, "in transit to " + orSomewhere(serviceName(ix, str(ix.get("moves", w.InTransitMoveID), "to_service_id")))
+		}
+		if w.Moved {
+			return WhereMoved, "moved to " + orSomewhere(serviceName(ix, w.ServiceID))
+		}
+		home := serviceName(ix, w.ServiceID)
+		if home == "" {
+			home = "home"
+		}
+		return WhereHome, home
+	}
 	switch str(r, "status") {
 	case statusDeceased:
 		return WhereDeceased, "deceased"
@@ -231,11 +279,6 @@ func whereNow(ix *index, r *syncproto.Record, ms []*syncproto.Record) (string, s
 	for _, m := range ms {
 		if str(m, "status") == moveInTransit {
 			return WhereInTransit, "in transit to " + orSomewhere(serviceName(ix, str(m, "to_service_id")))
-		}
-	}
-	for _, m := range ms {
-		if str(m, "status") == moveCompleted {
-			return WhereMoved, "moved to " + orSomewhere(serviceName(ix, str(m, "to_service_id")))
 		}
 	}
 	switch str(r, "status") {
@@ -249,6 +292,14 @@ func whereNow(ix *index, r *syncproto.Record, ms []*syncproto.Record) (string, s
 		home = "home"
 	}
 	return WhereHome, home
+}
+
+// orEmpty is pre+s+post, or "" when s is.
+func orEmpty(pre, s, post string) string {
+	if s == "" {
+		return ""
+	}
+	return pre + s + post
 }
 
 func orSomewhere(s string) string {

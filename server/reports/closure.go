@@ -39,6 +39,10 @@ type PlacedResident struct {
 	Room       string `json:"room,omitempty"`
 	// Since is when the whereabouts last changed, if recorded.
 	Since string `json:"since,omitempty"`
+	// Source and SourceID name the record that says where the person is
+	// (moves or resident_events), when one does.
+	Source   string `json:"source,omitempty"`
+	SourceID string `json:"source_id,omitempty"`
 }
 
 // PlaceGroup is one place and who is there.
@@ -62,11 +66,6 @@ type WhereaboutsReport struct {
 	GeneratedAt time.Time         `json:"generated_at"`
 	Counts      WhereaboutsCounts `json:"counts"`
 	Places      []PlaceGroup      `json:"places"`
-}
-
-// placeOf is where one resident is now.
-func placeOf(ix *index, r *syncproto.Record, transit map[string]bool) rules.Place {
-	return rules.Whereabouts(str(r, "status"), str(r, "current_service_id"), str(r, "current_location"), transit[r.ID])
 }
 
 // inTransit returns the residents with a move in transit.
@@ -104,10 +103,10 @@ func whereaboutsCounts(ix *index) WhereaboutsCounts {
 			c.InTransit++
 		case p.Kind == "service" && str(r, "status") == statusLeft:
 			c.Elsewhere++
-		case p.Kind == "service" && failing[p.ServiceID]:
-			c.AtFailingService++
-		case p.Kind == "service":
+		case p.Kind == "service" && movedToNewHome(ix, r, p, failing):
 			c.AtNewHome++
+		case p.Kind == "service":
+			c.AtFailingService++
 		case p.Kind == "other":
 			c.Elsewhere++
 		default:
@@ -132,7 +131,7 @@ func Whereabouts(d Data, now time.Time) WhereaboutsReport {
 		}
 		g := groups[key]
 		if g == nil {
-			g = &PlaceGroup{Kind: p.Kind, ServiceID: p.ServiceID, Location: p.Location, Failing: p.Kind == "service" && failing[p.ServiceID]}
+			g = &PlaceGroup{Kind: p.Kind, ServiceID: p.ServiceID, Location: p.Location, Failing: p.Kind == "service" && (failing[p.ServiceID] || !movedToNewHome(ix, r, p, failing))}
 			if p.Kind == "deceased" {
 				g.ServiceID, g.Location = "", ""
 			}
@@ -142,7 +141,14 @@ func Whereabouts(d Data, now time.Time) WhereaboutsReport {
 			groups[key] = g
 		}
 		g.Count++
-		g.Residents = append(g.Residents, PlacedResident{ResidentID: r.ID, Name: residentName(r), Status: str(r, "status"), Room: str(r, "room"), Since: str(r, "whereabouts_updated_at")})
+		pr := PlacedResident{ResidentID: r.ID, Name: residentName(r), Status: str(r, "status"), Room: str(r, "room"), Since: str(r, "whereabouts_updated_at")}
+		if w := ix.derived()[r.ID]; w.Derived {
+			pr.Status, pr.Source, pr.SourceID = w.Status(), w.Collection, w.RecordID
+			if !w.Since.IsZero() {
+				pr.Since = w.Since.UTC().Format(time.RFC3339)
+			}
+		}
+		g.Residents = append(g.Residents, pr)
 	}
 	order := map[string]int{"service": 0, "in_transit": 1, "hospital": 2, "other": 3, "unknown": 4, "deceased": 5}
 	for _, g := range groups {
@@ -183,11 +189,19 @@ type EventFigures struct {
 	FamilyNotInformed int `json:"family_not_informed"`
 	CoronerPending    int `json:"coroner_pending"`
 	CQCPending        int `json:"cqc_pending"`
+	// Corrected counts events a later record corrected or recorded as
+	// entered in error: the figures above count the corrected truth.
+	Corrected int `json:"corrected"`
 }
 
 func eventFigures(ix *index) EventFigures {
 	var f EventFigures
 	for _, e := range ix.all("resident_events") {
+		if str(e, "corrects_event_id") != "" && ix.get("resident_events", str(e, "corrects_event_id")) != nil {
+			f.Corrected++
+		}
+	}
+	for _, e := range effectiveEvents(ix) {
 		switch str(e, "event") {
 		case "death":
 			f.Deaths++
@@ -206,8 +220,9 @@ func eventFigures(ix *index) EventFigures {
 			f.FamilyNotInformed++
 		}
 	}
+	transit := inTransit(ix)
 	for _, r := range ix.all("residents") {
-		if str(r, "status") == "in_hospital" {
+		if placeOf(ix, r, transit).Kind == "hospital" {
 			f.InHospitalNow++
 		}
 	}

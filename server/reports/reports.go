@@ -57,6 +57,8 @@ type index struct {
 	incidentID string
 	cols       map[string][]*syncproto.Record
 	byID       map[string]map[string]*syncproto.Record
+	// places are the residents' derived whereabouts (derived()).
+	places map[string]rules.Location
 }
 
 func newIndex(d Data) *index {

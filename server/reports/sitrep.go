@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/domain"
+	"github.com/continuity-care/continuity/syncproto/rules"
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
@@ -22,6 +24,8 @@ type MoveLine struct {
 	// Handover says how a completed move was handed over: full or
 	// override.
 	Handover string `json:"handover,omitempty"`
+	// HoldReason says why a move on hold waits.
+	HoldReason string `json:"hold_reason,omitempty"`
 }
 
 // EventLine is a death or hospital admission on the Director's report.
@@ -71,8 +75,11 @@ type SituationReport struct {
 	IncidentID    string    `json:"incident_id"`
 	IncidentTitle string    `json:"incident_title,omitempty"`
 	GeneratedAt   time.Time `json:"generated_at"`
-	// Since is the start of the period reported on (the last report).
+	// Since and Until are the period reported on: what happened in it
+	// (moves done, deaths, admissions, communications, decisions) is listed;
+	// what stands now (plans, holds, overdue work) is as of GeneratedAt.
 	Since    time.Time `json:"since"`
+	Until    time.Time `json:"until"`
 	Process  int       `json:"process"`
 	Status   string    `json:"status,omitempty"`
 	Provider string    `json:"provider,omitempty"`
@@ -84,6 +91,15 @@ type SituationReport struct {
 	// planned or in transit, soonest first.
 	MovesDone    []MoveLine `json:"moves_done"`
 	MovesPlanned []MoveLine `json:"moves_planned"`
+	// MovesOnHold are moves waiting (e.g. for a hospital discharge), with
+	// the reason.
+	MovesOnHold []MoveLine `json:"moves_on_hold"`
+	// PostMoveOutstanding is the work after moves not yet done, earliest
+	// due first (GP 7.22, DWP 7.26, contract 7.27, placing authority 7.23).
+	PostMoveOutstanding []PostMoveTask `json:"post_move_outstanding"`
+	// DoLSToRequest are the people who moved under a DoLS authorisation and
+	// need a new request at their new home (3.10).
+	DoLSToRequest []DoLSToRequest `json:"dols_to_request"`
 	// Deaths and Admissions are those that happened in the period.
 	Deaths     []EventLine `json:"deaths"`
 	Admissions []EventLine `json:"admissions"`
@@ -109,12 +125,16 @@ type SituationReport struct {
 var riskRank = map[string]int{"very_high": 0, "high": 1, "medium": 2, "low": 3}
 
 // Situation works out the Director's situation report for the period from
-// since to now.
-func Situation(d Data, now, since time.Time) SituationReport {
+// since to until (both included; until is at most now), as of now.
+func Situation(d Data, now, since, until time.Time) SituationReport {
+	if until.IsZero() || until.After(now) {
+		until = now
+	}
 	ix := newIndex(d)
 	sum := Summarize(d, now)
 	inc := ix.incident()
-	rep := SituationReport{IncidentID: d.IncidentID, IncidentTitle: sum.IncidentTitle, GeneratedAt: now.UTC(), Since: since.UTC(),
+	rep := SituationReport{IncidentID: d.IncidentID, IncidentTitle: sum.IncidentTitle, GeneratedAt: now.UTC(), Since: since.UTC(), Until: until.UTC(),
+		MovesOnHold: []MoveLine{}, PostMoveOutstanding: sum.PostMove.Tasks, DoLSToRequest: sum.DoLSToRequest,
 		Process: integer(inc, "process"), Status: str(inc, "status"), Summary: sum,
 		MovesDone: []MoveLine{}, MovesPlanned: []MoveLine{}, Deaths: []EventLine{}, Admissions: []EventLine{},
 		OverdueChecks: sum.SafeAndWell.DueResidents, OverdueReviews: sum.Reviews.OverdueReviews, OpenConflicts: sum.Conflicts.Open,
@@ -128,23 +148,25 @@ func Situation(d Data, now, since time.Time) SituationReport {
 		}
 	}
 	rep.RAG = str(latest, "status")
-	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(since) && !t.After(now) }
+	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(since) && !t.After(until) }
+	voided := voidedMoves(ix)
+	legs := map[string][]*syncproto.Record{}
+	for _, lg := range ix.all("move_legs") {
+		legs[str(lg, "move_id")] = append(legs[str(lg, "move_id")], lg)
+	}
 	for _, m := range ix.all("moves") {
 		res := ix.get("residents", str(m, "resident_id"))
 		line := MoveLine{MoveID: m.ID, ResidentID: str(m, "resident_id"), ResidentName: residentName(res), Status: str(m, "status"),
 			ToService: serviceName(ix, str(m, "to_service_id"))}
 		switch line.Status {
 		case moveCompleted:
-			done := instant(m, "completed_at")
-			if done.IsZero() {
-				for _, lg := range ix.all("move_legs") {
-					if str(lg, "move_id") == m.ID {
-						for _, f := range []string{"handed_over_at", "arrived_at"} {
-							if t := instant(lg, f); t.After(done) {
-								done = t
-							}
-						}
-					}
+			if voided[m.ID] {
+				continue
+			}
+			done := domain.WhereaboutsMoveOf(m, legs[m.ID]).CompletedAt
+			for _, c := range ix.all(domain.MoveCorrections) {
+				if str(c, "move_id") == m.ID && rules.CorrectionKind(str(c, "kind")) == rules.CorrectionCompletedAt && !instant(c, "completed_at").IsZero() {
+					done = instant(c, "completed_at")
 				}
 			}
 			if !in(done) {
@@ -161,6 +183,12 @@ func Situation(d Data, now, since time.Time) SituationReport {
 				line.When = t.Format(time.RFC3339)
 			}
 			rep.MovesPlanned = append(rep.MovesPlanned, line)
+		case moveOnHold:
+			if t := instant(m, "planned_at"); !t.IsZero() {
+				line.When = t.Format(time.RFC3339)
+			}
+			line.HoldReason = str(m, "hold_reason")
+			rep.MovesOnHold = append(rep.MovesOnHold, line)
 		}
 	}
 	byWhen := func(ls []MoveLine) {
@@ -173,7 +201,8 @@ func Situation(d Data, now, since time.Time) SituationReport {
 	}
 	byWhen(rep.MovesDone)
 	byWhen(rep.MovesPlanned)
-	for _, e := range ix.all("resident_events") {
+	byWhen(rep.MovesOnHold)
+	for _, e := range effectiveEvents(ix) {
 		at := instant(e, "occurred_at")
 		if !in(at) {
 			continue
@@ -250,6 +279,9 @@ func (r SituationReport) Metrics() []Metric {
 	out := []Metric{
 		{"situation.moves_done_in_period", len(r.MovesDone)},
 		{"situation.moves_planned", len(r.MovesPlanned)},
+		{"situation.moves_on_hold", len(r.MovesOnHold)},
+		{"situation.post_move_outstanding", len(r.PostMoveOutstanding)},
+		{"situation.dols_to_request", len(r.DoLSToRequest)},
 		{"situation.deaths_in_period", len(r.Deaths)},
 		{"situation.admissions_in_period", len(r.Admissions)},
 		{"situation.overdue_checks", len(r.OverdueChecks)},
@@ -272,25 +304,28 @@ func WriteSituationCSV(w io.Writer, r SituationReport) error {
 // identification, 7.24 information and summaries): care needs, medication,
 // contacts, preferences and the person's own words.
 type TransferSummary struct {
-	ResidentID           string                   `json:"resident_id"`
-	IncidentID           string                   `json:"incident_id"`
-	GeneratedAt          time.Time                `json:"generated_at"`
-	Name                 string                   `json:"name"`
-	PreferredName        string                   `json:"preferred_name,omitempty"`
-	DateOfBirth          string                   `json:"date_of_birth,omitempty"`
-	NHSNumber            string                   `json:"nhs_number,omitempty"`
-	RegistrationCategory string                   `json:"registration_category,omitempty"`
-	Funding              []string                 `json:"funding"`
-	NeedsSummary         string                   `json:"needs_summary,omitempty"`
-	CommunicationNeeds   string                   `json:"communication_needs,omitempty"`
-	MedicationSummary    string                   `json:"medication_summary,omitempty"`
-	GP                   string                   `json:"gp,omitempty"`
-	Equipment            []schema.Equipment       `json:"equipment"`
-	DoLSStatus           string                   `json:"dols_status,omitempty"`
-	DoLSExpiry           string                   `json:"dols_expiry,omitempty"`
-	Attorneys            []schema.PowerOfAttorney `json:"attorneys"`
-	Contacts             []schema.Carer           `json:"contacts"`
-	Preferences          string                   `json:"preferences,omitempty"`
+	ResidentID           string             `json:"resident_id"`
+	IncidentID           string             `json:"incident_id"`
+	GeneratedAt          time.Time          `json:"generated_at"`
+	Name                 string             `json:"name"`
+	PreferredName        string             `json:"preferred_name,omitempty"`
+	DateOfBirth          string             `json:"date_of_birth,omitempty"`
+	NHSNumber            string             `json:"nhs_number,omitempty"`
+	RegistrationCategory string             `json:"registration_category,omitempty"`
+	Funding              []string           `json:"funding"`
+	NeedsSummary         string             `json:"needs_summary,omitempty"`
+	CommunicationNeeds   string             `json:"communication_needs,omitempty"`
+	MedicationSummary    string             `json:"medication_summary,omitempty"`
+	GP                   string             `json:"gp,omitempty"`
+	Equipment            []schema.Equipment `json:"equipment"`
+	DoLSStatus           string             `json:"dols_status,omitempty"`
+	// DoLSNote says what the receiving home must do about DoLS: a new
+	// request when the person moved under an authorisation (3.10).
+	DoLSNote    string                   `json:"dols_note,omitempty"`
+	DoLSExpiry  string                   `json:"dols_expiry,omitempty"`
+	Attorneys   []schema.PowerOfAttorney `json:"attorneys"`
+	Contacts    []schema.Carer           `json:"contacts"`
+	Preferences string                   `json:"preferences,omitempty"`
 	// InOwnWords is what matters to the person, in their own words
 	// (about_me), and LatestSaid what they said at the latest check or
 	// review.
@@ -327,6 +362,12 @@ func Transfer(d Data, residentID string, now time.Time) (TransferSummary, bool) 
 		Contacts: []schema.Carer{}, HandoverMissing: []string{}}
 	if t.Funding == nil {
 		t.Funding = []string{}
+	}
+	switch t.DoLSStatus {
+	case schema.DoLSNewRequestNeeded:
+		t.DoLSNote = "The DoLS authorisation did not follow the person: as managing authority, request a new authorisation from the DOLS Team (003 Appendix 2, 3.10)."
+	case schema.DoLSAuthorised, schema.DoLSUrgent, schema.DoLSRequested:
+		t.DoLSNote = "The DoLS authorisation is for the current home only: once the person moves, the new home must request a new one (003 Appendix 2, 3.10)."
 	}
 	_ = jsonUnmarshal(value(r, "equipment"), &t.Equipment)
 	_ = jsonUnmarshal(value(r, "lpa"), &t.Attorneys)

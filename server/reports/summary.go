@@ -48,6 +48,12 @@ type Summary struct {
 	Family FamilyFigures `json:"family"`
 	// CrossAuthority counts notifications to other authorities and the NHS.
 	CrossAuthority CrossAuthorityFigures `json:"cross_authority"`
+	// PostMove counts the work after moves still outstanding: GP change
+	// (7.22), DWP (7.26), new contract (7.27), placing authority (7.23).
+	PostMove PostMoveFigures `json:"post_move"`
+	// DoLSToRequest lists the people whose DoLS authorisation did not
+	// follow them to their new home (3.10).
+	DoLSToRequest []DoLSToRequest `json:"dols_to_request"`
 }
 
 // FundingCounts counts residents by funding stream (003 Appendix 2,
@@ -100,8 +106,10 @@ type ResidentFigures struct {
 	ByCategory map[string]int `json:"by_category"`
 	ByStatus   map[string]int `json:"by_status"`
 	// UnderDoLS counts residents with an urgent or standard DoLS
-	// authorisation in force (3.10).
-	UnderDoLS int `json:"under_dols"`
+	// authorisation in force (3.10); DoLSNewRequestNeeded those who moved
+	// under one and need a new request at their new home.
+	UnderDoLS            int `json:"under_dols"`
+	DoLSNewRequestNeeded int `json:"dols_new_request_needed"`
 	// VeryFrail, AssessEarly and WishesToMoveEarly count residents so
 	// flagged (3.5, 3.7, 3.6).
 	VeryFrail         int `json:"very_frail"`
@@ -193,6 +201,7 @@ type MoveFigures struct {
 	InTransit   int `json:"in_transit"`
 	Completed   int `json:"completed"`
 	Cancelled   int `json:"cancelled"`
+	OnHold      int `json:"on_hold"`
 	OtherStatus int `json:"other_status"`
 	// ResidentsMoved counts residents with a completed move.
 	ResidentsMoved int `json:"residents_moved"`
@@ -250,6 +259,7 @@ const (
 	moveInTransit = "in_transit"
 	moveCompleted = "completed"
 	moveCancelled = "cancelled"
+	moveOnHold    = "on_hold"
 )
 
 // activeMove reports whether a move status means the move is still going
@@ -271,9 +281,11 @@ type moveState struct {
 
 func movesByResident(ix *index) moveState {
 	ms := moveState{completed: map[string]bool{}, active: map[string]bool{}}
+	voided := voidedMoves(ix)
 	for _, m := range ix.all("moves") {
 		rid := str(m, "resident_id")
 		switch s := str(m, "status"); {
+		case s == moveCompleted && voided[m.ID]:
 		case s == moveCompleted:
 			ms.completed[rid] = true
 		case activeMove(s):
@@ -326,6 +338,9 @@ func Summarize(d Data, now time.Time) Summary {
 	s.Handover = handoverFigures(ix)
 	s.Family = familyFigures(ix)
 	s.CrossAuthority = crossAuthority(ix)
+	s.PostMove = postMoveWork(ix, s.Today)
+	s.DoLSToRequest = dolsToRequest(ix)
+	s.Residents.DoLSNewRequestNeeded = len(s.DoLSToRequest)
 	return s
 }
 
@@ -509,6 +524,8 @@ func moveFigures(ix *index, residents []*syncproto.Record) MoveFigures {
 			f.Completed++
 		case moveCancelled:
 			f.Cancelled++
+		case moveOnHold:
+			f.OnHold++
 		default:
 			f.OtherStatus++
 		}
@@ -593,6 +610,7 @@ func (s Summary) Metrics() []Metric {
 		add("residents.by_status."+k, r.ByStatus[k])
 	}
 	add("residents.under_dols", r.UnderDoLS)
+	add("residents.dols_new_request_needed", r.DoLSNewRequestNeeded)
 	add("residents.very_frail", r.VeryFrail)
 	add("residents.assess_early", r.AssessEarly)
 	add("residents.wishes_to_move_early", r.WishesToMoveEarly)
@@ -635,6 +653,7 @@ func (s Summary) Metrics() []Metric {
 	add("moves.in_transit", m.InTransit)
 	add("moves.completed", m.Completed)
 	add("moves.cancelled", m.Cancelled)
+	add("moves.on_hold", m.OnHold)
 	add("moves.other_status", m.OtherStatus)
 	add("moves.residents_moved", m.ResidentsMoved)
 	add("moves.residents_still_to_move", m.ResidentsStillToMove)
@@ -699,5 +718,12 @@ func (s Summary) Metrics() []Metric {
 	add("cross_authority.needed", ca.Needed)
 	add("cross_authority.notified", ca.Notified)
 	add("cross_authority.outstanding", len(ca.Outstanding))
+	add("events.corrected", ev.Corrected)
+	pm := s.PostMove
+	add("post_move.outstanding", pm.Outstanding)
+	add("post_move.overdue", pm.Overdue)
+	for _, k := range sortedKeys(pm.ByItem) {
+		add("post_move.by_item."+k, pm.ByItem[k])
+	}
 	return out
 }

@@ -32,30 +32,38 @@ type Options struct {
 
 // Registry returns the registry of every domain collection with its rules
 // and effects.
-func Registry(o Options) *schema.Registry {
+func Registry(o Options) *schema.Registry { return RegistryOf(o, schema.Domain()) }
+
+// RegistryOf wires the rules and effects into the collections given, by
+// collection name: a collection this package knows gets them whenever it is
+// declared (e.g. move_corrections, declared with the move lifecycle).
+func RegistryOf(o Options, cols []schema.Collection) *schema.Registry {
 	if o.WorkingHours.Location == nil {
 		o.WorkingHours = rules.DefaultWorkingHours()
 	}
 	if o.ReviewSchedule == nil {
 		o.ReviewSchedule = rules.DefaultReviewSchedule()
 	}
-	cols := schema.Domain()
+	cols = append([]schema.Collection(nil), cols...)
 	for i := range cols {
 		c := &cols[i]
 		switch c.Name {
 		case "incidents":
 			c.Rules = append(c.Rules, incidentRule)
-			c.Effects = append(c.Effects, ChecklistEffect, EscalationEffect)
+			c.Effects = append(c.Effects, ChecklistEffect, EscalationEffect, IncidentLogEffect)
 		case "providers":
 			c.Rules = append(c.Rules, suspensionRule)
-			c.Effects = append(c.Effects, NeighbourSuspensionEffect)
+			c.Effects = append(c.Effects, NeighbourSuspensionEffect, SuspensionLogEffect)
 		case "services":
 			c.Rules = append(c.Rules, suspensionRule)
+			c.Effects = append(c.Effects, SuspensionLogEffect)
 		case "checklist_items":
 			c.Rules = append(c.Rules, evidenceRule)
+		case "residents":
+			c.Rules = append(c.Rules, whereaboutsRule)
 		case "resident_events":
 			c.Rules = append(c.Rules, residentEventRule)
-			c.Effects = append(c.Effects, ResidentEventEffect)
+			c.Effects = append(c.Effects, ResidentEventEffect, WhereaboutsEffect, EventsLogEffect)
 		case "placement_decisions":
 			c.Rules = append(c.Rules, placementDecisionRule)
 		case "rag_statuses":
@@ -66,12 +74,14 @@ func Registry(o Options) *schema.Registry {
 			c.Rules = append(c.Rules, bestInterestsRule)
 		case "moves":
 			c.Rules = append(c.Rules, moveRule(o.WorkingHours))
-			c.Effects = append(c.Effects, moveCompletionEffect(o.ReviewSchedule))
+			c.Effects = append(c.Effects, moveCompletionEffect(o.ReviewSchedule), WhereaboutsEffect, MovesLogEffect)
 		case "move_legs":
 			c.Rules = append(c.Rules, legRule)
 		case "move_corrections":
+			// A correction is checked against its move; where the person
+			// is then follows from WhereaboutsEffect, and the logs say so.
 			c.Rules = append(c.Rules, correctionRule)
-			c.Effects = append(c.Effects, correctionEffect)
+			c.Effects = append(c.Effects, WhereaboutsEffect, CorrectionsLogEffect)
 		}
 		if kind, ok := logKinds[c.Name]; ok {
 			c.Rules = append(c.Rules, logRule(kind))

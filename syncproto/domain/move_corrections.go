@@ -2,7 +2,6 @@ package domain
 
 import (
 	"errors"
-	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/rules"
@@ -75,76 +74,4 @@ func correctionRule(ctx schema.Context, c syncproto.Change, before, after *syncp
 		}
 	}
 	return nil
-}
-
-// correctedMoves reads a resident's completed moves as their corrections
-// leave them.
-func correctedMoves(l schema.Lookup, residentID string, corrections []rules.MoveCorrection, now time.Time) ([]rules.CorrectedMove, error) {
-	recs, err := l.Find("moves", "resident_id", jsonString(residentID))
-	if err != nil {
-		return nil, err
-	}
-	var out []rules.CorrectedMove
-	for _, r := range recs {
-		if r.Deleted() || str(r, "status") != string(rules.MoveCompleted) {
-			continue
-		}
-		mv, err := loadMove(l, r, nil)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rules.Correct(mv, completedAt(l, r, now), corrections))
-	}
-	return out, nil
-}
-
-// correctionEffect: the resident's recorded whereabouts follow a
-// correction. They are where the latest of their completed moves that was
-// not voided, as corrected, took them; with every move voided, back where
-// the voided move started. A resident who has died or is in hospital keeps
-// that status; only their service is put right.
-func correctionEffect(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) ([]syncproto.Change, error) {
-	if after.Deleted() || !(isCreate(before) || before.Deleted()) {
-		return nil, nil
-	}
-	rid := str(after, "resident_id")
-	res, err := ctx.Lookup.Record("residents", rid)
-	if err != nil || res == nil || !res.Exists() || res.Deleted() {
-		return nil, err
-	}
-	corrections, err := correctionsOf(ctx.Lookup, rid, after)
-	if err != nil {
-		return nil, err
-	}
-	moves, err := correctedMoves(ctx.Lookup, rid, corrections, ctx.Now)
-	if err != nil {
-		return nil, err
-	}
-	place, _, moved := rules.LatestPlace(moves)
-	if !moved {
-		for _, m := range moves {
-			if m.MoveID == str(after, "move_id") {
-				place = m.FromServiceID
-			}
-		}
-	}
-	f := map[string]any{}
-	if place != "" && str(res, "current_service_id") != place {
-		f["current_service_id"] = place
-	}
-	switch status := str(res, "status"); {
-	case status == "deceased" || status == "in_hospital":
-	case moved && status != "moved":
-		f["status"] = "moved"
-	case !moved && status == "moved":
-		f["status"] = "in_placement"
-	}
-	if len(f) == 0 {
-		return nil, nil
-	}
-	if ctx.Clock == nil {
-		return nil, errNoClock
-	}
-	f["whereabouts_updated_at"] = ctx.Now.UTC().Format(time.RFC3339)
-	return []syncproto.Change{effectChange(ctx, derivedID("correction-whereabouts", c.ID), "residents", rid, f)}, nil
 }

@@ -149,9 +149,11 @@ var london = func() *time.Location {
 	return loc
 }()
 
-// moveCompletionEffect: completing a move updates where the resident is now
-// and their status (whereabouts), and schedules the post-move reviews (003
-// Appendix 2, 7.19) from the completion time.
+// moveCompletionEffect: completing a move schedules the post-move reviews
+// (003 Appendix 2, 7.19) from the completion time, marks a DoLS
+// authorisation as needing a new request at the new home and raises the
+// DoLS team's task (3.10), and cancels the person's other open moves from
+// the same home. Where the person is now is WhereaboutsEffect's.
 func moveCompletionEffect(schedule []rules.ReviewOffset) schema.Effect {
 	return func(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) ([]syncproto.Change, error) {
 		if after.Deleted() || str(after, "status") != "completed" || (!isCreate(before) && str(before, "status") == "completed") {
@@ -167,22 +169,17 @@ func moveCompletionEffect(schedule []rules.ReviewOffset) schema.Effect {
 		if err != nil {
 			return nil, err
 		}
-		if res != nil && res.Exists() && !res.Deleted() && str(res, "status") != "deceased" {
-			f := map[string]any{}
-			if str(res, "current_service_id") != to {
-				f["current_service_id"] = to
-			}
-			if str(res, "status") != "moved" {
-				f["status"] = "moved"
-			}
-			if str(res, "current_location") != "" {
-				f["current_location"] = nil
-			}
-			if len(f) > 0 {
-				f["whereabouts_updated_at"] = done.UTC().Format(time.RFC3339)
-				out = append(out, effectChange(ctx, derivedID("whereabouts", c.ID), "residents", rid, f))
-			}
+		dols, err := dolsFollowsThePerson(ctx, after, res, to, done)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, dols...)
+		others, err := ctx.Lookup.Find("moves", "resident_id", jsonString(rid))
+		if err != nil {
+			return nil, err
+		}
+		sort.Slice(others, func(i, j int) bool { return others[i].ID < others[j].ID })
+		out = append(out, closeOtherMoves(ctx, c.ID, after, others, "The person moved to another home by move "+after.ID+".")...)
 		for _, o := range schedule {
 			id := ReviewID(after.ID, o.Type)
 			if existing, err := ctx.Lookup.Record("post_move_reviews", id); err != nil {

@@ -30,6 +30,9 @@ type MoveCorrection struct {
 	CompletedAt time.Time      // kind completed_at: when the move was completed instead
 	Reason      string         // why
 	CorrectedBy string         // who
+	// Recorded orders two corrections of the same kind of one move for
+	// the whereabouts: the later wins (then the greater ID).
+	Recorded time.Time
 }
 
 // CheckMoveCorrection checks a new correction of move: the move is
@@ -121,25 +124,4 @@ func Correct(m Move, completedAt time.Time, corrections []MoveCorrection) Correc
 		}
 	}
 	return out
-}
-
-// LatestPlace is where a person's completed moves, as corrected, leave
-// them: the destination of the latest move that was not voided (by
-// completion time, then move id), and ok false when every move was voided
-// or there is none.
-func LatestPlace(moves []CorrectedMove) (serviceID string, at time.Time, ok bool) {
-	var best *CorrectedMove
-	for i := range moves {
-		m := &moves[i]
-		if m.Void {
-			continue
-		}
-		if best == nil || m.CompletedAt.After(best.CompletedAt) || (m.CompletedAt.Equal(best.CompletedAt) && m.MoveID > best.MoveID) {
-			best = m
-		}
-	}
-	if best == nil {
-		return "", time.Time{}, false
-	}
-	return best.ToServiceID, best.CompletedAt, true
 }

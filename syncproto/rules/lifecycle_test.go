@@ -128,17 +128,17 @@ func TestCheckMoveCorrection_CompletedMovesOnly(t *testing.T) {
 		})
 	}
 	t.Run("the latest completed move not voided, as corrected, is where the person is", func(t *testing.T) {
-		first := Move{ID: "m1", ResidentID: "r1", FromServiceID: "home", ToServiceID: "temp", Status: MoveCompleted}
-		second := Move{ID: "m2", ResidentID: "r1", FromServiceID: "temp", ToServiceID: "oak", Status: MoveCompleted}
+		moves := []WhereaboutsMove{
+			{ID: "m1", FromServiceID: "home", ToServiceID: "temp", Status: string(MoveCompleted), CompletedAt: now.Add(-48 * time.Hour)},
+			{ID: "m2", FromServiceID: "temp", ToServiceID: "oak", Status: string(MoveCompleted), CompletedAt: now.Add(-24 * time.Hour)},
+		}
 		cs := []MoveCorrection{{ID: "c1", MoveID: "m2", Kind: CorrectionDestination, ToServiceID: "elm"}}
-		moves := []CorrectedMove{Correct(first, now.Add(-48*time.Hour), cs), Correct(second, now.Add(-24*time.Hour), cs)}
-		if where, _, ok := LatestPlace(moves); !ok || where != "elm" {
-			t.Fatalf("at %s (%v), want elm", where, ok)
+		if where := DeriveWhereabouts(WhereaboutsFacts{Placement: "home", Moves: moves, Corrections: cs}); where.ServiceID != "elm" {
+			t.Fatalf("at %+v, want elm", where)
 		}
 		cs = append(cs, MoveCorrection{ID: "c2", MoveID: "m2", Kind: CorrectionVoid})
-		moves = []CorrectedMove{Correct(first, now.Add(-48*time.Hour), cs), Correct(second, now.Add(-24*time.Hour), cs)}
-		if where, _, ok := LatestPlace(moves); !ok || where != "temp" {
-			t.Fatalf("after the void at %s (%v), want temp", where, ok)
+		if where := DeriveWhereabouts(WhereaboutsFacts{Placement: "home", Moves: moves, Corrections: cs}); where.ServiceID != "temp" {
+			t.Fatalf("after the void at %+v, want temp", where)
 		}
 	})
 }

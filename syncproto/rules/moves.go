@@ -336,20 +336,25 @@ func weekdays(ds []time.Weekday) string {
 	return strings.Join(names, ",")
 }
 
+// HoldsPlace reports whether a move in this status holds the resident's
+// place in time: a cancelled move does not, nor does one on hold (e.g. while
+// the person is in hospital), which is planned again before it goes ahead.
+func (s MoveStatus) HoldsPlace() bool { return s != MoveCancelled && s != MoveOnHold }
+
 // CheckOnePlace checks that a resident is in exactly one place at a time: the
 // move m must not overlap any other move of the same resident that is not
-// cancelled (domain.md "A resident is in exactly one place at a time"). A move
+// cancelled or on hold (domain.md "A resident is in exactly one place at a time"). A move
 // in existing with m's ID is m itself (an update) and is skipped. Moves with
 // no time cannot overlap.
 func CheckOnePlace(existing []Move, m Move) Violations {
 	ms, me, mopen, ok := m.Interval()
-	if !ok || m.Status == MoveCancelled {
+	if !ok || !m.Status.HoldsPlace() {
 		return nil
 	}
 	a := span{ms, me, mopen}
 	var vs Violations
 	for _, o := range existing {
-		if o.ResidentID != m.ResidentID || o.Status == MoveCancelled || (m.ID != "" && o.ID == m.ID) {
+		if o.ResidentID != m.ResidentID || !o.Status.HoldsPlace() || (m.ID != "" && o.ID == m.ID) {
 			continue
 		}
 		os, oe, oopen, ok := o.Interval()
@@ -375,7 +380,7 @@ func CheckOrigin(existing []Move, m Move, currentServiceID string) Violations {
 	self := span{ms, me, mopen}
 	var prior []Move
 	for _, o := range existing {
-		if o.ResidentID != m.ResidentID || o.Status == MoveCancelled || (m.ID != "" && o.ID == m.ID) {
+		if o.ResidentID != m.ResidentID || !o.Status.HoldsPlace() || (m.ID != "" && o.ID == m.ID) {
 			continue
 		}
 		os, oe, open, ok := o.Interval()

@@ -70,10 +70,16 @@ const (
 	DoLSAuthorised = "authorised"
 	// DoLSExpired: an authorisation has lapsed.
 	DoLSExpired = "expired"
+	// DoLSNewRequestNeeded: the person moved while under an authorisation;
+	// it does not follow them, and the new home (the managing authority)
+	// must request a new one (003 Appendix 2, 3.10 "refers all those who
+	// are DOLS-liable to the DOLS Team for new assessment"). Set by the
+	// server when a move is completed.
+	DoLSNewRequestNeeded = "new_request_needed"
 )
 
 // DoLSStatuses are the values of residents.dols_status.
-var DoLSStatuses = []string{DoLSNone, DoLSRequested, DoLSUrgent, DoLSAuthorised, DoLSExpired}
+var DoLSStatuses = []string{DoLSNone, DoLSRequested, DoLSUrgent, DoLSAuthorised, DoLSExpired, DoLSNewRequestNeeded}
 
 // UnderDoLS reports whether a dols_status means the person is currently
 // deprived of their liberty under an authorisation (urgent or standard).
@@ -215,8 +221,9 @@ var ConsulteeRoles = []string{
 }
 
 // ResidentEventKinds are the events of a resident during an incident that
-// change where they are.
-var ResidentEventKinds = []string{"death", "hospital_admission", "hospital_discharge"}
+// change where they are; entered_in_error, naming an event in
+// corrects_event_id, records that the event never happened.
+var ResidentEventKinds = []string{"death", "hospital_admission", "hospital_discharge", "entered_in_error"}
 
 // ReviewTypes are the reviews of the post-move programme (003 Appendix 2,
 // 7.19).
@@ -229,10 +236,10 @@ var ReviewOutcomes = []string{"settled", "concerns", "not_seen"}
 var NotificationRecipients = []string{"placing_authority", "receiving_authority", "receiving_nhs", "other"}
 
 // Teams are the council teams a task is for.
-var Teams = []string{"social_care", "quality_monitoring", "commissioning", "nhs"}
+var Teams = []string{"social_care", "quality_monitoring", "commissioning", "nhs", "dols"}
 
 // TaskSources are what raised a team task.
-var TaskSources = []string{"neighbouring_authority_suspension", "other"}
+var TaskSources = []string{"neighbouring_authority_suspension", "dols_new_request", "other"}
 
 // TaskStatuses are where a team task stands.
 var TaskStatuses = []string{"open", "done"}
@@ -256,7 +263,8 @@ var TransportModes = []string{"car", "minibus", "ambulance", "wheelchair_taxi", 
 var Payers = []string{"council", "nhs", "provider", "resident", "family", "placing_authority", "other"}
 
 // MovementEvents are the entries of the movement log.
-var MovementEvents = []string{"planned", "departed", "arrived", "handed_over", "cancelled", "returned", "other"}
+var MovementEvents = []string{"planned", "departed", "arrived", "handed_over", "cancelled", "returned", "other",
+	"completed", "on_hold", "hospital_admission", "hospital_discharge", "death", "corrected"}
 
 // RiskLevels rate a risk.
 var RiskLevels = []string{"low", "medium", "high", "very_high"}

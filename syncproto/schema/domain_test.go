@@ -539,7 +539,7 @@ func TestDomain_Moves(t *testing.T) {
 		valid: map[string]any{
 			"incident_id": tIncident, "resident_id": tResident, "from_service_id": tService, "to_service_id": tService2,
 			"chosen_by": "best_interests", "best_interests_decision_id": tDecision, "planned_at": "2026-11-18T10:00:00Z",
-			"planned_arrival_at": "2026-11-18T10:45:00Z", "out_of_hours_reason": "", "status": "planned", "cancelled_reason": "",
+			"planned_arrival_at": "2026-11-18T10:45:00Z", "out_of_hours_reason": "", "status": "planned", "cancelled_reason": "", "hold_reason": "",
 			"transport": "wheelchair_taxi", "transport_cost": 45.5, "transport_paid_by": "council", "vehicle": "Example Cars",
 			"escort": "Key worker", "escort_familiar": true, "equipment_travelling": "pressure mattress",
 			"medication_travelling": true, "records_handed_over": false, "gp_changed": false, "dwp_notified": false,
@@ -801,7 +801,7 @@ func TestDomain_ResidentEvents(t *testing.T) {
 	runCollectionCase(t, "resident_events", collectionCase{
 		valid: map[string]any{
 			"incident_id": tIncident, "resident_id": tResident, "event": "death", "occurred_at": "2026-11-19T03:10:00Z",
-			"place": "Larkfield House, room 12", "hospital": "", "discharged_to_service_id": tService2, "details": "Died peacefully in her sleep",
+			"place": "Larkfield House, room 12", "hospital": "", "discharged_to_service_id": tService2, "move_id": tService2, "corrects_event_id": tService2, "correction_reason": "", "details": "Died peacefully in her sleep",
 			"family_informed_at": "2026-11-19T07:00:00Z", "family_informed_by": "Night nurse", "cqc_notified_at": "2026-11-19T10:00:00Z",
 			"coroner_relevant": false, "coroner_notified_at": "2026-11-19T10:30:00Z", "placing_authority_notified_at": "2026-11-19T11:00:00Z",
 			"recorded_by": "Kim Example",
@@ -871,7 +871,7 @@ func TestDomain_TeamTasks(t *testing.T) {
 		valid: map[string]any{
 			"provider_id": tProvider, "team": "social_care", "title": "Neighbouring authority suspended placements",
 			"details": "Nottinghamshire suspended care home placements on 10 November", "source": "neighbouring_authority_suspension",
-			"created_at": "2026-11-10T09:00:00Z", "status": "open", "done_at": "2026-11-11T09:00:00Z", "done_by": "Team manager",
+			"created_at": "2026-11-10T09:00:00Z", "status": "open", "done_at": "2026-11-11T09:00:00Z", "done_by": "Team manager", "resident_id": tService2, "move_id": tService2, "service_id": tService2, "due_on": "2026-11-12",
 		},
 		required: []string{"provider_id", "team", "title", "created_at", "status"},
 		bad:      join([]badCase{uuidCase("provider_id")}, timeCases("created_at")),

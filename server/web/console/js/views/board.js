@@ -11,7 +11,8 @@ const whereColour = /** @type {Record<string, any>} */ ({ home: 'grey', hospital
 const whereWords = /** @type {Record<string, string>} */ ({ home: 'At home', hospital: 'In hospital', in_transit: 'In transit', moved: 'Moved', deceased: 'Deceased', left: 'Left' });
 const checkWords = /** @type {Record<string, string>} */ ({ never_checked: 'Never checked', overdue: 'Overdue', due_today: 'Due today', ok: 'Not yet due', not_due: 'Not due' });
 const fundingWords = /** @type {Record<string, string>} */ ({ la_funded: 'Council funded', nhs_chc: 'NHS CHC', fnc: 'Funded Nursing Care', self_funder: 'Self-funder', out_of_area: 'Out of area', s117: 's117 MHA', dwp_preserved_rights: 'DWP / preserved rights' });
-const dolsWords = /** @type {Record<string, string>} */ ({ none: 'None', requested: 'Requested', urgent: 'Urgent authorisation', authorised: 'Authorised', expired: 'Expired' });
+const dolsWords = /** @type {Record<string, string>} */ ({ none: 'None', requested: 'Requested', urgent: 'Urgent authorisation', authorised: 'Authorised', expired: 'Expired', new_request_needed: 'New request needed' });
+const postMoveWords = /** @type {Record<string, string>} */ ({ placing_authority: 'placing authority', gp_change: 'GP change', dwp: 'DWP', contract: 'contract' });
 const capWords = /** @type {Record<string, string>} */ ({ not_assessed: 'Not assessed', in_progress: 'Assessment under way', has_capacity: 'Has capacity', lacks_capacity: 'Lacks capacity' });
 const biWords = /** @type {Record<string, string>} */ ({ not_needed: '', awaiting: 'best interests decision needed', in_progress: 'best interests under way', decided: 'best interests decided' });
 // The filters' choices for DoLS and best interests ("not recorded" and "no
@@ -65,6 +66,9 @@ function countCards(k) {
     card('in_transit', k.in_transit, 'in transit', k.in_transit ? 'see Moves for hand-overs' : 'nobody on the road'),
     card('not_seen_24h', k.not_seen_24h, 'not seen in 24 hours', k.due ? `${k.due} due a check: visit today` : undefined, true),
     card('open_conflicts', k.open_conflicts, 'open conflicts', k.open_conflicts ? 'back office to resolve' : 'none waiting', true),
+    card('on_hold', k.on_hold || 0, 'moves on hold', k.on_hold ? 'waiting, e.g. for a hospital discharge' : 'none waiting'),
+    card('dols_to_request', k.dols_to_request || 0, 'DoLS to request', k.dols_to_request ? 'moved under DoLS: new home to request (3.10)' : 'none', true),
+    card('post_move_outstanding', k.post_move_outstanding || 0, 'post-move work outstanding', k.post_move_overdue ? `${k.post_move_overdue} overdue: GP, DWP, contract, placing authority` : 'GP, DWP, contract, placing authority', (k.post_move_overdue || 0) > 0),
   ];
 }
 
@@ -131,14 +135,17 @@ function residentTable(rows, c) {
       r.very_frail ? h('span', { class: 'app-block' }, tag('Very frail', 'pink')) : null),
     cell(tag(whereWords[r.where_now] || words(r.where_now), whereColour[r.where_now]), h('span', { class: 'app-block govuk-body-s' }, r.where_text)),
     cell(fundingWords[r.funding_stream] || (r.funding_stream ? words(r.funding_stream) : 'Not recorded')),
-    cell(dolsWords[r.dols_status] || 'Not recorded', r.dols_expiry ? h('span', { class: 'app-block govuk-body-s' }, 'expires ' + day(r.dols_expiry)) : null),
+    cell(dolsWords[r.dols_status] || 'Not recorded', r.dols_expiry && !r.dols_to_request ? h('span', { class: 'app-block govuk-body-s' }, 'expires ' + day(r.dols_expiry)) : null,
+      r.dols_to_request ? h('span', { class: 'app-block' }, tag('DoLS to request', 'red')) : null),
     cell(r.last_check_at ? [when(r.last_check_at), h('span', { class: 'app-block govuk-body-s' }, words(r.last_outcome))] : 'Never',
       r.not_seen_24h ? h('span', { class: 'app-block' }, tag('Not seen in 24 h', 'red')) : null),
     cell(nextDue(r)),
     cell(capWords[r.capacity] || words(r.capacity), biWords[r.best_interests] ? h('span', { class: 'app-block govuk-body-s' }, biWords[r.best_interests]) : null,
       r.best_interests === 'awaiting' ? h('span', { class: 'app-block' }, tag('Decision needed', 'amber')) : null),
-    cell(r.planned_move ? [r.planned_move.to || 'Destination not set', h('span', { class: 'app-block govuk-body-s' },
-      r.planned_move.status === 'in_transit' ? 'on the road now' : (r.planned_move.planned_at ? when(r.planned_move.planned_at) : 'date not set'))] : (r.where_now === 'moved' ? 'Moved' : 'None planned')),
+    cell(r.planned_move ? [r.planned_move.to || 'Destination not set', r.planned_move.status === 'on_hold' ? h('span', { class: 'app-block' }, tag('On hold', 'amber')) : null,
+      h('span', { class: 'app-block govuk-body-s' },
+        r.planned_move.status === 'on_hold' ? (r.planned_move.hold_reason || 'on hold') : r.planned_move.status === 'in_transit' ? 'on the road now' : (r.planned_move.planned_at ? when(r.planned_move.planned_at) : 'date not set'))] : (r.where_now === 'moved' ? 'Moved' : 'None planned'),
+      (r.post_move_outstanding || []).length ? h('span', { class: 'app-block govuk-body-s', 'data-post-move': r.resident_id }, 'To do after the move: ' + r.post_move_outstanding.map((/** @type {string} */ i) => postMoveWords[i] || i).join(', ')) : null),
   ));
   return h('table', { class: 'govuk-table app-table--sticky app-board' },
     h('caption', { class: 'govuk-table__caption govuk-visually-hidden' }, 'Residents of the incident: sort by a column heading'),
