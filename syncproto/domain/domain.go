@@ -70,6 +70,11 @@ func Registry(o Options) *schema.Registry {
 		case "move_legs":
 			c.Rules = append(c.Rules, legRule)
 		}
+		if c.Name == "moves" {
+			// The destination's concerns and places (destinations.go), apart
+			// from moveRule.
+			c.Rules = append(c.Rules, destinationRule)
+		}
 		if kind, ok := logKinds[c.Name]; ok {
 			c.Rules = append(c.Rules, logRule(kind))
 		}
