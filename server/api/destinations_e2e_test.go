@@ -3,6 +3,7 @@ package api_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -173,9 +174,12 @@ func TestServer_RAGTriggers(t *testing.T) {
 	redfernCare, redfern := d.home(t, "Redfern Court", map[string]any{"cqc_rating": "inadequate", "cqc_rated_on": "2026-11-05"})
 	oakwoodCare, oakwood := d.home(t, "Oakwood Grange", map[string]any{"cqc_rating": "good"})
 	belperCare, _ := d.home(t, "Belper Riverside", map[string]any{"cqc_rating": "good"})
+	spondonCare, _ := d.home(t, "Spondon Rise", map[string]any{"cqc_rating": "good"})
 	edith, harold := d.resident(t, "Edith", "residential"), d.resident(t, "Harold", "residential")
 	rag := func(w *writer, prov, status, role string, extra map[string]any) map[string]any {
-		f := map[string]any{"provider_id": prov, "status": status, "reason": "QMT RAG tool applied", "decided_at": "2026-11-23T10:00:00Z",
+		// Each step a minute after the last, so the latest is plain.
+		d.e.clock.Advance(time.Minute)
+		f := map[string]any{"provider_id": prov, "status": status, "reason": "QMT RAG tool applied", "decided_at": d.e.clock.Now().UTC().Format(time.RFC3339),
 			"decided_by": role, "decided_by_role": role}
 		for k, v := range extra {
 			f[k] = v
@@ -229,6 +233,65 @@ func TestServer_RAGTriggers(t *testing.T) {
 			"suspended_on": "2026-11-23", "suspension_reason": "Director's decision on the QMT report."}), "applied"},
 		{"003 App.1 'Suspension (including voluntary)' is RED: not GREEN", d.qmoTok, rag(d.qmo, belperCare, "GREEN", "quality_officer", nil),
 			"rejected:rag_below_triggers@fields.below_triggers_reason"},
+		{"Spondon Care is GREEN: no trigger met", d.qmoTok, rag(d.qmo, spondonCare, "GREEN", "quality_officer", nil), "applied"},
+		{"then a whistle blow about Spondon Rise", d.qmoTok, d.qmo.upsert("concerns", uuid.NewString(), map[string]any{"provider_id": spondonCare, "source": "whistleblowing",
+			"raised_on": "2026-11-23", "description": "Night staffing below the rota.", "status": "open"}), "applied"},
+	})
+
+	t.Run("003 App.1 the provider register shows each provider's triggers and flags a rating below them", func(t *testing.T) {
+		var out struct {
+			Providers []struct {
+				ProviderID    string `json:"provider_id"`
+				RAG           string `json:"rag"`
+				RAGFloor      string `json:"rag_floor"`
+				BelowTriggers bool   `json:"below_triggers"`
+				RAGTriggers   []struct {
+					Code, Level, Words string
+				} `json:"rag_triggers"`
+				RAGHistory []struct {
+					Status              string `json:"status"`
+					BelowTriggersReason string `json:"below_triggers_reason"`
+				} `json:"rag_history"`
+			} `json:"providers"`
+		}
+		d.e.do("GET", "/v1/providers", d.qmoTok(), nil).decode(t, &out)
+		seen := 0
+		for _, p := range out.Providers {
+			var words []string
+			for _, tr := range p.RAGTriggers {
+				words = append(words, tr.Words)
+			}
+			got := p.RAG + "/" + p.RAGFloor + "/" + strings.Join(words, "; ")
+			switch p.ProviderID {
+			case redfernCare:
+				seen++
+				if want := "RED/RED/CQC Rating of Inadequate and/or Warning Notices; Safeguarding's / Whistle blows (not yet resolved)"; got != want || p.BelowTriggers {
+					t.Errorf("Redfern: %s below %v, want %s", got, p.BelowTriggers, want)
+				}
+				reasons := 0
+				for _, h := range p.RAGHistory {
+					if h.Status == "AMBER" && h.BelowTriggersReason != "" {
+						reasons++
+					}
+				}
+				if reasons != 1 {
+					t.Errorf("Redfern's AMBER step does not carry its below_triggers_reason: %+v", p.RAGHistory)
+				}
+			case belperCare:
+				seen++
+				if want := "/RED/Suspension (including voluntary)"; got != want || p.BelowTriggers {
+					t.Errorf("Belper: %s below %v, want %s", got, p.BelowTriggers, want)
+				}
+			case spondonCare:
+				seen++
+				if want := "GREEN/AMBER/Safeguarding's / Whistle blows (not yet resolved)"; got != want || !p.BelowTriggers {
+					t.Errorf("Spondon: %s below %v, want %s and below", got, p.BelowTriggers, want)
+				}
+			}
+		}
+		if seen != 3 {
+			t.Errorf("register has %d of the 3 providers", seen)
+		}
 	})
 
 }
