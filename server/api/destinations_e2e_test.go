@@ -1,10 +1,14 @@
 package api_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/continuity-care/continuity/syncproto"
 	"github.com/google/uuid"
 )
 
@@ -294,4 +298,45 @@ func TestServer_RAGTriggers(t *testing.T) {
 		}
 	})
 
+}
+
+// TestServer_VacanciesConcurrentPushes: devices pushing at once for the last
+// places of a home get exactly as many moves applied as there are places;
+// the others are refused with vacancy_overbooked, on either store (the
+// PostgreSQL store re-checks a push's finds before it commits).
+func TestServer_VacanciesConcurrentPushes(t *testing.T) {
+	d := newDestEnv(t)
+	_, oakwood := d.home(t, "Oakwood Grange", nil)
+	d.run(t, []pfCase{{"Oakwood Grange declares 2 residential places", d.boTok, d.boss.upsert("vacancies", uuid.NewString(), map[string]any{
+		"service_id": oakwood, "category": "residential", "places": 2, "accepting": true, "as_of": "2026-11-23"}), "applied"}})
+	const devices = 5
+	res, toks := make([]string, devices), make([]string, devices)
+	for i := range devices {
+		res[i] = d.resident(t, fmt.Sprint("Resident ", i), "residential")
+		toks[i] = d.e.token(fmt.Sprint("sw", i), "social_worker", fmt.Sprint("tab-sw", i), d.inc)
+	}
+	var wg sync.WaitGroup
+	got := make([]string, devices)
+	for i := range devices {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			w := newWriter(fmt.Sprint("tab-sw", i), d.e.clock.Now)
+			r := d.e.do("POST", "/v1/sync/push", toks[i], map[string]any{"changes": []map[string]any{d.move(w, uuid.NewString(), res[i], oakwood, "10", nil)}})
+			var out syncproto.PushResponse
+			if r.Status != 200 || json.Unmarshal(r.Body, &out) != nil || len(out.Results) != 1 {
+				t.Errorf("push %d: %d %s", i, r.Status, r.Body)
+				return
+			}
+			got[i] = statusesOf(out)
+		}(i)
+	}
+	wg.Wait()
+	counts := map[string]int{}
+	for _, g := range got {
+		counts[g]++
+	}
+	if counts["applied"] != 2 || counts["rejected:vacancy_overbooked@fields.to_service_id"] != devices-2 {
+		t.Errorf("results %v: want 2 applied and %d vacancy_overbooked", counts, devices-2)
+	}
 }
