@@ -23,13 +23,15 @@ func destinationRule(ctx schema.Context, c syncproto.Change, before, after *sync
 		return nil
 	}
 	revived := !isCreate(before) && str(before, "status") == "cancelled"
-	if !isCreate(before) && !revived && !touches(c, "to_service_id", "resident_id",
+	if !isCreate(before) && !revived && !changed(before, after, "to_service_id", "resident_id",
 		"destination_override_reason", "destination_override_role", "vacancy_override_reason", "vacancy_override_role") {
+		// A move going on keeps the place it took and the judgement made
+		// when it was planned; re-sending the same values changes nothing.
 		return nil
 	}
 	if !system(ctx) {
 		for _, f := range []string{"destination_override", "vacancy_override"} {
-			if touches(c, f+"_reason", f+"_role") && str(after, f+"_reason") != "" && str(after, f+"_role") != ctx.Role {
+			if changed(before, after, f+"_reason", f+"_role") && str(after, f+"_reason") != "" && str(after, f+"_role") != ctx.Role {
 				return syncproto.Errorf(rules.CodeOverrideNotPermitted, "fields."+f+"_role", "%s_role must be your role (%s): the override is recorded by the commissioner who makes it", f, ctx.Role)
 			}
 		}
@@ -70,6 +72,17 @@ func destinationRule(ctx schema.Context, c syncproto.Change, before, after *sync
 	m := rules.Placement{MoveID: after.ID, ServiceID: to, Category: cat, Status: moveStatus(str(after, "status")), CompletedAt: instant(after, "completed_at")}
 	vov := rules.VacancyOverride{Reason: str(after, "vacancy_override_reason"), Role: rules.Role(str(after, "vacancy_override_role"))}
 	return violationError(rules.CheckVacancy(vacancies, placements, m, vov))
+}
+
+// changed reports whether any of the string fields differs between before
+// and after.
+func changed(before, after *syncproto.Record, fields ...string) bool {
+	for _, f := range fields {
+		if str(before, f) != str(after, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // destinationFactsOf reads the concerns about a destination service that
