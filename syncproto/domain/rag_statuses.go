@@ -57,19 +57,19 @@ func ragFloorRule(l schema.Lookup, after *syncproto.Record) *syncproto.Error {
 	if l == nil {
 		return nil
 	}
-	facts, err := RAGFactsOf(l, str(after, "provider_id"), str(after, "service_id"))
+	facts, err := ragFactsOf(l, str(after, "provider_id"), str(after, "service_id"))
 	if err != nil {
 		return syncproto.Errorf(syncproto.CodeInternal, "", "could not read the provider's services and concerns")
 	}
 	return violationError(rules.CheckRAGFloor(rules.RAGRating{Status: rules.RAGStatus(str(after, "status")), Facts: facts, BelowTriggersReason: str(after, "below_triggers_reason")}))
 }
 
-// RAGFactsOf reads what the records say about a provider for its RAG
+// ragFactsOf reads what the records say about a provider for its RAG
 // triggers (003 Appendix 1): its services' CQC ratings, whether contracting
 // with it or them is suspended, and the sources of its concerns not yet
 // resolved. With a service id, only that service and the concerns about it
 // or about the provider as a whole count.
-func RAGFactsOf(l schema.Lookup, providerID, serviceID string) (rules.RAGFacts, error) {
+func ragFactsOf(l schema.Lookup, providerID, serviceID string) (rules.RAGFacts, error) {
 	var f rules.RAGFacts
 	prov, err := l.Record("providers", providerID)
 	if err != nil {
