@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/rules"
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
@@ -112,8 +114,10 @@ type Figures struct {
 	// VeryFrail and WishToMoveEarly count residents so flagged.
 	VeryFrail       int `json:"very_frail"`
 	WishToMoveEarly int `json:"wish_to_move_early"`
-	// Vacancies counts vacancy records; VacantPlaces sums the places of
-	// those accepting placements, PlacesByCategory by category.
+	// Vacancies counts vacancy records; VacantPlaces sums the places left
+	// (rules.PlacesLeft: declared places less those planned and completed
+	// moves use) of those accepting placements, PlacesByCategory by
+	// category.
 	Vacancies        int            `json:"vacancies"`
 	VacantPlaces     int            `json:"vacant_places"`
 	PlacesByCategory map[string]int `json:"places_by_category"`
@@ -184,17 +188,35 @@ func Counts(s Scenario) (Figures, error) {
 			f.WishToMoveEarly++
 		}
 	}
+	var vacancies []rules.Vacancy
 	for _, r := range st.Records("vacancies") {
 		f.Vacancies++
-		if !boolean(r, "accepting") {
-			continue
-		}
 		var n int
 		if err := json.Unmarshal(r.Value("places"), &n); err != nil {
 			return Figures{}, fmt.Errorf("vacancy %s: places: %w", r.ID, err)
 		}
-		f.VacantPlaces += n
-		f.PlacesByCategory[str(r, "category")] += n
+		asOf, _ := time.Parse(time.DateOnly, str(r, "as_of"))
+		vacancies = append(vacancies, rules.Vacancy{ID: r.ID, ServiceID: str(r, "service_id"), Category: rules.RegistrationCategory(str(r, "category")),
+			Places: n, Accepting: boolean(r, "accepting"), AsOf: asOf})
+	}
+	var placements []rules.Placement
+	for _, r := range st.Records("moves") {
+		status := rules.MoveStatus(str(r, "status"))
+		completed, _ := time.Parse(time.RFC3339, str(r, "completed_at"))
+		placements = append(placements, rules.Placement{MoveID: r.ID, ServiceID: str(r, "to_service_id"), Status: status, CompletedAt: completed,
+			Category: rules.RegistrationCategory(str(st.Record("residents", str(r, "resident_id")), "registration_category"))})
+	}
+	counted := map[[2]string]bool{}
+	for _, v := range vacancies {
+		k := [2]string{v.ServiceID, string(v.Category)}
+		if counted[k] {
+			continue
+		}
+		counted[k] = true
+		if p := rules.PlacesLeft(vacancies, placements, v.ServiceID, v.Category); p.Accepting && p.Left > 0 {
+			f.VacantPlaces += p.Left
+			f.PlacesByCategory[string(v.Category)] += p.Left
+		}
 	}
 	for _, r := range st.Records("moves") {
 		f.MovesByStatus[str(r, "status")]++

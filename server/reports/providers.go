@@ -3,6 +3,8 @@ package reports
 import (
 	"sort"
 	"time"
+
+	"github.com/continuity-care/continuity/syncproto/rules"
 )
 
 // ProviderRow is one provider of the RAG register: its current QMT RAG
@@ -32,6 +34,14 @@ type ProviderRow struct {
 	NeighbourSuspended bool `json:"neighbour_suspended"`
 	// Incidents are the ids of the reader's incidents about this provider.
 	Incidents []string `json:"incidents"`
+	// RAGFloor is the lowest status the RAG tool's triggers the records
+	// show allow ("" when none is met; 003 Appendix 1), RAGTriggers those
+	// triggers in the appendix's words, and BelowTriggers is set when the
+	// latest status is lower (a reason must then be recorded with the
+	// step, or the triggers appeared after it).
+	RAGFloor      string             `json:"rag_floor,omitempty"`
+	RAGTriggers   []rules.RAGTrigger `json:"rag_triggers"`
+	BelowTriggers bool               `json:"below_triggers"`
 }
 
 // RAGEntry is one step of a provider's RAG history.
@@ -46,6 +56,9 @@ type RAGEntry struct {
 	DecidedByRole string    `json:"decided_by_role"`
 	OversightRisk string    `json:"market_oversight_risk,omitempty"`
 	ConcernsCount int       `json:"concerns"`
+	// BelowTriggersReason says why the step rates the provider below its
+	// RAG triggers, if it does.
+	BelowTriggersReason string `json:"below_triggers_reason,omitempty"`
 }
 
 // ProviderRegister lists every provider in Data, by name: Data holds the
@@ -73,9 +86,24 @@ func ProviderRegister(d Data) []ProviderRow {
 		}
 		return nil
 	}
+	facts := map[string]*rules.RAGFacts{}
+	fact := func(id string) *rules.RAGFacts {
+		if facts[id] == nil {
+			facts[id] = &rules.RAGFacts{}
+		}
+		return facts[id]
+	}
+	for _, p := range ix.all("providers") {
+		fact(p.ID).Suspended = boolean(p, "contracting_suspended")
+	}
 	for _, s := range ix.all("services") {
 		if r := row(str(s, "provider_id")); r != nil {
 			r.Services++
+			f := fact(r.ProviderID)
+			if c := str(s, "cqc_rating"); c != "" {
+				f.CQCRatings = append(f.CQCRatings, c)
+			}
+			f.Suspended = f.Suspended || boolean(s, "contracting_suspended")
 		}
 	}
 	for _, rs := range ix.all("rag_statuses") {
@@ -85,11 +113,13 @@ func ProviderRegister(d Data) []ProviderRow {
 		}
 		r.RAGHistory = append(r.RAGHistory, RAGEntry{ID: rs.ID, ServiceName: serviceName(ix, str(rs, "service_id")), Previous: str(rs, "previous_status"),
 			Status: str(rs, "status"), Reason: str(rs, "reason"), DecidedAt: instant(rs, "decided_at"), DecidedBy: str(rs, "decided_by"),
-			DecidedByRole: str(rs, "decided_by_role"), OversightRisk: str(rs, "market_oversight_risk"), ConcernsCount: len(strs(rs, "concern_ids"))})
+			DecidedByRole: str(rs, "decided_by_role"), OversightRisk: str(rs, "market_oversight_risk"), ConcernsCount: len(strs(rs, "concern_ids")),
+			BelowTriggersReason: str(rs, "below_triggers_reason")})
 	}
 	for _, c := range ix.all("concerns") {
 		if r := row(str(c, "provider_id")); r != nil && str(c, "status") != "resolved" {
 			r.OpenConcerns++
+			fact(r.ProviderID).UnresolvedConcerns = append(fact(r.ProviderID).UnresolvedConcerns, str(c, "source"))
 		}
 	}
 	for _, inc := range ix.all("incidents") {
@@ -103,6 +133,9 @@ func ProviderRegister(d Data) []ProviderRow {
 		if len(h) > 0 {
 			rows[i].RAG = h[0].Status
 		}
+		floor, met := rules.RAGFloor(*fact(rows[i].ProviderID))
+		rows[i].RAGFloor, rows[i].RAGTriggers = string(floor), append([]rules.RAGTrigger{}, met...)
+		rows[i].BelowTriggers = rows[i].RAG != "" && floor != "" && rules.RAGStatus(rows[i].RAG).Level() < floor.Level()
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		if rows[i].Name != rows[j].Name {

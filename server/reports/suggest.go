@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/rules"
@@ -245,6 +246,7 @@ func (sg *suggester) latestRAG(svc *syncproto.Record) string {
 // may not.
 func (sg *suggester) buildDests() {
 	byID := map[string]*dest{}
+	left := sg.placesLeft()
 	for _, v := range sg.ix.all("vacancies") {
 		cat := str(v, "category")
 		svc := sg.ix.get("services", str(v, "service_id"))
@@ -253,6 +255,10 @@ func (sg *suggester) buildDests() {
 			name = "service " + str(v, "service_id")
 		}
 		why := sg.unusable(v, svc, cat)
+		if why == "" && left[v.ID] <= 0 {
+			p := rules.PlacesLeft(sg.vacancies(), sg.placements(), str(v, "service_id"), rules.RegistrationCategory(cat))
+			why = fmt.Sprintf("no places left: %d declared, %d used by planned or completed moves", p.Declared, p.Used)
+		}
 		if why != "" {
 			sg.excluded = append(sg.excluded, excluded{category: cat, service: name, why: why})
 			continue
@@ -264,7 +270,7 @@ func (sg *suggester) buildDests() {
 			byID[svc.ID] = d
 			sg.dests = append(sg.dests, d)
 		}
-		n := integer(v, "places")
+		n := left[v.ID]
 		d.slots[cat] = append(d.slots[cat], &slot{id: v.ID, category: cat, places: n, left: n, area: str(v, "area"), asOf: str(v, "as_of")})
 	}
 	sort.Slice(sg.dests, func(i, j int) bool {
@@ -288,6 +294,56 @@ func (sg *suggester) buildDests() {
 		}
 		return a.why < b.why
 	})
+}
+
+// vacancies are the market's vacancies as the rules read them.
+func (sg *suggester) vacancies() []rules.Vacancy {
+	var out []rules.Vacancy
+	for _, v := range sg.ix.all("vacancies") {
+		asOf, _ := time.Parse(time.DateOnly, str(v, "as_of"))
+		out = append(out, rules.Vacancy{ID: v.ID, ServiceID: str(v, "service_id"), Category: rules.RegistrationCategory(str(v, "category")),
+			Places: integer(v, "places"), Accepting: boolean(v, "accepting"), AsOf: asOf})
+	}
+	return out
+}
+
+// placements are the incident's moves as they use their destinations'
+// places.
+func (sg *suggester) placements() []rules.Placement {
+	var out []rules.Placement
+	for _, m := range sg.ix.all("moves") {
+		out = append(out, rules.Placement{MoveID: m.ID, ServiceID: str(m, "to_service_id"), Status: rules.MoveStatus(str(m, "status")),
+			CompletedAt: instant(m, "completed_at"), Category: rules.RegistrationCategory(str(sg.ix.get("residents", str(m, "resident_id")), "registration_category"))})
+	}
+	return out
+}
+
+// placesLeft shares out what is left of each service's places in a
+// category (rules.PlacesLeft: declared, less those the planned and
+// completed moves use) among its accepting vacancies, in id order: the
+// places each vacancy may still offer, by vacancy id.
+func (sg *suggester) placesLeft() map[string]int {
+	vs, ps := sg.vacancies(), sg.placements()
+	out := map[string]int{}
+	done := map[[2]string]bool{}
+	for _, v := range vs {
+		k := [2]string{v.ServiceID, string(v.Category)}
+		if done[k] {
+			continue
+		}
+		done[k] = true
+		p := rules.PlacesLeft(vs, ps, v.ServiceID, v.Category)
+		rest := p.Left
+		for _, w := range vs { // sg.ix.all walks in id order
+			if w.ServiceID != v.ServiceID || w.Category != v.Category || !w.Accepting {
+				continue
+			}
+			n := min(max(w.Places, 0), max(rest, 0))
+			out[w.ID] = n
+			rest -= n
+		}
+	}
+	return out
 }
 
 // unusable says why a vacancy may not be suggested, or "" if it may.

@@ -263,7 +263,8 @@ func TestSuggest_FriendshipGroup(t *testing.T) {
 			setup: func(m *market) {
 				garden(m)
 				m.service("s-x", "p-x", "Xylem Court", "Derby City Council", "Derby East", "residential", "residential_dementia")
-				m.vacancy("v-x-r", "s-x", "residential", 1, true)
+				// Three places declared: the two moves below use two of them.
+				m.vacancy("v-x-r", "s-x", "residential", 3, true)
 				m.service("s-y", "p-y", "Yew Court", "Derby City Council", "Derby West", "residential", "residential_dementia")
 				m.vacancy("v-y-r", "s-y", "residential", 5, true)
 				m.vacancy("v-y-d", "s-y", "residential_dementia", 5, true)
@@ -319,6 +320,15 @@ func TestSuggest_Exclusions(t *testing.T) {
 			m.service("s-x", "p-x", "Full House", "Derby City Council", "Derby West", "residential_dementia")
 			m.vacancy("v-x", "s-x", "residential_dementia", 0, true)
 		}, "no places"},
+		{"places used by planned and completed moves", func(m *market) {
+			m.service("s-x", "p-x", "Full House", "Derby City Council", "Derby West", "residential_dementia")
+			m.vacancy("v-x", "s-x", "residential_dementia", 2, true)
+			for _, k := range []string{"a", "b"} {
+				m.resident("r-"+k, "Moved", "Already "+k, "residential_dementia", "")
+			}
+			m.add("moves", "m-a", map[string]any{"incident_id": synthIncident, "resident_id": "r-a", "from_service_id": "s-fail", "to_service_id": "s-x", "status": "planned"})
+			m.add("moves", "m-b", map[string]any{"incident_id": synthIncident, "resident_id": "r-b", "from_service_id": "s-fail", "to_service_id": "s-x", "status": "completed"})
+		}, "no places left: 2 declared, 2 used by planned or completed moves"},
 		{"provider suspended", func(m *market) {
 			m.add("providers", "p-x", map[string]any{"name": "Suspended Ltd", "contracting_suspended": true})
 			m.service("s-x", "p-x", "Suspended House", "Derby City Council", "Derby West", "residential_dementia")

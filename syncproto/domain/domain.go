@@ -83,6 +83,11 @@ func RegistryOf(o Options, cols []schema.Collection) *schema.Registry {
 			c.Rules = append(c.Rules, correctionRule)
 			c.Effects = append(c.Effects, WhereaboutsEffect, CorrectionsLogEffect)
 		}
+		if c.Name == "moves" {
+			// The destination's concerns and places (destinations.go), apart
+			// from moveRule.
+			c.Rules = append(c.Rules, destinationRule)
+		}
 		if kind, ok := logKinds[c.Name]; ok {
 			c.Rules = append(c.Rules, logRule(kind))
 		}

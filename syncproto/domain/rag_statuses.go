@@ -41,12 +41,76 @@ func ragRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Re
 	if from == "" {
 		// A provider's first rating: any status the role may reach.
 		if to == rules.RAGGreen {
-			return nil
+			return ragFloorRule(ctx.Lookup, after)
 		}
 		from = rules.RAGGreen
 	}
-	return violationError(rules.CheckRAGTransition(rules.RAGTransition{From: from, To: to, Role: role, Reason: str(after, "reason")}))
+	if e := violationError(rules.CheckRAGTransition(rules.RAGTransition{From: from, To: to, Role: role, Reason: str(after, "reason")})); e != nil {
+		return e
+	}
+	return ragFloorRule(ctx.Lookup, after)
 }
+
+// ragFloorRule: a provider is not rated better than the RAG tool's triggers
+// allow (003 Appendix 1) unless below_triggers_reason says why.
+func ragFloorRule(l schema.Lookup, after *syncproto.Record) *syncproto.Error {
+	if l == nil {
+		return nil
+	}
+	facts, err := ragFactsOf(l, str(after, "provider_id"), str(after, "service_id"))
+	if err != nil {
+		return syncproto.Errorf(syncproto.CodeInternal, "", "could not read the provider's services and concerns")
+	}
+	return violationError(rules.CheckRAGFloor(rules.RAGRating{Status: rules.RAGStatus(str(after, "status")), Facts: facts, BelowTriggersReason: str(after, "below_triggers_reason")}))
+}
+
+// ragFactsOf reads what the records say about a provider for its RAG
+// triggers (003 Appendix 1): its services' CQC ratings, whether contracting
+// with it or them is suspended, and the sources of its concerns not yet
+// resolved. With a service id, only that service and the concerns about it
+// or about the provider as a whole count.
+func ragFactsOf(l schema.Lookup, providerID, serviceID string) (rules.RAGFacts, error) {
+	var f rules.RAGFacts
+	prov, err := l.Record("providers", providerID)
+	if err != nil {
+		return f, err
+	}
+	if live(prov) {
+		f.Suspended, _ = boolean(prov, "contracting_suspended")
+	}
+	services, err := l.Find("services", "provider_id", jsonString(providerID))
+	if err != nil {
+		return f, err
+	}
+	for _, s := range services {
+		if !live(s) || (serviceID != "" && s.ID != serviceID) {
+			continue
+		}
+		if r := str(s, "cqc_rating"); r != "" {
+			f.CQCRatings = append(f.CQCRatings, r)
+		}
+		if sus, _ := boolean(s, "contracting_suspended"); sus {
+			f.Suspended = true
+		}
+	}
+	concerns, err := l.Find("concerns", "provider_id", jsonString(providerID))
+	if err != nil {
+		return f, err
+	}
+	for _, c := range concerns {
+		if !live(c) || str(c, "status") == "resolved" {
+			continue
+		}
+		if sid := str(c, "service_id"); serviceID != "" && sid != "" && sid != serviceID {
+			continue
+		}
+		f.UnresolvedConcerns = append(f.UnresolvedConcerns, str(c, "source"))
+	}
+	return f, nil
+}
+
+// live reports whether a record exists and is not deleted.
+func live(r *syncproto.Record) bool { return r != nil && r.Exists() && !r.Deleted() }
 
 // latestRAG is the provider's current RAG status ("" when it has none).
 func latestRAG(l schema.Lookup, provider, except string) (rules.RAGStatus, error) {

@@ -136,6 +136,7 @@ var RAGStatuses = Collection{
 		enum("delegated_from_role", Roles, "the role whose authority the decider exercises by delegation: commissioner, for the Senior QMO acting in the Head of Adults Commissioning's absence (003 Appendix 1)"),
 		text("delegated_by", 200, "who delegated their authority"),
 		text("delegation_reason", 2000, "why, e.g. the Head of Adults Commissioning's absence"),
+		text("below_triggers_reason", 20000, "why the provider is rated below what the RAG tool's triggers give (003 Appendix 1), e.g. a CQC Inadequate rating whose warning notices have been lifted"),
 	},
 }
 
@@ -322,6 +323,9 @@ var Moves = Collection{
 		text("destination_override_reason", 2000, "a commissioner's reason for placing despite concerns about the destination provider: RED, provider failure or suspended (003 Appendix 2, 7.6)"),
 		text("destination_override_by", 200, "the commissioner who recorded the override"),
 		enum("destination_override_role", Roles, "the role that recorded the override: commissioner"),
+		text("vacancy_override_reason", 2000, "a commissioner's reason for placing beyond the places the destination declared for the category (vacancies)"),
+		text("vacancy_override_by", 200, "the commissioner who recorded the over-booking override"),
+		enum("vacancy_override_role", Roles, "the role that recorded the over-booking override: commissioner"),
 		boolean("care_plan_handed_over", "hand-over: care summaries and care plan given to the new provider, staff hand-over done (003 Appendix 2, 7.15, 7.16)"),
 		boolean("identity_confirmed", "hand-over: the receiving home confirmed the person's identity (7.21); a leg's identity_confirmed also counts"),
 		boolean("equipment_transferred", "hand-over: equipment travelling with the person transferred and installed (7.12); needed only when equipment_travelling is set"),

@@ -337,6 +337,7 @@ func TestDomain_RAGStatuses(t *testing.T) {
 			"reason": "CQC Notice of Proposal", "decided_at": "2026-11-09T10:00:00Z", "decided_by": "Head of Commissioning",
 			"decided_by_role": "commissioner", "concern_ids": []string{tConcern}, "market_oversight_risk": "red",
 			"delegated_from_role": "commissioner", "delegated_by": "Head of Adults Commissioning", "delegation_reason": "on leave",
+			"below_triggers_reason": "",
 		},
 		required: []string{"provider_id", "status", "reason", "decided_at", "decided_by", "decided_by_role"},
 		bad: join([]badCase{
@@ -547,6 +548,7 @@ func TestDomain_Moves(t *testing.T) {
 			"destination_override_reason": "", "destination_override_by": "", "destination_override_role": "commissioner",
 			"care_plan_handed_over": true, "identity_confirmed": true, "equipment_transferred": true,
 			"handover_override_reason": "", "handover_override_role": "social_worker", "completed_at": "2026-11-18T11:00:00Z",
+			"vacancy_override_reason": "", "vacancy_override_by": "", "vacancy_override_role": "commissioner",
 		},
 		required: []string{"incident_id", "resident_id", "from_service_id", "to_service_id", "status"},
 		flagged:  []string{"to_service_id", "planned_at", "status"},

@@ -272,6 +272,7 @@ func (s *story) market() {
 		"provider_id": providerID("larkfield"), "service_id": serviceID("larkfield-house"), "status": "GREEN",
 		"reason":     "Monitoring visit undertaken within past 18 months; audit actions addressed; nil concerns from GP or fieldworkers.",
 		"decided_at": "2025-09-18T14:00:00Z", "decided_by": qmo, "decided_by_role": "quality_officer",
+		"below_triggers_reason": "CQC's April 2025 report (requires improvement): every action of the provider's plan was checked complete at this visit; GREEN until CQC re-inspects.",
 	})
 }
 
@@ -1118,22 +1119,27 @@ func (s *story) moves() {
 func (s *story) endOfWeek() {
 	b := s.b
 	b.at(nov(20, 10, 0))
-	taken := map[string]map[string]int{
-		"belper-riverside":     {"residential": 1},
-		"littleover-court":     {"nursing": 1},
-		"ilkeston-willows":     {"residential": 1},
+	// The homes confirm their free places: those who have moved in are no
+	// longer among them; places reserved by planned moves still are (the
+	// planned moves use them, so they are not netted out twice).
+	moved := map[string]map[string]int{
+		"belper-riverside": {"residential": 1},
+		"littleover-court": {"nursing": 1},
+		"ilkeston-willows": {"residential": 1},
+	}
+	reserved := map[string]map[string]int{
 		"oakwood-grange":       {"residential": 2, "residential_dementia": 2},
 		"allestree-park-house": {"residential_dementia": 1},
 	}
 	for _, sv := range services {
 		for _, v := range sv.vac {
-			n := taken[sv.key][v.cat]
-			if n == 0 {
+			n, r := moved[sv.key][v.cat], reserved[sv.key][v.cat]
+			if n == 0 && r == 0 {
 				continue
 			}
 			f := F{"places": v.places - n, "as_of": "2026-11-20"}
-			if sv.key == "oakwood-grange" || sv.key == "allestree-park-house" {
-				f["notes"] = fmt.Sprintf("%d place(s) reserved for Larkfield House residents.", n)
+			if r > 0 {
+				f["notes"] = fmt.Sprintf("%d of these place(s) reserved for Larkfield House residents by planned moves.", r)
 			}
 			b.put("vacancies", vacancyID(sv.key, v.cat), f)
 		}

@@ -30,7 +30,8 @@ export async function render(c, params) {
       h('tbody', { class: 'govuk-table__body' }, ps.map((/** @type {any} */ p) => h('tr', { class: 'govuk-table__row', 'data-provider': p.provider_id },
         h('th', { scope: 'row', class: 'govuk-table__header' }, link('#/providers/' + p.provider_id, p.name), h('span', { class: 'app-block govuk-body-s app-muted' }, `${p.services} service${p.services === 1 ? '' : 's'}`),
           p.incidents.length ? h('span', { class: 'app-block' }, tag('Incident open', 'red')) : null),
-        td(rag(p.rag), p.rag_history.length ? h('span', { class: 'app-block govuk-body-s' }, 'since ' + when(p.rag_history[0].decided_at)) : null),
+        td(rag(p.rag), p.rag_history.length ? h('span', { class: 'app-block govuk-body-s' }, 'since ' + when(p.rag_history[0].decided_at)) : null,
+          p.below_triggers ? h('span', { class: 'app-block' }, tag('Below its RAG triggers', 'red')) : null),
         td(p.rag_history.length ? p.rag_history[0].reason : 'No RAG history'),
         td(p.market_oversight ? 'In the regime' : 'Not in the regime', p.market_oversight_risk ? h('span', { class: 'app-block' }, 'risk ' + (moWords[p.market_oversight_risk] || p.market_oversight_risk)) : null),
         td(suspension(p)),
@@ -45,6 +46,15 @@ function suspension(p) {
   if (!p.contracting_suspended) return 'Not suspended';
   return [tag('Suspended', 'red'), p.neighbour_suspended ? h('span', { class: 'app-block' }, tag('Neighbouring authority', 'amber')) : null,
     h('span', { class: 'app-block govuk-body-s' }, p.suspended_by_authority ? 'following ' + p.suspended_by_authority : 'by the council', p.suspended_on ? ', ' + day(p.suspended_on) : '')];
+}
+
+/** The RAG tool's triggers the records show, in Appendix 1's words.
+ * @param {any} p */
+function triggers(p) {
+  const ts = p.rag_triggers || [];
+  if (!ts.length) return 'None shown by the records';
+  return [p.below_triggers ? h('span', { class: 'app-block' }, tag('Rated below its triggers: at least ' + (ragWords[p.rag_floor] || p.rag_floor), 'red')) : null,
+    h('ul', { class: 'govuk-list govuk-list--bullet' }, ts.map((/** @type {any} */ t) => h('li', {}, rag(t.level), ' ', t.words)))];
 }
 
 /** @param {...any} c */
@@ -72,6 +82,7 @@ async function detail(c, id) {
       ['Contracting', suspension(p)],
       ...(p.suspension_reason ? /** @type {Array<[string, any]>} */ ([['Why suspended', p.suspension_reason]]) : []),
       ['Open concerns', String(p.open_concerns)],
+      ['RAG tool triggers (003 Appendix 1)', triggers(p)],
     ]),
     h('h2', { class: 'govuk-heading-m' }, 'CQC market oversight (003 s.5)'),
     summaryList([
