@@ -62,6 +62,7 @@ func Registry(o Options) *schema.Registry {
 			c.Rules = append(c.Rules, ragRule)
 		case "capacity_assessments":
 			c.Rules = append(c.Rules, assessmentRule)
+			c.Requirements = rules.TwoStageRequirements
 		case "best_interests_decisions":
 			c.Rules = append(c.Rules, bestInterestsRule)
 		case "moves":

@@ -77,6 +77,16 @@ func (v *Validator) checkTag(k Kind, tag string) (err error) {
 	return nil
 }
 
+// failed returns the tag and parameter of the first check a validator error
+// names ("" when err is not one).
+func (v *Validator) failed(err error) (tag, param string) {
+	var ve validator.ValidationErrors
+	if !errors.As(err, &ve) || len(ve) == 0 {
+		return "", ""
+	}
+	return ve[0].Tag(), ve[0].Param()
+}
+
 // Explain turns a validator error into words a person can act on.
 func (v *Validator) Explain(err error, doc string) string {
 	var ve validator.ValidationErrors
