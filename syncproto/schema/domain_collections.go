@@ -258,7 +258,7 @@ var BestInterestsDecisions = Collection{
 		required(label("decision", 1000, "the specific decision, as in the assessment")),
 		enum("decision_type", DecisionTypes, "kind of decision, for the IMCA test"),
 		enum("setting", Settings, "where an accommodation decision would place the person"),
-		count("expected_stay_days", "expected length of stay, for the IMCA test"),
+		said(count("expected_stay_days", "expected length of stay, for the IMCA test"), "how many days the person is expected to stay"),
 		boolean("authority_present", "an attorney or deputy has authority for this decision (then they decide)"),
 		text("authority_name", 200, "that attorney or deputy"),
 		enum("authority_kind", AuthorityKinds, "their authority"),
