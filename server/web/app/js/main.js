@@ -188,7 +188,7 @@ function showStatus() {
   const pending = s.pending || 0;
   const rejected = typeof s.rejected === 'number' ? s.rejected : (Array.isArray(s.rejected) ? s.rejected.length : 0);
   statusText.innerHTML = html`<strong class="govuk-tag ${online ? 'govuk-tag--green' : 'govuk-tag--yellow'}" id="app-online">${online ? 'Online' : 'Offline'}</strong>
-<p class="govuk-body-s app-status__item" id="app-pending">${pending === 0 ? 'All changes sent' : `${pending} change${pending === 1 ? '' : 's'} waiting to send`}</p>
+<p class="govuk-body-s app-status__item" id="app-pending">${pending > 0 ? `${pending} change${pending === 1 ? '' : 's'} waiting to send` : rejected ? 'Nothing waiting to send, but the server refused some changes' : 'All changes sent'}</p>
 <p class="govuk-body-s app-status__item" id="app-synced">${s.lastSyncedAt ? `Last synced ${spoken(s.lastSyncedAt)}` : 'Not synced yet'}${s.syncing && online ? ' (syncing now)' : ''}</p>
 ${rejected ? html`<p class="govuk-body-s app-status__item"><a class="govuk-link" href="#/changes" id="app-rejected">${rejected} change${rejected === 1 ? ' was' : 's were'} not accepted — review</a></p>` : ''}`.toString();
   banners.innerHTML = updateReady ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="update-title" data-module="govuk-notification-banner">
