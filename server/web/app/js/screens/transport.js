@@ -111,7 +111,7 @@ function moveCard(ctx, data, mv, legs, canWrite, gate, refused, problem) {
   const role = ctx.me ? ctx.me.role : '';
   const open = status !== 'completed' && status !== 'cancelled';
   /** @param {string} action @param {string} text @param {string} [cls] */
-  const button = (action, text, cls = '') => html`<button type="button" class="govuk-button app-tap${cls}" data-module="govuk-button" data-action="${action}" data-id="${mv.id}" id="${action}-${mv.id}">${text}</button>`;
+  const button = (action, text, cls = '') => html`<button type="button" class="govuk-button app-tap${cls}" data-module="govuk-button" data-action="${action}" data-id="${mv.id}" id="${action}-${mv.id}"${busy.has(mv.id) ? html` disabled aria-disabled="true"` : ''}>${text}</button>`;
   let action = html``;
   if (canWrite && open) {
     if (!last || (lf.arrived_at && status !== 'in_transit') || !lf.departed_at) action = button('depart', 'Departed now');
@@ -232,7 +232,9 @@ ${section('Coming up', soon, 'No moves planned after today.')}`,
         el.disabled = true;
         el.setAttribute('aria-disabled', 'true');
       }
-      const at = nowInstant();
+      // Times to the minute, as people say them: two devices logging the
+      // same departure within the minute write the very same fields.
+      const at = nowInstant().replace(/:\d\d(\.\d+)?Z$/, ':00Z');
       const checked = el instanceof HTMLInputElement ? el.checked : true;
       try {
         const { mv, legs, last } = await find(id);
