@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,18 @@ func noneRefused(t *testing.T, srv *browsertest.Server) {
 	t.Helper()
 	for _, e := range serverRefused(t, srv) {
 		t.Errorf("the server refused a change to %s %s from %s: %s (%s)", e.Collection, e.RecordID, e.DeviceID, e.Error.Message, e.Error.Code)
+	}
+}
+
+// noneRefusedOf fails the test if the server refused a change by subject
+// (to one of collections, when given).
+func noneRefusedOf(t *testing.T, srv *browsertest.Server, subject string, collections ...string) {
+	t.Helper()
+	for _, e := range serverRefused(t, srv) {
+		if e.Subject != subject || (len(collections) > 0 && !slices.Contains(collections, e.Collection)) {
+			continue
+		}
+		t.Errorf("the server refused %s's change to %s %s: %s (%s)", subject, e.Collection, e.RecordID, e.Error.Message, e.Error.Code)
 	}
 }
 
