@@ -276,3 +276,46 @@ func TestApp_FutureVisitRefusedOnDevice(t *testing.T) {
 	a.wait("nothing waiting", "document.getElementById('app-pending').textContent === 'All changes sent'")
 	noneRefused(t, srv)
 }
+
+// TestApp_SearchIgnoresAccentsAndCase: names carry accents and Welsh
+// letters; the residents search finds them typed without.
+func TestApp_SearchIgnoresAccentsAndCase(t *testing.T) {
+	browsertest.RequireChromium(t)
+	srv := startApp(t)
+	dev := goDevice(t, srv, "gail", "go-tab")
+	names := map[string]string{"sian": "Siân", "ZOE": "Zoë", "llyr": "Llŷr"}
+	for i, given := range []string{"Siân", "Zoë", "Llŷr"} {
+		id := fmt.Sprintf("0b8d7c2e-5f1a-4c3b-9a7d-00000000000%d", i+1)
+		if _, err := dev.Put("residents", id, fmt.Sprintf(`{"incident_id":%q,"given_name":%q,"family_name":"Accentby","room":"9%d"}`, srv.Incident, given, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := dev.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	noneRefused(t, srv)
+
+	srv.User(t, "sam", "social_worker", srv.Incident)
+	code, err := srv.Auth.IssueCode(context.Background(), "sam", "Sam's tablet", "test", 15*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t)
+	a := &appT{t: t, ctx: b.Tab()}
+	if err := chromedp.Do(a.ctx, chromedp.Navigate(srv.URL+"/app/")); err != nil {
+		t.Fatal(err)
+	}
+	a.title("Set up this device")
+	a.typeIn("#f-code", code.Code)
+	a.click("#enrol-submit")
+	a.title("Choose an incident")
+	a.click("#f-incident")
+	a.click("main form button[type=submit]")
+	a.title("Residents")
+	a.wait("residents synced", "document.body.innerText.includes('Accentby')")
+	for typed, want := range names {
+		a.clear("#f-search")
+		a.typeIn("#f-search", typed)
+		a.wait("search "+typed, fmt.Sprintf("[...document.querySelectorAll('tr[data-id]:not([hidden])')].map(r => r.textContent).join('|').includes(%q) && document.querySelectorAll('tr[data-id]:not([hidden])').length === 1", want))
+	}
+}
