@@ -485,8 +485,8 @@ func validationInputs() []validationCase {
 	add(vc("checklist item number", "checklist_items", false, map[string]string{"number": `"2.10"`}))
 	add(vc("checklist item number bad", "checklist_items", false, map[string]string{"number": `"2.100"`}))
 	// Things that happened cannot be in the future (vectorNow is
-	// 2026-11-23T12:00:00Z; devices' clocks may be 10 minutes ahead).
-	for _, ts := range []string{`"2026-11-23T12:00:00Z"`, `"2026-11-23T12:10:00Z"`, `"2026-11-23T12:10:00.001Z"`, `"2026-11-23T13:05:00+01:00"`, `"2026-11-23T13:15:00+01:00"`, `"2027-03-01T10:00:00Z"`, `"2026-11-22T23:00:00-05:00"`} {
+	// 2026-11-23T12:00:00Z; devices' clocks may be 12 hours ahead).
+	for _, ts := range []string{`"2026-11-23T12:00:00Z"`, `"2026-11-24T00:00:00Z"`, `"2026-11-24T00:00:00.001Z"`, `"2026-11-24T00:59:00+01:00"`, `"2026-11-24T01:01:00+01:00"`, `"2027-03-01T10:00:00Z"`, `"2026-11-23T18:00:00-05:00"`, `"2026-11-23T20:00:00-05:00"`} {
 		add(vc("visit not in the future "+ts, "safe_and_well_checks", true, check(map[string]string{"visited_at": ts})))
 	}
 	add(vc("resident event in the future", "resident_events", false, map[string]string{"occurred_at": `"2026-12-01T09:00:00Z"`}))

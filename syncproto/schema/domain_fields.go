@@ -74,8 +74,11 @@ func happened(name, doc string) Field {
 }
 
 // ClockSkew is how far ahead of the server's clock a device's clock may be
-// when it records something that has happened.
-const ClockSkew = 10 * time.Minute
+// when it records something that has happened. Tablets with clocks hours
+// out (a wrong time zone, no network time) are met in the field and their
+// visits must still be accepted; what the rule is for is the typing slip of
+// a day, a month or a year ahead (a visit dated 1 March 2027).
+const ClockSkew = 12 * time.Hour
 
 // NewActionMaxDaysPast is how long ago a new action may be due: an action
 // recorded now and due in 2020 is a typing slip.
