@@ -452,6 +452,19 @@ export class Client {
   }
 
   /**
+   * Evaluates the collection's record rules, exported as data by the server
+   * and evaluated by it too (e.g. the two-stage capacity test), on a
+   * record's fields. Empty when none is broken or the schema is not known.
+   * @param {string} collection
+   * @param {Record<string, any>} fields
+   * @returns {{field: string, code: string, message: string}[]}
+   */
+  requirements(collection, fields) {
+    if (!this.#schema) return [];
+    return this.#schema.requirements(collection, fields);
+  }
+
+  /**
    * Writes fields to a record locally: the change is validated, stamped,
    * stored in the durable outbox and merged into the local view in one
    * transaction. null clears a field.

@@ -27,7 +27,34 @@
  * @property {string} [what]
  * @property {string} [item_tag]
  * @property {number} [max_items]
- * @property {{name: string, kind: string, tag?: string}[]} [shape]
+ * @property {{name: string, kind: string, tag?: string, check?: Spec}[]} [shape]
+ * @property {boolean} [not_future]    not after the clock plus skew_seconds
+ * @property {number} [skew_seconds]
+ * @property {number} [max_days_past] a date at most this many days before today
+ * @property {boolean} [on_create]     max_days_past only when the write creates the record
+ */
+
+/**
+ * A condition on field values, as data (syncproto/rules Cond).
+ * @typedef {object} Cond
+ * @property {string} [field]
+ * @property {any} [eq]
+ * @property {any[]} [in]
+ * @property {boolean} [present]
+ * @property {Cond[]} [all]
+ * @property {Cond[]} [any]
+ * @property {Cond} [not]
+ */
+
+/**
+ * A record rule as data (syncproto/rules Requirement).
+ * @typedef {object} Requirement
+ * @property {string} code
+ * @property {string} field
+ * @property {string} message
+ * @property {Cond} when
+ * @property {Cond} require
+ * @property {string} applies  always, or sign
  */
 
 /**
@@ -39,6 +66,7 @@
  * @property {boolean} [required] required when a record is created
  * @property {string} policy     lww or flag
  * @property {string} [doc]
+ * @property {string} [label]   the field in the words of messages
  * @property {string[]} [enum]
  * @property {Spec} [check]
  */
@@ -51,6 +79,7 @@
  * @property {string} [doc]
  * @property {SchemaField[]} fields
  * @property {{earlier: string, later: string}[]} [order] date (or time) pairs whose later field cannot be before its earlier
+ * @property {Requirement[]} [requirements]
  */
 
 /**
@@ -59,6 +88,13 @@
  * @property {string} version
  * @property {Object<string, string>} formats
  * @property {SchemaCollection[]} collections
+ * @property {{templates: Object<string, string>, fields: Object<string, string>}} [words]
+ */
+
+/**
+ * What a check found wrong: the key of its words in the table, the values
+ * its template needs, and the check's own words (detail).
+ * @typedef {{key: string, vars?: Object<string, string>, detail: string}} Problem
  */
 
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -220,7 +256,7 @@ export class Schema {
 
   /**
    * @param {ExportedSchema} exported the body of GET /v1/schema
-   * @param {{now?: () => number}} [opts] now gives the time for the date-of-birth check
+   * @param {{now?: () => number}} [opts] now gives the time (ms) for the clock-relative checks: dates of birth, not_future, max_days_past
    */
   constructor(exported, opts = {}) {
     if (!exported || !Array.isArray(exported.collections)) throw new TypeError('schema: not an exported schema');
@@ -289,10 +325,10 @@ export class Schema {
     for (const name of names) {
       const f = byName.get(name);
       if (!f) {
-        out.push({ field: 'fields.' + name, code: 'unknown_field', message: `${collection} has no field ${JSON.stringify(name)}` });
+        out.push({ field: 'fields.' + name, code: 'unknown_field', message: this.say(collection, { name, kind: 'any', policy: 'lww' }, 'unknown_field') });
         continue;
       }
-      const e = this.#checkValue(f, fields[name]);
+      const e = this.#checkValue(collection, f, fields[name], !!opts.create);
       if (e) out.push(e);
     }
     if (opts.create) {
@@ -300,7 +336,7 @@ export class Schema {
         if (!f.required) continue;
         const v = fields?.[f.name];
         if (v === undefined) {
-          out.push({ field: 'fields.' + f.name, code: 'missing_field', message: `${f.name} is required when a ${collection} record is created` });
+          out.push({ field: 'fields.' + f.name, code: 'missing_field', message: this.say(collection, f, 'missing_field') });
         }
       }
     }
@@ -332,33 +368,73 @@ export class Schema {
   }
 
   /**
+   * Evaluates the collection's record rules (exported as data, the same the
+   * server evaluates) on a record's field values; returns each violation,
+   * in order. A device runs them all before saving, as advice where the
+   * server enforces one only on signing (applies "sign").
+   * @param {string} collection
+   * @param {Record<string, any>} fields
+   * @returns {{field: string, code: string, message: string}[]}
+   */
+  requirements(collection, fields) {
+    const col = this.#cols.get(collection);
+    /** @type {{field: string, code: string, message: string}[]} */
+    const out = [];
+    for (const r of col?.requirements ?? []) {
+      if (holds(r.when, fields) && !holds(r.require, fields)) out.push({ field: r.field, code: r.code, message: r.message });
+    }
+    return out;
+  }
+
+  /**
+   * The words a person reads for an error: the field's own words for the
+   * key, else the key's template, else the code's (the exported table).
+   * @param {string} collection
+   * @param {SchemaField} f
+   * @param {string} key
+   * @param {Object<string, string>} [vars]
+   * @returns {string}
+   */
+  say(collection, f, key, vars = {}) {
+    const w = this.#raw.words ?? { templates: {}, fields: {} };
+    let t = w.fields?.[`${collection}.${f.name} ${key}`] ?? w.templates?.[key];
+    if (t === undefined) t = w.templates?.[key.split('.')[0]] ?? '{Label}: {detail}';
+    const label = f.label || f.name.replace(/_/g, ' ');
+    /** @type {Object<string, string>} */
+    const all = { label, Label: upperFirst(label), ...vars };
+    return t.replace(/\{(\w+)\}/g, (m, k) => (k in all ? all[k] : m));
+  }
+
+  /**
+   * @param {string} collection
    * @param {SchemaField} f
    * @param {any} v
+   * @param {boolean} create
    * @returns {FieldError|undefined}
    */
-  #checkValue(f, v) {
+  #checkValue(collection, f, v, create) {
     const field = 'fields.' + f.name;
     if (v === null) {
-      if (f.required) return { field, code: 'invalid_value', message: `${f.name} is required and cannot be cleared` };
+      if (f.required) return { field, code: 'invalid_value', message: this.say(collection, f, 'invalid_value.cleared') };
       return undefined;
     }
-    if (!hasKind(f.kind, v)) return { field, code: 'wrong_type', message: `${f.name} must be a JSON ${f.kind}` };
+    if (!hasKind(f.kind, v)) return { field, code: 'wrong_type', message: this.say(collection, f, 'wrong_type.' + f.kind) };
     if (f.tag) {
-      const msg = this.#checkTag(v, f.tag);
-      if (msg) return { field, code: 'invalid_value', message: `${f.name} ${msg}${f.doc ? ` (${f.doc})` : ''}` };
+      const p = this.#checkTag(v, f.tag);
+      if (p) return { field, code: 'invalid_value', message: this.say(collection, f, p.key, { detail: p.detail, ...p.vars }) };
     }
     if (f.check) {
-      const msg = this.#checkSpec(f.check, v);
-      if (msg) return { field, code: 'invalid_value', message: `${f.name}: ${msg}` };
+      const p = this.#checkSpec(f.check, v) ?? this.#checkClock(f.check, v, create);
+      if (p) return { field, code: 'invalid_value', message: this.say(collection, f, p.key, { detail: p.detail, ...p.vars }) };
     }
     return undefined;
   }
 
   /**
-   * Applies a validator tag; returns what is wrong, or "".
+   * Applies a validator tag; returns what is wrong, or undefined.
    * @param {any} v
    * @param {string} tag
-   * @returns {string}
+   * @returns {Problem|undefined}
    */
   #checkTag(v, tag) {
     for (const part of tag.split(',')) {
@@ -366,13 +442,13 @@ export class Schema {
       const name = eq < 0 ? part : part.slice(0, eq);
       const param = eq < 0 ? '' : part.slice(eq + 1);
       if (name === 'omitempty') {
-        if (isZero(v)) return '';
+        if (isZero(v)) return undefined;
         continue;
       }
       const msg = this.#checkOne(v, name, param);
-      if (msg) return msg;
+      if (msg) return { key: 'invalid_value.' + name, vars: { param }, detail: msg };
     }
-    return '';
+    return undefined;
   }
 
   /**
@@ -413,65 +489,105 @@ export class Schema {
   }
 
   /**
-   * Applies a declarative check; returns what is wrong, or "".
+   * Applies a declarative check's shape and range; returns what is wrong,
+   * or undefined.
    * @param {Spec} s
    * @param {any} v
-   * @returns {string}
+   * @returns {Problem|undefined}
    */
   #checkSpec(s, v) {
+    /** @param {string} detail @param {string} [key] @param {Object<string, string>} [vars] @returns {Problem} */
+    const bad = (detail, key = 'invalid_value', vars = {}) => ({ key, vars, detail });
+    const range = () => ({ from: spokenDate(s.from ?? ''), to: spokenDate(dayBefore(s.to ?? '')) });
     switch (s.type) {
       case 'date_range': {
-        if (typeof v !== 'string') return 'must be a JSON string';
+        if (typeof v !== 'string') return bad('must be a JSON string');
         const d = parseDate(v);
-        if (Number.isNaN(d)) return 'must be a date written YYYY-MM-DD';
-        if (d < parseDate(s.from ?? '') || d >= parseDate(s.to ?? '')) return `${v} is not a plausible date: it must be from ${s.from} to ${dayBefore(s.to ?? '')}`;
-        return '';
+        if (Number.isNaN(d)) return bad('must be a date written YYYY-MM-DD', 'invalid_value.date');
+        if (d < parseDate(s.from ?? '') || d >= parseDate(s.to ?? '')) return bad(`${v} is not a plausible date: it must be from ${s.from} to ${dayBefore(s.to ?? '')}`, 'invalid_value.range', range());
+        return undefined;
       }
       case 'time_range': {
-        if (typeof v !== 'string') return 'must be a JSON string';
+        if (typeof v !== 'string') return bad('must be a JSON string');
         const t = parseRFC3339(v);
-        if (Number.isNaN(t)) return 'must be an RFC 3339 time such as 2026-11-23T09:30:00Z';
-        if (t < parseDate(s.from ?? '') || t >= parseDate(s.to ?? '')) return `${v} is not a plausible time: it must be from ${s.from} to ${dayBefore(s.to ?? '')}`;
-        return '';
+        if (Number.isNaN(t)) return bad('must be an RFC 3339 time such as 2026-11-23T09:30:00Z', 'invalid_value.rfc3339');
+        if (t < parseDate(s.from ?? '') || t >= parseDate(s.to ?? '')) return bad(`${v} is not a plausible time: it must be from ${s.from} to ${dayBefore(s.to ?? '')}`, 'invalid_value.range', range());
+        return undefined;
       }
       case 'birth_date': {
-        if (typeof v !== 'string') return 'must be a JSON string';
+        if (typeof v !== 'string') return bad('must be a JSON string');
         const d = parseDate(v);
-        if (Number.isNaN(d)) return 'must be a date written YYYY-MM-DD';
-        if (d < parseDate(s.from ?? '')) return `date of birth ${v} is before ${s.from}`;
-        if (d > this.#now() + 86400000) return `date of birth ${v} is in the future`;
-        return '';
+        if (Number.isNaN(d)) return bad('must be a date written YYYY-MM-DD', 'invalid_value.date');
+        if (d < parseDate(s.from ?? '')) return bad(`date of birth ${v} is before ${s.from}`, 'invalid_value.birth_early', { from: spokenDate(s.from ?? '') });
+        if (d > this.#now() + 86400000) return bad(`date of birth ${v} is in the future`, 'invalid_value.birth_future');
+        return undefined;
       }
       case 'pattern': {
-        if (typeof v !== 'string') return 'must be a JSON string';
-        return new RegExp(s.pattern ?? '').test(v) ? '' : `${JSON.stringify(v)} must be ${s.what}`;
+        if (typeof v !== 'string') return bad('must be a JSON string');
+        return new RegExp(s.pattern ?? '').test(v) ? undefined : bad(`${JSON.stringify(v)} must be ${s.what}`);
       }
       case 'string_list': {
-        if (!Array.isArray(v)) return 'must be an array of strings';
-        if (v.length > (s.max_items ?? 0)) return `has ${v.length} items; at most ${s.max_items} are allowed`;
+        if (!Array.isArray(v)) return bad('must be an array of strings');
+        if (v.length > (s.max_items ?? 0)) return bad(`has ${v.length} items; at most ${s.max_items} are allowed`);
         const seen = new Set();
         for (let i = 0; i < v.length; i++) {
-          if (typeof v[i] !== 'string') return `item ${i} must be a string`;
+          if (typeof v[i] !== 'string') return bad(`item ${i} must be a string`);
           if (s.item_tag) {
-            const msg = this.#checkTag(v[i], s.item_tag);
-            if (msg) return `item ${i} ${msg}`;
+            const p = this.#checkTag(v[i], s.item_tag);
+            if (p) return bad(`item ${i} ${p.detail}`);
           }
-          if (seen.has(v[i])) return `item ${i} repeats ${JSON.stringify(v[i])}`;
+          if (seen.has(v[i])) return bad(`item ${i} repeats ${JSON.stringify(v[i])}`);
           seen.add(v[i]);
         }
-        return '';
+        return undefined;
       }
       case 'object_list': {
-        if (!Array.isArray(v)) return 'must be an array of objects';
-        if (v.length > (s.max_items ?? 0)) return `has ${v.length} items; at most ${s.max_items} are allowed`;
+        if (!Array.isArray(v)) return bad('must be an array of objects');
+        if (v.length > (s.max_items ?? 0)) return bad(`has ${v.length} items; at most ${s.max_items} are allowed`);
         for (let i = 0; i < v.length; i++) {
           const msg = this.#checkObject(s.shape ?? [], v[i]);
-          if (msg) return `item ${i}: ${msg}`;
+          if (msg) return bad(`item ${i}: ${msg}`);
         }
-        return '';
+        return undefined;
       }
     }
-    return `cannot check ${s.type}`;
+    return bad(`cannot check ${s.type}`);
+  }
+
+  /**
+   * Applies the clock-relative parts of a check (not_future, max_days_past,
+   * and the same on an object list's keys), as the server's checkClock
+   * does from the same data.
+   * @param {Spec} s
+   * @param {any} v
+   * @param {boolean} create
+   * @returns {Problem|undefined}
+   */
+  #checkClock(s, v, create) {
+    if (s.type === 'object_list') {
+      const keys = (s.shape ?? []).filter((k) => k.check);
+      if (!keys.length || !Array.isArray(v)) return undefined;
+      for (const it of v) {
+        for (const k of keys) {
+          const x = it?.[k.name];
+          if (x === undefined || x === null) continue;
+          const p = this.#checkClock(/** @type {Spec} */ (k.check), x, create);
+          if (p) return p;
+        }
+      }
+      return undefined;
+    }
+    if (!s.not_future && !s.max_days_past) return undefined;
+    if (typeof v !== 'string' || v === '') return undefined;
+    const at = s.type === 'date_range' ? parseDate(v) : parseRFC3339(v);
+    if (Number.isNaN(at)) return undefined;
+    const now = this.#now();
+    if (s.not_future && at > now + (s.skew_seconds ?? 0) * 1000) return { key: 'invalid_value.not_future', detail: `${v} is in the future` };
+    if (s.max_days_past && (create || !s.on_create)) {
+      const day = Math.floor(now / 86400000) * 86400000;
+      if (at < day - s.max_days_past * 86400000) return { key: 'invalid_value.too_old', vars: { days: String(s.max_days_past) }, detail: `${v} is more than ${s.max_days_past} days ago` };
+    }
+    return undefined;
   }
 
   /**
@@ -491,8 +607,8 @@ export class Schema {
       if (v === undefined || v === null) v = zeroOf(k.kind);
       else if (!hasKind(k.kind, v)) return `${k.name} must be a ${k.kind}`;
       if (k.tag) {
-        const msg = this.#checkTag(v, k.tag);
-        if (msg) return `${k.name} ${msg}`;
+        const p = this.#checkTag(v, k.tag);
+        if (p) return `${k.name} ${p.detail}`;
       }
     }
     return '';
@@ -507,6 +623,44 @@ export class Schema {
  */
 function orderTime(s) {
   return DATE_RE.test(s) ? parseDate(s) : parseRFC3339(s);
+ * Evaluates a condition (syncproto/rules Cond.Holds) on field values.
+ * @param {Cond} c
+ * @param {Record<string, any>} fields
+ * @returns {boolean}
+ */
+export function holds(c, fields) {
+  if (c.all) return c.all.every((x) => holds(x, fields));
+  if (c.any) return c.any.some((x) => holds(x, fields));
+  if (c.not) return !holds(c.not, fields);
+  const v = fields?.[c.field ?? ''];
+  if (v === undefined || v === null) return false;
+  if (c.present) return true;
+  if (c.in) return c.in.some((w) => JSON.stringify(w) === JSON.stringify(v));
+  return JSON.stringify(v) === JSON.stringify(c.eq);
+}
+
+/**
+ * The first letter in capitals.
+ * @param {string} s
+ * @returns {string}
+ */
+function upperFirst(s) {
+  const [first = ''] = s;
+  return first.toUpperCase() + s.slice(first.length);
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * A YYYY-MM-DD date as people say it (1 January 2000), as the server's
+ * words do.
+ * @param {string} s
+ * @returns {string}
+ */
+function spokenDate(s) {
+  const m = DATE_RE.exec(s);
+  if (!m || Number.isNaN(parseDate(s))) return s;
+  return `${+m[3]} ${MONTHS[+m[2] - 1]} ${m[1]}`;
 }
 
 /**

@@ -15,6 +15,7 @@ import (
 
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/domain"
+	"github.com/continuity-care/continuity/syncproto/rules"
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
@@ -30,9 +31,15 @@ var update = flag.Bool("update", false, "rewrite testdata/vectors from the Go im
 // vectorsDir is where the vectors live, from this package's directory.
 var vectorsDir = filepath.Join("..", "..", "testdata", "vectors")
 
+// vectorNow is the clock the validation vectors are judged at (dates of
+// birth, visits that cannot be in the future, new actions' due dates).
+var vectorNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
 // registry is the server's registry, whose schema the vectors validate
-// against.
-func registry() *schema.Registry { return domain.Registry(domain.Options{}) }
+// against, reading vectorNow as its clock.
+func registry() *schema.Registry {
+	return domain.Registry(domain.Options{}).WithClock(func() time.Time { return vectorNow })
+}
 
 // ---- HLC -------------------------------------------------------------------
 
@@ -326,7 +333,9 @@ func sortStrings(s []string) {
 // validationVectors is testdata/vectors/validation.json (the schema they are
 // judged against is testdata/vectors/schema.json).
 type validationVectors struct {
-	Doc   string           `json:"doc"`
+	Doc string `json:"doc"`
+	// Now is the checking clock (RFC 3339).
+	Now   string           `json:"now"`
 	Cases []validationCase `json:"cases"`
 }
 
@@ -342,8 +351,9 @@ type validationCase struct {
 }
 
 type fieldVerdict struct {
-	Field string `json:"field"`
-	Code  string `json:"code"`
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // vc builds a validation case from field values written as JSON.
@@ -497,12 +507,26 @@ func validationInputs() []validationCase {
 	order("escalated before it was activated", "incidents", nil, map[string]string{"activated_at": `"2026-12-01T10:00:00Z"`, "escalated_at": `"2026-12-01T09:00:00Z"`})
 	order("family told before the event", "resident_events", map[string]string{"occurred_at": `"2026-12-01T10:00:00Z"`}, map[string]string{"family_informed_at": `"2026-11-30T10:00:00Z"`, "coroner_notified_at": `"2026-11-30T11:00:00Z"`})
 	order("task done before it was raised", "team_tasks", map[string]string{"created_at": `"2026-12-01T10:00:00Z"`}, map[string]string{"done_at": `"2026-12-01T09:59:59.999Z"`})
+	// Things that happened cannot be in the future (vectorNow is
+	// 2026-11-23T12:00:00Z; devices' clocks may be 12 hours ahead).
+	for _, ts := range []string{`"2026-11-23T12:00:00Z"`, `"2026-11-24T00:00:00Z"`, `"2026-11-24T00:00:00.001Z"`, `"2026-11-24T00:59:00+01:00"`, `"2026-11-24T01:01:00+01:00"`, `"2027-03-01T10:00:00Z"`, `"2026-11-23T18:00:00-05:00"`, `"2026-11-23T20:00:00-05:00"`} {
+		add(vc("visit not in the future "+ts, "safe_and_well_checks", true, check(map[string]string{"visited_at": ts})))
+	}
+	add(vc("resident event in the future", "resident_events", false, map[string]string{"occurred_at": `"2026-12-01T09:00:00Z"`}))
+	add(vc("family contact in the future", "family_contacts", false, map[string]string{"occurred_at": `"2026-11-24T09:00:00Z"`}))
+	add(vc("review visit in the future", "post_move_reviews", false, map[string]string{"visited_at": `"2026-11-30T09:00:00Z"`}))
+	// A new action cannot be due long ago; an old one may still be edited.
+	for _, d := range []string{`"2020-01-15"`, `"2026-10-24"`, `"2026-10-23"`, `"2026-11-23"`, `"2027-01-01"`} {
+		add(vc("new action due on "+d, "safe_and_well_checks", true, check(map[string]string{"action_items": `[{"action":"Call GP","due_on":` + d + `}]`})))
+	}
+	add(vc("old action edited", "safe_and_well_checks", false, map[string]string{"action_items": `[{"action":"Call GP","due_on":"2020-01-15","done":true}]`}))
+	add(vc("wrong kinds in plain words", "best_interests_decisions", false, map[string]string{"expected_stay_days": `"12"`, "authority_present": `"yes"`}))
 	add(vc("many errors at once, in field order", "safe_and_well_checks", true, map[string]string{"outcome": `"fine"`, "visited_at": `"yesterday"`, "zzz": `1`, "seen": `"no"`}))
 	return cs
 }
 
 func genValidation(reg *schema.Registry) validationVectors {
-	v := validationVectors{Doc: "Field validation against schema.json (syncproto/schema Registry.WriteErrors): every problem, fields in name order then missing required fields in declaration order, then broken field orders (date_order) in declaration order, each as field and code. create: the write creates the record; current: the record's fields before the write."}
+	v := validationVectors{Now: vectorNow.Format(time.RFC3339), Doc: "Field validation against schema.json (syncproto/schema Registry.WriteErrors) with the clock at now: every problem, fields in name order then missing required fields in declaration order, then broken field orders (date_order) in declaration order, each as field, code and the words a person reads (schema.json's words table). create: the write creates the record; current: the record's fields before the write."}
 	for _, c := range validationInputs() {
 		c.Errors = verdicts(reg.WriteErrors(c.Collection, c.Fields, c.Current, c.Create))
 		v.Cases = append(v.Cases, c)
@@ -513,9 +537,96 @@ func genValidation(reg *schema.Registry) validationVectors {
 func verdicts(es []*syncproto.Error) []fieldVerdict {
 	out := []fieldVerdict{}
 	for _, e := range es {
-		out = append(out, fieldVerdict{Field: e.Field, Code: e.Code})
+		out = append(out, fieldVerdict{Field: e.Field, Code: e.Code, Message: e.Message})
 	}
 	return out
+}
+
+// ---- record rules as data -----------------------------------------------------
+
+// requirementVectors is testdata/vectors/requirements.json: the record rules
+// each collection exports as data (schema.json, "requirements"), evaluated
+// on field values by the Go rules (rules.Check, what the server runs).
+type requirementVectors struct {
+	Doc   string            `json:"doc"`
+	Cases []requirementCase `json:"cases"`
+}
+
+type requirementCase struct {
+	Name       string         `json:"name"`
+	Collection string         `json:"collection"`
+	Fields     map[string]any `json:"fields"`
+	Violations []fieldVerdict `json:"violations"`
+}
+
+// genRequirements judges every combination of a capacity assessment's
+// outcome and answers (absent, yes, no), signed or not.
+func genRequirements(reg *schema.Registry) requirementVectors {
+	v := requirementVectors{Doc: "Record rules as data (schema.json collections[].requirements, syncproto/rules Requirement): for each case, the violations in order, as field, code and message."}
+	col, _ := reg.Collection("capacity_assessments")
+	tri := []any{nil, true, false}
+	for _, outcome := range []any{nil, "has_capacity", "lacks_capacity", "unsure"} {
+		for _, imp := range tri {
+			for _, und := range tri {
+				for _, ret := range []any{nil, false} {
+					for _, nexus := range tri {
+						for _, signed := range []any{nil, "2026-11-23T10:00:00Z"} {
+							f := map[string]any{}
+							for k, val := range map[string]any{"outcome": outcome, "impairment": imp, "can_understand": und, "can_retain": ret, "causative_nexus": nexus, "signed_at": signed} {
+								if val != nil {
+									f[k] = val
+								}
+							}
+							b, _ := json.Marshal(f)
+							c := requirementCase{Name: string(b), Collection: col.Name, Fields: f, Violations: []fieldVerdict{}}
+							for _, vi := range rules.Check(col.Requirements, f) {
+								c.Violations = append(c.Violations, fieldVerdict{Field: vi.Field, Code: vi.Code, Message: vi.Message})
+							}
+							v.Cases = append(v.Cases, c)
+						}
+					}
+				}
+			}
+		}
+	}
+	return v
+}
+
+// TestVectors_Requirements checks the committed verdicts of the record
+// rules against the Go rules, and that the server's own two-stage check
+// (rules.CheckTwoStage, run when an assessment is signed) agrees with the
+// exported data on every signed case.
+func TestVectors_Requirements(t *testing.T) {
+	reg := registry()
+	col, _ := reg.Collection("capacity_assessments")
+	var v requirementVectors
+	readVectors(t, "requirements.json", &v)
+	if len(v.Cases) == 0 {
+		t.Fatal("no cases")
+	}
+	for _, c := range v.Cases {
+		got := []fieldVerdict{}
+		for _, vi := range rules.Check(col.Requirements, c.Fields) {
+			got = append(got, fieldVerdict{Field: vi.Field, Code: vi.Code, Message: vi.Message})
+		}
+		if !reflect.DeepEqual(got, c.Violations) {
+			t.Errorf("%s: %v, want %v", c.Name, got, c.Violations)
+		}
+		if _, signed := c.Fields["signed_at"]; !signed {
+			continue
+		}
+		b := func(name string) *bool {
+			if x, ok := c.Fields[name].(bool); ok {
+				return &x
+			}
+			return nil
+		}
+		outcome, _ := c.Fields["outcome"].(string)
+		server := rules.CheckTwoStage(rules.CapacityOutcome(outcome), rules.TwoStage{Impairment: b("impairment"), Understand: b("can_understand"), Retain: b("can_retain"), CausativeNexus: b("causative_nexus")})
+		if len(server) != len(c.Violations) {
+			t.Errorf("%s: the server's two-stage check gives %v, the exported rules %v", c.Name, server.Codes(), c.Violations)
+		}
+	}
 }
 
 // ---- files -----------------------------------------------------------------
@@ -536,10 +647,11 @@ func encode(t *testing.T, v any) []byte {
 func vectorFiles(t *testing.T) map[string][]byte {
 	reg := registry()
 	return map[string][]byte{
-		"hlc.json":        encode(t, genHLC()),
-		"merge.json":      encode(t, genMerge()),
-		"validation.json": encode(t, genValidation(reg)),
-		"schema.json":     encode(t, reg.Export()),
+		"hlc.json":          encode(t, genHLC()),
+		"merge.json":        encode(t, genMerge()),
+		"validation.json":   encode(t, genValidation(reg)),
+		"schema.json":       encode(t, reg.Export()),
+		"requirements.json": encode(t, genRequirements(reg)),
 	}
 }
 

@@ -430,7 +430,10 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 
 	// Signal again.
 	browsertest.SetOffline(t, a.ctx, srv, false)
-	a.wait("all sent", "document.getElementById('app-pending').textContent === 'All changes sent'")
+	// Everything is sent; the server refuses the decision (below), so the
+	// status line does not say "All changes sent".
+	a.wait("all sent", "!document.getElementById('app-pending').textContent.includes('waiting')")
+	a.wait("not all accepted", "document.getElementById('app-pending').textContent !== 'All changes sent'")
 
 	// The check and the assessment reached the server.
 	if _, err := dev.Sync(); err != nil {
@@ -438,6 +441,8 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	}
 	assertOnServer(t, dev, "safe_and_well_checks", res.ID, `"in_own_words":"`+words+`"`)
 	assertOnServer(t, dev, "capacity_assessments", res.ID, `"outcome":"lacks_capacity"`)
+	// The server accepted every check and assessment it was sent.
+	noneRefusedOf(t, srv, "sam", "safe_and_well_checks", "capacity_assessments")
 
 	// The other device's edit appears in the browser.
 	a.wait("attorney shown", "(document.getElementById('resident-lpa') || {textContent: ''}).textContent.includes('Dan Hughes')")
@@ -499,12 +504,13 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	moveID := a.str("document.querySelector('button[id^=depart-]').dataset.id")
 	a.click("#depart-" + moveID)
 	a.waitFor("#arrive-" + moveID)
-	a.tick("#tick-medication-" + moveID)
-	a.wait("tick saved", fmt.Sprintf("document.getElementById('tick-medication-%s').checked", moveID))
-	a.click("#arrive-" + moveID)
-	a.waitFor("#complete-" + moveID)
-	a.tick("#tick-identity-" + moveID)
-	a.wait("identity saved", fmt.Sprintf("document.getElementById('tick-identity-%s').checked", moveID))
+	a.tick("#tick-medication_travelling-" + moveID)
+	a.wait("tick saved", fmt.Sprintf("document.getElementById('tick-medication_travelling-%s').checked", moveID))
+	// A button is enabled again once the tap before it has been saved.
+	a.click("#arrive-" + moveID + ":not([disabled])")
+	a.waitFor("#complete-" + moveID + ":not([disabled])")
+	a.tick("#tick-identity_confirmed-" + moveID)
+	a.wait("identity saved", fmt.Sprintf("document.getElementById('tick-identity_confirmed-%s').checked", moveID))
 	a.tick("#tick-handover-" + moveID)
 	a.wait("handover saved", fmt.Sprintf("document.getElementById('tick-handover-%s').checked", moveID))
 	// The picture once the ticks have reached the server, so it is the same on every run.
@@ -524,7 +530,7 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 			leg = legs.At(i).FieldsJSON
 		}
 	}
-	for _, want := range []string{`"departed_at":`, `"arrived_at":`, `"identity_confirmed":true`} {
+	for _, want := range []string{`"departed_at":`, `"arrived_at":`} {
 		if !strings.Contains(leg, want) {
 			t.Errorf("the server's leg of move %s lacks %s: %s", moveID, want, leg)
 		}
@@ -533,9 +539,10 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(mv.FieldsJSON, `"medication_travelling":true`) || !strings.Contains(mv.FieldsJSON, `"status":"in_transit"`) {
-		t.Errorf("the server's move lacks the departure and medication tick: %s", mv.FieldsJSON)
+	if !strings.Contains(mv.FieldsJSON, `"medication_travelling":true`) || !strings.Contains(mv.FieldsJSON, `"identity_confirmed":true`) || !strings.Contains(mv.FieldsJSON, `"status":"in_transit"`) {
+		t.Errorf("the server's move lacks the departure, medication and identity ticks: %s", mv.FieldsJSON)
 	}
+	noneRefusedOf(t, srv, "tc")
 }
 
 // localRecordsAre is a page expression: the app's local database holds n

@@ -70,6 +70,7 @@ func RegistryOf(o Options, cols []schema.Collection) *schema.Registry {
 			c.Rules = append(c.Rules, ragRule)
 		case "capacity_assessments":
 			c.Rules = append(c.Rules, assessmentRule)
+			c.Requirements = rules.TwoStageRequirements
 		case "best_interests_decisions":
 			c.Rules = append(c.Rules, bestInterestsRule)
 		case "moves":

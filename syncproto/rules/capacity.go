@@ -59,32 +59,28 @@ func no(b *bool) bool  { return b != nil && !*b }
 // order in which the stages were answered is not checked. An empty outcome
 // is reported: a signed assessment has one.
 func CheckTwoStage(outcome CapacityOutcome, t TwoStage) Violations {
-	var vs Violations
-	switch outcome {
-	case LacksCapacity:
-		if !yes(t.Impairment) {
-			vs = append(vs, violation(CodeCapacityIncoherent, "impairment", "'lacks capacity' needs stage 1: an impairment of, or disturbance in the functioning of, the mind or brain (003 Appendix 2, 3.8 two-stage assessment)"))
-		}
-		var failed []string
-		for _, a := range t.abilities() {
-			if no(a.v) {
-				failed = append(failed, a.name)
-			}
-		}
-		if len(failed) == 0 {
-			vs = append(vs, violation(CodeCapacityIncoherent, "can_understand", "'lacks capacity' needs stage 2: at least one of understand, retain, use or weigh, communicate answered no"))
-		}
-		if !yes(t.CausativeNexus) {
-			vs = append(vs, violation(CodeCapacityIncoherent, "causative_nexus", "'lacks capacity' needs the causative nexus: the person is unable to decide because of the impairment"))
-		}
-	case HasCapacity:
-		if t.Lacks() {
-			vs = append(vs, violation(CodeCapacityIncoherent, "outcome", "the answers show capacity lacking (an impairment, an ability not met, and the inability caused by it), yet the outcome is 'has capacity'"))
-		}
-	default:
-		vs = append(vs, violation(CodeCapacityIncoherent, "outcome", "the assessment records no outcome (has or lacks capacity for this decision)"))
+	return Check(TwoStageRequirements, t.fields(outcome))
+}
+
+// fields are the answers as the record's field values, for
+// TwoStageRequirements; signed_at is set, as CheckTwoStage judges a signed
+// assessment.
+func (t TwoStage) fields(outcome CapacityOutcome) map[string]any {
+	f := map[string]any{"outcome": string(outcome), "signed_at": "signed"}
+	if outcome == "" {
+		delete(f, "outcome")
 	}
-	return vs
+	put := func(name string, b *bool) {
+		if b != nil {
+			f[name] = *b
+		}
+	}
+	put("impairment", t.Impairment)
+	for _, a := range t.abilities() {
+		put(a.name, a.v)
+	}
+	put("causative_nexus", t.CausativeNexus)
+	return f
 }
 
 // AssessmentEvidence is what a capacity assessment records besides its

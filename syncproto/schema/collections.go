@@ -1,5 +1,7 @@
 package schema
 
+import "time"
+
 // Field-set building blocks shared by the collection declarations.
 
 // IncidentField is the uuid field that scopes a record to its incident.
@@ -14,8 +16,8 @@ var Residents = Collection{
 		IncidentField,
 		{Name: "given_name", Kind: String, Tag: "min=1,max=200", Required: true, Doc: "given name"},
 		{Name: "family_name", Kind: String, Tag: "min=1,max=200", Required: true, Doc: "family name"},
-		{Name: "date_of_birth", Kind: String, Tag: "date", Check: birthDate, Spec: birthDateSpec, Doc: "YYYY-MM-DD, not in the future"},
-		{Name: "nhs_number", Kind: String, Tag: "nhs_number", Doc: "10 digits, no spaces; the last is the modulus-11 check digit"},
+		{Name: "date_of_birth", Kind: String, Tag: "date", Check: birthDate, Spec: birthDateSpec, Doc: "YYYY-MM-DD, not in the future", Say: "date of birth"},
+		{Name: "nhs_number", Kind: String, Tag: "nhs_number", Doc: "10 digits, no spaces; the last is the modulus-11 check digit", Say: "NHS number"},
 		{Name: "current_service_id", Kind: String, Tag: "uuid", Policy: Flag, Doc: "where the person lives now"},
 		{Name: "notes", Kind: String, Tag: "max=20000"},
 		text("preferred_name", 200, "what the person likes to be called"),
@@ -66,8 +68,8 @@ var SafeAndWellChecks = Collection{
 	Fields: []Field{
 		IncidentField,
 		{Name: "resident_id", Kind: String, Tag: "uuid", Required: true, Doc: "the person checked"},
-		{Name: "visited_at", Kind: String, Tag: "rfc3339", Check: eventTime, Spec: eventTimeSpec, Required: true, Doc: "when the person was visited (RFC 3339)"},
-		{Name: "outcome", Kind: String, Tag: "oneof=safe_and_well concerns not_seen", Required: true, Doc: "safe and well, concerns, or not seen"},
+		required(said(happened("visited_at", "when the person was visited"), "the date and time of the visit")),
+		{Name: "outcome", Kind: String, Tag: "oneof=safe_and_well concerns not_seen", Required: true, Doc: "safe and well, concerns, or not seen", Say: "the outcome of the check"},
 		{Name: "observations", Kind: String, Tag: "max=20000", Doc: "observations in general"},
 		{Name: "actions", Kind: String, Tag: "max=20000", Doc: "actions taken or needed, as text"},
 		text("visitor_name", 200, "who visited"),
@@ -86,8 +88,9 @@ var SafeAndWellChecks = Collection{
 		boolean("safeguarding_raised", "a safeguarding concern was raised"),
 		text("s42_reference", 50, "the s.42 enquiry reference"),
 		text("risks", 5000, "risks identified"),
-		list[ActionItem]("action_items", 50, "actions with owner and due date"),
-		date("follow_up_due", "when the next check is due"),
+		withKeyCheck(list[ActionItem]("action_items", 50, "actions with owner and due date"), "due_on",
+			&Spec{Type: SpecDateRange, From: EarliestEvent.Format(time.DateOnly), To: LatestEvent.Format(time.DateOnly), MaxDaysPast: NewActionMaxDaysPast, OnCreate: true}),
+		said(date("follow_up_due", "when the next check is due"), "the date the next check is due"),
 		ref("previous_check_id", "the previous check of this person"),
 	},
 }

@@ -3,8 +3,10 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"time"
 )
 
@@ -55,10 +57,10 @@ func dateBetween(from, to time.Time) func(*Validator, json.RawMessage) error {
 		}
 		d, err := time.Parse(time.DateOnly, s)
 		if err != nil {
-			return fmt.Errorf("must be a date written YYYY-MM-DD")
+			return &problem{key: "invalid_value.date", msg: "must be a date written YYYY-MM-DD"}
 		}
 		if d.Before(from) || !d.Before(to) {
-			return fmt.Errorf("%s is not a plausible date: it must be from %s to %s", s, from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly))
+			return rangeProblem(fmt.Sprintf("%s is not a plausible date: it must be from %s to %s", s, from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly)), from, to)
 		}
 		return nil
 	}
@@ -73,10 +75,10 @@ func eventTime(_ *Validator, raw json.RawMessage) error {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return fmt.Errorf("must be an RFC 3339 time such as 2026-11-23T09:30:00Z")
+		return &problem{key: "invalid_value.rfc3339", msg: "must be an RFC 3339 time such as 2026-11-23T09:30:00Z"}
 	}
 	if t.Before(EarliestEvent) || !t.Before(LatestEvent) {
-		return fmt.Errorf("%s is not a plausible time: it must be from %s to %s", s, EarliestEvent.Format(time.DateOnly), LatestEvent.AddDate(0, 0, -1).Format(time.DateOnly))
+		return rangeProblem(fmt.Sprintf("%s is not a plausible time: it must be from %s to %s", s, EarliestEvent.Format(time.DateOnly), LatestEvent.AddDate(0, 0, -1).Format(time.DateOnly)), EarliestEvent, LatestEvent)
 	}
 	return nil
 }
@@ -90,13 +92,13 @@ func birthDate(_ *Validator, raw json.RawMessage) error {
 	}
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return fmt.Errorf("must be a date written YYYY-MM-DD")
+		return &problem{key: "invalid_value.date", msg: "must be a date written YYYY-MM-DD"}
 	}
 	if d.Before(EarliestBirth) {
-		return fmt.Errorf("date of birth %s is before %s", s, EarliestBirth.Format(time.DateOnly))
+		return &problem{key: "invalid_value.birth_early", vars: map[string]string{"from": spokenDate(EarliestBirth.Format(time.DateOnly))}, msg: fmt.Sprintf("date of birth %s is before %s", s, EarliestBirth.Format(time.DateOnly))}
 	}
 	if d.After(today().AddDate(0, 0, 1)) {
-		return fmt.Errorf("date of birth %s is in the future", s)
+		return &problem{key: "invalid_value.birth_future", msg: fmt.Sprintf("date of birth %s is in the future", s)}
 	}
 	return nil
 }
@@ -169,4 +171,96 @@ func listOf[T any](maxItems int) func(*Validator, json.RawMessage) error {
 		}
 		return each(v, raw)
 	}
+}
+
+// problem is what a check found wrong: the key of its words in the table
+// (Words), the values its template needs, and the check's own words.
+type problem struct {
+	key  string
+	vars map[string]string
+	msg  string
+}
+
+func (p *problem) Error() string { return p.msg }
+
+// rangeProblem is a value outside [from, to).
+func rangeProblem(msg string, from, to time.Time) *problem {
+	return &problem{key: "invalid_value.range", msg: msg, vars: map[string]string{
+		"from": from.Format("2 January 2006"), "to": to.AddDate(0, 0, -1).Format("2 January 2006")}}
+}
+
+// problemWords gives the words for what a Field.Check returned.
+func problemWords(collection string, f *Field, err error) string {
+	var p *problem
+	if errors.As(err, &p) {
+		vars := map[string]string{"detail": p.msg}
+		for k, v := range p.vars {
+			vars[k] = v
+		}
+		return say(collection, f, p.key, vars)
+	}
+	return say(collection, f, "invalid_value", map[string]string{"detail": err.Error()})
+}
+
+// checkClock applies the clock-relative parts of a field's Spec (NotFuture,
+// MaxDaysPast with OnCreate, and the same on the keys of an object list),
+// evaluated from the Spec itself: the JavaScript SDK evaluates the same
+// exported data (validate.js). nil when there is nothing wrong.
+func checkClock(s *Spec, raw json.RawMessage, create bool, now time.Time) *problem {
+	if s == nil {
+		return nil
+	}
+	if s.Type == SpecObjectList {
+		var checked []ShapeField
+		for _, k := range s.Shape {
+			if k.Check != nil {
+				checked = append(checked, k)
+			}
+		}
+		if len(checked) == 0 {
+			return nil
+		}
+		var items []map[string]json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return nil // the list check reports it
+		}
+		for _, it := range items {
+			for _, k := range checked {
+				if v, ok := it[k.Name]; ok && !isNull(v) {
+					if p := checkClock(k.Check, v, create, now); p != nil {
+						return p
+					}
+				}
+			}
+		}
+		return nil
+	}
+	if !s.NotFuture && s.MaxDaysPast == 0 {
+		return nil
+	}
+	var str string
+	if json.Unmarshal(raw, &str) != nil || str == "" {
+		return nil
+	}
+	var at time.Time
+	var err error
+	isDate := s.Type == SpecDateRange
+	if isDate {
+		at, err = time.Parse(time.DateOnly, str)
+	} else {
+		at, err = time.Parse(time.RFC3339Nano, str)
+	}
+	if err != nil {
+		return nil // the format check reports it
+	}
+	if s.NotFuture && at.After(now.Add(time.Duration(s.SkewSeconds)*time.Second)) {
+		return &problem{key: "invalid_value.not_future", msg: fmt.Sprintf("%s is in the future", str)}
+	}
+	if s.MaxDaysPast > 0 && (create || !s.OnCreate) {
+		day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		if at.Before(day.AddDate(0, 0, -s.MaxDaysPast)) {
+			return &problem{key: "invalid_value.too_old", vars: map[string]string{"days": strconv.Itoa(s.MaxDaysPast)}, msg: fmt.Sprintf("%s is more than %d days ago", str, s.MaxDaysPast)}
+		}
+	}
+	return nil
 }

@@ -1,6 +1,9 @@
 package schema
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // Field constructors for the domain collections: each returns an optional,
 // last-writer-wins field; wrap it in required or flagged to change that.
@@ -58,6 +61,44 @@ func historic(name, doc string) Field {
 func instant(name, doc string) Field {
 	return Field{Name: name, Kind: String, Tag: "rfc3339", Check: eventTime, Spec: eventTimeSpec, Doc: doc + " (RFC 3339)"}
 }
+
+// happened is an RFC 3339 time of something that has happened (a visit, an
+// event): it cannot be in the future, allowing device clocks up to
+// ClockSkew ahead of the server's.
+func happened(name, doc string) Field {
+	f := instant(name, doc)
+	s := *eventTimeSpec
+	s.NotFuture, s.SkewSeconds = true, int(ClockSkew/time.Second)
+	f.Spec = &s
+	return f
+}
+
+// ClockSkew is how far ahead of the server's clock a device's clock may be
+// when it records something that has happened. Tablets with clocks hours
+// out (a wrong time zone, no network time) are met in the field and their
+// visits must still be accepted; what the rule is for is the typing slip of
+// a day, a month or a year ahead (a visit dated 1 March 2027).
+const ClockSkew = 12 * time.Hour
+
+// NewActionMaxDaysPast is how long ago a new action may be due: an action
+// recorded now and due in 2020 is a typing slip.
+const NewActionMaxDaysPast = 30
+
+// withKeyCheck gives the key of an object list's items a further check.
+func withKeyCheck(f Field, key string, check *Spec) Field {
+	s := *f.Spec
+	s.Shape = append([]ShapeField(nil), s.Shape...)
+	for i := range s.Shape {
+		if s.Shape[i].Name == key {
+			s.Shape[i].Check = check
+		}
+	}
+	f.Spec = &s
+	return f
+}
+
+// said names a field in the words of the error messages.
+func said(f Field, words string) Field { f.Say = words; return f }
 
 // count is a whole number, zero or more.
 func count(name, doc string) Field {

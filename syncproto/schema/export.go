@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/continuity-care/continuity/syncproto/rules"
 	"reflect"
 	"regexp"
 	"sort"
@@ -52,6 +53,21 @@ type Spec struct {
 	MaxItems int `json:"max_items,omitempty"`
 	// Shape lists the keys of each object of an object list.
 	Shape []ShapeField `json:"shape,omitempty"`
+	// NotFuture, for a date or time range: the value may not lie after the
+	// checking clock plus SkewSeconds (a date: its day may not start after
+	// that). Things that happened (a visit, an event) cannot be in the
+	// future.
+	NotFuture bool `json:"not_future,omitempty"`
+	// SkewSeconds is how far ahead of the checking clock a NotFuture value
+	// may be, for device clocks that differ from the server's.
+	SkewSeconds int `json:"skew_seconds,omitempty"`
+	// MaxDaysPast, for a date: the date may lie at most this many days
+	// before the checking clock's day (UTC). With OnCreate, only when the
+	// write creates the record (a new action cannot be due in 2020; an old
+	// one may be marked done).
+	MaxDaysPast int `json:"max_days_past,omitempty"`
+	// OnCreate limits MaxDaysPast to writes that create the record.
+	OnCreate bool `json:"on_create,omitempty"`
 }
 
 // ShapeField is one key of an object in an object list: its JSON name, its
@@ -60,6 +76,9 @@ type ShapeField struct {
 	Name string `json:"name"`
 	Kind Kind   `json:"kind"`
 	Tag  string `json:"tag,omitempty"`
+	// Check is a further declarative check of the key's value, evaluated
+	// from this data by the server (checkClock) and by clients alike.
+	Check *Spec `json:"check,omitempty"`
 }
 
 // Specs of the shared checks in domain_checks.go.
@@ -126,6 +145,9 @@ type Exported struct {
 	// Gates are the step gates as data, by name (e.g. move_completion:
 	// {items: [{field, label, seed_ref, overridable}], override_roles}).
 	Gates map[string]any `json:"gates,omitempty"`
+	// Words is the table from an error to the words a care worker reads
+	// (see Words); clients build their messages from it.
+	Words Words `json:"words"`
 }
 
 // ExportedCollection is one collection of an Exported schema.
@@ -137,6 +159,9 @@ type ExportedCollection struct {
 	// Order lists the date (or time) field pairs whose later field can
 	// never be before its earlier one (Collection.Order).
 	Order []FieldOrder `json:"order,omitempty"`
+	// Requirements are the collection's record rules as data, which the
+	// server evaluates too (rules.Requirement).
+	Requirements []rules.Requirement `json:"requirements,omitempty"`
 }
 
 // ExportedField is one field of an ExportedCollection.
@@ -147,6 +172,8 @@ type ExportedField struct {
 	Required bool   `json:"required,omitempty"`
 	Policy   Policy `json:"policy"`
 	Doc      string `json:"doc,omitempty"`
+	// Label names the field in the words of error messages (Field.Label).
+	Label string `json:"label"`
 	// Enum lists the values a "oneof" tag allows, for forms.
 	Enum []string `json:"enum,omitempty"`
 	// Check is the declarative form of the field's further check.
@@ -156,12 +183,12 @@ type ExportedField struct {
 // Export returns the registry in its exported form. Fields keep their
 // declaration order (the order forms show them in).
 func (r *Registry) Export() Exported {
-	out := Exported{Formats: map[string]string{"uk_postcode": ukPostcodePattern}, Gates: r.gates}
+	out := Exported{Formats: map[string]string{"uk_postcode": ukPostcodePattern}, Gates: r.gates, Words: words}
 	for _, name := range r.Names() {
 		c := r.cols[name]
-		ec := ExportedCollection{Name: c.Name, ScopeField: c.ScopeField, Doc: c.Doc, Fields: make([]ExportedField, 0, len(c.Fields)), Order: c.Order}
+		ec := ExportedCollection{Name: c.Name, ScopeField: c.ScopeField, Doc: c.Doc, Fields: make([]ExportedField, 0, len(c.Fields)), Order: c.Order, Requirements: c.Requirements}
 		for _, f := range c.Fields {
-			ef := ExportedField{Name: f.Name, Kind: f.Kind, Tag: f.Tag, Required: f.Required, Policy: f.Policy, Doc: f.Doc, Check: f.Spec}
+			ef := ExportedField{Name: f.Name, Kind: f.Kind, Tag: f.Tag, Required: f.Required, Policy: f.Policy, Doc: f.Doc, Label: f.Label(), Check: f.Spec}
 			for _, part := range strings.Split(f.Tag, ",") {
 				if vals, ok := strings.CutPrefix(part, "oneof="); ok {
 					ef.Enum = strings.Fields(vals)
@@ -196,10 +223,10 @@ func (r *Registry) FieldErrors(collection string, fields map[string]json.RawMess
 	for _, name := range names {
 		f, ok := col.byName[name]
 		if !ok {
-			out = append(out, syncproto.Errorf(syncproto.CodeUnknownField, "fields."+name, "%s has no field %q", collection, name))
+			out = append(out, syncproto.Errorf(syncproto.CodeUnknownField, "fields."+name, "%s", say(collection, &Field{Name: name}, syncproto.CodeUnknownField, nil)))
 			continue
 		}
-		if e := r.checkValue(f, fields[name]); e != nil {
+		if e := r.checkValue(collection, f, fields[name], create); e != nil {
 			out = append(out, e)
 		}
 	}
@@ -211,7 +238,7 @@ func (r *Registry) FieldErrors(collection string, fields map[string]json.RawMess
 					if ok {
 						continue // already reported: a required field cannot be cleared
 					}
-					out = append(out, syncproto.Errorf(syncproto.CodeMissingField, "fields."+f.Name, "%s is required when a %s record is created", f.Name, collection))
+					out = append(out, syncproto.Errorf(syncproto.CodeMissingField, "fields."+f.Name, "%s", say(collection, f, syncproto.CodeMissingField, nil)))
 				}
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/continuity-care/continuity/syncproto/rules"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,6 +66,9 @@ type Field struct {
 	Policy Policy
 	// Doc describes the field for people reading the docs and errors.
 	Doc string
+	// Say names the field in the words of the error messages ("the date of
+	// the visit"); empty means Doc (Field.Label).
+	Say string
 }
 
 // Context is what a rule or effect may consult besides the change itself.
@@ -137,6 +141,10 @@ type Collection struct {
 	Order []FieldOrder
 	// Doc describes the collection.
 	Doc string
+	// Requirements are record rules written as data (rules.Requirement):
+	// a rule in Rules evaluates them on the server, and they are exported
+	// for devices to evaluate before saving.
+	Requirements []rules.Requirement
 
 	byName map[string]*Field
 }
@@ -153,6 +161,7 @@ type Registry struct {
 	v    *Validator
 	// gates are the step gates exported as data (SetGate).
 	gates map[string]any
+	now   func() time.Time
 }
 
 // SetGate records a gate (a checklist that must be done before a step, as
@@ -164,6 +173,23 @@ func (r *Registry) SetGate(name string, gate any) {
 		r.gates = map[string]any{}
 	}
 	r.gates[name] = gate
+}
+
+// WithClock returns a copy of the registry whose clock-relative checks
+// (dates of birth, not_future, max_days_past) read now instead of the
+// system clock: for tests and shared vectors.
+func (r *Registry) WithClock(now func() time.Time) *Registry {
+	c := *r
+	c.now = now
+	return &c
+}
+
+// clock is the time the clock-relative checks use.
+func (r *Registry) clock() time.Time {
+	if r.now != nil {
+		return r.now().UTC()
+	}
+	return today()
 }
 
 // NewRegistry builds a registry, checking that every declaration is sound
@@ -274,9 +300,9 @@ func (r *Registry) CheckFields(c syncproto.Change, current *syncproto.Record) *s
 	for _, name := range names {
 		f, ok := col.byName[name]
 		if !ok {
-			return syncproto.Errorf(syncproto.CodeUnknownField, "fields."+name, "%s has no field %q", c.Collection, name)
+			return syncproto.Errorf(syncproto.CodeUnknownField, "fields."+name, "%s", say(c.Collection, &Field{Name: name}, syncproto.CodeUnknownField, nil))
 		}
-		if e := r.checkValue(f, c.Fields[name]); e != nil {
+		if e := r.checkValue(c.Collection, f, c.Fields[name], current == nil || !current.Exists()); e != nil {
 			return e
 		}
 	}
@@ -285,7 +311,7 @@ func (r *Registry) CheckFields(c syncproto.Change, current *syncproto.Record) *s
 			f := &col.Fields[i]
 			if f.Required {
 				if v, ok := c.Fields[f.Name]; !ok || isNull(v) {
-					return syncproto.Errorf(syncproto.CodeMissingField, "fields."+f.Name, "%s is required when a %s record is created", f.Name, c.Collection)
+					return syncproto.Errorf(syncproto.CodeMissingField, "fields."+f.Name, "%s", say(c.Collection, f, syncproto.CodeMissingField, nil))
 				}
 			}
 		}
@@ -345,27 +371,31 @@ func (r *Registry) ScopeOf(c syncproto.Change, current *syncproto.Record) string
 	return ""
 }
 
-func (r *Registry) checkValue(f *Field, raw json.RawMessage) *syncproto.Error {
+func (r *Registry) checkValue(collection string, f *Field, raw json.RawMessage, create bool) *syncproto.Error {
 	field := "fields." + f.Name
 	if isNull(raw) {
 		if f.Required {
-			return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s is required and cannot be cleared", f.Name)
+			return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s", say(collection, f, "invalid_value.cleared", nil))
 		}
 		return nil
 	}
 	val, err := decodeKind(f.Kind, raw)
 	if err != nil {
-		return syncproto.Errorf(syncproto.CodeWrongType, field, "%s must be a JSON %s", f.Name, f.Kind)
+		return syncproto.Errorf(syncproto.CodeWrongType, field, "%s", say(collection, f, "wrong_type."+string(f.Kind), nil))
 	}
 	if f.Tag != "" {
 		if err := r.v.Var(val, f.Tag); err != nil {
-			return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s %s", f.Name, r.v.Explain(err, f.Doc))
+			tag, param := r.v.failed(err)
+			return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s", say(collection, f, "invalid_value."+tag, map[string]string{"param": param, "detail": r.v.Explain(err, "")}))
 		}
 	}
 	if f.Check != nil {
 		if err := f.Check(r.v, raw); err != nil {
-			return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s: %v", f.Name, err)
+			return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s", problemWords(collection, f, err))
 		}
+	}
+	if p := checkClock(f.Spec, raw, create, r.clock()); p != nil {
+		return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s", say(collection, f, p.key, p.vars))
 	}
 	return nil
 }

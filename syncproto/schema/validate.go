@@ -77,6 +77,16 @@ func (v *Validator) checkTag(k Kind, tag string) (err error) {
 	return nil
 }
 
+// failed returns the tag and parameter of the first check a validator error
+// names ("" when err is not one).
+func (v *Validator) failed(err error) (tag, param string) {
+	var ve validator.ValidationErrors
+	if !errors.As(err, &ve) || len(ve) == 0 {
+		return "", ""
+	}
+	return ve[0].Tag(), ve[0].Param()
+}
+
 // Explain turns a validator error into words a person can act on.
 func (v *Validator) Explain(err error, doc string) string {
 	var ve validator.ValidationErrors
@@ -153,6 +163,18 @@ func decodeStruct[T any](v *Validator, raw json.RawMessage) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&t); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			// In the words the JavaScript SDK uses, never Go's type names.
+			if te.Field == "" {
+				return errors.New("must be an object")
+			}
+			kind := map[reflect.Kind]Kind{reflect.Bool: Bool, reflect.String: String, reflect.Int: Integer, reflect.Int64: Integer, reflect.Float64: Number}[te.Type.Kind()]
+			if kind == "" {
+				kind = Any
+			}
+			return fmt.Errorf("%s must be a %s", te.Field, kind)
+		}
 		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	if err := v.Struct(t); err != nil {

@@ -160,13 +160,25 @@ test('vectors: a record state as its changes (changesOf) rebuilds it, with the o
   assert(bad.length === 0, bad.join('\n'));
 });
 
-test('vectors: field validation verdicts', async () => {
-  const schema = new Schema(await vectors('schema.json'));
+test('vectors: field validation verdicts and their words', async () => {
   const v = await vectors('validation.json');
+  const schema = new Schema(await vectors('schema.json'), { now: () => Date.parse(v.now) });
   const bad = [];
   for (const c of v.cases) {
-    const got = schema.validate(c.collection, c.fields, { create: c.create, current: c.current }).map((e) => ({ field: e.field, code: e.code }));
+    const got = schema.validate(c.collection, c.fields, { create: c.create, current: c.current }).map((e) => ({ field: e.field, code: e.code, message: e.message }));
     if (canon(got) !== canon(c.errors)) bad.push(`${c.name}: ${canon(got)}, want ${canon(c.errors)}`);
+  }
+  assert(bad.length === 0, bad.join('\n'));
+});
+
+test('vectors: record rules as data (the two-stage test)', async () => {
+  const schema = new Schema(await vectors('schema.json'));
+  const v = await vectors('requirements.json');
+  const bad = [];
+  assert(v.cases.length > 0, 'no cases');
+  for (const c of v.cases) {
+    const got = schema.requirements(c.collection, c.fields);
+    if (canon(got) !== canon(c.violations)) bad.push(`${c.name}: ${canon(got)}, want ${canon(c.violations)}`);
   }
   assert(bad.length === 0, bad.join('\n'));
 });

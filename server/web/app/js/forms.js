@@ -39,6 +39,20 @@ function describedBy(s, errors) {
 const hint = (s) => (s.hint ? html`<div id="${fieldId(s.name)}-hint" class="govuk-hint">${s.hint}</div>` : '');
 
 /**
+ * The GOV.UK date input (day, month, year) for the draft entry key, which
+ * holds YYYY-MM-DD; what was typed in each box is kept as key.day, key.month
+ * and key.year, so a half-typed date comes back as typed.
+ * @param {string} id @param {string} key @param {Draft} d @param {boolean} err
+ */
+function dateInput(id, key, d, err) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(d[key] ?? '');
+  const part = (/** @type {string} */ p, /** @type {number} */ i) => d[`${key}.${p}`] ?? (m ? String(Number(m[i])) : '');
+  const box = (/** @type {string} */ p, /** @type {string} */ label, /** @type {number} */ i, /** @type {string} */ width, /** @type {string} */ elId) => html`<div class="govuk-date-input__item"><div class="govuk-form-group"><label class="govuk-label govuk-date-input__label" for="${elId}">${label}</label>
+<input class="govuk-input govuk-date-input__input govuk-input--width-${width}${err ? ' govuk-input--error' : ''}" id="${elId}" name="${key}.${p}" type="text" inputmode="numeric" autocomplete="off" value="${part(p, i)}"></div></div>`;
+  return html`<div class="govuk-date-input" id="${id}-date">${box('day', 'Day', 3, '2', id)}${box('month', 'Month', 2, '2', id + '-month')}${box('year', 'Year', 1, '4', id + '-year')}</div>`;
+}
+
+/**
  * Renders one field.
  * @param {Spec} s @param {Draft} d @param {Errors} errors
  * @returns {import('./html.js').Safe}
@@ -57,12 +71,12 @@ export function field(s, d, errors) {
       return html`<div class="${group}"><label class="govuk-label govuk-label--s" for="${id}">${s.label}</label>${hint(s)}${errorMessage(errors, s.name)}
 <textarea class="govuk-textarea${err ? ' govuk-textarea--error' : ''}" id="${id}" name="${s.name}" rows="${s.rows || 3}"${describedBy(s, errors)}>${v}</textarea></div>`;
     case 'date':
-      return html`<div class="${group}"><label class="govuk-label govuk-label--s" for="${id}">${s.label}</label>${hint(s)}${errorMessage(errors, s.name)}
-<input class="govuk-input govuk-input--width-10${err ? ' govuk-input--error' : ''}" id="${id}" name="${s.name}" type="date" value="${v}"${describedBy(s, errors)}></div>`;
+      return html`<div class="${group}"><fieldset class="govuk-fieldset" role="group"${describedBy(s, errors)}><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">${s.label}</legend>${hint(s)}${errorMessage(errors, s.name)}
+${dateInput(id, s.name, d, !!err)}</fieldset></div>`;
     case 'datetime':
       return html`<div class="${group}"><fieldset class="govuk-fieldset" role="group"${describedBy(s, errors)}><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">${s.label}</legend>${hint(s)}${errorMessage(errors, s.name)}
-<div class="app-datetime"><div class="govuk-form-group"><label class="govuk-label" for="${id}">Date</label><input class="govuk-input govuk-input--width-10${err ? ' govuk-input--error' : ''}" id="${id}" name="${s.name}.date" type="date" value="${d[s.name + '.date'] ?? ''}"></div>
-<div class="govuk-form-group"><label class="govuk-label" for="${id}-time">Time</label><input class="govuk-input govuk-input--width-5${err ? ' govuk-input--error' : ''}" id="${id}-time" name="${s.name}.time" type="time" value="${d[s.name + '.time'] ?? ''}"></div></div></fieldset></div>`;
+<div class="app-datetime">${dateInput(id, s.name + '.date', d, !!err)}
+<div class="govuk-form-group app-time"><label class="govuk-label" for="${id}-time">Time, for example 14:05</label><input class="govuk-input govuk-input--width-5${err ? ' govuk-input--error' : ''}" id="${id}-time" name="${s.name}.time" type="text" inputmode="text" autocomplete="off" value="${d[s.name + '.time'] ?? ''}"></div></div></fieldset></div>`;
     case 'checkbox':
       return html`<div class="${group}">${errorMessage(errors, s.name)}<div class="govuk-checkboxes" data-module="govuk-checkboxes"><div class="govuk-checkboxes__item">
 <input class="govuk-checkboxes__input" id="${id}" name="${s.name}" type="checkbox" value="true"${v === 'true' ? raw(' checked') : ''}${describedBy(s, errors)}>
@@ -148,6 +162,12 @@ export function readForm(form) {
       d[e.name] = e.value;
     }
   }
+  for (const k of Object.keys(d)) {
+    if (!k.endsWith('.day')) continue;
+    const key = k.slice(0, -4);
+    const [day, month, year] = ['day', 'month', 'year'].map((p) => (d[`${key}.${p}`] ?? '').trim());
+    d[key] = !day && !month && !year ? '' : `${year.padStart(4, '0')}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
+  }
   return d;
 }
 
@@ -166,7 +186,13 @@ export function value(s, d) {
       const n = Number(v.replace(/[£,\s]/g, ''));
       return Number.isFinite(n) ? n : v;
     }
-    case 'datetime': return instantFrom(d[s.name + '.date'] || '', d[s.name + '.time'] || '');
+    case 'datetime': {
+      const date = (d[s.name + '.date'] || '').trim(), time = (d[s.name + '.time'] || '').trim().replace('.', ':');
+      if (!date && !time) return undefined;
+      // Something typed that is not a real date and time is kept, so that
+      // validation says what is wrong with it.
+      return instantFrom(date, time) ?? `${date}T${time}`;
+    }
     case 'items': {
       const out = [];
       const n = itemCount(s, d);
@@ -218,6 +244,7 @@ export function fromFields(specs, f) {
         if (!Number.isNaN(t.getTime())) {
           const p = (/** @type {number} */ n) => String(n).padStart(2, '0');
           d[s.name + '.date'] = `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}`;
+          for (const k of ['day', 'month', 'year']) delete d[`${s.name}.date.${k}`];
           d[s.name + '.time'] = `${p(t.getHours())}:${p(t.getMinutes())}`;
         }
         break;

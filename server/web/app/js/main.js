@@ -47,6 +47,8 @@ let view;
 let flashText = sessionStorage.getItem('continuity.flash') || '';
 sessionStorage.removeItem('continuity.flash');
 let renderSeq = 0;
+/** Counts the SDK's change events, so a live view built meanwhile is rebuilt. */
+let changeSeq = 0;
 let lastMeCheck = 0;
 let lastSyncSeen = '';
 /** @type {ServiceWorkerRegistration|undefined} */
@@ -110,6 +112,7 @@ function parseHash() {
 /** Renders the current route into <main>. */
 async function render() {
   const seq = ++renderSeq;
+  const changes = changeSeq;
   const { parts, query } = parseHash();
   const name = parts[0] || '';
   ctx.params = parts.slice(1);
@@ -126,6 +129,9 @@ async function render() {
   if (seq !== renderSeq) return; // a later navigation won
   if (!v) return; // the route redirected
   paint(v);
+  // Records that changed while a live view was being built (e.g. the first
+  // pull finishing while the screen loaded) are shown at once.
+  if (v.live && changeSeq !== changes) render();
 }
 
 /** Puts a view on screen. @param {View} v */
@@ -188,7 +194,7 @@ function showStatus() {
   const pending = s.pending || 0;
   const rejected = typeof s.rejected === 'number' ? s.rejected : (Array.isArray(s.rejected) ? s.rejected.length : 0);
   statusText.innerHTML = html`<strong class="govuk-tag ${online ? 'govuk-tag--green' : 'govuk-tag--yellow'}" id="app-online">${online ? 'Online' : 'Offline'}</strong>
-<p class="govuk-body-s app-status__item" id="app-pending">${pending === 0 ? 'All changes sent' : `${pending} change${pending === 1 ? '' : 's'} waiting to send`}</p>
+<p class="govuk-body-s app-status__item" id="app-pending">${pending > 0 ? `${pending} change${pending === 1 ? '' : 's'} waiting to send` : rejected ? 'Nothing left to send, but some changes were not accepted' : 'All changes sent'}</p>
 <p class="govuk-body-s app-status__item" id="app-synced">${s.lastSyncedAt ? `Last synced ${spoken(s.lastSyncedAt)}` : 'Not synced yet'}${s.syncing && online ? ' (syncing now)' : ''}</p>
 ${rejected ? html`<p class="govuk-body-s app-status__item"><a class="govuk-link" href="#/changes" id="app-rejected">${rejected} change${rejected === 1 ? ' was' : 's were'} not accepted — review</a></p>` : ''}`.toString();
   banners.innerHTML = updateReady ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="update-title" data-module="govuk-notification-banner">
@@ -310,7 +316,7 @@ async function boot() {
   client = await Client.open({ baseURL: location.origin, dbName: 'continuity-app' });
   ctx.client = client;
   client.on('status', showStatus);
-  client.on('change', () => { if (view && view.live) render(); });
+  client.on('change', () => { changeSeq++; if (view && view.live) render(); });
   if (client.enrolled) client.start();
   showStatus();
   await render();

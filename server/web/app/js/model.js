@@ -139,19 +139,26 @@ export function residentRows(data, now) {
 }
 
 /**
+ * Text folded for search: accents and case do not count (Siân, sian;
+ * Zoë, zoe; Llŷr, llyr).
+ * @param {string} s
+ */
+export const fold = (s) => String(s).normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+/**
  * Whether a resident matches a search: name, preferred name, room or NHS
- * number (spaces ignored).
+ * number (spaces ignored), whatever the accents and case.
  * @param {Rec} r @param {string} q
  */
 export function matches(r, q) {
-  const s = q.trim().toLowerCase();
+  const s = fold(q.trim());
   if (!s) return true;
   const f = r.fields;
   const digits = s.replace(/\s+/g, '');
   if (/^\d+$/.test(digits) && String(f.nhs_number || '').includes(digits)) return true;
   const hay = [f.given_name, f.family_name, f.preferred_name, `${f.given_name} ${f.family_name}`, f.room ? `room ${f.room}` : '']
-    .filter(Boolean).join('\n').toLowerCase();
-  if (hay.includes(s)) return true;
+    .filter(Boolean).join('\n');
+  if (fold(hay).includes(s)) return true;
   return String(f.room || '').toLowerCase() === s;
 }
 

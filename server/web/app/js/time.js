@@ -76,7 +76,7 @@ export function instantFrom(date, time) {
   const [y, mo, d] = date.split('-').map(Number);
   const [h, mi] = time.split(':').map(Number);
   const t = new Date(y, mo - 1, d, h, mi);
-  if (Number.isNaN(t.getTime())) return undefined;
+  if (Number.isNaN(t.getTime()) || t.getDate() !== d || t.getMonth() !== mo - 1 || h > 23 || mi > 59) return undefined;
   return t.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 

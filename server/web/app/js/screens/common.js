@@ -45,3 +45,27 @@ export function errorOf(err) {
   const body = e.body && e.body.error ? e.body.error : e.error && e.error.message ? e.error : e;
   return { field: String(body.field || '').replace(/^fields\./, ''), message: String(body.message || e.message || err) };
 }
+
+/**
+ * A name-based id (UUID version 5, RFC 9562): the same namespace and name
+ * give the same id on every device, so two devices recording the same thing
+ * (the first leg of a move) write one record and converge instead of
+ * conflicting.
+ * @param {string} namespace a UUID
+ * @param {string} name
+ * @returns {Promise<string>}
+ */
+export async function derivedId(namespace, name) {
+  const ns = namespace.replace(/-/g, '');
+  const bytes = new Uint8Array(16 + new TextEncoder().encode(name).length);
+  for (let i = 0; i < 16; i++) bytes[i] = parseInt(ns.slice(i * 2, i * 2 + 2), 16);
+  bytes.set(new TextEncoder().encode(name), 16);
+  const h = new Uint8Array(await crypto.subtle.digest('SHA-1', bytes)).slice(0, 16);
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = Array.from(h, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** The id of a move's leg: derived from the move and the leg's number. @param {string} moveId @param {number} sequence */
+export const legId = (moveId, sequence) => derivedId(moveId, `move_legs/${sequence}`);

@@ -65,6 +65,11 @@ function validate(ctx, flow, fields, create) {
   }
 }
 
+/** The record rules the server exports as data (e.g. the two-stage test), on the record's fields. @param {Ctx} ctx @param {Flow} flow @param {Record<string, unknown>} fields @returns {Problem[]} */
+function requirements(ctx, flow, fields) {
+  return (ctx.client.requirements?.(flow.collection, fields) || []).map((/** @type {any} */ p) => ({ field: topField(p.field), message: p.message }));
+}
+
 /**
  * The route handler for a flow: #/<kind>/<subject id>/<step id>.
  * @param {Flow} flow
@@ -153,7 +158,8 @@ ${step.specs.map((s) => F.field(s, draft.values, errors))}
       }
       const all = F.toFields(flow.steps.flatMap((s) => s.specs), draft.values);
       const partial = Object.fromEntries(Object.entries(all).filter(([k]) => names.includes(k)));
-      const found = [...validate(ctx, flow, partial, false), ...flow.rules(all)].filter((p) => names.includes(topField(p.field)));
+      const create = !(await ctx.client.get(flow.collection, /** @type {string} */ (draft.recordId)));
+      const found = [...validate(ctx, flow, partial, create).filter((p) => !(create && p.field && !(p.field in partial))), ...requirements(ctx, flow, all), ...flow.rules(all)].filter((p) => names.includes(topField(p.field)));
       const rejectedHere = draft.rejected && names.includes(topField(draft.rejected.field));
       if (found.length) {
         ctx.show(stepView(ctx, flow, subject, draft, subjectId, idx, found));
@@ -208,7 +214,7 @@ ${finish ? F.field({ name: finish.name, type: 'checkbox', label: finish.label, h
       const fields = { ...subject.fixed, ...F.toFields(flow.steps.flatMap((s) => s.specs), draft.values) };
       if (finish && draft.values[finish.name] === 'true') Object.assign(fields, finish.fields(ctx));
       const existing = await ctx.client.get(flow.collection, recordId);
-      const found = [...validate(ctx, flow, fields, !existing), ...flow.rules(fields)];
+      const found = [...validate(ctx, flow, fields, !existing), ...requirements(ctx, flow, fields), ...flow.rules(fields)];
       if (found.length) {
         saveProblems.set(draft.key, found);
         ctx.show(await answers(ctx, flow, subject, draft, subjectId, found));

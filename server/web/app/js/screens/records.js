@@ -203,17 +203,10 @@ export const capacity = {
   rules(f) {
     /** @type {Problem[]} */
     const p = [];
-    const unable = functional.filter(([n]) => f[n] === false);
-    if (f.outcome === 'lacks_capacity') {
-      if (f.impairment !== true) p.push({ field: 'impairment', message: 'To find that the person lacks capacity, record the impairment or disturbance of the mind or brain (stage 1, s.2(1))' });
-      if (unable.length === 0) p.push({ field: 'can_understand', message: 'To find that the person lacks capacity, they must be unable to understand, retain, use or weigh the information, or communicate their decision (stage 2, s.3(1))' });
-      if (f.causative_nexus !== true) p.push({ field: 'causative_nexus', message: 'To find that the person lacks capacity, their inability must be because of the impairment or disturbance (s.2(1))' });
-    }
-    if (f.outcome === 'has_capacity' && f.impairment === true && unable.length > 0 && f.causative_nexus === true) {
-      p.push({ field: 'outcome', message: 'Your answers show the person cannot make this decision because of an impairment: the outcome is that they lack capacity, or change the answers' });
-    }
+    // The two-stage test itself is the server's, exported as data
+    // (GET /v1/schema, capacity_assessments requirements) and applied by
+    // the flow: no copy of it here.
     if (f.signed_at) {
-      if (!f.outcome) p.push({ field: 'outcome', message: 'Choose the outcome before signing the assessment' });
       if (!f.assessor_name) p.push({ field: 'assessor_name', message: 'Enter the assessor’s name before signing the assessment' });
     }
     return p;

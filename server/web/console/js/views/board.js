@@ -106,13 +106,17 @@ const sorters = /** @type {Record<string, (r: any) => string>} */ ({
   move: (r) => r.planned_move?.planned_at || '~',
 });
 
+/** Text folded for search: accents and case do not count (Siân, sian). @param {string} s */
+const fold = (s) => String(s).normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
 /** @param {any[]} rows */
 function filterSort(rows) {
-  const q = state.q.trim().toLowerCase();
+  const q = fold(state.q.trim());
+  const digits = q.replace(/\s+/g, '');
   const out = rows.filter((r) => (!state.where || r.where_now === state.where) && (!state.check || r.check_state === state.check) &&
     (!state.funding || r.funding_stream === state.funding) &&
     (!state.dols || (state.dols === 'not_recorded' ? !r.dols_status : r.dols_status === state.dols)) &&
-    (!state.capacity || r.capacity === state.capacity) && (!state.bi || r.best_interests === state.bi) && (!q || r.name.toLowerCase().includes(q) || (r.room || '').toLowerCase().includes(q)));
+    (!state.capacity || r.capacity === state.capacity) && (!state.bi || r.best_interests === state.bi) && (!q || fold(r.name).includes(q) || fold(r.room || '').includes(q) || (/^\d+$/.test(digits) && String(r.nhs_number || '').includes(digits))));
   const key = sorters[state.sort] || sorters.name;
   return out.sort((a, b) => { const x = key(a), y = key(b); return x < y ? -state.dir : x > y ? state.dir : 0; });
 }
