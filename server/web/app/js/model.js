@@ -106,7 +106,7 @@ export function capacity(data, residentId) {
  */
 export function plannedMove(data, residentId) {
   return data.moves
-    .filter((m) => m.fields.resident_id === residentId && (m.fields.status === 'planned' || m.fields.status === 'in_transit'))
+    .filter((m) => m.fields.resident_id === residentId && (m.fields.status === 'planned' || m.fields.status === 'in_transit' || m.fields.status === 'arrived' || m.fields.status === 'on_hold'))
     .sort((a, b) => (a.fields.planned_at || '').localeCompare(b.fields.planned_at || ''))[0];
 }
 
@@ -169,7 +169,7 @@ const LABELS = /** @type {Record<string, string>} */ ({
   dwp_preserved_rights: 'DWP preserved rights', lpa_health_welfare: 'Lasting power of attorney, health and welfare',
   lpa_property_affairs: 'Lasting power of attorney, property and financial affairs', deputy_health_welfare: 'Deputy, health and welfare',
   deputy_property_affairs: 'Deputy, property and affairs', enduring_power_of_attorney: 'Enduring power of attorney',
-  residential_dementia: 'Residential (dementia)', nursing_dementia: 'Nursing (dementia)', in_transit: 'On the way',
+  residential_dementia: 'Residential (dementia)', nursing_dementia: 'Nursing (dementia)', in_transit: 'On the way', arrived: 'Arrived: hand-over due', on_hold: 'On hold',
   wheelchair_taxi: 'Wheelchair taxi',
 });
 

@@ -105,7 +105,7 @@ function moveCard(ctx, data, mv, legs, canWrite, gate, refused, problem) {
   const f = mv.fields;
   const r = data.residents.find((x) => x.id === f.resident_id);
   const status = f.status || 'planned';
-  const colour = status === 'completed' ? 'green' : status === 'in_transit' ? 'blue' : status === 'cancelled' ? 'grey' : 'yellow';
+  const colour = status === 'completed' ? 'green' : status === 'in_transit' || status === 'arrived' ? 'blue' : status === 'cancelled' ? 'grey' : 'yellow';
   const last = legs[legs.length - 1];
   const lf = last ? last.fields : {};
   const role = ctx.me ? ctx.me.role : '';
@@ -114,7 +114,7 @@ function moveCard(ctx, data, mv, legs, canWrite, gate, refused, problem) {
   const button = (action, text, cls = '') => html`<button type="button" class="govuk-button app-tap${cls}" data-module="govuk-button" data-action="${action}" data-id="${mv.id}" id="${action}-${mv.id}"${busy.has(mv.id) ? html` disabled aria-disabled="true"` : ''}>${text}</button>`;
   let action = html``;
   if (canWrite && open) {
-    if (!last || (lf.arrived_at && status !== 'in_transit') || !lf.departed_at) action = button('depart', 'Departed now');
+    if (!last || (lf.arrived_at && status !== 'in_transit' && status !== 'arrived') || !lf.departed_at) action = button('depart', 'Departed now');
     else if (!lf.arrived_at) action = button('arrive', 'Arrived now');
     else action = html`<div class="govuk-button-group">${button('complete', 'Move complete')}
 ${button('another', 'Another leg', ' govuk-button--secondary')}</div>`;
@@ -161,10 +161,10 @@ export async function transport(ctx) {
   const legsOf = (/** @type {string} */ id) => data.legs.filter((l) => l.fields.move_id === id).sort((a, b) => (a.fields.sequence || 1) - (b.fields.sequence || 1));
   const byTime = (/** @type {Rec} */ a, /** @type {Rec} */ b) => (a.fields.planned_at || '').localeCompare(b.fields.planned_at || '');
   const moves = data.moves.filter((x) => x.fields.resident_id);
-  const active = moves.filter((x) => x.fields.status === 'in_transit').sort(byTime);
+  const active = moves.filter((x) => x.fields.status === 'in_transit' || x.fields.status === 'arrived').sort(byTime);
   const doneToday = (/** @type {Rec} */ x) => x.fields.status === 'completed' && (dayOf(x.fields.completed_at) === today || dayOf(x.fields.planned_at) === today
     || legsOf(x.id).some((l) => dayOf(l.fields.arrived_at) === today));
-  const todays = moves.filter((x) => x.fields.status !== 'in_transit' && x.fields.status !== 'cancelled' && x.fields.status !== 'completed' && dayOf(x.fields.planned_at) === today).sort(byTime);
+  const todays = moves.filter((x) => x.fields.status !== 'in_transit' && x.fields.status !== 'arrived' && x.fields.status !== 'cancelled' && x.fields.status !== 'completed' && dayOf(x.fields.planned_at) === today).sort(byTime);
   const completed = moves.filter(doneToday).sort(byTime);
   const late = moves.filter((x) => x.fields.status === 'planned' && x.fields.planned_at && dayOf(x.fields.planned_at) < today).sort(byTime);
   const soon = moves.filter((x) => x.fields.status === 'planned' && dayOf(x.fields.planned_at) > today).sort(byTime).slice(0, 10);
@@ -265,6 +265,9 @@ ${section('Coming up', soon, 'No moves planned after today.')}`,
               problems.set(id, `Still to do: ${gaps.map((g) => g.label.toLowerCase()).join('; ')}. Tick them when done${mayOverride(gate, role) ? ', or give the reason to complete the move without them' : ''}.`);
               break;
             }
+            // The seed's path: a move has arrived (every leg departed and
+            // arrived) before it is completed with its hand-over.
+            if (mv.status === 'in_transit') await ctx.client.put('moves', id, { status: 'arrived' });
             await ctx.client.put('moves', id, { status: 'completed', completed_at: at, ...(reason && gaps.length ? { handover_override_reason: reason } : {}) });
             break;
           }

@@ -15,7 +15,7 @@ const handoverWords = /** @type {Record<string, [string, any]>} */ ({
   not_started: ['Not started', 'grey'], departed: ['Departed', 'blue'], arrived: ['Arrived: hand-over due', 'amber'], handed_over: ['Handed over', 'green'],
 });
 const statusWords = /** @type {Record<string, [string, any]>} */ ({
-  planned: ['Planned', 'light'], in_transit: ['In transit', 'blue'], completed: ['Completed', 'green'], cancelled: ['Cancelled', 'grey'],
+  planned: ['Planned', 'light'], in_transit: ['In transit', 'blue'], arrived: ['Arrived: hand-over due', 'amber'], on_hold: ['On hold', 'amber'], completed: ['Completed', 'green'], cancelled: ['Cancelled', 'grey'],
 });
 
 /** @param {import('../api.js').Ctx} c */
