@@ -42,6 +42,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	proxyHeader := fs.String("proxy-header", api.HeaderXForwardedFor, "header the --trusted-proxies name the client address in: X-Forwarded-For or X-Real-IP")
 	reuse := fs.Duration("refresh-reuse-interval", care.DefaultRefreshReuseInterval,
 		"how long after its use a refresh token may be presented again while its successor is unused (a retry after a lost answer); 0: any second use revokes the chain")
+	signIn := addSignInFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,7 +86,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	authSvc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
 	authSvc.ReuseInterval = *reuse
-	srv := api.New(api.Config{Store: store, Access: store, Audit: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate, AuthFailLimit: *authFails,
+	council, err := councilSignIn(ctx, signIn, authSvc, store, log)
+	if err != nil {
+		return err
+	}
+	srv := api.New(api.Config{OIDC: council, Store: store, Access: store, Audit: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate, AuthFailLimit: *authFails,
 		TrustedProxies: proxies, ProxyHeader: header,
 		Mount: func(app *fiber.App) { web.Mount(app, web.Options{}) }})
 
