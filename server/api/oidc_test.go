@@ -2,10 +2,12 @@ package api_test
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,8 +25,9 @@ import (
 // running in the test.
 type oidcEnv struct {
 	*env
-	prov *oidctest.Provider
-	svc  *oidc.Service
+	prov   *oidctest.Provider
+	svc    *oidc.Service
+	dbPath string
 }
 
 const oidcSecret = "council-client-secret"
@@ -34,7 +37,8 @@ const oidcSecret = "council-client-secret"
 func newOIDCEnv(t *testing.T) *oidcEnv {
 	t.Helper()
 	dir := t.TempDir()
-	store := openTestStore(t, filepath.Join(dir, "continuity.db"))
+	dbPath := filepath.Join(dir, "continuity.db")
+	store := openTestStore(t, dbPath)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +80,7 @@ func newOIDCEnv(t *testing.T) *oidcEnv {
 		store.Close()
 	})
 	e := &env{t: t, url: base, store: store, auth: svc, clock: clk, logs: logs, keys: keys, sync: syn, srv: srv}
-	return &oidcEnv{env: e, prov: prov, svc: osvc}
+	return &oidcEnv{env: e, prov: prov, svc: osvc, dbPath: dbPath}
 }
 
 // signIn runs a council sign-in for a screen as username in agent a, up to
@@ -209,6 +213,34 @@ func TestOIDC_SignIn(t *testing.T) {
 		o.prov.Disable("alice")
 		if resp, _, _ := o.signIn(oidctest.NewAgent(t), "console", "alice"); resp != nil {
 			t.Fatalf("a disabled account got to the callback: %d", resp.StatusCode)
+		}
+	})
+	t.Run("user disabled in Continuity: refused, audited, not re-enabled", func(t *testing.T) {
+		if os.Getenv("CONTINUITY_TEST_STORE") == "postgres" {
+			t.Skip("the store has no way to disable a user but SQL; run on SQLite")
+		}
+		o := newOIDCEnv(t)
+		ctx := context.Background()
+		if _, err := o.auth.AddUser(ctx, "alice", care.RoleBackOffice, ""); err != nil {
+			t.Fatal(err)
+		}
+		db, err := sql.Open("sqlite3", o.dbPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec("UPDATE users SET disabled_at = ? WHERE subject = 'alice'", time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+			t.Fatal(err)
+		}
+		resp, body, _ := o.signIn(oidctest.NewAgent(t), "console", "alice")
+		if resp.StatusCode != 403 || !strings.Contains(body, "disabled your account in Continuity") {
+			t.Fatalf("callback: %d %s", resp.StatusCode, body)
+		}
+		if ev := o.lastEvent(); ev.Event != care.AuthRefused || ev.Subject != "alice" || ev.Detail != "user is disabled" {
+			t.Fatalf("audit: %+v", ev)
+		}
+		if u, err := o.store.User(ctx, "alice"); err != nil || u.DisabledAt == nil {
+			t.Fatalf("alice after the refused sign-in: %+v %v", u, err)
 		}
 	})
 	t.Run("replayed code: refused by the provider, audited", func(t *testing.T) {
