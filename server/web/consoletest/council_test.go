@@ -165,6 +165,15 @@ func TestApp_CouncilEnrolment(t *testing.T) {
 	if err := r.srv.User(context.Background(), "sam", care.RoleSocialWorker, r.srv.Incident); err != nil {
 		t.Fatal(err)
 	}
+	// A spent or made-up handoff is said so on the set-up page.
+	r.run(chromedp.Navigate(r.srv.URL + "/app/?oidc_handoff=not-a-handoff#/enrol"))
+	r.run(chromedp.WaitVisible(chromedp.CSS(".govuk-error-summary")))
+	if msg := r.text(".govuk-error-summary"); !strings.Contains(msg, "already been collected or has expired") {
+		t.Fatalf("error summary %q", msg)
+	}
+	if s := eval[string](r, `location.search`); s != "" {
+		t.Fatalf("the handoff stayed in the address: %s", s)
+	}
 	r.run(chromedp.Navigate(r.srv.URL + "/app/#/enrol"))
 	r.run(chromedp.WaitVisible(chromedp.ID("council-sign-in")))
 	r.run(chromedp.WaitVisible(chromedp.CSS("input[name=code]"))) // codes are still offered

@@ -327,7 +327,7 @@ async function boot() {
       location.hash = '#/incidents';
     }
   } catch (err) {
-    flashText = errorOf(err).message || 'The council sign-in could not be finished. Try again.';
+    sessionStorage.setItem('continuity.council-error', errorOf(err).message || 'The council sign-in could not be finished. Try again.');
   }
   if (client.enrolled) client.start();
   showStatus();

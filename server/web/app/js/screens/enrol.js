@@ -45,7 +45,9 @@ ${field({ name: 'code', type: 'text', label: 'Enrolment code', hint: 'For exampl
 /** @param {Ctx} ctx */
 export async function enrol(ctx) {
   if (ctx.client.enrolled) { ctx.go('#/'); return undefined; }
-  return enrolView(ctx, undefined, '', navigator.onLine && (await councilConfig()).enabled);
+  const failed = sessionStorage.getItem('continuity.council-error') || undefined;
+  sessionStorage.removeItem('continuity.council-error');
+  return enrolView(ctx, failed, '', navigator.onLine && (await councilConfig()).enabled);
 }
 
 /** @param {Ctx} ctx @returns {Promise<View|undefined>} */
