@@ -11,7 +11,6 @@ import (
 	"github.com/continuity-care/continuity/server/oidc"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 )
 
 // SignInLabel is what the sign-in screens offer when a council identity
@@ -66,7 +65,12 @@ func (s *Server) oidcStart(c *fiber.Ctx) error {
 }
 
 func (s *Server) oidcCallback(c *fiber.Ctx) error {
-	cookie := utils.CopyString(c.Cookies(oidc.CookieName))
+	cookie := ""
+	for _, part := range strings.Split(header(c, fiber.HeaderCookie), ";") {
+		if name, value, ok := strings.Cut(strings.TrimSpace(part), "="); ok && name == oidc.CookieName {
+			cookie = value
+		}
+	}
 	q := url.Values{}
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
 	out, err := s.cfg.OIDC.Callback(c.UserContext(), cookie, q, s.clientIP(c))
