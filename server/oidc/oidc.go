@@ -340,8 +340,8 @@ func (s *Service) callback(ctx context.Context, cookie string, q url.Values) (Ou
 		return Outcome{}, ev, err
 	}
 	name, _ := claims["name"].(string)
-	if len(name) > 200 {
-		name = name[:200]
+	if r := []rune(name); len(r) > 200 {
+		name = string(r[:200])
 	}
 	if _, err := s.auth.AddUser(ctx, sub, role, name); err != nil {
 		return Outcome{}, ev, err
