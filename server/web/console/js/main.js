@@ -8,7 +8,7 @@ import { Client } from '/sdk/continuity.js';
 import { h, replace, banner, errorSummary, tag, when, words } from './dom.js';
 import * as roles from './roles.js';
 import { errorText, isForbidden } from './api.js';
-import { councilConfig, collectHandoff, councilSignOut, startURL } from './council.js';
+import { councilConfig, collectHandoff, councilSignOut, isCouncilSession, startURL } from './council.js';
 
 /** @typedef {import('./api.js').Ctx} Ctx */
 
@@ -97,8 +97,10 @@ async function signedIn() {
     me = await client.me();
   } catch (err) {
     if (err && /** @type {any} */ (err).status === 401) {
+      const council = isCouncilSession();
+      localStorage.removeItem('continuity-council-signin');
       await client.signOut();
-      signIn('Your sign-in has ended. Enter a new enrolment code.');
+      signIn(council ? 'Your sign-in has ended. Sign in again with your council account.' : 'Your sign-in has ended. Enter a new enrolment code.');
       return;
     }
     replace(main, banner('Cannot reach the server', errorText(err)));
