@@ -46,6 +46,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"connections one client address (an IPv6 client: its /64) may hold open at once, half-sent requests included; past it the next gets 429 and is closed. Connections from --trusted-proxies are not counted. 0: no cap")
 	reuse := fs.Duration("refresh-reuse-interval", care.DefaultRefreshReuseInterval,
 		"how long after its use a refresh token may be presented again while its successor is unused (a retry after a lost answer); 0: any second use revokes the chain")
+	signIn := addSignInFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,7 +100,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	authSvc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
 	authSvc.ReuseInterval = *reuse
-	srv := api.New(api.Config{Store: store, Access: store, Audit: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate, AuthFailLimit: *authFails,
+	council, err := councilSignIn(ctx, signIn, authSvc, store, log)
+	if err != nil {
+		return err
+	}
+	srv := api.New(api.Config{OIDC: council, Store: store, Access: store, Audit: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate, AuthFailLimit: *authFails,
 		TrustedProxies: proxies, ProxyHeader: header, MaxStreamsPerDevice: *streamsPerDevice, MaxConnsPerAddress: maxConns,
 		Mount: func(app *fiber.App) { web.Mount(app, web.Options{}) }})
 

@@ -21,6 +21,7 @@ import (
 	"github.com/continuity-care/continuity/server/auth"
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/cqc"
+	"github.com/continuity-care/continuity/server/oidc"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
@@ -93,6 +94,9 @@ type Config struct {
 	// X-Forwarded-For (when empty) or X-Real-IP (ParseProxyHeader; New
 	// panics on any other).
 	ProxyHeader string
+	// OIDC, when set, is the council sign-in (server/oidc): its routes
+	// under /v1/auth/oidc, and its check at every token refresh.
+	OIDC *oidc.Service
 }
 
 // Server is the HTTP server.
@@ -197,8 +201,12 @@ func New(cfg Config) *Server {
 	s.streams.max = int64(cmp.Or(cfg.MaxStreams, DefaultMaxStreams))
 	s.streams.perDevice = cmp.Or(cfg.MaxStreamsPerDevice, DefaultMaxStreamsPerDevice)
 	s.stopStreams = make(chan struct{})
+	if cfg.OIDC != nil && cfg.Auth != nil && cfg.Auth.SessionCheck == nil {
+		cfg.Auth.SessionCheck = cfg.OIDC.CheckSession
+	}
 	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + s.clientIP(c) }), s.readBody(smallBodyBytes), s.refresh)
 	s.app.Post("/v1/auth/enrol", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + s.clientIP(c) }), s.limitEnrolFailures(), renderErrors, s.readBody(smallBodyBytes), s.enrol)
+	s.oidcPublicRoutes()
 	v1 := s.app.Group("/v1", s.authenticate, s.rateLimit(func(c *fiber.Ctx) string { return "device:" + principal(c).DeviceID }), s.refuseRevoked)
 	v1.Post("/sync/push", s.readBody(syncproto.MaxPushBytes), s.push)
 	v1.Get("/sync/pull", s.pull)
@@ -211,9 +219,11 @@ func New(cfg Config) *Server {
 	s.governanceRoutes(v1)
 	s.consoleRoutes(v1)
 	s.selfRoutes(v1)
+	s.oidcRoutes(v1)
 	admin := v1.Group("/admin", s.requireRole(care.RoleAdmin))
 	s.adminRoutes(admin)
 	s.enrolmentCodeRoutes(admin)
+	admin.Get("/auth-events", s.authEvents)
 	admin.Post("/import/cqc", s.readBody(importBodyBytes), s.importCQC)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return syncproto.Errorf(syncproto.CodeNotFound, "", "no route %s %s", c.Method(), c.Path())

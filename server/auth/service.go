@@ -49,6 +49,9 @@ type Service struct {
 	// presented again while its successor is unused (a retry after a lost
 	// answer); 0 makes any second use a reuse that revokes the chain.
 	ReuseInterval time.Duration
+	// SessionCheck, when set, is asked at every refresh whether the
+	// session may go on (the council sign-in's check with its provider).
+	SessionCheck SessionCheck
 }
 
 // NewService returns an auth service.
@@ -230,6 +233,11 @@ func (s *Service) Refresh(ctx context.Context, token string) (Pair, error) {
 	}
 	if u.DisabledAt != nil {
 		return Pair{}, unauthorized("refresh_token", "user is disabled")
+	}
+	if s.SessionCheck != nil {
+		if u, err = s.SessionCheck(ctx, u, d); err != nil {
+			return Pair{}, err
+		}
 	}
 	return s.pair(ctx, u, d.ID, next)
 }

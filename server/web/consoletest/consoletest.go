@@ -55,6 +55,19 @@ type Server struct {
 // to the repository root: root is that directory), and serves on a loopback
 // port with the console mounted, as serve does.
 func Start(ctx context.Context, dir, root string, log *slog.Logger) (*Server, error) {
+	return StartWith(ctx, dir, root, log, Options{})
+}
+
+// Options change what StartWith builds.
+type Options struct {
+	// Config, when set, changes the server's configuration before it
+	// starts; base is the address it will serve on (for a council
+	// sign-in's redirect URI).
+	Config func(base string, cfg *api.Config) error
+}
+
+// StartWith is Start with options.
+func StartWith(ctx context.Context, dir, root string, log *slog.Logger, opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -69,10 +82,25 @@ func Start(ctx context.Context, dir, root string, log *slog.Logger) (*Server, er
 	}
 	syn := care.NewSync(store, domain.Registry(domain.Options{}), time.Now, "server", log)
 	svc := auth.NewService(store, auth.NewTokens(keys, time.Now), time.Now)
-	srv := api.New(api.Config{Store: store, Access: store, Sync: syn, Auth: svc, Logger: log, RateLimit: 100000,
-		Mount: func(app *fiber.App) { web.Mount(app, web.Options{}) }})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	base := "http://" + ln.Addr().String()
+	cfg := api.Config{Store: store, Access: store, Sync: syn, Auth: svc, Logger: log, RateLimit: 100000,
+		Mount: func(app *fiber.App) { web.Mount(app, web.Options{}) }}
+	if opts.Config != nil {
+		if err := opts.Config(base, &cfg); err != nil {
+			ln.Close()
+			store.Close()
+			return nil, err
+		}
+	}
+	srv := api.New(cfg)
 	sc, err := demo.Load(filepath.Join(root, demo.DefaultPath))
 	if err != nil {
+		ln.Close()
 		store.Close()
 		return nil, err
 	}
@@ -80,24 +108,21 @@ func Start(ctx context.Context, dir, root string, log *slog.Logger) (*Server, er
 		end := min(start+syncproto.MaxPushChanges, len(sc.Changes))
 		resp, err := syn.Push(ctx, care.SystemPrincipal, syncproto.PushRequest{Changes: sc.Changes[start:end]})
 		if err != nil {
+			ln.Close()
 			store.Close()
 			return nil, fmt.Errorf("load demo: %w", err)
 		}
 		for _, r := range resp.Results {
 			if r.Status == syncproto.StatusRejected {
+				ln.Close()
 				store.Close()
 				return nil, fmt.Errorf("demo change %s rejected: %v", r.ID, r.Error)
 			}
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
 	cl := &countingListener{Listener: ln}
 	go srv.Serve(cl)
-	return &Server{URL: "http://" + ln.Addr().String(), Incident: sc.IncidentID, Store: store, Auth: svc, Sync: syn, srv: srv, conns: cl}, nil
+	return &Server{URL: base, Incident: sc.IncidentID, Store: store, Auth: svc, Sync: syn, srv: srv, conns: cl}, nil
 }
 
 // Close stops the server and closes the store.

@@ -7,6 +7,8 @@ import { html, escape } from './html.js';
 import { spoken } from './time.js';
 import * as drafts from './drafts.js';
 import { routes } from './screens/index.js';
+import { collectHandoff, councilSignOut, afterCouncilSignIn } from './council.js';
+import { errorOf } from './screens/common.js';
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported');
 
@@ -86,8 +88,10 @@ const ctx = {
   show(v) { paint(v); },
   applyScope(me) { return applyScope(me); },
   async signOut() {
+    let end = '';
     if (client) {
       client.stop();
+      end = await councilSignOut(client, 'app');
       await client.signOut();
     }
     await drafts.wipe();
@@ -97,6 +101,10 @@ const ctx = {
     sessionStorage.removeItem(WITHDRAWN_KEY);
     // Start again from a fresh page: a new, empty local database.
     sessionStorage.setItem('continuity.flash', 'Signed out. Everything has been removed from this device.');
+    if (end) {
+      location.assign(end); // the provider ends its session and sends the tablet back to /app/
+      return;
+    }
     location.replace('/app/#/enrol');
     location.reload();
   },
@@ -317,6 +325,16 @@ async function boot() {
   ctx.client = client;
   client.on('status', showStatus);
   client.on('change', () => { changeSeq++; if (view && view.live) render(); });
+  try {
+    if (await collectHandoff(client)) {
+      try { ctx.setMe(await client.me()); } catch { /* shown on the next screen */ }
+      await afterCouncilSignIn(ctx);
+      flashText = 'This device is set up.';
+      location.hash = '#/incidents';
+    }
+  } catch (err) {
+    sessionStorage.setItem('continuity.council-error', errorOf(err).message || 'The council sign-in could not be finished. Try again.');
+  }
   if (client.enrolled) client.start();
   showStatus();
   await render();

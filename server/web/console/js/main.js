@@ -8,6 +8,7 @@ import { Client } from '/sdk/continuity.js';
 import { h, replace, banner, errorSummary, tag, when, words } from './dom.js';
 import * as roles from './roles.js';
 import { errorText, isForbidden } from './api.js';
+import { councilConfig, collectHandoff, councilSignOut, isCouncilSession, startURL } from './council.js';
 
 /** @typedef {import('./api.js').Ctx} Ctx */
 
@@ -65,6 +66,12 @@ function ctx() {
 async function boot() {
   window.addEventListener('hashchange', () => route());
   if (!(await openClient())) return;
+  try {
+    await collectHandoff(client);
+  } catch (err) {
+    signIn(errorText(err));
+    return;
+  }
   if (!client.enrolled) {
     signIn();
     return;
@@ -90,8 +97,10 @@ async function signedIn() {
     me = await client.me();
   } catch (err) {
     if (err && /** @type {any} */ (err).status === 401) {
+      const council = isCouncilSession();
+      localStorage.removeItem('continuity-council-signin');
       await client.signOut();
-      signIn('Your sign-in has ended. Enter a new enrolment code.');
+      signIn(council ? 'Your sign-in has ended. Sign in again with your council account.' : 'Your sign-in has ended. Enter a new enrolment code.');
       return;
     }
     replace(main, banner('Cannot reach the server', errorText(err)));
@@ -231,13 +240,16 @@ function showStatus(s) {
 }
 
 /** @param {string} [notice] */
-function signIn(notice) {
+async function signIn(notice) {
   document.title = 'Sign in – Continuity console';
   replace(nav);
   replace(account);
+  const council = (await councilConfig()).enabled;
   const input = /** @type {HTMLInputElement} */ (h('input', { class: 'govuk-input govuk-input--width-20', id: 'code', name: 'code', type: 'text', autocomplete: 'one-time-code', spellcheck: 'false', 'aria-describedby': 'code-hint' }));
   const group = h('div', { class: 'govuk-form-group' },
-    h('h1', { class: 'govuk-label-wrapper' }, h('label', { class: 'govuk-label govuk-label--l', for: 'code' }, 'Sign in with an enrolment code')),
+    council
+      ? h('h2', { class: 'govuk-label-wrapper' }, h('label', { class: 'govuk-label govuk-label--m', for: 'code' }, 'Or sign in with an enrolment code'))
+      : h('h1', { class: 'govuk-label-wrapper' }, h('label', { class: 'govuk-label govuk-label--l', for: 'code' }, 'Sign in with an enrolment code')),
     h('div', { class: 'govuk-hint', id: 'code-hint' }, 'An administrator gives you a one-time code for this browser. It is used once: this browser then stays signed in until you sign out.'),
     input);
   const errs = h('div', {});
@@ -262,7 +274,11 @@ function signIn(notice) {
     input.classList.add('govuk-input--error');
     input.setAttribute('aria-describedby', 'code-hint code-error');
   }
-  replace(main, errs, notice ? banner('Important', notice) : null, form);
+  const councilBlock = council ? h('div', { id: 'council-sign-in-block' },
+    h('h1', { class: 'govuk-heading-l' }, 'Sign in'),
+    h('p', { class: 'govuk-body' }, 'Use your council account: the one you use for email and the council\'s other systems.'),
+    h('a', { class: 'govuk-button', role: 'button', draggable: 'false', 'data-module': 'govuk-button', id: 'council-sign-in', href: startURL('console') }, 'Sign in with your council account')) : null;
+  replace(main, errs, notice ? banner('Important', notice) : null, councilBlock, form);
 }
 
 async function signOut() {
@@ -270,7 +286,12 @@ async function signOut() {
   refresh = null;
   me = null;
   client.stop();
+  const end = await councilSignOut(client, 'console');
   await client.signOut();
+  if (end) {
+    location.assign(end); // the provider ends its session and sends the browser back
+    return;
+  }
   replace(statusEl);
   history.replaceState(null, '', location.pathname);
   if (await openClient()) signIn();

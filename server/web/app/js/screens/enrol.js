@@ -3,17 +3,21 @@
 import { html } from '../html.js';
 import { field, errorSummary, fieldId, summaryList } from '../forms.js';
 import { errorOf, redirectIfNotReady } from './common.js';
+import { councilConfig, startURL } from '../council.js';
 
 /** @typedef {import('./common.js').Ctx} Ctx */
 /** @typedef {import('./common.js').View} View */
 
-/** @param {Ctx} ctx @param {string} [error] @param {string} [code] @returns {View} */
-function enrolView(ctx, error, code = '') {
+/** @param {Ctx} ctx @param {string} [error] @param {string} [code] @param {boolean} [council] whether council sign-in is offered @returns {View} */
+function enrolView(ctx, error, code = '', council = false) {
   const errors = error ? { code: error } : {};
   return {
     title: error ? 'Error: Set up this device' : 'Set up this device',
     body: html`${errorSummary(error ? [{ href: '#' + fieldId('code'), text: error }] : [])}
 <h1 class="govuk-heading-l">Set up this device</h1>
+${council ? html`<p class="govuk-body">Sign in with your council account: the one you use for email and the council's other systems.</p>
+<a href="${startURL('app')}" role="button" draggable="false" class="govuk-button" data-module="govuk-button" id="council-sign-in">Sign in with your council account</a>
+<h2 class="govuk-heading-m">Or use an enrolment code</h2>` : ''}
 <p class="govuk-body">Ask the incident room or your manager for an enrolment code. It works once, for 15 minutes.</p>
 <form novalidate>
 ${field({ name: 'code', type: 'text', label: 'Enrolment code', hint: 'For example, K7QM-4XRT-2P. Letters and numbers; capitals or small letters both work.', width: '20', autocomplete: 'one-time-code' }, { code }, errors)}
@@ -22,12 +26,12 @@ ${field({ name: 'code', type: 'text', label: 'Enrolment code', hint: 'For exampl
     async submit(form) {
       const input = /** @type {HTMLInputElement} */ (form.elements.namedItem('code'));
       const value = input.value.trim();
-      if (!value) { ctx.show(enrolView(ctx, 'Enter the enrolment code', value)); return; }
-      if (!navigator.onLine) { ctx.show(enrolView(ctx, 'This device is offline. Setting it up needs a connection once; try again when you have signal', value)); return; }
+      if (!value) { ctx.show(enrolView(ctx, 'Enter the enrolment code', value, council)); return; }
+      if (!navigator.onLine) { ctx.show(enrolView(ctx, 'This device is offline. Setting it up needs a connection once; try again when you have signal', value, council)); return; }
       try {
         await ctx.client.enrol(value);
       } catch (err) {
-        ctx.show(enrolView(ctx, errorOf(err).message || 'The code was not accepted', value));
+        ctx.show(enrolView(ctx, errorOf(err).message || 'The code was not accepted', value, council));
         return;
       }
       try { ctx.setMe(await ctx.client.me()); } catch { /* shown on the next screen */ }
@@ -41,7 +45,9 @@ ${field({ name: 'code', type: 'text', label: 'Enrolment code', hint: 'For exampl
 /** @param {Ctx} ctx */
 export async function enrol(ctx) {
   if (ctx.client.enrolled) { ctx.go('#/'); return undefined; }
-  return enrolView(ctx);
+  const failed = sessionStorage.getItem('continuity.council-error') || undefined;
+  sessionStorage.removeItem('continuity.council-error');
+  return enrolView(ctx, failed, '', navigator.onLine && (await councilConfig()).enabled);
 }
 
 /** @param {Ctx} ctx @returns {Promise<View|undefined>} */
