@@ -1,14 +1,10 @@
 package domain
 
 import (
-	"errors"
-
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/rules"
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
-
-var errNoClock = errors.New("move correction: no clock to stamp the changes")
 
 // CorrectionOf reads a move correction record.
 func CorrectionOf(r *syncproto.Record) rules.MoveCorrection {

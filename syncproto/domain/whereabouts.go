@@ -35,9 +35,10 @@ func WhereaboutsMoveOf(m *syncproto.Record, legs []*syncproto.Record) rules.Wher
 	return wm
 }
 
-// MoveCorrectionOf reads a move_corrections record.
+// MoveCorrectionOf reads a move_corrections record with the time it was
+// recorded (which orders two corrections of one kind for the whereabouts).
 func MoveCorrectionOf(r *syncproto.Record) rules.MoveCorrection {
-	c := rules.MoveCorrection{ID: r.ID, MoveID: str(r, "move_id"), Kind: rules.CorrectionKind(str(r, "kind")), ToServiceID: str(r, "to_service_id"), CompletedAt: instant(r, "completed_at")}
+	c := CorrectionOf(r)
 	if f, ok := r.Fields["kind"]; ok {
 		c.Recorded = f.Stamp.HLC.Time()
 	}
