@@ -56,7 +56,11 @@ func measureDelta(ctx context.Context, cfg config, dir string, n int) (deltaResu
 		return res, err
 	}
 	// The newest 2·deltaChanges rows hold deltaChanges of the device's.
-	cursor := srv.Sync.Cursors.Encode(care.Cursor{Position: int64(n - 2*deltaChanges), Scopes: []string{mine}})
+	epoch, err := srv.Store.Epoch(ctx)
+	if err != nil {
+		return res, err
+	}
+	cursor := srv.Sync.Cursors.Encode(care.Cursor{Epoch: epoch, Position: int64(n - 2*deltaChanges), Scopes: []string{mine}})
 	client := newClient(1)
 	defer client.CloseIdleConnections()
 	u := fmt.Sprintf("%s/v1/sync/pull?limit=%d&cursor=%s", srv.URL, deltaChanges, url.QueryEscape(cursor))

@@ -15,7 +15,9 @@ func TestClient_WhereaboutsJSON(t *testing.T) {
 	rid := mustResident(t, c, inc, "Edith", "Marsh")
 	put := func(collection, id string, f map[string]any) {
 		t.Helper()
-		f["incident_id"] = inc
+		if _, ok := f["status"]; !ok || f["resident_id"] != nil {
+			f["incident_id"] = inc // a create names its incident; a step of the move does not
+		}
 		b, _ := json.Marshal(f)
 		if _, err := c.Put(collection, id, string(b)); err != nil {
 			t.Fatalf("Put %s: %v", collection, err)
@@ -34,8 +36,17 @@ func TestClient_WhereaboutsJSON(t *testing.T) {
 		return w
 	}
 	move := newID()
-	put("moves", move, map[string]any{"resident_id": rid, "from_service_id": home, "to_service_id": newHome, "status": "completed", "completed_at": "2026-11-24T10:45:00Z",
+	// Through the seed's path, as the tablet's own rules require: planned,
+	// the leg departed and arrived, in transit, arrived, completed.
+	put("moves", move, map[string]any{"resident_id": rid, "from_service_id": home, "to_service_id": newHome, "status": "planned",
+		"planned_at": "2026-11-24T10:00:00Z", "planned_arrival_at": "2026-11-24T10:45:00Z"})
+	enrolFake(t, c, "http://127.0.0.1:1", "tab-1", "transport_coordinator") // the day's legs are the coordinator's
+	put("move_legs", newID(), map[string]any{"move_id": move, "sequence": 1, "departed_at": "2026-11-24T10:00:00Z", "arrived_at": "2026-11-24T10:40:00Z"})
+	put("moves", move, map[string]any{"status": "in_transit"})
+	put("moves", move, map[string]any{"status": "arrived"})
+	put("moves", move, map[string]any{"status": "completed", "completed_at": "2026-11-24T10:45:00Z",
 		"medication_travelling": true, "care_plan_handed_over": true, "identity_confirmed": true, "records_handed_over": true})
+	enrolFake(t, c, "http://127.0.0.1:1", "tab-1", "social_worker")
 	if w := read(); w["kind"] != "service" || w["service_id"] != newHome || w["record_id"] != move || w["moved"] != true {
 		t.Fatalf("after the move: %v", w)
 	}
