@@ -623,6 +623,9 @@ export class Schema {
  */
 function orderTime(s) {
   return DATE_RE.test(s) ? parseDate(s) : parseRFC3339(s);
+}
+
+/**
  * Evaluates a condition (syncproto/rules Cond.Holds) on field values.
  * @param {Cond} c
  * @param {Record<string, any>} fields
