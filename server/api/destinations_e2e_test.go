@@ -122,9 +122,9 @@ func TestServer_VacanciesAreConsumed(t *testing.T) {
 		{"the third and last place", d.kimTok, d.move(d.kim, mv[2], res[2], oakwood, "13", nil), "applied"},
 		{"003 App.2 2.9 'potential capacity': a fourth dementia move beyond the 3 places declared is refused", d.kimTok, d.move(d.kim, mv[3], res[3], oakwood, "14", nil),
 			"rejected:vacancy_overbooked@fields.to_service_id"},
-		{"a fifth recorded as completed is refused too: completed moves use places as planned ones do", d.kimTok, d.move(d.kim, mv[4], res[4], oakwood, "15", map[string]any{
+		{"a fifth recorded as completed is refused too: a move is completed only along the seed's path, after its legs (7.11), never invented as completed", d.kimTok, d.move(d.kim, mv[4], res[4], oakwood, "15", map[string]any{
 			"status": "completed", "care_plan_handed_over": true, "identity_confirmed": true, "records_handed_over": true, "completed_at": "2026-11-30T15:45:00Z"}),
-			"rejected:vacancy_overbooked@fields.to_service_id"},
+			"rejected:move_not_arrived@fields.status"},
 		{"a social worker may not record the commissioner's role for the override", d.kimTok, d.move(d.kim, mv[3], res[3], oakwood, "14", overbook),
 			"rejected:override_not_permitted@fields.vacancy_override_role"},
 		{"a social worker's own override is not a commissioner's", d.kimTok, d.move(d.kim, mv[3], res[3], oakwood, "14", map[string]any{

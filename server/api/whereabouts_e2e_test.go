@@ -114,6 +114,7 @@ func (w *closure) complete(t *testing.T, move, start string) {
 		{"departs", w.tomTok, w.tom.upsert("moves", move, map[string]any{"status": "in_transit"}), "applied"},
 		{"the leg on the day", w.tomTok, w.tom.upsert("move_legs", uuid.NewString(), map[string]any{"incident_id": w.inc, "move_id": move, "sequence": 1,
 			"departed_at": start, "arrived_at": arr, "handed_over_at": arr, "identity_confirmed": true, "handed_over": true, "handed_over_to": "Duty manager"}), "applied"},
+		{"arrives: every leg departed and arrived (7.11)", w.tomTok, w.tom.upsert("moves", move, map[string]any{"status": "arrived"}), "applied"},
 		{"003 App.2 7.15 7.20 7.21 7.24 hand-over done, move completed", w.tomTok, w.tom.upsert("moves", move, map[string]any{"status": "completed",
 			"care_plan_handed_over": true, "identity_confirmed": true, "records_handed_over": true, "medication_travelling": true, "completed_at": arr}), "applied"},
 	})

@@ -412,7 +412,9 @@ func testRun(t *testing.T, store retention.Store) {
 			t.Fatal(err)
 		}
 		got := dueKeys(p)
-		wantNow := []string{key("incidents", a), key("residents", rb), key("safe_and_well_checks", w.checkOf(b))}
+		// The decision log entry the server wrote when the incident was
+		// activated is kept as long as the incident.
+		wantNow := []string{key("incidents", a), key("residents", rb), key("safe_and_well_checks", w.checkOf(b)), key("decision_log", domain.DecisionLogID(a, "activate"))}
 		for _, id := range checklistA {
 			wantNow = append(wantNow, key("checklist_items", id))
 		}
