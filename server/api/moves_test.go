@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/continuity-care/continuity/server/reports"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/schema"
 	"github.com/google/uuid"
@@ -384,4 +385,58 @@ func merge(a, b map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// TestServer_MovesShowCorrections: the moves report a console reads carries
+// a completed move's corrections, pushed like any record, and the move as
+// they leave it.
+func TestServer_MovesShowCorrections(t *testing.T) {
+	w := newMoveWorld(t)
+	larkC := uuid.NewString()
+	w.mustApply(t, w.adminTok, w.admin.upsert("providers", larkC, map[string]any{"name": "Larkfield Care Ltd", "regulated": true}))
+	w.mustApply(t, w.headTok, w.head.upsert("incidents", w.inc, map[string]any{"incident_id": w.inc, "provider_id": larkC, "title": "Larkfield House closure",
+		"trigger_criterion": "i", "process": 1, "status": "active", "activated_at": "2026-11-23T10:00:00Z", "reason": "Improvement measures not met.",
+		"agreed_with": "Martin Coles", "agreed_with_role": "director"}))
+	edith, harold := w.resident(t, "Edith", nil), w.resident(t, "Harold", nil)
+	moved, voided := uuid.NewString(), uuid.NewString()
+	w.mustApply(t, w.kimTok, w.kim.upsert("moves", moved, w.move(edith, nil)))
+	w.mustApply(t, w.kimTok, w.kim.upsert("moves", voided, w.move(harold, nil)))
+	w.complete(t, moved)
+	w.complete(t, voided)
+	correction := func(move, res string, f map[string]any) map[string]any {
+		return w.bo.upsert("move_corrections", uuid.NewString(), merge(map[string]any{"incident_id": w.inc, "move_id": move, "resident_id": res, "corrected_by": "Bea Lowe"}, f))
+	}
+	w.run(t, []pfCase{
+		{"the back office corrects the destination", w.boTok, correction(moved, edith, map[string]any{"kind": "destination", "to_service_id": w.redfern,
+			"reason": "Oakwood's lift was out of order."}), "applied"},
+		{"and voids a move that did not happen", w.boTok, correction(voided, harold, map[string]any{"kind": "void", "reason": "Entered against the wrong resident."}), "applied"},
+	})
+	var mb reports.MoveBoard
+	r := w.e.do("GET", "/v1/incidents/"+w.inc+"/moves", w.directorTok(), nil)
+	if r.Status != 200 {
+		t.Fatalf("GET moves: %d %s", r.Status, r.Body)
+	}
+	r.decode(t, &mb)
+	rows := map[string]reports.MoveRow{}
+	for _, m := range mb.Moves {
+		rows[m.MoveID] = m
+	}
+	t.Run("another destination", func(t *testing.T) {
+		m := rows[moved]
+		if m.To != "Oakwood Grange" || m.Void || m.EffectiveTo != "Redfern Court" || m.EffectiveCompletedAt == nil || !m.EffectiveCompletedAt.Equal(*m.CompletedAt) {
+			t.Fatalf("to %q, effective %q at %v (completed %v), void %v; want Oakwood Grange corrected to Redfern Court", m.To, m.EffectiveTo, m.EffectiveCompletedAt, m.CompletedAt, m.Void)
+		}
+		if len(m.Corrections) != 1 {
+			t.Fatalf("corrections %+v", m.Corrections)
+		}
+		if c := m.Corrections[0]; c.Kind != "destination" || c.To != "Redfern Court" || c.Reason != "Oakwood's lift was out of order." || c.CorrectedBy != "Bea Lowe" || c.CorrectedAt == nil {
+			t.Fatalf("correction %+v", c)
+		}
+	})
+	t.Run("a move that did not happen", func(t *testing.T) {
+		m := rows[voided]
+		if !m.Void || m.EffectiveTo != "" || len(m.Corrections) != 1 || m.Corrections[0].Kind != "void" || m.Corrections[0].Reason != "Entered against the wrong resident." {
+			t.Fatalf("void %v, effective %q, corrections %+v", m.Void, m.EffectiveTo, m.Corrections)
+		}
+	})
 }

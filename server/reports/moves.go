@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/domain"
+	"github.com/continuity-care/continuity/syncproto/rules"
 )
 
 // MoveBoard is an incident's moves as the incident room follows them on the
@@ -60,6 +62,34 @@ type MoveRow struct {
 	Handover         string     `json:"handover"`
 	Late             string     `json:"late,omitempty"`
 	Legs             []LegRow   `json:"legs"`
+	// CompletedAt is when a completed move was completed as recorded (its
+	// completed_at, else its legs' latest hand-over or arrival).
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	// Corrections put right a completed move (append-only), oldest first.
+	Corrections []CorrectionRow `json:"corrections,omitempty"`
+	// Void, EffectiveToServiceID, EffectiveTo and EffectiveCompletedAt are
+	// the completed move as its corrections leave it (rules.Correct): void
+	// when it did not happen, else where the person went and when.
+	Void                 bool       `json:"void,omitempty"`
+	EffectiveToServiceID string     `json:"effective_to_service_id,omitempty"`
+	EffectiveTo          string     `json:"effective_to,omitempty"`
+	EffectiveCompletedAt *time.Time `json:"effective_completed_at,omitempty"`
+}
+
+// CorrectionRow is one correction of a completed move.
+type CorrectionRow struct {
+	CorrectionID string `json:"correction_id"`
+	// Kind is void, destination or completed_at (rules.CorrectionKind).
+	Kind string `json:"kind"`
+	// ToServiceID and To are where the person went instead (destination).
+	ToServiceID string `json:"to_service_id,omitempty"`
+	To          string `json:"to,omitempty"`
+	// CompletedAt is when the move was completed instead (completed_at).
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	Reason      string     `json:"reason"`
+	CorrectedBy string     `json:"corrected_by"`
+	// CorrectedAt is when the correction was recorded (its stamp).
+	CorrectedAt *time.Time `json:"corrected_at,omitempty"`
 }
 
 // LegRow is one leg of a move as logged on the day.
@@ -91,6 +121,10 @@ func Moves(d Data, now time.Time) MoveBoard {
 	legs := map[string][]*syncproto.Record{}
 	for _, l := range ix.all("move_legs") {
 		legs[str(l, "move_id")] = append(legs[str(l, "move_id")], l)
+	}
+	corrections := map[string][]*syncproto.Record{}
+	for _, c := range ix.all(domain.MoveCorrections) {
+		corrections[str(c, "move_id")] = append(corrections[str(c, "move_id")], c)
 	}
 	for _, m := range ix.all("moves") {
 		rid := str(m, "resident_id")
@@ -147,6 +181,9 @@ func Moves(d Data, now time.Time) MoveBoard {
 		case activeMove(row.Status) && departed && !arrived && row.PlannedArrivalAt != nil && now.After(*row.PlannedArrivalAt):
 			row.Late = LateArrival
 		}
+		if row.Status == moveCompleted || len(corrections[m.ID]) > 0 {
+			correctMove(ix, &row, m, ls, corrections[m.ID])
+		}
 		mb.Moves = append(mb.Moves, row)
 	}
 	sort.SliceStable(mb.Moves, func(i, j int) bool {
@@ -160,4 +197,33 @@ func Moves(d Data, now time.Time) MoveBoard {
 		return a.MoveID < b.MoveID
 	})
 	return mb
+}
+
+// correctMove fills in a completed move's completion, its corrections and
+// what they leave of it.
+func correctMove(ix *index, row *MoveRow, m *syncproto.Record, legs, corrections []*syncproto.Record) {
+	completed := domain.WhereaboutsMoveOf(m, legs).CompletedAt
+	row.CompletedAt = timePtr(completed)
+	var cs []rules.MoveCorrection
+	for _, r := range corrections {
+		c := domain.MoveCorrectionOf(r)
+		cs = append(cs, c)
+		row.Corrections = append(row.Corrections, CorrectionRow{CorrectionID: r.ID, Kind: string(c.Kind), ToServiceID: c.ToServiceID, To: serviceName(ix, c.ToServiceID),
+			CompletedAt: timePtr(c.CompletedAt), Reason: str(r, "reason"), CorrectedBy: str(r, "corrected_by"), CorrectedAt: timePtr(c.Recorded)})
+	}
+	sort.SliceStable(row.Corrections, func(i, j int) bool {
+		a, b := row.Corrections[i].CorrectedAt, row.Corrections[j].CorrectedAt
+		if (a == nil) != (b == nil) {
+			return a != nil
+		}
+		if a != nil && !a.Equal(*b) {
+			return a.Before(*b)
+		}
+		return row.Corrections[i].CorrectionID < row.Corrections[j].CorrectionID
+	})
+	cm := rules.Correct(rules.Move{ID: m.ID, ResidentID: row.ResidentID, FromServiceID: str(m, "from_service_id"), ToServiceID: str(m, "to_service_id")}, completed, cs)
+	row.Void = cm.Void
+	if !cm.Void {
+		row.EffectiveToServiceID, row.EffectiveTo, row.EffectiveCompletedAt = cm.ToServiceID, serviceName(ix, cm.ToServiceID), timePtr(cm.CompletedAt)
+	}
 }

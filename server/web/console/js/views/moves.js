@@ -1,7 +1,7 @@
 // @ts-check
 // Moves: on the road now, today's and upcoming moves by leg, with
 // transport, escort and hand-over state; late legs flagged.
-import { h, replace, tag, when, words } from '../dom.js';
+import { day, h, londonDay, replace, tag, when, words } from '../dom.js';
 import { get, incidentPath } from '../api.js';
 
 const groups = [
@@ -52,7 +52,7 @@ function moveTable(ms) {
       const [ho, hc] = handoverWords[m.handover] || [words(m.handover), 'grey'];
       return h('tr', { class: 'govuk-table__row' + (m.late ? ' app-row--due' : ''), 'data-move': m.move_id },
         h('th', { scope: 'row', class: 'govuk-table__header' }, m.resident_name || 'Unknown resident', h('span', { class: 'app-block' }, tag(st, sc))),
-        td(m.from || 'Unknown', h('span', { class: 'app-block govuk-body-s' }, 'to ' + (m.to || 'destination not set'))),
+        td(m.from || 'Unknown', h('span', { class: 'app-block govuk-body-s' }, 'to ' + (m.to || 'destination not set')), corrections(m)),
         td(m.planned_at ? when(m.planned_at) : 'Not set', m.planned_arrival_at ? h('span', { class: 'app-block govuk-body-s' }, 'arrive ' + when(m.planned_arrival_at)) : null,
           m.late ? h('span', { class: 'app-block' }, tag(m.late === 'late_departure' ? 'Late: not left' : 'Late: not arrived', 'red')) : null),
         td(m.transport ? words(m.transport) : 'Not arranged', m.vehicle ? h('span', { class: 'app-block govuk-body-s' }, m.vehicle) : null),
@@ -66,6 +66,28 @@ function moveTable(ms) {
           m.medication_travelling ? 'medication travelling' : 'medication not confirmed', ', ',
           m.records_handed_over ? 'records handed over' : 'records not yet handed over')));
     })));
+}
+
+/** A completed move's corrections, each in plain English with a tag.
+ * @param {any} m */
+function corrections(m) {
+  if (!m.corrections || !m.corrections.length) return null;
+  return h('div', { class: 'app-corrections', 'data-corrections': m.move_id }, m.corrections.map((/** @type {any} */ c) => {
+    const what = c.kind === 'void' ? 'this move did not happen'
+      : c.kind === 'destination' ? `the person went to ${c.to || 'another service'} instead`
+        : c.kind === 'completed_at' ? `the move was completed ${when(c.completed_at)} instead`
+          : words(c.kind);
+    return h('p', { class: 'govuk-body-s app-correction' },
+      tag(c.kind === 'void' ? 'Did not happen' : 'Corrected', c.kind === 'void' ? 'red' : 'amber'), ' ',
+      `Corrected: ${what}`, c.reason ? ` — reason: ${c.reason}` : '', c.corrected_by ? ` — by ${c.corrected_by}` : '', c.corrected_at ? ` ${onDay(c.corrected_at)}` : '', '.');
+  }));
+}
+
+/** "on 25 November 2026", or "today" / "yesterday".
+ * @param {string} t */
+function onDay(t) {
+  const d = day(londonDay(new Date(t)));
+  return d === 'today' || d === 'yesterday' || d === 'tomorrow' ? d : 'on ' + d;
 }
 
 /** @param {...any} c */
