@@ -8,7 +8,7 @@ import { Client } from '/sdk/continuity.js';
 import { h, replace, banner, errorSummary, tag, when, words } from './dom.js';
 import * as roles from './roles.js';
 import { errorText, isForbidden } from './api.js';
-import { councilConfig, collectHandoff, councilSignOut, isCouncilSession, startURL } from './council.js';
+import { councilConfig, collectHandoff, councilSignOut, isCouncilSession, startURL } from '/sdk/council.js';
 
 /** @typedef {import('./api.js').Ctx} Ctx */
 

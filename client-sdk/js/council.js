@@ -1,7 +1,7 @@
 // @ts-check
 // Council sign-in (OpenID Connect, through the server): whether the server
 // offers it, collecting the tokens when the provider sends the browser back
-// (/console/?oidc_handoff=…), and signing out of it, which also ends the
+// (/console/?oidc_handoff=… or /app/?oidc_handoff=…), and signing out of it, which also ends the
 // provider's session where the provider offers that.
 
 const FLAG = 'continuity-council-signin';
