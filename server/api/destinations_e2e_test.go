@@ -162,7 +162,7 @@ func TestServer_VacanciesAreConsumed(t *testing.T) {
 		{"so a fifth is still refused", d.kimTok, d.move(d.kim, mv[4], res[4], oakwood, "15", nil), "rejected:vacancy_overbooked@fields.to_service_id"},
 		{"Harold's move is cancelled too", d.kimTok, d.kim.upsert("moves", mv[1], map[string]any{"status": "cancelled", "cancelled_reason": "Stays with his friends."}), "applied"},
 		{"now a place is left for Walter", d.kimTok, d.move(d.kim, mv[4], res[4], oakwood, "15", nil), "applied"},
-		{"reviving a cancelled move takes a place again: none is left", d.kimTok, d.kim.upsert("moves", mv[0], map[string]any{"status": "planned"}), "rejected:vacancy_overbooked@fields.to_service_id"},
+		{"a cancelled move is final (003 App.2 7.17): it is not revived to take a place again", d.kimTok, d.kim.upsert("moves", mv[0], map[string]any{"status": "planned"}), "rejected:move_transition_invalid@fields.status"},
 	})
 }
 

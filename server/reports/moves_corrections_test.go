@@ -110,11 +110,13 @@ func TestMoves_Corrections(t *testing.T) {
 		if len(m.Corrections) != 2 {
 			t.Fatalf("%d corrections, want 2: %+v", len(m.Corrections), m.Corrections)
 		}
-		c := m.Corrections[0]
+		// Both corrections were recorded at the same moment: find each by kind.
+		byKind := map[string]int{m.Corrections[0].Kind: 0, m.Corrections[1].Kind: 1}
+		c := m.Corrections[byKind["destination"]]
 		if c.Kind != "destination" || c.To != "Elm House" || c.Reason != "Oakwood's lift was out of order." || c.CorrectedBy != "Bea Lowe" || c.CorrectedAt == nil {
 			t.Fatalf("first correction %+v", c)
 		}
-		if c := m.Corrections[1]; c.Kind != "completed_at" || c.CompletedAt == nil || !c.CompletedAt.Equal(*m.EffectiveCompletedAt) || c.Reason != "Handed over after lunch." {
+		if c := m.Corrections[byKind["completed_at"]]; c.Kind != "completed_at" || c.CompletedAt == nil || !c.CompletedAt.Equal(*m.EffectiveCompletedAt) || c.Reason != "Handed over after lunch." {
 			t.Fatalf("second correction %+v", c)
 		}
 	})

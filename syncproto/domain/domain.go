@@ -78,6 +78,7 @@ func RegistryOf(o Options, cols []schema.Collection) *schema.Registry {
 			c.Effects = append(c.Effects, moveCompletionEffect(o.ReviewSchedule), WhereaboutsEffect, MovesLogEffect)
 		case "move_legs":
 			c.Rules = append(c.Rules, legRule)
+			c.Effects = append(c.Effects, WhereaboutsEffect, LegsLogEffect)
 		case "move_corrections":
 			// A correction is checked against its move; where the person
 			// is then follows from WhereaboutsEffect, and the logs say so.

@@ -124,11 +124,15 @@ const (
 // provision and date to move", 7.11 transport, 7.13 accompanied on the day,
 // 7.15–7.24 the hand-over); a move is put on hold or cancelled from any
 // state that is not final, and an on-hold move resumes as planned.
-// Completed and cancelled are final.
+// Completed and cancelled are final. A move in transit may be completed in
+// one step when its last leg has arrived: it passes through arrived, whose
+// gate (CheckArrived) is checked with the hand-over's, so two devices
+// logging the same day converge on completed instead of one refusing the
+// other's "arrived" after the completion.
 func MoveTransitions() map[MoveStatus][]MoveStatus {
 	return map[MoveStatus][]MoveStatus{
 		MovePlanned:    {MoveInProgress, MoveOnHold, MoveCancelled},
-		MoveInProgress: {MoveArrived, MoveOnHold, MoveCancelled},
+		MoveInProgress: {MoveArrived, MoveCompleted, MoveOnHold, MoveCancelled},
 		MoveArrived:    {MoveCompleted, MoveOnHold, MoveCancelled},
 		MoveOnHold:     {MovePlanned, MoveCancelled},
 		MoveCompleted:  nil,

@@ -265,9 +265,9 @@ ${section('Coming up', soon, 'No moves planned after today.')}`,
               problems.set(id, `Still to do: ${gaps.map((g) => g.label.toLowerCase()).join('; ')}. Tick them when done${mayOverride(gate, role) ? ', or give the reason to complete the move without them' : ''}.`);
               break;
             }
-            // The seed's path: a move has arrived (every leg departed and
-            // arrived) before it is completed with its hand-over.
-            if (mv.status === 'in_transit') await ctx.client.put('moves', id, { status: 'arrived' });
+            // Completed straight from in transit: the server checks that
+            // every leg departed and arrived (the arrived gate) with the
+            // hand-over, and two devices completing the same move converge.
             await ctx.client.put('moves', id, { status: 'completed', completed_at: at, ...(reason && gaps.length ? { handover_override_reason: reason } : {}) });
             break;
           }
