@@ -448,7 +448,7 @@ func TestServer_ClosureScenario(t *testing.T) {
 
 	step("the report as CSV and as a printable page with a strict CSP", func(t *testing.T) {
 		r := e.do("GET", "/v1/incidents/"+inc+"/situation-report?format=csv&since="+since+"&until="+e.clock.Now().UTC().Format(time.RFC3339), directorTok(), nil)
-		rows, err := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
+		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(r.Body), reports.BOM))).ReadAll()
 		if r.Status != 200 || err != nil {
 			t.Fatalf("%d %v", r.Status, err)
 		}

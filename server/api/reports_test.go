@@ -7,6 +7,7 @@ import (
 
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/demo"
+	"github.com/continuity-care/continuity/server/reports"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/domain"
 	"github.com/continuity-care/continuity/syncproto/schema"
@@ -83,7 +84,10 @@ func TestServer_IncidentReports(t *testing.T) {
 			if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
 				t.Fatalf("%s: %d %s", path, r.Status, r.Header)
 			}
-			rows, err := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
+			if !strings.HasPrefix(string(r.Body), reports.BOM) {
+				t.Fatalf("the CSV does not start with the UTF-8 byte order mark Excel needs")
+			}
+			rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(r.Body), reports.BOM))).ReadAll()
 			if err != nil || len(rows) < 2 {
 				t.Fatalf("%s: %v %d rows", path, err, len(rows))
 			}

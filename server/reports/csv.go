@@ -17,12 +17,20 @@ type CSVRow interface {
 	CSVRecord() []string
 }
 
-// WriteCSV writes a header row and then one row per entry, RFC 4180 style
-// (CRLF line ends), times in RFC 3339 UTC (empty when unknown). Every cell
+// BOM is the UTF-8 byte order mark a CSV starts with, so that Excel reads
+// the file as UTF-8 and shows names such as Siân, Zoë or Llŷr as written.
+const BOM = "\ufeff"
+
+// WriteCSV writes the UTF-8 byte order mark (BOM), a header row and then one
+// row per entry, RFC 4180 style (CRLF line ends), times in RFC 3339 UTC
+// (empty when unknown). Every cell
 // that a spreadsheet may read as a formula (SafeCell) is prefixed with a
 // single quote, so an exported log cannot run anything when opened.
 func WriteCSV[R CSVRow](w io.Writer, rows []R) error {
 	var zero R
+	if _, err := io.WriteString(w, BOM); err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	if err := cw.Write(safeCells(zero.CSVHeader())); err != nil {

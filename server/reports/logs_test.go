@@ -72,7 +72,12 @@ func TestDecisionLog_Scenario(t *testing.T) {
 // parseCSV reads CSV output back with encoding/csv.
 func parseCSV(t *testing.T, b []byte) [][]string {
 	t.Helper()
-	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	// Excel reads a CSV as UTF-8 only when it starts with the byte order
+	// mark: names such as Siân and Llŷr are garbled without it.
+	if !bytes.HasPrefix(b, []byte(BOM)) {
+		t.Fatalf("the CSV does not start with the UTF-8 byte order mark: %q", b[:min(len(b), 16)])
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b[len(BOM):])).ReadAll()
 	if err != nil {
 		t.Fatalf("output does not parse as CSV: %v\n%s", err, b)
 	}

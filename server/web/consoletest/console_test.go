@@ -699,7 +699,7 @@ func waitCSV(t *testing.T, path string) [][]string {
 	for {
 		b, err := os.ReadFile(path)
 		if err == nil && len(b) > 0 {
-			rows, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+			rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\ufeff"))).ReadAll()
 			if err != nil {
 				t.Fatal(err)
 			}
