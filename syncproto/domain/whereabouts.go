@@ -270,8 +270,11 @@ func whereaboutsRule(ctx schema.Context, c syncproto.Change, before, after *sync
 	for k, v := range c.Fields {
 		typed.Fields[k] = syncproto.FieldState{Value: v}
 	}
-	for name, want := range WhereaboutsFields(typed, w) {
-		if _, typed := c.Fields[name]; typed {
+	wrong := WhereaboutsFields(typed, w)
+	// In a fixed order, so that every replica names the same field.
+	for _, name := range []string{"current_service_id", "status", "current_location", "whereabouts_updated_at"} {
+		want, differs := wrong[name]
+		if _, typed := c.Fields[name]; typed && differs {
 			return syncproto.Errorf(CodeWhereaboutsDerived, "fields."+name, "%s is worked out from the person's moves and events (now %v): record the move, admission, discharge or death, or correct the record that is wrong, instead of typing it", name, want)
 		}
 	}
