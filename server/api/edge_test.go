@@ -383,23 +383,9 @@ func TestServer_ProtocolErrorsInTheEnvelope(t *testing.T) {
 	e := newEnv(t, func(c *apiConfig) { c.ReadTimeout = 500 * time.Millisecond })
 	send := func(t *testing.T, raw string) (int, syncproto.Error) {
 		t.Helper()
-		conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
-		if _, err := io.WriteString(conn, raw); err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		resp, b := e.rawExchange(t, raw)
 		var env syncproto.ErrorEnvelope
-		if err := json.Unmarshal(b, &env); err != nil || env.Error == nil {
+		if err := json.Unmarshal([]byte(b), &env); err != nil || env.Error == nil {
 			t.Fatalf("status %d: not an error envelope: %q", resp.StatusCode, b)
 		}
 		return resp.StatusCode, *env.Error
