@@ -71,6 +71,18 @@ func newRoom(t *testing.T) *room {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r := openRoom(ctx, t, exe, srv)
+	r.shots = filepath.Join(root, "docs/console")
+	if err := os.MkdirAll(r.shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// openRoom opens a browser on srv (closed when the test ends) that keeps
+// its console messages and exceptions, with axe ready to run.
+func openRoom(ctx context.Context, t *testing.T, exe string, srv *consoletest.Server) *room {
+	t.Helper()
 	t.Cleanup(func() { srv.Close() })
 	bctx, bcancel := consoletest.Browser(ctx, exe, t.TempDir(), 1440, 900)
 	t.Cleanup(bcancel)
@@ -94,11 +106,7 @@ func newRoom(t *testing.T) *room {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shots := filepath.Join(root, "docs/console")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return &room{t: t, srv: srv, ctx: bctx, logs: logs, axeJS: string(axe), shots: shots, checked: map[string]bool{}, start: time.Now()}
+	return &room{t: t, srv: srv, ctx: bctx, logs: logs, axeJS: string(axe), checked: map[string]bool{}, start: time.Now()}
 }
 
 func (r *room) run(actions ...chromedp.Action[chromedp.Void]) {

@@ -2,14 +2,10 @@ package consoletest_test
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/continuity-care/continuity/server/api"
 	"github.com/continuity-care/continuity/server/care"
@@ -42,30 +38,7 @@ func newCouncilRoom(t *testing.T) (*room, *oidctest.Provider) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
-	bctx, bcancel := consoletest.Browser(ctx, exe, t.TempDir(), 1440, 900)
-	t.Cleanup(bcancel)
-	logs := &strings.Builder{}
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Listen(bctx, func(ev any) {
-		switch e := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			for _, a := range e.Args {
-				fmt.Fprintf(logs, "console.%s: %s\n", e.Type, a.Value)
-			}
-		case *runtime.EventExceptionThrown:
-			fmt.Fprintf(logs, "exception: %s %v\n", e.ExceptionDetails.Text, e.ExceptionDetails.Exception)
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	axe, err := os.ReadFile(filepath.Join(root, "server/web/browsertest/testdata/axe-core/axe.min.js"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &room{t: t, srv: srv, ctx: bctx, logs: logs, axeJS: string(axe), checked: map[string]bool{}, start: time.Now()}, prov
+	return openRoom(ctx, t, exe, srv), prov
 }
 
 // providerLogin fills in the provider's own sign-in page.
