@@ -20,6 +20,7 @@ import (
 	"github.com/continuity-care/continuity/migrations"
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/schema"
 	sqlite3 "github.com/mattn/go-sqlite3" // database/sql driver "sqlite3"
 	"github.com/pressly/goose/v3"
 )
@@ -30,13 +31,9 @@ var (
 )
 
 // Lookups are the (collection, field) pairs the domain rules find records
-// by; each has a partial index (migration 00003, written by
-// migrations/internal/viewgen from this list).
-var Lookups = [][2]string{
-	{"moves", "resident_id"}, {"move_legs", "move_id"}, {"capacity_assessments", "resident_id"},
-	{"rag_statuses", "provider_id"}, {"conflicts", "record_id"},
-	{"move_corrections", "resident_id"}, {"move_corrections", "move_id"},
-}
+// by, declared on each schema.Collection; each has a partial index named
+// records_<collection>_by_<field> (written by migrations/internal/viewgen).
+var Lookups = schema.Lookups()
 
 // Store is the SQLite implementation of care.Store.
 type Store struct {

@@ -25,3 +25,16 @@ func Domain() []Collection {
 // declarations are literals checked by the tests, so it panics only on a
 // programming error.
 func NewDomainRegistry() *Registry { return MustRegistry(Domain()...) }
+
+// Lookups returns every (collection, field) pair the rules find records by,
+// in Domain order: the single list both stores index and SQLite's Find
+// names its index from.
+func Lookups() [][2]string {
+	var out [][2]string
+	for _, c := range Domain() {
+		for _, f := range c.Lookups {
+			out = append(out, [2]string{c.Name, f})
+		}
+	}
+	return out
+}

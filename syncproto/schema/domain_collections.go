@@ -65,8 +65,9 @@ var Providers = Collection{
 // Services are a provider's services or locations (a care home, a home-care
 // branch).
 var Services = Collection{
-	Name: "services",
-	Doc:  "a provider's service or location, e.g. a care home",
+	Name:    "services",
+	Lookups: []string{"provider_id"},
+	Doc:     "a provider's service or location, e.g. a care home",
 	Fields: []Field{
 		required(ref("provider_id", "the provider that runs the service")),
 		required(label("name", 300, "the service's name")),
@@ -98,9 +99,10 @@ var Services = Collection{
 // Concerns are concerns and intelligence about a provider (003 Appendix 1,
 // "Triggering the QMT Quality Assurance Process").
 var Concerns = Collection{
-	Name:  "concerns",
-	Order: []FieldOrder{{"raised_on", "resolved_on"}, {"raised_on", "resolve_by"}},
-	Doc:   "a concern or piece of intelligence about a provider; commercially confidential",
+	Name:    "concerns",
+	Lookups: []string{"provider_id"},
+	Order:   []FieldOrder{{"raised_on", "resolved_on"}, {"raised_on", "resolve_by"}},
+	Doc:     "a concern or piece of intelligence about a provider; commercially confidential",
 	Fields: []Field{
 		required(ref("provider_id", "the provider concerned")),
 		ref("service_id", "the service concerned, if one"),
@@ -120,8 +122,9 @@ var Concerns = Collection{
 // RAGStatuses are the history of a provider's QMT RAG status: one record per
 // escalation or de-escalation.
 var RAGStatuses = Collection{
-	Name: "rag_statuses",
-	Doc:  "one step of a provider's RAG status history (003 Appendix 1); commercially confidential",
+	Name:    "rag_statuses",
+	Lookups: []string{"provider_id"},
+	Doc:     "one step of a provider's RAG status history (003 Appendix 1); commercially confidential",
 	Fields: []Field{
 		required(ref("provider_id", "the provider rated")),
 		ref("service_id", "the service rated, if the rating is for one service"),
@@ -143,6 +146,7 @@ var RAGStatuses = Collection{
 // Incidents are provider failures or service interruptions being managed.
 var Incidents = Collection{
 	Name:       "incidents",
+	Lookups:    []string{"provider_id"},
 	Order:      []FieldOrder{{"activated_at", "escalated_at"}},
 	ScopeField: "incident_id",
 	Doc:        "one provider failure or service interruption; incident_id is the record's own id",
@@ -210,6 +214,7 @@ var ChecklistItems = Collection{
 // edited, only superseded (a rule in syncproto/rules).
 var CapacityAssessments = Collection{
 	Name:       "capacity_assessments",
+	Lookups:    []string{"resident_id"},
 	ScopeField: "incident_id",
 	Doc:        "a two-stage mental capacity assessment for one specific decision",
 	Fields: []Field{
@@ -252,6 +257,7 @@ var CapacityAssessments = Collection{
 // resting on the assessment that found capacity lacking.
 var BestInterestsDecisions = Collection{
 	Name:       "best_interests_decisions",
+	Lookups:    []string{"resident_id"},
 	Order:      []FieldOrder{{"imca_referral_date", "imca_report_on"}},
 	ScopeField: "incident_id",
 	Doc:        "a best-interests decision for a person who lacks capacity for it",
@@ -292,6 +298,7 @@ var BestInterestsDecisions = Collection{
 // Moves are residents' moves from one service to another.
 var Moves = Collection{
 	Name:       "moves",
+	Lookups:    []string{"resident_id", "to_service_id"},
 	ScopeField: "incident_id",
 	Doc:        "a resident's move to another service",
 	Fields: []Field{
@@ -340,6 +347,7 @@ var Moves = Collection{
 // MoveLegs are the legs of a move as logged on the day.
 var MoveLegs = Collection{
 	Name:       "move_legs",
+	Lookups:    []string{"move_id"},
 	ScopeField: "incident_id",
 	Doc:        "one leg of a move, logged on the day",
 	Fields: []Field{
@@ -369,6 +377,7 @@ var MoveLegs = Collection{
 // resident's recorded whereabouts follow it.
 var MoveCorrections = Collection{
 	Name:       "move_corrections",
+	Lookups:    []string{"resident_id", "move_id"},
 	ScopeField: "incident_id",
 	Doc:        "a correction of a completed move: void, another destination or another completion time (append-only)",
 	Fields: []Field{
@@ -385,8 +394,9 @@ var MoveCorrections = Collection{
 
 // Vacancies are other services' spare places.
 var Vacancies = Collection{
-	Name: "vacancies",
-	Doc:  "spare places at a service in one category of care",
+	Name:    "vacancies",
+	Lookups: []string{"service_id"},
+	Doc:     "spare places at a service in one category of care",
 	Fields: []Field{
 		required(ref("service_id", "the service with the places")),
 		required(enum("category", RegistrationCategories, "category of care")),
@@ -502,6 +512,7 @@ var MeetingRecords = Collection{
 // residents during the incident; each updates where the person is.
 var ResidentEvents = Collection{
 	Name:       "resident_events",
+	Lookups:    []string{"resident_id"},
 	Order:      []FieldOrder{{"occurred_at", "family_informed_at"}, {"occurred_at", "cqc_notified_at"}, {"occurred_at", "coroner_notified_at"}, {"occurred_at", "placing_authority_notified_at"}},
 	ScopeField: "incident_id",
 	Doc:        "a death, hospital admission or discharge of a resident during the incident",

@@ -145,6 +145,10 @@ type Collection struct {
 	// a rule in Rules evaluates them on the server, and they are exported
 	// for devices to evaluate before saving.
 	Requirements []rules.Requirement
+	// Lookups name the fields the rules find this collection's records by
+	// (Lookup.Find). Both stores index each one (migrations written by the
+	// viewgen commands from this list) and SQLite's Find names the index.
+	Lookups []string
 
 	byName map[string]*Field
 }

@@ -18,15 +18,12 @@ import (
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
-// lookups are the (collection, field) pairs the rules find records by. Each
-// gets a partial index on its own collection, so writes to other collections
-// never pay for extracting the field, on the expression server/postgres
-// compares string values with (the collection is a literal in its query).
-var lookups = [][2]string{
-	{"moves", "resident_id"}, {"move_legs", "move_id"}, {"capacity_assessments", "resident_id"},
-	{"rag_statuses", "provider_id"}, {"conflicts", "record_id"},
-	{"move_corrections", "resident_id"}, {"move_corrections", "move_id"},
-}
+// lookups are the (collection, field) pairs the rules find records by,
+// declared on each schema.Collection. Each gets a partial index on its own
+// collection, so writes to other collections never pay for extracting the
+// field, on the expression server/postgres compares string values with (the
+// collection is a literal in its query).
+var lookups = schema.Lookups()
 
 var plainName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
