@@ -216,18 +216,33 @@ func putRefresh(ctx context.Context, db execer, t care.RefreshToken) error {
 	return nil
 }
 
-// RotateRefreshToken implements care.AccessStore. The token's row is locked
-// (SELECT ... FOR UPDATE), so of two replicas presenting the same token at
-// once, the second sees what the first did.
+// RotateRefreshToken implements care.AccessStore with care's one rotation.
+// The token's row is locked (SELECT ... FOR UPDATE), so of two replicas
+// presenting the same token at once, the second sees what the first did.
 func (s *Store) RotateRefreshToken(ctx context.Context, id string, check func(care.RefreshToken) bool, now time.Time, reuse time.Duration, next care.RefreshToken) (care.RefreshToken, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return care.RefreshToken{}, fmt.Errorf("rotate: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	t, commit, rerr := care.RotateRefreshToken(ctx, tokenTx{tx}, id, check, now, reuse, next)
+	if commit {
+		if err := tx.Commit(ctx); err != nil {
+			return t, fmt.Errorf("rotate: %w", err)
+		}
+	}
+	return t, rerr
+}
+
+// tokenTx is care.TokenTx on a PostgreSQL transaction.
+type tokenTx struct{ tx pgx.Tx }
+
+var _ care.TokenTx = tokenTx{}
+
+func (x tokenTx) Token(ctx context.Context, id string) (care.RefreshToken, error) {
 	var t care.RefreshToken
 	var parent *string
-	err = tx.QueryRow(ctx, "SELECT id, family, parent_id, device_id, hash, issued_at, expires_at, used_at, revoked_at FROM refresh_tokens WHERE id = $1 FOR UPDATE", id).
+	err := x.tx.QueryRow(ctx, "SELECT id, family, parent_id, device_id, hash, issued_at, expires_at, used_at, revoked_at FROM refresh_tokens WHERE id = $1 FOR UPDATE", id).
 		Scan(&t.ID, &t.Family, &parent, &t.DeviceID, &t.Hash, &t.IssuedAt, &t.ExpiresAt, &t.UsedAt, &t.RevokedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return care.RefreshToken{}, care.ErrNotFound
@@ -239,58 +254,34 @@ func (s *Store) RotateRefreshToken(ctx context.Context, id string, check func(ca
 		t.ParentID = *parent
 	}
 	t.IssuedAt, t.ExpiresAt, t.UsedAt, t.RevokedAt = t.IssuedAt.UTC(), t.ExpiresAt.UTC(), utc(t.UsedAt), utc(t.RevokedAt)
-	if !check(t) {
-		return t, care.ErrNotFound
-	}
-	if reuse > 0 && t.UsedAt != nil && now.Sub(*t.UsedAt) <= reuse && t.RevokedAt == nil {
-		// A retry whose first answer was lost? Only if the successor was
-		// never used: then replace it.
-		var succ string
-		var succUsed *time.Time
-		err := tx.QueryRow(ctx, "SELECT id, used_at FROM refresh_tokens WHERE parent_id = $1 ORDER BY issued_at DESC LIMIT 1", t.ID).Scan(&succ, &succUsed)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return t, fmt.Errorf("rotate: %w", err)
-		}
-		if err == nil && succUsed == nil {
-			if _, err := tx.Exec(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2", now, succ); err != nil {
-				return t, fmt.Errorf("rotate: %w", err)
-			}
-			next.Family, next.DeviceID, next.ParentID = t.Family, t.DeviceID, t.ID
-			if err := putRefresh(ctx, tx, next); err != nil {
-				return t, err
-			}
-			if err := tx.Commit(ctx); err != nil {
-				return t, fmt.Errorf("rotate: %w", err)
-			}
-			return t, nil
-		}
-	}
-	if t.UsedAt != nil || t.RevokedAt != nil {
-		// Reuse of a rotated token, or use of one replaced after a retry:
-		// someone else holds the chain. End it.
-		if _, err := tx.Exec(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE family = $2", now, t.Family); err != nil {
-			return t, fmt.Errorf("revoke family: %w", err)
-		}
-		if err := tx.Commit(ctx); err != nil {
-			return t, fmt.Errorf("revoke family: %w", err)
-		}
-		if t.UsedAt == nil {
-			return t, care.ErrTokenRevoked
-		}
-		return t, care.ErrTokenReused
-	}
-	if !now.Before(t.ExpiresAt) {
-		return t, care.ErrTokenRevoked
-	}
-	if _, err := tx.Exec(ctx, "UPDATE refresh_tokens SET used_at = $1 WHERE id = $2", now, t.ID); err != nil {
-		return t, fmt.Errorf("rotate: %w", err)
-	}
-	next.Family, next.DeviceID, next.ParentID = t.Family, t.DeviceID, t.ID
-	if err := putRefresh(ctx, tx, next); err != nil {
-		return t, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return t, fmt.Errorf("rotate: %w", err)
-	}
 	return t, nil
+}
+
+func (x tokenTx) Successor(ctx context.Context, parent string) (string, bool, bool, error) {
+	var id string
+	var used *time.Time
+	err := x.tx.QueryRow(ctx, "SELECT id, used_at FROM refresh_tokens WHERE parent_id = $1 ORDER BY issued_at DESC LIMIT 1", parent).Scan(&id, &used)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, false, nil
+	}
+	return id, used != nil, err == nil, err
+}
+
+func (x tokenTx) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	_, err := x.tx.Exec(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2", at, id)
+	return err
+}
+
+func (x tokenTx) RevokeFamily(ctx context.Context, family string, at time.Time) error {
+	_, err := x.tx.Exec(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE family = $2", at, family)
+	return err
+}
+
+func (x tokenTx) MarkUsed(ctx context.Context, id string, at time.Time) error {
+	_, err := x.tx.Exec(ctx, "UPDATE refresh_tokens SET used_at = $1 WHERE id = $2", at, id)
+	return err
+}
+
+func (x tokenTx) PutRefreshToken(ctx context.Context, t care.RefreshToken) error {
+	return putRefresh(ctx, x.tx, t)
 }

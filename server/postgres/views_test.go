@@ -16,17 +16,7 @@ import (
 // schema declares (the PostgreSQL twin of the SQLite store's test).
 func TestStore_ViewsHaveEveryField(t *testing.T) {
 	ctx := context.Background()
-	dsn := pgtest.FreshDSN(t)
-	s, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := migratedConn(t)
 	for _, c := range schema.Domain() {
 		t.Run(c.Name, func(t *testing.T) {
 			rows, err := conn.Query(ctx, `SELECT column_name FROM information_schema.columns
@@ -58,17 +48,7 @@ func TestStore_ViewsHaveEveryField(t *testing.T) {
 // partial expression index.
 func TestStore_LookupsAreIndexed(t *testing.T) {
 	ctx := context.Background()
-	dsn := pgtest.FreshDSN(t)
-	s, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := migratedConn(t)
 	for _, l := range schema.Lookups() {
 		name := "records_" + l[0] + "_by_" + l[1]
 		var n int
@@ -79,4 +59,23 @@ func TestStore_LookupsAreIndexed(t *testing.T) {
 			t.Errorf("lookup %s.%s has no index %s", l[0], l[1], name)
 		}
 	}
+}
+
+// migratedConn returns a connection to a fresh schema the store has
+// migrated, closed when the test ends.
+func migratedConn(t *testing.T) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
+	dsn := pgtest.FreshDSN(t)
+	s, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	return conn
 }

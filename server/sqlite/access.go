@@ -231,77 +231,70 @@ func putRefresh(ctx context.Context, db execer, t care.RefreshToken) error {
 	return nil
 }
 
-// RotateRefreshToken implements care.AccessStore.
+// RotateRefreshToken implements care.AccessStore with care's one rotation
+// over a transaction on the writer.
 func (s *Store) RotateRefreshToken(ctx context.Context, id string, check func(care.RefreshToken) bool, now time.Time, reuse time.Duration, next care.RefreshToken) (care.RefreshToken, error) {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return care.RefreshToken{}, fmt.Errorf("rotate: %w", err)
 	}
 	defer tx.Rollback()
+	t, commit, rerr := care.RotateRefreshToken(ctx, tokenTx{tx}, id, check, now, reuse, next)
+	if commit {
+		if err := tx.Commit(); err != nil {
+			return t, fmt.Errorf("rotate: %w", err)
+		}
+	}
+	return t, rerr
+}
+
+// tokenTx is care.TokenTx on a SQLite transaction.
+type tokenTx struct{ tx *sql.Tx }
+
+var _ care.TokenTx = tokenTx{}
+
+func (x tokenTx) Token(ctx context.Context, id string) (care.RefreshToken, error) {
 	var t care.RefreshToken
 	var issued, expires string
-	var used, revoked sql.NullString
-	err = tx.QueryRowContext(ctx, "SELECT id, family, device_id, hash, issued_at, expires_at, used_at, revoked_at FROM refresh_tokens WHERE id = ?", id).
-		Scan(&t.ID, &t.Family, &t.DeviceID, &t.Hash, &issued, &expires, &used, &revoked)
+	var parent, used, revoked sql.NullString
+	err := x.tx.QueryRowContext(ctx, "SELECT id, family, parent_id, device_id, hash, issued_at, expires_at, used_at, revoked_at FROM refresh_tokens WHERE id = ?", id).
+		Scan(&t.ID, &t.Family, &parent, &t.DeviceID, &t.Hash, &issued, &expires, &used, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, care.ErrNotFound
 	}
 	if err != nil {
 		return t, fmt.Errorf("rotate: %w", err)
 	}
+	t.ParentID = parent.String
 	t.IssuedAt, t.ExpiresAt, t.UsedAt, t.RevokedAt = parseTS(issued), parseTS(expires), parseNullTS(used), parseNullTS(revoked)
-	if !check(t) {
-		return t, care.ErrNotFound
-	}
-	if reuse > 0 && t.UsedAt != nil && now.Sub(*t.UsedAt) <= reuse && t.RevokedAt == nil {
-		// A retry whose first answer was lost? Only if the successor was
-		// never used: then replace it.
-		var succ string
-		var succUsed, succRevoked sql.NullString
-		err := tx.QueryRowContext(ctx, "SELECT id, used_at, revoked_at FROM refresh_tokens WHERE parent_id = ? ORDER BY issued_at DESC LIMIT 1", t.ID).Scan(&succ, &succUsed, &succRevoked)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return t, fmt.Errorf("rotate: %w", err)
-		}
-		if err == nil && !succUsed.Valid {
-			if _, err := tx.ExecContext(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", ts(now), succ); err != nil {
-				return t, fmt.Errorf("rotate: %w", err)
-			}
-			next.Family, next.DeviceID, next.ParentID = t.Family, t.DeviceID, t.ID
-			if err := putRefresh(ctx, tx, next); err != nil {
-				return t, err
-			}
-			if err := tx.Commit(); err != nil {
-				return t, fmt.Errorf("rotate: %w", err)
-			}
-			return t, nil
-		}
-	}
-	if t.UsedAt != nil || t.RevokedAt != nil {
-		// Reuse of a rotated token, or use of one replaced after a retry:
-		// someone else holds the chain. End it.
-		if _, err := tx.ExecContext(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE family = ?", ts(now), t.Family); err != nil {
-			return t, fmt.Errorf("revoke family: %w", err)
-		}
-		if err := tx.Commit(); err != nil {
-			return t, fmt.Errorf("revoke family: %w", err)
-		}
-		if t.UsedAt == nil {
-			return t, care.ErrTokenRevoked
-		}
-		return t, care.ErrTokenReused
-	}
-	if t.RevokedAt != nil || !now.Before(t.ExpiresAt) {
-		return t, care.ErrTokenRevoked
-	}
-	if _, err := tx.ExecContext(ctx, "UPDATE refresh_tokens SET used_at = ? WHERE id = ?", ts(now), t.ID); err != nil {
-		return t, fmt.Errorf("rotate: %w", err)
-	}
-	next.Family, next.DeviceID, next.ParentID = t.Family, t.DeviceID, t.ID
-	if err := putRefresh(ctx, tx, next); err != nil {
-		return t, err
-	}
-	if err := tx.Commit(); err != nil {
-		return t, fmt.Errorf("rotate: %w", err)
-	}
 	return t, nil
+}
+
+func (x tokenTx) Successor(ctx context.Context, parent string) (string, bool, bool, error) {
+	var id string
+	var used sql.NullString
+	err := x.tx.QueryRowContext(ctx, "SELECT id, used_at FROM refresh_tokens WHERE parent_id = ? ORDER BY issued_at DESC LIMIT 1", parent).Scan(&id, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, false, nil
+	}
+	return id, used.Valid, err == nil, err
+}
+
+func (x tokenTx) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	_, err := x.tx.ExecContext(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", ts(at), id)
+	return err
+}
+
+func (x tokenTx) RevokeFamily(ctx context.Context, family string, at time.Time) error {
+	_, err := x.tx.ExecContext(ctx, "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE family = ?", ts(at), family)
+	return err
+}
+
+func (x tokenTx) MarkUsed(ctx context.Context, id string, at time.Time) error {
+	_, err := x.tx.ExecContext(ctx, "UPDATE refresh_tokens SET used_at = ? WHERE id = ?", ts(at), id)
+	return err
+}
+
+func (x tokenTx) PutRefreshToken(ctx context.Context, t care.RefreshToken) error {
+	return putRefresh(ctx, x.tx, t)
 }

@@ -57,6 +57,42 @@ func TestStore_Open(t *testing.T) {
 	})
 }
 
+// TestStore_RefreshRotation runs the refresh-token rotation checks on two
+// handles on one database file.
+func TestStore_RefreshRotation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "continuity.db")
+	var handles [2]*sqlite.Store
+	for i := range handles {
+		s, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		handles[i] = s
+	}
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	storetest.RefreshRotation(t, handles[0], handles[1], func(family string) []string {
+		rows, err := db.Query("SELECT id FROM refresh_tokens WHERE family = ? AND revoked_at IS NULL AND used_at IS NULL ORDER BY id", family)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		return ids
+	})
+}
+
 func TestStore_EnrolmentCodes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "continuity.db")
 	var handles [2]*sqlite.Store

@@ -18,19 +18,7 @@ import (
 // what back-office staff query (move_legs.belongings_checked once was).
 func TestStore_ViewsHaveEveryField(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "views.db")
-	s, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := migratedDB(t)
 	for _, c := range schema.Domain() {
 		t.Run(c.Name, func(t *testing.T) {
 			rows, err := db.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", "v_"+c.Name)
@@ -65,19 +53,7 @@ func TestStore_ViewsHaveEveryField(t *testing.T) {
 // partial index SQLite's Find names in its INDEXED BY hint.
 func TestStore_LookupsAreIndexed(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "lookups.db")
-	s, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := migratedDB(t)
 	for _, l := range schema.Lookups() {
 		name := "records_" + l[0] + "_by_" + l[1]
 		var n int
@@ -88,4 +64,24 @@ func TestStore_LookupsAreIndexed(t *testing.T) {
 			t.Errorf("lookup %s.%s has no index %s", l[0], l[1], name)
 		}
 	}
+}
+
+// migratedDB returns a read-only connection to a database the store has
+// created and migrated, closed when the test ends.
+func migratedDB(t *testing.T) *sql.DB {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "migrated.db")
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
