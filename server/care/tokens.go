@@ -80,3 +80,36 @@ func issueSuccessor(ctx context.Context, tx TokenTx, t, next RefreshToken) error
 	next.Family, next.DeviceID, next.ParentID = t.Family, t.DeviceID, t.ID
 	return tx.PutRefreshToken(ctx, next)
 }
+
+// ClaimTx is the narrow port an enrolment-code claim runs over: one store
+// transaction in which spending a code is atomic (SQLite's one writer; on
+// PostgreSQL an UPDATE whose WHERE clause is re-checked under the row lock).
+type ClaimTx interface {
+	// SpendCode marks the open code with this hash used at now and returns
+	// it: ErrNotFound for an unknown hash, ErrCodeSpent for a used or
+	// cancelled code, ErrCodeExpired for an expired one (with the code).
+	SpendCode(ctx context.Context, hash []byte, now time.Time) (EnrolmentCode, error)
+	// EnrolDevice records a new device; ErrExists if the id is taken.
+	EnrolDevice(ctx context.Context, d Device) error
+	// PutRefreshToken stores a newly issued token.
+	PutRefreshToken(ctx context.Context, t RefreshToken) error
+}
+
+// ClaimEnrolmentCode is the one enrolment-code claim, as
+// AccessStore.ClaimEnrolmentCode documents it, over a store's transaction,
+// which the store commits only when it returns no error.
+func ClaimEnrolmentCode(ctx context.Context, tx ClaimTx, hash []byte, now time.Time, t RefreshToken) (EnrolmentCode, error) {
+	c, err := tx.SpendCode(ctx, hash, now)
+	if err != nil {
+		return c, err
+	}
+	if err := tx.EnrolDevice(ctx, Device{ID: c.DeviceID, Subject: c.Subject, Name: c.DeviceName, EnrolledAt: now}); err != nil {
+		return c, err
+	}
+	t.DeviceID = c.DeviceID
+	if err := tx.PutRefreshToken(ctx, t); err != nil {
+		return c, err
+	}
+	c.UsedAt = &now
+	return c, nil
+}

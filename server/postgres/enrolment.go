@@ -64,20 +64,33 @@ func (s *Store) CancelEnrolmentCode(ctx context.Context, id string, now time.Tim
 	return nil
 }
 
-// ClaimEnrolmentCode implements care.AccessStore. The spending UPDATE's
-// WHERE clause is re-checked under the row lock: of two replicas claiming
-// one code at once, the second waits for the first to commit, then finds the
-// code used and changes nothing.
+// ClaimEnrolmentCode implements care.AccessStore with care's one claim.
 func (s *Store) ClaimEnrolmentCode(ctx context.Context, hash []byte, now time.Time, t care.RefreshToken) (care.EnrolmentCode, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return care.EnrolmentCode{}, fmt.Errorf("claim enrolment code: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	c, err := scanCode(tx.QueryRow(ctx, `UPDATE enrolment_codes SET used_at = $1
+	c, err := care.ClaimEnrolmentCode(ctx, tokenTx{tx}, hash, now, t)
+	if err != nil {
+		return c, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return c, fmt.Errorf("claim enrolment code: %w", err)
+	}
+	return c, nil
+}
+
+var _ care.ClaimTx = tokenTx{}
+
+// SpendCode's UPDATE has its WHERE clause re-checked under the row lock: of
+// two replicas claiming one code at once, the second waits for the first to
+// commit, then finds the code used and changes nothing.
+func (x tokenTx) SpendCode(ctx context.Context, hash []byte, now time.Time) (care.EnrolmentCode, error) {
+	c, err := scanCode(x.tx.QueryRow(ctx, `UPDATE enrolment_codes SET used_at = $1
 		WHERE hash = $2 AND used_at IS NULL AND cancelled_at IS NULL AND expires_at > $1 RETURNING `+codeColumns, now, hash))
 	if errors.Is(err, pgx.ErrNoRows) {
-		c, err = scanCode(tx.QueryRow(ctx, "SELECT "+codeColumns+" FROM enrolment_codes WHERE hash = $1", hash))
+		c, err = scanCode(x.tx.QueryRow(ctx, "SELECT "+codeColumns+" FROM enrolment_codes WHERE hash = $1", hash))
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			return care.EnrolmentCode{}, care.ErrNotFound
@@ -92,15 +105,9 @@ func (s *Store) ClaimEnrolmentCode(ctx context.Context, hash []byte, now time.Ti
 	if err != nil {
 		return care.EnrolmentCode{}, fmt.Errorf("claim enrolment code: %w", err)
 	}
-	if err := enrolDevice(ctx, tx, care.Device{ID: c.DeviceID, Subject: c.Subject, Name: c.DeviceName, EnrolledAt: now}); err != nil {
-		return c, err
-	}
-	t.DeviceID = c.DeviceID
-	if err := putRefresh(ctx, tx, t); err != nil {
-		return c, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return c, fmt.Errorf("claim enrolment code: %w", err)
-	}
 	return c, nil
+}
+
+func (x tokenTx) EnrolDevice(ctx context.Context, d care.Device) error {
+	return enrolDevice(ctx, x.tx, d)
 }

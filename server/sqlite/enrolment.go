@@ -78,15 +78,29 @@ func (s *Store) CancelEnrolmentCode(ctx context.Context, id string, now time.Tim
 	return nil
 }
 
-// ClaimEnrolmentCode implements care.AccessStore. SQLite has one writer, so
-// the read-check-update inside one transaction is atomic.
+// ClaimEnrolmentCode implements care.AccessStore with care's one claim.
+// SQLite has one writer, so the read-check-update inside one transaction is
+// atomic.
 func (s *Store) ClaimEnrolmentCode(ctx context.Context, hash []byte, now time.Time, t care.RefreshToken) (care.EnrolmentCode, error) {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return care.EnrolmentCode{}, fmt.Errorf("claim enrolment code: %w", err)
 	}
 	defer tx.Rollback()
-	c, err := scanCode(tx.QueryRowContext(ctx, "SELECT "+codeColumns+" FROM enrolment_codes WHERE hash = ?", hash))
+	c, err := care.ClaimEnrolmentCode(ctx, tokenTx{tx}, hash, now, t)
+	if err != nil {
+		return c, err
+	}
+	if err := tx.Commit(); err != nil {
+		return c, fmt.Errorf("claim enrolment code: %w", err)
+	}
+	return c, nil
+}
+
+var _ care.ClaimTx = tokenTx{}
+
+func (x tokenTx) SpendCode(ctx context.Context, hash []byte, now time.Time) (care.EnrolmentCode, error) {
+	c, err := scanCode(x.tx.QueryRowContext(ctx, "SELECT "+codeColumns+" FROM enrolment_codes WHERE hash = ?", hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return care.EnrolmentCode{}, care.ErrNotFound
 	}
@@ -99,19 +113,12 @@ func (s *Store) ClaimEnrolmentCode(ctx context.Context, hash []byte, now time.Ti
 	case !now.Before(c.ExpiresAt):
 		return c, care.ErrCodeExpired
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE enrolment_codes SET used_at = ? WHERE id = ?", ts(now), c.ID); err != nil {
+	if _, err := x.tx.ExecContext(ctx, "UPDATE enrolment_codes SET used_at = ? WHERE id = ?", ts(now), c.ID); err != nil {
 		return c, fmt.Errorf("claim enrolment code: %w", err)
 	}
-	if err := enrolDevice(ctx, tx, care.Device{ID: c.DeviceID, Subject: c.Subject, Name: c.DeviceName, EnrolledAt: now}); err != nil {
-		return c, err
-	}
-	t.DeviceID = c.DeviceID
-	if err := putRefresh(ctx, tx, t); err != nil {
-		return c, err
-	}
-	if err := tx.Commit(); err != nil {
-		return c, fmt.Errorf("claim enrolment code: %w", err)
-	}
-	c.UsedAt = &now
 	return c, nil
+}
+
+func (x tokenTx) EnrolDevice(ctx context.Context, d care.Device) error {
+	return enrolDevice(ctx, x.tx, d)
 }
