@@ -2,7 +2,7 @@
 // Administration (admin role): users, devices (revoke through a
 // confirmation page), scopes (grant and revoke), enrolment codes shown as
 // text and as a QR code.
-import qrcode from '../../vendor/qrcode-generator/qrcode.mjs';
+import qrcode from '/console/vendor/qrcode-generator/qrcode.mjs';
 import { h, replace, tag, when, words, banner, errorSummary, link, summaryList } from '../dom.js';
 import { get, send, errorText, errorField } from '../api.js';
 

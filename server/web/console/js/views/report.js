@@ -3,7 +3,7 @@
 // and checks per day as charts (uPlot, with the figures as a table too),
 // open risks, decisions, deaths and admissions, moves done and
 // communications of the period (the Director's daily report, 003).
-import uPlot from '../../vendor/uplot/uPlot.esm.js';
+import uPlot from '/console/vendor/uplot/uPlot.esm.js';
 import { h, replace, tag, when, day, words, summaryList, table } from '../dom.js';
 import { get, incidentPath } from '../api.js';
 
