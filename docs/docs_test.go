@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/continuity-care/continuity/syncproto/domain"
+	"github.com/continuity-care/continuity/syncproto/rules"
 )
 
 var (
@@ -65,4 +68,55 @@ func declares(dir, decl string) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// TestDomainDoc_CodesTable keeps domain.md's table of rule-violation codes
+// and the code lists the same: every code the rules (rules.AllCodes) and the
+// domain's checks (domain.Codes) give has a row in plain words, and every row
+// names a code that exists there or in the protocol (syncproto/errors.go).
+func TestDomainDoc_CodesTable(t *testing.T) {
+	doc, err := os.ReadFile("domain.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const head = "| code | what it means to a social worker | reached |"
+	i := strings.Index(string(doc), head)
+	if i < 0 {
+		t.Fatal("domain.md has no codes table")
+	}
+	row := regexp.MustCompile("^\\| `([a-z0-9_]+)` \\| ([^|]+) \\| ([^|]+) \\|$")
+	table := map[string]bool{}
+	for _, line := range strings.Split(string(doc[i:]), "\n")[2:] {
+		if !strings.HasPrefix(line, "|") {
+			break
+		}
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			t.Errorf("malformed row: %s", line)
+			continue
+		}
+		if table[m[1]] {
+			t.Errorf("%s has two rows", m[1])
+		}
+		table[m[1]] = true
+	}
+	protocol, err := os.ReadFile("../syncproto/errors.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, m := range regexp.MustCompile(`Code\w+\s*=\s*"([a-z0-9_]+)"`).FindAllStringSubmatch(string(protocol), -1) {
+		known[m[1]] = true
+	}
+	for _, c := range append(rules.AllCodes(), domain.Codes()...) {
+		known[c] = true
+		if !table[c] {
+			t.Errorf("code %s has no row in domain.md's codes table", c)
+		}
+	}
+	for c := range table {
+		if !known[c] {
+			t.Errorf("domain.md's codes table has %s, which no code list declares", c)
+		}
+	}
 }

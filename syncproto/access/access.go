@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/rules"
 )
 
 // Operation is what a change does, as far as permissions are concerned.
@@ -195,7 +196,7 @@ func Check(role, collection string, op Operation, fields []string) *syncproto.Er
 		return nil
 	}
 	if AppendOnly[collection] && op != Create {
-		return syncproto.Errorf("log_append_only", "op", "%s is append-only: an entry once made is never changed or deleted; add a new entry instead", collection)
+		return syncproto.Errorf(rules.CodeLogAppendOnly, "op", "%s is append-only: an entry once made is never changed or deleted; add a new entry instead", collection)
 	}
 	r, ok := Table[role][collection]
 	if !ok {

@@ -71,7 +71,7 @@ func assessmentRule(ctx schema.Context, c syncproto.Change, before, after *syncp
 			return syncproto.Errorf(syncproto.CodeInternal, "", "could not read the superseded assessment")
 		}
 		if prev == nil || !prev.Exists() {
-			return syncproto.Errorf("supersedes_unknown", "fields.supersedes_id", "assessment %s that this one supersedes is not known", sup)
+			return syncproto.Errorf(CodeSupersedesUnknown, "fields.supersedes_id", "assessment %s that this one supersedes is not known", sup)
 		}
 		return violationError(rules.CheckSupersedes(fieldsOf(prev), afterF))
 	}

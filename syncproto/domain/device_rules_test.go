@@ -72,8 +72,9 @@ func constValues(files map[string]*ast.File) map[string]string {
 func index(t *testing.T, dir, prefix string, ruleCodes map[string]string) *codeIndex {
 	t.Helper()
 	files := sourceFiles(t, dir)
+	own := constValues(files)
 	if ruleCodes == nil {
-		ruleCodes = constValues(files)
+		ruleCodes = own
 	}
 	ix := &codeIndex{codes: map[string]map[string]bool{}, calls: map[string]map[string]bool{}, files: map[string][]string{}}
 	{
@@ -117,6 +118,8 @@ func index(t *testing.T, dir, prefix string, ruleCodes map[string]string) *codeI
 					case *ast.Ident:
 						if prefix == "rules." && strings.HasPrefix(x.Name, "Code") && ruleCodes[x.Name] != "" {
 							codes[ruleCodes[x.Name]] = true
+						} else if prefix == "" && strings.HasPrefix(x.Name, "Code") && own[x.Name] != "" {
+							codes[own[x.Name]] = true // the domain's own codes (codes.go)
 						} else {
 							calls[prefix+x.Name] = true
 						}

@@ -46,7 +46,7 @@ func correctionRule(ctx schema.Context, c syncproto.Change, before, after *syncp
 		return internal
 	}
 	if move == nil || !move.Exists() || move.Deleted() {
-		return syncproto.Errorf("move_unknown", "fields.move_id", "move %s is not known", str(after, "move_id"))
+		return syncproto.Errorf(CodeMoveUnknown, "fields.move_id", "move %s is not known", str(after, "move_id"))
 	}
 	mv, err := loadMove(ctx.Lookup, move, nil)
 	if err != nil {
@@ -66,7 +66,7 @@ func correctionRule(ctx schema.Context, c syncproto.Change, before, after *syncp
 			return internal
 		}
 		if (dest == nil || dest.Deleted()) && !ctx.Local {
-			return syncproto.Errorf("destination_unknown", "fields.to_service_id", "service %s is not known: add the service before correcting a move to it", cr.ToServiceID)
+			return syncproto.Errorf(CodeDestinationUnknown, "fields.to_service_id", "service %s is not known: add the service before correcting a move to it", cr.ToServiceID)
 		}
 	}
 	return nil

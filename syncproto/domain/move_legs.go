@@ -39,7 +39,7 @@ func legRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Re
 		}
 	}
 	if move == nil || !move.Exists() {
-		return syncproto.Errorf("move_unknown", "fields.move_id", "move %s is not known", moveID)
+		return syncproto.Errorf(CodeMoveUnknown, "fields.move_id", "move %s is not known", moveID)
 	}
 	if str(move, "status") == string(rules.MoveCompleted) {
 		if created {

@@ -402,7 +402,7 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 		}
 		if dest == nil || dest.Deleted() {
 			if ctx.Lookup != nil && !ctx.Local {
-				return syncproto.Errorf("destination_unknown", "fields.to_service_id", "service %s is not known: add the destination service before planning a move to it", mv.ToServiceID)
+				return syncproto.Errorf(CodeDestinationUnknown, "fields.to_service_id", "service %s is not known: add the destination service before planning a move to it", mv.ToServiceID)
 			}
 			// On a tablet the service may not have synced yet: the server
 			// judges it.

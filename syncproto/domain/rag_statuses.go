@@ -36,7 +36,7 @@ func ragRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Re
 		if current == "" {
 			current = rules.RAGGreen
 		}
-		return syncproto.Errorf("previous_status_mismatch", "fields.previous_status", "the provider is %s now, not %s: pull and decide again", current, claimed)
+		return syncproto.Errorf(CodePreviousStatusMismatch, "fields.previous_status", "the provider is %s now, not %s: pull and decide again", current, claimed)
 	}
 	if from == "" {
 		// A provider's first rating: any status the role may reach.

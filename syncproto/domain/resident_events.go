@@ -92,7 +92,7 @@ func residentEventRule(ctx schema.Context, c syncproto.Change, before, after *sy
 		return internal
 	}
 	if (res == nil || !res.Exists()) && !ctx.Local {
-		return syncproto.Errorf("resident_unknown", "fields.resident_id", "resident %s is not known", rid)
+		return syncproto.Errorf(CodeResidentUnknown, "fields.resident_id", "resident %s is not known", rid)
 	}
 	kind := str(after, "event")
 	if target := str(after, "corrects_event_id"); target != "" || kind == rules.EventEnteredInError {
