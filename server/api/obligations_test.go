@@ -249,3 +249,63 @@ func TestObligations_HeadOfSafeguardingToldByTelephoneAndAcknowledged(t *testing
 		t.Fatalf("the notification as a social worker reads it: %v", got)
 	}
 }
+
+// TestObligations_SummaryTimesThePFMMeetingFromActivation: "The DCC lead
+// will immediately call a Provider Failure Management meeting to take
+// place at the earliest practicable opportunity" (003 s.10). The summary
+// shows the hours waited since activation while no meeting is held, then
+// the hours from activation to the first meeting; and counts the
+// obligations still open.
+func TestObligations_SummaryTimesThePFMMeetingFromActivation(t *testing.T) {
+	w := newMoveWorld(t)
+	larkC := uuid.NewString()
+	w.mustApply(t, w.adminTok, w.admin.upsert("providers", larkC, map[string]any{"name": "Larkfield Care Ltd", "regulated": true}))
+	w.mustApply(t, w.headTok, w.head.upsert("incidents", w.inc, map[string]any{"incident_id": w.inc, "provider_id": larkC, "title": "Larkfield House closure",
+		"trigger_criterion": "i", "process": 1, "status": "active", "activated_at": "2026-11-23T06:30:00Z", "reason": "Improvement measures not met.",
+		"agreed_with": "Martin Coles", "agreed_with_role": "director"}))
+	edith := w.resident(t, "Edith", nil)
+	type summary struct {
+		Obligations struct {
+			PFMMeeting struct {
+				ActivatedAt          string   `json:"activated_at"`
+				HeldAt               string   `json:"held_at"`
+				HoursAfterActivation *float64 `json:"hours_after_activation"`
+				HoursSinceActivation *float64 `json:"hours_since_activation"`
+			} `json:"pfm_meeting"`
+			ResidentsWithoutLeadWorker int `json:"residents_without_lead_worker"`
+			AwaitingAgreement          int `json:"awaiting_agreement"`
+		} `json:"obligations"`
+	}
+	get := func(t *testing.T) summary {
+		t.Helper()
+		r := w.e.do("GET", "/v1/incidents/"+w.inc+"/summary", w.headTok(), nil)
+		if r.Status != 200 {
+			t.Fatalf("summary: %d %s", r.Status, r.Body)
+		}
+		var s summary
+		r.decode(t, &s)
+		return s
+	}
+	s := get(t)
+	p := s.Obligations.PFMMeeting
+	if p.ActivatedAt != "2026-11-23T06:30:00Z" || p.HeldAt != "" || p.HoursAfterActivation != nil || p.HoursSinceActivation == nil || *p.HoursSinceActivation != 3.5 {
+		t.Fatalf("before the meeting: %+v", p)
+	}
+	if s.Obligations.ResidentsWithoutLeadWorker != 1 {
+		t.Fatalf("residents without a lead worker = %d, want 1 (Edith)", s.Obligations.ResidentsWithoutLeadWorker)
+	}
+	w.mustApply(t, w.headTok, w.head.upsert("meeting_records", uuid.NewString(), map[string]any{"incident_id": w.inc, "meeting_type": "provider_failure_management",
+		"held_at": "2026-11-23T09:00:00Z", "summary": "Options agreed: agency staffing; Communications Plan."}))
+	w.mustApply(t, w.kimTok, w.kim.upsert("resident_responsibilities", uuid.NewString(), map[string]any{"incident_id": w.inc, "resident_id": edith,
+		"kind": "lead_worker", "responsible_name": "Kim Adams", "allocated_on": "2026-11-23"}))
+	w.mustApply(t, w.headTok, w.head.upsert("payments", uuid.NewString(), map[string]any{"incident_id": w.inc, "kind": "to_provider", "party": "Larkfield Care Ltd",
+		"amount": 800.0, "purpose": "Food and utilities this week", "status": "withheld"}))
+	s = get(t)
+	p = s.Obligations.PFMMeeting
+	if p.HeldAt != "2026-11-23T09:00:00Z" || p.HoursAfterActivation == nil || *p.HoursAfterActivation != 2.5 || p.HoursSinceActivation != nil {
+		t.Fatalf("after the meeting: %+v", p)
+	}
+	if s.Obligations.ResidentsWithoutLeadWorker != 0 || s.Obligations.AwaitingAgreement != 1 {
+		t.Fatalf("after the lead worker and a withheld payment: %+v", s.Obligations)
+	}
+}
