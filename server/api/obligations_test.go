@@ -113,6 +113,8 @@ func TestObligations_EachRecordTypeAcceptsValidRefusesInvalid(t *testing.T) {
 		{"notification to CQC, acknowledged", w.headTok, w.head.upsert("notifications", uuid.NewString(), with(notice, nil)), "applied", ""},
 		{"notification without its recipient", w.headTok, w.head.upsert("notifications", uuid.NewString(), with(notice, map[string]any{"recipient": nil})),
 			"rejected:missing_field@fields.recipient", "Enter the person or body told"},
+		{"notification to someone the procedure does not name", w.headTok, w.head.upsert("notifications", uuid.NewString(), with(notice, map[string]any{"recipient_kind": "mayor"})),
+			"rejected:invalid_value@fields.recipient_kind", "Choose who was told: a lead named in the procedure"},
 		{"notification acknowledged by no one named", w.headTok, w.head.upsert("notifications", uuid.NewString(), with(notice, map[string]any{"acknowledged_by": nil})),
 			"rejected:notification_acknowledgement_invalid@fields.acknowledged_by", "Enter who acknowledged the notification"},
 
