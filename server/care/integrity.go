@@ -39,6 +39,11 @@ var References = map[string]map[string]string{
 	"family_contacts":               {"resident_id": "residents"},
 	"placement_decisions":           {"resident_id": "residents", "best_interests_decision_id": "best_interests_decisions"},
 	"cross_authority_notifications": {"resident_id": "residents", "move_id": "moves"},
+	"payments":                      {"resident_id": "residents"},
+	"resident_responsibilities":     {"resident_id": "residents"},
+	"resident_belongings":           {"resident_id": "residents", "move_id": "moves"},
+	"complaints":                    {"resident_id": "residents"},
+	"sab_referrals":                 {"meeting_id": "meeting_records"},
 }
 
 // StoredScope returns the incident a record is filed under: the scope its

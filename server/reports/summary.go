@@ -54,6 +54,9 @@ type Summary struct {
 	// DoLSToRequest lists the people whose DoLS authorisation did not
 	// follow them to their new home (3.10).
 	DoLSToRequest []DoLSToRequest `json:"dols_to_request"`
+	// Obligations are the seed's obligations beyond the checklist, the
+	// Provider Failure Management meeting's timing among them.
+	Obligations ObligationFigures `json:"obligations"`
 }
 
 // FundingCounts counts residents by funding stream (003 Appendix 2,
@@ -341,6 +344,7 @@ func Summarize(d Data, now time.Time) Summary {
 	s.PostMove = postMoveWork(ix, s.Today)
 	s.DoLSToRequest = dolsToRequest(ix)
 	s.Residents.DoLSNewRequestNeeded = len(s.DoLSToRequest)
+	s.Obligations = obligationFigures(ix, now)
 	return s
 }
 
@@ -725,5 +729,6 @@ func (s Summary) Metrics() []Metric {
 	for _, k := range sortedKeys(pm.ByItem) {
 		add("post_move.by_item."+k, pm.ByItem[k])
 	}
+	s.Obligations.metrics(add)
 	return out
 }

@@ -234,16 +234,18 @@ const Code = "Records Management Code of Practice for Health and Social Care 202
 func Default() Policy {
 	return Policy{Rules: []Rule{
 		{
-			Name:        "care-record",
-			Collections: []string{"residents", "safe_and_well_checks", "capacity_assessments", "best_interests_decisions", "moves", "move_legs", "move_corrections", "conflicts"},
-			Start:       StartIncidentClosed, Years: 8,
+			Name: "care-record",
+			Collections: []string{"residents", "safe_and_well_checks", "capacity_assessments", "best_interests_decisions", "moves", "move_legs", "move_corrections", "conflicts",
+				"resident_responsibilities", "resident_belongings"},
+			Start: StartIncidentClosed, Years: 8,
 			Source: Code + ": care records with standard retention periods, adult social care records, 8 years after the end of care or death",
 			Note:   "judgement: the incident's closure stands for the end of care (Continuity's part in it); the council's case system keeps its own record with its own clock",
 		},
 		{
-			Name:        "incident-record",
-			Collections: []string{"incidents", "checklist_items", "decision_log", "movement_log", "risk_log", "communications_log", "meeting_records"},
-			Start:       StartIncidentClosed, Years: 20,
+			Name: "incident-record",
+			Collections: []string{"incidents", "checklist_items", "decision_log", "movement_log", "risk_log", "communications_log", "meeting_records",
+				"notifications", "communication_plans", "staffing_cover", "payments", "complaints", "sab_referrals"},
+			Start: StartIncidentClosed, Years: 20,
 			Source: Code + ": corporate records, incidents (serious), 20 years",
 			Note:   "judgement: a provider failure that moves residents is treated as a serious incident; a records manager may class a Process 1 incident as not serious (10 years)",
 		},

@@ -78,10 +78,18 @@ var Table = map[string]map[string]Rule{
 		"placement_decisions":           {Ops: cu},
 		"cross_authority_notifications": {Ops: cu},
 		"team_tasks":                    {Ops: u, Fields: taskFields},
+		// The seed's obligations a social worker meets (003 s.10; Appendix
+		// 2, 2.12 lead worker, 4.5 self-funders, 4.10 petty cash, 8.1).
+		"notifications":             {Ops: cu},
+		"resident_responsibilities": {Ops: cu},
+		"resident_belongings":       {Ops: cu},
+		"complaints":                {Ops: cu},
 	}, logs...),
 	TransportCoordinator: with(map[string]Rule{
 		"moves":     {Ops: u, Fields: handover},
 		"move_legs": {Ops: cu},
+		// Belongings travel with the person and are handed over (4.10).
+		"resident_belongings": {Ops: u, Fields: []string{"status", "move_id", "handed_over_at", "handed_over_to", "notes"}},
 	}, "movement_log", "communications_log"),
 	QualityOfficer: with(map[string]Rule{
 		"concerns":     {Ops: cu},
@@ -89,6 +97,11 @@ var Table = map[string]map[string]Rule{
 		"providers":    {Ops: cu},
 		"services":     {Ops: cu},
 		"team_tasks":   {Ops: cu},
+		// The QMT keeps in touch with the provider and CQC (003 s.10,
+		// Schedule B staffing; Appendix 2, 8.1).
+		"notifications":  {Ops: cu},
+		"staffing_cover": {Ops: cu},
+		"complaints":     {Ops: cu},
 	}, logs...),
 	Commissioner: with(map[string]Rule{
 		"concerns":        {Ops: cu},
@@ -107,6 +120,16 @@ var Table = map[string]map[string]Rule{
 		// the commissioner may be the Provider Failure Manager (003
 		// Appendix 1, "Nominated Lead Commissioner").
 		"move_corrections": {Ops: c},
+		// The seed's obligations (003 s.3, s.10, s.11, Schedule B;
+		// Appendix 2, 2.9, 2.12, 2.16, 2.19, 4.5, 4.10, 8.1, 10.3).
+		"notifications":             {Ops: cu},
+		"communication_plans":       {Ops: cu},
+		"staffing_cover":            {Ops: cu},
+		"payments":                  {Ops: cu},
+		"resident_responsibilities": {Ops: cu},
+		"resident_belongings":       {Ops: cu},
+		"complaints":                {Ops: cu},
+		"sab_referrals":             {Ops: cu},
 	}, logs...),
 	Director: with(map[string]Rule{
 		"rag_statuses":    {Ops: c},
@@ -118,6 +141,16 @@ var Table = map[string]map[string]Rule{
 		// The Provider Failure Manager "Maintain logs for all requests,
 		// decisions, and actions" (003 Appendix 1).
 		"move_corrections": {Ops: c},
+		// The seed's obligations (003 s.3, s.10, s.11, Schedule B;
+		// Appendix 2, 2.9, 2.12, 2.16, 2.19, 4.5, 4.10, 8.1, 10.3).
+		"notifications":             {Ops: cu},
+		"communication_plans":       {Ops: cu},
+		"staffing_cover":            {Ops: cu},
+		"payments":                  {Ops: cu},
+		"resident_responsibilities": {Ops: cu},
+		"resident_belongings":       {Ops: cu},
+		"complaints":                {Ops: cu},
+		"sab_referrals":             {Ops: cu},
 	}, logs...),
 	BackOffice: with(map[string]Rule{
 		"residents":                     {Ops: ud},
@@ -137,6 +170,16 @@ var Table = map[string]map[string]Rule{
 		// "Designate an administrative lead to collate all records" (003
 		// Appendix 2, 9.2): the back office corrects a completed move.
 		"move_corrections": {Ops: c},
+		// The seed's obligations (003 s.3, s.10, s.11, Schedule B;
+		// Appendix 2, 2.9, 2.12, 2.16, 2.19, 4.5, 4.10, 8.1, 10.3).
+		"notifications":             {Ops: cu},
+		"communication_plans":       {Ops: cu},
+		"staffing_cover":            {Ops: cu},
+		"payments":                  {Ops: cu},
+		"resident_responsibilities": {Ops: cu},
+		"resident_belongings":       {Ops: cu},
+		"complaints":                {Ops: cu},
+		"sab_referrals":             {Ops: cu},
 	}, logs...),
 	NHSLiaison: with(map[string]Rule{
 		"residents":            {Ops: u, Fields: []string{"funding_stream", "chc_status", "gp", "medication_summary", "needs_summary", "notes"}},
@@ -151,6 +194,11 @@ var Table = map[string]map[string]Rule{
 		"resident_events":               {Ops: cu},
 		"post_move_reviews":             {Ops: cu},
 		"cross_authority_notifications": {Ops: cu},
+		// The NHS is told, and tells (003 s.10), and leads for fully
+		// funded NHS customers (lead worker, 2.12).
+		"notifications":             {Ops: cu},
+		"resident_responsibilities": {Ops: cu},
+		"complaints":                {Ops: cu},
 	}, "decision_log", "communications_log", "meeting_records", "family_contacts"),
 	Admin: {
 		"providers": {Ops: cud},
@@ -180,6 +228,9 @@ var ReadRestricted = map[string][]string{
 	// Appendix 1).
 	"rag_statuses": {QualityOfficer, Commissioner, Director, BackOffice, SocialWorker},
 	"team_tasks":   {QualityOfficer, Commissioner, Director, BackOffice, SocialWorker},
+	// Payments to a provider or its administrator are commercially
+	// confidential (003 s.11).
+	"payments": {Commissioner, Director, BackOffice},
 }
 
 func with(m map[string]Rule, logCollections ...string) map[string]Rule {

@@ -123,6 +123,10 @@ func TestCanRead(t *testing.T) {
 		{NHSLiaison, "rag_statuses", false},
 		{Admin, "concerns", false},
 		{System, "concerns", true},
+		// Payments to a provider or administrator are commercially
+		// confidential (003 s.11).
+		{SocialWorker, "payments", false},
+		{Director, "payments", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.role+"/"+tc.collection, func(t *testing.T) {
@@ -131,7 +135,7 @@ func TestCanRead(t *testing.T) {
 			}
 		})
 	}
-	if h := Hidden(TransportCoordinator); len(h) != 3 || h[0] != "concerns" {
+	if h := Hidden(TransportCoordinator); len(h) != 4 || h[0] != "concerns" || h[1] != "payments" {
 		t.Fatalf("Hidden(transport) = %v", h)
 	}
 }

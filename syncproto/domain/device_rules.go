@@ -19,6 +19,16 @@ var DeviceWrittenCollections = []DeviceCollection{
 	{Name: "movement_log", Sources: []string{"logs.go"}},
 	{Name: "family_contacts", Sources: []string{"logs.go"}},
 	{Name: "checklist_items", Sources: []string{"checklist_items.go"}},
+	// The seed's obligations, recorded in the console: their rules are
+	// rules.ObligationRequirements, exported as data.
+	{Name: "notifications", Sources: []string{"obligations.go"}},
+	{Name: "communication_plans", Sources: []string{"obligations.go"}},
+	{Name: "staffing_cover", Sources: []string{"obligations.go"}},
+	{Name: "payments", Sources: []string{"obligations.go"}},
+	{Name: "resident_responsibilities", Sources: []string{"obligations.go"}},
+	{Name: "resident_belongings", Sources: []string{"obligations.go"}},
+	{Name: "complaints", Sources: []string{"obligations.go"}},
+	{Name: "sab_referrals", Sources: []string{"obligations.go"}},
 }
 
 // ServerOnlyRules are the rule codes the server can raise on a device-written

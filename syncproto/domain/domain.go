@@ -90,6 +90,10 @@ func RegistryOf(o Options, cols []schema.Collection) *schema.Registry {
 			// from moveRule.
 			c.Rules = append(c.Rules, destinationRule)
 		}
+		if reqs, ok := rules.ObligationRequirements[c.Name]; ok {
+			c.Requirements = append(c.Requirements, reqs...)
+			c.Rules = append(c.Rules, obligationRule(reqs))
+		}
 		if kind, ok := logKinds[c.Name]; ok {
 			c.Rules = append(c.Rules, logRule(kind))
 		}

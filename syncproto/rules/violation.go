@@ -230,6 +230,13 @@ func AllCodes() []string {
 		CodeChoiceNotThePersons,
 		CodeChoiceNeedsBestInterests,
 		CodeCapacityEvidenceMissing,
+		CodeWrittenAgreementRequired,
+		CodeCostRecoveryIncomplete,
+		CodeNotificationByTelephone,
+		CodeNotificationAcknowledgement,
+		CodeBelongingsIncomplete,
+		CodeComplaintIncomplete,
+		CodeObligationIncomplete,
 	}
 }
 

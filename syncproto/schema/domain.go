@@ -12,6 +12,8 @@ func Domain() []Collection {
 		DecisionLog, MovementLog, RiskLog, CommunicationsLog, MeetingRecords,
 		ResidentEvents, PostMoveReviews, FamilyContacts, PlacementDecisions,
 		CrossAuthorityNotifications, TeamTasks,
+		Notifications, CommunicationPlans, StaffingCover, Payments,
+		ResidentResponsibilities, ResidentBelongings, Complaints, SABReferrals,
 		Conflicts,
 	}
 	for i := range cols {

@@ -687,6 +687,7 @@ func TestDomain_Registry(t *testing.T) {
 		"decision_log", "incidents", "meeting_records", "move_corrections", "move_legs", "movement_log", "moves", "providers",
 		"rag_statuses", "residents", "risk_log", "safe_and_well_checks", "services", "vacancies",
 		"cross_authority_notifications", "family_contacts", "placement_decisions", "post_move_reviews", "resident_events", "team_tasks",
+		"notifications", "communication_plans", "staffing_cover", "payments", "resident_responsibilities", "resident_belongings", "complaints", "sab_referrals",
 	}
 	slices.Sort(want)
 	reg := NewDomainRegistry()

@@ -67,6 +67,11 @@ var words = Words{
 		"family_contacts.occurred_at invalid_value.not_future":     "The date of the contact must be today or in the past",
 		"move_legs.incident_id missing_field":                      "This leg was saved without its incident: tap the button again to save it",
 		"move_legs.move_id missing_field":                          "This leg was saved without its move: tap the button again to save it",
+		"payments.amount missing_field":                            "Enter the amount in pounds, like 1250.00",
+		"payments.amount invalid_value.gte":                        "The amount must be £0 or more",
+		"resident_belongings.amount invalid_value.gte":             "The amount of petty cash must be £0 or more",
+		"notifications.recipient_kind missing_field":               "Choose who was told",
+		"notifications.recipient_kind invalid_value.oneof":         "Choose who was told: a lead named in the procedure, CQC, another council or the NHS",
 	},
 }
 

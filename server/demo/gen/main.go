@@ -157,6 +157,7 @@ func generate() ([]byte, error) {
 	s.moves()
 	s.endOfWeek()
 	s.closureRecords()
+	s.obligations()
 	if err := validate(b.out); err != nil {
 		return nil, err
 	}

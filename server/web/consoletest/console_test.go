@@ -757,6 +757,7 @@ func (r *room) allowedByServer(subject, role string) (screens []string, powers m
 		{"moves", [][3]string{{"GET", inc + "/moves"}}},
 		{"conflicts", [][3]string{{"GET", "/v1/conflicts?incident_id=" + r.srv.Incident}}},
 		{"checklist", [][3]string{{"GET", inc + "/checklist"}}},
+		{"obligations", [][3]string{{"GET", inc + "/summary"}}},
 		{"providers", [][3]string{{"GET", "/v1/providers"}}},
 		{"report", [][3]string{{"GET", inc + "/situation-report"}}},
 		{"logs", [][3]string{{"GET", inc + "/movement-log"}, {"GET", inc + "/decision-log"}}},
@@ -801,7 +802,7 @@ func TestConsole_Roles(t *testing.T) {
 	kim := r.tablet("kim", "social_worker", "tab-kim")
 	r.conflict(sam, kim, 0)
 	r.run(chromedp.Navigate(r.srv.URL + "/console/"))
-	all := []string{"board", "moves", "conflicts", "checklist", "providers", "report", "logs", "import", "admin"}
+	all := []string{"board", "moves", "conflicts", "checklist", "obligations", "providers", "report", "logs", "import", "admin"}
 	for _, tc := range []struct{ subject, role string }{
 		{"cara", "commissioner"}, {"dan", "director"}, {"quinn", "quality_officer"},
 	} {

@@ -17,6 +17,7 @@ const views = {
   moves: () => import('./views/moves.js'),
   conflicts: () => import('./views/conflicts.js'),
   checklist: () => import('./views/checklist.js'),
+  obligations: () => import('./views/obligations.js'),
   providers: () => import('./views/providers.js'),
   report: () => import('./views/report.js'),
   logs: () => import('./views/logs.js'),

@@ -15,6 +15,7 @@ export const screens = [
   { id: 'moves', title: 'Moves', incident: true },
   { id: 'conflicts', title: 'Conflicts', incident: true },
   { id: 'checklist', title: 'Checklist', incident: true },
+  { id: 'obligations', title: 'Obligations', incident: true },
   { id: 'providers', title: 'Providers', incident: false },
   { id: 'report', title: 'Situation report', incident: true },
   { id: 'logs', title: 'Logs', incident: true },
@@ -22,7 +23,7 @@ export const screens = [
   { id: 'admin', title: 'Administration', incident: false },
 ];
 
-const incidentRoom = ['board', 'moves', 'conflicts', 'checklist', 'providers', 'report', 'logs'];
+const incidentRoom = ['board', 'moves', 'conflicts', 'checklist', 'obligations', 'providers', 'report', 'logs'];
 
 /** Screens by role. @type {Record<string, string[]>} */
 export const access = {
