@@ -32,9 +32,11 @@ func TestMain(m *testing.M) {
 // end-to-end test in the package.
 type serverProc struct {
 	dir, bin, db, url string
-	cmd               *exec.Cmd
-	stderr            *lockedBuffer
-	exited            chan struct{}
+	// metricsURL is the metrics listener (--metrics-addr), e.g. http://127.0.0.1:40125.
+	metricsURL string
+	cmd        *exec.Cmd
+	stderr     *lockedBuffer
+	exited     chan struct{}
 }
 
 var (
@@ -99,7 +101,7 @@ func startServer() (*serverProc, error) {
 // ready.
 func (s *serverProc) launch(addr string) error {
 	s.url, s.stderr, s.exited = "", &lockedBuffer{}, make(chan struct{})
-	s.cmd = exec.Command(s.bin, "serve", "--addr", addr, "--db", s.db, "--rate-limit", "100000")
+	s.cmd = exec.Command(s.bin, "serve", "--addr", addr, "--metrics-addr", "127.0.0.1:0", "--db", s.db, "--rate-limit", "100000")
 	s.cmd.Dir = s.dir
 	s.cmd.Stderr = s.stderr
 	stdout, err := s.cmd.StdoutPipe()
@@ -127,6 +129,9 @@ func (s *serverProc) launch(addr string) error {
 		case l := <-lines:
 			if _, rest, ok := strings.Cut(l, "listening on "); ok {
 				s.url = strings.Fields(rest)[0]
+				if _, m, ok := strings.Cut(rest, "metrics on "); ok {
+					s.metricsURL = strings.TrimSuffix(strings.TrimRight(m, ")"), "/metrics")
+				}
 			}
 		case <-s.exited:
 			return fmt.Errorf("server exited: %s", s.stderr)
