@@ -90,4 +90,3 @@ func TestClient_PushBehindAProxyWithASmallerLimit(t *testing.T) {
 		}
 	})
 }
-
