@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -344,4 +345,51 @@ func (w *syncWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.String()
+}
+
+// TestServe_UnwritableDataFolder: a data folder this user cannot write (a
+// root-owned bind mount under the image's user) is refused at start with
+// the folder, the user and what to run.
+func TestServe_UnwritableDataFolder(t *testing.T) {
+	base, err := os.MkdirTemp("", "continuity-unwritable-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	dir := filepath.Join(base, "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := binary
+	var cred *syscall.SysProcAttr
+	if os.Geteuid() == 0 {
+		// As in the container: the image's user, not the folder's owner
+		// (root), with the binary where that user can run it.
+		bin = filepath.Join(base, "continuity")
+		b, err := os.ReadFile(binary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(bin, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(base, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cred = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 10001, Gid: 10001}}
+	} else if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--metrics-addr", "", "--db", filepath.Join(dir, "continuity.db"))
+	cmd.SysProcAttr = cred
+	cmd.Dir = base
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("serve started on an unwritable data folder:\n%s", out)
+	}
+	for _, want := range []string{"data folder " + dir + " is not writable", "chown 10001:10001"} {
+		if !strings.Contains(string(out), want) {
+			t.Fatalf("the refusal does not say %q (%v):\n%s", want, err, out)
+		}
+	}
 }

@@ -46,7 +46,28 @@ func openStore(ctx context.Context, db string) (store, error) {
 		}
 		return st, nil
 	}
+	if err := checkWritable(filepath.Dir(db)); err != nil {
+		return nil, err
+	}
 	return sqlite.Open(ctx, db)
+}
+
+// checkWritable makes sure the SQLite database's folder exists and this
+// user can create files in it (the database's -wal and -shm), so that a
+// volume owned by another user (a root-owned bind mount in a container)
+// is refused with what to do, not SQLite's "no such file" or "readonly
+// database".
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("the data folder %s cannot be created by this user (uid %d): %w; create it and give it to this user (in the container image: chown 10001:10001 on the host folder mounted at /app/data)", dir, os.Getuid(), err)
+	}
+	f, err := os.CreateTemp(dir, ".continuity-write-check-*")
+	if err != nil {
+		return fmt.Errorf("the data folder %s is not writable by this user (uid %d): %w; give it to this user (in the container image: chown 10001:10001 on the host folder mounted at /app/data)", dir, os.Getuid(), err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // addPasswordFileFlag adds --db-password-file: a file holding the
