@@ -148,7 +148,7 @@ func New(cfg Config) *Server {
 		ReadTimeout:       cmp.Or(cfg.ReadTimeout, 60*time.Second),
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorHandler:      errorHandler(log),
+		ErrorHandler:      errorHandler(log, s.databaseDown),
 		// X-Forwarded-Proto and X-Forwarded-Host are believed only from
 		// the trusted proxies (c.Protocol, c.Hostname). ProxyHeader is not
 		// set, so c.IP() stays the connection's address: with it, c.IP()
@@ -264,6 +264,18 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() { close(s.stopStreams) })
 	return s.app.ShutdownWithContext(ctx)
+}
+
+// databaseDown reports whether the database fails to answer a ping now:
+// an error a handler returned is then the database's being unreachable
+// (stopped, cut off, its file gone), not a fault to answer 500 for.
+func (s *Server) databaseDown(c *fiber.Ctx) bool {
+	if s.cfg.Store == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.cfg.Store.Ping(ctx) != nil
 }
 
 func (s *Server) readyz(c *fiber.Ctx) error {
