@@ -22,8 +22,8 @@ type child struct {
 	repo, bin, db, addr, url string
 	// metricsAddr is the server's --metrics-addr, kept across restarts.
 	metricsAddr string
-	scenario                 string
-	logPath                  string
+	scenario    string
+	logPath     string
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
