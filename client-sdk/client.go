@@ -65,8 +65,13 @@ type Config struct {
 // maxPushBatch is the SDK's cap on changes per push.
 const maxPushBatch = 500
 
-// pushByteBudget keeps a batch well under the server's 4 MiB limit.
-const pushByteBudget = syncproto.MaxPushBytes - 256<<10
+// headerMaxPushBytes is the response header in which the server advertises
+// the largest push body it accepts (api.HeaderMaxPushBytes).
+const headerMaxPushBytes = "Continuity-Max-Push-Bytes"
+
+// minPushBytes is the smallest body limit a 413 is allowed to teach: below
+// it the limit is a proxy's misconfiguration to report, not to work around.
+const minPushBytes = 16 << 10
 
 // Client is one device's handle on its local database and its server. It is
 // safe for concurrent use; open one Client per database file.
@@ -88,6 +93,11 @@ type Client struct {
 	role      string
 	tokens    TokenSource
 	offsetMs  atomic.Int64
+	// pushLimit is the largest push body (UTF-8 bytes) to send: the
+	// server's advertised limit (headerMaxPushBytes), lowered when a push
+	// is refused as too large (a proxy's smaller limit). 0: not learnt yet,
+	// syncproto.MaxPushBytes.
+	pushLimit atomic.Int64
 
 	syncMu sync.Mutex
 	closed atomic.Bool

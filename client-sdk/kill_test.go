@@ -200,7 +200,7 @@ func TestClient_KilledMidPush(t *testing.T) {
 			}
 			var stderr lockedBuffer
 			cmd.Stderr = &stderr
-			base := pushedOnServer(t, srv.url)
+			base := pushedOnServer(t, srv.metricsURL)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -268,14 +268,14 @@ func TestClient_KilledMidPush(t *testing.T) {
 			// chosen point of its push.
 			waitUntil := time.Now().Add(time.Minute)
 		wait:
-			for kp.after > 0 && pushedOnServer(t, srv.url)-base < kp.after {
+			for kp.after > 0 && pushedOnServer(t, srv.metricsURL)-base < kp.after {
 				select {
 				case <-childDone:
 					break wait
 				default:
 				}
 				if time.Now().After(waitUntil) {
-					t.Fatalf("the server received only %d changes in a minute; child: %s\n%s", pushedOnServer(t, srv.url)-base, rest.String(), stderr.String())
+					t.Fatalf("the server received only %d changes in a minute; child: %s\n%s", pushedOnServer(t, srv.metricsURL)-base, rest.String(), stderr.String())
 				}
 				time.Sleep(time.Millisecond)
 			}
@@ -286,7 +286,7 @@ func TestClient_KilledMidPush(t *testing.T) {
 			cmd.Wait()
 			killed = true
 			<-childDone
-			received := pushedOnServer(t, srv.url) - base
+			received := pushedOnServer(t, srv.metricsURL) - base
 			if strings.HasPrefix(rest.String(), "error") {
 				t.Fatalf("child: %s", rest.String())
 			}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/continuity-care/continuity/server/auth"
 	"github.com/continuity-care/continuity/syncproto"
 )
 
@@ -32,9 +33,11 @@ func TestMain(m *testing.M) {
 // end-to-end test in the package.
 type serverProc struct {
 	dir, bin, db, url string
-	cmd               *exec.Cmd
-	stderr            *lockedBuffer
-	exited            chan struct{}
+	// metricsURL is the metrics listener (--metrics-addr), e.g. http://127.0.0.1:40125.
+	metricsURL string
+	cmd        *exec.Cmd
+	stderr     *lockedBuffer
+	exited     chan struct{}
 }
 
 var (
@@ -99,7 +102,8 @@ func startServer() (*serverProc, error) {
 // ready.
 func (s *serverProc) launch(addr string) error {
 	s.url, s.stderr, s.exited = "", &lockedBuffer{}, make(chan struct{})
-	s.cmd = exec.Command(s.bin, "serve", "--addr", addr, "--db", s.db, "--rate-limit", "100000")
+	s.cmd = exec.Command(s.bin, "serve", "--addr", addr, "--metrics-addr", "127.0.0.1:0", "--db", s.db, "--rate-limit", "100000")
+	s.cmd.Env = serverEnv()
 	s.cmd.Dir = s.dir
 	s.cmd.Stderr = s.stderr
 	stdout, err := s.cmd.StdoutPipe()
@@ -127,6 +131,9 @@ func (s *serverProc) launch(addr string) error {
 		case l := <-lines:
 			if _, rest, ok := strings.Cut(l, "listening on "); ok {
 				s.url = strings.Fields(rest)[0]
+				if _, m, ok := strings.Cut(rest, "metrics on "); ok {
+					s.metricsURL = strings.TrimSuffix(strings.TrimRight(m, ")"), "/metrics")
+				}
 			}
 		case <-s.exited:
 			return fmt.Errorf("server exited: %s", s.stderr)
@@ -181,6 +188,7 @@ func (s *serverProc) run(t *testing.T, args ...string) string {
 	t.Helper()
 	args = append(args, "--db", s.db)
 	cmd := exec.Command(s.bin, args...)
+	cmd.Env = serverEnv()
 	cmd.Dir = s.dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -265,4 +273,21 @@ func (s *serverProc) pullAll(t *testing.T, token string) ([]syncproto.Change, ma
 			return all, recs
 		}
 	}
+}
+
+// testSigningKeys are the signing keys every server process of this test
+// binary shares, as replicas do (a server on PostgreSQL refuses to start
+// without them).
+var testSigningKeys = sync.OnceValue(func() string {
+	k, err := auth.NewKey(time.Now())
+	if err != nil {
+		panic(err)
+	}
+	return auth.FormatKeys([]auth.Key{k})
+})
+
+// serverEnv is the environment of the server's processes: this one's, with
+// the shared signing keys.
+func serverEnv() []string {
+	return append(os.Environ(), auth.EnvKeys+"="+testSigningKeys())
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
@@ -123,10 +124,13 @@ func (c *Client) push(ctx context.Context, rep *SyncReport) error {
 			body.Changes[i], _ = json.Marshal(w)
 		}
 		var resp syncproto.PushResponse
-		rep.Pushed += len(batch)
 		if err := c.do(ctx, http.MethodPost, "/v1/sync/push", nil, body, &resp); err != nil {
+			if c.tooLarge(err, body) {
+				continue // smaller batches: nothing was applied
+			}
 			return err
 		}
+		rep.Pushed += len(batch)
 		if len(resp.Results) != len(batch) {
 			return fmt.Errorf("continuity: push of %d changes got %d results", len(batch), len(resp.Results))
 		}
@@ -150,22 +154,84 @@ func (c *Client) push(ctx context.Context, rep *SyncReport) error {
 	}
 }
 
-// nextBatch returns the oldest pending changes, within the count and byte
-// budgets.
+// nextBatch returns the oldest pending changes, within the count budget and
+// the push body limit: the body's size in bytes, as sent (UTF-8 JSON), stays
+// at or under pushBudget. A single change over it is sent alone (the server
+// answers why it is refused).
 func (c *Client) nextBatch(ctx context.Context) ([]outboxEntry, error) {
 	es, err := outboxEntries(ctx, c.st.db, outboxPending, c.cfg.PushBatchSize)
 	if err != nil {
 		return nil, err
 	}
-	size := 0
+	budget := c.pushBudget()
+	size := len(`{"changes":[]}`)
 	for i, e := range es {
-		b, _ := json.Marshal(e.change)
-		size += len(b) + 1
-		if size > pushByteBudget && i > 0 {
+		w := e.change
+		w.DeviceID = "" // as push sends it
+		b, _ := json.Marshal(w)
+		size += len(b)
+		if i > 0 {
+			size++ // the comma
+		}
+		if size > budget && i > 0 {
 			return es[:i], nil
 		}
 	}
 	return es, nil
+}
+
+// pushBudget is the largest push body to send now.
+func (c *Client) pushBudget() int {
+	if n := c.pushLimit.Load(); n > 0 {
+		return int(n)
+	}
+	return syncproto.MaxPushBytes
+}
+
+// learnPushLimit takes the server's advertised push limit from an answer's
+// headers; a limit already lowered by a 413 (a proxy's) is kept.
+func (c *Client) learnPushLimit(h http.Header) {
+	n, err := strconv.Atoi(strings.TrimSpace(h.Get(headerMaxPushBytes)))
+	if err != nil || n < minPushBytes {
+		return
+	}
+	for {
+		cur := c.pushLimit.Load()
+		if cur != 0 && cur <= int64(n) {
+			return
+		}
+		if c.pushLimit.CompareAndSwap(cur, int64(n)) {
+			return
+		}
+	}
+}
+
+// tooLarge reports whether err is a 413 for a push of more than one change
+// whose batch can be made smaller: it then halves the push limit below the
+// refused body's size, so the next batch is split. A single change refused
+// as too large is not: err then says what a person can do.
+func (c *Client) tooLarge(err error, body syncproto.PushRequest) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusRequestEntityTooLarge || len(body.Changes) < 2 {
+		return false
+	}
+	size := len(`{"changes":[]}`) + len(body.Changes) - 1
+	for _, ch := range body.Changes {
+		size += len(ch)
+	}
+	half := int64(size / 2)
+	if half < minPushBytes {
+		return false
+	}
+	for {
+		cur := c.pushLimit.Load()
+		if cur != 0 && cur <= half {
+			return true
+		}
+		if c.pushLimit.CompareAndSwap(cur, half) {
+			return true
+		}
+	}
 }
 
 // settle records the server's answers to one push in one transaction:
@@ -492,6 +558,7 @@ func (c *Client) once(ctx context.Context, method, target string, payload []byte
 		return &temporary{err: err}
 	}
 	defer resp.Body.Close()
+	c.learnPushLimit(resp.Header)
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
 		return &temporary{err: fmt.Errorf("read answer: %w", err)}

@@ -210,6 +210,14 @@ func apiErrorFrom(resp *http.Response, body []byte) *APIError {
 	var env syncproto.ErrorEnvelope
 	if json.Unmarshal(body, &env) == nil && env.Error != nil {
 		ae.Code, ae.Message, ae.Field = env.Error.Code, env.Error.Message, env.Error.Field
+	} else if msg := proxyMessage(resp.StatusCode); msg != "" || looksLikeHTML(resp, body) {
+		// Not the server's envelope: a reverse proxy (or something else in
+		// the way) answered. Say what a person can do, not the page.
+		ae.Code = "proxy_error"
+		ae.Message = msg
+		if ae.Message == "" {
+			ae.Message = fmt.Sprintf("something between this device and the server (a proxy, a captive portal or a firewall) answered %d %s with a web page instead of the server's answer: try again later or on another network; if it persists, tell IT", resp.StatusCode, http.StatusText(resp.StatusCode))
+		}
 	} else {
 		ae.Message = strings.TrimSpace(string(body))
 		if len(ae.Message) > 200 {
@@ -224,6 +232,25 @@ func apiErrorFrom(resp *http.Response, body []byte) *APIError {
 		}
 	}
 	return ae
+}
+
+// proxyMessage is what a person can do about an answer from a proxy that
+// has no envelope, by status; "" when the status says nothing particular.
+func proxyMessage(status int) string {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
+		return "the server or a proxy in front of it refused these changes as too large (HTTP 413); they stay on this device, waiting to send. " +
+			"Ask IT to allow request bodies of at least 4 MiB at the proxy (nginx: client_max_body_size 5m; see docs/operations.md)"
+	case http.StatusBadGateway, http.StatusGatewayTimeout:
+		return fmt.Sprintf("the proxy in front of the server could not reach it (HTTP %d): the server may be down or restarting; changes stay on this device and are sent when it is back", status)
+	}
+	return ""
+}
+
+// looksLikeHTML reports whether an answer is a web page rather than JSON.
+func looksLikeHTML(resp *http.Response, body []byte) bool {
+	ct := strings.ToLower(resp.Header.Get("Content-Type"))
+	return strings.HasPrefix(ct, "text/html") || bytes.HasPrefix(bytes.TrimSpace(body), []byte("<"))
 }
 
 // tokenClaims are the claims the SDK reads from an access token. The token

@@ -8,7 +8,7 @@
 //	server backup --db PATH --to FILE
 //	server restore --from FILE --db PATH [--replace]
 //	server retention [--dry-run] [--policy FILE] --db PATH
-//	server user add | device enrol | device code | device revoke | scope grant | scope revoke | keys rotate
+//	server user add | device enrol | device code | device revoke | scope grant | scope revoke | keys new | keys rotate
 package main
 
 import (
@@ -87,7 +87,10 @@ commands:
   device revoke   --device ID
   scope grant     --sub NAME --incident UUID
   scope revoke    --sub NAME --incident UUID
-  keys rotate     add a new signing key; older keys keep verifying
+  keys new        print a value for CONTINUITY_SIGNING_KEYS (the keys replicas share)
+  keys rotate     [--env-file FILE] add a new signing key where the keys come from (the env
+                  file's CONTINUITY_SIGNING_KEYS line, the variable, or the key file);
+                  older keys keep verifying; says what to distribute
   import cqc FILE [--db PATH]   import CQC's care directory CSV (providers and services)
   backup    --to FILE [--db PATH]   consistent copy of a running server's SQLite database
   restore   --from FILE [--db PATH] [--replace] [--check]   verify a backup and put it in place

@@ -52,17 +52,19 @@ func command(t *testing.T, args ...string) (string, string) {
 
 // server is a running server process.
 type server struct {
-	cmd    *exec.Cmd
-	url    string
-	stderr *bytes.Buffer
-	done   chan error
+	cmd *exec.Cmd
+	url string
+	// metricsURL is the --metrics-addr listener, e.g. http://127.0.0.1:40125.
+	metricsURL string
+	stderr     *bytes.Buffer
+	done       chan error
 	// printed receives the lines printed after the listening line.
 	printed chan string
 }
 
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +95,9 @@ func startServer(t *testing.T, args ...string) *server {
 			}
 			if rest, ok := strings.CutPrefix(l, "Continuity is listening on "); ok {
 				s.url = strings.Fields(rest)[0]
+				if _, m, ok := strings.Cut(rest, "metrics on "); ok {
+					s.metricsURL = strings.TrimSuffix(strings.TrimRight(m, ")"), "/metrics")
+				}
 			}
 		case <-deadline:
 			t.Fatalf("server did not start:\n%s", s.stderr)

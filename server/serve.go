@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,16 +24,20 @@ import (
 )
 
 const (
-	defaultAddr = "127.0.0.1:8080"
-	defaultDB   = "data/continuity.db"
-	defaultDemo = "testdata/scenario/scenario.json"
+	defaultAddr        = "127.0.0.1:8080"
+	defaultMetricsAddr = "127.0.0.1:9090"
+	defaultDB          = "data/continuity.db"
+	defaultDemo        = "testdata/scenario/scenario.json"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", defaultAddr, "address to listen on")
+	metricsAddr := fs.String("metrics-addr", defaultMetricsAddr, "address of the separate listener for GET /metrics (Prometheus), loopback by default; the API's listener does not answer /metrics; empty: no metrics listener")
+	logFormat := fs.String("log-format", "text", "log format on stderr: text or json (every component, the PostgreSQL change feed and the SQLite checkpointer included)")
 	dbPath := fs.String("db", defaultDB, "SQLite database file (created and migrated on start), or a postgres:// URL")
+	passwordFile := addPasswordFileFlag(fs)
 	demo := fs.Bool("demo", false, "load the demo scenario (idempotent)")
 	demoFile := fs.String("demo-file", defaultDemo, "scenario file loaded by --demo")
 	rate := fs.Int("rate-limit", 600, "requests per minute allowed to one device")
@@ -71,14 +76,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("serve: --proxy-header: %w", err)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log, err := newLogger(*logFormat, stderr)
+	if err != nil {
+		return fmt.Errorf("serve: --log-format: %w", err)
+	}
+	// Components that log through slog.Default (the PostgreSQL change
+	// feed, the SQLite checkpointer) write in the same format.
+	prevDefault := slog.Default()
+	slog.SetDefault(log)
+	defer slog.SetDefault(prevDefault)
+	db, err := withPasswordFile(*dbPath, *passwordFile)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	if len(proxies) > 0 {
 		log.Info("per-address limits use the client address trusted proxies name", "trusted_proxies", proxies, "header", header)
 	} else if flagSet(fs, "proxy-header") {
 		log.Warn("--proxy-header has no effect without --trusted-proxies: the header is ignored")
 	}
 
-	store, err := openStore(ctx, *dbPath)
+	store, err := openStore(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -89,9 +106,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Info("database closed")
 		}
 	}()
-	keys, err := auth.LoadKeys(dataDir(*dbPath), time.Now())
+	keys, err := loadKeys(*dbPath)
 	if err != nil {
-		return err
+		return fmt.Errorf("serve: %w", err)
 	}
 	registry := newRegistry()
 	sync := care.NewSync(store, registry, time.Now, "server", log)
@@ -120,10 +137,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	metricsNote := "no metrics listener"
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("serve: --metrics-addr: %w", err)
+		}
+		msrv := &http.Server{Handler: metricsMux(srv.Metrics()), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics listener: %w", err)
+			}
+		}()
+		defer msrv.Close()
+		metricsNote = "metrics on http://" + mln.Addr().String() + "/metrics"
+	}
 	go func() { errc <- srv.Serve(ln) }()
 
-	fmt.Fprintf(stdout, "Continuity is listening on http://%s (database %s)\n", ln.Addr(), redact(*dbPath))
+	fmt.Fprintf(stdout, "Continuity is listening on http://%s (database %s; %s)\n", ln.Addr(), redact(*dbPath), metricsNote)
 	scope := ""
 	if incident != "" {
 		fmt.Fprintf(stdout, "Demo data loaded: incident %s\n", incident)
@@ -186,15 +219,20 @@ func loadDemo(ctx context.Context, sync *care.Sync, path string) (string, error)
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbPath := fs.String("db", defaultDB, "SQLite database file")
+	dbPath := fs.String("db", defaultDB, "SQLite database file, or a postgres:// URL (without its password: use --db-password-file or PGPASSWORD)")
+	passwordFile := addPasswordFileFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *dbPath)
+	db, err := withPasswordFile(*dbPath, *passwordFile)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	store, err := openStore(ctx, db)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "database %s is up to date\n", *dbPath)
+	fmt.Fprintf(stdout, "database %s is up to date\n", redact(*dbPath))
 	return store.Close()
 }
 
@@ -271,7 +309,7 @@ func openAuth(ctx context.Context, dbPath string) (*auth.Service, store, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	keys, err := auth.LoadKeys(dataDir(dbPath), time.Now())
+	keys, err := loadKeys(dbPath)
 	if err != nil {
 		store.Close()
 		return nil, nil, err
@@ -295,4 +333,24 @@ func selfCommand() string {
 		return "go run ./server"
 	}
 	return exe
+}
+
+// newLogger returns the server's logger on w in the format --log-format
+// names: text (slog's key=value) or json.
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("%q is not a log format: use text or json", format)
+}
+
+// metricsMux answers GET /metrics, and 404 for anything else.
+func metricsMux(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return mux
 }

@@ -33,7 +33,7 @@ func TestServe_ProxyFlagsRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "continuity.db")
 			var out, errb bytes.Buffer
-			err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, tc.args...), &out, &errb)
+			err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--db", db}, tc.args...), &out, &errb)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
@@ -115,7 +115,7 @@ func TestServe_CapFlags(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				db := filepath.Join(t.TempDir(), "continuity.db")
 				var out, errb bytes.Buffer
-				err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, tc.args...), &out, &errb)
+				err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--db", db}, tc.args...), &out, &errb)
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Fatalf("err = %v, want %q", err, tc.want)
 				}

@@ -20,8 +20,10 @@ import (
 // that devices reconnect to the same address after every restart.
 type child struct {
 	repo, bin, db, addr, url string
-	scenario                 string
-	logPath                  string
+	// metricsAddr is the server's --metrics-addr, kept across restarts.
+	metricsAddr string
+	scenario    string
+	logPath     string
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -68,7 +70,11 @@ func newChild(repo, bin, db, scenario, logPath string) (*child, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find a free port: %w", err)
 	}
-	return &child{repo: repo, bin: bin, db: db, addr: addr, url: "http://" + addr, scenario: scenario, logPath: logPath}, nil
+	metricsAddr, err := freeAddr()
+	if err != nil {
+		return nil, fmt.Errorf("find a free port: %w", err)
+	}
+	return &child{repo: repo, bin: bin, db: db, addr: addr, url: "http://" + addr, metricsAddr: metricsAddr, scenario: scenario, logPath: logPath}, nil
 }
 
 // start runs the server (loading the demo scenario when demo is set) and
@@ -77,7 +83,7 @@ func (c *child) start(ctx context.Context, demo bool) error {
 	// Every simulated device connects from this host's one address, as
 	// 500 devices behind one NAT would: the per-address connection cap is
 	// lifted, or it would throttle the devices rather than a client.
-	args := []string{"serve", "--addr", c.addr, "--db", c.db, "--max-conns-per-ip", "0"}
+	args := []string{"serve", "--addr", c.addr, "--metrics-addr", c.metricsAddr, "--db", c.db, "--max-conns-per-ip", "0"}
 	if demo {
 		args = append(args, "--demo", "--demo-file", c.scenario)
 	}

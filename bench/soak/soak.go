@@ -173,7 +173,7 @@ func soak(ctx context.Context, opts options) (*results, error) {
 	go func() { killerErr <- killer(runCtx, opts, srv, res, devicesDone) }()
 	progressDone := make(chan struct{})
 	go func() { progressLoop(runCtx, opts, live, res.started, devicesDone); close(progressDone) }()
-	scraper := newClient(srv.url, tokenPair{}, live)
+	scraper := newClient("http://"+srv.metricsAddr, tokenPair{}, live) // the metrics listener
 	scrapeDone := make(chan struct{})
 	go func() { scrape(runCtx, opts.Scrape, scraper, devicesDone); close(scrapeDone) }()
 	timelineDone := make(chan []cpuSample, 1)

@@ -20,6 +20,7 @@ import { Clock, formatHLC, parseHLC, compareHLC, validHLC } from './hlc.js';
 import { exists, isDeleted, recordObject, newRecord } from './merge.js';
 import { Schema } from './validate.js';
 import { APIError, ReenrolRequiredError, ValidationError, backoff, errorFrom, readSSE, sleep } from './http.js';
+import { runStreamLeader } from './stream-leader.js';
 import { newId } from './id.js';
 import {
   ALL, applyToBase, countOutbox, getMeta, openStore, outboxEntries, purgeIncidents, refreshView, requeueOwn, setMeta, wipeStore,
@@ -109,8 +110,15 @@ const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
 const MAX_RESTAMP_ROUNDS = 3;
 /** How long before its expiry an access token is renewed. */
 const EXPIRY_MARGIN_MS = 30 * 1000;
-/** Push body budget, well under the server's 4 MiB. */
-const PUSH_BYTE_BUDGET = 1 << 20;
+/**
+ * The push body limit (UTF-8 bytes) assumed until the server advertises
+ * its own (HEADER_MAX_PUSH_BYTES): the server's 4 MiB.
+ */
+const PUSH_BYTE_BUDGET = 4 << 20;
+/** The response header in which the server advertises its push body limit. */
+const HEADER_MAX_PUSH_BYTES = 'Continuity-Max-Push-Bytes';
+/** The smallest limit a 413 may teach: below it, report instead of splitting. */
+const MIN_PUSH_BYTES = 16 << 10;
 /** How often the cached schema is checked for a newer version. */
 const SCHEMA_CHECK_MS = 10 * 60 * 1000;
 
@@ -174,6 +182,8 @@ export class Client {
   #wakeSet = false;
   /** @type {boolean} */
   #streamUnsupported = false;
+  /** Push body limit in bytes: the server's advertised one, lowered by a proxy's 413. 0: not learnt. */
+  #pushLimit = 0;
   /** @type {(() => void)|null} */
   #onlineHandler = null;
 
@@ -783,8 +793,9 @@ export class Client {
       throw new APIError(0, 'offline', `cannot reach the server: ${e instanceof Error ? e.message : e}`);
     }
     this.#setOnline(true);
+    this.#learnPushLimit(resp.headers);
     if (resp.status === 304) return null;
-    if (!resp.ok) throw await errorFrom(resp, this.#o.now());
+    if (!resp.ok) throw proxyReason(await errorFrom(resp, this.#o.now()), resp);
     try {
       if (opt.text) return await resp.text();
       const text = await resp.text();
@@ -911,17 +922,32 @@ export class Client {
   }
 
   /**
-   * Returns the oldest pending changes within the count and byte budgets.
+   * Returns the oldest pending changes within the count budget and the push
+   * body limit: the body as sent, in UTF-8 bytes (not UTF-16 units: Welsh
+   * or Punjabi text takes 2 to 3 bytes a character), stays within it. A
+   * single change over it is sent alone (the server says why it is refused).
    * @returns {Promise<OutboxEntry[]>}
    */
   async #nextBatch() {
     const es = await outboxEntries(this.#idb(), 'pending', this.#o.pushBatchSize);
-    let size = 0;
+    const budget = this.#pushLimit || PUSH_BYTE_BUDGET;
+    let size = utf8Length('{"changes":[]}');
     for (let i = 0; i < es.length; i++) {
-      size += JSON.stringify(es[i].change).length + 1;
-      if (size > PUSH_BYTE_BUDGET && i > 0) return es.slice(0, i);
+      size += utf8Length(JSON.stringify(wireChange(es[i]))) + (i > 0 ? 1 : 0);
+      if (size > budget && i > 0) return es.slice(0, i);
     }
     return es;
+  }
+
+  /**
+   * Takes the server's advertised push limit from an answer's headers; a
+   * limit already lowered by a proxy's 413 is kept.
+   * @param {Headers} headers
+   */
+  #learnPushLimit(headers) {
+    const n = Number.parseInt(headers?.get?.(HEADER_MAX_PUSH_BYTES) ?? '', 10);
+    if (!Number.isFinite(n) || n < MIN_PUSH_BYTES) return;
+    if (this.#pushLimit === 0 || n < this.#pushLimit) this.#pushLimit = n;
   }
 
   /** @param {SyncReport} rep */
@@ -930,13 +956,22 @@ export class Client {
     for (;;) {
       const batch = await this.#nextBatch();
       if (batch.length === 0) return;
-      const changes = batch.map((e) => {
-        const w = { ...e.change };
-        delete w.device_id; // set by the server from the token
-        return w;
-      });
+      const changes = batch.map(wireChange);
+      const body = JSON.stringify({ changes });
+      let resp;
+      try {
+        resp = await this.#raw('POST', '/v1/sync/push', body, 'bearer');
+      } catch (e) {
+        // Too large for the server or a proxy in front of it: nothing was
+        // applied; halve the limit and send smaller batches.
+        const half = Math.floor(utf8Length(body) / 2);
+        if (e instanceof APIError && e.status === 413 && batch.length > 1 && half >= MIN_PUSH_BYTES) {
+          this.#pushLimit = this.#pushLimit ? Math.min(this.#pushLimit, half) : half;
+          continue;
+        }
+        throw e;
+      }
       rep.pushed += batch.length;
-      const resp = await this.#raw('POST', '/v1/sync/push', { changes }, 'bearer');
       if (!resp || !Array.isArray(resp.results) || resp.results.length !== batch.length) {
         throw new APIError(502, 'internal', `push of ${batch.length} changes got ${resp?.results?.length ?? 0} results`);
       }
@@ -1145,7 +1180,21 @@ export class Client {
     this.#onlineHandler = () => this.#wake();
     globalThis.addEventListener?.('online', this.#onlineHandler);
     this.#runLoop(ctl.signal).catch(() => {});
-    if (this.#o.stream) this.#runStream(ctl.signal).catch(() => {});
+    if (this.#o.stream) {
+      // One stream per device: the tabs on this database elect a leader
+      // (stream-leader.js); the others wake on what it hears.
+      const signal = ctl.signal;
+      runStreamLeader(`continuity-stream:${this.#o.baseURL}:${this.#o.dbName}`, signal,
+        (announce) => this.#runStream(signal, announce),
+        (msg) => {
+          if (msg.type === 'cursor') this.#wake();
+          else if (msg.type === 'streaming' && this.#status.streaming !== msg.on) {
+            this.#status.streaming = msg.on;
+            if (msg.on) this.#wake(); // catch up, as the leader does
+            this.#emitStatus();
+          }
+        }).catch(() => {});
+    }
   }
 
   /** Stops the background loop (a sync in flight finishes). */
@@ -1214,10 +1263,12 @@ export class Client {
   /**
    * Keeps GET /v1/sync/stream open and wakes the loop on each `cursor`
    * event. A 404 means the server has no stream: polling continues and the
-   * stream is tried again later.
+   * stream is tried again later. What it hears is announced to the other
+   * tabs of this device (runStreamLeader).
    * @param {AbortSignal} signal
+   * @param {(msg: import('./stream-leader.js').StreamMessage) => void} [announce]
    */
-  async #runStream(signal) {
+  async #runStream(signal, announce = () => {}) {
     let failures = 0;
     while (!signal.aborted) {
       if (!this.enrolled || this.#streamUnsupported || globalThis.navigator?.onLine === false) {
@@ -1245,11 +1296,14 @@ export class Client {
         failures = 0;
         this.#status.streaming = true;
         this.#emitStatus();
+        announce({ type: 'streaming', on: true });
         this.#wake(); // catch up on what happened while disconnected
         let expired = false;
         await readSSE(resp.body, (ev) => {
-          if (ev.event === 'cursor') this.#wake();
-          else if (ev.event === 'token_expired') {
+          if (ev.event === 'cursor') {
+            this.#wake();
+            announce({ type: 'cursor' });
+          } else if (ev.event === 'token_expired') {
             expired = true;
             this.#refused = token;
           }
@@ -1261,6 +1315,7 @@ export class Client {
         if (this.#status.streaming) {
           this.#status.streaming = false;
           this.#emitStatus();
+          announce({ type: 'streaming', on: false });
         }
       }
       if (signal.aborted) break;
@@ -1268,6 +1323,51 @@ export class Client {
       await sleep(backoff(failures, 1000, this.#o.retryMaxMs, this.#o.random) + 250, signal).catch(() => {});
     }
   }
+}
+
+/**
+ * The change as pushed: without device_id, which the server sets from the
+ * token.
+ * @param {OutboxEntry} e
+ * @returns {any}
+ */
+function wireChange(e) {
+  const w = { ...e.change };
+  delete w.device_id;
+  return w;
+}
+
+/**
+ * The length of s in UTF-8 bytes, as it goes on the wire.
+ * @param {string} s
+ * @returns {number}
+ */
+function utf8Length(s) {
+  return new TextEncoder().encode(s).length;
+}
+
+/**
+ * Turns an error answered without the server's envelope (a reverse proxy's,
+ * a captive portal's or a firewall's web page) into a reason a person can
+ * act on: the app shows the message on its status line.
+ * @param {APIError} e
+ * @param {Response} resp
+ * @returns {APIError}
+ */
+function proxyReason(e, resp) {
+  if (!(e instanceof APIError) || !e.code.startsWith('http_')) return e;
+  let message = '';
+  if (e.status === 413) {
+    message = 'The server or a proxy in front of it refused these changes as too large (HTTP 413). They stay on this device, waiting to send. ' +
+      'Ask IT to allow request bodies of at least 4 MiB at the proxy (nginx: client_max_body_size 5m; see docs/operations.md).';
+  } else if (e.status === 502 || e.status === 504) {
+    message = `The proxy in front of the server could not reach it (HTTP ${e.status}): the server may be down or restarting. Changes stay on this device and are sent when it is back.`;
+  } else if (/^text\/html/i.test(resp.headers.get('Content-Type') ?? '') || /^\s*</.test(e.message)) {
+    message = `Something between this device and the server (a proxy, a captive portal or a firewall) answered HTTP ${e.status} with a web page instead of the server's answer. ` +
+      'Try again later or on another network; if it persists, tell IT.';
+  }
+  if (!message) return e;
+  return new APIError(e.status, 'proxy_error', message, '', e.retryAfterMs);
 }
 
 /**

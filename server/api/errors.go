@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/continuity-care/continuity/syncproto"
@@ -65,9 +66,13 @@ func HTTPStatus(code string) int {
 	return http.StatusInternalServerError
 }
 
+// databaseRetryAfter is the Retry-After, in seconds, of a 503 answered
+// while the database is unreachable.
+const databaseRetryAfter = 5
+
 // errorHandler renders every error as the JSON envelope. Anything that is not
 // a coded error is logged and reported as "internal error", never leaked.
-func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+func errorHandler(log *slog.Logger, databaseDown func(*fiber.Ctx) bool) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		var pe *syncproto.Error
 		var fe *fiber.Error
@@ -95,8 +100,17 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 				return c.Status(fe.Code).JSON(syncproto.ErrorEnvelope{Error: pe})
 			}
 		default:
-			log.Error("internal error", "method", c.Method(), "path", c.Path(), "err", err)
 			pe = &syncproto.Error{Code: syncproto.CodeInternal, Message: "internal error"}
+		}
+		if pe.Code == syncproto.CodeInternal && databaseDown != nil && databaseDown(c) {
+			// Not this request's fault, and over once the database
+			// answers again: 503 with Retry-After, which the SDKs retry,
+			// rather than a 500.
+			log.Warn("database unreachable", "method", c.Method(), "path", c.Path(), "err", err)
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(databaseRetryAfter))
+			pe = &syncproto.Error{Code: syncproto.CodeUnavailable, Message: "the database is not answering; nothing was lost: try again shortly"}
+		} else if pe.Code == syncproto.CodeInternal && !errors.As(err, new(*syncproto.Error)) && !errors.As(err, new(*fiber.Error)) {
+			log.Error("internal error", "method", c.Method(), "path", c.Path(), "err", err)
 		}
 		return c.Status(HTTPStatus(pe.Code)).JSON(syncproto.ErrorEnvelope{Error: pe})
 	}

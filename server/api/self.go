@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/continuity-care/continuity/server/care"
+	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/schema"
 	"github.com/gofiber/fiber/v2"
 )
@@ -48,6 +49,9 @@ type meResponse struct {
 	DeviceID  string       `json:"device_id"`
 	Scopes    []string     `json:"scopes"`
 	Incidents []meIncident `json:"incidents"`
+	// MaxPushBytes is the largest push body the server accepts (also in
+	// every /v1 answer's HeaderMaxPushBytes).
+	MaxPushBytes int `json:"max_push_bytes"`
 }
 
 // me answers who the caller is as the server sees it now: the user's name,
@@ -65,7 +69,7 @@ func (s *Server) me(c *fiber.Ctx) error {
 	} else if !errors.Is(err, care.ErrNotFound) {
 		return err
 	}
-	out := meResponse{Subject: p.Subject, Name: userName, Role: p.Role, DeviceID: p.DeviceID, Scopes: append([]string{}, p.Scopes...), Incidents: []meIncident{}}
+	out := meResponse{Subject: p.Subject, Name: userName, Role: p.Role, DeviceID: p.DeviceID, Scopes: append([]string{}, p.Scopes...), Incidents: []meIncident{}, MaxPushBytes: syncproto.MaxPushBytes}
 	for _, r := range recs {
 		name := schema.StringValue(r, "title")
 		if name == "" {

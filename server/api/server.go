@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -24,7 +25,6 @@ import (
 	"github.com/continuity-care/continuity/server/oidc"
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -148,7 +148,7 @@ func New(cfg Config) *Server {
 		ReadTimeout:       cmp.Or(cfg.ReadTimeout, 60*time.Second),
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorHandler:      errorHandler(log),
+		ErrorHandler:      errorHandler(log, s.databaseDown),
 		// X-Forwarded-Proto and X-Forwarded-Host are believed only from
 		// the trusted proxies (c.Protocol, c.Hostname). ProxyHeader is not
 		// set, so c.IP() stays the connection's address: with it, c.IP()
@@ -166,7 +166,6 @@ func New(cfg Config) *Server {
 	}
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", s.readyz)
-	s.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
 	s.app.Get("/openapi.json", serveOpenAPI)
 
 	if cfg.RateLimit == 0 {
@@ -207,7 +206,7 @@ func New(cfg Config) *Server {
 	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + s.clientIP(c) }), s.readBody(smallBodyBytes), s.refresh)
 	s.app.Post("/v1/auth/enrol", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + s.clientIP(c) }), s.limitEnrolFailures(), renderErrors, s.readBody(smallBodyBytes), s.enrol)
 	s.oidcPublicRoutes()
-	v1 := s.app.Group("/v1", s.authenticate, s.rateLimit(func(c *fiber.Ctx) string { return "device:" + principal(c).DeviceID }), s.refuseRevoked)
+	v1 := s.app.Group("/v1", advertisePushLimit, s.authenticate, s.rateLimit(func(c *fiber.Ctx) string { return "device:" + principal(c).DeviceID }), s.refuseRevoked)
 	v1.Post("/sync/push", s.readBody(syncproto.MaxPushBytes), s.push)
 	v1.Get("/sync/pull", s.pull)
 	v1.Get("/sync/stream", s.stream)
@@ -231,6 +230,24 @@ func New(cfg Config) *Server {
 	return s
 }
 
+// HeaderMaxPushBytes is the response header, on every /v1 answer, that
+// advertises the largest push body (in bytes) the server accepts, so that
+// the SDKs size their batches below it before the first push.
+const HeaderMaxPushBytes = "Continuity-Max-Push-Bytes"
+
+// advertisePushLimit sets HeaderMaxPushBytes.
+func advertisePushLimit(c *fiber.Ctx) error {
+	c.Set(HeaderMaxPushBytes, strconv.Itoa(syncproto.MaxPushBytes))
+	return c.Next()
+}
+
+// Metrics returns the Prometheus handler. It is not routed on the API's
+// listener: serve gives it its own (--metrics-addr, loopback by default),
+// so a reverse proxy in front of the API never publishes it.
+func (s *Server) Metrics() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
+
 // App returns the Fiber app, for mounting further routes.
 func (s *Server) App() *fiber.App { return s.app }
 
@@ -247,6 +264,18 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() { close(s.stopStreams) })
 	return s.app.ShutdownWithContext(ctx)
+}
+
+// databaseDown reports whether the database fails to answer a ping now:
+// an error a handler returned is then the database's being unreachable
+// (stopped, cut off, its file gone), not a fault to answer 500 for.
+func (s *Server) databaseDown(c *fiber.Ctx) bool {
+	if s.cfg.Store == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.cfg.Store.Ping(ctx) != nil
 }
 
 func (s *Server) readyz(c *fiber.Ctx) error {

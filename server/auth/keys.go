@@ -169,6 +169,16 @@ func ParseKeys(v string) (*KeySet, error) {
 	return NewKeySet(keys...)
 }
 
+// FormatKeys returns keys in the EnvKeys form ParseKeys reads:
+// kid:base64url(seed), comma-separated, the signing key first.
+func FormatKeys(keys []Key) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k.ID + ":" + base64.RawURLEncoding.EncodeToString(k.Seed)
+	}
+	return strings.Join(parts, ",")
+}
+
 // All returns the keys, signing key first.
 func (s *KeySet) All() []Key { return append([]Key(nil), s.keys...) }
 

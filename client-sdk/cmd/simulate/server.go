@@ -68,7 +68,7 @@ func startServer(ctx context.Context, repo, dir, scenario string) (*localServer,
 		return nil, fmt.Errorf("go build ./server: %v\n%s", err, out)
 	}
 	// A generous rate limit: twenty tablets share one loopback address.
-	s.cmd = exec.Command(s.bin, "serve", "--demo", "--demo-file", scenario, "--addr", "127.0.0.1:0", "--db", s.db, "--rate-limit", "100000")
+	s.cmd = exec.Command(s.bin, "serve", "--demo", "--demo-file", scenario, "--addr", "127.0.0.1:0", "--metrics-addr", "", "--db", s.db, "--rate-limit", "100000")
 	s.cmd.Dir = repo
 	s.cmd.Stderr = s.log
 	stdout, err := s.cmd.StdoutPipe()

@@ -89,6 +89,7 @@ type Browser struct {
 	ctx         context.Context
 	cancel      context.CancelFunc
 	logs        []string
+	opts        Options
 }
 
 // New starts Chromium with an empty profile in a temporary directory and
@@ -96,7 +97,21 @@ type Browser struct {
 // messages and uncaught exceptions are logged when the test fails.
 func New(t testing.TB) *Browser {
 	t.Helper()
-	b := &Browser{exec: RequireChromium(t), dir: t.TempDir()}
+	return NewWith(t, Options{})
+}
+
+// Options tune NewWith.
+type Options struct {
+	// IgnoreCertificateErrors accepts any TLS certificate: for a test's
+	// own self-signed one (e.g. nginx in front of the server). The page is
+	// still an https origin, a secure context.
+	IgnoreCertificateErrors bool
+}
+
+// NewWith is New with options.
+func NewWith(t testing.TB, o Options) *Browser {
+	t.Helper()
+	b := &Browser{exec: RequireChromium(t), dir: t.TempDir(), opts: o}
 	b.root, b.rootCancel = context.WithTimeout(context.Background(), TestTimeout)
 	b.start(t)
 	t.Cleanup(func() {
@@ -130,6 +145,9 @@ func (b *Browser) start(t testing.TB) {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("no-default-browser-check", true),
 		chromedp.WindowSize(1024, 768),
+	}
+	if b.opts.IgnoreCertificateErrors {
+		opts = append(opts, chromedp.Flag("ignore-certificate-errors", true))
 	}
 	allocCtx, allocCancel := chromedp.NewExecAllocator(b.root, opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)

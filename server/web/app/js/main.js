@@ -204,6 +204,7 @@ function showStatus() {
   statusText.innerHTML = html`<strong class="govuk-tag ${online ? 'govuk-tag--green' : 'govuk-tag--yellow'}" id="app-online">${online ? 'Online' : 'Offline'}</strong>
 <p class="govuk-body-s app-status__item" id="app-pending">${pending > 0 ? `${pending} change${pending === 1 ? '' : 's'} waiting to send` : rejected ? 'Nothing left to send, but some changes were not accepted' : 'All changes sent'}</p>
 <p class="govuk-body-s app-status__item" id="app-synced">${s.lastSyncedAt ? `Last synced ${spoken(s.lastSyncedAt)}` : 'Not synced yet'}${s.syncing && online ? ' (syncing now)' : ''}</p>
+${pending > 0 && online && s.error ? html`<p class="govuk-body-s app-status__item" id="app-sync-error">Not sent yet: ${s.error}</p>` : ''}
 ${rejected ? html`<p class="govuk-body-s app-status__item"><a class="govuk-link" href="#/changes" id="app-rejected">${rejected} change${rejected === 1 ? ' was' : 's were'} not accepted — review</a></p>` : ''}`.toString();
   banners.innerHTML = updateReady ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="update-title" data-module="govuk-notification-banner">
 <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="update-title">Update</h2></div>
