@@ -267,6 +267,51 @@ export class SealedTx {
     this.writes = new Map();
     /** @type {number|undefined} */
     this.nextSeq = undefined;
+    /** @type {Map<string, Map<string, any>>} store → key → opened row (null: none), as read in this transaction */
+    this.cache = new Map();
+    /** @type {Set<string>} stores read whole into the cache */
+    this.loaded = new Set();
+  }
+
+  /** @param {string} store */
+  cached(store) {
+    let m = this.cache.get(store);
+    if (!m) {
+      m = new Map();
+      this.cache.set(store, m);
+    }
+    return m;
+  }
+
+  /**
+   * Reads a whole store into the cache, in one IndexedDB transaction (the
+   * outbox, which every view refresh consults).
+   * @param {string} store
+   */
+  async loadAll(store) {
+    if (this.loaded.has(store)) return;
+    const rows = await this.sealer.openAll(store, await this.db.getAll(store));
+    const m = this.cached(store);
+    for (const r of rows) m.set(keyString(KEY[store](r)), r);
+    this.loaded.add(store);
+  }
+
+  /**
+   * Reads rows by key into the cache, in one IndexedDB transaction, so a
+   * page of changes costs one read rather than one per record.
+   * @param {string} store
+   * @param {IDBValidKey[]} keys
+   */
+  async prefetch(store, keys) {
+    if (this.loaded.has(store)) return;
+    const m = this.cached(store);
+    const need = keys.filter((k) => !m.has(keyString(k)));
+    if (need.length === 0) return;
+    const tx = this.db.transaction(store);
+    const rows = await Promise.all(need.map((k) => tx.store.get(k)));
+    await tx.done;
+    const opened = await Promise.all(rows.map((r) => (r ? this.sealer.open(store, r) : null)));
+    need.forEach((k, i) => m.set(keyString(k), opened[i]));
   }
 
   /** @param {string} name */
@@ -307,11 +352,12 @@ export class SealedTx {
 
   /** Seals every staged write and stores them in one IndexedDB transaction. */
   async commit() {
-    /** @type {{store: string, key: IDBValidKey, row: any}[]} */
-    const ops = [];
+    /** @type {Promise<{store: string, key: IDBValidKey, row: any}>[]} */
+    const sealing = [];
     for (const [store, m] of this.writes) {
-      for (const { key, row } of m.values()) ops.push({ store, key, row: row ? await this.sealer.seal(store, row) : null });
+      for (const { key, row } of m.values()) sealing.push((async () => ({ store, key, row: row ? await this.sealer.seal(store, row) : null }))());
     }
+    const ops = await Promise.all(sealing);
     if (ops.length === 0) return;
     const tx = this.db.transaction([...this.writes.keys()], 'readwrite');
     for (const op of ops) {
@@ -333,9 +379,15 @@ class SealedStore {
 
   /** @param {IDBValidKey} key */
   async get(key) {
-    const w = this.tx.staged(this.name).get(keyString(key));
+    const k = keyString(key);
+    const w = this.tx.staged(this.name).get(k);
     if (w) return w.row ?? undefined;
-    return this.#guard(async () => this.tx.sealer.open(this.name, await this.tx.db.get(this.name, key)));
+    const m = this.tx.cached(this.name);
+    if (m.has(k)) return m.get(k) ?? undefined;
+    if (this.tx.loaded.has(this.name)) return undefined;
+    const row = await this.#guard(async () => this.tx.sealer.open(this.name, await this.tx.db.get(this.name, key)));
+    m.set(k, row ?? null);
+    return row;
   }
 
   /**
@@ -379,7 +431,23 @@ class SealedStore {
 
   /** @param {any} [query] */
   async getAll(query) {
-    return this.#merge(await this.tx.db.getAll(this.name, query), (r) => matches(KEY[this.name](r), query));
+    const match = (/** @type {any} */ r) => matches(KEY[this.name](r), query);
+    if (this.name === 'outbox') return this.#fromCache(match);
+    return this.#merge(await this.tx.db.getAll(this.name, query), match);
+  }
+
+  /**
+   * Rows of a store read whole (see loadAll), with the staged writes laid
+   * over them.
+   * @param {(r: any) => boolean} match
+   */
+  async #fromCache(match) {
+    await this.#guard(() => this.tx.loadAll(this.name));
+    const staged = this.tx.staged(this.name);
+    const out = [];
+    for (const [k, r] of this.tx.cached(this.name)) if (r && !staged.has(k) && match(r)) out.push(r);
+    for (const { row } of staged.values()) if (row && match(row)) out.push(row);
+    return out;
   }
 
   /** @param {string} index */
@@ -387,7 +455,11 @@ class SealedStore {
     const fn = INDEX[this.name][index];
     return {
       /** @param {any} [query] */
-      getAll: async (query) => this.#merge(await this.tx.db.getAllFromIndex(this.name, index, query), (r) => matches(fn(r), query)),
+      getAll: async (query) => {
+        const match = (/** @type {any} */ r) => matches(fn(r), query);
+        if (this.name === 'outbox') return this.#fromCache(match);
+        return this.#merge(await this.tx.db.getAllFromIndex(this.name, index, query), match);
+      },
       /** @param {any} [query] */
       count: async (query) => (await this.index(index).getAll(query)).length,
       /** @param {any} [query] */
