@@ -30,6 +30,9 @@ export const MAX_PIN_TRIES = 5;
 /** The shortest PIN. */
 export const PIN_MIN_LENGTH = 6;
 
+/** How many opened plain texts a Sealer keeps before starting again. */
+const OPENED_MAX = 50000;
+
 /** Fields kept in clear per object store: keys and index values, nothing personal. */
 const PLAIN = /** @type {Record<string, string[]>} */ ({
   meta: ['key'],
@@ -187,6 +190,13 @@ export class Sealer {
   /** @param {CryptoKey} key */
   constructor(key) {
     this.key = key;
+    /**
+     * Plain texts already opened, by store and IV (an IV is never reused,
+     * so it names one ciphertext): a list read again costs no decryption.
+     * Held in memory only while unlocked (the Sealer goes with the key).
+     * @type {Map<string, string>}
+     */
+    this.opened = new Map();
   }
 
   /**
@@ -222,9 +232,16 @@ export class Sealer {
     if (!stored) return stored;
     const { v, ...plain } = stored;
     if (!v) return stored;
-    const ad = enc.encode(store + '\u0000' + keyString(KEY[store](plain)));
-    const pt = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: v.iv, additionalData: ad }, this.key, v.ct);
-    return { ...JSON.parse(dec.decode(pt)), ...plain };
+    const ks = keyString(KEY[store](plain));
+    const id = store + '\u0000' + ks + '\u0000' + hex(v.iv);
+    let text = this.opened.get(id);
+    if (text === undefined) {
+      const ad = enc.encode(store + '\u0000' + ks);
+      text = dec.decode(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: v.iv, additionalData: ad }, this.key, v.ct));
+      if (this.opened.size >= OPENED_MAX) this.opened.clear();
+      this.opened.set(id, text);
+    }
+    return { ...JSON.parse(text), ...plain };
   }
 
   /**
