@@ -42,6 +42,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demoFile := fs.String("demo-file", defaultDemo, "scenario file loaded by --demo")
 	rate := fs.Int("rate-limit", 600, "requests per minute allowed to one device")
 	authFails := fs.Int("auth-fail-limit", 30, "requests with invalid credentials per minute allowed from one client address before 429")
+	idleLock := fs.Duration("idle-lock", api.DefaultIdleLock, "how long the field app may sit untouched before it locks and asks for the device PIN")
 	trustedProxies := fs.String("trusted-proxies", "",
 		"comma-separated IP addresses and CIDR ranges of the reverse proxies in front of the server, whose --proxy-header names the client address for the per-address limits; empty: trust none")
 	proxyHeader := fs.String("proxy-header", api.HeaderXForwardedFor, "header the --trusted-proxies name the client address in: X-Forwarded-For or X-Real-IP")
@@ -121,7 +122,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := api.New(api.Config{OIDC: council, Store: store, Access: store, Audit: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate, AuthFailLimit: *authFails,
+	srv := api.New(api.Config{OIDC: council, Store: store, Access: store, Audit: store, Sync: sync, Auth: authSvc, Logger: log, RateLimit: *rate, AuthFailLimit: *authFails, IdleLock: *idleLock,
 		TrustedProxies: proxies, ProxyHeader: header, MaxStreamsPerDevice: *streamsPerDevice, MaxConnsPerAddress: maxConns,
 		Mount: func(app *fiber.App) { web.Mount(app, web.Options{}) }})
 

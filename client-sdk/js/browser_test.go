@@ -23,7 +23,7 @@ import (
 // startSDKServer starts the real server with the SDK's directory (modules,
 // unit tests, end-to-end page) at /sdk/ and the shared vectors at
 // /vectors/, on the API's origin.
-func startSDKServer(t *testing.T) *browsertest.Server {
+func startSDKServer(t testing.TB) *browsertest.Server {
 	t.Helper()
 	return browsertest.StartServer(t, browsertest.ServerOptions{Files: map[string]fs.FS{
 		"/sdk/":     os.DirFS("."),
@@ -378,7 +378,7 @@ func TestClient_StreamTokenExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 	browsertest.WaitFor(t, ctx, "the end-to-end page", `document.getElementById('state').textContent === 'ready'`)
-	browsertest.Eval[bool](t, ctx, `openClient('expiry', {pollIntervalMs: 600000, streamSafetyMs: 600000, fetch: tracingFetch('expiry')})`)
+	browsertest.Eval[bool](t, ctx, `openClient('expiry', {pollIntervalMs: 600000, streamSafetyMs: 600000, fetch: tracingFetch('expiry'), keyStorage: 'session'})`)
 
 	// Enrol with a pair whose access token lives a few seconds but which
 	// says it lasts an hour (as when the server shortened its policy), so
@@ -425,7 +425,7 @@ func TestClient_StreamTokenExpired(t *testing.T) {
 		if streams < 2 || refreshes < 1 {
 			t.Errorf("%d stream requests and %d refreshes, want at least 2 and 1: %+v", streams, refreshes, reqs)
 		}
-		stored := browsertest.Eval[string](t, ctx, `new Promise(r => { const o = indexedDB.open('expiry'); o.onsuccess = () => { const g = o.result.transaction('meta').objectStore('meta').get('refresh_token'); g.onsuccess = () => { o.result.close(); r(g.result.value); }; }; })`)
+		stored := browsertest.Eval[string](t, ctx, `storedMeta('expiry', 'refresh_token')`)
 		if stored == firstRefresh {
 			t.Error("the stored refresh token is still the spent first one")
 		}

@@ -23,10 +23,31 @@ import { APIError, ReenrolRequiredError, ValidationError, backoff, errorFrom, re
 import { runStreamLeader } from './stream-leader.js';
 import { newId } from './id.js';
 import {
-  ALL, applyToBase, countOutbox, getMeta, openStore, outboxEntries, purgeIncidents, refreshView, requeueOwn, setMeta, wipeStore,
+  ALL, applyToBase, clearStore, countOutbox, getMeta, openStore, outboxEntries, purgeIncidents, refreshView, requeueOwn, setMeta, wipeStore,
 } from './store.js';
+import {
+  DeviceWipedError, MAX_PIN_TRIES, PIN_ITERATIONS, SealedTx, Sealer, WrongPinError, acquire, hex, newDataKey, nonExtractable, pinProblem, randomBytes,
+  unwrapWithPin, wrapWithPin,
+} from './vault.js';
 
 export { APIError, ReenrolRequiredError, ValidationError } from './http.js';
+export { DeviceWipedError, MAX_PIN_TRIES, WrongPinError, pinProblem } from './vault.js';
+
+/** The sealer of a client with no key: its database is empty. */
+const NOTHING = /** @type {Sealer} */ (/** @type {unknown} */ ({
+  open: () => Promise.reject(new Error('continuity: a sealed row and no key')),
+  openAll: (/** @type {string} */ _s, /** @type {any[]} */ rows) => (rows.length ? Promise.reject(new Error('continuity: sealed rows and no key')) : Promise.resolve([])),
+  seal: () => Promise.reject(new Error('continuity: not enrolled')),
+}));
+
+/** Thrown when the device is locked: unlock it with its PIN first. */
+export class LockedError extends Error {
+  constructor() {
+    super('this device is locked: enter the PIN');
+    this.name = 'LockedError';
+    this.code = 'locked';
+  }
+}
 export { Schema } from './validate.js';
 export { newId } from './id.js';
 
@@ -51,6 +72,9 @@ export { newId } from './id.js';
  * @property {number} [pushBatchSize]    changes per push (default 200)
  * @property {number} [pullLimit]        changes per pull page (default 500)
  * @property {boolean} [stream]          use GET /v1/sync/stream when the server has it (default true)
+ * @property {'pin'|'session'} [keyStorage] where the data key lives: wrapped under the device PIN
+ *                                   (default; the field app), or in the tab's sessionStorage (the console)
+ * @property {number} [pinIterations]   PBKDF2 iterations for a new PIN (default 600,000; tests may lower it)
  */
 
 /**
@@ -187,6 +211,17 @@ export class Client {
   /** @type {(() => void)|null} */
   #onlineHandler = null;
 
+  /** @type {Sealer|null} the data key, while unlocked */
+  #sealer = null;
+  /** @type {CryptoKey|null} the extractable data key between enrolment and setPin */
+  #unwrapped = null;
+  /** @type {any} the `keys` row: wrapped data key, tries, wipe secret */
+  #vault = null;
+  /** @type {BroadcastChannel|null} */
+  #channel = null;
+  /** @type {boolean} */
+  #closed = false;
+
   /**
    * Use Client.open.
    * @param {Options} opts
@@ -207,28 +242,141 @@ export class Client {
       pushBatchSize: opts.pushBatchSize ?? 200,
       pullLimit: opts.pullLimit ?? 500,
       stream: opts.stream ?? true,
+      keyStorage: opts.keyStorage ?? 'pin',
+      pinIterations: opts.pinIterations ?? PIN_ITERATIONS,
     };
     this.#db = db;
   }
 
   /**
-   * Opens the device's local database and restores its state (tokens,
-   * clock, cached schema). Works with no network.
+   * Opens the device's local database. Everything in it is sealed: with
+   * `keyStorage: 'pin'` (the default) the client opens locked when the
+   * device is enrolled (`locked`; `unlock(pin)` restores tokens, clock and
+   * schema, with no network); with 'session' the key is the tab session's.
+   * A wipe (sign-out, five wrong PINs) not yet reported to the server is
+   * reported now, when the server can be reached.
    * @param {Options} opts
    * @returns {Promise<Client>}
    */
   static async open(opts) {
     if (!opts || !opts.baseURL) throw new TypeError('Client.open: baseURL is required');
-    const db = await openStore(opts.dbName ?? 'continuity');
-    const c = new Client(opts, db);
-    await c.#restore();
+    /** @type {Client|undefined} */
+    let c;
+    const db = await openStore(opts.dbName ?? 'continuity', () => c?.#closedElsewhere());
+    c = new Client(opts, db);
+    await c.#openVault();
+    c.#listen();
+    c.reportWipes().catch(() => {});
     return c;
   }
 
+  /** Reads the key row and, where the key is at hand, restores the state. */
+  async #openVault() {
+    const db = this.#idb();
+    this.#vault = (await db.get('keys', 'vault')) ?? null;
+    const v = this.#vault;
+    if (!v) {
+      if ((await db.count('meta')) > 0 || (await db.count('outbox')) > 0) await clearStore(db);
+      return;
+    }
+    if (this.#o.keyStorage === 'session') {
+      const jwk = sessionStorage.getItem(this.#sessionKeyName(v.id));
+      if (jwk) {
+        const key = await crypto.subtle.importKey('jwk', JSON.parse(jwk), { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+        this.#sealer = new Sealer(key);
+        await this.#restore();
+      }
+      return;
+    }
+    if (!v.wrapped) {
+      // Enrolled, but the page closed before a PIN was chosen: what was
+      // stored was sealed with a key nobody kept. Start again.
+      await clearStore(db);
+      this.#vault = null;
+    }
+  }
+
+  /**
+   * Listens for sign-outs and wipes in other tabs, and reports wipes when
+   * the browser comes back online.
+   */
+  #listen() {
+    globalThis.addEventListener?.('online', () => {
+      this.reportWipes().catch(() => {});
+    });
+    if (typeof BroadcastChannel === 'undefined') return;
+    this.#channel = new BroadcastChannel('continuity:' + this.#o.dbName);
+    this.#channel.onmessage = (ev) => {
+      if (ev.data && ev.data.type === 'wiped') this.#closedElsewhere();
+    };
+  }
+
+  /**
+   * Another tab signed out or wiped the device (or the browser closed the
+   * database): drop everything held in memory and tell the app ('signedout').
+   */
+  #closedElsewhere() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.stop();
+    this.#db?.close();
+    this.#db = null;
+    this.#forget();
+    this.#emit('signedout', {});
+  }
+
+  /** Drops the key, tokens and state held in memory. */
+  #forget() {
+    this.#sealer = null;
+    this.#unwrapped = null;
+    this.#refresh = this.#access = '';
+    this.#accessExpires = 0;
+    this.#clock = null;
+    this.#schema = null;
+    this.#status = { online: this.#status.online, pending: 0, lastSyncedAt: '', rejected: 0, syncing: false, error: '', streaming: false, reenrolRequired: false };
+  }
+
+  /** @param {string} id */
+  #sessionKeyName(id) {
+    return `continuity:${this.#o.dbName}:key:${id}`;
+  }
+
+  /** @returns {Sealer} */
+  #seal() {
+    if (!this.#sealer) throw new LockedError();
+    return this.#sealer;
+  }
+
+  /**
+   * Starts a staged write transaction, holding the tabs' write lock until
+   * its `done` (commit) or `abort()`.
+   * @returns {Promise<SealedTx>}
+   */
+  async #begin() {
+    this.#seal();
+    const release = await acquire(`continuity:${this.#o.dbName}:write`);
+    try {
+      return new SealedTx(this.#idb(), this.#seal(), release);
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  /**
+   * A transaction for reads only (never committed). A client that is not
+   * enrolled has an empty database and no key: it reads nothing.
+   * @returns {SealedTx}
+   */
+  #read() {
+    if (!this.#sealer && !this.#vault && !this.#closed) return new SealedTx(this.#idb(), NOTHING);
+    return new SealedTx(this.#idb(), this.#seal());
+  }
+
   async #restore() {
-    const tx = this.#idb().transaction('meta');
+    const tx = this.#read();
     const m = /** @type {Record<string, any>} */ ({});
-    for (const row of await tx.store.getAll()) m[row.key] = row.value;
+    for (const row of await tx.objectStore('meta').getAll()) m[row.key] = row.value;
     this.#deviceId = m.device_id ?? '';
     this.#refresh = m.refresh_token ?? '';
     this.#access = m.access_token ?? '';
@@ -255,9 +403,178 @@ export class Client {
     return this.#db;
   }
 
-  /** @returns {boolean} whether the device holds tokens */
+  /** @returns {boolean} whether the device is enrolled (it may be locked) */
   get enrolled() {
-    return this.#refresh !== '' || this.#access !== '';
+    if (this.#sealer) return this.#refresh !== '' || this.#access !== '';
+    return this.#o.keyStorage === 'pin' && !!this.#vault?.wrapped && !this.#closed;
+  }
+
+  /** @returns {boolean} enrolled, and the PIN is needed before anything can be read */
+  get locked() {
+    return this.enrolled && !this.#sealer;
+  }
+
+  /** @returns {boolean} enrolled with keyStorage 'pin' and no PIN chosen yet: call setPin */
+  get needsPin() {
+    return this.#o.keyStorage === 'pin' && !!this.#unwrapped;
+  }
+
+  /** @returns {number} wrong PINs entered since the last right one */
+  get pinFailures() {
+    return Number(this.#vault?.failures ?? 0);
+  }
+
+  /**
+   * Chooses the device PIN after enrolment: the data key is wrapped under
+   * it (PBKDF2, see vault.js). Throws a ValidationError (field "pin") when
+   * pinProblem refuses it.
+   * @param {string} pin
+   * @returns {Promise<void>}
+   */
+  async setPin(pin) {
+    const problem = pinProblem(pin);
+    if (problem) throw new ValidationError([{ field: 'pin', code: 'weak_pin', message: problem }]);
+    if (!this.#unwrapped || !this.#vault) throw new Error('continuity: setPin comes once, straight after enrolment');
+    const w = await wrapWithPin(this.#unwrapped, pin, this.#o.pinIterations);
+    const vault = { ...this.#vault, ...w, failures: 0 };
+    await this.#idb().put('keys', vault);
+    this.#vault = vault;
+    this.#unwrapped = null;
+  }
+
+  /**
+   * Unlocks the device with its PIN (no network needed): the data key is
+   * unwrapped and the tokens, clock and schema restored. A wrong PIN throws
+   * WrongPinError (`remaining`); the fifth in a row wipes the device, which
+   * the server is told at its next contact, and throws DeviceWipedError.
+   * @param {string} pin
+   * @returns {Promise<void>}
+   */
+  async unlock(pin) {
+    if (this.#sealer) return;
+    const v = /** @type {any} */ ((await this.#idb().get('keys', 'vault')) ?? this.#vault);
+    if (!v || !v.wrapped) throw new Error('continuity: this device is not enrolled');
+    let key;
+    try {
+      key = await unwrapWithPin(v, String(pin ?? ''));
+    } catch {
+      const failures = Number(v.failures ?? 0) + 1;
+      if (failures >= MAX_PIN_TRIES) {
+        await this.#wipe('pin_lockout');
+        throw new DeviceWipedError();
+      }
+      this.#vault = { ...v, failures };
+      await this.#idb().put('keys', this.#vault);
+      throw new WrongPinError(MAX_PIN_TRIES - failures);
+    }
+    this.#vault = { ...v, failures: 0 };
+    if (v.failures) await this.#idb().put('keys', this.#vault);
+    this.#sealer = new Sealer(key);
+    await this.#restore();
+    this.#emitStatus();
+  }
+
+  /**
+   * Locks the device: syncing stops and the key, tokens and state leave
+   * memory; unlock(pin) brings them back.
+   */
+  lock() {
+    if (this.#o.keyStorage !== 'pin' || !this.#sealer || !this.#vault?.wrapped) return;
+    this.stop();
+    this.#forget();
+    this.#emit('change', { collections: [] });
+  }
+
+  /**
+   * Changes waiting to send, counted even while locked (an outbox entry's
+   * state is kept in clear): the lock screen warns with it before a wipe.
+   * @returns {Promise<number>}
+   */
+  async waitingToSend() {
+    if (!this.#db) return 0;
+    return countOutbox(this.#db, 'pending');
+  }
+
+  /**
+   * Seals a value with the data key for the app's own stores (e.g. drafts):
+   * what comes back holds no plain text.
+   * @param {any} value JSON-encodable
+   * @returns {Promise<{iv: Uint8Array, ct: ArrayBuffer}>}
+   */
+  async sealValue(value) {
+    return (await this.#seal().seal('meta', { key: 'app', value })).v;
+  }
+
+  /**
+   * Opens what sealValue made.
+   * @param {{iv: Uint8Array, ct: ArrayBuffer}} sealed
+   * @returns {Promise<any>}
+   */
+  async openValue(sealed) {
+    return (await this.#seal().open('meta', { key: 'app', v: sealed })).value;
+  }
+
+  /**
+   * Deletes the whole local database, after noting (outside it) that the
+   * server must revoke this device, and tells the other tabs.
+   * @param {string} reason signed_out or pin_lockout
+   */
+  async #wipe(reason) {
+    const v = this.#vault;
+    if (v?.device_id && v?.wipe_secret) {
+      const k = 'continuity:wiped';
+      /** @type {any[]} */
+      let list = [];
+      try {
+        list = JSON.parse(localStorage.getItem(k) || '[]');
+      } catch { /* start again */ }
+      list.push({ device_id: v.device_id, secret: v.wipe_secret, reason, at: new Date(this.#o.now()).toISOString() });
+      localStorage.setItem(k, JSON.stringify(list));
+    }
+    if (v?.id) sessionStorage.removeItem(this.#sessionKeyName(v.id));
+    this.stop();
+    await this.#running?.catch(() => {});
+    const db = this.#db;
+    this.#db = null;
+    this.#closed = true;
+    db?.close();
+    this.#channel?.postMessage({ type: 'wiped' });
+    await wipeStore(this.#o.dbName);
+    this.#vault = null;
+    this.#deviceId = '';
+    this.#forget();
+    this.#emit('change', { collections: [] });
+    this.#emitStatus();
+    await this.reportWipes().catch(() => {});
+  }
+
+  /**
+   * Tells the server about devices wiped here (sign-out, five wrong PINs)
+   * that it has not heard of yet, so it revokes them with the reason; kept
+   * for the next contact when the server cannot be reached.
+   * @returns {Promise<number>} how many the server took
+   */
+  async reportWipes() {
+    const k = 'continuity:wiped';
+    /** @type {any[]} */
+    let list = [];
+    try {
+      list = JSON.parse(globalThis.localStorage?.getItem(k) || '[]');
+    } catch { /* nothing to report */ }
+    let n = 0;
+    for (const w of list.slice()) {
+      try {
+        await this.#raw('POST', '/v1/auth/device-wiped', { device_id: w.device_id, secret: w.secret, reason: w.reason }, '', { retry: false });
+        n++;
+      } catch (e) {
+        if (!(e instanceof APIError) || e.temporary) continue; // try again at the next contact
+        console.warn('continuity: the server did not take a wipe report', e);
+      }
+      list = list.filter((x) => x !== w);
+    }
+    if (list.length > 0) localStorage.setItem(k, JSON.stringify(list));
+    else globalThis.localStorage?.removeItem(k);
+    return n;
   }
 
   /** @returns {string} the device id the server gave at enrolment ('' before) */
@@ -299,9 +616,14 @@ export class Client {
     const deviceId = pair.device_id || claims.device_id || '';
     if (!deviceId) throw new TypeError('enrolWithPair: the answer names no device');
     const former = this.#deviceId;
+    if (!this.#sealer) await this.#newKey(deviceId);
+    else if (this.#vault && this.#vault.device_id !== deviceId) {
+      this.#vault = { ...this.#vault, device_id: deviceId };
+      await this.#idb().put('keys', this.#vault);
+    }
     await this.#saveTokens(pair, { device_id: deviceId, role: claims.role ?? '', subject: claims.sub ?? '' });
     this.#deviceId = deviceId;
-    const tx = this.#idb().transaction(ALL, 'readwrite');
+    const tx = await this.#begin();
     const last = await getMeta(tx, 'clock_last');
     const clock = new Clock(deviceId, () => this.#o.now() + this.#offset, validHLC(last ?? '') ? last : undefined);
     this.#clock = clock;
@@ -316,6 +638,41 @@ export class Client {
     await tx.done;
     this.#status.reenrolRequired = false;
     this.#emitStatus();
+    await this.#registerWipeSecret();
+  }
+
+  /**
+   * A new data key for a new enrolment: whatever the database held before
+   * (sealed with a key no longer known) is cleared first.
+   * @param {string} deviceId
+   */
+  async #newKey(deviceId) {
+    const db = this.#idb();
+    await clearStore(db);
+    const key = await newDataKey();
+    const vault = { key: 'vault', id: hex(randomBytes(8)), device_id: deviceId, wipe_secret: hex(randomBytes(32)), failures: 0 };
+    if (this.#o.keyStorage === 'session') {
+      sessionStorage.setItem(this.#sessionKeyName(vault.id), JSON.stringify(await crypto.subtle.exportKey('jwk', key)));
+    } else {
+      this.#unwrapped = key;
+    }
+    await db.put('keys', vault);
+    this.#vault = vault;
+    this.#sealer = new Sealer(await nonExtractable(key));
+  }
+
+  /**
+   * Gives the server the hash of this device's wipe secret, with which a
+   * wiped device (holding nothing else) later asks to be revoked.
+   */
+  async #registerWipeSecret() {
+    const secret = this.#vault?.wipe_secret;
+    if (!secret) return;
+    try {
+      await this.fetchJSON('/v1/me/wipe-secret', { method: 'PUT', json: { secret } });
+    } catch (e) {
+      console.warn('continuity: the server did not take the wipe secret', e);
+    }
   }
 
   /**
@@ -326,7 +683,7 @@ export class Client {
    */
   async #saveTokens(pair, extra = {}) {
     const expires = this.#o.now() + (Number(pair.expires_in) || 0) * 1000;
-    const tx = this.#idb().transaction('meta', 'readwrite');
+    const tx = await this.#begin();
     await setMeta(tx, 'access_token', pair.access_token);
     await setMeta(tx, 'access_expires_at_ms', expires);
     if (pair.refresh_token) await setMeta(tx, 'refresh_token', pair.refresh_token);
@@ -358,7 +715,7 @@ export class Client {
   /** @returns {Promise<string>} */
   async #doRefresh() {
     // Another tab may have refreshed meanwhile: read what is stored.
-    const tx = this.#idb().transaction('meta');
+    const tx = this.#read();
     const refresh = (await getMeta(tx, 'refresh_token')) ?? '';
     const access = (await getMeta(tx, 'access_token')) ?? '';
     const expires = Number((await getMeta(tx, 'access_expires_at_ms')) ?? 0);
@@ -399,14 +756,14 @@ export class Client {
   async me() {
     try {
       const me = await this.fetchJSON('/v1/me');
-      const tx = this.#idb().transaction('meta', 'readwrite');
+      const tx = await this.#begin();
       await setMeta(tx, 'me', me);
       await setMeta(tx, 'role', me.role);
       await tx.done;
       return me;
     } catch (e) {
       if (e instanceof APIError && e.temporary) {
-        const cached = await getMeta(this.#idb().transaction('meta'), 'me');
+        const cached = await getMeta(this.#read(), 'me');
         if (cached) return cached;
       }
       throw e;
@@ -415,22 +772,13 @@ export class Client {
 
   /**
    * Signs out: stops syncing and deletes the whole local database (records,
-   * outbox, tokens).
+   * outbox, tokens, keys). Every other tab on the database closes it at once
+   * and hears 'signedout'; the server is asked to revoke the device now, or
+   * at the next contact when it cannot be reached (reportWipes).
    * @returns {Promise<void>}
    */
   async signOut() {
-    this.stop();
-    await this.#running?.catch(() => {});
-    const db = this.#db;
-    this.#db = null;
-    db?.close();
-    await wipeStore(this.#o.dbName);
-    this.#refresh = this.#access = this.#deviceId = '';
-    this.#clock = null;
-    this.#schema = null;
-    this.#status = { online: this.#status.online, pending: 0, lastSyncedAt: '', rejected: 0, syncing: false, error: '', streaming: false, reenrolRequired: false };
-    this.#emit('change', { collections: [] });
-    this.#emitStatus();
+    await this.#wipe('signed_out');
   }
 
   // ---- local reads and writes ----------------------------------------------
@@ -521,7 +869,7 @@ export class Client {
       fields[col.scope_field] = fields[col.scope_field].toLowerCase();
     }
     const clock = this.#clock;
-    const tx = this.#idb().transaction(ALL, 'readwrite');
+    const tx = await this.#begin();
     /** @type {import('./store.js').StoredRecord|undefined} */
     const row = await tx.objectStore('records').get([collection, id]);
     const before = row?.state ?? newRecord(collection, id);
@@ -569,7 +917,7 @@ export class Client {
    * @returns {Promise<Record<string, any>|undefined>}
    */
   async get(collection, id) {
-    const row = await this.#idb().get('records', [collection, String(id).toLowerCase()]);
+    const row = await this.#read().objectStore('records').get([collection, String(id).toLowerCase()]);
     return row ? recordObject(row.state) : undefined;
   }
 
@@ -583,7 +931,7 @@ export class Client {
    */
   async list(collection, filter) {
     /** @type {import('./store.js').StoredRecord[]} */
-    const rows = await this.#idb().getAllFromIndex('records', 'collection', IDBKeyRange.only(collection));
+    const rows = await this.#read().objectStore('records').index('collection').getAll(IDBKeyRange.only(collection));
     const out = [];
     for (const row of rows) {
       if (row.deleted) continue;
@@ -612,7 +960,7 @@ export class Client {
    * @returns {Promise<RejectedChange[]>}
    */
   async rejected() {
-    const es = await outboxEntries(this.#idb(), 'rejected');
+    const es = await outboxEntries(this.#read(), 'rejected');
     return es.map((e) => ({ change: e.change, code: e.code, message: e.message, field: e.field, at: e.rejected_at }));
   }
 
@@ -622,7 +970,7 @@ export class Client {
    * @returns {Promise<void>}
    */
   async discardRejected(changeId) {
-    const tx = this.#idb().transaction(ALL, 'readwrite');
+    const tx = await this.#begin();
     const store = tx.objectStore('outbox');
     const key = await store.index('change_id').getKey(changeId);
     const e = key === undefined ? undefined : await store.get(key);
@@ -646,7 +994,7 @@ export class Client {
   async retryRejected(changeId) {
     const clock = this.#clock;
     if (!clock) throw new APIError(401, 'unauthorized', 'this device is not enrolled');
-    const tx = this.#idb().transaction(ALL, 'readwrite');
+    const tx = await this.#begin();
     const store = tx.objectStore('outbox');
     const key = await store.index('change_id').getKey(changeId);
     /** @type {OutboxEntry|undefined} */
@@ -682,8 +1030,10 @@ export class Client {
   // ---- status and events ---------------------------------------------------
 
   /**
-   * Subscribes to 'change' ({collections}) or 'status' (Status) events.
-   * @param {'change'|'status'} event
+   * Subscribes to 'change' ({collections}), 'status' (Status) or
+   * 'signedout' ({}: another tab signed out or wiped the device; this
+   * client holds nothing any more) events.
+   * @param {'change'|'status'|'signedout'} event
    * @param {(payload: any) => void} fn
    * @returns {() => void} unsubscribes
    */
@@ -725,7 +1075,7 @@ export class Client {
   }
 
   async #updateCounts() {
-    if (!this.#db) return;
+    if (!this.#db || this.#closed) return;
     this.#status.pending = await countOutbox(this.#db, 'pending');
     this.#status.rejected = await countOutbox(this.#db, 'rejected');
   }
@@ -853,7 +1203,7 @@ export class Client {
     this.#schemaCheckedAt = this.#o.now();
     if (exported) {
       this.#schema = new Schema(exported, { now: this.#o.now });
-      const tx = this.#idb().transaction('meta', 'readwrite');
+      const tx = await this.#begin();
       await setMeta(tx, 'schema', exported);
       await tx.done;
     }
@@ -897,7 +1247,7 @@ export class Client {
       await this.#push(rep);
       await this.#pull(rep);
       const done = new Date(this.#o.now()).toISOString();
-      const tx = this.#idb().transaction('meta', 'readwrite');
+      const tx = await this.#begin();
       await setMeta(tx, 'last_sync_at', done);
       await setMeta(tx, 'last_error', '');
       await tx.done;
@@ -908,8 +1258,8 @@ export class Client {
     } catch (e) {
       this.#status.error = e instanceof Error ? e.message : String(e);
       if (e instanceof ReenrolRequiredError) this.#status.reenrolRequired = true;
-      if (this.#db) {
-        const tx = this.#db.transaction('meta', 'readwrite');
+      if (this.#db && this.#sealer) {
+        const tx = await this.#begin();
         await setMeta(tx, 'last_error', this.#status.error);
         await tx.done.catch(() => {});
       }
@@ -929,7 +1279,7 @@ export class Client {
    * @returns {Promise<OutboxEntry[]>}
    */
   async #nextBatch() {
-    const es = await outboxEntries(this.#idb(), 'pending', this.#o.pushBatchSize);
+    const es = await outboxEntries(this.#read(), 'pending', this.#o.pushBatchSize);
     const budget = this.#pushLimit || PUSH_BYTE_BUDGET;
     let size = utf8Length('{"changes":[]}');
     for (let i = 0; i < es.length; i++) {
@@ -998,7 +1348,7 @@ export class Client {
   async #settle(batch, resp, rep) {
     const skewed = new Set();
     let progressed = false;
-    const tx = this.#idb().transaction(ALL, 'readwrite');
+    const tx = await this.#begin();
     const outbox = tx.objectStore('outbox');
     const acked = [];
     const touched = new Set();
@@ -1053,7 +1403,7 @@ export class Client {
     if (Number.isNaN(st)) throw new APIError(502, 'internal', 'clock_skew without server_time');
     const clock = /** @type {Clock} */ (this.#clock);
     const limit = st + MAX_CLOCK_SKEW_MS;
-    const tx = this.#idb().transaction(ALL, 'readwrite');
+    const tx = await this.#begin();
     const pending = await outboxEntries(tx, 'pending');
     let floor = { wall: st, counter: 0, node: '' };
     const seen = await getMeta(tx, 'max_seen_hlc');
@@ -1091,7 +1441,7 @@ export class Client {
     const drift = Math.abs(st - (this.#o.now() + this.#offset));
     if (drift <= MAX_CLOCK_SKEW_MS / 2) return;
     this.#offset = st - this.#o.now();
-    const tx = this.#idb().transaction('meta', 'readwrite');
+    const tx = await this.#begin();
     await setMeta(tx, 'clock_offset_ms', this.#offset);
     await tx.done;
   }
@@ -1100,7 +1450,7 @@ export class Client {
   async #pull(rep) {
     let restarted = false;
     for (;;) {
-      const cursor = (await this.#idb().get('meta', 'cursor'))?.value ?? '';
+      const cursor = (await getMeta(this.#read(), 'cursor')) ?? '';
       const q = new URLSearchParams({ limit: String(this.#o.pullLimit) });
       if (cursor) q.set('cursor', cursor);
       let page;
@@ -1111,7 +1461,7 @@ export class Client {
           // The server no longer knows the cursor: start again from its
           // current state (merging is idempotent, so nothing is lost).
           restarted = true;
-          const tx = this.#idb().transaction('meta', 'readwrite');
+          const tx = await this.#begin();
           await setMeta(tx, 'cursor', '');
           await tx.done;
           continue;
@@ -1122,7 +1472,7 @@ export class Client {
           // again what this device wrote (the server may have lost it),
           // push, and sync again from the start. The outbox is kept.
           rep.resets++;
-          const tx = this.#idb().transaction(ALL, 'readwrite');
+          const tx = await this.#begin();
           await setMeta(tx, 'cursor', '');
           rep.requeued += await requeueOwn(tx, this.#deviceId, new Date(this.#o.now()).toISOString(), this.#scopeOf);
           await tx.done;
@@ -1145,7 +1495,7 @@ export class Client {
   async #applyPage(page, rep) {
     if (!page || !page.cursor) throw new APIError(502, 'internal', 'pull answer has no cursor');
     const clock = /** @type {Clock} */ (this.#clock);
-    const tx = this.#idb().transaction(ALL, 'readwrite');
+    const tx = await this.#begin();
     const touched = new Set();
     const purged = await purgeIncidents(tx, page.purge ?? []);
     rep.purged += purged.count;
@@ -1241,7 +1591,7 @@ export class Client {
     let failures = 0;
     while (!signal.aborted) {
       let wait = this.#status.streaming ? this.#o.streamSafetyMs : this.#o.pollIntervalMs;
-      if (this.enrolled) {
+      if (this.enrolled && this.#sealer) {
         try {
           // Let a burst of writes settle into one push.
           await sleep(50, signal);
@@ -1271,7 +1621,7 @@ export class Client {
   async #runStream(signal, announce = () => {}) {
     let failures = 0;
     while (!signal.aborted) {
-      if (!this.enrolled || this.#streamUnsupported || globalThis.navigator?.onLine === false) {
+      if (!this.enrolled || !this.#sealer || this.#streamUnsupported || globalThis.navigator?.onLine === false) {
         const wait = this.#streamUnsupported ? 5 * 60000 : 5000;
         this.#streamUnsupported = false;
         await sleep(wait, signal).catch(() => {});

@@ -47,8 +47,8 @@ import { applyChange, changesOf, cloneRecord, exists, isDeleted, newRecord } fro
  * @property {string} created_at
  */
 
-/** The IndexedDB schema version. */
-export const DB_VERSION = 1;
+/** The IndexedDB schema version: 2 added the `keys` store and sealed rows (vault.js). */
+export const DB_VERSION = 2;
 
 /**
  * @typedef {import('./vendor/idb/index.js').IDBPDatabase} IDBPDatabase
@@ -56,13 +56,18 @@ export const DB_VERSION = 1;
  */
 
 /**
- * Opens (creating or upgrading) the database.
+ * Opens (creating or upgrading) the database. When another tab wants to
+ * delete it (a sign-out or a wipe) or upgrade it, this tab's connection is
+ * closed at once and onClosed is called: the other tab is never blocked.
  * @param {string} name
+ * @param {() => void} [onClosed]
  * @returns {Promise<IDBPDatabase>}
  */
-export function openStore(name) {
-  return openDB(name, DB_VERSION, {
-    upgrade(db, oldVersion) {
+export function openStore(name, onClosed = () => {}) {
+  /** @type {IDBPDatabase|undefined} */
+  let opened;
+  const p = openDB(name, DB_VERSION, {
+    upgrade(db, oldVersion, _newVersion, tx) {
       if (oldVersion < 1) {
         db.createObjectStore('meta', { keyPath: 'key' });
         const base = db.createObjectStore('base', { keyPath: ['collection', 'record_id'] });
@@ -75,12 +80,24 @@ export function openStore(name) {
         out.createIndex('state', 'state');
         out.createIndex('record', ['collection', 'record_id']);
       }
+      if (oldVersion < 2) {
+        // Version 1 kept rows in clear: they are removed, not carried over
+        // (the device is set up again, with a PIN).
+        if (oldVersion >= 1) for (const n of ['meta', 'base', 'records', 'outbox']) tx.objectStore(n).clear();
+        db.createObjectStore('keys', { keyPath: 'key' });
+      }
     },
     blocking() {
-      // Another tab wants a newer version (or to delete the database):
-      // let it, rather than block it.
+      // Another tab wants to delete the database (sign-out, wipe) or a newer
+      // version: close at once rather than block it.
+      opened?.close();
+      onClosed();
+    },
+    terminated() {
+      onClosed();
     },
   });
+  return p.then((db) => (opened = db));
 }
 
 /**
@@ -92,8 +109,19 @@ export function wipeStore(name) {
   return deleteDB(name);
 }
 
-/** Every object store, for transactions that touch them all. */
+/** Every object store of sealed rows, for transactions that touch them all. */
 export const ALL = ['meta', 'base', 'records', 'outbox'];
+
+/**
+ * Removes every row of every store (keys included), keeping the database.
+ * @param {IDBPDatabase} db
+ * @returns {Promise<void>}
+ */
+export async function clearStore(db) {
+  const tx = db.transaction([...ALL, 'keys'], 'readwrite');
+  for (const n of [...ALL, 'keys']) tx.objectStore(n).clear();
+  await tx.done;
+}
 
 /**
  * Reads a meta value inside a transaction.
@@ -139,6 +167,14 @@ export async function applyToBase(tx, changes, scopeOf) {
   /** @type {Map<string, string>} */
   const prevIncident = new Map();
   const touched = new Set();
+  if (tx.prefetch) {
+    // Sealed rows: one read for the whole page rather than one per record.
+    /** @type {Map<string, [string, string]>} */
+    const keys = new Map();
+    for (const c of changes) keys.set(c.collection + '\u0000' + c.record_id, [c.collection, c.record_id]);
+    await tx.prefetch('base', [...keys.values()]);
+    await tx.prefetch('records', [...keys.values()]);
+  }
   for (const c of changes) {
     const k = c.collection + '\u0000' + c.record_id;
     let r = cache.get(k);
@@ -241,14 +277,12 @@ export async function purgeIncidents(tx, incidents) {
   for (const inc of incidents ?? []) {
     if (!inc) continue;
     for (const name of ['base', 'records']) {
-      let cur = await tx.objectStore(name).index('incident').openCursor(IDBKeyRange.only(inc));
-      while (cur) {
+      for (const row of await tx.objectStore(name).index('incident').getAll(IDBKeyRange.only(inc))) {
         if (name === 'records') {
           count++;
-          collections.add(cur.value.collection);
+          collections.add(row.collection);
         }
-        await cur.delete();
-        cur = await cur.continue();
+        await tx.objectStore(name).delete([row.collection, row.record_id]);
       }
     }
   }
@@ -257,13 +291,13 @@ export async function purgeIncidents(tx, incidents) {
 
 /**
  * Returns outbox entries in a state, in write order.
- * @param {any} txOrDb a transaction or the database
+ * @param {any} tx a (sealed) transaction
  * @param {'pending'|'rejected'} state
  * @param {number} [limit]
  * @returns {Promise<OutboxEntry[]>}
  */
-export async function outboxEntries(txOrDb, state, limit) {
-  const store = 'objectStore' in txOrDb ? txOrDb.objectStore('outbox') : txOrDb.transaction('outbox').store;
+export async function outboxEntries(tx, state, limit) {
+  const store = tx.objectStore('outbox');
   /** @type {OutboxEntry[]} */
   const all = await store.index('state').getAll(IDBKeyRange.only(state));
   all.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto"
@@ -33,6 +35,7 @@ func (s *Server) selfRoutes(r fiber.Router) {
 		return c.Send(body)
 	})
 	r.Get("/me", s.me)
+	r.Put("/me/wipe-secret", s.readBody(smallBodyBytes), s.putWipeSecret)
 }
 
 // meIncident is an incident the caller may see.
@@ -52,6 +55,9 @@ type meResponse struct {
 	// MaxPushBytes is the largest push body the server accepts (also in
 	// every /v1 answer's HeaderMaxPushBytes).
 	MaxPushBytes int `json:"max_push_bytes"`
+	// IdleLockSeconds is how long the field app may sit untouched before
+	// it locks (the deployment's setting).
+	IdleLockSeconds int `json:"idle_lock_seconds"`
 }
 
 // me answers who the caller is as the server sees it now: the user's name,
@@ -69,7 +75,8 @@ func (s *Server) me(c *fiber.Ctx) error {
 	} else if !errors.Is(err, care.ErrNotFound) {
 		return err
 	}
-	out := meResponse{Subject: p.Subject, Name: userName, Role: p.Role, DeviceID: p.DeviceID, Scopes: append([]string{}, p.Scopes...), Incidents: []meIncident{}, MaxPushBytes: syncproto.MaxPushBytes}
+	out := meResponse{Subject: p.Subject, Name: userName, Role: p.Role, DeviceID: p.DeviceID, Scopes: append([]string{}, p.Scopes...), Incidents: []meIncident{}, MaxPushBytes: syncproto.MaxPushBytes,
+		IdleLockSeconds: int(cmp.Or(s.cfg.IdleLock, DefaultIdleLock) / time.Second)}
 	for _, r := range recs {
 		name := schema.StringValue(r, "title")
 		if name == "" {

@@ -52,6 +52,10 @@ type Config struct {
 	EnrolFailureWindow time.Duration
 	// Now is the injected clock (time.Now when nil).
 	Now func() time.Time
+	// IdleLock is how long the field app may sit untouched before it
+	// locks and asks for the device PIN (GET /v1/me, idle_lock_seconds);
+	// 0 means DefaultIdleLock.
+	IdleLock time.Duration
 	// Mount, when set, adds routes (the web app and console, with their
 	// security headers) ahead of the API's own routes and catch-all.
 	Mount func(app *fiber.App)
@@ -205,6 +209,7 @@ func New(cfg Config) *Server {
 	}
 	s.app.Post("/v1/auth/token", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + s.clientIP(c) }), s.readBody(smallBodyBytes), s.refresh)
 	s.app.Post("/v1/auth/enrol", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + s.clientIP(c) }), s.limitEnrolFailures(), renderErrors, s.readBody(smallBodyBytes), s.enrol)
+	s.app.Post("/v1/auth/device-wiped", s.rateLimit(func(c *fiber.Ctx) string { return "ip:" + s.clientIP(c) }), s.readBody(smallBodyBytes), s.deviceWiped)
 	s.oidcPublicRoutes()
 	v1 := s.app.Group("/v1", advertisePushLimit, s.authenticate, s.rateLimit(func(c *fiber.Ctx) string { return "device:" + principal(c).DeviceID }), s.refuseRevoked)
 	v1.Post("/sync/push", s.readBody(syncproto.MaxPushBytes), s.push)

@@ -24,7 +24,19 @@ type Device struct {
 	Name       string     `json:"name,omitempty"`
 	EnrolledAt time.Time  `json:"enrolled_at"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// RevokedReason is why: RevokedSignedOut, RevokedPINLockout, or ""
+	// when an administrator (or the council's sign-in) revoked it.
+	RevokedReason string `json:"revoked_reason,omitempty"`
 }
+
+// Reasons a device revoked itself (Device.RevokedReason).
+const (
+	// RevokedSignedOut: the person signed out and the device wiped itself.
+	RevokedSignedOut = "signed_out"
+	// RevokedPINLockout: the wrong PIN was entered too many times and the
+	// device wiped itself.
+	RevokedPINLockout = "pin_lockout"
+)
 
 // RefreshToken is a stored refresh token: its secret is kept only as a hash.
 type RefreshToken struct {
@@ -113,6 +125,14 @@ type AccessStore interface {
 	Devices(ctx context.Context) ([]Device, error)
 	// RevokeDevice revokes a device and every refresh token it holds.
 	RevokeDevice(ctx context.Context, id string, at time.Time) error
+	// RevokeDeviceFor revokes a device as RevokeDevice does and records
+	// why (the first reason stays); ErrNotFound if there is no such device.
+	RevokeDeviceFor(ctx context.Context, id, reason string, at time.Time) error
+	// SetWipeSecret keeps the hash of the secret a device that wiped itself
+	// presents to be revoked; ErrNotFound if there is no such device.
+	SetWipeSecret(ctx context.Context, id string, hash []byte) error
+	// WipeSecret returns that hash (nil if none was set) or ErrNotFound.
+	WipeSecret(ctx context.Context, id string) ([]byte, error)
 	// GrantScope grants an incident to a user (idempotent).
 	GrantScope(ctx context.Context, g Grant) error
 	// RevokeScope ends a user's grant of an incident; ErrNotFound if none.

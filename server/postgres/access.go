@@ -97,8 +97,8 @@ func enrolDevice(ctx context.Context, db execer, d care.Device) error {
 // Device implements care.AccessStore.
 func (s *Store) Device(ctx context.Context, id string) (care.Device, error) {
 	var d care.Device
-	err := s.pool.QueryRow(ctx, "SELECT id, subject, name, enrolled_at, revoked_at FROM devices WHERE id = $1", id).
-		Scan(&d.ID, &d.Subject, &d.Name, &d.EnrolledAt, &d.RevokedAt)
+	err := s.pool.QueryRow(ctx, "SELECT id, subject, name, enrolled_at, revoked_at, revoked_reason FROM devices WHERE id = $1", id).
+		Scan(&d.ID, &d.Subject, &d.Name, &d.EnrolledAt, &d.RevokedAt, &d.RevokedReason)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return care.Device{}, care.ErrNotFound
 	}
@@ -111,7 +111,7 @@ func (s *Store) Device(ctx context.Context, id string) (care.Device, error) {
 
 // Devices implements care.AccessStore.
 func (s *Store) Devices(ctx context.Context) ([]care.Device, error) {
-	rows, err := s.pool.Query(ctx, "SELECT id, subject, name, enrolled_at, revoked_at FROM devices ORDER BY id")
+	rows, err := s.pool.Query(ctx, "SELECT id, subject, name, enrolled_at, revoked_at, revoked_reason FROM devices ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("devices: %w", err)
 	}
@@ -119,7 +119,7 @@ func (s *Store) Devices(ctx context.Context) ([]care.Device, error) {
 	out := []care.Device{}
 	for rows.Next() {
 		var d care.Device
-		if err := rows.Scan(&d.ID, &d.Subject, &d.Name, &d.EnrolledAt, &d.RevokedAt); err != nil {
+		if err := rows.Scan(&d.ID, &d.Subject, &d.Name, &d.EnrolledAt, &d.RevokedAt, &d.RevokedReason); err != nil {
 			return nil, fmt.Errorf("devices: %w", err)
 		}
 		d.EnrolledAt, d.RevokedAt = d.EnrolledAt.UTC(), utc(d.RevokedAt)
@@ -130,9 +130,40 @@ func (s *Store) Devices(ctx context.Context) ([]care.Device, error) {
 
 // RevokeDevice implements care.AccessStore.
 func (s *Store) RevokeDevice(ctx context.Context, id string, at time.Time) error {
+	return s.RevokeDeviceFor(ctx, id, "", at)
+}
+
+// SetWipeSecret implements care.AccessStore.
+func (s *Store) SetWipeSecret(ctx context.Context, id string, hash []byte) error {
+	tag, err := s.pool.Exec(ctx, "UPDATE devices SET wipe_secret_hash = $1 WHERE id = $2", hash, id)
+	if err != nil {
+		return fmt.Errorf("set wipe secret: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("device %s: %w", id, care.ErrNotFound)
+	}
+	return nil
+}
+
+// WipeSecret implements care.AccessStore.
+func (s *Store) WipeSecret(ctx context.Context, id string) ([]byte, error) {
+	var h []byte
+	err := s.pool.QueryRow(ctx, "SELECT wipe_secret_hash FROM devices WHERE id = $1", id).Scan(&h)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("device %s: %w", id, care.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("wipe secret: %w", err)
+	}
+	return h, nil
+}
+
+// RevokeDeviceFor implements care.AccessStore.
+func (s *Store) RevokeDeviceFor(ctx context.Context, id, reason string, at time.Time) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var subject string
-		err := tx.QueryRow(ctx, "UPDATE devices SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING subject", at, id).Scan(&subject)
+		err := tx.QueryRow(ctx, `UPDATE devices SET revoked_reason = CASE WHEN revoked_at IS NULL OR revoked_reason = '' THEN $3 ELSE revoked_reason END,
+			revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING subject`, at, id, reason).Scan(&subject)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("device %s: %w", id, care.ErrNotFound)
 		}

@@ -120,13 +120,13 @@ func enrolDevice(ctx context.Context, db execer, d care.Device) error {
 	return nil
 }
 
-const deviceColumns = "id, subject, name, enrolled_at, revoked_at"
+const deviceColumns = "id, subject, name, enrolled_at, revoked_at, revoked_reason"
 
 func scanDevice(row interface{ Scan(...any) error }) (care.Device, error) {
 	var d care.Device
 	var enrolled string
 	var revoked sql.NullString
-	if err := row.Scan(&d.ID, &d.Subject, &d.Name, &enrolled, &revoked); err != nil {
+	if err := row.Scan(&d.ID, &d.Subject, &d.Name, &enrolled, &revoked, &d.RevokedReason); err != nil {
 		return d, err
 	}
 	d.EnrolledAt, d.RevokedAt = parseTS(enrolled), parseNullTS(revoked)
@@ -152,12 +152,43 @@ func (s *Store) Devices(ctx context.Context) ([]care.Device, error) {
 
 // RevokeDevice implements care.AccessStore.
 func (s *Store) RevokeDevice(ctx context.Context, id string, at time.Time) error {
+	return s.RevokeDeviceFor(ctx, id, "", at)
+}
+
+// SetWipeSecret implements care.AccessStore.
+func (s *Store) SetWipeSecret(ctx context.Context, id string, hash []byte) error {
+	r, err := s.writer.ExecContext(ctx, "UPDATE devices SET wipe_secret_hash = ? WHERE id = ?", hash, id)
+	if err != nil {
+		return fmt.Errorf("set wipe secret: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return fmt.Errorf("device %s: %w", id, care.ErrNotFound)
+	}
+	return nil
+}
+
+// WipeSecret implements care.AccessStore.
+func (s *Store) WipeSecret(ctx context.Context, id string) ([]byte, error) {
+	var h []byte
+	err := s.reader.QueryRowContext(ctx, "SELECT wipe_secret_hash FROM devices WHERE id = ?", id).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("device %s: %w", id, care.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("wipe secret: %w", err)
+	}
+	return h, nil
+}
+
+// RevokeDeviceFor implements care.AccessStore.
+func (s *Store) RevokeDeviceFor(ctx context.Context, id, reason string, at time.Time) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("revoke device: %w", err)
 	}
 	defer tx.Rollback()
-	r, err := tx.ExecContext(ctx, "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", ts(at), id)
+	r, err := tx.ExecContext(ctx, `UPDATE devices SET revoked_reason = CASE WHEN revoked_at IS NULL OR revoked_reason = '' THEN ? ELSE revoked_reason END,
+		revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, reason, ts(at), id)
 	if err != nil {
 		return fmt.Errorf("revoke device: %w", err)
 	}

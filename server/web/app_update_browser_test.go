@@ -134,7 +134,7 @@ func TestApp_ServiceWorkerUpdate(t *testing.T) {
 	a.title("What the person said")
 	words := "Typed before the update, kept after it"
 	a.typeIn("#f-in_own_words", words)
-	a.wait("draft saved", `new Promise(r => { const q = indexedDB.open('continuity-app-drafts'); q.onsuccess = () => { const g = q.result.transaction('drafts').objectStore('drafts').getAll(); g.onsuccess = () => r(JSON.stringify(g.result).includes('kept after it')); }; })`)
+	a.wait("draft saved", `import('/app/js/drafts.js').then(d => d.all()).then(ds => JSON.stringify(ds).includes('kept after it'))`)
 
 	// The server is deployed with version B while the tablet is offline;
 	// the API is still coming up. Signal returns and the browser looks for

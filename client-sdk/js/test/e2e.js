@@ -2,11 +2,26 @@
 // The page the Go end-to-end tests drive: it exposes the SDK as window.sdk
 // and an open client as window.client; the tests call them with Eval.
 import * as sdk from '../continuity.js';
+import { Sealer } from '../vault.js';
 
 /** @type {any} */ (window).sdk = sdk;
 /** @type {any} */ (window).events = [];
-/** @type {any} */ (window).openClient = async (/** @type {string} */ dbName, /** @type {object} */ opts = {}) => {
-  const c = await sdk.Client.open({ baseURL: location.origin, dbName, pollIntervalMs: 1000, ...opts });
+/** The device PIN the tests use. */
+const PIN = '275913';
+/** @type {any} */ (window).PIN = PIN;
+
+/**
+ * Opens a client as the field app does: with a device PIN (chosen right
+ * after enrolment, entered at every open), or in the session key mode.
+ */
+/** @type {any} */ (window).openClient = async (/** @type {string} */ dbName, /** @type {any} */ opts = {}) => {
+  const c = await sdk.Client.open({ baseURL: location.origin, dbName, pollIntervalMs: 1000, pinIterations: 1000, ...opts });
+  if (c.locked) await c.unlock(PIN);
+  const enrolWithPair = c.enrolWithPair.bind(c);
+  c.enrolWithPair = async (/** @type {any} */ pair) => {
+    await enrolWithPair(pair);
+    if (c.needsPin) await c.setPin(PIN);
+  };
   c.on('change', (e) => /** @type {any} */ (window).events.push(['change', e]));
   /** @type {any} */ (window).client = c;
   return c.enrolled;
@@ -21,8 +36,8 @@ if (state) state.textContent = 'ready';
  * @param {string} key
  * @returns {Promise<any>}
  */
-function storedMeta(dbName, key) {
-  return new Promise((resolve, reject) => {
+async function storedMeta(dbName, key) {
+  const row = await new Promise((resolve, reject) => {
     const open = indexedDB.open(dbName);
     open.onerror = () => reject(open.error);
     open.onsuccess = () => {
@@ -30,12 +45,19 @@ function storedMeta(dbName, key) {
       const get = db.transaction('meta').objectStore('meta').get(key);
       get.onsuccess = () => {
         db.close();
-        resolve(get.result?.value);
+        resolve(get.result);
       };
       get.onerror = () => reject(get.error);
     };
   });
+  // Rows are sealed: open it with the tab session's key (keyStorage 'session').
+  const name = Object.keys(sessionStorage).find((k) => k.startsWith(`continuity:${dbName}:key:`));
+  if (!row || !name) return undefined;
+  const dk = await crypto.subtle.importKey('jwk', JSON.parse(sessionStorage.getItem(name) ?? '{}'), { name: 'AES-GCM', length: 256 }, false, ['decrypt', 'encrypt']);
+  return (await new Sealer(dk).open('meta', row)).value;
 }
+
+/** @type {any} */ (window).storedMeta = storedMeta;
 
 /**
  * A fetch for the client (Options.fetch) that records, for every request

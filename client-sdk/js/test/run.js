@@ -9,6 +9,7 @@ import { changesOf, mergeAll, recordObject, isDeleted } from '../merge.js';
 import { Schema } from '../validate.js';
 import { backoff, readSSE } from '../http.js';
 import { Client, newId } from '../continuity.js';
+import { Sealer } from '../vault.js';
 
 /** @type {{name: string, fn: () => Promise<void>|void}[]} */
 const tests = [];
@@ -373,21 +374,24 @@ test('sync: a 401 refreshes once, the new refresh token stored before use', asyn
       const auth = req.headers.get('Authorization');
       seen.push('push ' + auth);
       if (auth !== 'Bearer A2') return json({ error: { code: 'unauthorized', message: 'token has expired; refresh it' } }, 401);
-      // The rotated refresh token is already durable.
-      const stored = await new Promise((resolve) => {
+      // The rotated refresh token is already durable (sealed: opened here
+      // with the tab session's key).
+      const row = await new Promise((resolve) => {
         const r = indexedDB.open(dbName);
         r.onsuccess = () => {
           const g = r.result.transaction('meta').objectStore('meta').get('refresh_token');
           g.onsuccess = () => {
             r.result.close();
-            resolve(g.result?.value);
+            resolve(g.result);
           };
         };
       });
-      seen.push('stored ' + stored);
+      const jwk = Object.keys(sessionStorage).find((k) => k.startsWith(`continuity:${dbName}:key:`)) ?? '';
+      const key = await crypto.subtle.importKey('jwk', JSON.parse(sessionStorage.getItem(jwk) ?? '{}'), { name: 'AES-GCM', length: 256 }, false, ['decrypt', 'encrypt']);
+      seen.push('stored ' + (await new Sealer(key).open('meta', row)).value);
       return applyAll(req);
     },
-  });
+  }, { keyStorage: 'session' });
   dbName = name;
   await c.loadSchema().catch(() => {});
   await c.put('safe_and_well_checks', crypto.randomUUID(), check());

@@ -152,6 +152,12 @@ func TestApp_CouncilEnrolment(t *testing.T) {
 	r.run(chromedp.WaitVisible(chromedp.CSS("input[name=code]"))) // codes are still offered
 	r.run(chromedp.Click(chromedp.ID("council-sign-in")))
 	r.providerLogin("sam")
+	// The device PIN is chosen before the tablet is used.
+	r.run(chromedp.WaitVisible(chromedp.ID("f-confirm")))
+	if got := eval[string](r, `document.title`); !strings.HasPrefix(got, "Choose a PIN") {
+		t.Fatalf("after the council sign-in the app shows %q, want the PIN to be chosen", got)
+	}
+	r.run(chromedp.SendKeys(chromedp.ID("f-pin"), "275913"), chromedp.SendKeys(chromedp.ID("f-confirm"), "275913"), chromedp.Click(chromedp.ID("pin-submit")))
 	r.run(chromedp.WaitVisible(chromedp.CSS(".govuk-notification-banner")))
 	r.waitJS(`location.pathname === '/app/' && location.hash === '#/incidents' && document.body.innerText.includes('This device is set up')`)
 	if s := eval[string](r, `location.search`); strings.Contains(s, "oidc_handoff") {

@@ -2,13 +2,28 @@
 // Drafts: what a person has typed into a form, saved to IndexedDB as they
 // type, so a reload, a crash or a flat battery loses nothing. A draft is
 // removed when its record is saved; every draft goes on sign-out, and an
-// incident's drafts go when the device loses that incident.
+// incident's drafts go when the device loses that incident. A draft is
+// sealed with the device's data key (the SDK's sealValue): only its key and
+// incident id are kept in clear.
 
 const DB = 'continuity-app-drafts';
 const STORE = 'drafts';
 
 /** @type {Promise<IDBDatabase>|undefined} */
 let opening;
+
+/** @type {{sealValue: (v: any) => Promise<any>, openValue: (v: any) => Promise<any>}|undefined} */
+let sealer;
+
+/** Seals drafts with the SDK client's data key. @param {any} client */
+export function sealWith(client) { sealer = client; }
+
+/** @param {any} row @returns {Promise<Draft|undefined>} */
+async function opened(row) {
+  if (!row || !row.v) return row;
+  if (!sealer) throw new Error('drafts: no key to open them with');
+  return { ...(await sealer.openValue(row.v)), key: row.key, incident: row.incident };
+}
 
 /** @returns {Promise<IDBDatabase>} */
 function db() {
@@ -48,20 +63,27 @@ async function run(mode, fn) {
  */
 
 /** @param {string} key @returns {Promise<Draft|undefined>} */
-export function get(key) { return run('readonly', (s) => s.get(key)); }
+export async function get(key) { return opened(await run('readonly', (s) => s.get(key))); }
 
 /** @param {Draft} d */
-export function put(d) { return run('readwrite', (s) => s.put({ ...d, updatedAt: new Date().toISOString() })); }
+export async function put(d) {
+  if (!sealer) throw new Error('drafts: no key to seal them with');
+  const v = await sealer.sealValue({ ...d, updatedAt: new Date().toISOString() });
+  return run('readwrite', (s) => s.put({ key: d.key, incident: d.incident, v }));
+}
 
 /** @param {string} key */
 export function remove(key) { return run('readwrite', (s) => s.delete(key)); }
 
 /** @returns {Promise<Draft[]>} */
-export function all() { return run('readonly', (s) => s.getAll()); }
+export async function all() {
+  const rows = await run('readonly', (s) => s.getAll());
+  return /** @type {Draft[]} */ (await Promise.all(rows.map(opened)));
+}
 
 /** Removes the drafts of every incident not in keep. @param {string[]} keep */
 export async function keepIncidents(keep) {
-  for (const d of await all()) {
+  for (const d of await run('readonly', (s) => s.getAll())) {
     if (!keep.includes(d.incident)) await remove(d.key);
   }
 }

@@ -9,6 +9,7 @@ import * as drafts from './drafts.js';
 import { routes } from './screens/index.js';
 import { collectHandoff, councilSignOut, afterCouncilSignIn } from './council.js';
 import { errorOf } from './screens/common.js';
+import { choosePinView, lockView, setPaint, watchIdle, keepIdle } from './lock.js';
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported');
 
@@ -81,6 +82,7 @@ const ctx = {
   },
   setMe(me) {
     ctx.me = me;
+    keepIdle(me);
     if (me) localStorage.setItem(ME_KEY, JSON.stringify({ subject: me.subject, name: me.name || '', role: me.role, device_id: me.device_id, incidents: me.incidents || [] }));
     else localStorage.removeItem(ME_KEY);
   },
@@ -117,8 +119,43 @@ function parseHash() {
   return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(q || '') };
 }
 
+/**
+ * The screen that comes before any other: the lock screen while the device
+ * is locked, or choosing a PIN straight after setting it up.
+ * @returns {View|undefined}
+ */
+function gate() {
+  if (!client) return undefined;
+  if (client.locked) {
+    return lockView(client, () => { if (client.enrolled) client.start(); showStatus(); render(); }, wiped);
+  }
+  if (client.needsPin) return choosePinView(client, () => { flashText = 'This device is set up.'; render(); });
+  return undefined;
+}
+
+/**
+ * After the last wrong PIN the SDK has wiped the device (and will tell the
+ * server): the app's drafts and selections go too, and it starts again.
+ * @param {any} err
+ */
+async function wiped(err) {
+  await drafts.wipe();
+  ctx.setMe(undefined);
+  ctx.setIncident(undefined);
+  sessionStorage.removeItem(WITHDRAWN_KEY);
+  sessionStorage.setItem('continuity.flash', (err && err.message) || 'Everything has been removed from this device.');
+  location.replace('/app/#/enrol');
+  location.reload();
+}
+
 /** Renders the current route into <main>. */
 async function render() {
+  const locked = gate();
+  if (locked) {
+    ++renderSeq;
+    paint(locked);
+    return;
+  }
   const seq = ++renderSeq;
   const changes = changeSeq;
   const { parts, query } = parseHash();
@@ -179,7 +216,7 @@ function stripExpanded() {
 
 /** @param {string|undefined} active */
 function markNav(active) {
-  const signedIn = !!(client && client.enrolled);
+  const signedIn = !!(client && client.enrolled && !client.locked && !client.needsPin);
   nav.hidden = !signedIn;
   for (const li of Array.from(nav.querySelectorAll('[data-nav]'))) {
     const on = li.getAttribute('data-nav') === active;
@@ -324,6 +361,21 @@ async function boot() {
   initAll({ scope: /** @type {HTMLElement} */ (document.querySelector('.app-top')) });
   client = await Client.open({ baseURL: location.origin, dbName: 'continuity-app' });
   ctx.client = client;
+  drafts.sealWith(client);
+  setPaint(paint);
+  // Another tab signed out (or the device was wiped there): this one holds
+  // nothing any more and goes to the signed-out page too.
+  client.on('signedout', () => {
+    sessionStorage.setItem('continuity.flash', 'Signed out. Everything has been removed from this device.');
+    location.replace('/app/#/enrol');
+    location.reload();
+  });
+  watchIdle(() => {
+    if (client.enrolled && !client.locked && !client.needsPin) {
+      client.lock();
+      render();
+    }
+  });
   client.on('status', showStatus);
   client.on('change', () => { changeSeq++; if (view && view.live) render(); });
   try {
@@ -336,7 +388,7 @@ async function boot() {
   } catch (err) {
     sessionStorage.setItem('continuity.council-error', errorOf(err).message || 'The council sign-in could not be finished. Try again.');
   }
-  if (client.enrolled) client.start();
+  if (client.enrolled && !client.locked) client.start();
   showStatus();
   await render();
   registerWorker();

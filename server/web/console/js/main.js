@@ -83,7 +83,9 @@ async function boot() {
 /** Opens the SDK client on this browser's database. */
 async function openClient() {
   try {
-    client = await Client.open({ baseURL: location.origin, dbName: 'continuity-console' });
+    // The console's own database and key, apart from the field app's: the
+    // key lives in this tab's session only, so nothing it keeps outlives it.
+    client = await Client.open({ baseURL: location.origin, dbName: 'continuity-console', keyStorage: 'session' });
   } catch (err) {
     replace(main, banner('The console cannot start', 'This browser could not open its local database: ' + errorText(err)));
     return false;

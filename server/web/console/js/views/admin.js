@@ -97,7 +97,7 @@ async function devices(c, body) {
       h('tbody', { class: 'govuk-table__body' }, res.devices.map((/** @type {any} */ d) => h('tr', { class: 'govuk-table__row', 'data-device': d.device_id },
         h('th', { scope: 'row', class: 'govuk-table__header' }, d.device_id, d.device_id === c.me.device_id ? h('span', { class: 'app-block govuk-body-s' }, 'this browser') : null),
         h('td', { class: 'govuk-table__cell' }, d.subject), h('td', { class: 'govuk-table__cell' }, when(d.enrolled_at)),
-        h('td', { class: 'govuk-table__cell' }, d.revoked_at ? tag('Revoked ' + when(d.revoked_at), 'red') : tag('Active', 'green')),
+        h('td', { class: 'govuk-table__cell', id: 'device-state-' + d.device_id }, d.revoked_at ? [tag('Revoked ' + when(d.revoked_at), 'red'), revokedWhy(d.revoked_reason)] : tag('Active', 'green')),
         h('td', { class: 'govuk-table__cell' }, d.revoked_at ? '' : link(`#/admin/devices/${encodeURIComponent(d.device_id)}/revoke`, 'Revoke', d.device_id)))))));
 }
 
@@ -246,4 +246,14 @@ function showCode(code) {
       h('p', { class: 'app-code', id: 'code-text', 'data-code': code.code }, grouped),
       h('img', { class: 'app-qr', id: 'code-qr', src: qr.createDataURL(6, 4), alt: 'QR code of the enrolment code ' + grouped.split('').join(' ') }),
       h('p', { class: 'govuk-body app-code-for' }, `For ${code.subject}'s ${code.device_name} (device ${code.device_id}). Use it before ${when(code.expires_at)}. It will not be shown again.`)));
+}
+
+/**
+ * Why a device revoked itself, in words ('' when an administrator did).
+ * @param {string|undefined} reason
+ */
+function revokedWhy(reason) {
+  if (reason === 'pin_lockout') return ' Wiped itself after 5 wrong PINs';
+  if (reason === 'signed_out') return ' Signed out and wiped';
+  return '';
 }
