@@ -48,6 +48,8 @@ let view;
 /** @type {string} */
 let flashText = sessionStorage.getItem('continuity.flash') || '';
 sessionStorage.removeItem('continuity.flash');
+/** The screen the confirmation belongs to: it stays, through live refreshes, until the person moves on. */
+let flashHash = '';
 let renderSeq = 0;
 /** Counts the SDK's change events, so a live view built meanwhile is rebuilt. */
 let changeSeq = 0;
@@ -84,7 +86,7 @@ const ctx = {
     if (me) localStorage.setItem(ME_KEY, JSON.stringify({ subject: me.subject, name: me.name || '', role: me.role, device_id: me.device_id, incidents: me.incidents || [] }));
     else localStorage.removeItem(ME_KEY);
   },
-  flash(text) { flashText = text; },
+  flash(text) { flashText = text; flashHash = ''; },
   show(v) { paint(v); },
   applyScope(me) { return applyScope(me); },
   async signOut() {
@@ -147,10 +149,12 @@ function paint(v) {
   const focused = document.activeElement && main.contains(document.activeElement) && view && view.live;
   view = v;
   document.title = `${v.title} – Continuity`;
-  const flash = flashText ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="flash-title" data-module="govuk-notification-banner">
+  if (flashText && flashHash && flashHash !== location.hash) flashText = '';
+  const announce = flashText && !flashHash;
+  if (flashText) flashHash = location.hash;
+  const flash = flashText ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="${announce ? 'alert' : 'region'}" aria-labelledby="flash-title" data-module="govuk-notification-banner">
 <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="flash-title">Success</h2></div>
 <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${flashText}</p></div></div>` : '';
-  flashText = '';
   main.innerHTML = escape(flash) + v.body.toString();
   initAll({ scope: main });
   stripExpanded();
