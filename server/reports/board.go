@@ -81,7 +81,7 @@ type BoardRow struct {
 	// room searches by; the board is of the principal's incident only.
 	NHSNumber string `json:"nhs_number,omitempty"`
 	Room      string `json:"room,omitempty"`
-	Status     string `json:"status,omitempty"`
+	Status    string `json:"status,omitempty"`
 	// WhereNow is one of the Where* kinds; WhereText says it in words
 	// ("moved to Oakwood Court").
 	WhereNow  string `json:"where_now"`
