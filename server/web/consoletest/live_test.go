@@ -1,6 +1,7 @@
 package consoletest_test
 
 import (
+	"image"
 	"os"
 	"path/filepath"
 	"slices"
@@ -125,4 +126,45 @@ func jsArray(ss []string) string {
 		q[i] = jsString(s)
 	}
 	return "[" + strings.Join(q, ",") + "]"
+}
+
+// TestConsole_WallScreen: on a 1920×1080 wall screen the board shows at
+// least 15 whole resident rows without scrolling, its counts in the GOV.UK
+// typeface; the picture is saved in docs/console.
+func TestConsole_WallScreen(t *testing.T) {
+	r := newRoom(t)
+	if err := r.srv.User(r.ctx, "bea", "back_office", "*"); err != nil {
+		t.Fatal(err)
+	}
+	r.run(chromedp.Navigate(r.srv.URL + "/console/"))
+	r.signIn("bea")
+	r.waitJS(`document.querySelectorAll('#board-table tbody tr').length > 0`)
+	r.viewport(1920, 1080)
+	r.open("#/board/wall", "board")
+	r.waitJS(`document.querySelectorAll('#board-table tbody tr').length > 0`)
+	whole := eval[int](r, `(() => { scrollTo(0, 0); return [...document.querySelectorAll('#board-table tbody tr')].filter(tr => {
+		const b = tr.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight && b.left >= 0 && b.right <= innerWidth; }).length; })()`)
+	if whole < 15 {
+		t.Errorf("%d whole resident rows in view at 1920×1080, want at least 15", whole)
+	}
+	t.Logf("%d whole resident rows in view at 1920×1080", whole)
+	for _, sel := range []string{".app-count__number", ".app-count__label"} {
+		if font := eval[string](r, `getComputedStyle(document.querySelector(`+jsString(sel)+`)).fontFamily`); !strings.Contains(strings.ToLower(font), "arial") {
+			t.Errorf("%s is set in %q, not the GOV.UK typeface", sel, font)
+		}
+	}
+	r.axe("wall")
+	png, err := chromedp.Run(r.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := eval[[4]float64](r, `(() => { const b = document.getElementById('console-status').getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })()`)
+	browsertest.SaveScreenshotIgnoring(t, filepath.Join(r.shots, "board-wall-1920x1080.png"), png,
+		[]image.Rectangle{image.Rect(int(status[0]), int(status[1]), int(status[2])+1, int(status[3])+1)})
+
+	// Leaving the wall screen brings the menus back.
+	r.open("#/board", "board")
+	if eval[bool](r, `document.body.classList.contains('app-wall')`) {
+		t.Error("the wall screen's layout stays after leaving it")
+	}
 }

@@ -20,16 +20,26 @@ const biWords = /** @type {Record<string, string>} */ ({ not_needed: '', awaitin
 const dolsFilter = /** @type {Record<string, string>} */ ({ ...dolsWords, not_recorded: 'Not recorded' });
 const biFilter = /** @type {Record<string, string>} */ ({ awaiting: 'Decision needed', in_progress: 'Under way', decided: 'Decided', not_needed: 'No decision needed' });
 
-/** @param {import('../api.js').Ctx} c */
-export async function render(c) {
-  c.setTitle('Board');
+/**
+ * The board; #/board/wall is the same board for a 1920×1080 wall screen:
+ * no menus or filters, large type, one line a resident.
+ * @param {import('../api.js').Ctx} c @param {string[]} [params]
+ */
+export async function render(c, params = []) {
+  const wall = params[0] === 'wall';
+  c.setTitle(wall ? 'Board (wall screen)' : 'Board');
+  document.body.classList.toggle('app-wall', wall);
+  if (wall) c.signal.addEventListener('abort', () => document.body.classList.remove('app-wall'), { once: true });
   const counts = h('div', { class: 'app-counts', id: 'board-counts' });
   const filters = h('div', { class: 'app-filters' });
   const result = h('p', { class: 'govuk-body', id: 'board-result', 'aria-live': 'polite' });
   const wrap = h('div', { class: 'app-table-wrap', id: 'board-table' });
   const title = h('h1', { class: 'govuk-heading-l' }, 'Incident board');
   const generated = h('p', { class: 'govuk-body-s app-muted', id: 'board-generated' });
-  replace(c.main, title, generated, counts, h('h2', { class: 'govuk-heading-m' }, 'Residents'), filters, result, wrap);
+  const mode = wall
+    ? h('p', { class: 'govuk-body-s app-wall__leave' }, h('a', { class: 'govuk-link', href: '#/board', id: 'wall-leave' }, 'Leave the wall screen'))
+    : h('p', { class: 'govuk-body-s' }, h('a', { class: 'govuk-link', href: '#/board/wall', id: 'wall-open' }, 'Show on a wall screen'), ' (1920 × 1080: large type, one line a resident)');
+  replace(c.main, title, generated, mode, counts, h('h2', { class: 'govuk-heading-m app-wall-hide' }, 'Residents'), filters, result, wrap);
   /** @type {any} */
   let board = null;
 
