@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/continuity-care/continuity/server/web/browsertest"
 )
@@ -217,4 +218,134 @@ func TestApp_FamilyContactSaved(t *testing.T) {
 	for _, want := range []string{`"contact_name":"Ruth Hughes"`, `"channel":"phone"`, `"direction":"outgoing"`, `"visit_offered":true`, `"recorded_by":"Sam Patel"`} {
 		assertOnServer(t, dev, "family_contacts", res.ID, want)
 	}
+}
+
+// focusHidden is a page expression: "" when what has focus shows at least
+// a little of itself below any sticky chrome and inside the viewport, else
+// what is hidden; "body" when nothing has focus.
+const focusHidden = `(() => {
+	const el = document.activeElement;
+	if (!el || el === document.body || el === document.documentElement) return 'body';
+	const r = el.getBoundingClientRect();
+	let chrome = 0;
+	for (const c of document.querySelectorAll('.app-top')) {
+		if (c.contains(el)) return '';
+		const p = getComputedStyle(c).position, b = c.getBoundingClientRect();
+		if ((p === 'sticky' || p === 'fixed') && b.top <= 1) chrome = Math.max(chrome, b.bottom);
+	}
+	const shown = Math.min(r.bottom, innerHeight) - Math.max(r.top, chrome);
+	return shown >= Math.min(8, r.height) ? '' : (el.id || el.name || el.tagName) + ' at ' + Math.round(r.top) + '–' + Math.round(r.bottom) + ', chrome to ' + Math.round(chrome) + ', viewport ' + innerHeight;
+})()`
+
+// setViewport sizes the page in CSS pixels (400 % zoom of 1280 × 1024 is 320 × 256).
+func (a *appT) setViewport(w, h int64) {
+	a.t.Helper()
+	if err := chromedp.Do(a.ctx, chromedp.EmulateViewport(w, h)); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
+// tabThrough presses Tab n times from the top of the page, keyboard only,
+// and reports every focus stop that is hidden.
+func (a *appT) tabThrough(where string, n int) {
+	a.t.Helper()
+	a.js("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+	stops := 0
+	for i := 0; i < n; i++ {
+		if err := chromedp.Do(a.ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
+			a.t.Fatal(err)
+		}
+		switch got := a.str(focusHidden); got {
+		case "":
+			stops++
+		case "body":
+		default:
+			a.t.Errorf("%s: focus stop %d is hidden: %s", where, i+1, got)
+		}
+	}
+	if stops < n/2 {
+		a.t.Errorf("%s: only %d of %d Tab presses reached a visible control", where, stops, n)
+	}
+}
+
+// TestApp_FocusVisibleWhenZoomed: at 400 % zoom (320 × 256 CSS px) and on
+// a phone on its side, every focus stop reached by the keyboard shows
+// (WCAG 2.4.11); a live refresh leaves focus on the control that had it.
+func TestApp_FocusVisibleWhenZoomed(t *testing.T) {
+	browsertest.RequireChromium(t)
+	srv := startApp(t)
+	res := pickResident(t)
+	a := enrolSocialWorker(t, srv, "sam", "Sam Patel")
+	dev := goDevice(t, srv, "gail", "go-tab")
+
+	for _, size := range []struct {
+		name string
+		w, h int64
+	}{{"400 % zoom", 320, 256}, {"phone on its side", 844, 390}} {
+		a.setViewport(size.w, size.h)
+		a.route("#/resident/" + res.ID)
+		a.title("Resident")
+		a.tabThrough(size.name+", resident", 20)
+		a.route("#/check/" + res.ID + "/visit")
+		a.title("The visit")
+		a.tabThrough(size.name+", the visit", 20)
+	}
+	a.setViewport(768, 1024)
+
+	// A live refresh keeps focus where it was, and the place on the page.
+	a.route("#/resident/" + res.ID)
+	a.title("Resident")
+	a.js("document.getElementById('start-family').focus()")
+	y := a.str("String(Math.round(window.scrollY))")
+	if _, err := dev.Put("residents", res.ID, `{"gp":"Dr Amara Okafor, Riverside Surgery"}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dev.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	a.wait("live refresh", mainHas("Dr Amara Okafor"))
+	if got := a.str("document.activeElement.id || document.activeElement.tagName"); got != "start-family" {
+		t.Errorf("after a live refresh focus is on %s, want the button that had it", got)
+	}
+	if got := a.str("String(Math.round(window.scrollY))"); got != y {
+		t.Errorf("a live refresh scrolled the page from %s to %s", y, got)
+	}
+}
+
+// TestApp_TransportTickKeepsFocus: a hand-over tick leaves focus on the
+// tick and the page where it was; the server holds it.
+func TestApp_TransportTickKeepsFocus(t *testing.T) {
+	browsertest.RequireChromium(t)
+	srv := startApp(t)
+	a := enrolCoordinator(t, srv, "tc", "Minibus tablet")
+	a.setViewport(390, 844)
+	moveID := a.str("document.querySelector('button[id^=depart-]').dataset.id")
+	a.click("#depart-" + moveID)
+	a.waitFor("#arrive-" + moveID + ":not([disabled])")
+	a.wait("departure sent", "document.getElementById('app-pending').textContent === 'All changes sent'")
+	// A hand-over item not ticked yet.
+	sel := "#" + a.str(fmt.Sprintf("[...document.querySelectorAll('#card-%s input[data-action=gate]')].find(e => !e.checked).id", moveID))
+	field := a.str(fmt.Sprintf("document.querySelector(%q).dataset.field", sel))
+	a.js(fmt.Sprintf("document.querySelector(%q).scrollIntoView({block: 'center'}); document.querySelector(%q).focus()", sel, sel))
+	y := a.str("String(Math.round(window.scrollY))")
+	if y == "0" {
+		t.Fatal("the tick is at the top of the page: nothing to lose")
+	}
+	// The tick has focus and is activated (as Space or a tap does).
+	a.js(fmt.Sprintf("document.querySelector(%q).dataset.before = 'tick'; document.querySelector(%q).click()", sel, sel))
+	// The screen is drawn again once the tick is saved (a new element).
+	a.wait("tick saved and the screen redrawn", fmt.Sprintf("document.querySelector(%q) && document.querySelector(%q).checked && !document.querySelector(%q).dataset.before", sel, sel, sel))
+	if got := a.str("'#' + document.activeElement.id"); got != sel {
+		t.Errorf("after the tick focus is on %s, want the tick", got)
+	}
+	if got := a.str("String(Math.round(window.scrollY))"); got != y {
+		t.Errorf("the tick scrolled the page from %s to %s", y, got)
+	}
+	// What the server accepted (the tick is sent in the background).
+	for deadline := time.Now().Add(30 * time.Second); serverRecord(t, srv, "moves", moveID)[field] != true; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server's move never got the %s tick: %v", field, serverRecord(t, srv, "moves", moveID))
+		}
+	}
+	noneRefusedOf(t, srv, "tc")
 }

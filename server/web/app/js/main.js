@@ -144,9 +144,21 @@ async function render() {
   if (v.live && changeSeq !== changes) render();
 }
 
-/** Puts a view on screen. @param {View} v */
+/** The route last painted: painting it again is a refresh, not a new page. */
+let paintedHash = '';
+
+/**
+ * Puts a view on screen. A refresh of the same screen (a live update, a
+ * tick on the transport screen) keeps the person's place: focus goes back
+ * to the control that had it and the page does not scroll.
+ * @param {View} v
+ */
 function paint(v) {
-  const focused = document.activeElement && main.contains(document.activeElement) && view && view.live;
+  const again = paintedHash === location.hash && !!view;
+  const had = /** @type {HTMLElement|null} */ (document.activeElement);
+  const keep = again && had && had !== main && main.contains(had) ? had.id : '';
+  const scrollY = window.scrollY;
+  paintedHash = location.hash;
   view = v;
   document.title = `${v.title} – Continuity`;
   if (flashText && flashHash && flashHash !== location.hash) flashText = '';
@@ -162,7 +174,13 @@ function paint(v) {
   if (v.focus) {
     const el = document.getElementById(v.focus);
     if (el) el.focus();
-  } else if (!focused && !main.querySelector('.govuk-error-summary')) {
+  } else if (main.querySelector('.govuk-error-summary')) {
+    // the error summary takes focus itself
+  } else if (again) {
+    const el = keep ? document.getElementById(keep) : null;
+    if (el) el.focus({ preventScroll: true });
+    window.scrollTo(0, scrollY);
+  } else {
     main.focus({ preventScroll: false });
     window.scrollTo(0, 0);
   }
@@ -324,7 +342,10 @@ async function registerWorker() {
 }
 
 async function boot() {
-  initAll({ scope: /** @type {HTMLElement} */ (document.querySelector('.app-top')) });
+  const top = /** @type {HTMLElement} */ (document.querySelector('.app-top'));
+  initAll({ scope: top });
+  // How tall the sticky bar is, so the page scrolls what takes focus clear of it.
+  new ResizeObserver(() => document.documentElement.style.setProperty('--app-top', `${top.offsetHeight}px`)).observe(top);
   client = await Client.open({ baseURL: location.origin, dbName: 'continuity-app' });
   ctx.client = client;
   client.on('status', showStatus);
