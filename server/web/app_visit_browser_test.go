@@ -349,3 +349,68 @@ func TestApp_TransportTickKeepsFocus(t *testing.T) {
 	}
 	noneRefusedOf(t, srv, "tc")
 }
+
+// TestApp_QREnrolment: the field app may use the camera and the console may
+// not; what the console's QR code holds (made by the console's own QR
+// encoder) is read back through the app's decoding path where the browser
+// has a BarcodeDetector, and the typed code still enrols where it has not.
+func TestApp_QREnrolment(t *testing.T) {
+	browsertest.RequireChromium(t)
+	srv := startApp(t)
+	srv.User(t, "sam", "social_worker", srv.Incident)
+	code, err := srv.Auth.IssueCode(context.Background(), "sam", "Sam's tablet", "test", 15*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t)
+	a := &appT{t: t, ctx: b.Tab()}
+	const camera = "String((document.permissionsPolicy || document.featurePolicy).allowsFeature('camera'))"
+	if err := chromedp.Do(a.ctx, chromedp.Navigate(srv.URL+"/console/")); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.str(camera); got != "false" {
+		t.Errorf("the console may use the camera: %s", got)
+	}
+	if err := chromedp.Do(a.ctx, chromedp.Navigate(srv.URL+"/app/")); err != nil {
+		t.Fatal(err)
+	}
+	a.title("Set up this device")
+	if got := a.str(camera); got != "true" {
+		t.Errorf("the field app may not use the camera: %s", got)
+	}
+
+	// What a QR code holds gives the code, typed any way.
+	for _, held := range []string{code.Code, strings.ToLower(code.Code), " " + code.Code + " ", srv.URL + "/app/#/enrol?code=" + code.Code} {
+		if got := a.str(fmt.Sprintf("import('/app/js/scan.js').then(m => m.codeFromText(%q))", held)); got != strings.ToUpper(code.Code) {
+			t.Errorf("codeFromText(%q) = %q, want %q", held, got, code.Code)
+		}
+	}
+	if got := a.str("import('/app/js/scan.js').then(m => m.codeFromText('https://example.org/nothing'))"); got != "" {
+		t.Errorf("a link with no code gave %q", got)
+	}
+
+	// The console's QR image, decoded through the app's path.
+	decoded := a.str(fmt.Sprintf(`(async () => {
+		const qrcode = (await import('/console/vendor/qrcode-generator/qrcode.mjs')).default;
+		const qr = qrcode(0, 'M'); qr.addData(%q); qr.make();
+		const img = new Image(); img.src = qr.createDataURL(6, 4); await img.decode();
+		const m = await import('/app/js/scan.js');
+		return m.canScan() || 'BarcodeDetector' in window ? (await m.decode(img)).join(',') : 'no detector';
+	})()`, code.Code))
+	switch decoded {
+	case "no detector":
+		t.Log("this Chromium has no BarcodeDetector: scanning is not offered, the code is typed")
+		if got := a.str("String(document.getElementById('scan-start'))"); got != "null" {
+			t.Errorf("a scan button is offered with no way to decode: %s", got)
+		}
+	case strings.ToUpper(code.Code):
+	default:
+		t.Errorf("the console's QR code decoded as %q, want %q", decoded, code.Code)
+	}
+
+	// The typed code enrols the device; the server says who it is.
+	a.typeIn("#f-code", code.Code)
+	a.click("#enrol-submit")
+	a.title("Choose an incident")
+	a.wait("the server's answer", mainHas("sam"))
+}
