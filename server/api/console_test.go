@@ -80,6 +80,29 @@ func TestServer_ConsoleViews(t *testing.T) {
 		}
 	})
 
+	t.Run("board rows carry the NHS number and name parts", func(t *testing.T) {
+		want := map[string][3]string{}
+		for _, r := range st.Records("residents") {
+			want[r.ID] = [3]string{schema.StringValue(r, "nhs_number"), schema.StringValue(r, "family_name"), schema.StringValue(r, "given_name")}
+		}
+		withNHS := 0
+		for _, r := range board(t, bo).Residents {
+			w, ok := want[r.ResidentID]
+			if !ok {
+				t.Fatalf("board row for a resident not in the scenario: %+v", r)
+			}
+			if got := [3]string{r.NHSNumber, r.FamilyName, r.GivenName}; got != w {
+				t.Errorf("row %s: NHS number, family and given name %q, want %q", r.ResidentID, got, w)
+			}
+			if r.NHSNumber != "" {
+				withNHS++
+			}
+		}
+		if withNHS == 0 {
+			t.Fatal("no board row has an NHS number")
+		}
+	})
+
 	t.Run("a check shows on the board", func(t *testing.T) {
 		var rid string
 		for _, r := range board(t, bo).Residents {

@@ -73,8 +73,15 @@ const (
 type BoardRow struct {
 	ResidentID string `json:"resident_id"`
 	Name       string `json:"name"`
-	Room       string `json:"room,omitempty"`
-	Status     string `json:"status,omitempty"`
+	// FamilyName and GivenName are the parts of Name, so the board sorts
+	// by family name as a register does.
+	FamilyName string `json:"family_name,omitempty"`
+	GivenName  string `json:"given_name,omitempty"`
+	// NHSNumber tells two people of the same name apart and is what the
+	// room searches by; the board is of the principal's incident only.
+	NHSNumber string `json:"nhs_number,omitempty"`
+	Room      string `json:"room,omitempty"`
+	Status    string `json:"status,omitempty"`
 	// WhereNow is one of the Where* kinds; WhereText says it in words
 	// ("moved to Oakwood Court").
 	WhereNow  string `json:"where_now"`
@@ -149,7 +156,8 @@ func MakeBoard(d Data, now time.Time) Board {
 	}
 	for _, r := range ix.all("residents") {
 		row := BoardRow{
-			ResidentID: r.ID, Name: residentName(r), Room: str(r, "room"), Status: str(r, "status"),
+			ResidentID: r.ID, Name: residentName(r), FamilyName: str(r, "family_name"), GivenName: str(r, "given_name"),
+			NHSNumber: str(r, "nhs_number"), Room: str(r, "room"), Status: str(r, "status"),
 			Funding: str(r, "funding_stream"), DoLS: str(r, "dols_status"), DoLSUntil: str(r, "dols_expiry"),
 			VeryFrail: boolean(r, "very_frail"), AssessEarly: boolean(r, "assess_early"),
 			Capacity: "not_assessed", BestInterests: "not_needed",

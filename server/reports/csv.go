@@ -22,8 +22,9 @@ type CSVRow interface {
 const BOM = "\ufeff"
 
 // WriteCSV writes the UTF-8 byte order mark (BOM), a header row and then one
-// row per entry, RFC 4180 style (CRLF line ends), times in RFC 3339 UTC
-// (empty when unknown). Every cell
+// row per entry, RFC 4180 style (CRLF line ends), times as local
+// Europe/London wall-clock times a spreadsheet reads as dates, such as
+// "2026-12-07 14:05" (CSVTimeLayout; empty when unknown). Every cell
 // that a spreadsheet may read as a formula (SafeCell) is prefixed with a
 // single quote, so an exported log cannot run anything when opened.
 func WriteCSV[R CSVRow](w io.Writer, rows []R) error {
@@ -72,12 +73,18 @@ func safeCells(cells []string) []string {
 	return out
 }
 
-// csvTime formats a time as RFC 3339 UTC, or "" for the zero time.
+// CSVTimeLayout is how a CSV writes a time: Europe/London local time to
+// the minute, the form Excel and LibreOffice read as a date and time
+// (RFC 3339's "T" and "Z" make them text).
+const CSVTimeLayout = "2006-01-02 15:04"
+
+// csvTime formats a time as CSVTimeLayout in Europe/London, or "" for the
+// zero time.
 func csvTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339)
+	return t.In(london).Format(CSVTimeLayout)
 }
 
 // CSVHeader returns the movement log's columns.

@@ -121,8 +121,8 @@ func TestWriteCSV_RoundTrip(t *testing.T) {
 					t.Errorf("row %d has %d cells", i+1, len(r))
 				}
 				if c.timeCol >= 0 {
-					if _, err := time.Parse(time.RFC3339, r[c.timeCol]); err != nil {
-						t.Errorf("row %d: time %q is not RFC 3339", i+1, r[c.timeCol])
+					if _, err := time.ParseInLocation(CSVTimeLayout, r[c.timeCol], london); err != nil {
+						t.Errorf("row %d: time %q is not a local time a spreadsheet reads (%s)", i+1, r[c.timeCol], CSVTimeLayout)
 					}
 				}
 			}
@@ -193,8 +193,37 @@ func TestSafeCell_Injection(t *testing.T) {
 		if r[2] != "plain, with \"quotes\"\nand a new line" {
 			t.Errorf("ordinary cell changed: %q", r[2])
 		}
-		if r[0] != "2026-11-19T11:30:00Z" {
+		if r[0] != "2026-11-19 11:30" {
 			t.Errorf("time cell %q", r[0])
 		}
 	})
+}
+
+// TestCSVTime_LocalLondonTime: CSV times are Europe/London wall-clock times
+// to the minute, in GMT and in British Summer Time, as a spreadsheet reads
+// them.
+func TestCSVTime_LocalLondonTime(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		at   time.Time
+		want string
+	}{
+		{"winter, GMT", time.Date(2026, 12, 7, 14, 5, 30, 0, time.UTC), "2026-12-07 14:05"},
+		{"summer, BST", time.Date(2026, 7, 1, 13, 5, 0, 0, time.UTC), "2026-07-01 14:05"},
+		{"late evening in summer is the next day", time.Date(2026, 6, 30, 23, 30, 0, 0, time.UTC), "2026-07-01 00:30"},
+		{"unknown", time.Time{}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := csvTime(c.at); got != c.want {
+				t.Errorf("csvTime(%s) = %q, want %q", c.at.Format(time.RFC3339), got, c.want)
+			}
+			var b bytes.Buffer
+			if err := WriteMovementLogCSV(&b, []MovementEntry{{OccurredAt: c.at, Event: "departed"}}); err != nil {
+				t.Fatal(err)
+			}
+			if rows := parseCSV(t, b.Bytes()); rows[1][0] != c.want {
+				t.Errorf("the CSV's occurred_at is %q, want %q", rows[1][0], c.want)
+			}
+		})
+	}
 }

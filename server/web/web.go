@@ -35,8 +35,14 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 	"connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; " +
 	"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 
-// PermissionsPolicy is the Permissions-Policy sent with every response.
+// PermissionsPolicy is the Permissions-Policy sent with every response
+// but the field app's.
 const PermissionsPolicy = "camera=(), geolocation=(), microphone=()"
+
+// AppPermissionsPolicy is the Permissions-Policy of the field app (/app/):
+// its own pages may use the camera, to scan the console's enrolment QR
+// code; nothing else may, and no page may use location or the microphone.
+const AppPermissionsPolicy = "camera=(self), geolocation=(), microphone=()"
 
 // Options are what Mount needs beyond its own embedded files.
 type Options struct {
@@ -88,6 +94,12 @@ func SecurityHeaders() fiber.Handler {
 // catch-all route.
 func Mount(app *fiber.App, opts Options) {
 	app.Use(SecurityHeaders())
+	app.Use(func(c *fiber.Ctx) error {
+		if p := c.Path(); p == "/app" || strings.HasPrefix(p, "/app/") {
+			c.Set("Permissions-Policy", AppPermissionsPolicy)
+		}
+		return c.Next()
+	})
 	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/app/", fiber.StatusFound) })
 	icon, err := fs.ReadFile(appFS, "icons/icon-192.png")
 	if err != nil {

@@ -58,17 +58,26 @@ var sdkFS = fstest.MapFS{
 	"continuity.d.ts": {Data: []byte("// types\n")},
 }
 
+// policyFor is the Permissions-Policy a path must carry: the camera is the
+// field app's alone (to scan the enrolment QR code).
+func policyFor(path string) string {
+	if strings.HasPrefix(path, "/app/") {
+		return web.AppPermissionsPolicy
+	}
+	return web.PermissionsPolicy
+}
+
 func TestMount_SecurityHeaders(t *testing.T) {
 	app := newApp(t, web.Options{SDK: sdkFS})
 	for _, path := range []string{"/app/", "/app/sw.js", "/app/manifest.webmanifest", "/app/js/main.js",
-		"/console/", "/assets/govuk/govuk-frontend.min.css", "/sdk/continuity.js", "/app/no-such-file.js", "/"} {
+		"/console/", "/console/js/main.js", "/assets/govuk/govuk-frontend.min.css", "/sdk/continuity.js", "/app/no-such-file.js", "/", "/apples"} {
 		t.Run(path, func(t *testing.T) {
 			res, _ := get(t, app, path)
 			want := map[string]string{
 				"Content-Security-Policy":      web.CSP,
 				"X-Content-Type-Options":       "nosniff",
 				"Referrer-Policy":              "no-referrer",
-				"Permissions-Policy":           web.PermissionsPolicy,
+				"Permissions-Policy":           policyFor(path),
 				"Cross-Origin-Opener-Policy":   "same-origin",
 				"X-Frame-Options":              "DENY",
 				"Cross-Origin-Resource-Policy": "same-origin",

@@ -107,7 +107,12 @@ ${dateInput(id, s.name, d, !!err)}</fieldset></div>`;
       const rows = [];
       for (let i = 0; i < n; i++) {
         const sub = (s.item || []).map((f) => ({ ...f, name: `${s.name}.${i}.${f.name}` }));
-        rows.push(html`<fieldset class="govuk-fieldset app-item"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">${s.itemLabel || 'Item'} ${i + 1}</legend>${sub.map((f) => field(f, d, errors))}</fieldset>`);
+        const label = `${s.itemLabel || 'Item'} ${i + 1}`;
+        // GOV.UK "add another": each item can be removed, once there is
+        // more than one or the only one holds something.
+        const removable = n > 1 || sub.some((f) => (d[f.name] ?? '') !== '' || (d[f.name + '.day'] ?? '') !== '');
+        rows.push(html`<fieldset class="govuk-fieldset app-item"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">${label}</legend>${sub.map((f) => field(f, d, errors))}
+${removable ? html`<button type="submit" class="govuk-button govuk-button--secondary app-remove" data-module="govuk-button" name="remove" value="${s.name}.${i}" id="${id}-${i}-remove">Remove<span class="govuk-visually-hidden"> ${label.toLowerCase()}</span></button>` : ''}</fieldset>`);
       }
       return html`<div class="${group}" id="${id}"><h2 class="govuk-heading-m">${s.label}</h2>${hint(s)}${errorMessage(errors, s.name)}${rows}
 <button type="submit" class="govuk-button govuk-button--secondary" name="add" value="${s.name}" data-module="govuk-button">Add another ${(s.itemLabel || 'item').toLowerCase()}</button></div>`;
@@ -128,6 +133,29 @@ export function itemCount(s, d) {
   }
   if (d[`${s.name}.__rows`]) n = Math.max(n, Number(d[`${s.name}.__rows`]));
   return n;
+}
+
+/**
+ * The draft without item i of an "add another" field: later items move up
+ * one, so what was typed in them stays with them.
+ * @param {Spec} s @param {Draft} d @param {number} i
+ * @returns {Draft}
+ */
+export function removeItem(s, d, i) {
+  const n = itemCount(s, d);
+  const prefix = s.name + '.';
+  /** @type {Draft} */
+  const out = {};
+  for (const [k, v] of Object.entries(d)) {
+    if (!k.startsWith(prefix)) { out[k] = v; continue; }
+    const [head, ...rest] = k.slice(prefix.length).split('.');
+    const j = Number(head);
+    if (!Number.isInteger(j) || head === '') continue; // __rows, set below
+    if (j === i) continue;
+    out[`${prefix}${j > i ? j - 1 : j}.${rest.join('.')}`] = v;
+  }
+  out[`${s.name}.__rows`] = String(Math.max(n - 1, s.minItems ?? 1, 1));
+  return out;
 }
 
 /** Every spec, with the ones revealed by radios. @param {Spec[]} specs @returns {Spec[]} */
@@ -152,7 +180,7 @@ export function readForm(form) {
   const d = {};
   for (const el of Array.from(form.elements)) {
     const e = /** @type {HTMLInputElement} */ (el);
-    if (!e.name || e.name === 'add' || e.type === 'submit') continue;
+    if (!e.name || e.name === 'add' || e.name === 'remove' || e.type === 'submit') continue;
     if (e.type === 'radio') {
       if (e.checked) d[e.name] = e.value;
       else if (!(e.name in d)) d[e.name] = '';

@@ -49,6 +49,8 @@ let view;
 /** @type {string} */
 let flashText = sessionStorage.getItem('continuity.flash') || '';
 sessionStorage.removeItem('continuity.flash');
+/** The screen the confirmation belongs to: it stays, through live refreshes, until the person moves on. */
+let flashHash = '';
 let renderSeq = 0;
 /** Counts the SDK's change events, so a live view built meanwhile is rebuilt. */
 let changeSeq = 0;
@@ -86,7 +88,7 @@ const ctx = {
     if (me) localStorage.setItem(ME_KEY, JSON.stringify({ subject: me.subject, name: me.name || '', role: me.role, device_id: me.device_id, incidents: me.incidents || [] }));
     else localStorage.removeItem(ME_KEY);
   },
-  flash(text) { flashText = text; },
+  flash(text) { flashText = text; flashHash = ''; },
   show(v) { paint(v); },
   applyScope(me) { return applyScope(me); },
   async signOut() {
@@ -179,15 +181,29 @@ async function render() {
   if (v.live && changeSeq !== changes) render();
 }
 
-/** Puts a view on screen. @param {View} v */
+/** The route last painted: painting it again is a refresh, not a new page. */
+let paintedHash = '';
+
+/**
+ * Puts a view on screen. A refresh of the same screen (a live update, a
+ * tick on the transport screen) keeps the person's place: focus goes back
+ * to the control that had it and the page does not scroll.
+ * @param {View} v
+ */
 function paint(v) {
-  const focused = document.activeElement && main.contains(document.activeElement) && view && view.live;
+  const again = paintedHash === location.hash && !!view;
+  const had = /** @type {HTMLElement|null} */ (document.activeElement);
+  const keep = again && had && had !== main && main.contains(had) ? had.id : '';
+  const scrollY = window.scrollY;
+  paintedHash = location.hash;
   view = v;
   document.title = `${v.title} – Continuity`;
-  const flash = flashText ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="flash-title" data-module="govuk-notification-banner">
+  if (flashText && flashHash && flashHash !== location.hash) flashText = '';
+  const announce = flashText && !flashHash;
+  if (flashText) flashHash = location.hash;
+  const flash = flashText ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="${announce ? 'alert' : 'region'}" aria-labelledby="flash-title" data-module="govuk-notification-banner">
 <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="flash-title">Success</h2></div>
 <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${flashText}</p></div></div>` : '';
-  flashText = '';
   main.innerHTML = escape(flash) + v.body.toString();
   initAll({ scope: main });
   stripExpanded();
@@ -195,7 +211,13 @@ function paint(v) {
   if (v.focus) {
     const el = document.getElementById(v.focus);
     if (el) el.focus();
-  } else if (!focused && !main.querySelector('.govuk-error-summary')) {
+  } else if (main.querySelector('.govuk-error-summary')) {
+    // the error summary takes focus itself
+  } else if (again) {
+    const el = keep ? document.getElementById(keep) : null;
+    if (el) el.focus({ preventScroll: true });
+    window.scrollTo(0, scrollY);
+  } else {
     main.focus({ preventScroll: false });
     window.scrollTo(0, 0);
   }
@@ -358,7 +380,10 @@ async function registerWorker() {
 }
 
 async function boot() {
-  initAll({ scope: /** @type {HTMLElement} */ (document.querySelector('.app-top')) });
+  const top = /** @type {HTMLElement} */ (document.querySelector('.app-top'));
+  initAll({ scope: top });
+  // How tall the sticky bar is, so the page scrolls what takes focus clear of it.
+  new ResizeObserver(() => document.documentElement.style.setProperty('--app-top', `${top.offsetHeight}px`)).observe(top);
   client = await Client.open({ baseURL: location.origin, dbName: 'continuity-app' });
   ctx.client = client;
   drafts.sealWith(client);

@@ -90,6 +90,7 @@ async function openClient() {
     replace(main, banner('The console cannot start', 'This browser could not open its local database: ' + errorText(err)));
     return false;
   }
+  lastSynced = client.status().lastSyncedAt || ''; // a sync remembered from before is not news
   client.on('status', showStatus);
   client.on('change', () => scheduleRefresh());
   return true;
@@ -119,6 +120,7 @@ async function signedIn() {
   showAccount();
   client.start();
   await route();
+  preloadViews();
 }
 
 function showAccount() {
@@ -232,14 +234,84 @@ async function runRefresh() {
   }
 }
 
+// "Live" is earned, not assumed: the console says it only while it has
+// heard from the server in the last LIVE_MS (a sync finishing, or the
+// check below answering). An open stream proves nothing on its own: a cut
+// link can leave it open and silent for minutes. When nothing else has
+// been heard for CHECK_MS the console asks the server's /healthz itself;
+// a failed answer, the browser going offline or a failed sync turn the
+// line to "Not live since HH:MM" at once.
+const LIVE_MS = 8000;
+const CHECK_MS = 3000;
+/** When the server last answered (ms since the epoch; 0 never). */
+let heardAt = 0;
+/** Whether the last attempt to reach the server failed. */
+let lastFailed = false;
+let lastSynced = '';
+/** @type {any} */
+let lastStatus = null;
+let checking = false;
+let painted = '';
+
 /** @param {any} s */
 function showStatus(s) {
+  lastStatus = s;
+  if (s.lastSyncedAt && s.lastSyncedAt !== lastSynced && !s.error) {
+    lastSynced = s.lastSyncedAt;
+    heardAt = Date.now();
+    lastFailed = false;
+  }
+  if (s.error || !s.online) lastFailed = true;
+  paintStatus();
+}
+
+/** Draws the status line from what was last heard. */
+function paintStatus() {
+  const s = lastStatus;
+  if (!s) return;
+  const live = navigator.onLine && s.online && !s.error && !lastFailed && heardAt > 0 && Date.now() - heardAt < LIVE_MS;
   let t;
-  if (!s.online) t = tag('Offline: showing what was last received', 'red');
-  else if (s.error) t = tag('Connection problem: retrying', 'amber');
-  else if (s.pending > 0) t = tag(`Sending ${s.pending} change${s.pending === 1 ? '' : 's'}`, 'yellow');
+  if (!live) {
+    const since = heardAt ? new Date(heardAt).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' }) : '';
+    t = tag(since ? `Not live since ${since}` : 'Not live: connecting', 'red');
+  } else if (s.pending > 0) t = tag(`Sending ${s.pending} change${s.pending === 1 ? '' : 's'}`, 'yellow');
   else t = tag('Live', 'green');
+  const key = `${t.textContent}|${s.lastSyncedAt || ''}`;
+  if (key === painted) return; // nothing new to announce
+  painted = key;
   replace(statusEl, t, s.lastSyncedAt ? h('span', { class: 'govuk-body-s app-status__when' }, ' updated ' + when(s.lastSyncedAt)) : null);
+}
+
+/** Asks the server whether it can be reached, when nothing else has said so lately. */
+async function checkLive() {
+  if (!me || checking || !lastStatus) return;
+  if (Date.now() - heardAt >= CHECK_MS || lastFailed) {
+    checking = true;
+    try {
+      const resp = await fetch('/healthz', { cache: 'no-store', credentials: 'omit', signal: AbortSignal.timeout(CHECK_MS) });
+      if (resp.ok) {
+        heardAt = Date.now();
+        lastFailed = !!(lastStatus && lastStatus.error);
+      } else lastFailed = true;
+    } catch {
+      lastFailed = true;
+    } finally {
+      checking = false;
+    }
+  }
+  paintStatus();
+}
+setInterval(checkLive, 1000);
+window.addEventListener('offline', paintStatus);
+window.addEventListener('online', checkLive);
+
+/**
+ * Loads every screen's module once the console is signed in, so that a
+ * screen opened while the server cannot be reached still opens (its data
+ * says it cannot be fetched) instead of failing to import.
+ */
+function preloadViews() {
+  for (const load of Object.values(views)) load().catch(() => { /* tried again when the screen opens */ });
 }
 
 /** @param {string} [notice] */
@@ -296,6 +368,8 @@ async function signOut() {
     return;
   }
   replace(statusEl);
+  painted = '';
+  lastStatus = null;
   history.replaceState(null, '', location.pathname);
   if (await openClient()) signIn();
 }

@@ -9,6 +9,9 @@ import { spoken } from '../time.js';
 import { backLink, redirectIfNotReady, errorOf } from './common.js';
 import { correct } from './flow.js';
 import { check, capacity, bestInterests } from './records.js';
+import { draftList } from './flow.js';
+import { family } from './family.js';
+import { flows, draftsBlock } from './residents.js';
 
 /** @typedef {import('./common.js').Ctx} Ctx */
 /** @typedef {import('./common.js').View} View */
@@ -19,7 +22,7 @@ import { check, capacity, bestInterests } from './records.js';
 const WHAT = {
   safe_and_well_checks: 'Safe-and-well check', capacity_assessments: 'Capacity assessment',
   best_interests_decisions: 'Best-interests decision', moves: 'Move', move_legs: 'Leg of a move', move_corrections: 'Correction of a move',
-  movement_log: 'Movement log entry', residents: 'Resident details',
+  movement_log: 'Movement log entry', residents: 'Resident details', family_contacts: 'Family contact',
 };
 
 /** @param {Ctx} ctx @returns {Promise<Rejected[]>} */
@@ -44,6 +47,13 @@ export async function changes(ctx) {
   const s = ctx.client.status();
   const list = await rejectedList(ctx);
   const people = await Promise.all(list.map((r) => residentOf(ctx, r.change)));
+  const started = ctx.incident ? await draftList(ctx, flows) : [];
+  /** @type {Map<string, any>} */
+  const names = new Map();
+  for (const x of started) {
+    const rid = x.draft.residentId;
+    if (rid && !names.has(rid)) names.set(rid, await ctx.client.get('residents', rid));
+  }
   return {
     title: 'Changes',
     nav: 'changes',
@@ -55,12 +65,15 @@ ${summaryList([
     { key: 'Last synced', value: s.lastSyncedAt ? spoken(s.lastSyncedAt) : 'Not yet' },
   ])}
 <form novalidate><button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" id="sync-now">Send and fetch changes now</button></form>
+<h2 class="govuk-heading-m">Not finished</h2>
+${started.length ? html`<p class="govuk-body">Started on this device and not saved yet: they are not sent until you save them.</p>
+${draftsBlock(started, (rid) => (rid && names.get(rid) ? m.name({ id: rid, fields: names.get(rid) }) : 'a resident'))}` : html`<p class="govuk-body" id="no-drafts">Nothing started and left unsaved.</p>`}
 <h2 class="govuk-heading-m">Not accepted by the server</h2>
 ${list.length === 0 ? html`<p class="govuk-body" id="no-rejected">The server has accepted every change sent from this device.</p>` : html`
 <p class="govuk-body">The server kept these changes aside and did not apply them. Correct each one and save it again, or discard it.</p>
 ${list.map((r, i) => {
     const ch = r.change;
-    const fixable = ['safe_and_well_checks', 'capacity_assessments', 'best_interests_decisions'].includes(ch.collection);
+    const fixable = ['safe_and_well_checks', 'capacity_assessments', 'best_interests_decisions', 'family_contacts'].includes(ch.collection);
     return html`<div class="govuk-summary-card app-rejected" data-change="${ch.id}"><div class="govuk-summary-card__title-wrapper">
 <h3 class="govuk-summary-card__title">${WHAT[ch.collection] || m.words(ch.collection)}${people[i] ? ` for ${m.name({ id: '', fields: people[i] })}` : ''}</h3>
 <ul class="govuk-summary-card__actions">
@@ -120,6 +133,7 @@ export async function correctRoute(ctx) {
   if (ch.collection === 'safe_and_well_checks' && rec.resident_id) await correct(ctx, check, rec.resident_id, ch, reason);
   else if (ch.collection === 'capacity_assessments' && rec.resident_id) await correct(ctx, capacity, rec.resident_id, ch, reason);
   else if (ch.collection === 'best_interests_decisions' && rec.assessment_id) await correct(ctx, bestInterests, rec.assessment_id, ch, reason);
+  else if (ch.collection === 'family_contacts' && rec.resident_id) await correct(ctx, family, rec.resident_id, ch, reason);
   else ctx.go('#/changes');
   return undefined;
 }

@@ -4,6 +4,10 @@ import { html } from '../html.js';
 import { field, errorSummary, fieldId, summaryList } from '../forms.js';
 import { errorOf, redirectIfNotReady } from './common.js';
 import { councilConfig, startURL } from '../council.js';
+import { canScan, scanCamera } from '../scan.js';
+
+/** Stops the camera when the person leaves or types the code instead. @type {AbortController|undefined} */
+let scanning;
 
 /** @typedef {import('./common.js').Ctx} Ctx */
 /** @typedef {import('./common.js').View} View */
@@ -19,11 +23,38 @@ ${council ? html`<p class="govuk-body">Sign in with your council account: the on
 <a href="${startURL('app')}" role="button" draggable="false" class="govuk-button" data-module="govuk-button" id="council-sign-in">Sign in with your council account</a>
 <h2 class="govuk-heading-m">Or use an enrolment code</h2>` : ''}
 <p class="govuk-body">Ask the incident room or your manager for an enrolment code. It works once, for 15 minutes.</p>
+${canScan() ? html`<div class="app-scan"><button type="button" class="govuk-button govuk-button--secondary" data-module="govuk-button" data-action="scan" data-id="scan" id="scan-start">Scan the QR code with the camera</button>
+<video class="app-scan__video" id="scan-video" playsinline muted hidden></video>
+<p class="govuk-body" id="scan-status" role="status"></p></div>` : ''}
 <form novalidate>
 ${field({ name: 'code', type: 'text', label: 'Enrolment code', hint: 'For example, K7QM-4XRT-2P. Letters and numbers; capitals or small letters both work.', width: '20', autocomplete: 'one-time-code' }, { code }, errors)}
 <button type="submit" class="govuk-button" data-module="govuk-button" id="enrol-submit">Continue</button>
 </form>`,
+    async click(el) {
+      if (el.getAttribute('data-action') !== 'scan') return;
+      const video = /** @type {HTMLVideoElement} */ (document.getElementById('scan-video'));
+      const status = /** @type {HTMLElement} */ (document.getElementById('scan-status'));
+      if (scanning) { scanning.abort(); scanning = undefined; video.hidden = true; el.textContent = 'Scan the QR code with the camera'; status.textContent = ''; return; }
+      scanning = new AbortController();
+      const stop = () => { scanning?.abort(); scanning = undefined; };
+      window.addEventListener('hashchange', stop, { once: true });
+      video.hidden = false;
+      el.textContent = 'Stop scanning';
+      status.textContent = 'Point the camera at the QR code on the incident room’s screen.';
+      try {
+        const code = await scanCamera(video, scanning.signal);
+        if (!code) return;
+        const input = /** @type {HTMLInputElement|null} */ (document.getElementById(fieldId('code')));
+        const form = input && input.form;
+        if (input && form) { input.value = code; form.requestSubmit(); }
+      } catch (err) {
+        ctx.show(enrolView(ctx, 'The camera could not be used. Type the enrolment code instead', '', council));
+      } finally {
+        stop();
+      }
+    },
     async submit(form) {
+      scanning?.abort();
       const input = /** @type {HTMLInputElement} */ (form.elements.namedItem('code'));
       const value = input.value.trim();
       if (!value) { ctx.show(enrolView(ctx, 'Enter the enrolment code', value, council)); return; }

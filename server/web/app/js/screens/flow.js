@@ -19,13 +19,17 @@ import { backLink, newId, errorOf, isUUID, notFound, redirectIfNotReady } from '
  * @typedef {{id: string, title: string, specs: Spec[], intro?: import('../html.js').Safe}} Step
  * @typedef {{
  *   kind: string, collection: string, noun: string, steps: Step[],
- *   subject: (ctx: Ctx, id: string) => Promise<{caption: string, back: string, fixed: Record<string, unknown>, defaults: Draft}|undefined>,
+ *   subject: (ctx: Ctx, id: string) => Promise<{caption: string, back: string, fixed: Record<string, unknown>, defaults: Draft, residentId?: string}|undefined>,
  *   rules: (fields: Record<string, any>) => Problem[],
  *   finish?: {name: string, label: string, hint: string, fields: (ctx: Ctx) => Record<string, unknown>},
  *   after: (fields: Record<string, any>, recordId: string, subjectId: string) => {hash: string, flash: string},
  * }} Flow
  * @typedef {{key: string, incident: string, kind: string, values: Draft, recordId?: string,
- *   rejected?: {changeId: string, field: string, message: string}, replaces?: string, step?: string, updatedAt: string}} StoredDraft
+ *   rejected?: {changeId: string, field: string, message: string}, replaces?: string, step?: string, updatedAt: string,
+ *   residentId?: string, subjectId?: string, touched?: boolean}} StoredDraft
+ * A draft's step is the page the person was last on, so it reopens there;
+ * touched is set once they type or answer something, and only touched
+ * drafts are listed.
  */
 
 /** Errors found when saving, shown again on the step pages. @type {Map<string, Problem[]>} */
@@ -88,12 +92,17 @@ export function route(flow) {
     let draft = /** @type {any} */ (await drafts.get(key));
     if (!draft) {
       draft = { key, incident, kind: flow.kind, values: { ...subject.defaults }, recordId: newId(), updatedAt: '' };
-      await drafts.put(draft);
     }
-    const stepId = ctx.params[1] || flow.steps[0].id;
+    draft.residentId = subject.residentId || subjectId;
+    draft.subjectId = subjectId;
+    // Opened without a page (from the resident's buttons): a draft goes
+    // back to the page it was left on.
+    const stepId = ctx.params[1] || (draft.touched && draft.step) || flow.steps[0].id;
+    if (stepId !== 'answers' && !flow.steps.some((s) => s.id === stepId)) return notFound('This page');
+    draft.step = stepId;
+    await drafts.put(draft);
     if (stepId === 'answers') return answers(ctx, flow, subject, draft, subjectId);
     const idx = flow.steps.findIndex((s) => s.id === stepId);
-    if (idx < 0) return notFound('This page');
     return stepView(ctx, flow, subject, draft, subjectId, idx, saveProblems.get(key) || []);
   };
 }
@@ -104,6 +113,7 @@ let saveTimer;
 /** Saves what the form holds into the draft, now. @param {StoredDraft} draft @param {HTMLFormElement} form */
 async function keep(draft, form) {
   Object.assign(draft.values, F.readForm(form));
+  draft.touched = true;
   if (saveTimer) clearTimeout(saveTimer);
   saveTimer = undefined;
   await drafts.put(draft);
@@ -142,6 +152,7 @@ ${step.specs.map((s) => F.field(s, draft.values, errors))}
 </form>`,
     input(form) {
       Object.assign(draft.values, F.readForm(form));
+      draft.touched = true;
       if (saveTimer) clearTimeout(saveTimer);
       saveTimer = setTimeout(() => { saveTimer = undefined; drafts.put(draft); }, 150);
     },
@@ -154,6 +165,20 @@ ${step.specs.map((s) => F.field(s, draft.values, errors))}
           await drafts.put(draft);
         }
         ctx.show(stepView(ctx, flow, subject, draft, subjectId, idx, problems));
+        return;
+      }
+      if (submitter && submitter.name === 'remove') {
+        const at = submitter.value.lastIndexOf('.');
+        const spec = step.specs.find((s) => s.name === submitter.value.slice(0, at));
+        if (spec) {
+          draft.values = F.removeItem(spec, draft.values, Number(submitter.value.slice(at + 1)));
+          await drafts.put(draft);
+        }
+        ctx.show(stepView(ctx, flow, subject, draft, subjectId, idx, problems));
+        const first = document.querySelector(`#${F.fieldId(spec ? spec.name : '')} .app-item`);
+        const status = document.getElementById('draft-note');
+        if (status) status.textContent = 'Removed. Saved on this device as you type.';
+        if (first) /** @type {HTMLElement} */ (first.querySelector('input, textarea') || first).focus();
         return;
       }
       const all = F.toFields(flow.steps.flatMap((s) => s.specs), draft.values);
@@ -206,6 +231,7 @@ ${finish ? F.field({ name: finish.name, type: 'checkbox', label: finish.label, h
 </form>`,
     input(form) {
       Object.assign(draft.values, F.readForm(form));
+      draft.touched = true;
       drafts.put(draft);
     },
     async submit(form) {
@@ -269,9 +295,33 @@ export async function correct(ctx, flow, subjectId, change, reason) {
   const values = F.fromFields(flow.steps.flatMap((s) => s.specs), { ...current, ...change.fields });
   const key = draftKey(flow, incident, subjectId);
   await drafts.put({
-    key, incident, kind: flow.kind, values, recordId: change.record_id, replaces: change.id,
+    key, incident, kind: flow.kind, values, recordId: change.record_id, replaces: change.id, subjectId, touched: true,
     rejected: { changeId: change.id, field: topField(reason.field || ''), message: reason.message },
   });
   const st = stepOf(flow, reason.field || '');
   ctx.go(`#/${flow.kind}/${subjectId}/${st ? st.id + '?field=' + encodeURIComponent(topField(reason.field || '')) : 'answers'}`);
+}
+
+/** The words for the page a draft was left on. @param {Flow} flow @param {string|undefined} step */
+const stepTitle = (flow, step) => (step === 'answers' ? 'Check your answers' : (flow.steps.find((s) => s.id === step) || flow.steps[0]).title);
+
+/**
+ * The drafts a person has started on this device for the incident (of
+ * one resident, when given), newest first, each linking back to the page
+ * it was left on.
+ * @param {Ctx} ctx @param {Flow[]} flows @param {string} [residentId]
+ * @returns {Promise<{draft: StoredDraft, flow: Flow, href: string, where: string}[]>}
+ */
+export async function draftList(ctx, flows, residentId) {
+  const all = /** @type {StoredDraft[]} */ (/** @type {any} */ (await drafts.all()));
+  return all
+    .filter((d) => d.touched && d.incident === ctx.incident && d.subjectId && (!residentId || d.residentId === residentId))
+    .map((d) => ({ d, flow: flows.find((f) => f.kind === d.kind) }))
+    .filter((x) => !!x.flow)
+    .sort((a, b) => String(b.d.updatedAt).localeCompare(String(a.d.updatedAt)))
+    .map(({ d, flow }) => {
+      const f = /** @type {Flow} */ (flow);
+      const step = d.step || f.steps[0].id;
+      return { draft: d, flow: f, href: `#/${f.kind}/${d.subjectId}/${step}`, where: stepTitle(f, step) };
+    });
 }

@@ -4,6 +4,7 @@ import { enrol, incidents, signOut } from './enrol.js';
 import { residents, resident } from './residents.js';
 import { route } from './flow.js';
 import { check, capacity, bestInterests } from './records.js';
+import { family } from './family.js';
 import { transport } from './transport.js';
 import { changes, discard, correctRoute } from './changes.js';
 
@@ -28,6 +29,7 @@ export const routes = {
   check: route(check),
   capacity: route(capacity),
   'best-interests': route(bestInterests),
+  family: route(family),
   transport,
   changes,
   discard,

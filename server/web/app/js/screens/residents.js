@@ -5,6 +5,22 @@ import { summaryList, tag } from '../forms.js';
 import * as m from '../model.js';
 import { spoken, spokenDate } from '../time.js';
 import { backLink, isUUID, notFound, redirectIfNotReady } from './common.js';
+import { draftList } from './flow.js';
+import { check, capacity, bestInterests } from './records.js';
+import { family, familyHistory } from './family.js';
+
+/** Every flow whose drafts are listed. */
+export const flows = [check, capacity, bestInterests, family];
+
+/**
+ * The drafts list: what was started and not saved, each opening at the
+ * page it was left on.
+ * @param {Awaited<ReturnType<typeof draftList>>} list @param {(residentId: string|undefined) => string} [who]
+ */
+export function draftsBlock(list, who) {
+  return html`<ul class="govuk-list govuk-list--spaced" id="drafts">${list.map((x) => html`<li><a class="govuk-link app-link-block" href="${x.href}">Continue the ${x.flow.noun.toLowerCase()}${who ? ` for ${who(x.draft.residentId)}` : ''}<span class="govuk-visually-hidden">,</span></a>
+<span class="govuk-body-s app-muted"> left at “${x.where}”${x.draft.updatedAt ? `, ${spoken(x.draft.updatedAt)}` : ''}</span></li>`)}</ul>`;
+}
 
 /** @typedef {import('./common.js').Ctx} Ctx */
 /** @typedef {import('./common.js').View} View */
@@ -82,6 +98,10 @@ export async function resident(ctx) {
   const canRecord = !ctx.me || ctx.me.role !== 'transport_coordinator';
   const lpa = Array.isArray(f.lpa) ? f.lpa : [];
   const carers = Array.isArray(f.carers) ? f.carers : [];
+  const myDrafts = await draftList(ctx, flows, id);
+  const contacts = ((await ctx.client.list('family_contacts')) || [])
+    .filter((/** @type {m.Rec} */ c) => c.fields && c.fields.resident_id === id && c.fields.incident_id === ctx.incident)
+    .sort((/** @type {m.Rec} */ a, /** @type {m.Rec} */ b) => String(b.fields.occurred_at || '').localeCompare(String(a.fields.occurred_at || '')));
   return {
     title: 'Resident',
     nav: 'residents',
@@ -94,8 +114,11 @@ export async function resident(ctx) {
 ${canRecord ? html`<div class="govuk-button-group">
 <a href="#/check/${id}" role="button" draggable="false" class="govuk-button" data-module="govuk-button" id="start-check">Record a safe-and-well check</a>
 <a href="#/capacity/${id}" role="button" draggable="false" class="govuk-button govuk-button--secondary" data-module="govuk-button" id="start-capacity">Assess capacity</a>
+<a href="#/family/${id}" role="button" draggable="false" class="govuk-button govuk-button--secondary" data-module="govuk-button" id="start-family">Record contact with family</a>
 ${cap.assessment && cap.assessment.fields.outcome === 'lacks_capacity' && !cap.decision ? html`<a href="#/best-interests/${cap.assessment.id}" role="button" draggable="false" class="govuk-button govuk-button--secondary" data-module="govuk-button" id="start-bi">Record a best-interests decision</a>` : ''}
 </div>` : ''}
+${myDrafts.length ? html`<div class="app-drafts"><h2 class="govuk-heading-m">Not finished</h2>
+<p class="govuk-body">Kept on this device; not saved as records yet.</p>${draftsBlock(myDrafts)}</div>` : ''}
 <h2 class="govuk-heading-m">Details</h2>
 ${summaryList([
     { key: 'Where now', value: `${m.serviceName(data, f.current_service_id) || 'Not recorded'}${f.room ? `, room ${f.room}` : ''}` },
@@ -116,6 +139,8 @@ ${summaryList([
 <h2 class="govuk-heading-m">Friendship group</h2>
 ${f.friendship_group ? html`<p class="govuk-body">${f.friendship_group}: keep together where practicable.</p>
 ${friends.length ? html`<ul class="govuk-list govuk-list--bullet">${friends.map((x) => html`<li><a class="govuk-link" href="#/resident/${x.id}">${m.name(x)}</a>${x.fields.room ? `, room ${x.fields.room}` : ''}</li>`)}</ul>` : html`<p class="govuk-body">Nobody else on this device is in the group.</p>`}` : html`<p class="govuk-body">Not part of a friendship group.</p>`}
+<div class="app-history"><h2 class="govuk-heading-m">Family contact and wishes</h2>
+${familyHistory(contacts)}</div>
 <div class="app-history"><h2 class="govuk-heading-m">Safe-and-well checks</h2>
 ${checks.length ? html`<ul class="govuk-list">${checks.map((c) => html`<li><strong>${spoken(c.fields.visited_at)}</strong> ${tag(m.words(c.fields.outcome), c.fields.outcome === 'safe_and_well' ? 'green' : c.fields.outcome === 'concerns' ? 'red' : 'grey')}
 ${c.fields.visitor_name ? ` by ${c.fields.visitor_name}` : ''}${c.fields.in_own_words ? html`<br><span class="app-muted">In their words: “${c.fields.in_own_words}”</span>` : ''}</li>`)}</ul>` : html`<p class="govuk-body">No checks yet.</p>`}</div>

@@ -20,16 +20,26 @@ const biWords = /** @type {Record<string, string>} */ ({ not_needed: '', awaitin
 const dolsFilter = /** @type {Record<string, string>} */ ({ ...dolsWords, not_recorded: 'Not recorded' });
 const biFilter = /** @type {Record<string, string>} */ ({ awaiting: 'Decision needed', in_progress: 'Under way', decided: 'Decided', not_needed: 'No decision needed' });
 
-/** @param {import('../api.js').Ctx} c */
-export async function render(c) {
-  c.setTitle('Board');
+/**
+ * The board; #/board/wall is the same board for a 1920×1080 wall screen:
+ * no menus or filters, large type, one line a resident.
+ * @param {import('../api.js').Ctx} c @param {string[]} [params]
+ */
+export async function render(c, params = []) {
+  const wall = params[0] === 'wall';
+  c.setTitle(wall ? 'Board (wall screen)' : 'Board');
+  document.body.classList.toggle('app-wall', wall);
+  if (wall) c.signal.addEventListener('abort', () => document.body.classList.remove('app-wall'), { once: true });
   const counts = h('div', { class: 'app-counts', id: 'board-counts' });
   const filters = h('div', { class: 'app-filters' });
   const result = h('p', { class: 'govuk-body', id: 'board-result', 'aria-live': 'polite' });
   const wrap = h('div', { class: 'app-table-wrap', id: 'board-table' });
   const title = h('h1', { class: 'govuk-heading-l' }, 'Incident board');
   const generated = h('p', { class: 'govuk-body-s app-muted', id: 'board-generated' });
-  replace(c.main, title, generated, counts, h('h2', { class: 'govuk-heading-m' }, 'Residents'), filters, result, wrap);
+  const mode = wall
+    ? h('p', { class: 'govuk-body-s app-wall__leave' }, h('a', { class: 'govuk-link', href: '#/board', id: 'wall-leave' }, 'Leave the wall screen'))
+    : h('p', { class: 'govuk-body-s' }, h('a', { class: 'govuk-link', href: '#/board/wall', id: 'wall-open' }, 'Show on a wall screen'), ' (1920 × 1080: large type, one line a resident)');
+  replace(c.main, title, generated, mode, counts, h('h2', { class: 'govuk-heading-m app-wall-hide' }, 'Residents'), filters, result, wrap);
   /** @type {any} */
   let board = null;
 
@@ -86,7 +96,7 @@ function buildFilters(el, draw, signal) {
   const q = /** @type {HTMLInputElement} */ (h('input', { class: 'govuk-input', id: 'filter-name', name: 'filter-name', type: 'search', value: state.q, autocomplete: 'off', spellcheck: 'false' }));
   q.addEventListener('input', () => { state.q = q.value; draw(); }, { signal });
   replace(el,
-    h('div', { class: 'govuk-form-group app-filter' }, h('label', { class: 'govuk-label', for: 'filter-name' }, 'Name or room'), q),
+    h('div', { class: 'govuk-form-group app-filter' }, h('label', { class: 'govuk-label', for: 'filter-name' }, 'Name, room or NHS number'), q),
     select('filter-where', 'Where now', whereWords, 'where'),
     select('filter-check', 'Safe-and-well check', checkWords, 'check'),
     select('filter-funding', 'Funding', fundingWords, 'funding'),
@@ -96,7 +106,8 @@ function buildFilters(el, draw, signal) {
 }
 
 const sorters = /** @type {Record<string, (r: any) => string>} */ ({
-  name: (r) => r.name.toLowerCase(),
+  // By family name, as a register is kept (Marsh, Edith before Price, Alan).
+  name: (r) => fold(r.family_name || r.name) + '\u0000' + fold(r.given_name || '') + '\u0000' + (r.nhs_number || ''),
   where: (r) => r.where_now + r.where_text,
   funding: (r) => r.funding_stream || '~',
   dols: (r) => r.dols_status || '~',
@@ -105,6 +116,9 @@ const sorters = /** @type {Record<string, (r: any) => string>} */ ({
   capacity: (r) => r.capacity + r.best_interests,
   move: (r) => r.planned_move?.planned_at || '~',
 });
+
+/** An NHS number in 3-3-4 groups. @param {string} n */
+const nhs = (n) => (/^\d{10}$/.test(n) ? `${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}` : n);
 
 /** Text folded for search: accents and case do not count (Siân, sian). @param {string} s */
 const fold = (s) => String(s).normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
@@ -136,6 +150,7 @@ function residentTable(rows, c) {
   });
   const body = rows.map((r) => h('tr', { class: 'govuk-table__row' + (r.check_state === 'overdue' || r.check_state === 'never_checked' ? ' app-row--due' : ''), 'data-resident': r.resident_id },
     h('th', { scope: 'row', class: 'govuk-table__header' }, r.name, r.room ? h('span', { class: 'app-muted govuk-body-s app-block' }, 'Room ' + r.room) : null,
+      r.nhs_number ? h('span', { class: 'app-muted govuk-body-s app-block', 'data-nhs': r.resident_id }, 'NHS ' + nhs(r.nhs_number)) : null,
       r.very_frail ? h('span', { class: 'app-block' }, tag('Very frail', 'pink')) : null),
     cell(tag(whereWords[r.where_now] || words(r.where_now), whereColour[r.where_now]), h('span', { class: 'app-block govuk-body-s' }, r.where_text)),
     cell(fundingWords[r.funding_stream] || (r.funding_stream ? words(r.funding_stream) : 'Not recorded')),
