@@ -227,11 +227,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		cfg.Progress = stderr
-		res, err := runCouch(ctx, cfg, *couchCmd)
-		if err != nil {
-			return fmt.Errorf("couch: %w", err)
+		kinds := []string{cfg.IDs}
+		if cfg.CompareIDs {
+			kinds = append(kinds, otherIDs(cfg.IDs))
 		}
-		writeCouchReport(stdout, res)
+		var all []couchResults
+		for _, kind := range kinds {
+			err := withIDs(cfg, kind, func() error {
+				c := cfg
+				c.IDs = kind
+				res, err := runCouch(ctx, c, *couchCmd)
+				if err != nil {
+					return err
+				}
+				writeCouchReport(stdout, res)
+				fmt.Fprintln(stdout)
+				all = append(all, res)
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("couch, %s ids: %w", kind, err)
+			}
+		}
+		writeCouchAims(stdout, all)
 		return nil
 	default:
 		return fmt.Errorf("--case: unknown case %q (unauth-bodies, couch)", *only)
