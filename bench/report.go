@@ -41,6 +41,17 @@ type phase struct {
 	// CPU is the process's CPU time over the phase (client and server
 	// alike: they share the process); zero when unknown.
 	CPU time.Duration
+	// Written is what a server in a child process wrote to storage over
+	// the phase (/proc/<pid>/io write_bytes); zero when unknown.
+	Written int64
+}
+
+// perItem returns the bytes written to storage per item, or "n/a".
+func (p phase) perItem() string {
+	if p.Written <= 0 || p.Items == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%s bytes written per change", group(float64(p.Written)/float64(p.Items)))
 }
 
 // rate returns items per second.
@@ -187,8 +198,11 @@ func writeReport(w io.Writer, r results) {
 
 	fmt.Fprintln(w, "| measure | amount | wall (s) | rate | CPU cores busy | aim | result |")
 	fmt.Fprintln(w, "|---|---|--:|--:|--:|---|---|")
-	fmt.Fprintf(w, "| push ingest (%d devices) | %s changes | %.2f | %s changes/s | %s | | |\n",
-		c.Devices, group(float64(r.Ingest.Items)), r.Ingest.Elapsed.Seconds(), group(r.Ingest.rate()), r.Ingest.cores())
+	fmt.Fprintf(w, "| push ingest (%d devices), %s ids | %s changes | %.2f | %s changes/s | %s | | |\n",
+		c.Devices, c.IDs, group(float64(r.Ingest.Items)), r.Ingest.Elapsed.Seconds(), group(r.Ingest.rate()), r.Ingest.cores())
+	if r.Ingest.Written > 0 {
+		fmt.Fprintf(w, "| push ingest, %s ids: storage written by the server | | | %s | | | |\n", c.IDs, r.Ingest.perItem())
+	}
 	fmt.Fprintf(w, "| raw batched insert | %s rows | %.2f | %s rows/s | %s | | |\n",
 		group(float64(r.Raw.Items)), r.Raw.Elapsed.Seconds(), group(r.Raw.rate()), r.Raw.cores())
 	fmt.Fprintf(w, "| ingest / raw | | | %.1f%% | | ≥ %.0f%% | %s |\n",
@@ -243,6 +257,9 @@ func writeIDsReport(w io.Writer, r results) {
 		other := otherIDs(c.IDs)
 		fmt.Fprintf(w, "| push ingest (%d devices), %s ids | %s changes | %.2f | %s changes/s | %s | | |\n",
 			c.Devices, other, group(float64(r.Other.Items)), r.Other.Elapsed.Seconds(), group(r.Other.rate()), r.Other.cores())
+		if r.Other.Written > 0 {
+			fmt.Fprintf(w, "| push ingest, %s ids: storage written by the server | | | %s | | | |\n", other, r.Other.perItem())
+		}
 		if r.OtherPeak > 0 {
 			fmt.Fprintf(w, "| ingest server peak RSS (child process), %s ids | %s changes | | %.1f MB | | ≤ %d MB | %s |\n",
 				other, group(float64(r.Other.Items)), float64(r.OtherPeak)/(1<<20), aimIngestRSS>>20, verdict(r.OtherPeak <= aimIngestRSS))
