@@ -19,7 +19,7 @@
 import { Clock, formatHLC, parseHLC, compareHLC, validHLC } from './hlc.js';
 import { exists, isDeleted, recordObject, newRecord } from './merge.js';
 import { Schema } from './validate.js';
-import { APIError, ReenrolRequiredError, ValidationError, backoff, errorFrom, readSSE, sleep } from './http.js';
+import { APIError, ReenrolRequiredError, ValidationError, backoff, errorFrom, gzipText, readSSE, sleep } from './http.js';
 import { newId } from './id.js';
 import {
   ALL, applyToBase, countOutbox, getMeta, openStore, outboxEntries, purgeIncidents, refreshView, requeueOwn, setMeta, wipeStore,
@@ -152,6 +152,8 @@ export class Client {
   #refused = '';
   /** @type {number} milliseconds to add to the device clock (from the server) */
   #offset = 0;
+  /** Set once the server refused a gzip body (415): it is from before compressed requests. */
+  #plainBodies = false;
   /** @type {Schema|null} */
   #schema = null;
   /** @type {number} */
@@ -772,8 +774,14 @@ export class Client {
     /** @type {RequestInit} */
     const init = { method, headers, cache: 'no-store', credentials: 'omit' };
     if (body !== undefined && body !== null) {
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      init.body = text;
       if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+      const z = this.#plainBodies || Object.keys(headers).some((k) => k.toLowerCase() === 'content-encoding') ? null : await gzipText(text);
+      if (z) {
+        init.body = z;
+        headers['Content-Encoding'] = 'gzip';
+      }
     }
     let resp;
     try {
@@ -784,7 +792,15 @@ export class Client {
     }
     this.#setOnline(true);
     if (resp.status === 304) return null;
-    if (!resp.ok) throw await errorFrom(resp, this.#o.now());
+    if (!resp.ok) {
+      const e = await errorFrom(resp, this.#o.now());
+      if (headers['Content-Encoding'] === 'gzip' && e.status === 415 && e.field === 'Content-Encoding') {
+        // A server from before compressed requests: send every body as it is.
+        this.#plainBodies = true;
+        return this.#once(method, path, body, auth, opt);
+      }
+      throw e;
+    }
     try {
       if (opt.text) return await resp.text();
       const text = await resp.text();

@@ -25,6 +25,7 @@ import (
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -161,6 +162,12 @@ func New(cfg Config) *Server {
 	s.app.Use(recover.New())
 	s.app.Use(s.metrics.middleware)
 	s.app.Use(s.edge)
+	// Answers are compressed when the client accepts it (br, else gzip),
+	// the change stream too: fasthttp compresses a streamed body through a
+	// writer flushed after every write, so each event still leaves at once
+	// (TestServer_CompressedResponses). Bodies under 200 bytes, and bodies
+	// already encoded (the web app's files), are sent as they are.
+	s.app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	if cfg.Mount != nil {
 		cfg.Mount(s.app)
 	}
