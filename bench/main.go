@@ -56,6 +56,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/continuity-care/continuity/server/demo"
 	"github.com/continuity-care/continuity/syncproto"
 )
 
@@ -356,6 +357,14 @@ func runBench(ctx context.Context, cfg config) (results, error) {
 			}
 			res.Deltas = append(res.Deltas, d)
 		}
+	}
+	if path := scenarioPath(); path != "" {
+		cfg.logf("the demo incident's initial sync on the wire")
+		if res.Wire, err = measureWire(ctx, cfg, filepath.Join(dir, "wire"), path); err != nil {
+			return res, fmt.Errorf("demo initial sync: %w", err)
+		}
+	} else {
+		cfg.logf("no %s here: the demo incident's initial sync is not measured (run from the repository root)", demo.DefaultPath)
 	}
 	if cfg.StreamWrites > 0 || cfg.StreamIdle > 0 {
 		if res.Stream, err = measureStream(ctx, cfg, filepath.Join(dir, "stream")); err != nil {

@@ -137,6 +137,9 @@ type results struct {
 	// Postgres is push ingest on PostgreSQL (--postgres), by kind of ids;
 	// empty when not run.
 	Postgres []idsPhase
+	// Wire is the demo incident's initial sync by Accept-Encoding; empty
+	// when the scenario was not found.
+	Wire []wireResult
 }
 
 // idsPhase is a push ingest with one kind of ids.
@@ -238,6 +241,7 @@ func writeReport(w io.Writer, r results) {
 		fmt.Fprintf(w, "| delta pull after %s / after %s | | | %.2f× | | ≤ %.1f× | %s |\n",
 			group(float64(r.Deltas[1].Log)), group(float64(r.Deltas[0].Log)), ratio, aimDeltaRatio, verdict(ratio <= aimDeltaRatio))
 	}
+	writeWireReport(w, r.Wire)
 	writeStreamReport(w, r.Stream)
 }
 
