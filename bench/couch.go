@@ -608,3 +608,35 @@ func writeCouchReport(w io.Writer, r couchResults) {
 	row("server CPU cores busy, push", "%.2f", busy(o.PushCPU, o.Push), busy(t.PushCPU, t.Push))
 	row("server CPU cores busy, initial sync", "%.2f", busy(o.SyncCPU, o.Sync), busy(t.SyncCPU, t.Sync))
 }
+
+// The couch case's aims: push beside pouchdb-server, by kind of ids.
+const (
+	aimCouchPushV7 = 3.0
+	aimCouchPushV4 = 2.0
+)
+
+// writeCouchAims prints, for each couch run, its push ratio to
+// pouchdb-server against the aim for its kind of ids, and, with both kinds,
+// Continuity's own v4 / v7 push ratio.
+func writeCouchAims(w io.Writer, runs []couchResults) {
+	fmt.Fprintln(w, "| aim | measured | aim | result |")
+	fmt.Fprintln(w, "|---|--:|--:|---|")
+	var v4, v7 float64
+	for _, r := range runs {
+		if r.Theirs.Push.rate() == 0 {
+			continue
+		}
+		ratio := r.Ours.Push.rate() / r.Theirs.Push.rate()
+		aim := aimCouchPushV7
+		if r.Config.IDs == "v4" {
+			aim, v4 = aimCouchPushV4, r.Ours.Push.rate()
+		} else {
+			v7 = r.Ours.Push.rate()
+		}
+		fmt.Fprintf(w, "| push, %s ids: Continuity / pouchdb-server | %.2f× | ≥ %.0f× | %s |\n", r.Config.IDs, ratio, aim, verdict(ratio >= aim))
+		fmt.Fprintf(w, "| peak RSS, %s ids: Continuity | %.1f MB | ≤ %d MB | %s |\n", r.Config.IDs, float64(r.Ours.Peak)/(1<<20), aimIngestRSS>>20, verdict(r.Ours.Peak <= aimIngestRSS))
+	}
+	if v4 > 0 && v7 > 0 {
+		fmt.Fprintf(w, "| push, Continuity v4 ids / v7 ids | %.2f× | ≥ %.1f× | %s |\n", v4/v7, aimIDsRatio, verdict(v4/v7 >= aimIDsRatio))
+	}
+}

@@ -33,7 +33,7 @@ import (
 // Fiber API listening on a loopback port.
 type benchServer struct {
 	URL   string
-	Store *sqlite.Store
+	Store benchStore
 	Auth  *auth.Service
 	Sync  *care.Sync
 	api   *api.Server
@@ -43,12 +43,25 @@ type benchServer struct {
 	closeErr  error
 }
 
+// benchStore is what the bench needs of a store: both stores are one.
+type benchStore interface {
+	care.Store
+	care.AccessStore
+	care.EpochRenewer
+}
+
 // startServer starts a server whose database and keys live in dir.
 func startServer(ctx context.Context, dir string) (*benchServer, error) {
 	store, err := sqlite.Open(ctx, filepath.Join(dir, "continuity.db"))
 	if err != nil {
 		return nil, err
 	}
+	return startServerOn(ctx, dir, store)
+}
+
+// startServerOn starts a server on store, its keys in dir; the server closes
+// the store.
+func startServerOn(ctx context.Context, dir string, store benchStore) (*benchServer, error) {
 	keys, err := auth.LoadKeys(dir, time.Now())
 	if err != nil {
 		store.Close()
@@ -171,6 +184,11 @@ func newIngestRun(ctx context.Context, dir string, w *pushWorkload) (*ingestRun,
 	if err != nil {
 		return nil, err
 	}
+	return ingestOn(ctx, srv, w)
+}
+
+// ingestOn enrols the workload's devices on srv, which the run then owns.
+func ingestOn(ctx context.Context, srv *benchServer, w *pushWorkload) (*ingestRun, error) {
 	r := &ingestRun{srv: srv, url: srv.URL, client: newClient(len(w.Devices)), w: w}
 	for _, d := range w.Devices {
 		tok, err := srv.enrol(ctx, d.Subject, d.Device, w.Incident)

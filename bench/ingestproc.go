@@ -157,9 +157,12 @@ func measureIngestChild(ctx context.Context, cfg config, dir string, w *pushWork
 	r := &ingestRun{url: c.info.URL, client: newClient(len(w.Devices)), tokens: c.info.Tokens, w: w}
 	defer r.client.CloseIdleConnections()
 	child0, _ := childCPU(c.pid())
+	io0, _ := processIO(c.pid(), "write_bytes:")
 	p, err = measure(cfg, "ingest", func() (int, time.Duration, error) { return r.push(ctx) })
 	child1, _ := childCPU(c.pid())
+	io1, _ := processIO(c.pid(), "write_bytes:")
 	p.CPU += child1 - child0
+	p.Written = io1 - io0
 	if err != nil {
 		return p, 0, err
 	}
@@ -191,6 +194,21 @@ func processStatus(pid int, key string) (int64, error) {
 		}
 	}
 	return 0, errors.New("no " + key + " in /proc status")
+}
+
+// processIO returns a line of /proc/<pid>/io (bytes), such as write_bytes:
+// what the process caused to be written to storage.
+func processIO(pid int, key string) (int64, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "io"))
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", key, err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key); ok {
+			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return 0, errors.New("no " + key + " in /proc io")
 }
 
 // childCPU returns a process's CPU time (user and system) from

@@ -56,6 +56,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/continuity-care/continuity/server/demo"
 	"github.com/continuity-care/continuity/syncproto"
 )
 
@@ -99,12 +100,18 @@ type config struct {
 	// DeltaSmall and DeltaBig are the log lengths a delta pull of 100
 	// changes is timed after (0 and 0 skip it).
 	DeltaSmall, DeltaBig int
+	// CompareIDs runs push ingest again with the other kind of ids (v4
+	// after v7), so the two are measured in one run.
+	CompareIDs bool
+	// Postgres, when set, is a PostgreSQL DSN: push ingest runs there too
+	// (with both kinds of ids), each run in a fresh schema dropped after.
+	Postgres string
 }
 
 // defaultConfig is the issue's workload.
 func defaultConfig() config {
 	return config{Changes: 200000, Devices: 8, Batch: 500, Updates: 0.2, Records: 100000, PullLimit: syncproto.MaxPullLimit, Seed: 1, IDs: "v7", Dir: os.TempDir(),
-		StreamWrites: 1000, StreamIdle: 1000, Child: true, DeltaSmall: 1000, DeltaBig: 1000000}
+		StreamWrites: 1000, StreamIdle: 1000, Child: true, DeltaSmall: 1000, DeltaBig: 1000000, CompareIDs: true}
 }
 
 func (c config) check() error {
@@ -178,6 +185,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the timed phases to this path, one per phase (x.pprof → x.ingest.pprof, x.raw.pprof, x.pull.pprof)")
 	fs.StringVar(&cfg.Before, "before", "", "a bench binary built from the tree before issue 12 (commit 77a3990): its push ingest runs in this run and is the \"before\" of ingest / before, instead of 6,068 changes/s from 2026-11-23")
 	fs.StringVar(&cfg.IDs, "ids", cfg.IDs, "change and record ids: v7 (time-ordered, as the SDKs make them) or v4 (random, as older devices made them)")
+	fs.BoolVar(&cfg.CompareIDs, "compare-ids", cfg.CompareIDs, "run push ingest a second time with the other kind of ids (v4 after v7), and print the ratio")
+	fs.StringVar(&cfg.Postgres, "postgres", os.Getenv(postgresEnv), "a PostgreSQL DSN (default $"+postgresEnv+"): push ingest runs there too, with v7 and v4 ids, each in a fresh schema")
 	only := fs.String("case", "", "run one case instead of the sync measurements: unauth-bodies (peak RSS under concurrent unauthenticated large POSTs) or couch (push, initial sync and peak RSS beside pouchdb-server; needs --couch-cmd)")
 	posts := fs.Int("posts", 20, "unauth-bodies: concurrent POSTs")
 	postMiB := fs.Int("post-mib", 15, "unauth-bodies: MiB declared and sent by each POST")
@@ -219,11 +228,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		cfg.Progress = stderr
-		res, err := runCouch(ctx, cfg, *couchCmd)
-		if err != nil {
-			return fmt.Errorf("couch: %w", err)
+		kinds := []string{cfg.IDs}
+		if cfg.CompareIDs {
+			kinds = append(kinds, otherIDs(cfg.IDs))
 		}
-		writeCouchReport(stdout, res)
+		var all []couchResults
+		for _, kind := range kinds {
+			err := withIDs(cfg, kind, func() error {
+				c := cfg
+				c.IDs = kind
+				res, err := runCouch(ctx, c, *couchCmd)
+				if err != nil {
+					return err
+				}
+				writeCouchReport(stdout, res)
+				fmt.Fprintln(stdout)
+				all = append(all, res)
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("couch, %s ids: %w", kind, err)
+			}
+		}
+		writeCouchAims(stdout, all)
 		return nil
 	default:
 		return fmt.Errorf("--case: unknown case %q (unauth-bodies, couch)", *only)
@@ -279,6 +306,16 @@ func runBench(ctx context.Context, cfg config) (results, error) {
 	if err != nil {
 		return res, fmt.Errorf("push ingest: %w", err)
 	}
+	if cfg.CompareIDs {
+		if res.Other, res.OtherPeak, err = measureOtherIDs(ctx, cfg, dir); err != nil {
+			return res, err
+		}
+	}
+	if cfg.Postgres != "" {
+		if res.Postgres, err = measurePostgres(ctx, cfg, dir); err != nil {
+			return res, err
+		}
+	}
 	if cfg.Before != "" {
 		res.Like = res.Ingest
 		if cfg.Child {
@@ -321,6 +358,14 @@ func runBench(ctx context.Context, cfg config) (results, error) {
 			res.Deltas = append(res.Deltas, d)
 		}
 	}
+	if path := scenarioPath(); path != "" {
+		cfg.logf("the demo incident's initial sync on the wire")
+		if res.Wire, err = measureWire(ctx, cfg, filepath.Join(dir, "wire"), path); err != nil {
+			return res, fmt.Errorf("demo initial sync: %w", err)
+		}
+	} else {
+		cfg.logf("no %s here: the demo incident's initial sync is not measured (run from the repository root)", demo.DefaultPath)
+	}
 	if cfg.StreamWrites > 0 || cfg.StreamIdle > 0 {
 		if res.Stream, err = measureStream(ctx, cfg, filepath.Join(dir, "stream")); err != nil {
 			return res, fmt.Errorf("change stream: %w", err)
@@ -358,6 +403,12 @@ func measureIngest(ctx context.Context, cfg config, dir string, w *pushWorkload)
 	if err != nil {
 		return phase{}, err
 	}
+	return runIngest(ctx, cfg, ir, w)
+}
+
+// runIngest times push ingest on ir, checks every change reached the change
+// log, and closes ir.
+func runIngest(ctx context.Context, cfg config, ir *ingestRun, w *pushWorkload) (phase, error) {
 	p, err := measure(cfg, "ingest", func() (int, time.Duration, error) { return ir.push(ctx) })
 	if err == nil {
 		var logged int64

@@ -27,6 +27,9 @@ const (
 	aimDeltaRatio = 1.5
 	// aimIngestRSS is the most the ingest server's peak RSS may be.
 	aimIngestRSS = 100 << 20
+	// aimIDsRatio is the least push ingest with random (v4) ids may reach,
+	// as a fraction of the same run's push ingest with v7 ids.
+	aimIDsRatio = 0.8
 )
 
 // phase is one timed measurement.
@@ -38,6 +41,17 @@ type phase struct {
 	// CPU is the process's CPU time over the phase (client and server
 	// alike: they share the process); zero when unknown.
 	CPU time.Duration
+	// Written is what a server in a child process wrote to storage over
+	// the phase (/proc/<pid>/io write_bytes); zero when unknown.
+	Written int64
+}
+
+// perItem returns the bytes written to storage per item, or "n/a".
+func (p phase) perItem() string {
+	if p.Written <= 0 || p.Items == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%s bytes written per change", group(float64(p.Written)/float64(p.Items)))
 }
 
 // rate returns items per second.
@@ -115,6 +129,23 @@ type results struct {
 	Deltas []deltaResult
 	// Stream holds the change stream's figures.
 	Stream streamResults
+	// Other is push ingest of the same workload with the other kind of ids
+	// (--compare-ids; v4 when --ids is v7), OtherPeak its server's peak
+	// RSS; Other.Items is 0 when not run.
+	Other     phase
+	OtherPeak int64
+	// Postgres is push ingest on PostgreSQL (--postgres), by kind of ids;
+	// empty when not run.
+	Postgres []idsPhase
+	// Wire is the demo incident's initial sync by Accept-Encoding; empty
+	// when the scenario was not found.
+	Wire []wireResult
+}
+
+// idsPhase is a push ingest with one kind of ids.
+type idsPhase struct {
+	IDs string
+	phase
 }
 
 // ratio returns the ingest rate as a fraction of the raw insert rate.
@@ -172,6 +203,9 @@ func writeReport(w io.Writer, r results) {
 	fmt.Fprintln(w, "|---|---|--:|--:|--:|---|---|")
 	fmt.Fprintf(w, "| push ingest (%d devices) | %s changes | %.2f | %s changes/s | %s | | |\n",
 		c.Devices, group(float64(r.Ingest.Items)), r.Ingest.Elapsed.Seconds(), group(r.Ingest.rate()), r.Ingest.cores())
+	if r.Ingest.Written > 0 {
+		fmt.Fprintf(w, "| push ingest, %s ids: storage written by the server | | | %s | | | |\n", c.IDs, r.Ingest.perItem())
+	}
 	fmt.Fprintf(w, "| raw batched insert | %s rows | %.2f | %s rows/s | %s | | |\n",
 		group(float64(r.Raw.Items)), r.Raw.Elapsed.Seconds(), group(r.Raw.rate()), r.Raw.cores())
 	fmt.Fprintf(w, "| ingest / raw | | | %.1f%% | | ≥ %.0f%% | %s |\n",
@@ -194,6 +228,7 @@ func writeReport(w io.Writer, r results) {
 		fmt.Fprintf(w, "| ingest server peak RSS (child process) | %s changes | | %.1f MB | | ≤ %d MB | %s |\n",
 			group(float64(r.Ingest.Items)), float64(r.IngestPeak)/(1<<20), aimIngestRSS>>20, verdict(r.IngestPeak <= aimIngestRSS))
 	}
+	writeIDsReport(w, r)
 	fmt.Fprintf(w, "| initial sync pull | %s records in %d pages | %.2f | %s records/s | %s | ≥ %s records/s | %s |\n",
 		group(float64(r.Sync.Items)), r.SyncPages, r.Sync.Elapsed.Seconds(), group(r.Sync.rate()), r.Sync.cores(),
 		group(aimSyncRate), verdict(r.Sync.rate() >= aimSyncRate))
@@ -206,5 +241,52 @@ func writeReport(w io.Writer, r results) {
 		fmt.Fprintf(w, "| delta pull after %s / after %s | | | %.2f× | | ≤ %.1f× | %s |\n",
 			group(float64(r.Deltas[1].Log)), group(float64(r.Deltas[0].Log)), ratio, aimDeltaRatio, verdict(ratio <= aimDeltaRatio))
 	}
+	writeWireReport(w, r.Wire)
 	writeStreamReport(w, r.Stream)
+}
+
+// otherIDs is the kind of ids that is not kind.
+func otherIDs(kind string) string {
+	if kind == "v4" {
+		return "v7"
+	}
+	return "v4"
+}
+
+// writeIDsReport prints push ingest with the other kind of ids, its ratio
+// v4 / v7, and the PostgreSQL push ingest rows.
+func writeIDsReport(w io.Writer, r results) {
+	c := r.Config
+	if r.Other.Items > 0 {
+		other := otherIDs(c.IDs)
+		fmt.Fprintf(w, "| push ingest (%d devices), %s ids | %s changes | %.2f | %s changes/s | %s | | |\n",
+			c.Devices, other, group(float64(r.Other.Items)), r.Other.Elapsed.Seconds(), group(r.Other.rate()), r.Other.cores())
+		if r.Other.Written > 0 {
+			fmt.Fprintf(w, "| push ingest, %s ids: storage written by the server | | | %s | | | |\n", other, r.Other.perItem())
+		}
+		if r.OtherPeak > 0 {
+			fmt.Fprintf(w, "| ingest server peak RSS (child process), %s ids | %s changes | | %.1f MB | | ≤ %d MB | %s |\n",
+				other, group(float64(r.Other.Items)), float64(r.OtherPeak)/(1<<20), aimIngestRSS>>20, verdict(r.OtherPeak <= aimIngestRSS))
+		}
+		v4, v7 := r.Other, r.Ingest
+		if c.IDs == "v4" {
+			v4, v7 = v7, v4
+		}
+		if v7.rate() > 0 {
+			ratio := v4.rate() / v7.rate()
+			fmt.Fprintf(w, "| push ingest v4 ids / v7 ids | | | %.2f× | | ≥ %.1f× | %s |\n", ratio, aimIDsRatio, verdict(ratio >= aimIDsRatio))
+		}
+	}
+	for _, p := range r.Postgres {
+		fmt.Fprintf(w, "| push ingest on PostgreSQL (%d devices, server in the bench's process), %s ids | %s changes | %.2f | %s changes/s | %s | | |\n",
+			c.Devices, p.IDs, group(float64(p.Items)), p.Elapsed.Seconds(), group(p.rate()), p.cores())
+	}
+	if len(r.Postgres) == 2 && r.Postgres[0].rate() > 0 {
+		v7, v4 := r.Postgres[0], r.Postgres[1]
+		if v7.IDs == "v4" {
+			v7, v4 = v4, v7
+		}
+		ratio := v4.rate() / v7.rate()
+		fmt.Fprintf(w, "| push ingest on PostgreSQL v4 ids / v7 ids | | | %.2f× | | ≥ %.1f× | %s |\n", ratio, aimIDsRatio, verdict(ratio >= aimIDsRatio))
+	}
 }

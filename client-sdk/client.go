@@ -104,6 +104,9 @@ type Client struct {
 	auto   *autoSync
 	// live is set while auto-sync holds the change stream open.
 	live atomic.Bool
+	// plainBodies is set once the server refused a gzip body (415): it
+	// is from before compressed requests.
+	plainBodies atomic.Bool
 	// streamHC makes the change stream's request: HTTPClient without its
 	// timeout, which would cut a stream that is meant to stay open.
 	streamHC *http.Client

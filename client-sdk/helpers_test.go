@@ -1,6 +1,7 @@
 package continuity
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -173,7 +174,17 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 
 func (f *fakeServer) push(w http.ResponseWriter, r *http.Request, device string) {
 	f.pushes++
-	body, _ := io.ReadAll(r.Body)
+	var rd io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		// As the server does: the SDK sends large bodies gzipped.
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			f.writeErr(w, http.StatusBadRequest, syncproto.CodeInvalidRequest, err.Error())
+			return
+		}
+		rd = zr
+	}
+	body, _ := io.ReadAll(rd)
 	req, perr := syncproto.DecodePush(body)
 	if perr != nil {
 		f.writeErr(w, http.StatusBadRequest, perr.Code, perr.Message)

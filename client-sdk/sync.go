@@ -2,6 +2,7 @@ package continuity
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -478,15 +479,28 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if len(query) > 0 {
 		target += "?" + query.Encode()
 	}
+	body, encoding := payload, ""
+	if len(payload) >= gzipMinBytes && !c.plainBodies.Load() {
+		if z, err := gzipBytes(payload); err == nil {
+			body, encoding = z, "gzip"
+		}
+	}
 	refreshed := false
 	var last error
 	for attempt := 0; ; {
-		err := c.once(ctx, method, target, payload, tokens, out)
+		err := c.once(ctx, method, target, body, encoding, tokens, out)
 		if err == nil {
 			return nil
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if encoding != "" && isEncodingRefused(err) {
+			// A server from before compressed requests: send this and
+			// every later body as it is.
+			c.plainBodies.Store(true)
+			body, encoding = payload, ""
+			continue
 		}
 		if errors.Is(err, errRefused) {
 			if refreshed {
@@ -534,8 +548,38 @@ func (c *Client) giveUp(last error) error {
 // errRefused marks a 401 answer.
 var errRefused = errors.New("access token refused")
 
-// once makes one request.
-func (c *Client) once(ctx context.Context, method, target string, payload []byte, tokens TokenSource, out any) error {
+// gzipMinBytes is the smallest request body sent gzip-compressed: a push of
+// a few changes is not worth the CPU.
+const gzipMinBytes = 1 << 10
+
+// gzipBytes compresses b with gzip at the fastest level.
+func gzipBytes(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// isEncodingRefused reports whether err is a server's 415 naming the
+// Content-Encoding: a server from before compressed requests.
+func isEncodingRefused(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusUnsupportedMediaType && strings.EqualFold(ae.Field, "Content-Encoding")
+}
+
+// once makes one request; a body with an encoding (gzip) says so in
+// Content-Encoding. Answers come compressed when the server compresses:
+// net/http asks for gzip and decompresses unless the caller's transport
+// turned that off.
+func (c *Client) once(ctx context.Context, method, target string, payload []byte, encoding string, tokens TokenSource, out any) error {
 	tok, err := tokens.Token(ctx)
 	if err != nil {
 		return err
@@ -552,6 +596,9 @@ func (c *Client) once(ctx context.Context, method, target string, payload []byte
 	req.Header.Set("Accept", "application/json")
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if encoding != "" {
+		req.Header.Set("Content-Encoding", encoding)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

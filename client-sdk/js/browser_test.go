@@ -366,6 +366,9 @@ func TestClient_StreamTokenExpired(t *testing.T) {
 		Front: func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == "/v1/sync/stream" {
+					// The counter reads the events as sent: ask the
+					// server for them uncompressed.
+					r.Header.Del("Accept-Encoding")
 					w = sseCounter{ResponseWriter: w, event: "token_expired", n: &expired}
 				}
 				next.ServeHTTP(w, r)

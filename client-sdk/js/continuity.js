@@ -19,7 +19,7 @@
 import { Clock, formatHLC, parseHLC, compareHLC, validHLC } from './hlc.js';
 import { exists, isDeleted, recordObject, newRecord } from './merge.js';
 import { Schema } from './validate.js';
-import { APIError, ReenrolRequiredError, ValidationError, backoff, errorFrom, readSSE, sleep } from './http.js';
+import { APIError, ReenrolRequiredError, ValidationError, backoff, errorFrom, gzipText, readSSE, sleep } from './http.js';
 import { runStreamLeader } from './stream-leader.js';
 import { newId } from './id.js';
 import {
@@ -184,6 +184,8 @@ export class Client {
   #refused = '';
   /** @type {number} milliseconds to add to the device clock (from the server) */
   #offset = 0;
+  /** Set once the server refused a gzip body (415): it is from before compressed requests. */
+  #plainBodies = false;
   /** @type {Schema|null} */
   #schema = null;
   /** @type {number} */
@@ -1132,8 +1134,14 @@ export class Client {
     /** @type {RequestInit} */
     const init = { method, headers, cache: 'no-store', credentials: 'omit' };
     if (body !== undefined && body !== null) {
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      init.body = text;
       if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+      const z = this.#plainBodies || Object.keys(headers).some((k) => k.toLowerCase() === 'content-encoding') ? null : await gzipText(text);
+      if (z) {
+        init.body = z;
+        headers['Content-Encoding'] = 'gzip';
+      }
     }
     let resp;
     try {
@@ -1145,7 +1153,15 @@ export class Client {
     this.#setOnline(true);
     this.#learnPushLimit(resp.headers);
     if (resp.status === 304) return null;
-    if (!resp.ok) throw proxyReason(await errorFrom(resp, this.#o.now()), resp);
+    if (!resp.ok) {
+      const e = await errorFrom(resp, this.#o.now());
+      if (headers['Content-Encoding'] === 'gzip' && e.status === 415 && e.field === 'Content-Encoding') {
+        // A server from before compressed requests: send every body as it is.
+        this.#plainBodies = true;
+        return this.#once(method, path, body, auth, opt);
+      }
+      throw proxyReason(e, resp);
+    }
     try {
       if (opt.text) return await resp.text();
       const text = await resp.text();

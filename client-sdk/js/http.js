@@ -119,6 +119,23 @@ export async function errorFrom(resp, now) {
   return new APIError(resp.status, code, message, field, parseRetryAfter(resp.headers.get('Retry-After'), now));
 }
 
+/** The smallest request body sent gzip-compressed, in characters. */
+export const GZIP_MIN_CHARS = 1024;
+
+/**
+ * Compresses a request body with gzip (CompressionStream), or returns null
+ * for a small body or where the platform has no CompressionStream (the body
+ * then goes as it is). Answers need nothing: the browser asks for and
+ * decompresses gzip and br itself.
+ * @param {string} text
+ * @returns {Promise<Uint8Array|null>}
+ */
+export async function gzipText(text) {
+  if (text.length < GZIP_MIN_CHARS || typeof CompressionStream === 'undefined') return null;
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
 /**
  * The wait before retry n (0-based): uniform in [0, min(max, base·2ⁿ)]
  * ("full jitter").

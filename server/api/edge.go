@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"io"
@@ -76,20 +77,28 @@ func newBodyBudget(total int64) *bodyBudget {
 
 // readBody returns the handler that reads a route's request body, at most
 // limit bytes: a declared Content-Length over the cap is refused (413)
-// before a byte more is read; a compressed body is refused (415); when the
-// server already holds its budget of bodies the request is refused (503 with
-// Retry-After) without reading it. The body is kept for bodyOf.
+// before a byte more is read; when the server already holds its budget of
+// bodies the request is refused (503 with Retry-After) without reading it.
+// A gzip body (Content-Encoding: gzip) is read compressed and then
+// decompressed, the cap and the budget applying to its decompressed size:
+// a body that decompresses past the cap is refused (413) as soon as it does.
+// Other encodings are refused (415). The body is kept for bodyOf.
 func (s *Server) readBody(limit int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if enc := strings.TrimSpace(string(c.Request().Header.Peek(fiber.HeaderContentEncoding))); enc != "" && !strings.EqualFold(enc, "identity") {
-			return syncproto.Errorf(syncproto.CodeUnsupportedMedia, fiber.HeaderContentEncoding, "send the body uncompressed (Content-Encoding %q is not accepted)", enc)
+		gzipped := false
+		switch enc := strings.TrimSpace(string(c.Request().Header.Peek(fiber.HeaderContentEncoding))); {
+		case enc == "" || strings.EqualFold(enc, "identity"):
+		case strings.EqualFold(enc, "gzip") || strings.EqualFold(enc, "x-gzip"):
+			gzipped = true
+		default:
+			return syncproto.Errorf(syncproto.CodeUnsupportedMedia, fiber.HeaderContentEncoding, "send the body uncompressed or gzip-compressed (Content-Encoding %q is not accepted)", enc)
 		}
 		n := c.Request().Header.ContentLength()
 		if n > limit {
 			return syncproto.Errorf(syncproto.CodeTooLarge, "", "the body is %d bytes; this route accepts at most %s", n, sizeWords(limit))
 		}
 		weight := int64(limit)
-		if n >= 0 {
+		if n >= 0 && !gzipped {
 			weight = int64(n)
 		}
 		if weight > 0 {
@@ -106,6 +115,11 @@ func (s *Server) readBody(limit int) fiber.Handler {
 		body, err := readLimited(c, n, limit)
 		if err != nil {
 			return err
+		}
+		if gzipped {
+			if body, err = gunzipLimited(body, limit); err != nil {
+				return err
+			}
 		}
 		c.Locals(bodyKey, body)
 		return c.Next()
@@ -139,6 +153,25 @@ func readLimited(c *fiber.Ctx, n, limit int) ([]byte, error) {
 	}
 	if buf.Len() > limit {
 		return nil, syncproto.Errorf(syncproto.CodeTooLarge, "", "the body is over %s, the limit of this route", sizeWords(limit))
+	}
+	return buf.Bytes(), nil
+}
+
+// gunzipLimited decompresses a gzip body, refusing it (413) once it passes
+// limit bytes decompressed: a small body that inflates without end (a
+// decompression bomb) costs at most limit bytes.
+func gunzipLimited(body []byte, limit int) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, syncproto.Errorf(syncproto.CodeInvalidRequest, fiber.HeaderContentEncoding, "the body is not gzip: %v", err)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, min(limit, 8*len(body))+bytes.MinRead))
+	_, err = buf.ReadFrom(io.LimitReader(zr, int64(limit)+1))
+	if buf.Len() > limit {
+		return nil, syncproto.Errorf(syncproto.CodeTooLarge, "", "the body decompresses to over %s, the limit of this route", sizeWords(limit))
+	}
+	if err != nil {
+		return nil, syncproto.Errorf(syncproto.CodeInvalidRequest, fiber.HeaderContentEncoding, "the gzip body could not be decompressed: %v", err)
 	}
 	return buf.Bytes(), nil
 }

@@ -85,3 +85,36 @@ func SetRestoreFaultForTest(fault func(step string) error) func() {
 	restoreFault = fault
 	return func() { restoreFault = nil }
 }
+
+// ChangeRec is a log row's record as ChangeRecsForTest reads it.
+type ChangeRec struct {
+	Rec      int64
+	RecordID string
+	// First is whether the row is its record's first change.
+	First bool
+}
+
+// ChangeRecsForTest returns, in log order, each log row whose rec is its
+// record's rowid, with that record's id.
+func (s *Store) ChangeRecsForTest(ctx context.Context) ([]ChangeRec, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT c.rec, r.record_id, c.seq = r.created_seq FROM changes c
+		JOIN records r ON r.rowid = c.rec AND r.collection = c.collection AND r.record_id = c.record_id ORDER BY c.seq`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ChangeRec
+	for rows.Next() {
+		var c ChangeRec
+		if err := rows.Scan(&c.Rec, &c.RecordID, &c.First); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ExplainHistoryForTest returns SQLite's query plan of History.
+func (s *Store) ExplainHistoryForTest(ctx context.Context, collection, id string) (string, error) {
+	return s.explain(ctx, historyQuery, []any{collection, id})
+}

@@ -171,13 +171,13 @@ func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Tou
 // (updRec), its scope only when it changes, so an edit leaves records_key
 // and records_scope alone.
 const (
-	logInsert = `INSERT INTO changes (seq, id, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body) VALUES `
-	logValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	logCols   = 14
+	logInsert = `INSERT INTO changes (seq, id, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body, rec) VALUES `
+	logValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	logCols   = 15
 	recInsert = `INSERT INTO records (rowid, collection, record_id, scope, deleted, state, wire, wire_n, created_seq, updated_seq) VALUES `
 	recValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	recCols   = 10
-	// flushRows is the most rows one statement writes (14 × 128
+	// flushRows is the most rows one statement writes (15 × 128
 	// parameters, well under SQLite's limit of 32,766).
 	flushRows = 128
 )
@@ -212,9 +212,12 @@ type storedRow struct {
 	scope string
 }
 
-// pendingRecord is a record's new state, waiting in a pushTx.
+// pendingRecord is a record's new state, waiting in a pushTx. A record
+// without a row yet has its rowid chosen when its first change is logged, so
+// the change's rec names it.
 type pendingRecord struct {
 	key          care.RecordKey
+	rowid        int64
 	scope        string
 	deleted      bool
 	enc          care.EncodedState
@@ -236,12 +239,8 @@ func (t *pushTx) flush() error {
 	for _, r := range t.recs {
 		row, ok := t.stored[r.key]
 		if !ok {
-			if err := t.lastRowid(); err != nil {
-				return err
-			}
-			t.rowid++
-			ins = append(ins, t.rowid, r.key.Collection, r.key.ID, r.scope, r.deleted, r.enc.State, r.enc.Wire, r.enc.Count, r.created, r.seq)
-			t.stored[r.key] = storedRow{rowid: t.rowid, scope: r.scope}
+			ins = append(ins, r.rowid, r.key.Collection, r.key.ID, r.scope, r.deleted, r.enc.State, r.enc.Wire, r.enc.Count, r.created, r.seq)
+			t.stored[r.key] = storedRow{rowid: r.rowid, scope: r.scope}
 			continue
 		}
 		var err error
@@ -390,11 +389,24 @@ func (t *pushTx) Append(p care.Principal, c syncproto.Change, body []byte, scope
 		}
 	}
 	t.seq++
-	t.logs = append(t.logs, t.seq, c.ID, c.Collection, c.RecordID, scope, string(c.Op), c.HLC.String(), c.DeviceID,
-		p.Subject, p.Role, c.Seen, c.RecordedAt.UTC().Format(time.RFC3339Nano), t.received, body)
 	k := care.RecordKey{Collection: c.Collection, ID: c.RecordID}
 	pr := pendingRecord{key: k, scope: scope, deleted: after.Deleted(), enc: care.EncodeState(after), created: t.seq, seq: t.seq}
-	if i, ok := t.recAt[k]; ok {
+	i, pending := t.recAt[k]
+	switch row, stored := t.stored[k]; {
+	case stored:
+		pr.rowid = row.rowid
+	case pending:
+		pr.rowid = t.recs[i].rowid
+	default:
+		if err := t.lastRowid(); err != nil {
+			return err
+		}
+		t.rowid++
+		pr.rowid = t.rowid
+	}
+	t.logs = append(t.logs, t.seq, c.ID, c.Collection, c.RecordID, scope, string(c.Op), c.HLC.String(), c.DeviceID,
+		p.Subject, p.Role, c.Seen, c.RecordedAt.UTC().Format(time.RFC3339Nano), t.received, body, pr.rowid)
+	if pending {
 		pr.created = t.recs[i].created
 		t.recs[i] = pr
 	} else {

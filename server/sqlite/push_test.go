@@ -334,6 +334,39 @@ func TestStore_WriteBuffered(t *testing.T) {
 	if created != before+6 || updated != before+251 {
 		t.Fatalf("record changed twice: created_seq %d, updated_seq %d; want %d and %d", created, updated, before+6, before+251)
 	}
+	// Every logged change names its record's row (rec), and a new record's
+	// first change names a row after every earlier one's, so changes_rec
+	// grows at its end however random the ids.
+	recs, err := s.ChangeRecsForTest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != n {
+		t.Fatalf("%d log rows name their record's row, want %d", len(recs), n)
+	}
+	last := int64(0)
+	for i, rec := range recs {
+		if rec.RecordID != cs[i].RecordID {
+			t.Fatalf("log row %d (rec %d) names record %s, want %s", i, rec.Rec, rec.RecordID, cs[i].RecordID)
+		}
+		if rec.First {
+			if rec.Rec <= last {
+				t.Fatalf("log row %d, a new record's first change, names row %d after row %d", i, rec.Rec, last)
+			}
+			last = rec.Rec
+		}
+	}
+	h, err := s.History(ctx, "residents", twice)
+	if err != nil || len(h) != 2 || h[0].Change.ID != cs[5].ID || h[1].Change.ID != cs[250].ID {
+		t.Fatalf("history of the record changed twice: %+v, %v; want changes 5 and 250", h, err)
+	}
+	plan, err := s.ExplainHistoryForTest(ctx, "residents", twice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, "changes_rec (rec=?)") {
+		t.Fatalf("history does not seek changes_rec:\n%s", plan)
+	}
 }
 
 // TestStore_WriteStored checks edits in later pushes update the record's

@@ -15,8 +15,8 @@ var _ care.RetentionStore = (*Store)(nil)
 // HeldRecords implements care.RetentionStore.
 func (s *Store) HeldRecords(ctx context.Context, collection, afterID string, limit int) ([]care.HeldRecord, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT r.record_id, r.scope, r.state,
-		(SELECT COUNT(*) FROM changes c WHERE c.collection = r.collection AND c.record_id = r.record_id),
-		COALESCE((SELECT c.id FROM changes c WHERE c.collection = r.collection AND c.record_id = r.record_id ORDER BY c.seq DESC LIMIT 1), ''),
+		(SELECT COUNT(*) FROM changes c INDEXED BY changes_rec WHERE c.rec = r.rowid),
+		COALESCE((SELECT c.id FROM changes c INDEXED BY changes_rec WHERE c.rec = r.rowid ORDER BY c.seq DESC LIMIT 1), ''),
 		(SELECT COUNT(*) FROM quarantine q WHERE q.collection = r.collection AND q.record_id = r.record_id AND q.code != ?)
 		FROM records r WHERE r.collection = ? AND r.record_id > ? ORDER BY r.record_id LIMIT ?`,
 		care.CodeRetentionRemoved, collection, afterID, limit)
@@ -64,14 +64,14 @@ func (s *Store) Purge(ctx context.Context, p care.Purge) (care.RetentionEntry, e
 	}
 	var lastID string
 	var lastSeq int64
-	if err := tx.QueryRowContext(ctx, "SELECT id, seq FROM changes WHERE collection = ? AND record_id = ? ORDER BY seq DESC LIMIT 1",
+	if err := tx.QueryRowContext(ctx, "SELECT id, seq FROM changes INDEXED BY changes_rec WHERE rec = (SELECT rowid FROM records WHERE collection = ? AND record_id = ?) ORDER BY seq DESC LIMIT 1",
 		p.Collection, p.RecordID).Scan(&lastID, &lastSeq); err != nil {
 		return care.RetentionEntry{}, fmt.Errorf("purge: newest change: %w", err)
 	}
 	if lastID != p.Keep {
 		return care.RetentionEntry{}, fmt.Errorf("purge %s/%s: %w", p.Collection, p.RecordID, care.ErrRetentionChanged)
 	}
-	res, err := tx.ExecContext(ctx, "DELETE FROM changes WHERE collection = ? AND record_id = ? AND seq < ?", p.Collection, p.RecordID, lastSeq)
+	res, err := tx.ExecContext(ctx, "DELETE FROM changes WHERE rec = (SELECT rowid FROM records WHERE collection = ? AND record_id = ?) AND seq < ?", p.Collection, p.RecordID, lastSeq)
 	if err != nil {
 		return care.RetentionEntry{}, fmt.Errorf("purge: remove changes: %w", err)
 	}

@@ -387,9 +387,13 @@ func sortedUnique(xs []string) []string {
 	return slices.Compact(out)
 }
 
+// historyQuery reads a record's changes through changes_rec, its record's
+// rowid and then the log order.
+const historyQuery = "SELECT seq, body, subject, role, received_at FROM changes INDEXED BY changes_rec WHERE rec = (SELECT rowid FROM records WHERE collection = ? AND record_id = ?) ORDER BY seq"
+
 // History implements care.Store.
 func (s *Store) History(ctx context.Context, collection, id string) ([]care.AuditedChange, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT seq, body, subject, role, received_at FROM changes WHERE collection = ? AND record_id = ? ORDER BY seq", collection, id)
+	rows, err := s.reader.QueryContext(ctx, historyQuery, collection, id)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}

@@ -160,4 +160,17 @@ func TestStore_MigrateTombstoneScopes(t *testing.T) {
 	if q, _ := s.Quarantine(ctx, care.QuarantineFilter{Limit: 10}); len(q) != 1 {
 		t.Fatalf("every-incident listing: %+v", q)
 	}
+	// Changes logged before changes named their record's row still make
+	// up each record's history.
+	for _, r := range l.Records {
+		want := 0
+		for _, c := range l.Changes {
+			if c.Change.Collection == r.Collection && c.Change.RecordID == r.ID {
+				want++
+			}
+		}
+		if h, err := s.History(ctx, r.Collection, r.ID); err != nil || len(h) != want {
+			t.Fatalf("history of %s/%s after migrating: %d changes, %v; want %d", r.Collection, r.ID, len(h), err, want)
+		}
+	}
 }

@@ -233,17 +233,26 @@ function jwt(claims) {
 function fakeServer(routes) {
   /** @type {string[]} */
   const calls = [];
+  /** @type {string[]} each request's Content-Encoding ('' for none) */
+  const encodings = [];
   /** @type {typeof fetch} */
   const f = async (input, init = {}) => {
     const url = new URL(String(input));
     const key = `${init.method ?? 'GET'} ${url.pathname}`;
     calls.push(key);
+    const headers = new Headers(init.headers);
+    encodings.push(headers.get('Content-Encoding') ?? '');
     const h = routes[key];
     if (!h) return new Response(JSON.stringify({ error: { code: 'not_found', message: key } }), { status: 404 });
-    const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
-    return h({ body, headers: new Headers(init.headers), url });
+    let body;
+    if (typeof init.body === 'string') body = JSON.parse(init.body);
+    else if (init.body instanceof Uint8Array && headers.get('Content-Encoding') === 'gzip') {
+      const stream = new Blob([init.body]).stream().pipeThrough(new DecompressionStream('gzip'));
+      body = JSON.parse(await new Response(stream).text());
+    }
+    return h({ body, headers, url });
   };
-  return { fetch: f, calls };
+  return { fetch: f, calls, encodings };
 }
 
 /** @param {any} v @param {number} [status] @param {Record<string, string>} [headers] */
@@ -300,6 +309,35 @@ test('outbox: a write is queued durably and leaves once applied', async () => {
   assert(pushed.length === 1 && pushed[0].id === changeId && pushed[0].device_id === undefined && parseHLC(pushed[0].hlc).node === 'dev-1', canon(pushed));
   const got = await c.get('safe_and_well_checks', id);
   assert(got?.outcome === 'safe_and_well', canon(got));
+});
+
+test('sync: a large push goes gzip-compressed; a server that refuses gzip (415) gets every later body as it is', async () => {
+  /** @type {any[]} */
+  const pushed = [];
+  let refuse = false;
+  const { c, srv } = await fakeClient({
+    'POST /v1/sync/push': (req) => {
+      if (refuse && req.headers.get('Content-Encoding')) {
+        return json({ error: { code: 'unsupported_media_type', message: 'send the body uncompressed', field: 'Content-Encoding' } }, 415);
+      }
+      pushed.push(...req.body.changes);
+      return applyAll(req);
+    },
+  });
+  await c.loadSchema();
+  const pushEncodings = () => srv.calls.flatMap((k, i) => (k === 'POST /v1/sync/push' ? [srv.encodings[i]] : []));
+  for (let i = 0; i < 10; i++) await c.put('safe_and_well_checks', crypto.randomUUID(), check());
+  let rep = await c.sync();
+  assert(rep.applied === 10 && pushed.length === 10, canon(rep));
+  assert(canon(pushEncodings()) === canon(['gzip']), canon(pushEncodings()));
+  refuse = true;
+  for (let i = 0; i < 10; i++) await c.put('safe_and_well_checks', crypto.randomUUID(), check());
+  rep = await c.sync();
+  assert(rep.applied === 10 && pushed.length === 20, canon(rep));
+  for (let i = 0; i < 10; i++) await c.put('safe_and_well_checks', crypto.randomUUID(), check());
+  rep = await c.sync();
+  assert(rep.applied === 10 && pushed.length === 30, canon(rep));
+  assert(canon(pushEncodings()) === canon(['gzip', 'gzip', '', '']), canon(pushEncodings()));
 });
 
 test('outbox: validation errors are thrown before anything is queued', async () => {
