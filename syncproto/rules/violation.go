@@ -230,6 +230,13 @@ func AllCodes() []string {
 		CodeChoiceNotThePersons,
 		CodeChoiceNeedsBestInterests,
 		CodeCapacityEvidenceMissing,
+		CodeChecklistSignOffNotPermitted,
+		CodeChecklistEvidenceRequired,
+		CodeChecklistAutomaticEvidenceMissing,
+		CodeChecklistWaiverNotPermitted,
+		CodeChecklistWaiverReasonRequired,
+		CodeChecklistReassignNotPermitted,
+		CodeIncidentCloseBlocked,
 	}
 }
 
