@@ -78,6 +78,12 @@ func signOffRule(ctx schema.Context, c syncproto.Change, before, after *syncprot
 	if !ok {
 		return nil
 	}
+	// Judge the values the change carries, whether or not they win the
+	// merge: a sign-off that loses to a later write was made all the same.
+	after = after.Clone()
+	for k, v := range c.Fields {
+		after.Fields[k] = syncproto.FieldState{Value: v}
+	}
 	create := isCreate(before)
 	status := str(after, "status")
 	signing := status != str(before, "status") || create
