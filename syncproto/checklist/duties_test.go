@@ -1,6 +1,9 @@
 package checklist
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -111,5 +114,21 @@ func TestAutoEvidence_Matches(t *testing.T) {
 				t.Fatalf("got %v", got)
 			}
 		})
+	}
+}
+
+func TestMarkdown_DomainDocMapsEveryItem(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "domain.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := Markdown()
+	if !strings.Contains(string(b), md) {
+		t.Fatalf("docs/domain.md does not map the checklist's duties as the data has them; paste this table in:\n%s", md)
+	}
+	for _, it := range Items() {
+		if !strings.Contains(md, "\n| "+it.Number+" | ") {
+			t.Errorf("the map lacks item %s", it.Number)
+		}
 	}
 }
