@@ -3,10 +3,13 @@ package domain
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/access"
 	"github.com/continuity-care/continuity/syncproto/checklist"
 	"github.com/continuity-care/continuity/syncproto/rules"
+	"github.com/continuity-care/continuity/syncproto/schema"
 	"github.com/google/uuid"
 )
 
@@ -136,5 +139,42 @@ func TestCloseRule_ListsWhatRemains(t *testing.T) {
 	}
 	if got := cw.put("director", "incidents", cw.inc, closed); got != "applied" {
 		t.Fatalf("close once done: %s", got)
+	}
+}
+
+func TestChecklistEffect_ItemsAsOldAsTheIncident(t *testing.T) {
+	// A checklist made when an incident reaches the server late (the demo's
+	// history, a tablet that was offline) must not overwrite progress
+	// recorded after the incident: the items are stamped just after the
+	// incident's change, not at the server's now.
+	activated := time.Date(2026, 11, 12, 12, 0, 0, 0, time.UTC)
+	serverNow := activated.Add(25 * 24 * time.Hour)
+	clock := syncproto.NewClock("server", func() time.Time { return serverNow })
+	inc := uuid.NewString()
+	for _, tc := range []struct {
+		name string
+		hlc  syncproto.HLC
+	}{
+		{"an ordinary incident change", syncproto.HLC{Wall: activated.UnixMilli(), Counter: 3, Node: "tab-1"}},
+		{"at the counter's end", syncproto.HLC{Wall: activated.UnixMilli(), Counter: syncproto.MaxCounter - 10, Node: "tab-1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := syncproto.Change{ID: uuid.NewString(), Collection: "incidents", RecordID: inc, Op: syncproto.OpUpsert, HLC: tc.hlc}
+			out, err := ChecklistEffect(schema.Context{Clock: clock, Now: serverNow}, c, nil, syncproto.NewRecord("incidents", inc))
+			if err != nil || len(out) != 99 {
+				t.Fatalf("%d changes, %v", len(out), err)
+			}
+			tick := syncproto.HLC{Wall: activated.Add(time.Minute).UnixMilli(), Node: "tab-2"}
+			seen := map[string]bool{}
+			for _, ch := range out {
+				if ch.HLC.Compare(tc.hlc) <= 0 || ch.HLC.Compare(tick) >= 0 {
+					t.Fatalf("item %s stamped %s: not between the incident %s and a tick a minute later %s", ch.RecordID, ch.HLC, tc.hlc, tick)
+				}
+				if seen[ch.HLC.String()] {
+					t.Fatalf("two items stamped %s", ch.HLC)
+				}
+				seen[ch.HLC.String()] = true
+			}
+		})
 	}
 }

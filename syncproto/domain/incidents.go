@@ -165,10 +165,21 @@ func ChecklistEffect(ctx schema.Context, c syncproto.Change, before, after *sync
 	inc := c.RecordID
 	items := checklist.Items()
 	out := make([]syncproto.Change, 0, len(items))
-	for _, it := range items {
+	for i, it := range items {
+		// The checklist is as old as the incident that made it: its items
+		// are stamped just after the incident's change, so that progress
+		// recorded after the incident (a tick, a due date), however late it
+		// reaches the server, is never overwritten by the blank item.
+		hlc := syncproto.HLC{Wall: c.HLC.Wall, Counter: c.HLC.Counter + 1 + i, Node: ctx.Clock.Node()}
+		if hlc.Counter > syncproto.MaxCounter {
+			hlc.Wall, hlc.Counter = hlc.Wall+1, i
+		}
+		if c.HLC.IsZero() {
+			hlc = ctx.Clock.Now()
+		}
 		out = append(out, syncproto.Change{
 			ID: ChecklistCreateID(inc, it.Number), Collection: "checklist_items", RecordID: ChecklistItemID(inc, it.Number),
-			Op: syncproto.OpUpsert, Fields: ChecklistFields(inc, it), HLC: ctx.Clock.Now(), RecordedAt: ctx.Now.UTC(),
+			Op: syncproto.OpUpsert, Fields: ChecklistFields(inc, it), HLC: hlc, RecordedAt: ctx.Now.UTC(),
 			DeviceID: ctx.Clock.Node(),
 		})
 	}
