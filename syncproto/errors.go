@@ -71,6 +71,9 @@ type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Details lists, in plain English, each thing that must be done before
+	// the change is accepted (an incident's close lists what remains).
+	Details []string `json:"details,omitempty"`
 }
 
 // Errorf returns an Error with a formatted message.

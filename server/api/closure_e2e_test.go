@@ -335,9 +335,13 @@ func TestServer_ClosureScenario(t *testing.T) {
 		cases(t, []pfCase{
 			{"003 App.2 9.1 the JISG meeting", headTok, head.upsert("meeting_records", meeting, map[string]any{"incident_id": inc, "meeting_type": "jisg",
 				"held_at": "2026-11-27T10:00:00Z", "summary": "Progress reviewed."}), "applied"},
-			{"003 App.2 9.1 done, the meeting is its evidence", kimTok, kim.upsert("checklist_items", domain.ChecklistItemID(inc, "9.1"), map[string]any{"status": "done",
+			{"003 App.2 9.1 is Administration's to sign off, not a social worker's", kimTok, kim.upsert("checklist_items", domain.ChecklistItemID(inc, "9.1"), map[string]any{"status": "done",
+				"evidence": []map[string]any{{"collection": "meeting_records", "record_id": meeting}}}), "rejected:checklist_sign_off_not_permitted@fields.status"},
+			{"003 App.2 9.1 done, the meeting is its evidence", headTok, head.upsert("checklist_items", domain.ChecklistItemID(inc, "9.1"), map[string]any{"status": "done",
 				"evidence": []map[string]any{{"collection": "meeting_records", "record_id": meeting}}}), "applied"},
-			{"003 App.2 1.1 done, no evidence", kimTok, kim.upsert("checklist_items", domain.ChecklistItemID(inc, "1.1"), map[string]any{"status": "done"}), "applied"},
+			{"003 App.2 1.1 is the Provider Failure Manager's, not a social worker's", kimTok, kim.upsert("checklist_items", domain.ChecklistItemID(inc, "1.1"), map[string]any{"status": "done"}),
+				"rejected:checklist_sign_off_not_permitted@fields.status"},
+			{"003 App.2 2.10 done, no evidence (it needs none)", headTok, head.upsert("checklist_items", domain.ChecklistItemID(inc, "2.10"), map[string]any{"status": "done"}), "applied"},
 			{"003 App.2 9.5 a high risk", headTok, head.upsert("risk_log", uuid.NewString(), map[string]any{"incident_id": inc, "raised_at": "2026-11-27T10:30:00Z",
 				"risk": "Night staffing falls below safe levels.", "level": "high", "status": "open", "owner": "Senior QMO"}), "applied"},
 			{"a closed risk is not reported", headTok, head.upsert("risk_log", uuid.NewString(), map[string]any{"incident_id": inc, "raised_at": "2026-11-27T10:40:00Z",
@@ -438,7 +442,7 @@ func TestServer_ClosureScenario(t *testing.T) {
 		if rep.RAG != "PROVIDER_FAILURE" {
 			t.Errorf("RAG = %q: escalation to Process 2 sets PROVIDER_FAILURE", rep.RAG)
 		}
-		if len(s.ChecklistWithoutEvidence) == 1 && s.ChecklistWithoutEvidence[0] != "1.1" {
+		if len(s.ChecklistWithoutEvidence) == 1 && s.ChecklistWithoutEvidence[0] != "2.10" {
 			t.Errorf("without evidence = %v", s.ChecklistWithoutEvidence)
 		}
 		if len(s.CrossAuthority.Outstanding) == 1 && s.CrossAuthority.Outstanding[0].Kind != "receiving_nhs" {

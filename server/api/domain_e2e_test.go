@@ -156,9 +156,12 @@ func TestServer_ProviderFailureScenario(t *testing.T) {
 			}
 		}
 		// The seed leaves the columns "To be completed by the JISG": DCC by
-		// default, 2.25 "NHS to follow incident reporting processes".
-		if byResp["DCC"] != 98 || byResp["NHS"] != 1 {
-			t.Errorf("responsibilities = %v, want 98 DCC and 1 NHS", byResp)
+		// default; the items' own words give 2.25 "NHS to follow incident
+		// reporting processes" to the NHS, and 7.14 ("Use current Care
+		// staff") and 7.24 ("Provider Customer information ... transfer")
+		// to the Provider.
+		if byResp["DCC"] != 96 || byResp["NHS"] != 1 || byResp["Provider"] != 2 {
+			t.Errorf("responsibilities = %v, want 96 DCC, 1 NHS and 2 Provider", byResp)
 		}
 	})
 

@@ -39,6 +39,9 @@ type BoardCounts struct {
 	WithoutPlan   int `json:"without_plan"`    // residents still to move with no planned move
 	ChecklistDone int `json:"checklist_done"`  // checklist items done
 	ChecklistAll  int `json:"checklist_items"` // checklist items
+	// ChecklistOverdue counts checklist items past their due date
+	// (summary checklist_overdue).
+	ChecklistOverdue int `json:"checklist_overdue"`
 	// OnHold counts moves on hold (e.g. the person was admitted to
 	// hospital); DoLSToRequest people who moved under a DoLS authorisation
 	// and need a new request at their new home (3.10); PostMoveOutstanding
@@ -223,6 +226,7 @@ func MakeBoard(d Data, now time.Time) Board {
 	b.Counts.WithoutPlan = sum.Moves.ResidentsWithoutPlan
 	b.Counts.ChecklistDone = sum.ChecklistTotal.Done
 	b.Counts.ChecklistAll = sum.ChecklistTotal.Items
+	b.Counts.ChecklistOverdue = len(sum.ChecklistOverdue)
 	b.Counts.OnHold = sum.Moves.OnHold
 	b.Counts.DoLSToRequest = sum.Residents.DoLSNewRequestNeeded
 	b.Counts.PostMoveOutstanding = sum.PostMove.Outstanding

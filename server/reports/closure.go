@@ -447,18 +447,16 @@ func crossAuthority(ix *index) CrossAuthorityFigures {
 }
 
 // checklistWithoutEvidence lists the numbers of checklist items marked done
-// with no evidence pointing at the records that show it (issue 13).
+// with no evidence pointing at the records that show it, nor any record the
+// software made that shows it (the item's automatic evidence).
 func checklistWithoutEvidence(ix *index) []string {
 	out := []string{}
+	facts := dueFacts(ix)
 	for _, it := range ix.all("checklist_items") {
 		if str(it, "status") != "done" {
 			continue
 		}
-		var ev []schema.Evidence
-		if v := value(it, "evidence"); v != nil {
-			_ = jsonUnmarshal(v, &ev)
-		}
-		if len(ev) == 0 {
+		if !checklistRow(ix, it, facts, "").HasEvidence {
 			out = append(out, str(it, "number"))
 		}
 	}

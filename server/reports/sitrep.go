@@ -108,6 +108,9 @@ type SituationReport struct {
 	OverdueChecks  []DueResident `json:"overdue_checks"`
 	OverdueReviews []DueReview   `json:"overdue_reviews"`
 	OpenConflicts  int           `json:"open_conflicts"`
+	// OverdueItems are the checklist items past their due date, in the
+	// seed's order (summary checklist_overdue).
+	OverdueItems []OverdueItem `json:"overdue_items"`
 	// Risks are the current entries of the risk log (not superseded, not
 	// closed), highest level first.
 	Risks []RiskLine `json:"risks"`
@@ -137,7 +140,7 @@ func Situation(d Data, now, since, until time.Time) SituationReport {
 		MovesOnHold: []MoveLine{}, PostMoveOutstanding: sum.PostMove.Tasks, DoLSToRequest: sum.DoLSToRequest,
 		Process: integer(inc, "process"), Status: str(inc, "status"), Summary: sum,
 		MovesDone: []MoveLine{}, MovesPlanned: []MoveLine{}, Deaths: []EventLine{}, Admissions: []EventLine{},
-		OverdueChecks: sum.SafeAndWell.DueResidents, OverdueReviews: sum.Reviews.OverdueReviews, OpenConflicts: sum.Conflicts.Open,
+		OverdueChecks: sum.SafeAndWell.DueResidents, OverdueReviews: sum.Reviews.OverdueReviews, OpenConflicts: sum.Conflicts.Open, OverdueItems: sum.ChecklistOverdue,
 		Risks: []RiskLine{}, Communications: []CommunicationLine{}}
 	prov := str(inc, "provider_id")
 	rep.Provider = str(ix.get("providers", prov), "name")
@@ -286,6 +289,7 @@ func (r SituationReport) Metrics() []Metric {
 		{"situation.admissions_in_period", len(r.Admissions)},
 		{"situation.overdue_checks", len(r.OverdueChecks)},
 		{"situation.overdue_reviews", len(r.OverdueReviews)},
+		{"situation.checklist_overdue", len(r.OverdueItems)},
 		{"situation.open_conflicts", r.OpenConflicts},
 		{"situation.current_risks", len(r.Risks)},
 		{"situation.communications_in_period", len(r.Communications)},

@@ -36,6 +36,10 @@ type Summary struct {
 	// ChecklistWithoutEvidence lists the numbers of items marked done that
 	// point at no record showing it (issue 13, checklist evidence).
 	ChecklistWithoutEvidence []string `json:"checklist_without_evidence"`
+	// ChecklistOverdue lists the items past their due date (the lead
+	// officer's due_on, or the date the item's due rule gives), in the
+	// seed's order.
+	ChecklistOverdue []OverdueItem `json:"checklist_overdue"`
 	// Whereabouts counts residents by where they are now.
 	Whereabouts WhereaboutsCounts `json:"whereabouts"`
 	// Events counts deaths and hospital admissions during the incident.
@@ -335,6 +339,7 @@ func Summarize(d Data, now time.Time) Summary {
 	}
 	s.Checklist, s.ChecklistTotal = checklistProgress(ix)
 	s.ChecklistWithoutEvidence = checklistWithoutEvidence(ix)
+	s.ChecklistOverdue = overdueItems(ix, s.Today)
 	s.Whereabouts = whereaboutsCounts(ix)
 	s.Events = eventFigures(ix)
 	s.Reviews = reviewFigures(ix, s.Today)
@@ -681,6 +686,7 @@ func (s Summary) Metrics() []Metric {
 	}
 	progress("checklist.total", s.ChecklistTotal)
 	add("checklist.done_without_evidence", len(s.ChecklistWithoutEvidence))
+	add("checklist.overdue", len(s.ChecklistOverdue))
 
 	wh := s.Whereabouts
 	add("whereabouts.total", wh.Total)

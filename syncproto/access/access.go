@@ -199,6 +199,9 @@ var Table = map[string]map[string]Rule{
 		"notifications":             {Ops: cu},
 		"resident_responsibilities": {Ops: cu},
 		"complaints":                {Ops: cu},
+		// 2.25 "NHS to follow incident reporting processes": NHS liaison
+		// signs off the NHS's own items (syncproto/checklist duties).
+		"checklist_items": {Ops: u, Fields: []string{"officer_initials", "notes", "status", "completed_on", "evidence"}},
 	}, "decision_log", "communications_log", "meeting_records", "family_contacts"),
 	Admin: {
 		"providers": {Ops: cud},

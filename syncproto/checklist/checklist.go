@@ -15,6 +15,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -138,3 +140,29 @@ func Lookup(number string) (Item, bool) {
 // Notes returns the oddities the generator found in the seed's checklist
 // (numbering gaps, page-break continuations, blank responsibility columns).
 func Notes() []string { return slices.Clone(mustLoad().Notes) }
+
+// CompareNumbers orders item numbers as printed: 2.9 before 2.10. It
+// returns -1, 0 or 1.
+func CompareNumbers(a, b string) int {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		na, ea := strconv.Atoi(pa[i])
+		nb, eb := strconv.Atoi(pb[i])
+		switch {
+		case ea == nil && eb == nil && na != nb:
+			if na < nb {
+				return -1
+			}
+			return 1
+		case (ea != nil || eb != nil) && pa[i] != pb[i]:
+			return strings.Compare(pa[i], pb[i])
+		}
+	}
+	switch {
+	case len(pa) < len(pb):
+		return -1
+	case len(pa) > len(pb):
+		return 1
+	}
+	return 0
+}

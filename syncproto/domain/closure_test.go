@@ -361,7 +361,9 @@ func TestRegistry_ChecklistEvidence(t *testing.T) {
 			map[string]any{"evidence": []map[string]any{{"collection": "meeting_records", "record_id": uuid.NewString()}}}, "evidence_unknown@fields.evidence"},
 		{"issue 13: evidence names a known collection", "social_worker", "checklist_items", item,
 			map[string]any{"evidence": []map[string]any{{"collection": "minutes", "record_id": meeting}}}, "evidence_unknown@fields.evidence"},
-		{"003 App.2 9.1 Maintain a record of meetings: the meeting is the evidence", "social_worker", "checklist_items", item,
+		{"003 App.2 9.1 is Administration's to sign off, not a social worker's", "social_worker", "checklist_items", item,
+			map[string]any{"status": "done", "evidence": []map[string]any{{"collection": "meeting_records", "record_id": meeting}}}, "checklist_sign_off_not_permitted@fields.status"},
+		{"003 App.2 9.1 Maintain a record of meetings: the meeting is the evidence", "back_office", "checklist_items", item,
 			map[string]any{"status": "done", "evidence": []map[string]any{{"collection": "meeting_records", "record_id": meeting}}}, "applied"},
 	})
 }

@@ -95,7 +95,13 @@ var ServerOnlyRules = map[string]map[string]string{
 	},
 	"movement_log":    {"log_append_only": "the app only appends log entries, each with a new id", "unknown_log_kind": "fixed by the server's wiring, not by what is written"},
 	"family_contacts": {"log_append_only": "the app only appends log entries, each with a new id", "unknown_log_kind": "fixed by the server's wiring, not by what is written"},
-	"checklist_items": {"evidence_unknown": "needs the records named as evidence to exist on the server"},
+	"checklist_items": {
+		"evidence_unknown":                     "needs the records named as evidence to exist on the server",
+		"checklist_sign_off_not_permitted":     "depends on the writer's role, known to the server; the roles that sign off each item reach the device as data (GET /v1/schema gates.checklist_sign_off), and the console offers sign-off only to them",
+		"checklist_waiver_not_permitted":       "depends on the writer's role, known to the server; the waiver roles reach the device as data (gates.checklist_sign_off.waiver_roles), and the console offers the waiver only to them",
+		"checklist_reassign_not_permitted":     "depends on the writer's role, known to the server; the lead officer's roles reach the device as data (gates.checklist_sign_off.reassign_roles), and the console offers reassignment only to them",
+		"checklist_automatic_evidence_missing": crossRecords + "; the items whose records stand as evidence reach the device as data (gates.checklist_sign_off, auto_evidence)",
+	},
 }
 
 // crossRecords is the reason for rules judged against other records.

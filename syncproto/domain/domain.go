@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/continuity-care/continuity/syncproto"
+	"github.com/continuity-care/continuity/syncproto/checklist"
 	"github.com/continuity-care/continuity/syncproto/rules"
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
@@ -49,7 +50,7 @@ func RegistryOf(o Options, cols []schema.Collection) *schema.Registry {
 		c := &cols[i]
 		switch c.Name {
 		case "incidents":
-			c.Rules = append(c.Rules, incidentRule)
+			c.Rules = append(c.Rules, incidentRule, closeRule)
 			c.Effects = append(c.Effects, ChecklistEffect, EscalationEffect, IncidentLogEffect)
 		case "providers":
 			c.Rules = append(c.Rules, suspensionRule)
@@ -58,7 +59,8 @@ func RegistryOf(o Options, cols []schema.Collection) *schema.Registry {
 			c.Rules = append(c.Rules, suspensionRule)
 			c.Effects = append(c.Effects, SuspensionLogEffect)
 		case "checklist_items":
-			c.Rules = append(c.Rules, evidenceRule)
+			c.Rules = append(c.Rules, evidenceRule, signOffRule)
+			c.Requirements = ChecklistRequirements
 		case "residents":
 			c.Rules = append(c.Rules, whereaboutsRule)
 		case "resident_events":
@@ -100,6 +102,9 @@ func RegistryOf(o Options, cols []schema.Collection) *schema.Registry {
 	}
 	reg := schema.MustRegistry(cols...)
 	reg.SetGate("move_completion", rules.MoveCompletionGate())
+	// Each checklist item's owner, due rule, sign-off roles and evidence
+	// (syncproto/checklist), for the console and the app.
+	reg.SetGate("checklist_sign_off", checklist.Gate())
 	return reg
 }
 

@@ -3,7 +3,9 @@ package domain
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/continuity-care/continuity/syncproto"
 	"github.com/continuity-care/continuity/syncproto/checklist"
@@ -134,6 +136,14 @@ func ChecklistFields(incidentID string, it checklist.Item) map[string]json.RawMe
 		"text": it.Text, "responsibility": string(it.Responsibility), "responsibility_source": it.ResponsibilitySource,
 		"status": "not_started",
 	}
+	if d, ok := checklist.DutyOf(it.Number); ok {
+		// The owner the seed names (syncproto/checklist duties); the
+		// party is the item's own when its text assigns it elsewhere.
+		m["owner_role"] = d.OwnerRole
+		if d.Owner != it.Responsibility {
+			m["responsibility"], m["responsibility_source"] = string(d.Owner), checklist.SourceItemText
+		}
+	}
 	out := make(map[string]json.RawMessage, len(m))
 	for k, v := range m {
 		b, _ := json.Marshal(v)
@@ -155,12 +165,143 @@ func ChecklistEffect(ctx schema.Context, c syncproto.Change, before, after *sync
 	inc := c.RecordID
 	items := checklist.Items()
 	out := make([]syncproto.Change, 0, len(items))
-	for _, it := range items {
+	for i, it := range items {
+		// The checklist is as old as the incident that made it: its items
+		// are stamped just after the incident's change, so that progress
+		// recorded after the incident (a tick, a due date), however late it
+		// reaches the server, is never overwritten by the blank item.
+		hlc := syncproto.HLC{Wall: c.HLC.Wall, Counter: c.HLC.Counter + 1 + i, Node: ctx.Clock.Node()}
+		if hlc.Counter > syncproto.MaxCounter {
+			hlc.Wall, hlc.Counter = hlc.Wall+1, i
+		}
+		if c.HLC.IsZero() {
+			hlc = ctx.Clock.Now()
+		}
 		out = append(out, syncproto.Change{
 			ID: ChecklistCreateID(inc, it.Number), Collection: "checklist_items", RecordID: ChecklistItemID(inc, it.Number),
-			Op: syncproto.OpUpsert, Fields: ChecklistFields(inc, it), HLC: ctx.Clock.Now(), RecordedAt: ctx.Now.UTC(),
+			Op: syncproto.OpUpsert, Fields: ChecklistFields(inc, it), HLC: hlc, RecordedAt: ctx.Now.UTC(),
 			DeviceID: ctx.Clock.Node(),
 		})
 	}
 	return out, nil
+}
+
+// closeRule gates an incident's close (003 Appendix 2, 8.2, 10.1, 10.3):
+// it is refused while a resident has no known outcome, a move is open, a
+// post-move review is overdue and not rescheduled, a checklist item is
+// neither done nor waived with a reason, or no debrief is recorded. The
+// refusal lists what remains (Error.Details).
+func closeRule(ctx schema.Context, c syncproto.Change, before, after *syncproto.Record) *syncproto.Error {
+	if after.Deleted() || str(after, "status") != "closed" || (!isCreate(before) && str(before, "status") == "closed") || ctx.Local {
+		return nil
+	}
+	if system(ctx) {
+		// The server's own changes (demo data, a replayed history) are
+		// not gated; no person holds the system role, so every close a
+		// person makes, from any client, is.
+		return nil
+	}
+	st, err := CloseStateOf(ctx.Lookup, after, ctx.Now)
+	if err != nil {
+		return syncproto.Errorf(syncproto.CodeInternal, "", "could not read the incident's records")
+	}
+	e := violationError(rules.CheckClose(st))
+	if e != nil {
+		e.Details = st.Remaining()
+	}
+	return e
+}
+
+// CloseStateOf reads what an incident's close is judged on, as of now.
+func CloseStateOf(l schema.Lookup, inc *syncproto.Record, now time.Time) (rules.CloseState, error) {
+	var st rules.CloseState
+	id := jsonString(inc.ID)
+	find := func(col string) ([]*syncproto.Record, error) {
+		recs, err := l.Find(col, "incident_id", id)
+		if err != nil {
+			return nil, err
+		}
+		out := recs[:0]
+		for _, r := range recs {
+			if r.Exists() && !r.Deleted() {
+				out = append(out, r)
+			}
+		}
+		return out, nil
+	}
+	residents, err := find("residents")
+	if err != nil {
+		return st, err
+	}
+	staying := str(inc, "outcome") == "remedial_work" || str(inc, "outcome") == "suspended"
+	if b, ok := boolean(inc, "service_continuing"); ok && b {
+		staying = true
+	}
+	names := map[string]string{}
+	for _, r := range residents {
+		name := strings.TrimSpace(str(r, "given_name") + " " + str(r, "family_name"))
+		if name == "" {
+			name = "resident " + r.ID
+		}
+		names[r.ID] = name
+		switch s := str(r, "status"); {
+		case s == "moved" || s == "deceased" || s == "left":
+		case s == "in_placement" && staying:
+		default:
+			st.ResidentsWithoutOutcome = append(st.ResidentsWithoutOutcome, name)
+		}
+	}
+	moves, err := find("moves")
+	if err != nil {
+		return st, err
+	}
+	for _, m := range moves {
+		if s := str(m, "status"); s != "completed" && s != "cancelled" {
+			st.OpenMoves = append(st.OpenMoves, fmt.Sprintf("%s (%s)", whose(names, str(m, "resident_id")), strings.ReplaceAll(s, "_", " ")))
+		}
+	}
+	reviews, err := find("post_move_reviews")
+	if err != nil {
+		return st, err
+	}
+	today := now.In(rules.DefaultWorkingHours().Location).Format(time.DateOnly)
+	for _, r := range reviews {
+		if str(r, "visited_at") == "" && str(r, "due_on") < today {
+			st.ReviewsOutstanding = append(st.ReviewsOutstanding, fmt.Sprintf("%s, %s review due %s", whose(names, str(r, "resident_id")), strings.ReplaceAll(str(r, "review_type"), "_", " "), str(r, "due_on")))
+		}
+	}
+	items, err := find("checklist_items")
+	if err != nil {
+		return st, err
+	}
+	for _, it := range items {
+		s := str(it, "status")
+		if s == "done" || (s == "not_applicable" && strings.TrimSpace(str(it, "waiver_reason")) != "") {
+			continue
+		}
+		st.ItemsOutstanding = append(st.ItemsOutstanding, fmt.Sprintf("%s %s (%s)", str(it, "number"), str(it, "text"), strings.ReplaceAll(s, "_", " ")))
+	}
+	slices.SortFunc(st.ItemsOutstanding, func(a, b string) int { return checklist.CompareNumbers(firstWord(a), firstWord(b)) })
+	meetings, err := find("meeting_records")
+	if err != nil {
+		return st, err
+	}
+	for _, m := range meetings {
+		if str(m, "meeting_type") == "debrief" {
+			st.DebriefHeld = true
+		}
+	}
+	return st, nil
+}
+
+func whose(names map[string]string, id string) string {
+	if n, ok := names[id]; ok {
+		return n
+	}
+	return "resident " + id
+}
+
+func firstWord(s string) string {
+	w, _, _ := strings.Cut(s, " ")
+	return w
 }

@@ -237,6 +237,13 @@ func AllCodes() []string {
 		CodeBelongingsIncomplete,
 		CodeComplaintIncomplete,
 		CodeObligationIncomplete,
+		CodeChecklistSignOffNotPermitted,
+		CodeChecklistEvidenceRequired,
+		CodeChecklistAutomaticEvidenceMissing,
+		CodeChecklistWaiverNotPermitted,
+		CodeChecklistWaiverReasonRequired,
+		CodeChecklistReassignNotPermitted,
+		CodeIncidentCloseBlocked,
 	}
 }
 

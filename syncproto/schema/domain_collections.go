@@ -200,12 +200,14 @@ var ChecklistItems = Collection{
 		required(label("text", 5000, "the action")),
 		required(enum("responsibility", Responsibilities, "DCC, NHS or Provider")),
 		enum("responsibility_source", ResponsibilitySources, "how the responsibility was set"),
+		text("owner_role", 200, "the named role that owns the action, e.g. Provider Failure Manager (syncproto/checklist duties; the lead officer reassigns it)"),
 		text("officer_initials", 10, "initials of the responsible officer"),
 		text("notes", 20000, ""),
 		required(enum("status", ChecklistStatuses, "where the action stands")),
 		date("due_on", "when the action is due"),
 		date("completed_on", "when the action was done"),
 		list[Evidence]("evidence", 50, "records that show the action done: a meeting, a log entry, a set of checks"),
+		text("waiver_reason", 5000, "why the Director waived the action (status not applicable)"),
 	},
 }
 

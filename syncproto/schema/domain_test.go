@@ -381,8 +381,9 @@ func TestDomain_ChecklistItems(t *testing.T) {
 		valid: map[string]any{
 			"incident_id": tIncident, "section": 2, "section_title": "Initial work/clarification", "number": "2.10",
 			"text": "Consult adjacent Local Authority officers as necessary", "responsibility": "DCC",
-			"responsibility_source": "default", "officer_initials": "JC", "notes": "", "status": "done",
-			"due_on": "2026-11-13", "completed_on": "2026-11-13",
+			"responsibility_source": "default", "owner_role": "Strategic Commissioning", "officer_initials": "JC", "notes": "", "status": "done",
+			"waiver_reason": "",
+			"due_on":        "2026-11-13", "completed_on": "2026-11-13",
 			"evidence": []map[string]any{{"collection": "meeting_records", "record_id": tDecision, "note": "minutes"}},
 		},
 		required: []string{"incident_id", "section", "number", "text", "responsibility", "status"},

@@ -419,11 +419,15 @@ func (s *story) activation() {
 	// carries the same changes (same ids), which the server reports as
 	// duplicates.
 	for _, it := range checklist.Items() {
-		b.putID(domain.ChecklistCreateID(incidentID, it.Number), "checklist_items", checklistID(it.Number), F{
-			"incident_id": incidentID, "section": it.Section, "section_title": it.SectionTitle, "number": it.Number,
-			"text": it.Text, "responsibility": string(it.Responsibility), "responsibility_source": it.ResponsibilitySource,
-			"status": "not_started",
-		})
+		f := F{}
+		for k, v := range domain.ChecklistFields(incidentID, it) {
+			var x any
+			if err := json.Unmarshal(v, &x); err != nil {
+				panic(err)
+			}
+			f[k] = x
+		}
+		b.putID(domain.ChecklistCreateID(incidentID, it.Number), "checklist_items", checklistID(it.Number), f)
 	}
 
 	b.at(nov(12, 14, 0))
@@ -713,9 +717,18 @@ func (s *story) checks() {
 	s.tick("3.5", nov(13, 17, 0), "in_progress", "AM", "Cyril Naylor and Vera Goodall: exceptional arrangements; no move until GP and CHC review.")
 	s.tick("3.6", nov(13, 17, 0), "done", "KA", "Alice Brindley and Eileen Pargeter wish to move early.")
 	s.tick("3.7", nov(13, 17, 0), "done", "KA", "Derek Lomas and Norman Hepworth to be assessed first.")
-	s.tick("4.2", nov(13, 17, 0), "done", "GW", "Nottinghamshire and Staffordshire told; both ask the JISG to act for them.")
+	// 4.2 is shown done by the placing authorities' notifications
+	// (automatic evidence), recorded on the 19th; until then it is under way.
+	s.tick("4.2", nov(13, 17, 0), "in_progress", "GW", "Nottinghamshire and Staffordshire told; both ask the JISG to act for them.")
 	s.tick("5.1", nov(13, 17, 0), "done", "LC", "")
-	s.tick("2.16", nov(13, 17, 0), "done", "SK", "Families told in person on 13 November.")
+	s.tick("2.16", nov(13, 17, 0), "in_progress", "SK", "Families told in person on 13 November.")
+	// 2.16 needs its evidence linked: the record of telling the families.
+	b.put("checklist_items", checklistID("2.16"), F{"status": "done", "completed_on": "2026-11-13",
+		"evidence": []schema.Evidence{{Collection: "communications_log", RecordID: id("comms", "families-1"), Note: "Families told in person"}}})
+	// 2.19 the scripts: the lead officer set the date the PFM meeting
+	// agreed (13 November); still not done, so overdue.
+	b.put("checklist_items", checklistID("2.19"), F{"status": "in_progress", "officer_initials": "SK", "due_on": "2026-11-13",
+		"notes": "Press script drafted; staff script waiting for the administrators."})
 }
 
 // ---- 14 to 16 November: capacity assessments and best interests ----
@@ -1301,7 +1314,7 @@ func (s *story) closureRecords() {
 		{Collection: "meeting_records", RecordID: s.meetingPFM, Note: "Provider Failure Management meeting, 12 November"},
 		{Collection: "meeting_records", RecordID: id("meeting", "progress-1"), Note: "Progress meeting, 20 November"},
 	}})
-	b.put("checklist_items", checklistID("4.2"), F{"evidence": []schema.Evidence{{Collection: "cross_authority_notifications", RecordID: id("notify", "eileen/placing")}}})
+	b.put("checklist_items", checklistID("4.2"), F{"status": "done", "completed_on": "2026-11-21", "evidence": []schema.Evidence{{Collection: "cross_authority_notifications", RecordID: id("notify", "eileen/placing")}}})
 }
 
 // london is the zone review dates are written in.

@@ -518,7 +518,7 @@ func TestConsole_IncidentRoom(t *testing.T) {
 	eval[any](r, `document.getElementById('officer_initials').value = ''`)
 	r.run(chromedp.SendKeys(chromedp.CSS(`#officer_initials`), "BW"),
 		chromedp.Click(chromedp.CSS(`#status-in_progress`)), chromedp.Click(chromedp.CSS(`#item-form button[type=submit]`)))
-	r.waitJS(`document.querySelector('.govuk-notification-banner--success') !== null && document.getElementById('main-content').textContent.includes('owner BW')`)
+	r.waitJS(`document.querySelector('.govuk-notification-banner--success') !== null && document.getElementById('main-content').textContent.includes('officer BW')`)
 	r.open("#/providers", "providers")
 	r.check("providers")
 	r.run(chromedp.Click(chromedp.CSS(`[data-provider] a`)))

@@ -1,16 +1,50 @@
 // @ts-check
 // The Management Checklist (003 Appendix 2): 99 items by section in the
-// task-list pattern, with owner, status, due date and notes; progress per
-// section. Back office, commissioners and the Director update items; the
-// update is an ordinary change sent through the SDK's outbox.
-import { h, replace, tag, day, banner, errorSummary, link } from '../dom.js';
+// task-list pattern. Each item shows its owner (the party and the named role,
+// and whether the JISG confirmed it or it is a default), its due date and the
+// rule that set it, whether it is overdue, who signs it off and its evidence:
+// the records linked to it and those the work itself made (capacity
+// assessments for 3.8, moves for section 7), with their state. Filters by
+// owner and overdue. Back office, commissioners and the Director update
+// items; who may sign off, waive or reassign is the item's duty, served with
+// the checklist (syncproto/checklist), checked here before saving and by the
+// server on every write. The update is an ordinary change sent through the
+// SDK's outbox.
+import { h, replace, tag, day, banner, errorSummary, link, summaryList } from '../dom.js';
 import { get, incidentPath } from '../api.js';
 import { can } from '../roles.js';
 
 const statusTag = /** @type {Record<string, [string, any]>} */ ({
-  not_started: ['Not started', 'grey'], in_progress: ['In progress', 'light'], done: ['Done', 'green'], not_applicable: ['Not applicable', 'grey'],
+  not_started: ['Not started', 'grey'], in_progress: ['In progress', 'light'], done: ['Done', 'green'], not_applicable: ['Waived', 'grey'],
+});
+/** The roles of the lead officer, who reassign owner and due date; and the
+ * Director, who waives (GET /v1/schema gates.checklist_sign_off). */
+const reassignRoles = ['director', 'commissioner'];
+const waiverRoles = ['director'];
+const roleWords = /** @type {Record<string, string>} */ ({
+  director: 'the Director', commissioner: 'a commissioner', social_worker: 'a social worker', back_office: 'back office', nhs_liaison: 'NHS liaison',
 });
 let flash = '';
+/** The filters, kept while the console is open. */
+const filter = { owner: '', overdue: false };
+
+/** @param {string[]} roles */
+function roleList(roles) {
+  const ws = roles.map((r) => roleWords[r] || r);
+  return ws.length < 2 ? ws.join('') : ws.slice(0, -1).join(', ') + ' or ' + ws[ws.length - 1];
+}
+
+/** @param {any} it */
+function ownerOf(it) { return `${it.responsibility}${it.owner_role ? ': ' + it.owner_role : ''}`; }
+
+/** @param {any} it */
+function evidenceWords(it) {
+  const parts = [];
+  if (it.evidence.length) parts.push(`${it.evidence.length} linked`);
+  if (it.auto_evidence.length) parts.push(`${it.auto_evidence.length} recorded in Continuity`);
+  if (!parts.length) return it.evidence_required ? 'Evidence required: none yet' : 'No evidence needed';
+  return 'Evidence: ' + parts.join(', ');
+}
 
 /** @param {import('../api.js').Ctx} c @param {string[]} params */
 export async function render(c, params) {
@@ -24,12 +58,34 @@ export async function render(c, params) {
     const v = await get(c, incidentPath(c, 'checklist'));
     if (c.signal.aborted) return;
     const t = v.total;
+    const all = v.sections.flatMap((/** @type {any} */ s) => s.items);
+    const owners = [...new Set(all.map(ownerOf))].sort();
+    const overdue = all.filter((/** @type {any} */ it) => it.overdue).length;
+    const list = h('div', {});
+    const draw = () => {
+      const shown = (/** @type {any} */ it) => (!filter.owner || ownerOf(it) === filter.owner) && (!filter.overdue || it.overdue);
+      const sections = v.sections.map((/** @type {any} */ s) => ({ ...s, items: s.items.filter(shown) })).filter((/** @type {any} */ s) => s.items.length);
+      const count = sections.reduce((/** @type {number} */ n, /** @type {any} */ s) => n + s.items.length, 0);
+      replace(list,
+        h('p', { class: 'govuk-body', id: 'checklist-shown', role: 'status' }, `Showing ${count} of ${all.length} actions.`),
+        h('ol', { class: 'app-task-list' }, sections.map((/** @type {any} */ s) => h('li', { class: 'app-task-list__section', 'data-section': s.section },
+          h('h2', { class: 'govuk-heading-m', id: 'section-' + s.section }, `${s.section}. ${s.title}`),
+          h('p', { class: 'govuk-body-s app-muted' }, `${s.progress.done} of ${s.progress.items} done` + (s.progress.in_progress ? `, ${s.progress.in_progress} in progress` : '')),
+          h('ul', { class: 'govuk-task-list', 'aria-labelledby': 'section-' + s.section }, s.items.map((/** @type {any} */ it) => taskItem(c, it)))))));
+    };
+    const ownerSel = h('select', { class: 'govuk-select', id: 'filter-owner', name: 'owner' },
+      h('option', { value: '' }, 'Everyone'), owners.map((o) => h('option', { value: o, selected: o === filter.owner }, o)));
+    const overdueBox = h('input', { class: 'govuk-checkboxes__input', id: 'filter-overdue', name: 'overdue', type: 'checkbox', checked: filter.overdue });
+    ownerSel.addEventListener('change', () => { filter.owner = /** @type {HTMLSelectElement} */ (ownerSel).value; draw(); }, { signal: c.signal });
+    overdueBox.addEventListener('change', () => { filter.overdue = /** @type {HTMLInputElement} */ (overdueBox).checked; draw(); }, { signal: c.signal });
     replace(body,
-      h('p', { class: 'govuk-body', id: 'checklist-total' }, `${t.done} of ${t.items} actions done, ${t.in_progress} in progress, ${t.not_applicable} not applicable.`),
-      h('ol', { class: 'app-task-list' }, v.sections.map((/** @type {any} */ s) => h('li', { class: 'app-task-list__section', 'data-section': s.section },
-        h('h2', { class: 'govuk-heading-m', id: 'section-' + s.section }, `${s.section}. ${s.title}`),
-        h('p', { class: 'govuk-body-s app-muted' }, `${s.progress.done} of ${s.progress.items} done` + (s.progress.in_progress ? `, ${s.progress.in_progress} in progress` : '')),
-        h('ul', { class: 'govuk-task-list', 'aria-labelledby': 'section-' + s.section }, s.items.map((/** @type {any} */ it) => taskItem(c, it)))))));
+      h('p', { class: 'govuk-body', id: 'checklist-total' }, `${t.done} of ${t.items} actions done, ${t.in_progress} in progress, ${t.not_applicable} waived; ${overdue} overdue.`),
+      h('form', { class: 'app-filters', id: 'checklist-filters', novalidate: true },
+        h('div', { class: 'govuk-form-group' }, h('label', { class: 'govuk-label govuk-label--s', for: 'filter-owner' }, 'Owner'), ownerSel),
+        h('div', { class: 'govuk-form-group' }, h('div', { class: 'govuk-checkboxes govuk-checkboxes--small', 'data-module': 'govuk-checkboxes' },
+          h('div', { class: 'govuk-checkboxes__item' }, overdueBox, h('label', { class: 'govuk-label govuk-checkboxes__label', for: 'filter-overdue' }, 'Only overdue actions'))))),
+      list);
+    draw();
   };
   await load();
   c.onRefresh(load);
@@ -39,14 +95,21 @@ export async function render(c, params) {
 function taskItem(c, it) {
   const [st, colour] = statusTag[it.status] || ['Not started', 'grey'];
   const id = 'item-' + it.id;
-  const meta = [it.responsibility, it.officer_initials ? 'owner ' + it.officer_initials : 'no owner yet', it.due_on ? 'due ' + day(it.due_on) : ''].filter(Boolean).join(', ');
-  return h('li', { class: 'govuk-task-list__item govuk-task-list__item--with-link', 'data-item': it.number },
+  const due = it.due_on ? `due ${day(it.due_on)}` + (it.due_set_by === 'lead_officer' ? ' (set by the lead officer)' : '') : (it.due_rule ? it.due_rule : '');
+  const meta = [ownerOf(it), it.officer_initials ? 'officer ' + it.officer_initials : '', due, 'signed off by ' + roleList(it.sign_off), evidenceWords(it)].filter(Boolean).join('; ');
+  return h('li', { class: 'govuk-task-list__item govuk-task-list__item--with-link', 'data-item': it.number, 'data-owner': ownerOf(it), 'data-overdue': String(it.overdue) },
     h('div', { class: 'govuk-task-list__name-and-hint' },
       can(c.role, 'edit_checklist')
         ? h('a', { class: 'govuk-link govuk-task-list__link', href: '#/checklist/' + it.id, 'aria-describedby': id + '-hint ' + id + '-status' }, `${it.number} ${it.text}`)
         : h('span', {}, `${it.number} ${it.text}`),
       h('div', { class: 'govuk-task-list__hint', id: id + '-hint' }, meta, it.notes ? h('span', { class: 'app-block' }, 'Notes: ' + it.notes) : null)),
-    h('div', { class: 'govuk-task-list__status', id: id + '-status' }, tag(st, colour), it.overdue ? [' ', tag('Overdue', 'red')] : null));
+    h('div', { class: 'govuk-task-list__status', id: id + '-status' }, tag(st, colour), ' ', it.confirmed ? tag('JISG confirmed', 'blue') : tag('Default owner', 'grey'),
+      it.overdue ? [' ', tag('Overdue', 'red')] : null));
+}
+
+/** @param {any} e */
+function evidenceRow(e) {
+  return h('li', { 'data-evidence': e.record_id }, `${e.label || e.collection}: ${e.state}` + (e.note ? ` (${e.note})` : ''));
 }
 
 /** @param {import('../api.js').Ctx} c @param {string} id */
@@ -63,22 +126,33 @@ async function edit(c, id) {
     replace(c.main, h('h1', { class: 'govuk-heading-l' }, 'Item not found'), h('p', { class: 'govuk-body' }, link('#/checklist', 'Back to the checklist')));
     return;
   }
+  const leadOfficer = reassignRoles.includes(c.role);
+  const setDue = it.due_set_by === 'lead_officer' ? it.due_on : '';
   /** @param {string} name @param {string} label @param {string} value @param {string} [hint] @param {string} [cls] */
   const input = (name, label, value, hint, cls) => h('div', { class: 'govuk-form-group', id: name + '-group' },
     h('label', { class: 'govuk-label govuk-label--s', for: name }, label), hint ? h('div', { class: 'govuk-hint', id: name + '-hint' }, hint) : null,
     h('input', { class: 'govuk-input ' + (cls || ''), id: name, name, type: 'text', value, 'aria-describedby': hint ? name + '-hint' : undefined }));
-  const status = h('div', { class: 'govuk-form-group' }, h('fieldset', { class: 'govuk-fieldset' },
+  const status = h('div', { class: 'govuk-form-group', id: 'status-group' }, h('fieldset', { class: 'govuk-fieldset', 'aria-describedby': 'status-hint' },
     h('legend', { class: 'govuk-fieldset__legend govuk-fieldset__legend--s' }, 'Status'),
+    h('div', { class: 'govuk-hint', id: 'status-hint' }, `Signed off by ${roleList(it.sign_off)}; waived only by the Director, with a reason.`),
     h('div', { class: 'govuk-radios govuk-radios--small', 'data-module': 'govuk-radios' }, Object.entries(statusTag).map(([k, [t]]) => h('div', { class: 'govuk-radios__item' },
       h('input', { class: 'govuk-radios__input', id: 'status-' + k, name: 'status', type: 'radio', value: k, checked: it.status === k }),
       h('label', { class: 'govuk-label govuk-radios__label', for: 'status-' + k }, t))))));
+  const reassign = leadOfficer ? h('fieldset', { class: 'govuk-fieldset', id: 'reassign' },
+    h('legend', { class: 'govuk-fieldset__legend govuk-fieldset__legend--m' }, 'Owner and due date (lead officer)'),
+    h('div', { class: 'govuk-form-group' }, h('label', { class: 'govuk-label govuk-label--s', for: 'responsibility' }, 'Party'),
+      h('select', { class: 'govuk-select', id: 'responsibility', name: 'responsibility' }, ['DCC', 'NHS', 'Provider'].map((p) => h('option', { value: p, selected: p === it.responsibility }, p)))),
+    input('owner_role', 'Owner', it.owner_role || '', 'The named role that does the work'),
+    input('due_on', 'Due date', setDue, `For example, 2026-11-27. Leave blank to use the rule: ${it.due_rule || 'none'}`, 'govuk-input--width-10')) : null;
   const errs = h('div', {});
   const form = h('form', { novalidate: true, id: 'item-form' }, errs,
-    input('officer_initials', 'Owner (officer initials)', it.officer_initials || '', undefined, 'govuk-input--width-5'),
+    input('officer_initials', 'Officer (initials)', it.officer_initials || '', undefined, 'govuk-input--width-5'),
     status,
-    input('due_on', 'Due date', it.due_on || '', 'For example, 2026-11-27', 'govuk-input--width-10'),
+    h('div', { class: 'govuk-form-group', id: 'waiver_reason-group' }, h('label', { class: 'govuk-label govuk-label--s', for: 'waiver_reason' }, 'Reason for waiving (the Director)'),
+      h('textarea', { class: 'govuk-textarea', id: 'waiver_reason', name: 'waiver_reason', rows: '2' }, it.waiver_reason || '')),
     h('div', { class: 'govuk-form-group', id: 'notes-group' }, h('label', { class: 'govuk-label govuk-label--s', for: 'notes' }, 'Notes'),
       h('textarea', { class: 'govuk-textarea', id: 'notes', name: 'notes', rows: '5' }, it.notes || '')),
+    reassign,
     h('div', { class: 'govuk-button-group' }, h('button', { type: 'submit', class: 'govuk-button', 'data-module': 'govuk-button' }, 'Save'), link('#/checklist', 'Cancel')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -89,12 +163,36 @@ async function edit(c, id) {
       status: String(fd.get('status') || it.status),
       notes: String(fd.get('notes') || ''),
     };
-    const due = String(fd.get('due_on') || '').trim();
-    if (due) fields.due_on = due;
+    const reason = String(fd.get('waiver_reason') || '').trim();
+    if (reason || it.waiver_reason) fields.waiver_reason = reason;
+    if (leadOfficer) {
+      const party = String(fd.get('responsibility') || it.responsibility);
+      const owner = String(fd.get('owner_role') || '').trim();
+      const due = String(fd.get('due_on') || '').trim();
+      if (party !== it.responsibility || owner !== (it.owner_role || '') || due !== setDue) {
+        Object.assign(fields, { responsibility: party, owner_role: owner, responsibility_source: 'jisg' });
+        if (due) fields.due_on = due;
+      }
+    }
     if (fields.status === 'done' && !it.completed_on) fields.completed_on = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
+    // The item's duty, as the server judges it (the role's part is known
+    // here; the records' part only to the server).
     const problems = c.client.validate('checklist_items', { ...fields }, { create: false }) || [];
+    const signing = fields.status !== it.status;
+    if (signing && fields.status === 'done' && !it.sign_off.includes(c.role)) {
+      problems.push({ field: 'fields.status', message: `Only ${roleList(it.sign_off)} can sign off item ${it.number}, not ${roleWords[c.role] || c.role}` });
+    }
+    if (signing && fields.status === 'not_applicable' && !waiverRoles.includes(c.role)) {
+      problems.push({ field: 'fields.status', message: `Only the Director can waive item ${it.number}: mark it done, or ask the Director` });
+    }
+    if (signing && fields.status === 'not_applicable' && !reason) {
+      problems.push({ field: 'fields.waiver_reason', message: 'Give the reason this item is not needed' });
+    }
+    if (signing && fields.status === 'done' && it.evidence_required && !it.has_evidence) {
+      problems.push({ field: 'fields.evidence', message: `Item ${it.number} needs evidence before it is done, and none is linked or recorded yet` });
+    }
     if (problems.length) {
-      replace(errs, errorSummary(problems.map((/** @type {any} */ p) => ({ field: p.field, message: p.message }))));
+      replace(errs, errorSummary(problems.map((/** @type {any} */ p) => ({ field: p.field?.replace(/^fields\./, ''), message: p.message }))));
       return;
     }
     try {
@@ -112,7 +210,17 @@ async function edit(c, id) {
     flash = `Item ${it.number} saved.`;
     c.navigate('#/checklist');
   }, { signal: c.signal });
+  const dueWords = it.due_on ? `${day(it.due_on)}` + (it.due_set_by === 'lead_officer' ? ', set by the lead officer' : `, by the rule: ${it.due_rule}`) : (it.due_rule || 'Not set');
   replace(c.main, h('a', { class: 'govuk-back-link', href: '#/checklist' }, 'Back to the checklist'),
     h('h1', { class: 'govuk-heading-l' }, h('span', { class: 'govuk-caption-l' }, `Section ${it.number.split('.')[0]}, item ${it.number}`), it.text),
-    h('p', { class: 'govuk-body' }, 'Responsibility: ' + it.responsibility), form);
+    summaryList([
+      ['Owner', h('span', { id: 'item-owner' }, ownerOf(it), ' ', it.confirmed ? tag('JISG confirmed', 'blue') : tag('Default owner', 'grey'))],
+      ['Due', h('span', { id: 'item-due' }, dueWords, it.overdue ? [' ', tag('Overdue', 'red')] : null)],
+      ['Signed off by', h('span', { id: 'item-sign-off' }, roleList(it.sign_off))],
+      ['Evidence', h('div', { id: 'item-evidence' }, h('p', { class: 'govuk-body' }, evidenceWords(it)),
+        it.evidence.length ? h('ul', { class: 'govuk-list govuk-list--bullet', id: 'evidence-linked' }, it.evidence.map(evidenceRow)) : null,
+        it.auto_evidence.length ? [h('p', { class: 'govuk-body-s' }, 'Recorded in Continuity, nobody linking them:'),
+          h('ul', { class: 'govuk-list govuk-list--bullet', id: 'evidence-auto' }, it.auto_evidence.map(evidenceRow))] : null)],
+    ]),
+    form);
 }
