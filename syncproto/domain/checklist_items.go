@@ -24,7 +24,7 @@ func evidenceRule(ctx schema.Context, c syncproto.Change, before, after *syncpro
 	for i, e := range ev {
 		col, ok := reg.Collection(e.Collection)
 		if !ok {
-			return syncproto.Errorf("evidence_unknown", "fields.evidence", "evidence %d names an unknown collection %q", i, e.Collection)
+			return syncproto.Errorf(CodeEvidenceUnknown, "fields.evidence", "evidence %d names an unknown collection %q", i, e.Collection)
 		}
 		if ctx.Local {
 			continue
@@ -34,10 +34,10 @@ func evidenceRule(ctx schema.Context, c syncproto.Change, before, after *syncpro
 			return syncproto.Errorf(syncproto.CodeInternal, "", "could not read the evidence")
 		}
 		if r == nil || !r.Exists() || r.Deleted() {
-			return syncproto.Errorf("evidence_unknown", "fields.evidence", "evidence %d: %s %s is not known", i, e.Collection, e.RecordID)
+			return syncproto.Errorf(CodeEvidenceUnknown, "fields.evidence", "evidence %d: %s %s is not known", i, e.Collection, e.RecordID)
 		}
 		if col.ScopeField != "" && str(r, col.ScopeField) != str(after, "incident_id") {
-			return syncproto.Errorf("evidence_unknown", "fields.evidence", "evidence %d: %s %s belongs to another incident", i, e.Collection, e.RecordID)
+			return syncproto.Errorf(CodeEvidenceUnknown, "fields.evidence", "evidence %d: %s %s belongs to another incident", i, e.Collection, e.RecordID)
 		}
 	}
 	return nil

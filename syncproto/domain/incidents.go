@@ -60,7 +60,7 @@ func incidentRule(ctx schema.Context, c syncproto.Change, before, after *syncpro
 		return nil
 	}
 	if id := str(after, "incident_id"); id != c.RecordID {
-		return syncproto.Errorf("incident_id_mismatch", "fields.incident_id", "an incident's incident_id must be its own record id %s", c.RecordID)
+		return syncproto.Errorf(CodeIncidentIDMismatch, "fields.incident_id", "an incident's incident_id must be its own record id %s", c.RecordID)
 	}
 	activation := []string{"trigger_criterion", "process", "business_continuity_plan_failed", "provider_id", "agreed_with", "agreed_with_role"}
 	escalation := []string{"escalated_at", "escalated_by", "escalation_reason", "process_1_provider_failed"}
