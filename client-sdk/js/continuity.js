@@ -264,7 +264,7 @@ export class Client {
     if (!opts || !opts.baseURL) throw new TypeError('Client.open: baseURL is required');
     /** @type {Client|undefined} */
     let c;
-    const db = await openStore(opts.dbName ?? 'continuity', () => c?.#closedElsewhere());
+    const db = await openStore(opts.dbName ?? 'continuity', () => { if (c) c.#closedElsewhere(); });
     c = new Client(opts, db);
     await c.#openVault();
     c.#listen();
