@@ -128,7 +128,7 @@ export const GZIP_MIN_CHARS = 1024;
  * then goes as it is). Answers need nothing: the browser asks for and
  * decompresses gzip and br itself.
  * @param {string} text
- * @returns {Promise<Uint8Array|null>}
+ * @returns {Promise<Uint8Array<ArrayBuffer>|null>}
  */
 export async function gzipText(text) {
   if (text.length < GZIP_MIN_CHARS || typeof CompressionStream === 'undefined') return null;

@@ -105,7 +105,7 @@ export class DeviceWipedError extends Error {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** @param {number} n @returns {Uint8Array} */
+/** @param {number} n @returns {Uint8Array<ArrayBuffer>} */
 export function randomBytes(n) {
   return crypto.getRandomValues(new Uint8Array(n));
 }
@@ -123,7 +123,7 @@ export function newDataKey() {
 /**
  * The PIN key: PBKDF2-SHA-256 of the PIN, non-extractable, for wrapping.
  * @param {string} pin
- * @param {Uint8Array} salt
+ * @param {Uint8Array<ArrayBuffer>} salt
  * @param {number} iterations
  * @returns {Promise<CryptoKey>}
  */
@@ -135,9 +135,9 @@ async function pinKey(pin, salt, iterations) {
 /**
  * The wrapped data key, stored in clear in the `keys` store.
  * @typedef {object} Wrapped
- * @property {Uint8Array} salt
+ * @property {Uint8Array<ArrayBuffer>} salt
  * @property {number} iterations
- * @property {Uint8Array} iv
+ * @property {Uint8Array<ArrayBuffer>} iv
  * @property {ArrayBuffer} wrapped
  */
 

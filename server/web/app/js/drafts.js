@@ -59,13 +59,13 @@ async function run(mode, fn) {
 }
 
 /**
- * @typedef {{key: string, incident: string, kind: string, values: Record<string,string>, step?: string, recordId?: string, updatedAt: string}} Draft
+ * @typedef {{key: string, incident: string, kind: string, values: Record<string,string>, step?: string, recordId?: string, replaces?: string, subjectId?: string, touched?: boolean, rejected?: {changeId: string, field: string, message: string}, updatedAt: string}} Draft
  */
 
 /** @param {string} key @returns {Promise<Draft|undefined>} */
 export async function get(key) { return opened(await run('readonly', (s) => s.get(key))); }
 
-/** @param {Draft} d */
+/** @param {Omit<Draft, 'updatedAt'> & {updatedAt?: string}} d the draft; put stamps updatedAt */
 export async function put(d) {
   if (!sealer) throw new Error('drafts: no key to seal them with');
   const v = await sealer.sealValue({ ...d, updatedAt: new Date().toISOString() });

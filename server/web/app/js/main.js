@@ -168,7 +168,7 @@ async function render() {
   /** @type {View} */
   let v;
   try {
-    v = await route(ctx);
+    v = /** @type {View} */ (await route(ctx));
   } catch (err) {
     console.error(err);
     v = { title: 'Sorry, there is a problem', body: html`<h1 class="govuk-heading-l">Sorry, there is a problem</h1><p class="govuk-body">${String(err && /** @type {any} */ (err).message || err)}</p><p class="govuk-body"><a class="govuk-link" href="#/">Go to the start</a></p>` };
@@ -259,7 +259,7 @@ function showStatus() {
   const online = s.online && navigator.onLine;
   statusBox.classList.toggle('app-status--offline', !online);
   const pending = s.pending || 0;
-  const rejected = typeof s.rejected === 'number' ? s.rejected : (Array.isArray(s.rejected) ? s.rejected.length : 0);
+  const rejected = s.rejected || 0;
   statusText.innerHTML = html`<strong class="govuk-tag ${online ? 'govuk-tag--green' : 'govuk-tag--yellow'}" id="app-online">${online ? 'Online' : 'Offline'}</strong>
 <p class="govuk-body-s app-status__item" id="app-pending">${pending > 0 ? `${pending} change${pending === 1 ? '' : 's'} waiting to send` : rejected ? 'Nothing left to send, but some changes were not accepted' : 'All changes sent'}</p>
 <p class="govuk-body-s app-status__item" id="app-synced">${s.lastSyncedAt ? `Last synced ${spoken(s.lastSyncedAt)}` : 'Not synced yet'}${s.syncing && online ? ' (syncing now)' : ''}</p>

@@ -15,7 +15,7 @@ import { flows, draftsBlock } from './residents.js';
 
 /** @typedef {import('./common.js').Ctx} Ctx */
 /** @typedef {import('./common.js').View} View */
-/** @typedef {{id: string, collection: string, record_id: string, op?: string, fields?: Record<string, any>}} Change */
+/** @typedef {import('/sdk/continuity.js').Change} Change */
 /** @typedef {{change: Change, code?: string, message: string, field?: string, at?: string}} Rejected */
 
 /** @type {Record<string, string>} */

@@ -14,6 +14,7 @@ let scanning;
 
 /** @param {Ctx} ctx @param {string} [error] @param {string} [code] @param {boolean} [council] whether council sign-in is offered @returns {View} */
 function enrolView(ctx, error, code = '', council = false) {
+  /** @type {import('../forms.js').Errors} */
   const errors = error ? { code: error } : {};
   return {
     title: error ? 'Error: Set up this device' : 'Set up this device',

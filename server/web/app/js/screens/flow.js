@@ -270,9 +270,10 @@ ${finish ? F.field({ name: finish.name, type: 'checkbox', label: finish.label, h
 /**
  * Summary rows for a spec and what its answer revealed.
  * @param {Spec} s @param {Draft} d
- * @returns {{key: string, value: unknown, name: string}[]}
+ * @returns {{key: string, value: string|import('../html.js').Safe, name: string}[]}
  */
 function rowsFor(s, d) {
+  /** @type {{key: string, value: string|import('../html.js').Safe, name: string}[]} */
   const rows = [{ key: s.label, value: F.answer(s, d), name: s.name }];
   const v = d[s.name];
   const reveal = s.type === 'yesno' ? (v === 'yes' ? s.yesReveal : v === 'no' ? s.noReveal : undefined)
@@ -286,7 +287,7 @@ function rowsFor(s, d) {
  * record as the device holds it plus the rejected change's fields, notes the
  * server's reason, and opens the page holding the field it names.
  * @param {Ctx} ctx @param {Flow} flow @param {string} subjectId
- * @param {{id: string, record_id: string, fields: Record<string, any>}} change
+ * @param {import('/sdk/continuity.js').Change} change the rejected change (an upsert's fields, none for a delete)
  * @param {{code?: string, message: string, field?: string}} reason
  */
 export async function correct(ctx, flow, subjectId, change, reason) {

@@ -93,7 +93,7 @@ export async function valueControl(c, collection, field) {
       },
     };
   };
-  if (spec?.enum?.length) return radios(spec.enum.map((v) => [v, words(v)]), 'Choose one.');
+  if (spec?.enum?.length) return radios(spec.enum.map((/** @type {string} */ v) => [v, words(v)]), 'Choose one.');
   if (spec?.kind === 'boolean') return radios([[true, 'Yes'], [false, 'No']], 'Choose one.');
 
   /** @param {string} type @param {string} hint @param {(s: string) => {value?: any, error?: string}} parse @param {string} [cls] */
