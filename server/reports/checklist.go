@@ -2,7 +2,6 @@ package reports
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -101,7 +100,7 @@ func MakeChecklist(d Data, now time.Time) ChecklistView {
 	for i := range v.Sections {
 		items := v.Sections[i].Items
 		sort.SliceStable(items, func(a, b int) bool {
-			if c := compareItemNumbers(items[a].Number, items[b].Number); c != 0 {
+			if c := checklist.CompareNumbers(items[a].Number, items[b].Number); c != 0 {
 				return c < 0
 			}
 			return items[a].ID < items[b].ID
@@ -249,32 +248,6 @@ func overdueItems(ix *index, day string) []OverdueItem {
 			out = append(out, OverdueItem{Number: row.Number, Text: row.Text, OwnerRole: row.OwnerRole, DueOn: row.DueOn, Status: row.Status})
 		}
 	}
-	sort.SliceStable(out, func(a, b int) bool { return compareItemNumbers(out[a].Number, out[b].Number) < 0 })
+	sort.SliceStable(out, func(a, b int) bool { return checklist.CompareNumbers(out[a].Number, out[b].Number) < 0 })
 	return out
-}
-
-// compareItemNumbers orders checklist item numbers as printed: 2.9 before
-// 2.10. It returns -1, 0 or 1.
-func compareItemNumbers(a, b string) int {
-	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < len(pa) && i < len(pb); i++ {
-		na, ea := strconv.Atoi(pa[i])
-		nb, eb := strconv.Atoi(pb[i])
-		switch {
-		case ea == nil && eb == nil && na != nb:
-			if na < nb {
-				return -1
-			}
-			return 1
-		case (ea != nil || eb != nil) && pa[i] != pb[i]:
-			return strings.Compare(pa[i], pb[i])
-		}
-	}
-	switch {
-	case len(pa) < len(pb):
-		return -1
-	case len(pa) > len(pb):
-		return 1
-	}
-	return 0
 }

@@ -60,16 +60,7 @@ func TestStore_Open(t *testing.T) {
 // TestStore_RefreshRotation runs the refresh-token rotation checks on two
 // handles on one database file.
 func TestStore_RefreshRotation(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "continuity.db")
-	var handles [2]*sqlite.Store
-	for i := range handles {
-		s, err := sqlite.Open(context.Background(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		handles[i] = s
-	}
+	path, handles := twoHandles(t)
 	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
@@ -94,16 +85,7 @@ func TestStore_RefreshRotation(t *testing.T) {
 }
 
 func TestStore_EnrolmentCodes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "continuity.db")
-	var handles [2]*sqlite.Store
-	for i := range handles {
-		s, err := sqlite.Open(context.Background(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		handles[i] = s
-	}
+	_, handles := twoHandles(t)
 	storetest.EnrolmentCodes(t, handles[0], handles[1])
 }
 
@@ -173,4 +155,21 @@ func TestStore_MigrateTombstoneScopes(t *testing.T) {
 			t.Fatalf("history of %s/%s after migrating: %d changes, %v; want %d", r.Collection, r.ID, len(h), err, want)
 		}
 	}
+}
+
+// twoHandles opens two stores on one new database file, as two processes
+// would, closed when the test ends.
+func twoHandles(t *testing.T) (string, [2]*sqlite.Store) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "continuity.db")
+	var handles [2]*sqlite.Store
+	for i := range handles {
+		s, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		handles[i] = s
+	}
+	return path, handles
 }
