@@ -60,6 +60,10 @@ type Config struct {
 	// (default 2 minutes); a longer one ends the sync with an APIError
 	// carrying it.
 	MaxRetryAfter time.Duration
+	// PlainRequests sends request bodies uncompressed (default: bodies of
+	// 1 KiB or more are gzip-compressed; a server that refuses gzip with 415
+	// turns it off by itself).
+	PlainRequests bool
 }
 
 // maxPushBatch is the SDK's cap on changes per push.
@@ -121,6 +125,7 @@ func Open(cfg *Config) (*Client, error) {
 		return nil, errors.New("continuity: Open needs a Config with DBPath")
 	}
 	c := &Client{cfg: *cfg}
+	c.plainBodies.Store(cfg.PlainRequests)
 	if c.cfg.Registry == nil {
 		c.cfg.Registry = domain.Registry(domain.Options{})
 	}

@@ -199,7 +199,10 @@ func TestNginx_SmallerProxyLimitSplitsBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	browsertest.WaitFor(t, ctx, "the end-to-end page", `document.getElementById('state').textContent === 'ready'`)
-	browsertest.Eval[bool](t, ctx, `openClient('small-proxy', {pushBatchSize: 1000})`)
+	// The proxy's limit counts the body as sent: compressed, this text
+	// would pass. Plain bodies (an older server, or compression off) are
+	// where a proxy's limit bites, so the SDK's splitting is tested there.
+	browsertest.Eval[bool](t, ctx, `openClient('small-proxy', {pushBatchSize: 1000, plainRequests: true})`)
 	code := srv.EnrolmentCode(t, "bea", "social_worker", "Tablet small proxy", srv.Incident)
 	browsertest.Eval[bool](t, ctx, fmt.Sprintf(`client.enrol(%q).then(() => client.enrolled)`, code.Code))
 	ids, notes := writeResidents(t, ctx, srv.Incident, 3<<20)
@@ -218,7 +221,7 @@ func TestNginx_SmallerProxyLimitSplitsBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 		browsertest.WaitFor(t, tab, "the end-to-end page", `document.getElementById('state').textContent === 'ready'`)
-		browsertest.Eval[bool](t, tab, `openClient('tiny-proxy')`)
+		browsertest.Eval[bool](t, tab, `openClient('tiny-proxy', {plainRequests: true})`)
 		code := srv.EnrolmentCode(t, "cai", "social_worker", "Tablet tiny proxy", srv.Incident)
 		browsertest.Eval[bool](t, tab, fmt.Sprintf(`client.enrol(%q).then(() => client.enrolled)`, code.Code))
 		browsertest.Eval[string](t, tab, fmt.Sprintf(`client.put('residents', %q, {incident_id: %q, given_name: 'Siân', family_name: 'Llŷr', notes: %q})`,

@@ -70,6 +70,8 @@ export { newId } from './id.js';
  * @property {number} [retryMaxMs]       largest backoff (default 60 s)
  * @property {number} [maxRetries]       retries of one request before giving up (default 3)
  * @property {number} [pushBatchSize]    changes per push (default 200)
+ * @property {boolean} [plainRequests]   send request bodies uncompressed (default false: gzip when
+ *                                        CompressionStream exists; a server that refuses gzip with 415 turns it off)
  * @property {number} [pullLimit]        changes per pull page (default 500)
  * @property {boolean} [stream]          use GET /v1/sync/stream when the server has it (default true)
  * @property {'pin'|'session'} [keyStorage] where the data key lives: wrapped under the device PIN
@@ -247,6 +249,7 @@ export class Client {
       keyStorage: opts.keyStorage ?? 'pin',
       pinIterations: opts.pinIterations ?? PIN_ITERATIONS,
     };
+    this.#plainBodies = !!opts.plainRequests;
     this.#db = db;
   }
 
