@@ -248,8 +248,9 @@ export class Client {
       stream: opts.stream ?? true,
       keyStorage: opts.keyStorage ?? 'pin',
       pinIterations: opts.pinIterations ?? PIN_ITERATIONS,
+      plainRequests: opts.plainRequests ?? false,
     };
-    this.#plainBodies = !!opts.plainRequests;
+    this.#plainBodies = this.#o.plainRequests;
     this.#db = db;
   }
 
