@@ -145,6 +145,13 @@ ${mayOverride(gate, role) ? html`<form novalidate data-override="${mv.id}"><div 
 
 /** Moves whose tap is being saved: a second tap is ignored. @type {Set<string>} */
 const busy = new Set();
+/**
+ * The last action of each move still saving: a move's taps and ticks run one
+ * after another, so completing reads every tick tapped before it (saving is
+ * slower with the records sealed at rest).
+ * @type {Map<string, Promise<void>>}
+ */
+const saving = new Map();
 
 /** Problems found on the device, shown on their move's card. @type {Map<string, string>} */
 const problems = new Map();
@@ -232,6 +239,13 @@ ${section('Coming up', soon, 'No moves planned after today.')}`,
         el.disabled = true;
         el.setAttribute('aria-disabled', 'true');
       }
+      const before = saving.get(id);
+      /** @type {() => void} */
+      let saved = () => {};
+      const mine = new Promise((/** @type {(v: void) => void} */ r) => { saved = r; });
+      const tail = (before || Promise.resolve()).then(() => mine);
+      saving.set(id, tail);
+      await before;
       // Times to the minute, as people say them: two devices logging the
       // same departure within the minute write the very same fields.
       const at = nowInstant().replace(/:\d\d(\.\d+)?Z$/, ':00Z');
@@ -301,6 +315,8 @@ ${section('Coming up', soon, 'No moves planned after today.')}`,
         return;
       } finally {
         busy.delete(id);
+        saved();
+        if (saving.get(id) === tail) saving.delete(id);
       }
       if (action === 'complete' && !problems.has(id)) overrides.delete(id);
       ctx.refresh();
