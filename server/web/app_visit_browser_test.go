@@ -75,7 +75,7 @@ func TestApp_DraftsResumeAtTheirStep(t *testing.T) {
 	a.title("What the person said")
 	words := "I want to be near my daughter"
 	a.typeIn("#f-in_own_words", words)
-	a.wait("draft saved", `new Promise(r => { const q = indexedDB.open('continuity-app-drafts'); q.onsuccess = () => { const g = q.result.transaction('drafts').objectStore('drafts').getAll(); g.onsuccess = () => r(JSON.stringify(g.result).includes('near my daughter')); }; })`)
+	a.wait("draft saved", `import('/app/js/drafts.js').then(d => d.all()).then(ds => JSON.stringify(ds).includes('near my daughter'))`)
 
 	// The resident's page lists it, at the page it was left on.
 	a.route("#/resident/" + res.ID)
