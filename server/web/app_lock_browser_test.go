@@ -144,6 +144,11 @@ func enrolApp(t *testing.T, b *browsertest.Browser, srv *browsertest.Server, sub
 		t.Fatal(err)
 	}
 	a := &appT{t: t, ctx: b.Tab()}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("page at failure: %s", browsertest.Eval[string](t, a.ctx, "document.title + ' | ' + location.hash + ' | ' + document.getElementById('app-status').textContent + ' | ' + document.querySelector('main').textContent.replace(/\\s+/g, ' ').slice(0, 2000)"))
+		}
+	})
 	if err := chromedp.Do(a.ctx, chromedp.Navigate(srv.URL+"/app/#/enrol")); err != nil {
 		t.Fatal(err)
 	}
@@ -269,12 +274,15 @@ func TestApp_LockAndWrongPINs(t *testing.T) {
 	a.wait("wipe secret given", "document.getElementById('app-pending').textContent === 'All changes sent'")
 
 	browsertest.SetOffline(t, a.ctx, srv, true)
-	// A change waits to send: the lock screen warns before it is lost.
+	// A check half typed (a draft) when the app locks. (The lock screen's
+	// count of changes waiting to send is not exercised here: nothing is
+	// saved offline before the lock.)
 	a.route("#/check/" + res.ID + "/person")
 	a.title("What the person said")
 
 	// Untouched, the app locks; the page shows nobody.
 	a.title("Enter your PIN")
+	a.screen("lock")
 	html := a.str("document.documentElement.outerHTML")
 	for _, w := range residentWords(t) {
 		if strings.Contains(html, w) {
@@ -298,6 +306,7 @@ func TestApp_LockAndWrongPINs(t *testing.T) {
 		}
 		if i == 2 {
 			a.waitFor("#pin-warning")
+			a.screen("lock-warning")
 		}
 	}
 	a.titleAfterLoad("Set up this device")

@@ -13,37 +13,16 @@ import (
 	"github.com/continuity-care/continuity/server/web/browsertest"
 )
 
-// enrolSocialWorker opens the app in a fresh browser and enrols it for a
-// social worker, on the residents list once it has synced.
+// enrolSocialWorker makes subject a social worker of the incident and
+// enrols the app for them in a fresh browser (enrolApp), on the residents
+// list once it has synced.
 func enrolSocialWorker(t *testing.T, srv *browsertest.Server, subject, name string) *appT {
 	t.Helper()
 	srv.User(t, subject, "social_worker", srv.Incident)
 	if _, err := srv.Auth.AddUser(context.Background(), subject, "social_worker", name); err != nil {
 		t.Fatal(err)
 	}
-	code, err := srv.Auth.IssueCode(context.Background(), subject, name+"'s tablet", "test", 15*time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := browsertest.New(t)
-	a := &appT{t: t, ctx: b.Tab()}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("page at failure: %s", browsertest.Eval[string](t, a.ctx, "document.title + ' | ' + location.hash + ' | ' + document.getElementById('app-status').textContent + ' | ' + document.querySelector('main').textContent.replace(/\\s+/g, ' ').slice(0, 2000)"))
-		}
-	})
-	if err := chromedp.Do(a.ctx, chromedp.Navigate(srv.URL+"/app/")); err != nil {
-		t.Fatal(err)
-	}
-	a.title("Set up this device")
-	a.typeIn("#f-code", code.Code)
-	a.click("#enrol-submit")
-	a.title("Choose an incident")
-	a.click("#f-incident")
-	a.click("main form button[type=submit]")
-	a.title("Residents")
-	a.wait("residents synced", "document.querySelectorAll('tr[data-id]').length > 20")
-	return a
+	return enrolApp(t, browsertest.New(t), srv, subject)
 }
 
 // mainHas is a page expression: <main> contains text.
