@@ -637,9 +637,22 @@ export function holds(c, fields) {
   if (c.not) return !holds(c.not, fields);
   const v = fields?.[c.field ?? ''];
   if (v === undefined || v === null) return false;
-  if (c.present) return true;
+  if (c.present) return hasValue(v);
   if (c.in) return c.in.some((w) => JSON.stringify(w) === JSON.stringify(v));
   return JSON.stringify(v) === JSON.stringify(c.eq);
+}
+
+/**
+ * Whether a value says something (syncproto/rules HasValue): not null, and
+ * not an empty string, list or object.
+ * @param {any} v
+ * @returns {boolean}
+ */
+export function hasValue(v) {
+  if (v === undefined || v === null || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
 }
 
 /**

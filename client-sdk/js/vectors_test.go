@@ -589,7 +589,40 @@ func genRequirements(reg *schema.Registry) requirementVectors {
 			}
 		}
 	}
+	v.Cases = append(v.Cases, genChecklistRequirements(reg)...)
 	return v
+}
+
+// genChecklistRequirements judges checklist items signed off or waived with
+// evidence and a waiver reason absent, empty or given: an empty list or
+// string is no evidence and no reason, on the server and the device alike.
+func genChecklistRequirements(reg *schema.Registry) []requirementCase {
+	col, _ := reg.Collection("checklist_items")
+	var out []requirementCase
+	evidence := []any{nil, []any{}, []any{map[string]any{"collection": "meeting_records", "record_id": "0193a7c0-0000-7000-8000-000000000001"}}}
+	reasons := []any{nil, "", "The home has no nursing beds"}
+	for _, number := range []string{"1.1", "2.8", "3.8"} {
+		for _, status := range []any{"open", "done", "not_applicable"} {
+			for _, ev := range evidence {
+				for _, reason := range reasons {
+					f := map[string]any{"number": number, "status": status}
+					if ev != nil {
+						f["evidence"] = ev
+					}
+					if reason != nil {
+						f["waiver_reason"] = reason
+					}
+					b, _ := json.Marshal(f)
+					c := requirementCase{Name: string(b), Collection: col.Name, Fields: f, Violations: []fieldVerdict{}}
+					for _, vi := range rules.Check(col.Requirements, f) {
+						c.Violations = append(c.Violations, fieldVerdict{Field: vi.Field, Code: vi.Code, Message: vi.Message})
+					}
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // TestVectors_Requirements checks the committed verdicts of the record
@@ -598,13 +631,16 @@ func genRequirements(reg *schema.Registry) requirementVectors {
 // exported data on every signed case.
 func TestVectors_Requirements(t *testing.T) {
 	reg := registry()
-	col, _ := reg.Collection("capacity_assessments")
 	var v requirementVectors
 	readVectors(t, "requirements.json", &v)
 	if len(v.Cases) == 0 {
 		t.Fatal("no cases")
 	}
 	for _, c := range v.Cases {
+		col, ok := reg.Collection(c.Collection)
+		if !ok {
+			t.Fatalf("%s: unknown collection %q", c.Name, c.Collection)
+		}
 		got := []fieldVerdict{}
 		for _, vi := range rules.Check(col.Requirements, c.Fields) {
 			got = append(got, fieldVerdict{Field: vi.Field, Code: vi.Code, Message: vi.Message})
@@ -612,7 +648,7 @@ func TestVectors_Requirements(t *testing.T) {
 		if !reflect.DeepEqual(got, c.Violations) {
 			t.Errorf("%s: %v, want %v", c.Name, got, c.Violations)
 		}
-		if _, signed := c.Fields["signed_at"]; !signed {
+		if _, signed := c.Fields["signed_at"]; !signed || c.Collection != "capacity_assessments" {
 			continue
 		}
 		b := func(name string) *bool {

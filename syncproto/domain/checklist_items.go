@@ -107,13 +107,10 @@ func signOffRule(ctx schema.Context, c syncproto.Change, before, after *syncprot
 		return nil
 	}
 	f := fieldsOf(after)
-	if ev, _ := f["evidence"].([]any); len(ev) == 0 {
-		delete(f, "evidence")
-	}
 	if e := violationError(rules.Check(ChecklistRequirements, f)); e != nil {
 		return e
 	}
-	if status != "done" || !d.EvidenceRequired || len(d.Auto) == 0 || f["evidence"] != nil || ctx.Local {
+	if status != "done" || !d.EvidenceRequired || len(d.Auto) == 0 || rules.HasValue(f["evidence"]) || ctx.Local {
 		return nil
 	}
 	found, err := AutoEvidenceOf(ctx.Lookup, str(after, "incident_id"), d)

@@ -14,8 +14,9 @@ import (
 // Cond is a condition on a record's field values, as data. Exactly one form
 // is used: a field compared with Eq (equal to the JSON value) or In (equal to
 // one of), or Present; or All, Any (an empty Any is false) or Not of other
-// conditions. A field that is absent or null equals nothing and is not
-// present.
+// conditions. A field that is absent or null equals nothing; it is present
+// only when it has a value (HasValue): an empty string, list or object is
+// not present, on the server and on the device alike.
 type Cond struct {
 	Field   string `json:"field,omitempty"`
 	Eq      any    `json:"eq,omitempty"`
@@ -53,7 +54,7 @@ func (c Cond) Holds(fields map[string]any) bool {
 	}
 	switch {
 	case c.Present:
-		return true
+		return HasValue(v)
 	case c.In != nil:
 		for _, w := range c.In {
 			if equalJSON(v, w) {
@@ -64,6 +65,22 @@ func (c Cond) Holds(fields map[string]any) bool {
 	default:
 		return equalJSON(v, c.Eq)
 	}
+}
+
+// HasValue reports whether a decoded JSON value says something: not null,
+// and not an empty string, list or object. It is what Cond's Present means.
+func HasValue(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case string:
+		return x != ""
+	case []any:
+		return len(x) > 0
+	case map[string]any:
+		return len(x) > 0
+	}
+	return true
 }
 
 // equalJSON compares two decoded JSON values.
