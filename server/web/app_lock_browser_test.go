@@ -275,8 +275,7 @@ func TestApp_LockAndWrongPINs(t *testing.T) {
 
 	browsertest.SetOffline(t, a.ctx, srv, true)
 	// A check half typed (a draft) when the app locks. (The lock screen's
-	// count of changes waiting to send is not exercised here: nothing is
-	// saved offline before the lock.)
+	// count of changes waiting to send: TestApp_LockWarnsOfChangesWaiting.)
 	a.route("#/check/" + res.ID + "/person")
 	a.title("What the person said")
 
@@ -318,4 +317,59 @@ func TestApp_LockAndWrongPINs(t *testing.T) {
 	// Back online: the server hears of the wipe and revokes the device.
 	browsertest.SetOffline(t, a.ctx, srv, false)
 	waitRevoked(t, srv, dev.ID, care.RevokedPINLockout)
+}
+
+// TestApp_LockWarnsOfChangesWaiting: a family contact saved offline is
+// waiting to send when the app locks (every start locks it); from the third
+// wrong PIN the lock screen says that this change would be lost, and the
+// right PIN then lets it reach the server, as it was typed.
+func TestApp_LockWarnsOfChangesWaiting(t *testing.T) {
+	browsertest.RequireChromium(t)
+	srv := startLockApp(t, 10*time.Minute)
+	srv.User(t, "pat", "social_worker", srv.Incident)
+	res := pickResident(t)
+	b := browsertest.New(t)
+	a := enrolApp(t, b, srv, "pat")
+	a.wait("wipe secret given", "document.getElementById('app-pending').textContent === 'All changes sent'")
+
+	browsertest.SetOffline(t, a.ctx, srv, true)
+	a.route("#/resident/" + res.ID)
+	a.title("Resident")
+	a.click("#start-family")
+	a.title("Who you spoke to")
+	a.typeIn("#f-contact_name", "Ruth Hughes")
+	a.typeIn("#f-relationship", "daughter")
+	a.click("#f-channel")
+	a.click("#continue")
+	a.title("What was said and their wishes")
+	wishes := "Near Ruth in Leeds, on the ground floor."
+	a.typeIn("#f-preferences", wishes)
+	a.typeIn("#f-summary", "Told Ruth the home is closing.")
+	a.click("#continue")
+	a.title("Check your answers")
+	a.click("#f-save")
+	a.title("Resident")
+	a.wait("waiting", "document.getElementById('app-pending').textContent === '1 change waiting to send'")
+
+	// A start locks the app; the change is still waiting behind the lock.
+	a.js("location.reload()")
+	a.titleAfterLoad("Enter your PIN")
+	for i := 1; i <= 3; i++ {
+		a.js("document.getElementById('f-pin').value = '918273'")
+		a.click("#unlock-submit:not([disabled])")
+		a.wait(fmt.Sprintf("wrong PIN %d counted", i), fmt.Sprintf("document.querySelector('.govuk-error-summary') && document.querySelector('.govuk-error-summary').textContent.includes('%d tr')", 5-i))
+	}
+	a.waitFor("#pin-waiting")
+	if got := a.str("document.getElementById('pin-waiting').textContent"); got != "1 change waiting to send" {
+		t.Errorf("the lock screen warns of %q, want 1 change waiting to send", got)
+	}
+
+	// The right PIN, the signal back: the change reaches the server.
+	a.typeIn("#f-pin", testPIN)
+	a.click("#unlock-submit")
+	a.wait("unlocked", "!document.title.startsWith('Enter your PIN') && !document.title.startsWith('Error')")
+	browsertest.SetOffline(t, a.ctx, srv, false)
+	a.wait("sent", "document.getElementById('app-pending').textContent === 'All changes sent'")
+	noneRefusedOf(t, srv, "pat")
+	assertOnServer(t, goDevice(t, srv, "gail", "go-tab"), "family_contacts", res.ID, `"preferences":"`+wishes+`"`)
 }
