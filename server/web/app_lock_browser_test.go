@@ -265,7 +265,7 @@ func TestApp_SignOutWipesEveryTab(t *testing.T) {
 // and the server revokes it, with the reason, once it is back online.
 func TestApp_LockAndWrongPINs(t *testing.T) {
 	browsertest.RequireChromium(t)
-	srv := startLockApp(t, 3*time.Second)
+	srv := startLockApp(t, 8*time.Second)
 	srv.User(t, "pat", "social_worker", srv.Incident)
 	res := pickResident(t)
 	b := browsertest.New(t)
