@@ -106,6 +106,12 @@ type Options struct {
 	// own self-signed one (e.g. nginx in front of the server). The page is
 	// still an https origin, a secure context.
 	IgnoreCertificateErrors bool
+	// FakeCamera, when set, is the path of a video file (.y4m or .mjpeg)
+	// that Chromium shows as the device's only camera, looping; pages get
+	// the camera without a prompt. Chromium opens the file when a page
+	// starts the camera, so a test may write it (or write it anew, same
+	// size) after New.
+	FakeCamera string
 }
 
 // NewWith is New with options.
@@ -148,6 +154,11 @@ func (b *Browser) start(t testing.TB) {
 	}
 	if b.opts.IgnoreCertificateErrors {
 		opts = append(opts, chromedp.Flag("ignore-certificate-errors", true))
+	}
+	if b.opts.FakeCamera != "" {
+		opts = append(opts,
+			chromedp.Flag("use-fake-device-for-media-stream", true),
+			chromedp.Flag("use-file-for-fake-video-capture", b.opts.FakeCamera))
 	}
 	allocCtx, allocCancel := chromedp.NewExecAllocator(b.root, opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
