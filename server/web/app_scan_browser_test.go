@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/browser"
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 	"github.com/continuity-care/continuity/server/web/browsertest"
 )
@@ -175,21 +173,6 @@ func TestApp_QREnrolment(t *testing.T) {
 	enrolledOnServer(t, srv, q, "sam")
 }
 
-// setCamera grants or denies the app's origin the camera, as a person
-// does in the browser's settings.
-func setCamera(t *testing.T, a *appT, srv *browsertest.Server, setting browser.PermissionSetting) {
-	t.Helper()
-	err := chromedp.Do(a.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, browser.SetPermission, browser.SetPermissionParams{
-			Permission: &browser.PermissionDescriptor{Name: "camera"}, Setting: setting, Origin: srv.URL,
-		})
-		return err
-	}))
-	if err != nil {
-		t.Fatalf("set the camera permission to %s: %v", setting, err)
-	}
-}
-
 // cameraFrame is a 640×480 camera picture: grey, with the QR code's
 // picture at (x, y) (it may run off the edge, as when the camera is not yet
 // pointed at it).
@@ -241,13 +224,13 @@ func TestApp_EnrolByCamera(t *testing.T) {
 
 	// The camera refused: the person is told why and what to do, at the
 	// code's field.
-	setCamera(t, a, srv, browser.PermissionSettingDenied)
+	browsertest.SetCameraPermission(t, a.ctx, srv.URL, false)
 	a.click("#scan-start")
 	a.wait("the camera refused", mainHas("not allowed to use the camera"))
 	if got := a.str("document.querySelector('.govuk-error-summary a').getAttribute('href') + ' | ' + document.querySelector('.govuk-error-message').textContent"); !strings.Contains(got, "#f-code") || !strings.Contains(got, "allow the camera for Continuity in the browser’s settings") {
 		t.Errorf("the refusal is not shown at the code's field with what to do: %s", got)
 	}
-	setCamera(t, a, srv, browser.PermissionSettingGranted)
+	browsertest.SetCameraPermission(t, a.ctx, srv.URL, true)
 	browsertest.Reload(t, a.ctx)
 	a.title("Set up this device")
 	a.click("#scan-start")

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"image/draw"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 
+	"github.com/chromedp/chromedp"
 	"github.com/continuity-care/continuity/server/web/browsertest"
 )
 
@@ -60,4 +64,58 @@ func TestWriteY4M(t *testing.T) {
 			t.Errorf("planes %v, want %v", got, want)
 		}
 	})
+}
+
+// camPage starts the camera into a video and tells the colour at the
+// middle of the picture, or why the camera could not be used.
+var camPage = fstest.MapFS{
+	"cam.html": {Data: []byte(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Camera</title>
+<script type="module" src="cam.js"></script></head><body><main><h1>Camera</h1><video id="v" muted playsinline></video></main></body></html>`)},
+	"cam.js": {Data: []byte(`
+window.colour = async () => {
+  let stream;
+  try { stream = await navigator.mediaDevices.getUserMedia({ video: true }); } catch (e) { return e.name; }
+  const v = document.getElementById('v');
+  v.srcObject = stream;
+  await v.play();
+  while (v.readyState < 2 || !v.videoWidth) await new Promise((r) => setTimeout(r, 50));
+  const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+  const [r, gr, b] = g.getImageData(c.width / 2, c.height / 2, 1, 1).data;
+  for (const t of stream.getTracks()) t.stop();
+  v.srcObject = null;
+  return c.width + 'x' + c.height + ' ' + (r > 200 && gr < 60 && b < 60 ? 'red' : b > 200 && r < 60 && gr < 60 ? 'blue' : 'other ' + [r, gr, b]);
+};
+`)},
+}
+
+// TestBrowser_FakeCamera: the camera plays the test's video, with no
+// prompt; a video written anew plays on the next start; a refused camera
+// is refused.
+func TestBrowser_FakeCamera(t *testing.T) {
+	srv := browsertest.StartServer(t, browsertest.ServerOptions{NoDemo: true, Files: map[string]fs.FS{"/c/": camPage}})
+	video := filepath.Join(t.TempDir(), "camera.y4m")
+	solid := func(c color.Color) image.Image {
+		img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+		draw.Draw(img, img.Bounds(), image.NewUniform(c), image.Point{}, draw.Src)
+		return img
+	}
+	browsertest.WriteY4M(t, video, solid(color.RGBA{R: 255, A: 255}))
+	b := browsertest.NewWith(t, browsertest.Options{FakeCamera: video})
+	ctx := b.Tab()
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/c/cam.html")); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.WaitFor(t, ctx, "the page script", `typeof window.colour === 'function'`)
+	if got := browsertest.Eval[string](t, ctx, `colour()`); got != "320x240 red" {
+		t.Errorf("the camera shows %q, want the red video", got)
+	}
+	browsertest.WriteY4M(t, video, solid(color.RGBA{B: 255, A: 255}))
+	if got := browsertest.Eval[string](t, ctx, `colour()`); got != "320x240 blue" {
+		t.Errorf("after writing a blue video the camera shows %q", got)
+	}
+	browsertest.SetCameraPermission(t, ctx, srv.URL, false)
+	if got := browsertest.Eval[string](t, ctx, `colour()`); got != "NotAllowedError" {
+		t.Errorf("a refused camera gave %q", got)
+	}
 }
