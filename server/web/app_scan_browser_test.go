@@ -148,6 +148,19 @@ func TestApp_QREnrolment(t *testing.T) {
 	if loaded := browsertest.Eval[bool](t, a.ctx, jsQRLoaded); loaded == native {
 		t.Errorf("the browser reads QR codes itself: %v; the app loaded jsQR: %v", native, loaded)
 	}
+	// A browser whose BarcodeDetector reads other barcodes but not QR codes
+	// (as some do) gets jsQR too.
+	browsertest.Reload(t, a.ctx)
+	a.title("Set up this device")
+	decoded = a.str(fmt.Sprintf(`(async () => {
+		window.BarcodeDetector = class { static async getSupportedFormats() { return ['ean_13', 'code_128']; } detect() { throw new Error('not for QR codes'); } };
+		const img = new Image(); img.src = 'data:image/png;base64,%s'; await img.decode();
+		return (await (await import('/app/js/scan.js')).decode(img)).join(',');
+	})()`, base64.StdEncoding.EncodeToString(q.PNG)))
+	if decoded != q.Code || !browsertest.Eval[bool](t, a.ctx, jsQRLoaded) {
+		t.Errorf("with a BarcodeDetector that does not read QR codes, the console's QR code read as %q (jsQR loaded: %v)", decoded, browsertest.Eval[bool](t, a.ctx, jsQRLoaded))
+	}
+
 	// Nothing that is not a QR code reads as one.
 	blank := a.str(`(async () => {
 		const c = document.createElement('canvas'); c.width = 200; c.height = 200;
