@@ -161,6 +161,15 @@ func TestApp_QREnrolment(t *testing.T) {
 		t.Errorf("with a BarcodeDetector that does not read QR codes, the console's QR code read as %q (jsQR loaded: %v)", decoded, browsertest.Eval[bool](t, a.ctx, jsQRLoaded))
 	}
 
+	// The service worker leaves the decoder to the network: no cache keeps it.
+	if got := a.str(`(async () => {
+		const kept = [];
+		for (const k of await caches.keys()) if (await (await caches.open(k)).match('/assets/jsqr/jsQR.mjs')) kept.push(k);
+		return kept.join(',');
+	})()`); got != "" {
+		t.Errorf("the decoder is cached by the service worker in %s", got)
+	}
+
 	// Nothing that is not a QR code reads as one.
 	blank := a.str(`(async () => {
 		const c = document.createElement('canvas'); c.width = 200; c.height = 200;
