@@ -1,7 +1,7 @@
 // Package web serves Continuity's browser side from the binary: the field
 // app at /app/ (an installable offline-first PWA), the back-office console at
-// /console/, the JavaScript SDK at /sdk/ and GOV.UK Frontend at
-// /assets/govuk/. Every response carries the security headers and a strict
+// /console/, the JavaScript SDK at /sdk/, GOV.UK Frontend at /assets/govuk/
+// and the QR decoder the app loads on demand at /assets/jsqr/. Every response carries the security headers and a strict
 // Content Security Policy (no inline script or style, nothing from another
 // origin).
 package web
@@ -27,7 +27,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 )
 
-//go:embed all:app all:console vendor/govuk-frontend/govuk-frontend.min.css vendor/govuk-frontend/govuk-frontend.min.js vendor/govuk-frontend/images vendor/govuk-frontend/VERSION vendor/govuk-frontend/LICENSE
+//go:embed all:app all:console vendor/govuk-frontend/govuk-frontend.min.css vendor/govuk-frontend/govuk-frontend.min.js vendor/govuk-frontend/images vendor/govuk-frontend/VERSION vendor/govuk-frontend/LICENSE vendor/jsqr/jsQR.mjs vendor/jsqr/LICENSE
 var files embed.FS
 
 // CSP is the Content-Security-Policy sent with every response.
@@ -59,6 +59,7 @@ var (
 	appFS     = mustSub(files, "app")
 	consoleFS = mustSub(files, "console")
 	govukFS   = mustSub(files, "vendor/govuk-frontend")
+	jsqrFS    = mustSub(files, "vendor/jsqr")
 )
 
 func mustSub(f fs.FS, dir string) fs.FS {
@@ -90,7 +91,11 @@ func SecurityHeaders() fiber.Handler {
 }
 
 // Mount adds the security headers to every later route and serves /app/,
-// /console/, /sdk/ and /assets/govuk/ on app. Call it before the API's
+// /console/, /sdk/, /assets/govuk/ and /assets/jsqr/ on app. The QR decoder
+// at /assets/jsqr/ is outside the app's shell: the app imports it only to
+// scan an enrolment code where the browser cannot read QR codes itself,
+// and enrolling needs the network anyway, so neither the service worker's
+// precache nor its version covers it. Call it before the API's
 // catch-all route.
 func Mount(app *fiber.App, opts Options) {
 	app.Use(SecurityHeaders())
@@ -133,6 +138,7 @@ func Mount(app *fiber.App, opts Options) {
 	static(app, "/app", appFS)
 	static(app, "/console", console)
 	static(app, "/assets/govuk", govukFS)
+	static(app, "/assets/jsqr", jsqrFS)
 	static(app, "/sdk", sdk)
 }
 

@@ -3,6 +3,8 @@ package web_test
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -280,4 +282,73 @@ func TestShell_CompressedWeight(t *testing.T) {
 	if stated < kb-5 || stated > kb+5 {
 		t.Errorf("docs/app.md says the shell weighs %d KB; it weighs %d KB", stated, kb)
 	}
+}
+
+// TestMount_QRDecoderOnDemand: the vendored QR decoder is served (with its
+// licence) as an ES module under the same headers as everything else, is
+// not part of the app's shell (so installing the app does not download
+// it), is the npm build byte for byte inside its wrapper, and weighs what
+// docs/app.md says.
+func TestMount_QRDecoderOnDemand(t *testing.T) {
+	app := newApp(t, web.Options{})
+	res, body := get(t, app, "/assets/jsqr/jsQR.mjs", "Accept-Encoding", "gzip")
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Type"), "javascript") {
+		t.Fatalf("GET /assets/jsqr/jsQR.mjs: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if res.Header.Get("Content-Security-Policy") != web.CSP {
+		t.Errorf("the decoder is served without the CSP: %q", res.Header.Get("Content-Security-Policy"))
+	}
+	if res, _ := get(t, app, "/assets/jsqr/LICENSE"); res.StatusCode != http.StatusOK {
+		t.Errorf("the decoder's licence answers %d", res.StatusCode)
+	}
+	for _, u := range web.ShellFiles(nil) {
+		if strings.Contains(u, "jsqr") {
+			t.Errorf("the decoder is in the app's shell: %s", u)
+		}
+	}
+
+	t.Run("the npm build, unchanged, inside the wrapper", func(t *testing.T) {
+		header := "const module = { exports: {} };\nconst exports = module.exports;\n"
+		footer := "\nexport default module.exports;\n"
+		s := string(body)
+		i := strings.Index(s, header)
+		if i < 0 || !strings.HasSuffix(s, footer) {
+			t.Fatal("jsQR.mjs is not wrapped as update.sh wraps it")
+		}
+		sum := sha256.Sum256([]byte(s[i+len(header) : len(s)-len(footer)]))
+		v, err := os.ReadFile("vendor/jsqr/VERSION")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "sha256 " + hex.EncodeToString(sum[:]); !strings.Contains(string(v), want) {
+			t.Errorf("the wrapped build's %s is not the one VERSION records:\n%s", want, v)
+		}
+	})
+
+	t.Run("weight", func(t *testing.T) {
+		req := httptest.NewRequest(http.MethodGet, "/assets/jsqr/jsQR.mjs", nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("the decoder is sent uncompressed (%q)", res.Header.Get("Content-Encoding"))
+		}
+		kb := (len(b) + 512) / 1024
+		t.Logf("QR decoder: %d KB compressed (%d KB uncompressed)", kb, (len(body)+512)/1024)
+		doc, err := os.ReadFile("../../docs/app.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`(?s)\*\*jsQR\*\*.{0,300}?weighs\s+\*\*(\d+) KB\*\*\s+gzipped`).FindSubmatch(doc)
+		if m == nil {
+			t.Fatal("docs/app.md does not state the decoder's weight as '**jsQR** … weighs **N KB** gzipped'")
+		}
+		if stated, _ := strconv.Atoi(string(m[1])); stated < kb-2 || stated > kb+2 {
+			t.Errorf("docs/app.md says the decoder weighs %d KB; it weighs %d KB", stated, kb)
+		}
+	})
 }

@@ -2,7 +2,9 @@
 // VERSION (a digest of every shell file) and PRECACHE (their URLs), so a new
 // build is a new service worker and a new cache; old caches are deleted once
 // the new worker takes over. Only the shell is cached here: people's data
-// lives in IndexedDB (the SDK) and API calls (/v1/) always go to the network.
+// lives in IndexedDB (the SDK) and API calls (/v1/) always go to the network,
+// as does the QR decoder (/assets/jsqr/), which the app imports only to scan
+// an enrolment code, when enrolling needs the network anyway.
 const VERSION = '__VERSION__';
 const PRECACHE = ['__PRECACHE__'];
 const CACHE = 'continuity-shell-' + VERSION;

@@ -33,6 +33,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
@@ -106,6 +107,13 @@ type Options struct {
 	// own self-signed one (e.g. nginx in front of the server). The page is
 	// still an https origin, a secure context.
 	IgnoreCertificateErrors bool
+	// FakeCamera, when set, is the path of a video file (.y4m, see
+	// WriteY4M, or .mjpeg) that Chromium plays, looping, as the machine's
+	// only camera. Every page may use it without a prompt until a test
+	// refuses it (SetCameraPermission). Chromium opens the file each time a
+	// page starts the camera, so a test may write it, or write it anew at
+	// the same size, after NewWith.
+	FakeCamera string
 }
 
 // NewWith is New with options.
@@ -149,6 +157,11 @@ func (b *Browser) start(t testing.TB) {
 	if b.opts.IgnoreCertificateErrors {
 		opts = append(opts, chromedp.Flag("ignore-certificate-errors", true))
 	}
+	if b.opts.FakeCamera != "" {
+		opts = append(opts,
+			chromedp.Flag("use-fake-device-for-media-stream", true),
+			chromedp.Flag("use-file-for-fake-video-capture", b.opts.FakeCamera))
+	}
 	allocCtx, allocCancel := chromedp.NewExecAllocator(b.root, opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
@@ -160,6 +173,30 @@ func (b *Browser) start(t testing.TB) {
 	b.allocCancel, b.ctx, b.cancel = allocCancel, ctx, cancel
 	b.mu.Unlock()
 	b.collect(ctx)
+	if b.opts.FakeCamera != "" {
+		// Granted here rather than by --use-fake-ui-for-media-stream, which
+		// would grant it even where a test refuses it.
+		SetCameraPermission(t, ctx, "", true)
+	}
+}
+
+// SetCameraPermission allows or refuses the camera to pages of origin
+// (every origin when ""), as a person does in the browser's settings.
+func SetCameraPermission(t testing.TB, ctx context.Context, origin string, allow bool) {
+	t.Helper()
+	setting := browser.PermissionSettingDenied
+	if allow {
+		setting = browser.PermissionSettingGranted
+	}
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: "camera"}, Setting: setting, Origin: origin,
+		})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("browsertest: set the camera permission to %s: %v", setting, err)
+	}
 }
 
 // collect records the tab's console messages and exceptions.

@@ -4,7 +4,7 @@ import { html } from '../html.js';
 import { field, errorSummary, fieldId, summaryList } from '../forms.js';
 import { errorOf, redirectIfNotReady } from './common.js';
 import { councilConfig, startURL } from '../council.js';
-import { canScan, scanCamera } from '../scan.js';
+import { canScan, scanCamera, cameraProblem } from '../scan.js';
 
 /** Stops the camera when the person leaves or types the code instead. @type {AbortController|undefined} */
 let scanning;
@@ -25,8 +25,8 @@ ${council ? html`<p class="govuk-body">Sign in with your council account: the on
 <h2 class="govuk-heading-m">Or use an enrolment code</h2>` : ''}
 <p class="govuk-body">Ask the incident room or your manager for an enrolment code. It works once, for 15 minutes.</p>
 ${canScan() ? html`<div class="app-scan"><button type="button" class="govuk-button govuk-button--secondary" data-module="govuk-button" data-action="scan" data-id="scan" id="scan-start">Scan the QR code with the camera</button>
-<video class="app-scan__video" id="scan-video" playsinline muted hidden></video>
-<p class="govuk-body" id="scan-status" role="status"></p></div>` : ''}
+<p class="govuk-body" id="scan-status" role="status"></p>
+<video class="app-scan__video" id="scan-video" playsinline muted hidden></video></div>` : ''}
 <form novalidate>
 ${field({ name: 'code', type: 'text', label: 'Enrolment code', hint: 'For example, K7QM-4XRT-2P. Letters and numbers; capitals or small letters both work.', width: '20', autocomplete: 'one-time-code' }, { code }, errors)}
 <button type="submit" class="govuk-button" data-module="govuk-button" id="enrol-submit">Continue</button>
@@ -36,22 +36,26 @@ ${field({ name: 'code', type: 'text', label: 'Enrolment code', hint: 'For exampl
       const video = /** @type {HTMLVideoElement} */ (document.getElementById('scan-video'));
       const status = /** @type {HTMLElement} */ (document.getElementById('scan-status'));
       if (scanning) { scanning.abort(); scanning = undefined; video.hidden = true; el.textContent = 'Scan the QR code with the camera'; status.textContent = ''; return; }
-      scanning = new AbortController();
-      const stop = () => { scanning?.abort(); scanning = undefined; };
+      const mine = new AbortController();
+      scanning = mine;
+      const stop = () => { mine.abort(); if (scanning === mine) scanning = undefined; };
       window.addEventListener('hashchange', stop, { once: true });
       video.hidden = false;
       el.textContent = 'Stop scanning';
       status.textContent = 'Point the camera at the QR code on the incident room’s screen.';
       try {
-        const code = await scanCamera(video, scanning.signal);
+        const code = await scanCamera(video, mine.signal);
         if (!code) return;
+        status.textContent = 'QR code read. Setting up this device…';
         const input = /** @type {HTMLInputElement|null} */ (document.getElementById(fieldId('code')));
         const form = input && input.form;
         if (input && form) { input.value = code; form.requestSubmit(); }
       } catch (err) {
-        ctx.show(enrolView(ctx, 'The camera could not be used. Type the enrolment code instead', '', council));
+        if (mine.signal.aborted) return; // stopped, or the person left meanwhile
+        ctx.show(enrolView(ctx, cameraProblem(err), '', council));
       } finally {
         stop();
+        window.removeEventListener('hashchange', stop);
       }
     },
     async submit(form) {
