@@ -57,6 +57,8 @@ export class RecordCache {
     this.cols = new Map();
     /** @type {Map<string, {done: Promise<Map<string, Entry>>, late: [string, any][]}>} collections being read, with the rows committed meanwhile */
     this.loading = new Map();
+    /** @type {Set<string>} collections a new record joined at the end of: sorted again when next listed */
+    this.unsorted = new Set();
     /** Bumped by clear: a read begun before it is not kept. */
     this.gen = 0;
     /** Other tabs' announcements, handled in order. */
@@ -67,6 +69,7 @@ export class RecordCache {
   clear() {
     this.cols.clear();
     this.loading.clear();
+    this.unsorted.clear();
     this.gen++;
   }
 
@@ -77,7 +80,13 @@ export class RecordCache {
    * @returns {Promise<Entry[]>}
    */
   async list(collection) {
-    return [...(await this.#load(collection)).values()];
+    let m = await this.#load(collection);
+    if (this.unsorted.delete(collection) && this.cols.get(collection) === m) {
+      // In record id order, as IndexedDB lists them.
+      m = new Map([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      this.cols.set(collection, m);
+    }
+    return [...m.values()];
   }
 
   /**
@@ -113,7 +122,10 @@ export class RecordCache {
       /** @type {Map<string, Entry>} */
       const m = new Map();
       for (const row of rows) m.set(row.record_id, entryOf(row));
-      for (const [id, row] of late) put(m, id, row);
+      for (const [id, row] of late) {
+        if (row && !m.has(id)) this.unsorted.add(collection);
+        put(m, id, row);
+      }
       if (gen === this.gen) this.cols.set(collection, m);
       return m;
     })();
@@ -192,7 +204,10 @@ export class RecordCache {
    */
   #apply(collection, id, row) {
     const m = this.cols.get(collection);
-    if (m) put(m, id, row);
+    if (m) {
+      if (row && !m.has(id)) this.unsorted.add(collection);
+      put(m, id, row);
+    }
     this.loading.get(collection)?.late.push([id, row]);
   }
 
