@@ -178,6 +178,19 @@ export async function nonExtractable(k) {
   return crypto.subtle.importKey('raw', raw, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
 }
 
+/**
+ * How many stored rows this page has opened (read from IndexedDB and made
+ * plain) and how many of those needed decrypting (the rest were known by
+ * their IV): diagnostics, read by the tests that check a live change reads
+ * only what changed.
+ */
+const counts = { opened: 0, decrypted: 0 };
+
+/** @returns {{opened: number, decrypted: number}} this page's counts so far */
+export function readCounts() {
+  return { ...counts };
+}
+
 /** @param {any} k @returns {string} */
 function keyString(k) {
   return Array.isArray(k) ? k.map(String).join('\u0000') : String(k);
@@ -232,11 +245,13 @@ export class Sealer {
     if (!stored) return stored;
     const { v, ...plain } = stored;
     if (!v) return stored;
+    counts.opened++;
     const ks = keyString(KEY[store](plain));
     const id = store + '\u0000' + ks + '\u0000' + hex(v.iv);
     let text = this.opened.get(id);
     if (text === undefined) {
       const ad = enc.encode(store + '\u0000' + ks);
+      counts.decrypted++;
       text = dec.decode(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: v.iv, additionalData: ad }, this.key, v.ct));
       if (this.opened.size >= OPENED_MAX) this.opened.clear();
       this.opened.set(id, text);
@@ -274,11 +289,14 @@ export class SealedTx {
    * @param {import('./vendor/idb/index.js').IDBPDatabase} db
    * @param {Sealer} sealer
    * @param {() => void} [release] releases the write lock held since begin
+   * @param {(writes: Map<string, Map<string, {key: IDBValidKey, row: any}>>) => void} [onCommit]
+   *   called with the staged writes once they are stored, before the lock is released
    */
-  constructor(db, sealer, release) {
+  constructor(db, sealer, release, onCommit) {
     this.db = db;
     this.sealer = sealer;
     this.release = release;
+    this.onCommit = onCommit;
     this.finished = false;
     /** @type {Map<string, Map<string, {key: IDBValidKey, row: any}>>} store → key → row (null: deleted) */
     this.writes = new Map();
@@ -383,6 +401,7 @@ export class SealedTx {
       else s.delete(op.key);
     }
     await tx.done;
+    this.onCommit?.(this.writes);
   }
 }
 

@@ -9,7 +9,7 @@ import { changesOf, mergeAll, recordObject, isDeleted } from '../merge.js';
 import { Schema } from '../validate.js';
 import { backoff, readSSE } from '../http.js';
 import { Client, newId } from '../continuity.js';
-import { Sealer } from '../vault.js';
+import { Sealer, readCounts } from '../vault.js';
 
 /** @type {{name: string, fn: () => Promise<void>|void}[]} */
 const tests = [];
@@ -531,6 +531,121 @@ test('sign-out deletes the database', async () => {
   assert(!c.enrolled, 'still enrolled');
   const names = (await indexedDB.databases()).map((d) => d.name);
   assert(!names.includes(dbName), `database ${dbName} still exists`);
+});
+
+// ---- record cache and change events -----------------------------------------
+
+/**
+ * Waits until cond() holds (checked on each event-loop turn), failing after
+ * many turns rather than after a time.
+ * @param {() => boolean} cond @param {string} what
+ */
+async function until(cond, what) {
+  for (let i = 0; i < 2000; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`never: ${what}`);
+}
+
+/** A pulled upsert of a check, as the server sends it. @param {string} id @param {string} outcome */
+function pulledCheck(id, outcome) {
+  return {
+    id: crypto.randomUUID(), collection: 'safe_and_well_checks', record_id: id, op: 'upsert',
+    hlc: formatHLC({ wall: Date.now(), counter: 0, node: 'other' }), recorded_at: new Date().toISOString(), device_id: 'other',
+    fields: { ...check(), outcome },
+  };
+}
+
+test('change events name the records that changed and where from; list answers from memory, in id order', async () => {
+  /** @type {any[]} */
+  let page = [];
+  const { c } = await fakeClient({
+    'POST /v1/sync/push': applyAll,
+    'GET /v1/sync/pull': () => {
+      const p = json({ changes: page, cursor: 'c-' + crypto.randomUUID(), has_more: false });
+      page = [];
+      return p;
+    },
+  });
+  await c.loadSchema();
+  /** @type {any[]} */
+  const events = [];
+  c.on('change', (e) => events.push(e));
+  const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()].sort().reverse();
+  await c.put('safe_and_well_checks', ids[0], check());
+  assert(events.length === 1 && canon(events[0]) === canon({ collections: ['safe_and_well_checks'], records: { safe_and_well_checks: [ids[0]] }, source: 'local' }), canon(events));
+  assert((await c.list('safe_and_well_checks')).length === 1, 'first list');
+
+  // Listed once, the collection is held: later lists open no stored row.
+  let before = readCounts();
+  await c.put('safe_and_well_checks', ids[1], check());
+  const before2 = readCounts();
+  const listed = await c.list('safe_and_well_checks');
+  assert(readCounts().opened === before2.opened, `listing again opened ${readCounts().opened - before2.opened} rows`);
+  assert(canon(listed.map((r) => r.id)) === canon([ids[1], ids[0]]), `not in id order: ${canon(listed.map((r) => r.id))}`);
+  assert(listed.every((r) => r.pending), 'pending not shown');
+
+  // The push's answer and a pull reach the held records and the listeners.
+  events.length = 0;
+  page = [pulledCheck(ids[2], 'concerns_raised'), pulledCheck(ids[0], 'not_seen')];
+  await c.sync();
+  const pushed = events.find((e) => e.source === 'push');
+  const pulled = events.find((e) => e.source === 'pull');
+  assert(pushed && canon([...pushed.records.safe_and_well_checks].sort()) === canon([ids[0], ids[1]].sort()), canon(events));
+  assert(pulled && canon([...pulled.records.safe_and_well_checks].sort()) === canon([ids[0], ids[2]].sort()), canon(events));
+  before = readCounts();
+  const after = await c.list('safe_and_well_checks');
+  assert(readCounts().opened === before.opened, 'listing after a pull read IndexedDB');
+  assert(canon(after.map((r) => [r.id, r.fields.outcome, r.pending])) === canon([[ids[2], 'concerns_raised', false], [ids[1], 'safe_and_well', false], [ids[0], 'not_seen', false]].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1))), canon(after));
+  // What list answers is a copy: changing it changes nothing held.
+  after[0].fields.outcome = 'changed by the caller';
+  assert((await c.get('safe_and_well_checks', after[0].id))?.outcome !== 'changed by the caller', 'the held record was changed through a listed copy');
+});
+
+test('another tab\'s write reaches this tab\'s held records and its change listeners', async () => {
+  const { c: a, dbName, srv } = await fakeClient({ 'POST /v1/sync/push': applyAll }, { keyStorage: 'session' });
+  await a.loadSchema();
+  const b = await Client.open({ baseURL: 'http://fake.invalid', dbName, fetch: srv.fetch, stream: false, keyStorage: 'session' });
+  assert(b.enrolled && !b.locked, 'the second tab cannot read the database');
+  await b.loadSchema();
+  assert((await b.list('safe_and_well_checks')).length === 0, 'not empty');
+  /** @type {any[]} */
+  const heard = [];
+  b.on('change', (e) => heard.push(e));
+  const id = crypto.randomUUID();
+  await a.put('safe_and_well_checks', id, check());
+  await until(() => heard.length > 0, 'the other tab hears the write');
+  assert(canon(heard[0]) === canon({ collections: ['safe_and_well_checks'], records: { safe_and_well_checks: [id] }, source: 'tab' }), canon(heard));
+  const seen = await b.list('safe_and_well_checks');
+  assert(seen.length === 1 && seen[0].id === id && seen[0].pending, canon(seen));
+  /** @type {any[]} */
+  const heardA = [];
+  a.on('change', (e) => heardA.push(e));
+  await a.list('safe_and_well_checks');
+  await b.remove('safe_and_well_checks', id);
+  await until(() => heardA.some((e) => e.source === 'tab'), 'the first tab hears the delete');
+  assert((await a.list('safe_and_well_checks')).length === 0, 'the first tab still lists a record the second deleted');
+});
+
+test('lock drops the held records: after unlock the collection is read from IndexedDB again', async () => {
+  const { c } = await fakeClient({}, { pinIterations: 1000 });
+  await c.setPin('275913');
+  await c.loadSchema();
+  for (let i = 0; i < 3; i++) await c.put('safe_and_well_checks', crypto.randomUUID(), check());
+  await c.list('safe_and_well_checks');
+  /** @type {any[]} */
+  const events = [];
+  c.on('change', (e) => events.push(e));
+  c.lock();
+  assert(events.length === 1 && events[0].source === 'reset', canon(events));
+  let threw = '';
+  await c.list('safe_and_well_checks').catch((e) => { threw = e.code; });
+  assert(threw === 'locked', `list while locked: ${threw}`);
+  await c.unlock('275913');
+  const before = readCounts();
+  assert((await c.list('safe_and_well_checks')).length === 3, 'records after unlock');
+  assert(readCounts().opened - before.opened >= 3, `listing after unlock opened ${readCounts().opened - before.opened} rows: the records outlived the lock`);
 });
 
 // ---- runner -----------------------------------------------------------------

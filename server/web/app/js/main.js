@@ -10,6 +10,7 @@ import { routes } from './screens/index.js';
 import { collectHandoff, councilSignOut, afterCouncilSignIn } from './council.js';
 import { errorOf } from './screens/common.js';
 import { choosePinView, lockView, setPaint, watchIdle, keepIdle } from './lock.js';
+import { noteChange } from './model.js';
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported');
 
@@ -402,7 +403,8 @@ async function boot() {
     }
   });
   client.on('status', showStatus);
-  client.on('change', () => { changeSeq++; if (view && view.live) render(); });
+  // The model reads again only the records the SDK names as changed.
+  client.on('change', (/** @type {any} */ ev) => { noteChange(client, ev); changeSeq++; if (view && view.live) render(); });
   try {
     if (await collectHandoff(client)) {
       try { ctx.setMe(await client.me()); } catch { /* shown on the next screen */ }

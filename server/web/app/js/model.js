@@ -13,21 +13,105 @@ import { ymd, spoken, spokenDate, ago } from './time.js';
  * }} Data
  */
 
+/** The incident-scoped collections the screens read, by their name in Data. */
+const SCOPED = /** @type {const} */ ({
+  residents: 'residents', checks: 'safe_and_well_checks', assessments: 'capacity_assessments',
+  decisions: 'best_interests_decisions', moves: 'moves', legs: 'move_legs',
+});
+/** Every collection Data holds. */
+const HELD = new Set([...Object.values(SCOPED), 'services']);
+
 /**
- * Loads an incident's records from the SDK's local store.
+ * The incident's records as last read, per client: read whole once, then
+ * kept in step with the SDK's 'change' events, which name the records that
+ * changed (noteChange), so a live screen reads only those again.
+ * @typedef {{
+ *   incident: string, ready: Promise<void>,
+ *   recs: Map<string, Map<string, Rec>>, changed: Map<string, Set<string>>,
+ * }} Held
+ */
+/** @type {WeakMap<object, Held>} */
+const held = new WeakMap();
+
+/**
+ * Notes what the SDK says changed (its 'change' event): the next load reads
+ * those records again. An event naming no records (the device locked or was
+ * wiped) drops everything held.
+ * @param {any} client @param {{records?: Record<string, string[]>, source?: string}} ev
+ */
+export function noteChange(client, ev) {
+  const h = held.get(client);
+  if (!h) return;
+  if (!ev || !ev.records || ev.source === 'reset') {
+    held.delete(client);
+    return;
+  }
+  for (const [c, ids] of Object.entries(ev.records)) {
+    if (!HELD.has(c)) continue;
+    let set = h.changed.get(c);
+    if (!set) h.changed.set(c, (set = new Set()));
+    for (const id of ids) set.add(id);
+  }
+}
+
+/**
+ * Loads an incident's records from the SDK's local store: whole the first
+ * time, then only the records changed since (noteChange).
  * @param {any} client @param {string} incident
  * @returns {Promise<Data>}
  */
 export async function load(client, incident) {
-  /** @param {string} c @returns {Promise<Rec[]>} */
-  const list = async (c) => ((await client.list(c)) || []).filter((/** @type {Rec} */ r) => r.fields && r.fields.incident_id === incident);
-  const [residents, checks, assessments, decisions, moves, legs, services] = await Promise.all([
-    list('residents'), list('safe_and_well_checks'), list('capacity_assessments'),
-    list('best_interests_decisions'), list('moves'), list('move_legs'), client.list('services'),
-  ]);
+  let h = held.get(client);
+  if (!h || h.incident !== incident) {
+    /** @type {Held} */
+    const fresh = { incident, ready: Promise.resolve(), recs: new Map(), changed: new Map() };
+    fresh.ready = readAll(client, fresh);
+    held.set(client, fresh);
+    h = fresh;
+  }
+  try {
+    await h.ready;
+    await catchUp(client, h);
+  } catch (err) {
+    if (held.get(client) === h) held.delete(client);
+    throw err;
+  }
+  return dataOf(h);
+}
+
+/** @param {any} client @param {Held} h */
+async function readAll(client, h) {
+  const lists = await Promise.all([...HELD].map(async (c) => /** @type {[string, Rec[]]} */ ([c, (await client.list(c)) || []])));
+  for (const [c, rows] of lists) {
+    /** @type {Map<string, Rec>} */
+    const m = new Map();
+    for (const r of rows) if (c === 'services' || (r.fields && r.fields.incident_id === h.incident)) m.set(r.id, { id: r.id, fields: r.fields });
+    h.recs.set(c, m);
+  }
+}
+
+/** Reads again the records changed since the last load. @param {any} client @param {Held} h */
+async function catchUp(client, h) {
+  if (h.changed.size === 0) return;
+  const todo = [...h.changed].flatMap(([c, ids]) => [...ids].map((id) => /** @type {[string, string]} */ ([c, id])));
+  h.changed = new Map();
+  const got = await Promise.all(todo.map(([c, id]) => client.get(c, id)));
+  todo.forEach(([c, id], i) => {
+    const m = /** @type {Map<string, Rec>} */ (h.recs.get(c));
+    const fields = got[i];
+    if (fields && (c === 'services' || fields.incident_id === h.incident)) m.set(id, { id, fields });
+    else m.delete(id);
+  });
+}
+
+/** Fresh arrays (in record id order, as the SDK lists them) over what is held. @param {Held} h @returns {Data} */
+function dataOf(h) {
+  /** @param {string} c @returns {Rec[]} */
+  const rows = (c) => [...(/** @type {Map<string, Rec>} */ (h.recs.get(c))).values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
-    residents, checks, assessments, decisions, moves, legs,
-    services: new Map((services || []).map((/** @type {Rec} */ s) => [s.id, s])),
+    residents: rows(SCOPED.residents), checks: rows(SCOPED.checks), assessments: rows(SCOPED.assessments),
+    decisions: rows(SCOPED.decisions), moves: rows(SCOPED.moves), legs: rows(SCOPED.legs),
+    services: new Map(rows('services').map((s) => [s.id, s])),
   };
 }
 
