@@ -1,6 +1,7 @@
 // Package web serves Continuity's browser side from the binary: the field
 // app at /app/ (an installable offline-first PWA), the back-office console at
-// /console/, the JavaScript SDK at /sdk/ and GOV.UK Frontend at
+// /console/, the JavaScript SDK at /sdk/, the modules both apps share
+// (the escaping html“ templates) at /shared/ and GOV.UK Frontend at
 // /assets/govuk/. Every response carries the security headers and a strict
 // Content Security Policy (no inline script or style, nothing from another
 // origin).
@@ -27,7 +28,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 )
 
-//go:embed all:app all:console vendor/govuk-frontend/govuk-frontend.min.css vendor/govuk-frontend/govuk-frontend.min.js vendor/govuk-frontend/images vendor/govuk-frontend/VERSION vendor/govuk-frontend/LICENSE
+//go:embed all:app all:console all:shared vendor/govuk-frontend/govuk-frontend.min.css vendor/govuk-frontend/govuk-frontend.min.js vendor/govuk-frontend/images vendor/govuk-frontend/VERSION vendor/govuk-frontend/LICENSE
 var files embed.FS
 
 // CSP is the Content-Security-Policy sent with every response.
@@ -58,6 +59,7 @@ type Options struct {
 var (
 	appFS     = mustSub(files, "app")
 	consoleFS = mustSub(files, "console")
+	sharedFS  = mustSub(files, "shared")
 	govukFS   = mustSub(files, "vendor/govuk-frontend")
 )
 
@@ -90,7 +92,7 @@ func SecurityHeaders() fiber.Handler {
 }
 
 // Mount adds the security headers to every later route and serves /app/,
-// /console/, /sdk/ and /assets/govuk/ on app. Call it before the API's
+// /console/, /shared/, /sdk/ and /assets/govuk/ on app. Call it before the API's
 // catch-all route.
 func Mount(app *fiber.App, opts Options) {
 	app.Use(SecurityHeaders())
@@ -132,6 +134,7 @@ func Mount(app *fiber.App, opts Options) {
 	})
 	static(app, "/app", appFS)
 	static(app, "/console", console)
+	static(app, "/shared", sharedFS)
 	static(app, "/assets/govuk", govukFS)
 	static(app, "/sdk", sdk)
 }
@@ -159,7 +162,7 @@ func static(app *fiber.App, prefix string, root fs.FS) {
 }
 
 // ShellVersion is a digest of every file the service worker caches: the
-// app, GOV.UK Frontend and the SDK. Any change to them changes the service
+// app, the shared modules, GOV.UK Frontend and the SDK. Any change to them changes the service
 // worker's bytes, so browsers install the new shell.
 func ShellVersion(sdk fs.FS) string {
 	h := sha256.New()
@@ -181,13 +184,14 @@ func ShellVersion(sdk fs.FS) string {
 		})
 	}
 	add("app", appFS)
+	add("shared", sharedFS)
 	add("govuk", govukFS)
 	add("sdk", sdk)
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // ShellFiles lists the URLs the service worker precaches: every app file,
-// the GOV.UK Frontend CSS and JS, and every SDK .js file (sdk nil means the
+// every shared module, the GOV.UK Frontend CSS and JS, and every SDK .js file (sdk nil means the
 // embedded SDK).
 func ShellFiles(sdk fs.FS) []string {
 	if sdk == nil {
@@ -207,6 +211,7 @@ func ShellFiles(sdk fs.FS) []string {
 		})
 	}
 	add("/app/", appFS, func(p string) bool { return p != "sw.js" && !strings.HasSuffix(p, ".md") })
+	add("/shared/", sharedFS, func(p string) bool { return path.Ext(p) == ".js" })
 	add("/assets/govuk/", govukFS, func(p string) bool {
 		return p == "govuk-frontend.min.css" || p == "govuk-frontend.min.js"
 	})

@@ -3,7 +3,7 @@
 // the service worker's update flow. Screens live in ./screens/.
 import { initAll } from '/assets/govuk/govuk-frontend.min.js';
 import { Client } from '/sdk/continuity.js';
-import { html, escape } from './html.js';
+import { html, escape } from '/shared/html.js';
 import { spoken } from './time.js';
 import * as drafts from './drafts.js';
 import { routes } from './screens/index.js';
@@ -23,7 +23,7 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported');
  * }} Ctx
  * @typedef {{subject: string, name?: string, role: string, device_id?: string, incidents: {id: string, name: string}[]}} Me
  * @typedef {{
- *   title: string, body: import('./html.js').Safe, nav?: string,
+ *   title: string, body: import('/shared/html.js').Safe, nav?: string,
  *   submit?: (form: HTMLFormElement, submitter: HTMLButtonElement|null) => Promise<void>|void,
  *   input?: (form: HTMLFormElement) => void,
  *   click?: (el: HTMLElement) => Promise<void>|void,
