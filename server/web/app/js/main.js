@@ -171,7 +171,7 @@ async function render() {
     v = /** @type {View} */ (await route(ctx));
   } catch (err) {
     console.error(err);
-    v = { title: 'Sorry, there is a problem', body: html`<h1 class="govuk-heading-l">Sorry, there is a problem</h1><p class="govuk-body">${String(err && /** @type {any} */ (err).message || err)}</p><p class="govuk-body"><a class="govuk-link" href="#/">Go to the start</a></p>` };
+    v = { title: 'Sorry, there is a problem', body: html`<h1 class="govuk-heading-l">Sorry, there is a problem</h1><p class="govuk-body">${errorOf(err).message}</p><p class="govuk-body"><a class="govuk-link" href="#/">Go to the start</a></p>` };
   }
   if (seq !== renderSeq) return; // a later navigation won
   if (!v) return; // the route redirected
@@ -421,5 +421,5 @@ async function boot() {
 
 boot().catch((err) => {
   console.error(err);
-  main.innerHTML = html`<h1 class="govuk-heading-l">Sorry, the app could not start</h1><p class="govuk-body">${String(err && err.message || err)}</p>`.toString();
+  main.innerHTML = html`<h1 class="govuk-heading-l">Sorry, the app could not start</h1><p class="govuk-body">${errorOf(err).message}</p>`.toString();
 });
