@@ -4,6 +4,8 @@
 // (/console/?oidc_handoff=… or /app/?oidc_handoff=…), and signing out of it, which also ends the
 // provider's session where the provider offers that.
 
+import { APIError } from './continuity.js';
+
 const FLAG = 'continuity-council-signin';
 
 /** What the server says about council sign-in.
@@ -44,7 +46,8 @@ export async function collectHandoff(client) {
   });
   const body = await r.json().catch(() => ({}));
   if (!r.ok) {
-    throw Object.assign(new Error(body?.error?.message || 'The sign-in could not be finished. Sign in again.'), { status: r.status, body });
+    const e = body?.error || {};
+    throw new APIError(r.status, e.code || 'unauthorized', e.message || 'The sign-in could not be finished. Sign in again.', e.field || '');
   }
   await client.enrolWithPair(body);
   localStorage.setItem(FLAG, '1');

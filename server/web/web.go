@@ -1,7 +1,9 @@
 // Package web serves Continuity's browser side from the binary: the field
 // app at /app/ (an installable offline-first PWA), the back-office console at
-// /console/, the JavaScript SDK at /sdk/, GOV.UK Frontend at /assets/govuk/
-// and the QR decoder the app loads on demand at /assets/jsqr/. Every response carries the security headers and a strict
+// /console/, the JavaScript SDK at /sdk/, the modules both apps share
+// (the escaping html tagged templates) at /shared/, GOV.UK Frontend at
+// /assets/govuk/ and the QR decoder the app loads on demand at
+// /assets/jsqr/. Every response carries the security headers and a strict
 // Content Security Policy (no inline script or style, nothing from another
 // origin).
 package web
@@ -27,7 +29,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 )
 
-//go:embed all:app all:console vendor/govuk-frontend/govuk-frontend.min.css vendor/govuk-frontend/govuk-frontend.min.js vendor/govuk-frontend/images vendor/govuk-frontend/VERSION vendor/govuk-frontend/LICENSE vendor/jsqr/jsQR.mjs vendor/jsqr/LICENSE
+//go:embed all:app all:console all:shared vendor/govuk-frontend/govuk-frontend.min.css vendor/govuk-frontend/govuk-frontend.min.js vendor/govuk-frontend/images vendor/govuk-frontend/VERSION vendor/govuk-frontend/LICENSE vendor/jsqr/jsQR.mjs vendor/jsqr/LICENSE
 var files embed.FS
 
 // CSP is the Content-Security-Policy sent with every response.
@@ -58,6 +60,7 @@ type Options struct {
 var (
 	appFS     = mustSub(files, "app")
 	consoleFS = mustSub(files, "console")
+	sharedFS  = mustSub(files, "shared")
 	govukFS   = mustSub(files, "vendor/govuk-frontend")
 	jsqrFS    = mustSub(files, "vendor/jsqr")
 )
@@ -91,7 +94,7 @@ func SecurityHeaders() fiber.Handler {
 }
 
 // Mount adds the security headers to every later route and serves /app/,
-// /console/, /sdk/, /assets/govuk/ and /assets/jsqr/ on app. The QR decoder
+// /console/, /shared/, /sdk/, /assets/govuk/ and /assets/jsqr/ on app. The QR decoder
 // at /assets/jsqr/ is outside the app's shell: the app imports it only to
 // scan an enrolment code where the browser cannot read QR codes itself,
 // and enrolling needs the network anyway, so neither the service worker's
@@ -137,6 +140,7 @@ func Mount(app *fiber.App, opts Options) {
 	})
 	static(app, "/app", appFS)
 	static(app, "/console", console)
+	static(app, "/shared", sharedFS)
 	static(app, "/assets/govuk", govukFS)
 	static(app, "/assets/jsqr", jsqrFS)
 	static(app, "/sdk", sdk)
@@ -165,7 +169,7 @@ func static(app *fiber.App, prefix string, root fs.FS) {
 }
 
 // ShellVersion is a digest of every file the service worker caches: the
-// app, GOV.UK Frontend and the SDK. Any change to them changes the service
+// app, the shared modules, GOV.UK Frontend and the SDK. Any change to them changes the service
 // worker's bytes, so browsers install the new shell.
 func ShellVersion(sdk fs.FS) string {
 	h := sha256.New()
@@ -187,13 +191,14 @@ func ShellVersion(sdk fs.FS) string {
 		})
 	}
 	add("app", appFS)
+	add("shared", sharedFS)
 	add("govuk", govukFS)
 	add("sdk", sdk)
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // ShellFiles lists the URLs the service worker precaches: every app file,
-// the GOV.UK Frontend CSS and JS, and every SDK .js file (sdk nil means the
+// every shared module, the GOV.UK Frontend CSS and JS, and every SDK .js file (sdk nil means the
 // embedded SDK).
 func ShellFiles(sdk fs.FS) []string {
 	if sdk == nil {
@@ -213,6 +218,7 @@ func ShellFiles(sdk fs.FS) []string {
 		})
 	}
 	add("/app/", appFS, func(p string) bool { return p != "sw.js" && !strings.HasSuffix(p, ".md") })
+	add("/shared/", sharedFS, func(p string) bool { return path.Ext(p) == ".js" })
 	add("/assets/govuk/", govukFS, func(p string) bool {
 		return p == "govuk-frontend.min.css" || p == "govuk-frontend.min.js"
 	})

@@ -72,7 +72,7 @@ func policyFor(path string) string {
 func TestMount_SecurityHeaders(t *testing.T) {
 	app := newApp(t, web.Options{SDK: sdkFS})
 	for _, path := range []string{"/app/", "/app/sw.js", "/app/manifest.webmanifest", "/app/js/main.js",
-		"/console/", "/console/js/main.js", "/assets/govuk/govuk-frontend.min.css", "/sdk/continuity.js", "/app/no-such-file.js", "/", "/apples"} {
+		"/console/", "/console/js/main.js", "/shared/html.js", "/assets/govuk/govuk-frontend.min.css", "/sdk/continuity.js", "/app/no-such-file.js", "/", "/apples"} {
 		t.Run(path, func(t *testing.T) {
 			res, _ := get(t, app, path)
 			want := map[string]string{
@@ -175,7 +175,7 @@ func TestMount_ServiceWorker(t *testing.T) {
 		t.Fatalf("precache list: %v", err)
 	}
 	want := []string{"/app/", "/app/js/main.js", "/app/manifest.webmanifest", "/app/app.css",
-		"/assets/govuk/govuk-frontend.min.css", "/assets/govuk/govuk-frontend.min.js", "/sdk/continuity.js", "/sdk/idb.js"}
+		"/assets/govuk/govuk-frontend.min.css", "/assets/govuk/govuk-frontend.min.js", "/sdk/continuity.js", "/sdk/idb.js", "/shared/html.js"}
 	for _, w := range want {
 		found := false
 		for _, u := range list {

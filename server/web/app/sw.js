@@ -39,7 +39,7 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/v1/') || url.pathname === '/app/version.json') return;
-  const shell = url.pathname.startsWith('/app/') || url.pathname.startsWith('/sdk/') || url.pathname.startsWith('/assets/govuk/');
+  const shell = url.pathname.startsWith('/app/') || url.pathname.startsWith('/sdk/') || url.pathname.startsWith('/shared/') || url.pathname.startsWith('/assets/govuk/');
   if (!shell) return;
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);

@@ -540,6 +540,26 @@ func TestConsole_IncidentRoom(t *testing.T) {
 		t.Fatalf("an admin sees %d screens in the menu, want administration and import", navItems)
 	}
 	r.check("admin-users")
+	adminTok, err := r.srv.Token(ctx, "ada", "admin", "ada-check", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The server refuses a user name with a space: its refusal reaches the
+	// screen through the SDK's APIError, in the server's own words (asked of
+	// the server here, not copied), linked to the control its field names.
+	refusal := r.envelope(adminTok, "POST", "/v1/admin/users", `{"subject":"sam smith!","role":"social_worker","name":""}`)
+	if refusal.Field != "subject" || refusal.Message == "" {
+		t.Fatalf("the server's refusal of a bad user name is %+v, want one naming subject", refusal)
+	}
+	r.run(chromedp.SendKeys(chromedp.CSS(`#f-subject`), "sam smith!"), chromedp.Click(chromedp.CSS(`#user-form button[type=submit]`)))
+	r.waitJS(`document.querySelector('#user-form .govuk-error-summary a[href="#f-subject"]') !== null`)
+	if got := r.text(`#user-form .govuk-error-summary a[href="#f-subject"]`); got != refusal.Message {
+		t.Fatalf("the error summary says %q, the server said %q", got, refusal.Message)
+	}
+	if !eval[bool](r, `document.activeElement && document.activeElement.classList.contains('govuk-error-summary')`) {
+		t.Fatal("the error summary does not take focus")
+	}
 	r.open("#/admin/devices", "admin")
 	// Device ids end in random letters, which reorder the table and move
 	// its columns on every run.
@@ -572,10 +592,6 @@ func TestConsole_IncidentRoom(t *testing.T) {
 	r.waitJS(`document.getElementById('confirm-cancel-code') !== null`)
 	r.run(chromedp.Click(chromedp.CSS(`#confirm-cancel-code`)))
 	r.waitJS(`document.querySelector('.govuk-notification-banner--success') !== null && document.getElementById('codes-list') !== null && document.querySelector('#codes-list tr[data-code-id="` + codeID + `"]') === null`)
-	adminTok, err := r.srv.Token(ctx, "ada", "admin", "ada-check", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var open struct {
 		Codes []struct {
 			ID string `json:"id"`
@@ -719,6 +735,27 @@ func waitCSV(t *testing.T, path string) [][]string {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// envelope calls the API as a device, expecting a refusal, and returns
+// the error envelope the server answered.
+func (r *room) envelope(token, method, path, body string) (e struct{ Code, Field, Message string }) {
+	r.t.Helper()
+	req, _ := http.NewRequest(method, r.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Error struct{ Code, Field, Message string } `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || resp.StatusCode < 400 {
+		r.t.Fatalf("%s %s answered %d (%v), want a refusal", method, path, resp.StatusCode, err)
+	}
+	return env.Error
 }
 
 // status calls the API as a device and returns the HTTP status.

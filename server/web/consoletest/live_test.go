@@ -1,6 +1,7 @@
 package consoletest_test
 
 import (
+	"fmt"
 	"image"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/continuity-care/continuity/server/web/browsertest"
+	"github.com/google/uuid"
 )
 
 // TestConsole_BoardByFamilyNameAndNHSNumber: the board lists residents by
@@ -166,5 +168,40 @@ func TestConsole_WallScreen(t *testing.T) {
 	r.open("#/board", "board")
 	if eval[bool](r, `document.body.classList.contains('app-wall')`) {
 		t.Error("the wall screen's layout stays after leaving it")
+	}
+}
+
+// TestConsole_LiveRefreshKeepsFocus: a change arriving from a tablet
+// redraws the board's table while someone is on one of its sort buttons;
+// focus stays on that button (the redrawn markup's control with the same
+// id takes it back), so a keyboard or screen-reader user keeps their place.
+func TestConsole_LiveRefreshKeepsFocus(t *testing.T) {
+	r := newRoom(t)
+	if err := r.srv.User(r.ctx, "bea", "back_office", "*"); err != nil {
+		t.Fatal(err)
+	}
+	r.run(chromedp.Navigate(r.srv.URL + "/console/"))
+	r.signIn("bea")
+	r.waitJS(`document.querySelectorAll('#board-table tbody tr').length > 0`)
+	r.run(chromedp.Focus(chromedp.CSS(`#sort-where`)))
+	if got := eval[string](r, `document.activeElement.id`); got != "sort-where" {
+		t.Fatalf("focus is on %q before the refresh, want sort-where", got)
+	}
+	before := eval[string](r, `document.getElementById('main-content').getAttribute('data-refreshed') || ''`)
+	target := eval[string](r, `document.querySelector('#board-table tbody tr').dataset.resident`)
+
+	sam := r.tablet("sam", "social_worker", "tab-sam")
+	check := fmt.Sprintf(`{"incident_id":%q,"resident_id":%q,"visited_at":%q,"outcome":"safe_and_well","seen":true}`,
+		r.srv.Incident, target, time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
+	if _, err := sam.Put("safe_and_well_checks", uuid.NewString(), check); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sam.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	row := `document.querySelector('#board-table tr[data-resident="` + target + `"]')`
+	r.waitJS(row + ` && ` + row + `.textContent.includes('Safe and well') && (document.getElementById('main-content').getAttribute('data-refreshed') || '') !== ` + jsString(before))
+	if got := eval[string](r, `document.activeElement ? document.activeElement.id : ''`); got != "sort-where" {
+		t.Fatalf("after the live refresh focus is on %q, want the sort button it was on (sort-where)", got)
 	}
 }

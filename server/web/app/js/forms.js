@@ -2,7 +2,7 @@
 // GOV.UK Frontend form components, rendered from field specs, and the
 // conversions between what a person typed (a draft: field name → string)
 // and the record's fields.
-import { html, raw } from './html.js';
+import { html, raw } from '/shared/html.js';
 import { instantFrom, spoken, spokenDate } from './time.js';
 
 /**
@@ -55,7 +55,7 @@ function dateInput(id, key, d, err) {
 /**
  * Renders one field.
  * @param {Spec} s @param {Draft} d @param {Errors} errors
- * @returns {import('./html.js').Safe}
+ * @returns {import('/shared/html.js').Safe}
  */
 export function field(s, d, errors) {
   const id = fieldId(s.name);
@@ -294,7 +294,7 @@ export function fromFields(specs, f) {
 /**
  * What a person sees for a field's answer.
  * @param {Spec} s @param {Draft} d
- * @returns {import('./html.js').Safe|string}
+ * @returns {import('/shared/html.js').Safe|string}
  */
 export function answer(s, d) {
   const v = value(s, d);

@@ -3,9 +3,9 @@
 // start and after the deployment's idle time. The lock screen shows nothing
 // of any person; the SDK holds no key while locked, so nothing can be read.
 // Five wrong PINs in a row wipe the device (the SDK tells the server).
-import { html } from './html.js';
+import { html } from '/shared/html.js';
 import { errorSummary, fieldId } from './forms.js';
-import { pinProblem, MAX_PIN_TRIES } from '/sdk/continuity.js';
+import { pinProblem, MAX_PIN_TRIES, DeviceWipedError, WrongPinError } from '/sdk/continuity.js';
 
 /** @typedef {import('./main.js').View} View */
 
@@ -90,10 +90,9 @@ ${pinInput('pin', 'PIN', error, 'current-password')}
       try {
         await client.unlock(pin);
       } catch (err) {
-        const e = /** @type {any} */ (err);
-        if (e && e.code === 'device_wiped') { wiped(e); return; }
-        if (e && e.code === 'wrong_pin') {
-          paintHook(lockView(client, unlocked, wiped, e.message, await client.waitingToSend()));
+        if (err instanceof DeviceWipedError) { wiped(err); return; }
+        if (err instanceof WrongPinError) {
+          paintHook(lockView(client, unlocked, wiped, err.message, await client.waitingToSend()));
           return;
         }
         throw err;

@@ -3,7 +3,7 @@
 // the service worker's update flow. Screens live in ./screens/.
 import { initAll } from '/assets/govuk/govuk-frontend.min.js';
 import { Client } from '/sdk/continuity.js';
-import { html, escape } from './html.js';
+import { html, escape } from '/shared/html.js';
 import { spoken } from './time.js';
 import * as drafts from './drafts.js';
 import { routes } from './screens/index.js';
@@ -24,7 +24,7 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported');
  * }} Ctx
  * @typedef {{subject: string, name?: string, role: string, device_id?: string, incidents: {id: string, name: string}[]}} Me
  * @typedef {{
- *   title: string, body: import('./html.js').Safe, nav?: string,
+ *   title: string, body: import('/shared/html.js').Safe, nav?: string,
  *   submit?: (form: HTMLFormElement, submitter: HTMLButtonElement|null) => Promise<void>|void,
  *   input?: (form: HTMLFormElement) => void,
  *   click?: (el: HTMLElement) => Promise<void>|void,
@@ -172,7 +172,7 @@ async function render() {
     v = /** @type {View} */ (await route(ctx));
   } catch (err) {
     console.error(err);
-    v = { title: 'Sorry, there is a problem', body: html`<h1 class="govuk-heading-l">Sorry, there is a problem</h1><p class="govuk-body">${String(err && /** @type {any} */ (err).message || err)}</p><p class="govuk-body"><a class="govuk-link" href="#/">Go to the start</a></p>` };
+    v = { title: 'Sorry, there is a problem', body: html`<h1 class="govuk-heading-l">Sorry, there is a problem</h1><p class="govuk-body">${errorOf(err).message}</p><p class="govuk-body"><a class="govuk-link" href="#/">Go to the start</a></p>` };
   }
   if (seq !== renderSeq) return; // a later navigation won
   if (!v) return; // the route redirected
@@ -423,5 +423,5 @@ async function boot() {
 
 boot().catch((err) => {
   console.error(err);
-  main.innerHTML = html`<h1 class="govuk-heading-l">Sorry, the app could not start</h1><p class="govuk-body">${String(err && err.message || err)}</p>`.toString();
+  main.innerHTML = html`<h1 class="govuk-heading-l">Sorry, the app could not start</h1><p class="govuk-body">${errorOf(err).message}</p>`.toString();
 });

@@ -1,6 +1,7 @@
 // @ts-check
 // Calls to the server's REST endpoints through the SDK (which adds the
 // token and refreshes it), and what the console says when one fails.
+import { APIError, ValidationError } from '/sdk/continuity.js';
 
 /**
  * @typedef {object} Ctx
@@ -15,34 +16,40 @@
  * @property {(fn: () => any) => void} onRefresh registers the screen's live refresh
  */
 
-/** The server's message for an error, or a plain one.
- * @param {unknown} err */
+/**
+ * What the console says when a call fails, through the SDK's error types:
+ * an APIError carries the server's envelope (its message comes from the
+ * one words table the API, the SDK and both apps share), a ValidationError
+ * the SDK's own schema check in the same words. A network failure
+ * (APIError status 0) is said plainly.
+ * @param {unknown} err
+ */
 export function errorText(err) {
-  const e = /** @type {any} */ (err);
-  if (!e) return 'Something went wrong';
-  const body = e.body?.error || e.error || e;
-  if (body && typeof body.message === 'string' && body.message) return body.message;
-  if (e instanceof TypeError) return 'The server cannot be reached. Check the connection and try again.';
-  return String(e.message || e);
+  if (err instanceof APIError) {
+    if (err.status === 0) return 'The server cannot be reached. Check the connection and try again.';
+    return err.message;
+  }
+  if (err instanceof ValidationError) return err.message;
+  if (err instanceof Error) return err.message;
+  return 'Something went wrong';
 }
 
-/** The error's envelope code, if any. @param {unknown} err */
-export function errorCode(err) {
-  const e = /** @type {any} */ (err);
-  return e?.body?.error?.code || e?.error?.code || e?.code || '';
-}
-
-/** The error's field, if any. @param {unknown} err */
+/** The field the server or the SDK's check names, without its "fields." prefix.
+ * @param {unknown} err */
 export function errorField(err) {
-  const e = /** @type {any} */ (err);
-  return e?.body?.error?.field || e?.error?.field || e?.field || '';
+  return err instanceof APIError || err instanceof ValidationError ? err.field.replace(/^fields\./, '') : '';
 }
 
 /** Whether the server refused for the role or scope (403).
  * @param {unknown} err */
 export function isForbidden(err) {
-  const e = /** @type {any} */ (err);
-  return e?.status === 403 || String(errorCode(err)).startsWith('forbidden');
+  return err instanceof APIError && err.status === 403;
+}
+
+/** Whether the device's sign-in has ended (401).
+ * @param {unknown} err */
+export function isSignedOut(err) {
+  return err instanceof APIError && err.status === 401;
 }
 
 /** GET a JSON view. @param {Ctx} c @param {string} path */

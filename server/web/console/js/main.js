@@ -5,9 +5,11 @@
 // until the stream answers) tells the open screen to refresh when changes
 // arrive, without a reload.
 import { Client } from '/sdk/continuity.js';
-import { h, replace, banner, errorSummary, tag, when, words } from './dom.js';
+import { html, put } from '/shared/html.js';
+import { banner, errorSummary, showErrors, errorMessage, tag, byId } from './govuk.js';
+import { when, words } from './format.js';
 import * as roles from './roles.js';
-import { errorText, isForbidden } from './api.js';
+import { errorText, isForbidden, isSignedOut } from './api.js';
 import { councilConfig, collectHandoff, councilSignOut, isCouncilSession, startURL } from '/sdk/council.js';
 
 /** @typedef {import('./api.js').Ctx} Ctx */
@@ -87,7 +89,7 @@ async function openClient() {
     // key lives in this tab's session only, so nothing it keeps outlives it.
     client = await Client.open({ baseURL: location.origin, dbName: 'continuity-console', keyStorage: 'session' });
   } catch (err) {
-    replace(main, banner('The console cannot start', 'This browser could not open its local database: ' + errorText(err)));
+    put(main, banner('The console cannot start', 'This browser could not open its local database: ' + errorText(err)));
     return false;
   }
   lastSynced = client.status().lastSyncedAt || ''; // a sync remembered from before is not news
@@ -100,21 +102,22 @@ async function signedIn() {
   try {
     me = await client.me();
   } catch (err) {
-    if (err && /** @type {any} */ (err).status === 401) {
+    if (isSignedOut(err)) {
       const council = isCouncilSession();
       localStorage.removeItem('continuity-council-signin');
       await client.signOut();
       signIn(council ? 'Your sign-in has ended. Sign in again with your council account.' : 'Your sign-in has ended. Enter a new enrolment code.');
       return;
     }
-    replace(main, banner('Cannot reach the server', errorText(err)));
+    put(main, banner('Cannot reach the server', errorText(err)));
     return;
   }
   if (!roles.consoleRoles.includes(me.role)) {
-    replace(main, h('h1', { class: 'govuk-heading-l' }, 'This console is not for your role'),
-      h('p', { class: 'govuk-body' }, `You are signed in as ${words(me.role).toLowerCase()}. The console is for back office, commissioners, quality officers, the Director and administrators. Use the field app instead.`),
-      h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-link', href: '/app/' }, 'Open the field app')),
-      h('button', { type: 'button', class: 'govuk-button govuk-button--secondary', onclick: signOut }, 'Sign out'));
+    put(main, html`<h1 class="govuk-heading-l">This console is not for your role</h1>
+<p class="govuk-body">You are signed in as ${words(me.role).toLowerCase()}. The console is for back office, commissioners, quality officers, the Director and administrators. Use the field app instead.</p>
+<p class="govuk-body"><a class="govuk-link" href="/app/">Open the field app</a></p>
+<button type="button" class="govuk-button govuk-button--secondary" id="wrong-role-sign-out">Sign out</button>`);
+    byId('wrong-role-sign-out').addEventListener('click', signOut);
     return;
   }
   showAccount();
@@ -126,27 +129,22 @@ async function signedIn() {
 function showAccount() {
   const incidents = me.incidents || [];
   const current = incidentId();
-  /** @type {HTMLElement|null} */
-  let picker = null;
-  if (incidents.length > 1) {
-    const sel = h('select', { class: 'govuk-select', id: 'incident-picker', name: 'incident' },
-      incidents.map((/** @type {{id:string,name:string}} */ i) => h('option', { value: i.id, selected: i.id === current }, i.name || i.id)));
-    sel.addEventListener('change', () => {
-      localStorage.setItem('continuity-console-incident', /** @type {HTMLSelectElement} */ (sel).value);
-      route();
-    });
-    picker = h('div', { class: 'govuk-form-group app-incident-picker' }, h('label', { class: 'govuk-label', for: 'incident-picker' }, 'Incident'), sel);
-  } else if (incidents.length === 1) {
-    picker = h('p', { class: 'govuk-body-s app-account__incident' }, 'Incident: ', h('strong', {}, incidents[0].name || incidents[0].id));
-  }
-  replace(account,
-    h('p', { class: 'govuk-body-s app-account__who' }, 'Signed in as ', h('strong', {}, me.subject), ' (', words(me.role).toLowerCase(), ')'),
-    picker,
-    h('button', { type: 'button', class: 'govuk-button govuk-button--secondary app-account__signout', onclick: signOut }, 'Sign out'));
+  const picker = incidents.length > 1
+    ? html`<div class="govuk-form-group app-incident-picker"><label class="govuk-label" for="incident-picker">Incident</label>
+<select class="govuk-select" id="incident-picker" name="incident">${incidents.map((/** @type {{id:string,name:string}} */ i) => html`<option value="${i.id}"${i.id === current ? html` selected` : ''}>${i.name || i.id}</option>`)}</select></div>`
+    : incidents.length === 1 ? html`<p class="govuk-body-s app-account__incident">Incident: <strong>${incidents[0].name || incidents[0].id}</strong></p>` : '';
+  put(account, html`<p class="govuk-body-s app-account__who">Signed in as <strong>${me.subject}</strong> (${words(me.role).toLowerCase()})</p>
+${picker}
+<button type="button" class="govuk-button govuk-button--secondary app-account__signout">Sign out</button>`);
+  const sel = /** @type {HTMLSelectElement|null} */ (account.querySelector('#incident-picker'));
+  sel?.addEventListener('change', () => {
+    localStorage.setItem('continuity-console-incident', sel.value);
+    route();
+  });
+  account.querySelector('.app-account__signout')?.addEventListener('click', signOut);
   const items = roles.screens.filter((s) => roles.may(me.role, s.id));
-  replace(nav, h('ul', { class: 'govuk-service-navigation__list', id: 'navigation' },
-    items.map((s) => h('li', { class: 'govuk-service-navigation__item', 'data-screen': s.id },
-      h('a', { class: 'govuk-service-navigation__link', href: '#/' + s.id }, s.title)))));
+  put(nav, html`<ul class="govuk-service-navigation__list" id="navigation">${items.map((s) => html`<li class="govuk-service-navigation__item" data-screen="${s.id}">
+<a class="govuk-service-navigation__link" href="#/${s.id}">${s.title}</a></li>`)}</ul>`);
 }
 
 function markNav(/** @type {string} */ id) {
@@ -175,19 +173,19 @@ async function route() {
   markNav(screen.id);
   if (!roles.may(me.role, screen.id)) {
     document.title = 'Not available – Continuity console';
-    replace(main, h('h1', { class: 'govuk-heading-l' }, 'You cannot use this screen'),
-      h('p', { class: 'govuk-body' }, `${screen.title} is not available to your role (${words(me.role).toLowerCase()}).`),
-      h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-link', href: '#/' + roles.home(me.role) }, 'Go to your first screen')));
+    put(main, html`<h1 class="govuk-heading-l">You cannot use this screen</h1>
+<p class="govuk-body">${screen.title} is not available to your role (${words(me.role).toLowerCase()}).</p>
+<p class="govuk-body"><a class="govuk-link" href="#/${roles.home(me.role)}">Go to your first screen</a></p>`);
     return;
   }
   const c = ctx();
   if (screen.incident && !c.incident) {
     document.title = 'No incident – Continuity console';
-    replace(main, h('h1', { class: 'govuk-heading-l' }, 'No incident to show'),
-      h('p', { class: 'govuk-body' }, 'You have not been granted an incident yet. Ask an administrator to grant you one.'));
+    put(main, html`<h1 class="govuk-heading-l">No incident to show</h1>
+<p class="govuk-body">You have not been granted an incident yet. Ask an administrator to grant you one.</p>`);
     return;
   }
-  replace(main, h('p', { class: 'govuk-body', 'aria-live': 'polite' }, 'Loading…'));
+  put(main, html`<p class="govuk-body" aria-live="polite">Loading…</p>`);
   try {
     const mod = await views[/** @type {keyof typeof views} */ (id)]();
     if (c.signal.aborted) return;
@@ -203,12 +201,12 @@ async function route() {
 /** @param {unknown} err */
 function showError(err) {
   if (isForbidden(err)) {
-    replace(main, h('h1', { class: 'govuk-heading-l' }, 'You do not have access to this'),
-      h('p', { class: 'govuk-body' }, 'The server refused: ' + errorText(err)));
+    put(main, html`<h1 class="govuk-heading-l">You do not have access to this</h1>
+<p class="govuk-body">The server refused: ${errorText(err)}</p>`);
     return;
   }
-  replace(main, errorSummary([{ message: errorText(err) }]),
-    h('p', { class: 'govuk-body' }, 'Try again, or reload the page.'));
+  put(main, errorSummary([{ message: errorText(err) }]), html`<p class="govuk-body">Try again, or reload the page.</p>`);
+  /** @type {HTMLElement|null} */ (main.querySelector('.govuk-error-summary'))?.focus();
 }
 
 /** Refreshes the open screen soon; coalesces bursts of changes. */
@@ -276,10 +274,10 @@ function paintStatus() {
     t = tag(since ? `Not live since ${since}` : 'Not live: connecting', 'red');
   } else if (s.pending > 0) t = tag(`Sending ${s.pending} change${s.pending === 1 ? '' : 's'}`, 'yellow');
   else t = tag('Live', 'green');
-  const key = `${t.textContent}|${s.lastSyncedAt || ''}`;
+  const key = `${t}|${s.lastSyncedAt || ''}`;
   if (key === painted) return; // nothing new to announce
   painted = key;
-  replace(statusEl, t, s.lastSyncedAt ? h('span', { class: 'govuk-body-s app-status__when' }, ' updated ' + when(s.lastSyncedAt)) : null);
+  put(statusEl, t, s.lastSyncedAt ? html`<span class="govuk-body-s app-status__when"> updated ${when(s.lastSyncedAt)}</span>` : '');
 }
 
 /** Asks the server whether it can be reached, when nothing else has said so lately. */
@@ -317,18 +315,25 @@ function preloadViews() {
 /** @param {string} [notice] */
 async function signIn(notice) {
   document.title = 'Sign in – Continuity console';
-  replace(nav);
-  replace(account);
+  put(nav);
+  put(account);
   const council = (await councilConfig()).enabled;
-  const input = /** @type {HTMLInputElement} */ (h('input', { class: 'govuk-input govuk-input--width-20', id: 'code', name: 'code', type: 'text', autocomplete: 'one-time-code', spellcheck: 'false', 'aria-describedby': 'code-hint' }));
-  const group = h('div', { class: 'govuk-form-group' },
-    council
-      ? h('h2', { class: 'govuk-label-wrapper' }, h('label', { class: 'govuk-label govuk-label--m', for: 'code' }, 'Or sign in with an enrolment code'))
-      : h('h1', { class: 'govuk-label-wrapper' }, h('label', { class: 'govuk-label govuk-label--l', for: 'code' }, 'Sign in with an enrolment code')),
-    h('div', { class: 'govuk-hint', id: 'code-hint' }, 'An administrator gives you a one-time code for this browser. It is used once: this browser then stays signed in until you sign out.'),
-    input);
-  const errs = h('div', {});
-  const form = h('form', { novalidate: true, id: 'sign-in' }, group, h('button', { type: 'submit', class: 'govuk-button', 'data-module': 'govuk-button' }, 'Sign in'));
+  put(main, html`<div id="sign-in-errors"></div>
+${notice ? banner('Important', notice) : ''}
+${council ? html`<div id="council-sign-in-block">
+<h1 class="govuk-heading-l">Sign in</h1>
+<p class="govuk-body">Use your council account: the one you use for email and the council's other systems.</p>
+<a class="govuk-button" role="button" draggable="false" data-module="govuk-button" id="council-sign-in" href="${startURL('console')}">Sign in with your council account</a></div>` : ''}
+<form novalidate id="sign-in"><div class="govuk-form-group" id="code-group">
+${council
+    ? html`<h2 class="govuk-label-wrapper"><label class="govuk-label govuk-label--m" for="code">Or sign in with an enrolment code</label></h2>`
+    : html`<h1 class="govuk-label-wrapper"><label class="govuk-label govuk-label--l" for="code">Sign in with an enrolment code</label></h1>`}
+<div class="govuk-hint" id="code-hint">An administrator gives you a one-time code for this browser. It is used once: this browser then stays signed in until you sign out.</div>
+<input class="govuk-input govuk-input--width-20" id="code" name="code" type="text" autocomplete="one-time-code" spellcheck="false" aria-describedby="code-hint">
+</div><button type="submit" class="govuk-button" data-module="govuk-button">Sign in</button></form>`);
+  const form = byId('sign-in');
+  const group = byId('code-group');
+  const input = /** @type {HTMLInputElement} */ (byId('code'));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const code = input.value.trim();
@@ -342,18 +347,13 @@ async function signIn(notice) {
   });
   /** @param {string} msg */
   function fail(msg) {
-    replace(errs, errorSummary([{ field: 'code', message: msg }]));
+    showErrors(byId('sign-in-errors'), [{ field: 'code', message: msg }]);
     group.classList.add('govuk-form-group--error');
     group.querySelector('.govuk-error-message')?.remove();
-    input.before(h('p', { class: 'govuk-error-message', id: 'code-error' }, h('span', { class: 'govuk-visually-hidden' }, 'Error: '), msg));
+    input.insertAdjacentHTML('beforebegin', errorMessage('code-error', msg).toString());
     input.classList.add('govuk-input--error');
     input.setAttribute('aria-describedby', 'code-hint code-error');
   }
-  const councilBlock = council ? h('div', { id: 'council-sign-in-block' },
-    h('h1', { class: 'govuk-heading-l' }, 'Sign in'),
-    h('p', { class: 'govuk-body' }, 'Use your council account: the one you use for email and the council\'s other systems.'),
-    h('a', { class: 'govuk-button', role: 'button', draggable: 'false', 'data-module': 'govuk-button', id: 'council-sign-in', href: startURL('console') }, 'Sign in with your council account')) : null;
-  replace(main, errs, notice ? banner('Important', notice) : null, councilBlock, form);
 }
 
 async function signOut() {
@@ -367,7 +367,7 @@ async function signOut() {
     location.assign(end); // the provider ends its session and sends the browser back
     return;
   }
-  replace(statusEl);
+  put(statusEl);
   painted = '';
   lastStatus = null;
   history.replaceState(null, '', location.pathname);

@@ -2,7 +2,7 @@
 // What has not reached the server yet, and the changes the server refused:
 // each with the server's reason, a way to correct it, and a way to discard
 // it (on a separate confirmation page).
-import { html } from '../html.js';
+import { html } from '/shared/html.js';
 import { summaryList, tag } from '../forms.js';
 import * as m from '../model.js';
 import { spoken } from '../time.js';

@@ -1,6 +1,7 @@
 // @ts-check
 // Helpers shared by the screens.
-import { html } from '../html.js';
+import { html } from '/shared/html.js';
+import { APIError, ValidationError } from '/sdk/continuity.js';
 
 /** @typedef {import('../main.js').Ctx} Ctx */
 /** @typedef {import('../main.js').View} View */
@@ -36,14 +37,20 @@ export function notFound(what) {
 }
 
 /**
- * Messages of an SDK or server error.
+ * What a screen says about a failed SDK or server call, through the SDK's
+ * error types: an APIError carries the server's envelope (code, field and
+ * the message from the words table the API, the SDK and both apps share);
+ * a ValidationError the SDK's own schema check, in the same words. The
+ * field loses its "fields." prefix, to name the form's control.
  * @param {unknown} err
- * @returns {{field: string, message: string}}
+ * @returns {{field: string, code: string, message: string}}
  */
 export function errorOf(err) {
-  const e = /** @type {any} */ (err) || {};
-  const body = e.body && e.body.error ? e.body.error : e.error && e.error.message ? e.error : e;
-  return { field: String(body.field || '').replace(/^fields\./, ''), message: String(body.message || e.message || err) };
+  if (err instanceof APIError || err instanceof ValidationError) {
+    return { field: err.field.replace(/^fields\./, ''), code: err.code, message: err.message };
+  }
+  if (err instanceof Error) return { field: '', code: '', message: err.message };
+  return { field: '', code: '', message: String(err) };
 }
 
 /**

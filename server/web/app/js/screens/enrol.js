@@ -1,6 +1,6 @@
 // @ts-check
 // Enrol the tablet with a one-time code, then choose an incident.
-import { html } from '../html.js';
+import { html } from '/shared/html.js';
 import { field, errorSummary, fieldId, summaryList } from '../forms.js';
 import { errorOf, redirectIfNotReady } from './common.js';
 import { councilConfig, startURL } from '../council.js';

@@ -4,7 +4,7 @@
 // family_contacts log, which is append-only, so each contact is a new
 // record. Every field the schema declares is here except the home offered
 // for a visit, which the incident room records from the console.
-import { html } from '../html.js';
+import { html } from '/shared/html.js';
 import * as m from '../model.js';
 import { hhmm, spoken, spokenDate, ymd } from '../time.js';
 

@@ -4,7 +4,7 @@
 // the person types is saved as a draft on every keystroke; the schema's
 // validation and the Mental Capacity Act rules are shown next to the fields
 // they concern, with an error summary linking to each.
-import { html } from '../html.js';
+import { html } from '/shared/html.js';
 import * as F from '../forms.js';
 import * as drafts from '../drafts.js';
 import { backLink, newId, errorOf, isUUID, notFound, redirectIfNotReady } from './common.js';
@@ -16,7 +16,7 @@ import { backLink, newId, errorOf, isUUID, notFound, redirectIfNotReady } from '
 /** @typedef {{field: string, message: string}} Problem */
 
 /**
- * @typedef {{id: string, title: string, specs: Spec[], intro?: import('../html.js').Safe}} Step
+ * @typedef {{id: string, title: string, specs: Spec[], intro?: import('/shared/html.js').Safe}} Step
  * @typedef {{
  *   kind: string, collection: string, noun: string, steps: Step[],
  *   subject: (ctx: Ctx, id: string) => Promise<{caption: string, back: string, fixed: Record<string, unknown>, defaults: Draft, residentId?: string}|undefined>,
@@ -270,10 +270,10 @@ ${finish ? F.field({ name: finish.name, type: 'checkbox', label: finish.label, h
 /**
  * Summary rows for a spec and what its answer revealed.
  * @param {Spec} s @param {Draft} d
- * @returns {{key: string, value: string|import('../html.js').Safe, name: string}[]}
+ * @returns {{key: string, value: string|import('/shared/html.js').Safe, name: string}[]}
  */
 function rowsFor(s, d) {
-  /** @type {{key: string, value: string|import('../html.js').Safe, name: string}[]} */
+  /** @type {{key: string, value: string|import('/shared/html.js').Safe, name: string}[]} */
   const rows = [{ key: s.label, value: F.answer(s, d), name: s.name }];
   const v = d[s.name];
   const reveal = s.type === 'yesno' ? (v === 'yes' ? s.yesReveal : v === 'no' ? s.noReveal : undefined)

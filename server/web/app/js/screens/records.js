@@ -4,7 +4,7 @@
 // and a best-interests decision (s.4). Every field the schema declares for
 // them is here (syncproto/schema); ids, the incident and links to other
 // records are filled in by the app.
-import { html } from '../html.js';
+import { html } from '/shared/html.js';
 import * as m from '../model.js';
 import { hhmm, nowInstant, ymd } from '../time.js';
 

@@ -1,6 +1,6 @@
 // @ts-check
 // The residents list (who needs a visit first) and one resident's record.
-import { html } from '../html.js';
+import { html } from '/shared/html.js';
 import { summaryList, tag } from '../forms.js';
 import * as m from '../model.js';
 import { spoken, spokenDate } from '../time.js';

@@ -12,7 +12,7 @@
 // (GET /v1/schema gates.move_completion when the server exports it, else the
 // same move fields the server reads), checked on the device before "Move
 // complete" is saved; a refused change shows on its move's card.
-import { html } from '../html.js';
+import { html } from '/shared/html.js';
 import { tag } from '../forms.js';
 import * as m from '../model.js';
 import { nowInstant, spoken, spokenDate, ymd } from '../time.js';

@@ -1,7 +1,9 @@
 // @ts-check
 // The incident board: every resident in one table, the counts the room
 // watches at the top, filters and sort. Refreshed live when changes arrive.
-import { h, replace, tag, when, day, words, hidden } from '../dom.js';
+import { html, put } from '/shared/html.js';
+import { tag, block, hidden, byId } from '../govuk.js';
+import { when, day, words } from '../format.js';
 import { get, incidentPath } from '../api.js';
 
 /** Filters and sort survive live refreshes and moving between screens. */
@@ -30,33 +32,54 @@ export async function render(c, params = []) {
   c.setTitle(wall ? 'Board (wall screen)' : 'Board');
   document.body.classList.toggle('app-wall', wall);
   if (wall) c.signal.addEventListener('abort', () => document.body.classList.remove('app-wall'), { once: true });
-  const counts = h('div', { class: 'app-counts', id: 'board-counts' });
-  const filters = h('div', { class: 'app-filters' });
-  const result = h('p', { class: 'govuk-body', id: 'board-result', 'aria-live': 'polite' });
-  const wrap = h('div', { class: 'app-table-wrap', id: 'board-table' });
-  const title = h('h1', { class: 'govuk-heading-l' }, 'Incident board');
-  const generated = h('p', { class: 'govuk-body-s app-muted', id: 'board-generated' });
-  const mode = wall
-    ? h('p', { class: 'govuk-body-s app-wall__leave' }, h('a', { class: 'govuk-link', href: '#/board', id: 'wall-leave' }, 'Leave the wall screen'))
-    : h('p', { class: 'govuk-body-s' }, h('a', { class: 'govuk-link', href: '#/board/wall', id: 'wall-open' }, 'Show on a wall screen'), ' (1920 × 1080: large type, one line a resident)');
-  replace(c.main, title, generated, mode, counts, h('h2', { class: 'govuk-heading-m app-wall-hide' }, 'Residents'), filters, result, wrap);
+  put(c.main, html`<h1 class="govuk-heading-l" id="board-title">Incident board</h1>
+<p class="govuk-body-s app-muted" id="board-generated"></p>
+${wall
+    ? html`<p class="govuk-body-s app-wall__leave"><a class="govuk-link" href="#/board" id="wall-leave">Leave the wall screen</a></p>`
+    : html`<p class="govuk-body-s"><a class="govuk-link" href="#/board/wall" id="wall-open">Show on a wall screen</a> (1920 × 1080: large type, one line a resident)</p>`}
+<div class="app-counts" id="board-counts"></div>
+<h2 class="govuk-heading-m app-wall-hide">Residents</h2>
+<div class="app-filters">${filters()}</div>
+<p class="govuk-body" id="board-result" aria-live="polite"></p>
+<div class="app-table-wrap" id="board-table"></div>`);
+  const title = byId('board-title'), generated = byId('board-generated'), counts = byId('board-counts');
+  const result = byId('board-result'), wrap = byId('board-table');
   /** @type {any} */
   let board = null;
 
   const draw = () => {
     if (!board) return;
     const rows = filterSort(board.residents);
-    replace(result, `Showing ${rows.length} of ${board.residents.length} residents`);
-    replace(wrap, residentTable(rows, c));
+    put(result, `Showing ${rows.length} of ${board.residents.length} residents`);
+    put(wrap, residentTable(rows));
   };
-  buildFilters(filters, draw, c.signal);
+  const filterBox = /** @type {HTMLElement} */ (c.main.querySelector('.app-filters'));
+  const onFilter = (/** @type {Event} */ ev) => {
+    const el = /** @type {HTMLInputElement|HTMLSelectElement} */ (ev.target);
+    const key = /** @type {keyof typeof state|undefined} */ (el.dataset.filter);
+    if (!key) return;
+    /** @type {any} */ (state)[key] = el.value;
+    draw();
+  };
+  // Listening in the capture phase hears a change event whether or not it
+  // bubbles (a script may send one that does not).
+  filterBox.addEventListener('change', onFilter, { capture: true, signal: c.signal });
+  filterBox.addEventListener('input', onFilter, { capture: true, signal: c.signal });
+  // Sorting by a column heading; the button keeps focus across the redraw.
+  wrap.addEventListener('click', (ev) => {
+    const b = /** @type {HTMLElement|null} */ (/** @type {HTMLElement} */ (ev.target).closest('[data-sort]'));
+    if (!b) return;
+    const k = b.dataset.sort || 'name';
+    if (state.sort === k) state.dir = -state.dir; else { state.sort = k; state.dir = 1; }
+    draw();
+  }, { signal: c.signal });
 
   const load = async () => {
     board = await get(c, incidentPath(c, 'board'));
     if (c.signal.aborted) return;
-    replace(title, h('span', { class: 'govuk-caption-l' }, board.incident_title || 'Incident'), 'Incident board');
-    replace(generated, 'Figures as of ' + when(board.generated_at) + '. The board updates by itself when a device sends changes.');
-    replace(counts, countCards(board.counts));
+    put(title, html`<span class="govuk-caption-l">${board.incident_title || 'Incident'}</span>Incident board`);
+    put(generated, 'Figures as of ' + when(board.generated_at) + '. The board updates by itself when a device sends changes.');
+    put(counts, countCards(board.counts));
     draw();
   };
   await load();
@@ -66,10 +89,8 @@ export async function render(c, params = []) {
 /** @param {any} k */
 function countCards(k) {
   /** @param {string} id @param {number} n @param {string} label @param {string} [hint] @param {boolean} [alarm] */
-  const card = (id, n, label, hint, alarm) => h('div', { class: 'app-count' + (alarm && n > 0 ? ' app-count--alarm' : ''), 'data-count': id },
-    h('p', { class: 'app-count__number' }, String(n)),
-    h('p', { class: 'app-count__label' }, label),
-    hint ? h('p', { class: 'app-count__hint' }, hint) : null);
+  const card = (id, n, label, hint, alarm) => html`<div class="app-count${alarm && n > 0 ? ' app-count--alarm' : ''}" data-count="${id}">
+<p class="app-count__number">${String(n)}</p><p class="app-count__label">${label}</p>${hint ? html`<p class="app-count__hint">${hint}</p>` : ''}</div>`;
   return [
     card('to_move', k.to_move, 'to move', (k.without_plan ? `${k.without_plan} with no move planned` : 'all have a move planned') + (k.late_moves ? `; ${k.late_moves} move${k.late_moves === 1 ? '' : 's'} late` : '')),
     card('moved', k.moved, 'moved'),
@@ -82,27 +103,21 @@ function countCards(k) {
   ];
 }
 
-/**
- * @param {HTMLElement} el @param {() => void} draw @param {AbortSignal} signal
- */
-function buildFilters(el, draw, signal) {
+/** The filters, showing the choices kept in state. */
+function filters() {
   /** @param {string} id @param {string} label @param {Record<string,string>} opts @param {'where'|'check'|'funding'|'dols'|'capacity'|'bi'} key */
-  const select = (id, label, opts, key) => {
-    const s = /** @type {HTMLSelectElement} */ (h('select', { class: 'govuk-select', id, name: id },
-      h('option', { value: '' }, 'All'), Object.entries(opts).map(([v, t]) => h('option', { value: v, selected: state[key] === v }, t))));
-    s.addEventListener('change', () => { state[key] = s.value; draw(); }, { signal });
-    return h('div', { class: 'govuk-form-group app-filter' }, h('label', { class: 'govuk-label', for: id }, label), s);
-  };
-  const q = /** @type {HTMLInputElement} */ (h('input', { class: 'govuk-input', id: 'filter-name', name: 'filter-name', type: 'search', value: state.q, autocomplete: 'off', spellcheck: 'false' }));
-  q.addEventListener('input', () => { state.q = q.value; draw(); }, { signal });
-  replace(el,
-    h('div', { class: 'govuk-form-group app-filter' }, h('label', { class: 'govuk-label', for: 'filter-name' }, 'Name, room or NHS number'), q),
+  const select = (id, label, opts, key) => html`<div class="govuk-form-group app-filter"><label class="govuk-label" for="${id}">${label}</label>
+<select class="govuk-select" id="${id}" name="${id}" data-filter="${key}"><option value="">All</option>${Object.entries(opts).map(([v, t]) => html`<option value="${v}"${state[key] === v ? html` selected` : ''}>${t}</option>`)}</select></div>`;
+  return [
+    html`<div class="govuk-form-group app-filter"><label class="govuk-label" for="filter-name">Name, room or NHS number</label>
+<input class="govuk-input" id="filter-name" name="filter-name" type="search" value="${state.q}" autocomplete="off" spellcheck="false" data-filter="q"></div>`,
     select('filter-where', 'Where now', whereWords, 'where'),
     select('filter-check', 'Safe-and-well check', checkWords, 'check'),
     select('filter-funding', 'Funding', fundingWords, 'funding'),
     select('filter-dols', 'DoLS', dolsFilter, 'dols'),
     select('filter-capacity', 'Capacity', capWords, 'capacity'),
-    select('filter-bi', 'Best interests', biFilter, 'bi'));
+    select('filter-bi', 'Best interests', biFilter, 'bi'),
+  ];
 }
 
 const sorters = /** @type {Record<string, (r: any) => string>} */ ({
@@ -135,52 +150,39 @@ function filterSort(rows) {
   return out.sort((a, b) => { const x = key(a), y = key(b); return x < y ? -state.dir : x > y ? state.dir : 0; });
 }
 
-/** @param {any[]} rows @param {import('../api.js').Ctx} c */
-function residentTable(rows, c) {
+/** @param {any[]} rows */
+function residentTable(rows) {
   const cols = [['name', 'Resident'], ['where', 'Where now'], ['funding', 'Funding'], ['dols', 'DoLS'], ['last', 'Last check'], ['next', 'Next check due'], ['capacity', 'Capacity and best interests'], ['move', 'Planned move']];
-  const head = cols.map(([k, label]) => {
-    const b = h('button', { type: 'button', class: 'app-sort', 'data-sort': k }, label);
-    b.addEventListener('click', () => {
-      if (state.sort === k) state.dir = -state.dir; else { state.sort = k; state.dir = 1; }
-      const wrap = b.closest('.app-table-wrap');
-      if (wrap) replace(wrap, residentTable(filterSort(rows), c));
-      /** @type {HTMLElement|null} */ (document.querySelector(`[data-sort="${k}"]`))?.focus();
-    }); // no signal: the button is dropped at the next redraw, and its listener with it
-    return h('th', { scope: 'col', class: 'govuk-table__header', 'aria-sort': state.sort === k ? (state.dir > 0 ? 'ascending' : 'descending') : 'none' }, b);
-  });
-  const body = rows.map((r) => h('tr', { class: 'govuk-table__row' + (r.check_state === 'overdue' || r.check_state === 'never_checked' ? ' app-row--due' : ''), 'data-resident': r.resident_id },
-    h('th', { scope: 'row', class: 'govuk-table__header' }, r.name, r.room ? h('span', { class: 'app-muted govuk-body-s app-block' }, 'Room ' + r.room) : null,
-      r.nhs_number ? h('span', { class: 'app-muted govuk-body-s app-block', 'data-nhs': r.resident_id }, 'NHS ' + nhs(r.nhs_number)) : null,
-      r.very_frail ? h('span', { class: 'app-block' }, tag('Very frail', 'pink')) : null),
-    cell(tag(whereWords[r.where_now] || words(r.where_now), whereColour[r.where_now]), h('span', { class: 'app-block govuk-body-s' }, r.where_text)),
-    cell(fundingWords[r.funding_stream] || (r.funding_stream ? words(r.funding_stream) : 'Not recorded')),
-    cell(dolsWords[r.dols_status] || 'Not recorded', r.dols_expiry && !r.dols_to_request ? h('span', { class: 'app-block govuk-body-s' }, 'expires ' + day(r.dols_expiry)) : null,
-      r.dols_to_request ? h('span', { class: 'app-block' }, tag('DoLS to request', 'red')) : null),
-    cell(r.last_check_at ? [when(r.last_check_at), h('span', { class: 'app-block govuk-body-s' }, words(r.last_outcome))] : 'Never',
-      r.not_seen_24h ? h('span', { class: 'app-block' }, tag('Not seen in 24 h', 'red')) : null),
-    cell(nextDue(r)),
-    cell(capWords[r.capacity] || words(r.capacity), biWords[r.best_interests] ? h('span', { class: 'app-block govuk-body-s' }, biWords[r.best_interests]) : null,
-      r.best_interests === 'awaiting' ? h('span', { class: 'app-block' }, tag('Decision needed', 'amber')) : null),
-    cell(r.planned_move ? [r.planned_move.to || 'Destination not set', r.planned_move.status === 'on_hold' ? h('span', { class: 'app-block' }, tag('On hold', 'amber')) : null,
-      h('span', { class: 'app-block govuk-body-s' },
-        r.planned_move.status === 'on_hold' ? (r.planned_move.hold_reason || 'on hold') : r.planned_move.status === 'in_transit' ? 'on the road now' : (r.planned_move.planned_at ? when(r.planned_move.planned_at) : 'date not set'))] : (r.where_now === 'moved' ? 'Moved' : 'None planned'),
-      (r.post_move_outstanding || []).length ? h('span', { class: 'app-block govuk-body-s', 'data-post-move': r.resident_id }, 'To do after the move: ' + r.post_move_outstanding.map((/** @type {string} */ i) => postMoveWords[i] || i).join(', ')) : null),
-  ));
-  return h('table', { class: 'govuk-table app-table--sticky app-board' },
-    h('caption', { class: 'govuk-table__caption govuk-visually-hidden' }, 'Residents of the incident: sort by a column heading'),
-    h('thead', { class: 'govuk-table__head' }, h('tr', { class: 'govuk-table__row' }, head)),
-    h('tbody', { class: 'govuk-table__body' }, body));
+  const head = cols.map(([k, label]) => html`<th scope="col" class="govuk-table__header" aria-sort="${state.sort === k ? (state.dir > 0 ? 'ascending' : 'descending') : 'none'}"><button type="button" class="app-sort" id="sort-${k}" data-sort="${k}">${label}</button></th>`);
+  const small = (/** @type {unknown} */ x) => block(x, 'govuk-body-s');
+  const body = rows.map((r) => html`<tr class="govuk-table__row${r.check_state === 'overdue' || r.check_state === 'never_checked' ? ' app-row--due' : ''}" data-resident="${r.resident_id}">
+<th scope="row" class="govuk-table__header">${r.name}${r.room ? html`<span class="app-muted govuk-body-s app-block">Room ${r.room}</span>` : ''}${r.nhs_number ? html`<span class="app-muted govuk-body-s app-block" data-nhs="${r.resident_id}">NHS ${nhs(r.nhs_number)}</span>` : ''}${r.very_frail ? block(tag('Very frail', 'pink')) : ''}</th>
+${cell(tag(whereWords[r.where_now] || words(r.where_now), whereColour[r.where_now]), small(r.where_text))}
+${cell(fundingWords[r.funding_stream] || (r.funding_stream ? words(r.funding_stream) : 'Not recorded'))}
+${cell(dolsWords[r.dols_status] || 'Not recorded', r.dols_expiry && !r.dols_to_request ? small('expires ' + day(r.dols_expiry)) : '', r.dols_to_request ? block(tag('DoLS to request', 'red')) : '')}
+${cell(r.last_check_at ? [when(r.last_check_at), small(words(r.last_outcome))] : 'Never', r.not_seen_24h ? block(tag('Not seen in 24 h', 'red')) : '')}
+${cell(nextDue(r))}
+${cell(capWords[r.capacity] || words(r.capacity), biWords[r.best_interests] ? small(biWords[r.best_interests]) : '', r.best_interests === 'awaiting' ? block(tag('Decision needed', 'amber')) : '')}
+${cell(r.planned_move ? [r.planned_move.to || 'Destination not set', r.planned_move.status === 'on_hold' ? block(tag('On hold', 'amber')) : '',
+    small(r.planned_move.status === 'on_hold' ? (r.planned_move.hold_reason || 'on hold') : r.planned_move.status === 'in_transit' ? 'on the road now' : (r.planned_move.planned_at ? when(r.planned_move.planned_at) : 'date not set'))] : (r.where_now === 'moved' ? 'Moved' : 'None planned'),
+  (r.post_move_outstanding || []).length ? html`<span class="app-block govuk-body-s" data-post-move="${r.resident_id}">To do after the move: ${r.post_move_outstanding.map((/** @type {string} */ i) => postMoveWords[i] || i).join(', ')}</span>` : '')}
+</tr>`);
+  return html`<table class="govuk-table app-table--sticky app-board">
+<caption class="govuk-table__caption govuk-visually-hidden">Residents of the incident: sort by a column heading</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row">${head}</tr></thead>
+<tbody class="govuk-table__body">${body}</tbody></table>`;
 }
 
-/** @param {...any} content */
-function cell(...content) { return h('td', { class: 'govuk-table__cell' }, ...content); }
+/** @param {...unknown} content */
+function cell(...content) { return html`<td class="govuk-table__cell">${content}</td>`; }
 
 /** Next check due, overdue marked by text and tag, saying what to do. @param {any} r */
 function nextDue(r) {
+  const small = (/** @type {string} */ x) => block(x, 'govuk-body-s');
   switch (r.check_state) {
-    case 'never_checked': return [tag('Never checked', 'red'), h('span', { class: 'app-block govuk-body-s' }, 'visit due now')];
-    case 'overdue': return [tag('Overdue', 'red'), h('span', { class: 'app-block govuk-body-s' }, 'was due ' + day(r.next_due) + ': visit due')];
-    case 'due_today': return [tag('Due today', 'amber'), h('span', { class: 'app-block govuk-body-s' }, 'visit today')];
+    case 'never_checked': return [tag('Never checked', 'red'), small('visit due now')];
+    case 'overdue': return [tag('Overdue', 'red'), small('was due ' + day(r.next_due) + ': visit due')];
+    case 'due_today': return [tag('Due today', 'amber'), small('visit today')];
     case 'ok': return r.next_due ? day(r.next_due) : 'No follow-up set';
     default: return [hidden('No check due: '), 'Not due'];
   }

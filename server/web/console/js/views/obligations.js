@@ -7,9 +7,11 @@
 // schema the server exports; a record is an ordinary change sent through
 // the SDK's outbox, checked here with the server's own field checks and
 // rules as data, and the server's answer is shown.
-import { h, replace, tag, when, day, words, banner, errorSummary, link } from '../dom.js';
-import { get, incidentPath } from '../api.js';
-import { newId } from '/sdk/continuity.js';
+import { html, put } from '/shared/html.js';
+import { tag, banner, showErrors, errorMessage, link, backLink, headRow, td, byId } from '../govuk.js';
+import { when, day, words } from '../format.js';
+import { get, incidentPath, errorText, errorField } from '../api.js';
+import { newId, ValidationError } from '/sdk/continuity.js';
 
 /**
  * One obligation's section: its collection, title, seed reference, who
@@ -50,17 +52,17 @@ let flash = '';
 export async function render(c, params) {
   if (params[0] === 'new' && params[1]) return form(c, params[1]);
   c.setTitle('Obligations');
-  const body = h('div', {});
   const msg = flash;
   flash = '';
-  replace(c.main, msg ? banner('Success', msg, true) : null, h('h1', { class: 'govuk-heading-l' }, 'Obligations'),
-    h('p', { class: 'govuk-body' }, 'What the procedure asks beyond the checklist, with where it asks it.'), body);
+  put(c.main, msg ? banner('Success', msg, true) : '', html`<h1 class="govuk-heading-l">Obligations</h1>
+<p class="govuk-body">What the procedure asks beyond the checklist, with where it asks it.</p><div id="obligations-body"></div>`);
+  const body = byId('obligations-body');
   const load = async () => {
     const [sum, names] = await Promise.all([get(c, incidentPath(c, 'summary')), lookups(c)]);
     if (c.signal.aborted) return;
     const rows = await Promise.all(sections.map(async (s) => (await c.client.list(s.col)).filter((/** @type {any} */ r) => r.fields?.incident_id === c.incident)));
     if (c.signal.aborted) return;
-    replace(body, pfm(sum.obligations?.pfm_meeting || {}), sections.map((s, i) => section(c, s, rows[i], names)));
+    put(body, pfm(sum.obligations?.pfm_meeting || {}), sections.map((s, i) => section(c, s, rows[i], names)));
   };
   await load();
   c.onRefresh(load);
@@ -80,10 +82,10 @@ function pfm(p) {
     text = 'The incident has no activation time recorded.';
     t = tag('Unknown', 'grey');
   }
-  return h('section', { class: 'app-section', 'aria-labelledby': 'pfm-h', id: 'pfm' },
-    h('h2', { class: 'govuk-heading-m', id: 'pfm-h' }, 'Provider Failure Management meeting'),
-    h('p', { class: 'govuk-body-s app-muted' }, '003 s.10: "The DCC lead will immediately call a Provider Failure Management meeting to take place at the earliest practicable opportunity."'),
-    h('p', { class: 'govuk-body', id: 'pfm-timing' }, t, ' ', text));
+  return html`<section class="app-section" aria-labelledby="pfm-h" id="pfm">
+<h2 class="govuk-heading-m" id="pfm-h">Provider Failure Management meeting</h2>
+<p class="govuk-body-s app-muted">003 s.10: "The DCC lead will immediately call a Provider Failure Management meeting to take place at the earliest practicable opportunity."</p>
+<p class="govuk-body" id="pfm-timing">${t} ${text}</p></section>`;
 }
 
 /** Names of the records a form or table refers to, by id.
@@ -118,17 +120,14 @@ function show(name, v, names) {
 function section(c, s, recs, names) {
   const id = 'ob-' + s.col;
   const head = [...s.cols.map(([, t]) => t), ...(s.state ? ['State'] : [])];
-  return h('section', { class: 'app-section', 'aria-labelledby': id + '-h', id, 'data-collection': s.col },
-    h('h2', { class: 'govuk-heading-m', id: id + '-h' }, `${s.title} (${recs.length})`),
-    h('p', { class: 'govuk-body-s app-muted' }, s.ref),
-    recs.length ? h('table', { class: 'govuk-table', id: id + '-table' },
-      h('caption', { class: 'govuk-table__caption govuk-visually-hidden' }, s.title),
-      h('thead', { class: 'govuk-table__head' }, h('tr', { class: 'govuk-table__row' }, head.map((t) => h('th', { scope: 'col', class: 'govuk-table__header' }, t)))),
-      h('tbody', { class: 'govuk-table__body' }, recs.map((r) => h('tr', { class: 'govuk-table__row', 'data-record': r.id },
-        s.cols.map(([f]) => h('td', { class: 'govuk-table__cell' }, show(f, r.fields[f], names))),
-        s.state ? h('td', { class: 'govuk-table__cell' }, s.state(r.fields)) : null))))
-      : h('p', { class: 'govuk-body' }, 'None recorded yet.'),
-    s.writers.includes(c.role) ? h('p', { class: 'govuk-body' }, link('#/obligations/new/' + s.col, 'Record a ' + s.one)) : null);
+  return html`<section class="app-section" aria-labelledby="${id}-h" id="${id}" data-collection="${s.col}">
+<h2 class="govuk-heading-m" id="${id}-h">${s.title} (${recs.length})</h2>
+<p class="govuk-body-s app-muted">${s.ref}</p>
+${recs.length ? html`<table class="govuk-table" id="${id}-table"><caption class="govuk-table__caption govuk-visually-hidden">${s.title}</caption>
+${headRow(head)}
+<tbody class="govuk-table__body">${recs.map((r) => html`<tr class="govuk-table__row" data-record="${r.id}">${s.cols.map(([f]) => td(show(f, r.fields[f], names)))}${s.state ? td(s.state(r.fields)) : ''}</tr>`)}</tbody></table>`
+    : html`<p class="govuk-body">None recorded yet.</p>`}
+${s.writers.includes(c.role) ? html`<p class="govuk-body">${link('#/obligations/new/' + s.col, 'Record a ' + s.one)}</p>` : ''}</section>`;
 }
 
 /** A form for a new record of collection, built from the exported schema.
@@ -136,9 +135,9 @@ function section(c, s, recs, names) {
 async function form(c, col) {
   const s = sections.find((x) => x.col === col);
   c.setTitle(s ? 'Record a ' + s.one : 'Not found');
-  const back = h('a', { class: 'govuk-back-link', href: '#/obligations' }, 'Back to obligations');
+  const back = backLink('#/obligations', 'Back to obligations');
   if (!s || !s.writers.includes(c.role)) {
-    replace(c.main, back, h('h1', { class: 'govuk-heading-l' }, s ? 'You cannot record this' : 'Not found'));
+    put(c.main, back, html`<h1 class="govuk-heading-l">${s ? 'You cannot record this' : 'Not found'}</h1>`);
     return;
   }
   const schema = await c.client.loadSchema();
@@ -146,13 +145,15 @@ async function form(c, col) {
   const names = await lookups(c);
   if (c.signal.aborted) return;
   if (!spec) {
-    replace(c.main, back, h('h1', { class: 'govuk-heading-l' }, 'The schema is not available'), h('p', { class: 'govuk-body' }, 'Reconnect to the server and try again.'));
+    put(c.main, back, html`<h1 class="govuk-heading-l">The schema is not available</h1><p class="govuk-body">Reconnect to the server and try again.</p>`);
     return;
   }
   const fields = spec.fields.filter((/** @type {any} */ f) => f.name !== spec.scope_field);
-  const errs = h('div', {});
-  const el = h('form', { novalidate: true, id: 'obligation-form' }, errs, fields.map((/** @type {any} */ f) => input(f, names)),
-    h('div', { class: 'govuk-button-group' }, h('button', { type: 'submit', class: 'govuk-button', 'data-module': 'govuk-button' }, 'Save'), link('#/obligations', 'Cancel')));
+  put(c.main, back, html`<h1 class="govuk-heading-l"><span class="govuk-caption-l">${s.title}</span>Record a ${s.one}</h1>
+<p class="govuk-body-s app-muted">${s.ref}</p>
+<form novalidate id="obligation-form"><div id="obligation-errors"></div>${fields.map((/** @type {any} */ f) => input(f, names))}
+<div class="govuk-button-group"><button type="submit" class="govuk-button" data-module="govuk-button">Save</button>${link('#/obligations', 'Cancel')}</div></form>`);
+  const el = /** @type {HTMLFormElement} */ (byId('obligation-form'));
   el.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     for (const g of el.querySelectorAll('.govuk-form-group--error')) g.classList.remove('govuk-form-group--error');
@@ -162,7 +163,7 @@ async function form(c, col) {
     /** @type {{field: string, message: string}[]} */
     const problems = [];
     for (const f of fields) {
-      const raw = String(new FormData(/** @type {HTMLFormElement} */ (el)).get(f.name) ?? '').trim();
+      const raw = String(new FormData(el).get(f.name) ?? '').trim();
       if (raw === '') continue;
       const v = value(f, raw);
       if (v === undefined) problems.push({ field: f.name, message: `Enter ${f.label} as ${f.kind === 'boolean' ? 'yes or no' : 'a number, like 12.50'}` });
@@ -177,7 +178,9 @@ async function form(c, col) {
       await c.client.put(col, rid, out);
       await c.client.sync();
     } catch (err) {
-      return fail([{ field: '', message: String(/** @type {any} */ (err)?.message || err) }]);
+      return fail(err instanceof ValidationError
+        ? err.errors.map((e) => ({ field: e.field.replace(/^fields\./, ''), message: e.message }))
+        : [{ field: errorField(err), message: errorText(err) }]);
     }
     const rejected = (await c.client.rejected()).filter((/** @type {any} */ r) => r.change?.record_id === rid);
     if (rejected.length) {
@@ -188,16 +191,14 @@ async function form(c, col) {
   }, { signal: c.signal });
   /** @param {{field: string, message: string}[]} problems */
   function fail(problems) {
-    replace(errs, errorSummary(problems));
+    showErrors(byId('obligation-errors'), problems.map((p) => ({ field: p.field || undefined, message: p.message })));
     for (const p of problems) {
-      const g = el.querySelector(`#${CSS.escape(p.field)}-group`);
+      const g = p.field ? el.querySelector(`#${CSS.escape(p.field)}-group`) : null;
       if (!g) continue;
       g.classList.add('govuk-form-group--error');
-      g.querySelector('label, legend')?.after(h('p', { class: 'govuk-error-message', id: p.field + '-error' }, h('span', { class: 'govuk-visually-hidden' }, 'Error: '), p.message));
+      g.querySelector('label, legend')?.insertAdjacentHTML('afterend', errorMessage(p.field + '-error', p.message).toString());
     }
   }
-  replace(c.main, back, h('h1', { class: 'govuk-heading-l' }, h('span', { class: 'govuk-caption-l' }, s.title), 'Record a ' + s.one),
-    h('p', { class: 'govuk-body-s app-muted' }, s.ref), el);
 }
 
 /** The form value as the field's kind, undefined when it cannot be.
@@ -218,17 +219,17 @@ function value(f, raw) {
 /** One field's input. @param {any} f @param {any} names */
 function input(f, names) {
   const label = f.label.charAt(0).toUpperCase() + f.label.slice(1) + (f.required ? '' : ' (optional)');
-  const group = (/** @type {any} */ control, /** @type {string} */ hint = '') => h('div', { class: 'govuk-form-group', id: f.name + '-group' },
-    h('label', { class: 'govuk-label govuk-label--s', for: f.name }, label), hint ? h('div', { class: 'govuk-hint', id: f.name + '-hint' }, hint) : null, control);
-  const options = (/** @type {[string, string][]} */ opts) => h('select', { class: 'govuk-select', id: f.name, name: f.name },
-    h('option', { value: '' }, f.required ? 'Choose' : 'Not recorded'), opts.map(([v, t]) => h('option', { value: v }, t)));
+  const group = (/** @type {unknown} */ control, /** @type {string} */ hint = '') => html`<div class="govuk-form-group" id="${f.name}-group">
+<label class="govuk-label govuk-label--s" for="${f.name}">${label}</label>${hint ? html`<div class="govuk-hint" id="${f.name}-hint">${hint}</div>` : ''}${control}</div>`;
+  const options = (/** @type {[string, string][]} */ opts) => html`<select class="govuk-select" id="${f.name}" name="${f.name}">
+<option value="">${f.required ? 'Choose' : 'Not recorded'}</option>${opts.map(([v, t]) => html`<option value="${v}">${t}</option>`)}</select>`;
   if (f.enum) return group(options(f.enum.map((/** @type {string} */ v) => [v, words(v)])));
   if (f.kind === 'boolean') return group(options([['yes', 'Yes'], ['no', 'No']]));
   if (names[f.name]) return group(options(names[f.name].map((/** @type {any} */ x) => [x.id, x.name])));
-  if (f.tag?.includes('rfc3339')) return group(h('input', { class: 'govuk-input govuk-input--width-20', id: f.name, name: f.name, type: 'datetime-local' }));
-  if (f.tag?.includes('date')) return group(h('input', { class: 'govuk-input govuk-input--width-10', id: f.name, name: f.name, type: 'text', 'aria-describedby': f.name + '-hint' }), 'For example, 2026-11-27');
-  if (f.kind === 'integer' || f.kind === 'number') return group(h('input', { class: 'govuk-input govuk-input--width-10', id: f.name, name: f.name, type: 'text', inputmode: 'decimal' }));
+  if (f.tag?.includes('rfc3339')) return group(html`<input class="govuk-input govuk-input--width-20" id="${f.name}" name="${f.name}" type="datetime-local">`);
+  if (f.tag?.includes('date')) return group(html`<input class="govuk-input govuk-input--width-10" id="${f.name}" name="${f.name}" type="text" aria-describedby="${f.name}-hint">`, 'For example, 2026-11-27');
+  if (f.kind === 'integer' || f.kind === 'number') return group(html`<input class="govuk-input govuk-input--width-10" id="${f.name}" name="${f.name}" type="text" inputmode="decimal">`);
   const max = Number((/max=(\d+)/.exec(f.tag || '') || [])[1] || 0);
-  if (max > 500) return group(h('textarea', { class: 'govuk-textarea', id: f.name, name: f.name, rows: '3' }));
-  return group(h('input', { class: 'govuk-input', id: f.name, name: f.name, type: 'text' }));
+  if (max > 500) return group(html`<textarea class="govuk-textarea" id="${f.name}" name="${f.name}" rows="3"></textarea>`);
+  return group(html`<input class="govuk-input" id="${f.name}" name="${f.name}" type="text">`);
 }
