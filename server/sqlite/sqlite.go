@@ -74,12 +74,13 @@ const walAutocheckpoint = 8192
 // writerCacheKiB is the writer's page cache (16 MiB; negative, as SQLite's
 // cache_size takes KiB). At SQLite's default of 2 MB the two indexes that a
 // new record with a random (version 4) id inserts into at a random place,
-// changes.id and records_key, did not fit beside the pages every push
-// appends to: each insert read its leaf page back through the WAL index, and
-// the writer spent about 45% more CPU per change than with time-ordered ids.
-// At 16 MiB the same ingest costs the writer the same CPU with either kind
-// of id (docs/benchmarks.md); the cache grows only as pages are used, and
-// the ingest server's peak RSS over 50,000 records stays under 100 MB.
+// changes.id and records_key (about 5 MB together at 50,000 records), did
+// not fit beside the pages every push appends to, so each insert read its
+// leaf page back through the WAL index. In isolation (SQLite alone, 50,000
+// rows in transactions of 500) the larger cache took 13% off the CPU of
+// inserting with v4 ids; the writer still spends more with v4 than with v7
+// ids (docs/benchmarks.md). The cache grows only as pages are used; the
+// ingest server's peak RSS over 50,000 records stays under 100 MB.
 const writerCacheKiB = -16 << 10
 
 // writerPragmas run on each connection the writer opens.
