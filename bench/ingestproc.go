@@ -261,7 +261,7 @@ func serverProfile(cpuProfile, name string) string {
 }
 
 // startServerProfiles starts a CPU profile at path and records blocking
-// events (channel waits, mutexes, syscalls through the runtime) for a block
+// events (channel and select waits, mutexes) for a block
 // profile beside it (x.pprof → x.block.pprof), which the returned function
 // writes with the CPU profile. Nothing happens when path is "". The
 // returned function may be called more than once.
