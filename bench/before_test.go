@@ -48,3 +48,28 @@ func TestWriteReport_Before(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteReport_PostgresBesideSQLite checks push ingest on PostgreSQL is
+// printed beside SQLite's for each kind of ids, as a ratio from the run.
+func TestWriteReport_PostgresBesideSQLite(t *testing.T) {
+	res := results{
+		Config: config{IDs: "v7", Devices: 8},
+		Ingest: phase{Items: 50000, Elapsed: 5 * time.Second},  // SQLite v7: 10,000/s
+		Other:  phase{Items: 50000, Elapsed: 10 * time.Second}, // SQLite v4: 5,000/s
+		Raw:    phase{Items: 50000, Elapsed: time.Second},
+		Postgres: []idsPhase{
+			{IDs: "v7", phase: phase{Items: 50000, Elapsed: 25 * time.Second}}, // 2,000/s
+			{IDs: "v4", phase: phase{Items: 50000, Elapsed: 20 * time.Second}}, // 2,500/s
+		},
+	}
+	var out bytes.Buffer
+	writeReport(&out, res)
+	for _, want := range []string{
+		"| push ingest, v7 ids: PostgreSQL / SQLite | | | 0.20× (2,000 / 10,000 changes/s) | | | |",
+		"| push ingest, v4 ids: PostgreSQL / SQLite | | | 0.50× (2,500 / 5,000 changes/s) | | | |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}

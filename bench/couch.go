@@ -89,7 +89,7 @@ func runCouch(ctx context.Context, cfg config, command string) (couchResults, er
 	cfg.logf("starting Continuity and pouchdb-server")
 	// One device more than the writers: the last is the reader, enrolled
 	// and granted the incident but never pushing.
-	ours, err := startIngestChild(ctx, filepath.Join(dir, "continuity"), cfg.Devices+1, w.Incident)
+	ours, err := startIngestChild(ctx, filepath.Join(dir, "continuity"), cfg.Devices+1, w.Incident, serverProfile(cfg.CPUProfile, "couch-server-"+cfg.IDs))
 	if err != nil {
 		return res, fmt.Errorf("continuity: %w", err)
 	}

@@ -416,7 +416,8 @@ func TestBench_Couch(t *testing.T) {
 }
 
 // TestBench_CouchFlags checks the couch case fails, saying how to install
-// pouchdb-server, when it has no command to run.
+// pouchdb-server, when it has no command to run, alone or as part of the
+// whole run (before anything is measured).
 func TestBench_CouchFlags(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -424,6 +425,7 @@ func TestBench_CouchFlags(t *testing.T) {
 	}{
 		{"no command", []string{"--case", "couch"}},
 		{"missing command", []string{"--case", "couch", "--couch-cmd", "/nonexistent/pouchdb-server"}},
+		{"missing command in the whole run", []string{"--couch-cmd", "/nonexistent/pouchdb-server"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := run(context.Background(), tc.args, io.Discard, io.Discard)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +55,14 @@ func ingestServerMain() int {
 		}
 		info.Tokens = append(info.Tokens, tok)
 	}
+	// The server's own CPU and block profiles, from now until its input
+	// closes (enrolment done, so they hold the pushes and whatever follows).
+	stop, err := startServerProfiles(os.Getenv(ingestServerEnv + "_PROFILE"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ingest server:", err)
+		return 1
+	}
+	defer stop()
 	enc := json.NewEncoder(os.Stdout)
 	if err := enc.Encode(info); err != nil {
 		return 1
@@ -62,6 +72,10 @@ func ingestServerMain() int {
 		if _, err := os.Stdin.Read(buf); err != nil {
 			break
 		}
+	}
+	if err := stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "ingest server:", err)
+		return 1
 	}
 	head, err := srv.Store.Head(ctx)
 	if err != nil {
@@ -86,9 +100,10 @@ type ingestChild struct {
 
 // startIngestChild starts an ingest server in a child process on a fresh
 // database in dir, with devices devices enrolled on incident (device d as
-// deviceName(d)), and reads the URL and tokens it prints. The caller must
-// finish or close it.
-func startIngestChild(ctx context.Context, dir string, devices int, incident string) (*ingestChild, error) {
+// deviceName(d)), and reads the URL and tokens it prints. When profile is
+// set, the server writes its CPU profile there and its block profile beside
+// it (startServerProfiles). The caller must finish or close it.
+func startIngestChild(ctx context.Context, dir string, devices int, incident, profile string) (*ingestChild, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -97,7 +112,8 @@ func startIngestChild(ctx context.Context, dir string, devices int, incident str
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), ingestServerEnv+"="+dir, ingestServerEnv+"_DEVICES="+strconv.Itoa(devices), ingestServerEnv+"_INCIDENT="+incident)
+	cmd.Env = append(os.Environ(), ingestServerEnv+"="+dir, ingestServerEnv+"_DEVICES="+strconv.Itoa(devices), ingestServerEnv+"_INCIDENT="+incident,
+		ingestServerEnv+"_PROFILE="+profile)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -149,7 +165,7 @@ func (c *ingestChild) close() {
 // process on a fresh database in dir. The phase's CPU is the bench's and the
 // server's together; peak is the server's peak RSS (VmHWM).
 func measureIngestChild(ctx context.Context, cfg config, dir string, w *pushWorkload) (p phase, peak int64, err error) {
-	c, err := startIngestChild(ctx, dir, len(w.Devices), w.Incident)
+	c, err := startIngestChild(ctx, dir, len(w.Devices), w.Incident, serverProfile(cfg.CPUProfile, "ingest-server"))
 	if err != nil {
 		return p, 0, err
 	}
@@ -233,4 +249,49 @@ func childCPU(pid int) (time.Duration, bool) {
 		return 0, false
 	}
 	return time.Duration(u+st) * 10 * time.Millisecond, true
+}
+
+// serverProfile names a child server's CPU profile from --cpuprofile (x.pprof
+// → x.<name>.pprof), or "" when profiles are off.
+func serverProfile(cpuProfile, name string) string {
+	if cpuProfile == "" {
+		return ""
+	}
+	return profilePath(cpuProfile, name)
+}
+
+// startServerProfiles starts a CPU profile at path and records blocking
+// events (channel and select waits, mutexes) for a block
+// profile beside it (x.pprof → x.block.pprof), which the returned function
+// writes with the CPU profile. Nothing happens when path is "". The
+// returned function may be called more than once.
+func startServerProfiles(path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	cpu, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(cpu); err != nil {
+		cpu.Close()
+		return nil, err
+	}
+	runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+	done := false
+	return func() error {
+		if done {
+			return nil
+		}
+		done = true
+		pprof.StopCPUProfile()
+		err := cpu.Close()
+		f, ferr := os.Create(profilePath(path, "block"))
+		if ferr != nil {
+			return errors.Join(err, ferr)
+		}
+		werr := pprof.Lookup("block").WriteTo(f, 0)
+		runtime.SetBlockProfileRate(0)
+		return errors.Join(err, werr, f.Close())
+	}, nil
 }

@@ -289,4 +289,14 @@ func writeIDsReport(w io.Writer, r results) {
 		ratio := v4.rate() / v7.rate()
 		fmt.Fprintf(w, "| push ingest on PostgreSQL v4 ids / v7 ids | | | %.2f× | | ≥ %.1f× | %s |\n", ratio, aimIDsRatio, verdict(ratio >= aimIDsRatio))
 	}
+	// PostgreSQL beside SQLite, kind of ids by kind, from this run.
+	sqliteRate := map[string]float64{c.IDs: r.Ingest.rate()}
+	if r.Other.Items > 0 {
+		sqliteRate[otherIDs(c.IDs)] = r.Other.rate()
+	}
+	for _, p := range r.Postgres {
+		if lite := sqliteRate[p.IDs]; lite > 0 {
+			fmt.Fprintf(w, "| push ingest, %s ids: PostgreSQL / SQLite | | | %.2f× (%s / %s changes/s) | | | |\n", p.IDs, p.rate()/lite, group(p.rate()), group(lite))
+		}
+	}
 }
