@@ -81,6 +81,8 @@ export { newId } from './id.js';
  * @property {boolean} syncing       a sync is running
  * @property {string} error          why the last sync failed ('' after a good one)
  * @property {boolean} streaming     the realtime stream is connected
+ * @property {string} heardAt      RFC 3339 time the change stream was last heard from: an event or a
+ *                                 heartbeat, in whichever tab of the device holds it ('' never)
  * @property {boolean} reenrolRequired the server was restored from a backup older than this
  *                                   device's enrolment: offer to enrol it again (the outbox is kept)
  */

@@ -44,7 +44,7 @@ export class LockedError extends Error {
 
 /** @returns {Status} */
 function freshStatus(online = true) {
-  return { online, pending: 0, lastSyncedAt: '', rejected: 0, syncing: false, error: '', streaming: false, reenrolRequired: false };
+  return { online, pending: 0, lastSyncedAt: '', rejected: 0, syncing: false, error: '', streaming: false, reenrolRequired: false, heardAt: '' };
 }
 
 /**
@@ -285,6 +285,16 @@ export class Core {
   statusNow() {
     const online = this.status.online && (globalThis.navigator?.onLine ?? true);
     return { ...this.status, online };
+  }
+
+  /**
+   * Notes that the server was heard from now; tells the status listeners
+   * when asked (a stream heartbeat, which no sync follows).
+   * @param {boolean} [tell]
+   */
+  heard(tell = false) {
+    this.status.heardAt = new Date(this.o.now()).toISOString();
+    if (tell) this.emitStatus();
   }
 
   /** @param {boolean} online */

@@ -185,12 +185,13 @@ export function sleep(ms, signal) {
 /**
  * Reads server-sent events from a response body until it ends, calling
  * onEvent for each (text/event-stream: `event:` and `data:` lines, a blank
- * line ending each event, `:` comment lines ignored).
+ * line ending each event; `:` comment lines go to onComment).
  * @param {ReadableStream<Uint8Array>} body
  * @param {(e: SSEEvent) => void} onEvent
+ * @param {(text: string) => void} [onComment] called with each comment line (the server's heartbeats, ": ping")
  * @returns {Promise<void>}
  */
-export async function readSSE(body, onEvent) {
+export async function readSSE(body, onEvent, onComment = () => {}) {
   const decoder = /** @type {TransformStream<Uint8Array, string>} */ (/** @type {unknown} */ (new TextDecoderStream()));
   const reader = body.pipeThrough(decoder).getReader();
   let buf = '';
@@ -214,7 +215,10 @@ export async function readSSE(body, onEvent) {
         data = [];
         continue;
       }
-      if (line.startsWith(':')) continue;
+      if (line.startsWith(':')) {
+        onComment(line.slice(1).trim());
+        continue;
+      }
       const colon = line.indexOf(':');
       const name = colon < 0 ? line : line.slice(0, colon);
       let val = colon < 0 ? '' : line.slice(colon + 1);

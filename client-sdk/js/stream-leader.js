@@ -17,7 +17,7 @@
  */
 
 /**
- * @typedef {{type: 'cursor'} | {type: 'streaming', on: boolean}} StreamMessage
+ * @typedef {{type: 'cursor'} | {type: 'heartbeat'} | {type: 'streaming', on: boolean}} StreamMessage
  */
 
 /** What a tab that starts following asks: the leader answers its streaming state. */

@@ -49,6 +49,7 @@ export class Loop {
         (announce) => this.#runStream(signal, announce),
         (msg) => {
           if (msg.type === 'cursor') this.wake();
+          else if (msg.type === 'heartbeat') c.heard(true);
           else if (msg.type === 'streaming' && c.status.streaming !== msg.on) {
             c.status.streaming = msg.on;
             if (msg.on) this.wake(); // catch up, as the leader does
@@ -156,12 +157,14 @@ export class Loop {
         if (!resp.ok || !resp.body) throw await errorFrom(resp, c.o.now());
         opened = true;
         failures = 0;
+        c.heard();
         c.status.streaming = true;
         c.emitStatus();
         announce({ type: 'streaming', on: true });
         this.wake(); // catch up on what happened while disconnected
         let expired = false;
         await readSSE(resp.body, (ev) => {
+          c.heard(ev.event !== 'cursor'); // a cursor's sync tells the listeners
           if (ev.event === 'cursor') {
             this.wake();
             announce({ type: 'cursor' });
@@ -169,6 +172,10 @@ export class Loop {
             expired = true;
             c.auth.refused = token;
           }
+        }, () => {
+          // A heartbeat: the server is there, though nothing changed.
+          c.heard(true);
+          announce({ type: 'heartbeat' });
         });
         if (expired) continue; // refresh and reconnect at once
       } catch (e) {

@@ -648,6 +648,32 @@ test('lock drops the held records: after unlock the collection is read from Inde
   assert(readCounts().opened - before.opened >= 3, `listing after unlock opened ${readCounts().opened - before.opened} rows: the records outlived the lock`);
 });
 
+test('a stream heartbeat reaches the status (heardAt) though nothing is synced', async () => {
+  let now = Date.UTC(2026, 11, 7, 9, 0, 0);
+  /** @type {ReadableStreamDefaultController<Uint8Array>|undefined} */
+  let ctl;
+  const { c } = await fakeClient({
+    'GET /v1/sync/stream': () => new Response(new ReadableStream({ start(x) { ctl = x; } }), { headers: { 'Content-Type': 'text/event-stream' } }),
+  }, { stream: true, now: () => now });
+  c.start();
+  try {
+    await until(() => c.status().streaming, 'the stream opens');
+    const opened = c.status().heardAt;
+    assert(opened === new Date(now).toISOString(), `heardAt when the stream opened: ${opened}`);
+    now += 60000;
+    const want = new Date(now).toISOString();
+    /** @type {any[]} */
+    const told = [];
+    c.on('status', (st) => told.push(st));
+    ctl?.enqueue(new TextEncoder().encode(': ping\n\n'));
+    await until(() => told.some((st) => st.heardAt === want), 'a status naming the heartbeat');
+    assert(c.status().heardAt === want, c.status().heardAt);
+  } finally {
+    c.stop();
+    ctl?.close();
+  }
+});
+
 // ---- runner -----------------------------------------------------------------
 
 async function run() {
