@@ -33,6 +33,10 @@ func TestConsole_ObligationRecordedThroughTheScreen(t *testing.T) {
 	if got := r.text("#pfm-timing"); !strings.Contains(got, "activation") {
 		t.Errorf("the PFM meeting's timing says %q", got)
 	}
+	// The demo's records reach this browser with its first pull, after the
+	// screen first opens: the screen shows them by itself (a live refresh),
+	// and the screenshot waits for them.
+	r.waitJS(`document.querySelectorAll('#ob-notifications-table tbody tr').length > 0`)
 	r.check("obligations")
 	before := eval[int](r, `document.querySelectorAll('#ob-notifications-table tbody tr').length`)
 
