@@ -88,6 +88,9 @@ func openNetem(target string, p Profile) (*Link, string, error) {
 	}
 	l.ln, l.Addr = ln, ln.Addr().String()
 	l.How = fmt.Sprintf("tc netem between network namespaces (%s)", p)
+	if p == (Profile{}) {
+		l.How = "a network namespace and a veth pair, unshaped"
+	}
 	go l.serve(target, func(client, server net.Conn) { pipe(client, server) })
 	return l, "", nil
 }

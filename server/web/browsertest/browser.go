@@ -29,6 +29,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -106,6 +107,11 @@ type Options struct {
 	// own self-signed one (e.g. nginx in front of the server). The page is
 	// still an https origin, a secure context.
 	IgnoreCertificateErrors bool
+	// SecureOrigins are http origins (e.g. "http://10.231.0.2:40123", a
+	// server across an emulated link) the browser treats as secure
+	// contexts, as it treats loopback: WebCrypto and service workers need
+	// one.
+	SecureOrigins []string
 }
 
 // NewWith is New with options.
@@ -148,6 +154,9 @@ func (b *Browser) start(t testing.TB) {
 	}
 	if b.opts.IgnoreCertificateErrors {
 		opts = append(opts, chromedp.Flag("ignore-certificate-errors", true))
+	}
+	if len(b.opts.SecureOrigins) > 0 {
+		opts = append(opts, chromedp.Flag("unsafely-treat-insecure-origin-as-secure", strings.Join(b.opts.SecureOrigins, ",")))
 	}
 	allocCtx, allocCancel := chromedp.NewExecAllocator(b.root, opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)

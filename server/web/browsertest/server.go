@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/continuity-care/continuity/internal/slowlink"
 	"github.com/continuity-care/continuity/server/api"
 	"github.com/continuity-care/continuity/server/auth"
 	"github.com/continuity-care/continuity/server/care"
@@ -313,4 +314,23 @@ func (s *Server) EnrolmentCode(t testing.TB, subject, role, deviceName string, i
 		t.Fatalf("browsertest: enrolment code for %s: %v", subject, err)
 	}
 	return c
+}
+
+// Link opens an emulated slow link (slowlink.Open: tc netem where the
+// kernel has it, a shaping proxy otherwise) in front of the server's front,
+// closed when the test ends, and returns the base URL across it. Give the
+// URL to the browser as one of Options.SecureOrigins: across netem it is not
+// a loopback address.
+func (s *Server) Link(t testing.TB, p slowlink.Profile) (string, *slowlink.Link) {
+	t.Helper()
+	l, err := slowlink.Open(strings.TrimPrefix(s.URL, "http://"), p)
+	if err != nil {
+		t.Fatalf("browsertest: slow link: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	if l.Why != "" {
+		t.Logf("slow link: not tc netem: %s", l.Why)
+	}
+	t.Logf("slow link: %s", l.How)
+	return "http://" + l.Addr, l
 }
