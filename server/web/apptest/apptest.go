@@ -37,7 +37,7 @@ func Browser(ctx context.Context, chromium, dir string, secure ...string) (conte
 // Request is one request's resource timing, in milliseconds from the
 // page's start.
 type Request struct {
-	Path string  `json:"path"`
+	Path string `json:"path"`
 	// Start and End are when the request began and its answer's last
 	// byte arrived.
 	Start float64 `json:"start"`
