@@ -97,7 +97,11 @@ func run(runs int, root string) error {
 		}
 		if runs > 1 {
 			sort.Float64s(totals)
-			fmt.Printf("%-44s median first sync %.2f s (aim ≤ %.0f s)\n", "", totals[len(totals)/2]/1000, aim.Seconds())
+			line := fmt.Sprintf("median first sync %.2f s", totals[len(totals)/2]/1000)
+			if c.aim {
+				line += fmt.Sprintf(" (aim ≤ %.0f s)", aim.Seconds())
+			}
+			fmt.Printf("%-44s %s\n", "", line)
 		}
 	}
 	fmt.Println(`
