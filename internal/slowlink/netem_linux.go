@@ -32,8 +32,10 @@ func openNetem(target string, p Profile) (*Link, string, error) {
 	pid := os.Getpid() % 100000
 	ns := fmt.Sprintf("ct-slow-%d-%d", pid, k)
 	host, peer := fmt.Sprintf("cth%05d%02d", pid, k%100), fmt.Sprintf("ctn%05d%02d", pid, k%100)
-	// A /30 of its own: 10.231.<pid>.<4k+1> here, <4k+2> in the namespace.
-	base := fmt.Sprintf("10.231.%d", pid%250)
+	// A /30 of its own, from the pid (processes testing at once must not
+	// share one): 10.<200+pid/250%50>.<pid%250>.<4k+1> here, <4k+2> in the
+	// namespace.
+	base := fmt.Sprintf("10.%d.%d", 200+pid/250%50, pid%250)
 	hostIP, nsIP := fmt.Sprintf("%s.%d", base, (k%60)*4+1), fmt.Sprintf("%s.%d", base, (k%60)*4+2)
 
 	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {

@@ -107,7 +107,7 @@ type Options struct {
 	// own self-signed one (e.g. nginx in front of the server). The page is
 	// still an https origin, a secure context.
 	IgnoreCertificateErrors bool
-	// SecureOrigins are http origins (e.g. "http://10.231.0.2:40123", a
+	// SecureOrigins are http origins (e.g. "http://10.213.7.2:40123", a
 	// server across an emulated link) the browser treats as secure
 	// contexts, as it treats loopback: WebCrypto and service workers need
 	// one.
