@@ -342,6 +342,11 @@ export class SealedTx {
     const m = this.cached(store);
     const need = keys.filter((k) => !m.has(keyString(k)));
     if (need.length === 0) return;
+    if ((await this.db.count(store)) === 0) {
+      // A first sync: nothing to read (one count instead of a get per key).
+      for (const k of need) m.set(keyString(k), null);
+      return;
+    }
     const tx = this.db.transaction(store);
     const rows = await Promise.all(need.map((k) => tx.store.get(k)));
     await tx.done;

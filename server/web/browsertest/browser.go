@@ -29,6 +29,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -114,6 +115,11 @@ type Options struct {
 	// page starts the camera, so a test may write it, or write it anew at
 	// the same size, after NewWith.
 	FakeCamera string
+	// SecureOrigins are http origins (e.g. "http://10.213.7.2:40123", a
+	// server across an emulated link) the browser treats as secure
+	// contexts, as it treats loopback: WebCrypto and service workers need
+	// one.
+	SecureOrigins []string
 }
 
 // NewWith is New with options.
@@ -161,6 +167,9 @@ func (b *Browser) start(t testing.TB) {
 		opts = append(opts,
 			chromedp.Flag("use-fake-device-for-media-stream", true),
 			chromedp.Flag("use-file-for-fake-video-capture", b.opts.FakeCamera))
+	}
+	if len(b.opts.SecureOrigins) > 0 {
+		opts = append(opts, chromedp.Flag("unsafely-treat-insecure-origin-as-secure", strings.Join(b.opts.SecureOrigins, ",")))
 	}
 	allocCtx, allocCancel := chromedp.NewExecAllocator(b.root, opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)

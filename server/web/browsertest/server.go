@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/continuity-care/continuity/internal/slowlink"
 	"github.com/continuity-care/continuity/server/api"
 	"github.com/continuity-care/continuity/server/auth"
 	"github.com/continuity-care/continuity/server/care"
@@ -36,6 +37,9 @@ const DemoIncident = "f05f4698-b205-5dc8-baea-d5625368b932"
 type ServerOptions struct {
 	// NoDemo leaves the database empty instead of loading the demo scenario.
 	NoDemo bool
+	// Scenario, when set, is loaded instead of the demo scenario's file
+	// (e.g. demo.Home, a larger home).
+	Scenario *demo.Scenario
 	// Files are extra static files served in front of the server, by URL
 	// prefix (e.g. "/vectors/" → os.DirFS("testdata/vectors")), on the same
 	// origin as the API. A prefix given here wins over the server's routes.
@@ -132,7 +136,15 @@ func StartServer(t testing.TB, opts ServerOptions) *Server {
 	s.reachable.Store(true)
 
 	if !opts.NoDemo {
-		if s.Incident, err = loadDemo(ctx, s.Sync, filepath.Join(RepoRoot(), "testdata", "scenario", "scenario.json")); err != nil {
+		sc := opts.Scenario
+		if sc == nil {
+			loaded, err := demo.Load(filepath.Join(RepoRoot(), "testdata", "scenario", "scenario.json"))
+			if err != nil {
+				t.Fatalf("browsertest: load demo: %v", err)
+			}
+			sc = &loaded
+		}
+		if s.Incident, err = loadDemo(ctx, s.Sync, *sc); err != nil {
 			t.Fatalf("browsertest: load demo: %v", err)
 		}
 	}
@@ -227,11 +239,7 @@ func (s *Server) SetReachable(ok bool) {
 
 // loadDemo pushes the scenario's changes as the system, as `serve --demo`
 // does.
-func loadDemo(ctx context.Context, syn *care.Sync, path string) (string, error) {
-	sc, err := demo.Load(path)
-	if err != nil {
-		return "", err
-	}
+func loadDemo(ctx context.Context, syn *care.Sync, sc demo.Scenario) (string, error) {
 	for start := 0; start < len(sc.Changes); start += syncproto.MaxPushChanges {
 		end := min(start+syncproto.MaxPushChanges, len(sc.Changes))
 		resp, err := syn.Push(ctx, care.SystemPrincipal, syncproto.PushRequest{Changes: sc.Changes[start:end]})
@@ -313,4 +321,23 @@ func (s *Server) EnrolmentCode(t testing.TB, subject, role, deviceName string, i
 		t.Fatalf("browsertest: enrolment code for %s: %v", subject, err)
 	}
 	return c
+}
+
+// Link opens an emulated slow link (slowlink.Open: tc netem where the
+// kernel has it, a shaping proxy otherwise) in front of the server's front,
+// closed when the test ends, and returns the base URL across it. Give the
+// URL to the browser as one of Options.SecureOrigins: across netem it is not
+// a loopback address.
+func (s *Server) Link(t testing.TB, p slowlink.Profile) (string, *slowlink.Link) {
+	t.Helper()
+	l, err := slowlink.Open(strings.TrimPrefix(s.URL, "http://"), p)
+	if err != nil {
+		t.Fatalf("browsertest: slow link: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	if l.Why != "" {
+		t.Logf("slow link: not tc netem: %s", l.Why)
+	}
+	t.Logf("slow link: %s", l.How)
+	return "http://" + l.Addr, l
 }

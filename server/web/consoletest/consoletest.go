@@ -64,6 +64,9 @@ type Options struct {
 	// starts; base is the address it will serve on (for a council
 	// sign-in's redirect URI).
 	Config func(base string, cfg *api.Config) error
+	// Scenario, when set, is loaded instead of the demo scenario's file
+	// (e.g. demo.Home, a larger home).
+	Scenario *demo.Scenario
 }
 
 // StartWith is Start with options.
@@ -98,8 +101,10 @@ func StartWith(ctx context.Context, dir, root string, log *slog.Logger, opts Opt
 		}
 	}
 	srv := api.New(cfg)
-	sc, err := demo.Load(filepath.Join(root, demo.DefaultPath))
-	if err != nil {
+	var sc demo.Scenario
+	if opts.Scenario != nil {
+		sc = *opts.Scenario
+	} else if sc, err = demo.Load(filepath.Join(root, demo.DefaultPath)); err != nil {
 		ln.Close()
 		store.Close()
 		return nil, err
