@@ -3,7 +3,6 @@ package care
 import (
 	"context"
 	"fmt"
-
 )
 
 // StreamCursor is the cursor a change-stream event carries: the log
