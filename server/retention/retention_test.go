@@ -492,3 +492,28 @@ func TestPolicy_Validate(t *testing.T) {
 		}
 	})
 }
+
+// TestDefault_FollowsTheSchema: each collection is under the default rule
+// its schema names (schema.Collection.Retention), and a collection whose
+// schema names none is under no rule.
+func TestDefault_FollowsTheSchema(t *testing.T) {
+	p := retention.Default()
+	if err := p.Validate(domain.Registry(domain.Options{})); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range schema.Domain() {
+		t.Run(c.Name, func(t *testing.T) {
+			r, ok := p.RuleFor(c.Name)
+			switch c.Retention {
+			case schema.RetainMarket, schema.RetainUndecided:
+				if ok {
+					t.Fatalf("under rule %s, but the schema says %s", r.Name, c.Retention)
+				}
+			default:
+				if !ok || r.Name != c.Retention {
+					t.Fatalf("rule = %q (%v), the schema says %s", r.Name, ok, c.Retention)
+				}
+			}
+		})
+	}
+}
