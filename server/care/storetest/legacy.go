@@ -13,7 +13,7 @@ import (
 )
 
 // Legacy is what a release before migration 00006 left in a database after
-// the attacks of issue 9: B's resident was deleted, then a device of A wrote
+// the cross-incident attacks: B's resident was deleted, then a device of A wrote
 // notes onto the tombstone, and both changes were filed under no incident
 // (a tombstone's scope was derived from its fields). Beside it: A's own
 // resident, a provider (unscoped) and a delete of a record nobody created.
