@@ -118,12 +118,9 @@ type RetentionStore interface {
 	// HeldRecords pages every record of a collection, deleted or not, by
 	// record id after afterID.
 	HeldRecords(ctx context.Context, collection, afterID string, limit int) ([]HeldRecord, error)
-	// Purge removes, in one transaction, every change-log row of a record
-	// older than its kept tombstone and every quarantine row naming it, and
-	// writes the retention log entry it returns.
-	Purge(ctx context.Context, p Purge) (RetentionEntry, error)
-	// PurgeQuarantine removes one quarantine row and logs it.
-	PurgeQuarantine(ctx context.Context, p QuarantinePurge) (RetentionEntry, error)
+	// InPurgeTx runs fn in one write transaction, committed only when fn
+	// returns nil: the port PurgeRecord and PurgeQuarantineRow run over.
+	InPurgeTx(ctx context.Context, fn func(PurgeTx) error) error
 	// RetentionLog lists retention log entries oldest first.
 	RetentionLog(ctx context.Context, f RetentionFilter) ([]RetentionEntry, error)
 }
@@ -164,12 +161,36 @@ type PurgeTx interface {
 	LogRetention(ctx context.Context, e *RetentionEntry) error
 }
 
-// PurgeRecord is the one record purge, as RetentionStore.Purge documents
-// it, over a store's transaction, which the store commits only when it
-// returns no error. The kept tombstone is the record's newest log row, so
+// PurgeRecord removes, in one transaction of the store, every change-log
+// row of a record older than its kept tombstone and every quarantine row
+// naming it, and writes the retention log entry it returns. The kept tombstone is the record's newest log row, so
 // the rows removed are all below it and the log's highest position is
 // never removed (SQLite would otherwise reuse it).
-func PurgeRecord(ctx context.Context, tx PurgeTx, p Purge) (RetentionEntry, error) {
+func PurgeRecord(ctx context.Context, rs RetentionStore, p Purge) (RetentionEntry, error) {
+	return inPurgeTx(ctx, rs, func(tx PurgeTx) (RetentionEntry, error) { return purgeRecord(ctx, tx, p) })
+}
+
+// PurgeQuarantineRow removes one quarantine row, in one transaction of the
+// store, and logs it.
+func PurgeQuarantineRow(ctx context.Context, rs RetentionStore, p QuarantinePurge) (RetentionEntry, error) {
+	return inPurgeTx(ctx, rs, func(tx PurgeTx) (RetentionEntry, error) { return purgeQuarantineRow(ctx, tx, p) })
+}
+
+// inPurgeTx runs a purge in the store's transaction.
+func inPurgeTx(ctx context.Context, rs RetentionStore, purge func(PurgeTx) (RetentionEntry, error)) (RetentionEntry, error) {
+	var e RetentionEntry
+	err := rs.InPurgeTx(ctx, func(tx PurgeTx) (err error) {
+		e, err = purge(tx)
+		return err
+	})
+	if err != nil {
+		return RetentionEntry{}, err
+	}
+	return e, nil
+}
+
+// purgeRecord is PurgeRecord inside the transaction.
+func purgeRecord(ctx context.Context, tx PurgeTx, p Purge) (RetentionEntry, error) {
 	state, err := tx.HeldState(ctx, p.Collection, p.RecordID)
 	if err != nil {
 		return RetentionEntry{}, fmt.Errorf("purge: %w", err)
@@ -210,10 +231,8 @@ func PurgeRecord(ctx context.Context, tx PurgeTx, p Purge) (RetentionEntry, erro
 	return e, nil
 }
 
-// PurgeQuarantineRow is the one quarantine purge, as
-// RetentionStore.PurgeQuarantine documents it, over a store's transaction,
-// which the store commits only when it returns no error.
-func PurgeQuarantineRow(ctx context.Context, tx PurgeTx, p QuarantinePurge) (RetentionEntry, error) {
+// purgeQuarantineRow is PurgeQuarantineRow inside the transaction.
+func purgeQuarantineRow(ctx context.Context, tx PurgeTx, p QuarantinePurge) (RetentionEntry, error) {
 	e := RetentionEntry{At: p.At.UTC(), Rule: p.Rule, IncidentID: p.IncidentID, QuarantineRemoved: 1}
 	var code string
 	var err error

@@ -42,33 +42,12 @@ func (s *Store) HeldRecords(ctx context.Context, collection, afterID string, lim
 	return out, rows.Err()
 }
 
-// Purge implements care.RetentionStore with care's one purge. It locks the
-// record's row, so a push writing the record waits for it (or it for the
-// push, and then finds the record changed); it takes no append lock,
-// because it appends nothing: it only removes rows below the record's
-// newest one.
-func (s *Store) Purge(ctx context.Context, p care.Purge) (care.RetentionEntry, error) {
-	return s.inPurgeTx(ctx, func(tx purgeTx) (care.RetentionEntry, error) { return care.PurgeRecord(ctx, tx, p) })
-}
-
-// PurgeQuarantine implements care.RetentionStore with care's one quarantine
-// purge.
-func (s *Store) PurgeQuarantine(ctx context.Context, p care.QuarantinePurge) (care.RetentionEntry, error) {
-	return s.inPurgeTx(ctx, func(tx purgeTx) (care.RetentionEntry, error) { return care.PurgeQuarantineRow(ctx, tx, p) })
-}
-
-// inPurgeTx runs a purge in a transaction, committed only when the purge
-// returns no error.
-func (s *Store) inPurgeTx(ctx context.Context, purge func(purgeTx) (care.RetentionEntry, error)) (care.RetentionEntry, error) {
-	var e care.RetentionEntry
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) (err error) {
-		e, err = purge(purgeTx{tx})
-		return err
-	})
-	if err != nil {
-		return care.RetentionEntry{}, err
-	}
-	return e, nil
+// InPurgeTx implements care.RetentionStore. A purge locks the record's
+// row, so a push writing the record waits for it (or it for the push, and
+// then finds the record changed); it takes no append lock, because it
+// appends nothing: it only removes rows below the record's newest one.
+func (s *Store) InPurgeTx(ctx context.Context, fn func(care.PurgeTx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(purgeTx{tx}) })
 }
 
 // purgeTx is care.PurgeTx on a PostgreSQL transaction: the rows it reads

@@ -39,34 +39,21 @@ func (s *Store) HeldRecords(ctx context.Context, collection, afterID string, lim
 	return out, rows.Err()
 }
 
-// Purge implements care.RetentionStore with care's one purge over a
-// transaction on the writer.
-func (s *Store) Purge(ctx context.Context, p care.Purge) (care.RetentionEntry, error) {
-	return s.inPurgeTx(ctx, func(tx purgeTx) (care.RetentionEntry, error) { return care.PurgeRecord(ctx, tx, p) })
-}
-
-// PurgeQuarantine implements care.RetentionStore with care's one quarantine
-// purge over a transaction on the writer.
-func (s *Store) PurgeQuarantine(ctx context.Context, p care.QuarantinePurge) (care.RetentionEntry, error) {
-	return s.inPurgeTx(ctx, func(tx purgeTx) (care.RetentionEntry, error) { return care.PurgeQuarantineRow(ctx, tx, p) })
-}
-
-// inPurgeTx runs a purge in a write transaction, committed only when the
-// purge returns no error.
-func (s *Store) inPurgeTx(ctx context.Context, purge func(purgeTx) (care.RetentionEntry, error)) (care.RetentionEntry, error) {
+// InPurgeTx implements care.RetentionStore: a transaction on the writer,
+// which holds the database until it ends.
+func (s *Store) InPurgeTx(ctx context.Context, fn func(care.PurgeTx) error) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return care.RetentionEntry{}, fmt.Errorf("purge: begin: %w", err)
+		return fmt.Errorf("purge: begin: %w", err)
 	}
 	defer tx.Rollback()
-	e, err := purge(purgeTx{tx})
-	if err != nil {
-		return care.RetentionEntry{}, err
+	if err := fn(purgeTx{tx}); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return care.RetentionEntry{}, fmt.Errorf("purge: commit: %w", err)
+		return fmt.Errorf("purge: commit: %w", err)
 	}
-	return e, nil
+	return nil
 }
 
 // purgeTx is care.PurgeTx on a SQLite transaction.
