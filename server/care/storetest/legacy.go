@@ -102,7 +102,9 @@ func NewLegacy() Legacy {
 // B's resident is filed under B again, with the delete and the notes
 // written onto its tombstone, so a device of A is served none of them; the
 // provider stays unscoped and the orphan delete stays filed under no
-// incident, which no scoped device is served.
+// incident, which no scoped device is served. The legacy database also
+// holds one quarantine entry from before entries were filed under an
+// incident: it is listed to every-incident readers only.
 func CheckLegacy(t *testing.T, s care.Store, l Legacy) {
 	t.Helper()
 	ctx := context.Background()
@@ -146,4 +148,12 @@ func CheckLegacy(t *testing.T, s care.Store, l Legacy) {
 			}
 		}
 	}
+	q, err := s.Quarantine(ctx, care.QuarantineFilter{Scopes: []string{l.IncB}, Limit: 10})
+	if err != nil || len(q) != 0 {
+		t.Fatalf("an entry from before the migration is listed for one incident: %+v, %v", q, err)
+	}
+	if q, _ := s.Quarantine(ctx, care.QuarantineFilter{Limit: 10}); len(q) != 1 {
+		t.Fatalf("every-incident listing: %+v", q)
+	}
+
 }
