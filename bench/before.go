@@ -11,8 +11,8 @@ import (
 	"strings"
 )
 
-// The "before" figure of issue 12's aim (push ingest ≥ 3× the rate before
-// the issue) is a constant measured on 2026-11-23 unless --before names a
+// The "before" figure of the ingest rework's aim (push ingest ≥ 3× the rate
+// before it) is a constant measured on 2026-11-23 unless --before names a
 // bench binary built from the tree of that day (commit 77a3990: git
 // worktree add --detach /tmp/before 77a3990 && go build -o
 // /tmp/bench-before ./bench in it). Then that binary's push-ingest phase

@@ -79,7 +79,7 @@ type config struct {
 	Seed uint64
 	// IDs is the kind of change and record ids: v7 or v4 (setIDs).
 	IDs string
-	// Before, when set, is a bench binary of the tree before issue 12,
+	// Before, when set, is a bench binary of the tree before the ingest rework,
 	// whose push-ingest rate in this run is the "before" (before.go).
 	Before string
 	// Dir is where the temporary databases are made.
@@ -183,7 +183,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.DeltaBig, "delta-big", cfg.DeltaBig, "log length of the long delta pull")
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "folder for the temporary databases (removed afterwards)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write CPU profiles of the timed phases to this path, one per phase (x.pprof → x.ingest.pprof, x.raw.pprof, x.pull.pprof)")
-	fs.StringVar(&cfg.Before, "before", "", "a bench binary built from the tree before issue 12 (commit 77a3990): its push ingest runs in this run and is the \"before\" of ingest / before, instead of 6,068 changes/s from 2026-11-23")
+	fs.StringVar(&cfg.Before, "before", "", "a bench binary built from the tree before the ingest rework (commit 77a3990): its push ingest runs in this run and is the \"before\" of ingest / before, instead of 6,068 changes/s from 2026-11-23")
 	fs.StringVar(&cfg.IDs, "ids", cfg.IDs, "change and record ids: v7 (time-ordered, as the SDKs make them) or v4 (random, as older devices made them)")
 	fs.BoolVar(&cfg.CompareIDs, "compare-ids", cfg.CompareIDs, "run push ingest a second time with the other kind of ids (v4 after v7), and print the ratio")
 	fs.StringVar(&cfg.Postgres, "postgres", os.Getenv(postgresEnv), "a PostgreSQL DSN (default $"+postgresEnv+"): push ingest runs there too, with v7 and v4 ids, each in a fresh schema")
@@ -339,14 +339,14 @@ func runBench(ctx context.Context, cfg config) (results, error) {
 		if cfg.Child {
 			// The old bench runs its server in its own process: ours runs
 			// there too, for a ratio of like with like.
-			cfg.logf("push ingest again, the server in the bench's process, as the bench before issue 12 runs its own")
+			cfg.logf("push ingest again, the server in the bench's process, as the bench before the ingest rework runs its own")
 			quiet := cfg
 			quiet.CPUProfile = ""
 			if res.Like, err = measureIngest(ctx, quiet, filepath.Join(dir, "ingest-here"), w); err != nil {
 				return res, fmt.Errorf("push ingest in the bench's process: %w", err)
 			}
 		}
-		cfg.logf("push ingest before issue 12: %s", cfg.Before)
+		cfg.logf("push ingest before the ingest rework: %s", cfg.Before)
 		if res.Before, err = runBefore(ctx, cfg, cfg.Before); err != nil {
 			return res, fmt.Errorf("--before: %w", err)
 		}

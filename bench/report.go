@@ -15,7 +15,7 @@ const (
 	// aimIngestRatio is the least push-ingest rate, as a fraction of the
 	// raw batched insert rate measured in the same run.
 	aimIngestRatio = 0.60
-	// baselineIngest is push ingest before issue 12 (changes/s,
+	// baselineIngest is push ingest before the ingest rework (changes/s,
 	// docs/benchmarks.md, 2026-11-23, third run), and aimIngestGain the
 	// least multiple of it.
 	baselineIngest = 6068
@@ -119,7 +119,7 @@ type results struct {
 	// IngestPeak is the ingest server's peak RSS (0 when it ran in the
 	// bench's process).
 	IngestPeak int64
-	// Before is the push-ingest rate of the bench before issue 12, run in
+	// Before is the push-ingest rate of the bench before the ingest rework, run in
 	// this run (--before); 0 when not run. Like is this tree's push ingest
 	// with its server in the bench's process, as that bench runs its own
 	// (Ingest itself when it ran so).
@@ -211,13 +211,13 @@ func writeReport(w io.Writer, r results) {
 	fmt.Fprintf(w, "| ingest / raw | | | %.1f%% | | ≥ %.0f%% | %s |\n",
 		100*r.ratio(), 100*aimIngestRatio, verdict(r.ratio() >= aimIngestRatio))
 	if r.Before > 0 {
-		// Like with like: the bench before issue 12 has its server in its
+		// Like with like: the bench before the ingest rework has its server in its
 		// own process, so this tree's figure for the aim is too.
 		if r.IngestPeak > 0 {
 			fmt.Fprintf(w, "| ingest / before, our server in a child process | | | %.2f× | | | |\n", r.Ingest.rate()/r.Before)
 		}
 		gain := r.Like.rate() / r.Before
-		fmt.Fprintf(w, "| ingest / before (%s changes/s, the tree before issue 12, in this run; both servers in the bench's process, ours %s changes/s) | | | %.2f× | | ≥ %.0f× | %s |\n",
+		fmt.Fprintf(w, "| ingest / before (%s changes/s, the tree of commit 77a3990, in this run; both servers in the bench's process, ours %s changes/s) | | | %.2f× | | ≥ %.0f× | %s |\n",
 			group(r.Before), group(r.Like.rate()), gain, aimIngestGain, verdict(gain >= aimIngestGain))
 	} else {
 		gain := r.Ingest.rate() / baselineIngest

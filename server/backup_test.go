@@ -21,7 +21,7 @@ const demoIncident = "f05f4698-b205-5dc8-baea-d5625368b932"
 
 // TestBackup_WhileDevicesPush backs up a running server while devices push,
 // restores the copy into a new server, and finds there every change that was
-// acknowledged before the backup began (issue 14: "If the disk dies tonight,
+// acknowledged before the backup began ("If the disk dies tonight,
 // what do we lose?").
 func TestBackup_WhileDevicesPush(t *testing.T) {
 	dir := t.TempDir()

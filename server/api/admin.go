@@ -138,7 +138,7 @@ func (s *Server) revokeDevice(c *fiber.Ctx) error {
 	id := param(c, "id")
 	if err := s.cfg.Access.RevokeDevice(c.UserContext(), id, s.cfg.Now().UTC()); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
-			return syncproto.Errorf(syncproto.CodeNotFound, "id", "no device %q", id)
+			return care.Coded(err, "id", "no device %q", id)
 		}
 		return err
 	}
@@ -161,7 +161,7 @@ func (s *Server) grantScope(c *fiber.Ctx) error {
 	g := care.Grant{Subject: req.Subject, IncidentID: strings.ToLower(req.IncidentID), GrantedAt: s.cfg.Now().UTC(), GrantedBy: principal(c).Subject}
 	if err := s.cfg.Access.GrantScope(c.UserContext(), g); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
-			return syncproto.Errorf(syncproto.CodeNotFound, "subject", "no user %q", req.Subject)
+			return care.Coded(err, "subject", "no user %q", req.Subject)
 		}
 		return err
 	}
@@ -191,7 +191,7 @@ func (s *Server) revokeScopeBody(c *fiber.Ctx) error {
 func (s *Server) revokeGrant(c *fiber.Ctx, sub, inc string) error {
 	if err := s.cfg.Access.RevokeScope(c.UserContext(), sub, inc, s.cfg.Now().UTC()); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
-			return syncproto.Errorf(syncproto.CodeNotFound, "incident", "%s has no grant of incident %s", sub, inc)
+			return care.Coded(err, "incident", "%s has no grant of incident %s", sub, inc)
 		}
 		return err
 	}

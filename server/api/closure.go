@@ -16,7 +16,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// closureRoutes are the reports a closure team reads every day (issue 13):
+// closureRoutes are the reports a closure team reads every day:
 // where everyone is now, the Director's daily situation report and each
 // resident's transfer summary for the receiving home. They hang off the
 // /incidents/:id group, so the reader roles and the incident scope apply.

@@ -254,7 +254,7 @@ func TestServer_ClosureScenario(t *testing.T) {
 		})
 	})
 
-	step("issue 13 a hospital admission and a death during the incident", func(t *testing.T) {
+	step("a hospital admission and a death during the incident", func(t *testing.T) {
 		setClock("2026-11-23T20:00:00Z")
 		cases(t, []pfCase{
 			{"Vera is admitted to hospital", kimTok, kim.upsert("resident_events", uuid.NewString(), map[string]any{"incident_id": inc, "resident_id": id["vera"],
@@ -262,7 +262,7 @@ func TestServer_ClosureScenario(t *testing.T) {
 			{"Albert dies; family, CQC and coroner told", kimTok, kim.upsert("resident_events", uuid.NewString(), map[string]any{"incident_id": inc, "resident_id": id["albert"],
 				"event": "death", "occurred_at": "2026-11-23T19:50:00Z", "place": "Larkfield House, room 4", "family_informed_at": "2026-11-23T20:00:00Z",
 				"cqc_notified_at": "2026-11-23T20:00:00Z", "coroner_relevant": false}), "applied"},
-			{"issue 13: no move can be planned for a resident who has died", kimTok, kim.upsert("moves", uuid.NewString(), map[string]any{"incident_id": inc, "resident_id": id["albert"],
+			{"no move can be planned for a resident who has died", kimTok, kim.upsert("moves", uuid.NewString(), map[string]any{"incident_id": inc, "resident_id": id["albert"],
 				"from_service_id": larkfield, "to_service_id": belper, "status": "planned", "planned_at": "2026-12-01T10:00:00Z"}), "rejected:resident_deceased@fields.resident_id"},
 		})
 		model[id["vera"]].status, model[id["vera"]].place = "in_hospital", "hospital"
@@ -331,7 +331,7 @@ func TestServer_ClosureScenario(t *testing.T) {
 	})
 
 	meeting := uuid.NewString()
-	step("issue 13 checklist items tied to evidence; risks and communications", func(t *testing.T) {
+	step("checklist items tied to evidence; risks and communications", func(t *testing.T) {
 		cases(t, []pfCase{
 			{"003 App.2 9.1 the JISG meeting", headTok, head.upsert("meeting_records", meeting, map[string]any{"incident_id": inc, "meeting_type": "jisg",
 				"held_at": "2026-11-27T10:00:00Z", "summary": "Progress reviewed."}), "applied"},
@@ -359,7 +359,7 @@ func TestServer_ClosureScenario(t *testing.T) {
 
 	const since = "2026-11-23T18:00:00Z"
 	var rep reports.SituationReport
-	step("issue 13 the Director's daily situation report, every figure from the model", func(t *testing.T) {
+	step("the Director's daily situation report, every figure from the model", func(t *testing.T) {
 		r := e.do("GET", "/v1/incidents/"+inc+"/situation-report?since="+since+"&until="+e.clock.Now().UTC().Format(time.RFC3339), directorTok(), nil)
 		if r.Status != 200 {
 			t.Fatalf("%d %s", r.Status, r.Body)
@@ -483,7 +483,7 @@ func TestServer_ClosureScenario(t *testing.T) {
 		}
 	})
 
-	step("issue 13 whereabouts: one answer to where is Mrs X right now", func(t *testing.T) {
+	step("whereabouts: one answer to where is Mrs X right now", func(t *testing.T) {
 		r := e.do("GET", "/v1/incidents/"+inc+"/whereabouts", kimTok(), nil)
 		var w reports.WhereaboutsReport
 		r.decode(t, &w)

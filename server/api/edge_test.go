@@ -30,8 +30,8 @@ import (
 )
 
 // TestServer_MetricsAfterManyMethods: /metrics keeps answering 200 with the
-// real method names after requests of every method, many at once (issue 9
-// item 3: the method label was read from Fiber's reused buffer, so series
+// real method names after requests of every method, many at once (the
+// method label was read from Fiber's reused buffer, so series
 // were named GETT or POS and the registry refused the duplicates).
 func TestServer_MetricsAfterManyMethods(t *testing.T) {
 	e := newEnv(t)
@@ -109,7 +109,7 @@ func (e *env) doQuiet(method, path, token, body string) int {
 // TestServer_InvalidText: invalid UTF-8, U+0000 and lone surrogates are
 // refused at the edge with invalid_value naming the field, in a pushed
 // change (rejected and quarantined, the rest of the batch applied) and in
-// every JSON body; a pull afterwards decodes (issue 9 item 4).
+// every JSON body; a pull afterwards decodes.
 func TestServer_InvalidText(t *testing.T) {
 	e := newEnv(t)
 	inc := uuid.NewString()
@@ -234,7 +234,7 @@ func (e *env) rawRequest(method, path, token string, declared, sent int) (status
 
 // TestServer_BodiesAfterAuthentication: a body is never read before the
 // request is authenticated and its declared length checked against the
-// route's cap (issue 9 item 5). The client sends 8 KiB of a 15 MiB body
+// route's cap. The client sends 8 KiB of a 15 MiB body
 // and gets its answer; the server cannot have read what was never sent.
 func TestServer_BodiesAfterAuthentication(t *testing.T) {
 	e := newEnv(t)
@@ -364,7 +364,7 @@ func bodyBytesInFlight(e *env) float64 {
 
 // TestServer_ProtocolErrorsInTheEnvelope: an unknown method and a request
 // that arrives too slowly get the JSON error envelope with a code
-// docs/protocol.md lists (issue 9 item 6).
+// docs/protocol.md lists.
 func TestServer_ProtocolErrorsInTheEnvelope(t *testing.T) {
 	e := newEnv(t, func(c *apiConfig) { c.ReadTimeout = 500 * time.Millisecond })
 	send := func(t *testing.T, raw string) (int, syncproto.Error) {
@@ -413,7 +413,7 @@ func TestServer_ProtocolErrorsInTheEnvelope(t *testing.T) {
 // (the issue's {"p":0,"a":true}, which made purge list every incident) or
 // one edited by the device gets 400 invalid_cursor naming the field; a
 // cursor from one replica works on another sharing the keys; another
-// server's cursor is refused (issue 9 item 6).
+// server's cursor is refused.
 func TestServer_CursorsAreSigned(t *testing.T) {
 	e := newEnv(t)
 	a, b := uuid.NewString(), uuid.NewString()
@@ -508,7 +508,7 @@ func editCursor(t *testing.T, cur string) string {
 // TestServer_InvalidTokensRateLimited: requests with invalid credentials
 // are limited per client address (429 with Retry-After); a valid token from
 // the same address is not held back, and an expired token (the device
-// only needs to refresh) does not count (issue 9 item 6).
+// only needs to refresh) does not count.
 func TestServer_InvalidTokensRateLimited(t *testing.T) {
 	e := newEnv(t, func(c *apiConfig) { c.AuthFailLimit = 3; c.RateWindow = time.Minute })
 	e.token("sam", "social_worker", "tab-1")
@@ -553,7 +553,7 @@ func TestServer_InvalidTokensRateLimited(t *testing.T) {
 // TestServer_SocialWorkersReadRAGAndConcerns: seed 003 Appendix 1 has the
 // QMO share a provider's RAG status and concerns with the relevant social
 // workers, so they are pulled by a social worker, and not by a transport
-// coordinator (issue 9 item 6; docs/security.md agrees, by a test).
+// coordinator (docs/security.md agrees, by a test).
 func TestServer_SocialWorkersReadRAGAndConcerns(t *testing.T) {
 	e := newEnv(t)
 	qo := e.token("quinn", "quality_officer", "desk-q")

@@ -12,7 +12,7 @@ import (
 	"github.com/continuity-care/continuity/server/care"
 )
 
-// Regression tests for the cross-incident defects of issue 9 (items 1, 2 and
+// Regression tests for the cross-incident defects (items 1, 2 and
 // the duplicate, HLC-node and reference parts of 6). Each failed on the code
 // before the fix; TestServer_CrossIncidentProperty generalises them.
 
@@ -108,7 +108,7 @@ func withFields(base map[string]any, extra map[string]any) map[string]any {
 	return out
 }
 
-// TestServer_TombstoneKeepsIncident is issue 9 item 1: writes into another
+// TestServer_TombstoneKeepsIncident: writes into another
 // incident through deleted records.
 func TestServer_TombstoneKeepsIncident(t *testing.T) {
 	f := newTwoIncidents(t, newEnv(t))
@@ -190,7 +190,7 @@ func TestServer_TombstoneKeepsIncident(t *testing.T) {
 	})
 }
 
-// TestServer_QuarantineByIncident is issue 9 item 2: a back-office user of
+// TestServer_QuarantineByIncident: a back-office user of
 // one incident never sees another's rejected changes.
 func TestServer_QuarantineByIncident(t *testing.T) {
 	f := newTwoIncidents(t, newEnv(t))
@@ -214,7 +214,7 @@ func TestServer_QuarantineByIncident(t *testing.T) {
 	}
 }
 
-// TestServer_DuplicateAfterAuthorisation covers issue 9 item 6: the
+// TestServer_DuplicateAfterAuthorisation: the
 // duplicate answer comes only after authorisation, a reused id with other
 // content is refused and kept, the HLC node must be the device, and records
 // reference records of their own incident only.

@@ -53,7 +53,7 @@ func (s *Server) putWipeSecret(c *fiber.Ctx) error {
 	p := principal(c)
 	if err := s.cfg.Access.SetWipeSecret(c.UserContext(), p.DeviceID, h); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
-			return syncproto.Errorf(syncproto.CodeNotFound, "Authorization", "this token names no enrolled device")
+			return care.Coded(err, "Authorization", "this token names no enrolled device")
 		}
 		return err
 	}

@@ -60,7 +60,7 @@ func (s *Service) IssueCode(ctx context.Context, subject, deviceName, issuedBy s
 		return IssuedCode{}, err
 	}
 	if u, err := s.store.User(ctx, subject); errors.Is(err, care.ErrNotFound) {
-		return IssuedCode{}, syncproto.Errorf(syncproto.CodeNotFound, "subject", "no user %q; add the user first", subject)
+		return IssuedCode{}, care.Coded(err, "subject", "no user %q; add the user first", subject)
 	} else if err != nil {
 		return IssuedCode{}, err
 	} else if u.DisabledAt != nil {
@@ -77,7 +77,7 @@ func (s *Service) IssueCode(ctx context.Context, subject, deviceName, issuedBy s
 	}
 	if err := s.store.PutEnrolmentCode(ctx, rec); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
-			return IssuedCode{}, syncproto.Errorf(syncproto.CodeNotFound, "subject", "no user %q; add the user first", subject)
+			return IssuedCode{}, care.Coded(err, "subject", "no user %q; add the user first", subject)
 		}
 		return IssuedCode{}, err
 	}
@@ -99,13 +99,13 @@ func (s *Service) EnrolWithCode(ctx context.Context, code string) (Pair, error) 
 	c, err := s.store.ClaimEnrolmentCode(ctx, hashCode(norm), now, rec)
 	switch {
 	case errors.Is(err, care.ErrNotFound):
-		return Pair{}, unauthorized("code", "code is not valid; check it or ask for a new one")
+		return Pair{}, care.CodedCredential(err, "code", "code is not valid; check it or ask for a new one")
 	case errors.Is(err, care.ErrCodeSpent):
-		return Pair{}, unauthorized("code", "code has already been used or was cancelled; ask for a new one")
+		return Pair{}, care.CodedCredential(err, "code", "code has already been used or was cancelled; ask for a new one")
 	case errors.Is(err, care.ErrCodeExpired):
-		return Pair{}, unauthorized("code", "code has expired; ask for a new one")
+		return Pair{}, care.CodedCredential(err, "code", "code has expired; ask for a new one")
 	case errors.Is(err, care.ErrExists):
-		return Pair{}, syncproto.Errorf(syncproto.CodeConflict, "code", "device %q is already enrolled; ask for a new code", c.DeviceID)
+		return Pair{}, care.CodedCredential(err, "code", "device %q is already enrolled; ask for a new code", c.DeviceID)
 	case err != nil:
 		return Pair{}, err
 	}
@@ -129,7 +129,7 @@ func (s *Service) EnrolmentCodes(ctx context.Context) ([]care.EnrolmentCode, err
 func (s *Service) CancelEnrolmentCode(ctx context.Context, id string) error {
 	if err := s.store.CancelEnrolmentCode(ctx, id, s.now().UTC()); err != nil {
 		if errors.Is(err, care.ErrNotFound) {
-			return syncproto.Errorf(syncproto.CodeNotFound, "id", "no open enrolment code %q", id)
+			return care.Coded(err, "id", "no open enrolment code %q", id)
 		}
 		return err
 	}

@@ -139,7 +139,7 @@ func (s *Service) Enrol(ctx context.Context, subject, deviceID string) (Pair, er
 	}
 	u, err := s.store.User(ctx, subject)
 	if errors.Is(err, care.ErrNotFound) {
-		return Pair{}, syncproto.Errorf(syncproto.CodeNotFound, "subject", "no user %q; add the user first", subject)
+		return Pair{}, care.Coded(err, "subject", "no user %q; add the user first", subject)
 	}
 	if err != nil {
 		return Pair{}, err
@@ -148,10 +148,10 @@ func (s *Service) Enrol(ctx context.Context, subject, deviceID string) (Pair, er
 	if err := s.store.EnrolDevice(ctx, care.Device{ID: deviceID, Subject: u.Subject, EnrolledAt: now}); err != nil {
 		if errors.Is(err, care.ErrExists) {
 			if d, derr := s.store.Device(ctx, deviceID); derr == nil && d.RevokedAt != nil {
-				return Pair{}, syncproto.Errorf(syncproto.CodeConflict, "device_id",
+				return Pair{}, care.Coded(err, "device_id",
 					"device %q was revoked on %s and its id is never enrolled again (its history stays attributable to it); enrol the tablet under a new device id", deviceID, d.RevokedAt.UTC().Format("2006-01-02"))
 			}
-			return Pair{}, syncproto.Errorf(syncproto.CodeConflict, "device_id", "device %q is already enrolled; revoke it or choose another id", deviceID)
+			return Pair{}, care.Coded(err, "device_id", "device %q is already enrolled; revoke it or choose another id", deviceID)
 		}
 		return Pair{}, err
 	}
@@ -212,11 +212,11 @@ func (s *Service) Refresh(ctx context.Context, token string) (Pair, error) {
 			return Pair{}, syncproto.Errorf(syncproto.CodeReenrolRequired, "refresh_token",
 				"the server was restored from a backup taken before this token was issued; enrol the device again (its unsent changes are kept and sent once it is)")
 		}
-		return Pair{}, unauthorized("refresh_token", "refresh token is not valid")
+		return Pair{}, care.CodedCredential(err, "refresh_token", "refresh token is not valid")
 	case errors.Is(err, care.ErrTokenReused):
-		return Pair{}, unauthorized("refresh_token", "refresh token was already used; the device's tokens are revoked and it must be enrolled again")
+		return Pair{}, care.CodedCredential(err, "refresh_token", "refresh token was already used; the device's tokens are revoked and it must be enrolled again")
 	case errors.Is(err, care.ErrTokenRevoked):
-		return Pair{}, unauthorized("refresh_token", "refresh token is revoked or expired; enrol the device again")
+		return Pair{}, care.CodedCredential(err, "refresh_token", "refresh token is revoked or expired; enrol the device again")
 	case err != nil:
 		return Pair{}, err
 	}
@@ -341,7 +341,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (care.Principa
 	}
 	d, err := s.store.Device(ctx, p.DeviceID)
 	if errors.Is(err, care.ErrNotFound) {
-		return care.Principal{}, unauthorized("Authorization", "device is not enrolled")
+		return care.Principal{}, care.CodedCredential(err, "Authorization", "device is not enrolled")
 	}
 	if err != nil {
 		return care.Principal{}, err
@@ -351,7 +351,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (care.Principa
 	}
 	u, err := s.store.User(ctx, p.Subject)
 	if errors.Is(err, care.ErrNotFound) {
-		return care.Principal{}, unauthorized("Authorization", "user is unknown")
+		return care.Principal{}, care.CodedCredential(err, "Authorization", "user is unknown")
 	}
 	if err != nil {
 		return care.Principal{}, err

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/continuity-care/continuity/server/care"
-	"github.com/continuity-care/continuity/syncproto"
 )
 
 // SessionCheck is asked at every token refresh, after the device and the
@@ -22,7 +21,7 @@ func (s *Service) EnrolNamed(ctx context.Context, subject, deviceName string) (c
 		return care.Device{}, err
 	}
 	if _, err := s.store.User(ctx, subject); errors.Is(err, care.ErrNotFound) {
-		return care.Device{}, syncproto.Errorf(syncproto.CodeNotFound, "subject", "no user %q; add the user first", subject)
+		return care.Device{}, care.Coded(err, "subject", "no user %q; add the user first", subject)
 	} else if err != nil {
 		return care.Device{}, err
 	}
@@ -38,7 +37,7 @@ func (s *Service) EnrolNamed(ctx context.Context, subject, deviceName string) (c
 func (s *Service) IssuePair(ctx context.Context, deviceID string) (Pair, error) {
 	d, err := s.store.Device(ctx, deviceID)
 	if errors.Is(err, care.ErrNotFound) {
-		return Pair{}, unauthorized("device_id", "device is not enrolled")
+		return Pair{}, care.CodedCredential(err, "device_id", "device is not enrolled")
 	}
 	if err != nil {
 		return Pair{}, err

@@ -14,12 +14,6 @@ import (
 // ExportRoles may export everything held about a person.
 var ExportRoles = []string{RoleBackOffice, RoleAdmin}
 
-// expandFrom are the collections whose records are about one person only,
-// so records naming them are about that person too (a move's legs, the
-// best-interests decision on an assessment). Records of other collections
-// may name several people and are not followed further.
-var expandFrom = map[string]bool{"moves": true, "capacity_assessments": true, "best_interests_decisions": true, "safe_and_well_checks": true}
-
 // ExportedRecord is one record in a subject-access export: its current
 // values and the history of who wrote what and when.
 type ExportedRecord struct {
@@ -98,7 +92,7 @@ func (s *Sync) ExportResident(ctx context.Context, p Principal, residentID strin
 					continue
 				}
 				taken[name+"/"+r.ID] = true
-				if expandFrom[name] {
+				if col, _ := s.registry.Collection(name); col != nil && col.AboutOnePerson {
 					ids[r.ID] = true
 					grew = true
 				}

@@ -16,36 +16,6 @@ import (
 // already applied is answered only after authorisation. Both stores call
 // these functions, so they keep the same rules.
 
-// References lists, for each incident-scoped collection, the fields that
-// name another incident-scoped record, with that record's collection. A
-// reference to a record of another incident is refused
-// (cross_incident_reference). Fields naming market records (providers,
-// services, concerns, vacancies) are not listed: those belong to no
-// incident. Conflict records name their record by collection and
-// record_id (see referenceTargets).
-var References = map[string]map[string]string{
-	"safe_and_well_checks":          {"resident_id": "residents", "previous_check_id": "safe_and_well_checks"},
-	"capacity_assessments":          {"resident_id": "residents", "supersedes_id": "capacity_assessments"},
-	"best_interests_decisions":      {"assessment_id": "capacity_assessments", "resident_id": "residents"},
-	"moves":                         {"resident_id": "residents", "best_interests_decision_id": "best_interests_decisions"},
-	"move_legs":                     {"move_id": "moves"},
-	"move_corrections":              {"move_id": "moves", "resident_id": "residents"},
-	"decision_log":                  {"resident_id": "residents", "meeting_id": "meeting_records"},
-	"movement_log":                  {"resident_id": "residents", "move_id": "moves"},
-	"risk_log":                      {"resident_id": "residents", "supersedes_id": "risk_log"},
-	"communications_log":            {"resident_id": "residents"},
-	"resident_events":               {"resident_id": "residents", "move_id": "moves", "corrects_event_id": "resident_events"},
-	"post_move_reviews":             {"resident_id": "residents", "move_id": "moves"},
-	"family_contacts":               {"resident_id": "residents"},
-	"placement_decisions":           {"resident_id": "residents", "best_interests_decision_id": "best_interests_decisions"},
-	"cross_authority_notifications": {"resident_id": "residents", "move_id": "moves"},
-	"payments":                      {"resident_id": "residents"},
-	"resident_responsibilities":     {"resident_id": "residents"},
-	"resident_belongings":           {"resident_id": "residents", "move_id": "moves"},
-	"complaints":                    {"resident_id": "residents"},
-	"sab_referrals":                 {"meeting_id": "meeting_records"},
-}
-
 // StoredScope returns the incident a record is filed under: the scope its
 // store keeps for it (which survives deletion), else its scope field's
 // value. It returns "" for a record of an unscoped collection, and for one
@@ -170,7 +140,11 @@ func (s *Sync) referenceTargets(c syncproto.Change, before *syncproto.Record) ma
 		}
 		return map[string]string{"record_id": col}
 	}
-	return References[c.Collection]
+	col, ok := s.registry.Collection(c.Collection)
+	if !ok {
+		return nil
+	}
+	return col.References()
 }
 
 // checkReferences refuses a change whose reference fields name a record of

@@ -3,8 +3,6 @@ package care
 import (
 	"context"
 	"fmt"
-
-	"github.com/continuity-care/continuity/syncproto"
 )
 
 // StreamCursor is the cursor a change-stream event carries: the log
@@ -37,7 +35,7 @@ func (s *Sync) StreamCursor(ctx context.Context, p Principal, position int64) (s
 func (s *Sync) Behind(ctx context.Context, p Principal, cursor string) (bool, error) {
 	cur, err := s.Cursors.Decode(cursor)
 	if err != nil {
-		return false, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "%v; connect without a cursor", err)
+		return false, Coded(err, "cursor", "%v; connect without a cursor", err)
 	}
 	epoch, err := s.store.Epoch(ctx)
 	if err != nil {

@@ -271,7 +271,7 @@ func (s *Sync) Pull(ctx context.Context, req PullRequest) (PullPage, error) {
 	} else {
 		c, err := s.Cursors.Decode(req.Cursor)
 		if err != nil {
-			return PullPage{}, syncproto.Errorf(syncproto.CodeInvalidCursor, "cursor", "the cursor was not issued by this server or has been changed; start again without a cursor")
+			return PullPage{}, Coded(err, "cursor", "the cursor was not issued by this server or has been changed; start again without a cursor")
 		}
 		if c.Epoch != epoch {
 			return PullPage{}, errCursorReset("the server's database was restored since this cursor was issued")

@@ -399,7 +399,7 @@ func (s *Service) verify(ctx context.Context, raw, nonce string) (map[string]any
 func (s *Service) ClaimHandoff(ctx context.Context, handoff string) (auth.Pair, error) {
 	sess, err := s.store.ClaimHandoff(ctx, handoffHash(handoff), s.cfg.Now().UTC())
 	if errors.Is(err, care.ErrHandoffSpent) {
-		return auth.Pair{}, syncproto.Errorf(syncproto.CodeUnauthorized, "handoff", "this sign-in has already been collected or has expired; sign in again")
+		return auth.Pair{}, care.CodedCredential(err, "handoff", "this sign-in has already been collected or has expired; sign in again")
 	}
 	if err != nil {
 		return auth.Pair{}, err
@@ -504,7 +504,7 @@ func (s *Service) SignOut(ctx context.Context, p care.Principal, back, addr stri
 	}
 	sess, err := s.store.ExternalSession(ctx, p.DeviceID)
 	if errors.Is(err, care.ErrNotFound) {
-		return "", syncproto.Errorf(syncproto.CodeNotFound, "Authorization", "this device did not sign in with a council account")
+		return "", care.Coded(err, "Authorization", "this device did not sign in with a council account")
 	}
 	if err != nil {
 		return "", err

@@ -9,6 +9,7 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -893,53 +894,21 @@ func TestStore_EnrolmentCodes(t *testing.T) {
 // (and the changes written onto them) that older releases stored under no
 // incident back under their record's incident.
 func TestStore_MigrateTombstoneScopes(t *testing.T) {
-	ctx := context.Background()
 	dsn := freshDB(t)
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := stdlib.OpenDB(*cfg.ConnConfig)
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.Postgres())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 5); err != nil {
-		t.Fatal(err)
-	}
-	l := storetest.NewLegacy()
-	for _, c := range l.Changes {
-		ch := c.Change
-		if _, err := db.ExecContext(ctx, `INSERT INTO changes (seq, id, collection, record_id, scope, op, hlc, device_id, subject, role, recorded_at, received_at, body)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'someone', 'social_worker', $9, $10, $11)`,
-			c.Seq, ch.ID, ch.Collection, ch.RecordID, c.Scope, string(ch.Op), ch.HLC.String(), ch.DeviceID, ch.RecordedAt, c.ReceivedAt, string(c.Body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, r := range l.Records {
-		if _, err := db.ExecContext(ctx, `INSERT INTO records (collection, record_id, scope, deleted, state, created_seq, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			r.Collection, r.ID, r.Scope, r.Deleted, string(r.State), r.Created, r.Updated); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := db.ExecContext(ctx, `UPDATE log_head SET seq = $1`, len(l.Changes)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO quarantine (change_id, device_id, subject, role, code, message, raw, received_at)
-		VALUES ('q', 'tab-b', 'someone', 'social_worker', 'invalid_value', 'bad', '{}', now())`); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s := open(t, dsn)
-	defer s.Close()
-	storetest.CheckLegacy(t, s, l)
-	q, err := s.Quarantine(ctx, care.QuarantineFilter{Scopes: []string{l.IncB}, Limit: 10})
-	if err != nil || len(q) != 0 {
-		t.Fatalf("an entry from before the migration is listed for one incident: %+v, %v", q, err)
-	}
-	if q, _ := s.Quarantine(ctx, care.QuarantineFilter{Limit: 10}); len(q) != 1 {
-		t.Fatalf("every-incident listing: %+v", q)
-	}
+	storetest.MigrateLegacy(t, storetest.LegacyDB{
+		DB: stdlib.OpenDB(*cfg.ConnConfig), Dialect: goose.DialectPostgres, Migrations: migrations.Postgres(),
+		Placeholder: func(n int) string { return "$" + strconv.Itoa(n) },
+		Arg: func(v any) any {
+			if b, ok := v.([]byte); ok {
+				return string(b)
+			}
+			return v
+		},
+		Head: "UPDATE log_head SET seq = ?",
+		Open: func(t *testing.T) care.Store { return open(t, dsn) },
+	})
 }

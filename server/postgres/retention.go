@@ -42,122 +42,81 @@ func (s *Store) HeldRecords(ctx context.Context, collection, afterID string, lim
 	return out, rows.Err()
 }
 
-// Purge implements care.RetentionStore. It locks the record's row, so a
-// push writing the record waits for it (or it for the push, and then finds
-// the record changed); it takes no append lock, because it appends nothing:
-// it only removes rows below the record's newest one.
-func (s *Store) Purge(ctx context.Context, p care.Purge) (care.RetentionEntry, error) {
-	var e care.RetentionEntry
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var state []byte
-		switch err := tx.QueryRow(ctx, "SELECT state FROM records WHERE collection = $1 AND record_id = $2 FOR UPDATE", p.Collection, p.RecordID).Scan(&state); {
-		case errors.Is(err, pgx.ErrNoRows) || err == nil && state == nil:
-			return fmt.Errorf("purge %s/%s: %w", p.Collection, p.RecordID, care.ErrNotFound)
-		case err != nil:
-			return fmt.Errorf("purge: %w", err)
-		}
-		rec, err := care.DecodeState(p.Collection, p.RecordID, "", state)
-		if err != nil {
-			return err
-		}
-		if !rec.Deleted() || rec.Tombstone.ChangeID != p.Keep {
-			return fmt.Errorf("purge %s/%s: %w", p.Collection, p.RecordID, care.ErrRetentionChanged)
-		}
-		var lastID string
-		var lastSeq int64
-		if err := tx.QueryRow(ctx, "SELECT id, seq FROM changes WHERE collection = $1 AND record_id = $2 ORDER BY seq DESC LIMIT 1",
-			p.Collection, p.RecordID).Scan(&lastID, &lastSeq); err != nil {
-			return fmt.Errorf("purge: newest change: %w", err)
-		}
-		if lastID != p.Keep {
-			return fmt.Errorf("purge %s/%s: %w", p.Collection, p.RecordID, care.ErrRetentionChanged)
-		}
-		tag, err := tx.Exec(ctx, "DELETE FROM changes WHERE collection = $1 AND record_id = $2 AND seq < $3", p.Collection, p.RecordID, lastSeq)
-		if err != nil {
-			return fmt.Errorf("purge: remove changes: %w", err)
-		}
-		rows, err := tx.Query(ctx, "SELECT id FROM quarantine WHERE collection = $1 AND record_id = $2 AND code <> $3 ORDER BY id",
-			p.Collection, p.RecordID, care.CodeRetentionRemoved)
-		if err != nil {
-			return fmt.Errorf("quarantine of record: %w", err)
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return fmt.Errorf("quarantine of record: %w", err)
-		}
-		if err := removeQuarantine(ctx, tx, ids, p.Rule); err != nil {
-			return err
-		}
-		e = care.RetentionEntry{At: p.At.UTC(), Rule: p.Rule, Collection: p.Collection, RecordID: p.RecordID, IncidentID: p.IncidentID,
-			ChangesRemoved: int(tag.RowsAffected()), QuarantineRemoved: len(ids)}
-		return logRetention(ctx, tx, &e)
-	})
+// InPurgeTx implements care.RetentionStore. A purge locks the record's
+// row, so a push writing the record waits for it (or it for the push, and
+// then finds the record changed); it takes no append lock, because it
+// appends nothing: it only removes rows below the record's newest one.
+func (s *Store) InPurgeTx(ctx context.Context, fn func(care.PurgeTx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(purgeTx{tx}) })
+}
+
+// purgeTx is care.PurgeTx on a PostgreSQL transaction: the rows it reads
+// are locked FOR UPDATE.
+type purgeTx struct{ tx pgx.Tx }
+
+var _ care.PurgeTx = purgeTx{}
+
+func (t purgeTx) HeldState(ctx context.Context, collection, id string) ([]byte, error) {
+	var state []byte
+	err := t.tx.QueryRow(ctx, "SELECT state FROM records WHERE collection = $1 AND record_id = $2 FOR UPDATE", collection, id).Scan(&state)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return state, err
+}
+
+func (t purgeTx) NewestChange(ctx context.Context, collection, id string) (changeID string, seq int64, err error) {
+	err = t.tx.QueryRow(ctx, "SELECT id, seq FROM changes WHERE collection = $1 AND record_id = $2 ORDER BY seq DESC LIMIT 1",
+		collection, id).Scan(&changeID, &seq)
+	return changeID, seq, err
+}
+
+func (t purgeTx) RemoveChanges(ctx context.Context, collection, id string, before int64) (int, error) {
+	tag, err := t.tx.Exec(ctx, "DELETE FROM changes WHERE collection = $1 AND record_id = $2 AND seq < $3", collection, id, before)
+	return int(tag.RowsAffected()), err
+}
+
+func (t purgeTx) QuarantineOf(ctx context.Context, collection, id string) ([]int64, error) {
+	rows, err := t.tx.Query(ctx, "SELECT id FROM quarantine WHERE collection = $1 AND record_id = $2 AND code <> $3 ORDER BY id",
+		collection, id, care.CodeRetentionRemoved)
 	if err != nil {
-		return care.RetentionEntry{}, err
+		return nil, err
 	}
-	return e, nil
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
-// PurgeQuarantine implements care.RetentionStore.
-func (s *Store) PurgeQuarantine(ctx context.Context, p care.QuarantinePurge) (care.RetentionEntry, error) {
-	e := care.RetentionEntry{At: p.At.UTC(), Rule: p.Rule, IncidentID: p.IncidentID, QuarantineRemoved: 1}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var code string
-		switch err := tx.QueryRow(ctx, "SELECT collection, record_id, code FROM quarantine WHERE id = $1 FOR UPDATE", p.ID).Scan(&e.Collection, &e.RecordID, &code); {
-		case errors.Is(err, pgx.ErrNoRows) || err == nil && code == care.CodeRetentionRemoved:
-			return fmt.Errorf("purge quarantine %d: %w", p.ID, care.ErrNotFound)
-		case err != nil:
-			return fmt.Errorf("purge quarantine: %w", err)
-		}
-		if err := removeQuarantine(ctx, tx, []int64{p.ID}, p.Rule); err != nil {
-			return err
-		}
-		return logRetention(ctx, tx, &e)
-	})
-	if err != nil {
-		return care.RetentionEntry{}, err
+func (t purgeTx) QuarantineRow(ctx context.Context, id int64) (collection, recordID, code string, err error) {
+	err = t.tx.QueryRow(ctx, "SELECT collection, record_id, code FROM quarantine WHERE id = $1 FOR UPDATE", id).Scan(&collection, &recordID, &code)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = care.ErrNotFound
 	}
-	return e, nil
+	return collection, recordID, code, err
 }
 
-// removeQuarantine deletes quarantine rows, except that the row holding the
-// table's highest id is emptied into a marker instead (no change, no record, just the rule), then deletes markers
-// no longer holding the highest id. PostgreSQL's identity column never
-// reuses an id, but SQLite's rowid would, and the two stores keep the same
-// rows so the quarantine lists the same on either.
-func removeQuarantine(ctx context.Context, tx pgx.Tx, ids []int64, rule string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	var top int64
-	if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM quarantine").Scan(&top); err != nil {
-		return fmt.Errorf("purge quarantine: %w", err)
-	}
-	for _, id := range ids {
-		var err error
-		if id == top {
-			_, err = tx.Exec(ctx, `UPDATE quarantine SET change_id = '', collection = '', record_id = '', code = $1, field = '', message = $2, raw = '{}' WHERE id = $3`,
-				care.CodeRetentionRemoved, "a rejected change removed under retention rule "+rule, id)
-		} else {
-			_, err = tx.Exec(ctx, "DELETE FROM quarantine WHERE id = $1", id)
-		}
-		if err != nil {
-			return fmt.Errorf("purge quarantine: %w", err)
-		}
-	}
-	if _, err := tx.Exec(ctx, "DELETE FROM quarantine WHERE code = $1 AND id < $2", care.CodeRetentionRemoved, top); err != nil {
-		return fmt.Errorf("purge quarantine markers: %w", err)
-	}
-	return nil
+func (t purgeTx) TopQuarantineID(ctx context.Context) (top int64, err error) {
+	err = t.tx.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM quarantine").Scan(&top)
+	return top, err
 }
 
-func logRetention(ctx context.Context, tx pgx.Tx, e *care.RetentionEntry) error {
-	err := tx.QueryRow(ctx, `INSERT INTO retention_log (at, rule, collection, record_id, incident_id, changes_removed, quarantine_removed)
+func (t purgeTx) MarkQuarantine(ctx context.Context, id int64, message string) error {
+	_, err := t.tx.Exec(ctx, `UPDATE quarantine SET change_id = '', collection = '', record_id = '', code = $1, field = '', message = $2, raw = '{}' WHERE id = $3`,
+		care.CodeRetentionRemoved, message, id)
+	return err
+}
+
+func (t purgeTx) DeleteQuarantine(ctx context.Context, id int64) error {
+	_, err := t.tx.Exec(ctx, "DELETE FROM quarantine WHERE id = $1", id)
+	return err
+}
+
+func (t purgeTx) DeleteMarkersBelow(ctx context.Context, top int64) error {
+	_, err := t.tx.Exec(ctx, "DELETE FROM quarantine WHERE code = $1 AND id < $2", care.CodeRetentionRemoved, top)
+	return err
+}
+
+func (t purgeTx) LogRetention(ctx context.Context, e *care.RetentionEntry) error {
+	return t.tx.QueryRow(ctx, `INSERT INTO retention_log (at, rule, collection, record_id, incident_id, changes_removed, quarantine_removed)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, e.At, e.Rule, e.Collection, e.RecordID, e.IncidentID, e.ChangesRemoved, e.QuarantineRemoved).Scan(&e.ID)
-	if err != nil {
-		return fmt.Errorf("retention log: %w", err)
-	}
-	return nil
 }
 
 // RetentionLog implements care.RetentionStore.

@@ -6,59 +6,42 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/continuity-care/continuity/server/care/storetest"
 	"github.com/continuity-care/continuity/server/postgres"
 	"github.com/continuity-care/continuity/server/postgres/pgtest"
-	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
-// TestStore_ViewsHaveEveryField: after every migration, each synced
-// collection's reporting view v_<collection> has a column for every field the
-// schema declares (the PostgreSQL twin of the SQLite store's test).
+// TestStore_ViewsHaveEveryField runs storetest.ViewsHaveEveryField on a
+// migrated PostgreSQL schema.
 func TestStore_ViewsHaveEveryField(t *testing.T) {
-	ctx := context.Background()
 	conn := migratedConn(t)
-	for _, c := range schema.Domain() {
-		t.Run(c.Name, func(t *testing.T) {
-			rows, err := conn.Query(ctx, `SELECT column_name FROM information_schema.columns
-				WHERE table_schema = current_schema() AND table_name = $1`, "v_"+c.Name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-			if err != nil {
-				t.Fatal(err)
-			}
-			cols := map[string]bool{}
-			for _, n := range names {
-				cols[n] = true
-			}
-			if len(cols) == 0 {
-				t.Fatalf("no view v_%s", c.Name)
-			}
-			for _, f := range c.Fields {
-				if !cols[f.Name] {
-					t.Errorf("v_%s has no column %s", c.Name, f.Name)
-				}
-			}
-		})
-	}
+	storetest.ViewsHaveEveryField(t, func(t *testing.T, view string) []string {
+		return queryStrings(t, conn, `SELECT column_name FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1`, view)
+	})
 }
 
-// TestStore_LookupsAreIndexed: every lookup the schema declares has its
-// partial expression index.
+// TestStore_LookupsAreIndexed runs storetest.LookupsAreIndexed: each
+// lookup has its partial expression index.
 func TestStore_LookupsAreIndexed(t *testing.T) {
-	ctx := context.Background()
 	conn := migratedConn(t)
-	for _, l := range schema.Lookups() {
-		name := "records_" + l[0] + "_by_" + l[1]
-		var n int
-		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1", name).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n != 1 {
-			t.Errorf("lookup %s.%s has no index %s", l[0], l[1], name)
-		}
+	storetest.LookupsAreIndexed(t, func(t *testing.T, name string) bool {
+		return len(queryStrings(t, conn, "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1", name)) == 1
+	})
+}
+
+// queryStrings returns a one-column query's rows.
+func queryStrings(t *testing.T, conn *pgx.Conn, q string, args ...any) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), q, args...)
+	if err != nil {
+		t.Fatal(err)
 	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // migratedConn returns a connection to a fresh schema the store has

@@ -10,7 +10,7 @@ import (
 	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
-// What a closure team reads every day (issue 13): where everyone is now,
+// What a closure team reads every day: where everyone is now,
 // deaths and hospital admissions, post-move reviews, hand-overs, family
 // contact, cross-authority notifications and checklist evidence.
 
@@ -117,7 +117,7 @@ func whereaboutsCounts(ix *index) WhereaboutsCounts {
 }
 
 // Whereabouts lists the incident's residents by where they are now, with
-// counts: the one answer to "where is Mrs X right now" (issue 13).
+// counts: the one answer to "where is Mrs X right now".
 func Whereabouts(d Data, now time.Time) WhereaboutsReport {
 	ix := newIndex(d)
 	rep := WhereaboutsReport{IncidentID: d.IncidentID, GeneratedAt: now.UTC(), Counts: whereaboutsCounts(ix), Places: []PlaceGroup{}}

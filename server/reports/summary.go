@@ -34,7 +34,7 @@ type Summary struct {
 	// ChecklistTotal adds up every section.
 	ChecklistTotal ChecklistProgress `json:"checklist_total"`
 	// ChecklistWithoutEvidence lists the numbers of items marked done that
-	// point at no record showing it (issue 13, checklist evidence).
+	// point at no record showing it (checklist evidence).
 	ChecklistWithoutEvidence []string `json:"checklist_without_evidence"`
 	// ChecklistOverdue lists the items past their due date (the lead
 	// officer's due_on, or the date the item's due rule gives), in the

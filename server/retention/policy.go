@@ -228,29 +228,28 @@ func Parse(b []byte, reg *schema.Registry) (Policy, error) {
 const Code = "Records Management Code of Practice for Health and Social Care 2021 (England), Appendix II"
 
 // Default is the built-in policy (docs/retention.md gives each rule's
-// source and what the council's records manager must confirm). Providers,
-// services, vacancies and RAG statuses have no rule: they describe the
-// market, not people, and are kept until a person decides.
+// source and what the council's records manager must confirm). Each rule
+// covers the collections whose schema names it (schema.Collection.
+// Retention), in schema.Domain order. Providers, services, vacancies and
+// RAG statuses have no rule (schema.RetainMarket): they describe the
+// market, not people, and are kept until a person decides; nor do the
+// collections still schema.RetainUndecided.
 func Default() Policy {
 	return Policy{Rules: []Rule{
 		{
-			Name: "care-record",
-			Collections: []string{"residents", "safe_and_well_checks", "capacity_assessments", "best_interests_decisions", "moves", "move_legs", "move_corrections", "conflicts",
-				"resident_responsibilities", "resident_belongings"},
+			Name: schema.RetainCareRecord, Collections: retainedUnder(schema.RetainCareRecord),
 			Start: StartIncidentClosed, Years: 8,
 			Source: Code + ": care records with standard retention periods, adult social care records, 8 years after the end of care or death",
 			Note:   "judgement: the incident's closure stands for the end of care (Continuity's part in it); the council's case system keeps its own record with its own clock",
 		},
 		{
-			Name: "incident-record",
-			Collections: []string{"incidents", "checklist_items", "decision_log", "movement_log", "risk_log", "communications_log", "meeting_records",
-				"notifications", "communication_plans", "staffing_cover", "payments", "complaints", "sab_referrals"},
+			Name: schema.RetainIncidentRecord, Collections: retainedUnder(schema.RetainIncidentRecord),
 			Start: StartIncidentClosed, Years: 20,
 			Source: Code + ": corporate records, incidents (serious), 20 years",
 			Note:   "judgement: a provider failure that moves residents is treated as a serious incident; a records manager may class a Process 1 incident as not serious (10 years)",
 		},
 		{
-			Name: "concern", Collections: []string{"concerns"},
+			Name: schema.RetainConcern, Collections: retainedUnder(schema.RetainConcern),
 			Start: StartField, Field: "resolved_on", Years: 10,
 			Source: Code + ": corporate records, complaints case file, 10 years after the complaint is closed",
 			Note:   "judgement: concerns include complaints, whistleblowing and safeguarding intelligence about a provider; counted from resolved_on, so unresolved concerns are kept",
@@ -262,4 +261,16 @@ func Default() Policy {
 			Note:   "judgement: counted from the closure of the incident the change names, or from receipt when it names none",
 		},
 	}}
+}
+
+// retainedUnder returns the Domain collections whose schema names rule as
+// their retention, in Domain order.
+func retainedUnder(rule string) []string {
+	var out []string
+	for _, c := range schema.Domain() {
+		if c.Retention == rule {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }

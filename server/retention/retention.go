@@ -364,9 +364,9 @@ func (s *Service) Run(ctx context.Context) (*Report, error) {
 		var e care.RetentionEntry
 		var err error
 		if d.QuarantineID != 0 {
-			e, err = s.store.PurgeQuarantine(ctx, care.QuarantinePurge{ID: d.QuarantineID, IncidentID: d.IncidentID, Rule: d.Rule, At: plan.AsOf})
+			e, err = care.PurgeQuarantineRow(ctx, s.store, care.QuarantinePurge{ID: d.QuarantineID, IncidentID: d.IncidentID, Rule: d.Rule, At: plan.AsOf})
 		} else {
-			e, err = s.store.Purge(ctx, care.Purge{Collection: d.Collection, RecordID: d.RecordID, Keep: d.tombstone,
+			e, err = care.PurgeRecord(ctx, s.store, care.Purge{Collection: d.Collection, RecordID: d.RecordID, Keep: d.tombstone,
 				IncidentID: d.IncidentID, Rule: d.Rule, At: plan.AsOf})
 		}
 		switch {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -491,4 +493,78 @@ func TestPolicy_Validate(t *testing.T) {
 			t.Fatalf("%+v %v", p, err)
 		}
 	})
+}
+
+// TestDefault_FollowsTheSchema: each collection is under the default rule
+// its schema names (schema.Collection.Retention), and a collection whose
+// schema names none is under no rule.
+func TestDefault_FollowsTheSchema(t *testing.T) {
+	p := retention.Default()
+	if err := p.Validate(domain.Registry(domain.Options{})); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range schema.Domain() {
+		t.Run(c.Name, func(t *testing.T) {
+			r, ok := p.RuleFor(c.Name)
+			switch c.Retention {
+			case schema.RetainMarket, schema.RetainUndecided:
+				if ok {
+					t.Fatalf("under rule %s, but the schema says %s", r.Name, c.Retention)
+				}
+			default:
+				if !ok || r.Name != c.Retention {
+					t.Fatalf("rule = %q (%v), the schema says %s", r.Name, ok, c.Retention)
+				}
+			}
+		})
+	}
+}
+
+// TestDocs_RetentionTable: docs/retention.md's table lists, for each
+// default rule, exactly the collections the schema puts under it, and its
+// list of collections with no default rule yet names exactly the
+// undecided ones.
+func TestDocs_RetentionTable(t *testing.T) {
+	b, err := os.ReadFile("../../docs/retention.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, r := range retention.Default().Rules {
+		if r.Name == retention.Quarantine {
+			continue
+		}
+		t.Run(r.Name, func(t *testing.T) {
+			row := regexp.MustCompile("(?m)^\\| `" + regexp.QuoteMeta(r.Name) + "` \\| ([^|]*) \\|").FindStringSubmatch(doc)
+			if row == nil {
+				t.Fatalf("docs/retention.md has no row for rule %s", r.Name)
+			}
+			got := strings.Split(strings.TrimSpace(row[1]), ", ")
+			if !sameSet(got, r.Collections) {
+				t.Fatalf("docs/retention.md lists %v under %s, the schema %v", got, r.Name, r.Collections)
+			}
+		})
+	}
+	t.Run("undecided", func(t *testing.T) {
+		m := regexp.MustCompile(`(?s)No default rule yet[^*]*\*\*([^*]*)\*\*`).FindStringSubmatch(doc)
+		if m == nil {
+			t.Fatal("docs/retention.md does not list the collections with no default rule yet")
+		}
+		var want []string
+		for _, c := range schema.Domain() {
+			if c.Retention == schema.RetainUndecided {
+				want = append(want, c.Name)
+			}
+		}
+		if got := strings.Split(strings.Join(strings.Fields(m[1]), " "), ", "); !sameSet(got, want) {
+			t.Fatalf("docs/retention.md lists %v with no rule, the schema %v", got, want)
+		}
+	})
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

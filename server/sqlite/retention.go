@@ -39,150 +39,110 @@ func (s *Store) HeldRecords(ctx context.Context, collection, afterID string, lim
 	return out, rows.Err()
 }
 
-// Purge implements care.RetentionStore. The kept tombstone is the record's
-// newest log row, so the rows removed are all below it and the log's
-// highest seq (which SQLite would otherwise reuse) is never removed.
-func (s *Store) Purge(ctx context.Context, p care.Purge) (care.RetentionEntry, error) {
+// InPurgeTx implements care.RetentionStore: a transaction on the writer,
+// which holds the database until it ends.
+func (s *Store) InPurgeTx(ctx context.Context, fn func(care.PurgeTx) error) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return care.RetentionEntry{}, fmt.Errorf("purge: begin: %w", err)
+		return fmt.Errorf("purge: begin: %w", err)
 	}
 	defer tx.Rollback()
+	if err := fn(purgeTx{tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("purge: commit: %w", err)
+	}
+	return nil
+}
+
+// purgeTx is care.PurgeTx on a SQLite transaction.
+type purgeTx struct{ tx *sql.Tx }
+
+var _ care.PurgeTx = purgeTx{}
+
+// recordRow selects a record's rowid, the key of its change-log rows.
+const recordRow = "(SELECT rowid FROM records WHERE collection = ? AND record_id = ?)"
+
+func (t purgeTx) HeldState(ctx context.Context, collection, id string) ([]byte, error) {
 	var state []byte
-	switch err := tx.QueryRowContext(ctx, "SELECT state FROM records WHERE collection = ? AND record_id = ?", p.Collection, p.RecordID).Scan(&state); {
-	case errors.Is(err, sql.ErrNoRows):
-		return care.RetentionEntry{}, fmt.Errorf("purge %s/%s: %w", p.Collection, p.RecordID, care.ErrNotFound)
-	case err != nil:
-		return care.RetentionEntry{}, fmt.Errorf("purge: %w", err)
+	err := t.tx.QueryRowContext(ctx, "SELECT state FROM records WHERE collection = ? AND record_id = ?", collection, id).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
 	}
-	rec, err := care.DecodeState(p.Collection, p.RecordID, "", state)
+	return state, err
+}
+
+func (t purgeTx) NewestChange(ctx context.Context, collection, id string) (changeID string, seq int64, err error) {
+	err = t.tx.QueryRowContext(ctx, "SELECT id, seq FROM changes INDEXED BY changes_rec WHERE rec = "+recordRow+" ORDER BY seq DESC LIMIT 1",
+		collection, id).Scan(&changeID, &seq)
+	return changeID, seq, err
+}
+
+func (t purgeTx) RemoveChanges(ctx context.Context, collection, id string, before int64) (int, error) {
+	res, err := t.tx.ExecContext(ctx, "DELETE FROM changes WHERE rec = "+recordRow+" AND seq < ?", collection, id, before)
 	if err != nil {
-		return care.RetentionEntry{}, err
-	}
-	if !rec.Deleted() || rec.Tombstone.ChangeID != p.Keep {
-		return care.RetentionEntry{}, fmt.Errorf("purge %s/%s: %w", p.Collection, p.RecordID, care.ErrRetentionChanged)
-	}
-	var lastID string
-	var lastSeq int64
-	if err := tx.QueryRowContext(ctx, "SELECT id, seq FROM changes INDEXED BY changes_rec WHERE rec = (SELECT rowid FROM records WHERE collection = ? AND record_id = ?) ORDER BY seq DESC LIMIT 1",
-		p.Collection, p.RecordID).Scan(&lastID, &lastSeq); err != nil {
-		return care.RetentionEntry{}, fmt.Errorf("purge: newest change: %w", err)
-	}
-	if lastID != p.Keep {
-		return care.RetentionEntry{}, fmt.Errorf("purge %s/%s: %w", p.Collection, p.RecordID, care.ErrRetentionChanged)
-	}
-	res, err := tx.ExecContext(ctx, "DELETE FROM changes WHERE rec = (SELECT rowid FROM records WHERE collection = ? AND record_id = ?) AND seq < ?", p.Collection, p.RecordID, lastSeq)
-	if err != nil {
-		return care.RetentionEntry{}, fmt.Errorf("purge: remove changes: %w", err)
+		return 0, err
 	}
 	n, err := res.RowsAffected()
-	if err != nil {
-		return care.RetentionEntry{}, fmt.Errorf("purge: %w", err)
-	}
-	ids, err := quarantineOf(ctx, tx, p.Collection, p.RecordID)
-	if err != nil {
-		return care.RetentionEntry{}, err
-	}
-	if err := removeQuarantine(ctx, tx, ids, p.Rule); err != nil {
-		return care.RetentionEntry{}, err
-	}
-	e := care.RetentionEntry{At: p.At.UTC(), Rule: p.Rule, Collection: p.Collection, RecordID: p.RecordID, IncidentID: p.IncidentID,
-		ChangesRemoved: int(n), QuarantineRemoved: len(ids)}
-	if err := logRetention(ctx, tx, &e); err != nil {
-		return care.RetentionEntry{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return care.RetentionEntry{}, fmt.Errorf("purge: commit: %w", err)
-	}
-	return e, nil
+	return int(n), err
 }
 
-// PurgeQuarantine implements care.RetentionStore.
-func (s *Store) PurgeQuarantine(ctx context.Context, p care.QuarantinePurge) (care.RetentionEntry, error) {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return care.RetentionEntry{}, fmt.Errorf("purge quarantine: begin: %w", err)
-	}
-	defer tx.Rollback()
-	e := care.RetentionEntry{At: p.At.UTC(), Rule: p.Rule, IncidentID: p.IncidentID, QuarantineRemoved: 1}
-	var code string
-	switch err := tx.QueryRowContext(ctx, "SELECT collection, record_id, code FROM quarantine WHERE id = ?", p.ID).Scan(&e.Collection, &e.RecordID, &code); {
-	case errors.Is(err, sql.ErrNoRows) || err == nil && code == care.CodeRetentionRemoved:
-		return care.RetentionEntry{}, fmt.Errorf("purge quarantine %d: %w", p.ID, care.ErrNotFound)
-	case err != nil:
-		return care.RetentionEntry{}, fmt.Errorf("purge quarantine: %w", err)
-	}
-	if err := removeQuarantine(ctx, tx, []int64{p.ID}, p.Rule); err != nil {
-		return care.RetentionEntry{}, err
-	}
-	if err := logRetention(ctx, tx, &e); err != nil {
-		return care.RetentionEntry{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return care.RetentionEntry{}, fmt.Errorf("purge quarantine: commit: %w", err)
-	}
-	return e, nil
-}
-
-// quarantineOf returns the ids of a record's quarantine rows, markers aside.
-func quarantineOf(ctx context.Context, tx *sql.Tx, collection, id string) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT id FROM quarantine WHERE collection = ? AND record_id = ? AND code != ? ORDER BY id",
+func (t purgeTx) QuarantineOf(ctx context.Context, collection, id string) ([]int64, error) {
+	rows, err := t.tx.QueryContext(ctx, "SELECT id FROM quarantine WHERE collection = ? AND record_id = ? AND code != ? ORDER BY id",
 		collection, id, care.CodeRetentionRemoved)
 	if err != nil {
-		return nil, fmt.Errorf("quarantine of record: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var ids []int64
 	for rows.Next() {
 		var n int64
 		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("quarantine of record: %w", err)
+			return nil, err
 		}
 		ids = append(ids, n)
 	}
 	return ids, rows.Err()
 }
 
-// removeQuarantine deletes quarantine rows, except that the row holding the
-// table's highest id is emptied into a marker instead (no change, no record, just the rule) (SQLite gives a new
-// row max(id)+1, so deleting it would hand its id to the next rejected
-// change); then it deletes markers no longer holding the highest id.
-func removeQuarantine(ctx context.Context, tx *sql.Tx, ids []int64, rule string) error {
-	if len(ids) == 0 {
-		return nil
+func (t purgeTx) QuarantineRow(ctx context.Context, id int64) (collection, recordID, code string, err error) {
+	err = t.tx.QueryRowContext(ctx, "SELECT collection, record_id, code FROM quarantine WHERE id = ?", id).Scan(&collection, &recordID, &code)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = care.ErrNotFound
 	}
-	var top int64
-	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM quarantine").Scan(&top); err != nil {
-		return fmt.Errorf("purge quarantine: %w", err)
-	}
-	for _, id := range ids {
-		var err error
-		if id == top {
-			_, err = tx.ExecContext(ctx, `UPDATE quarantine SET change_id = '', collection = '', record_id = '', code = ?, field = '', message = ?, raw = '{}' WHERE id = ?`,
-				care.CodeRetentionRemoved, "a rejected change removed under retention rule "+rule, id)
-		} else {
-			_, err = tx.ExecContext(ctx, "DELETE FROM quarantine WHERE id = ?", id)
-		}
-		if err != nil {
-			return fmt.Errorf("purge quarantine: %w", err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM quarantine WHERE code = ? AND id < ?", care.CodeRetentionRemoved, top); err != nil {
-		return fmt.Errorf("purge quarantine markers: %w", err)
-	}
-	return nil
+	return collection, recordID, code, err
 }
 
-func logRetention(ctx context.Context, tx *sql.Tx, e *care.RetentionEntry) error {
-	res, err := tx.ExecContext(ctx, `INSERT INTO retention_log (at, rule, collection, record_id, incident_id, changes_removed, quarantine_removed)
+func (t purgeTx) TopQuarantineID(ctx context.Context) (top int64, err error) {
+	err = t.tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM quarantine").Scan(&top)
+	return top, err
+}
+
+func (t purgeTx) MarkQuarantine(ctx context.Context, id int64, message string) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE quarantine SET change_id = '', collection = '', record_id = '', code = ?, field = '', message = ?, raw = '{}' WHERE id = ?`,
+		care.CodeRetentionRemoved, message, id)
+	return err
+}
+
+func (t purgeTx) DeleteQuarantine(ctx context.Context, id int64) error {
+	_, err := t.tx.ExecContext(ctx, "DELETE FROM quarantine WHERE id = ?", id)
+	return err
+}
+
+func (t purgeTx) DeleteMarkersBelow(ctx context.Context, top int64) error {
+	_, err := t.tx.ExecContext(ctx, "DELETE FROM quarantine WHERE code = ? AND id < ?", care.CodeRetentionRemoved, top)
+	return err
+}
+
+func (t purgeTx) LogRetention(ctx context.Context, e *care.RetentionEntry) error {
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO retention_log (at, rule, collection, record_id, incident_id, changes_removed, quarantine_removed)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.At.Format(time.RFC3339Nano), e.Rule, e.Collection, e.RecordID, e.IncidentID, e.ChangesRemoved, e.QuarantineRemoved)
 	if err != nil {
-		return fmt.Errorf("retention log: %w", err)
+		return err
 	}
-	if e.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("retention log: %w", err)
-	}
-	return nil
+	e.ID, err = res.LastInsertId()
+	return err
 }
 
 // RetentionLog implements care.RetentionStore.

@@ -93,68 +93,28 @@ func TestStore_EnrolmentCodes(t *testing.T) {
 // (and the changes written onto them) that older releases stored under no
 // incident back under their record's incident.
 func TestStore_MigrateTombstoneScopes(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "legacy.db")
 	db, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.SQLite())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 5); err != nil {
-		t.Fatal(err)
-	}
-	l := storetest.NewLegacy()
-	for _, c := range l.Changes {
-		ch := c.Change
-		if _, err := db.ExecContext(ctx, `INSERT INTO changes (seq, id, collection, record_id, scope, op, hlc, device_id, subject, role, recorded_at, received_at, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'someone', 'social_worker', ?, ?, ?)`,
-			c.Seq, ch.ID, ch.Collection, ch.RecordID, c.Scope, string(ch.Op), ch.HLC.String(), ch.DeviceID,
-			ch.RecordedAt.Format(time.RFC3339Nano), c.ReceivedAt.Format(time.RFC3339Nano), c.Body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, r := range l.Records {
-		if _, err := db.ExecContext(ctx, `INSERT INTO records (collection, record_id, scope, deleted, state, created_seq, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			r.Collection, r.ID, r.Scope, r.Deleted, r.State, r.Created, r.Updated); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO quarantine (change_id, device_id, subject, role, code, message, raw, received_at)
-		VALUES ('q', 'tab-b', 'someone', 'social_worker', 'invalid_value', 'bad', '{}', '2026-11-23T09:00:00Z')`); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	storetest.CheckLegacy(t, s, l)
-	q, err := s.Quarantine(ctx, care.QuarantineFilter{Scopes: []string{l.IncB}, Limit: 10})
-	if err != nil || len(q) != 0 {
-		t.Fatalf("an entry from before the migration is listed for one incident: %+v, %v", q, err)
-	}
-	if q, _ := s.Quarantine(ctx, care.QuarantineFilter{Limit: 10}); len(q) != 1 {
-		t.Fatalf("every-incident listing: %+v", q)
-	}
-	// Changes logged before changes named their record's row still make
-	// up each record's history.
-	for _, r := range l.Records {
-		want := 0
-		for _, c := range l.Changes {
-			if c.Change.Collection == r.Collection && c.Change.RecordID == r.ID {
-				want++
+	storetest.MigrateLegacy(t, storetest.LegacyDB{
+		DB: db, Dialect: goose.DialectSQLite3, Migrations: migrations.SQLite(),
+		Placeholder: func(int) string { return "?" },
+		Arg: func(v any) any {
+			if at, ok := v.(time.Time); ok {
+				return at.Format(time.RFC3339Nano)
 			}
-		}
-		if h, err := s.History(ctx, r.Collection, r.ID); err != nil || len(h) != want {
-			t.Fatalf("history of %s/%s after migrating: %d changes, %v; want %d", r.Collection, r.ID, len(h), err, want)
-		}
-	}
+			return v
+		},
+		Open: func(t *testing.T) care.Store {
+			s, err := sqlite.Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+	})
 }
 
 // twoHandles opens two stores on one new database file, as two processes

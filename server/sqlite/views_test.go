@@ -8,62 +8,48 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
+	"github.com/continuity-care/continuity/server/care/storetest"
 	"github.com/continuity-care/continuity/server/sqlite"
-	"github.com/continuity-care/continuity/syncproto/schema"
 )
 
-// TestStore_ViewsHaveEveryField: after every migration, each synced
-// collection's reporting view v_<collection> has a column for every field the
-// schema declares, so a field added to a collection cannot be missing from
-// what back-office staff query (move_legs.belongings_checked once was).
+// TestStore_ViewsHaveEveryField runs storetest.ViewsHaveEveryField on a
+// migrated SQLite database.
 func TestStore_ViewsHaveEveryField(t *testing.T) {
-	ctx := context.Background()
 	db := migratedDB(t)
-	for _, c := range schema.Domain() {
-		t.Run(c.Name, func(t *testing.T) {
-			rows, err := db.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", "v_"+c.Name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			cols := map[string]bool{}
-			for rows.Next() {
-				var n string
-				if err := rows.Scan(&n); err != nil {
-					t.Fatal(err)
-				}
-				cols[n] = true
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
-			if len(cols) == 0 {
-				t.Fatalf("no view v_%s", c.Name)
-			}
-			for _, f := range c.Fields {
-				if !cols[f.Name] {
-					t.Errorf("v_%s has no column %s", c.Name, f.Name)
-				}
-			}
-		})
-	}
+	storetest.ViewsHaveEveryField(t, func(t *testing.T, view string) []string {
+		return queryStrings(t, db, "SELECT name FROM pragma_table_info(?)", view)
+	})
 }
 
-// TestStore_LookupsAreIndexed: every lookup the schema declares has the
-// partial index SQLite's Find names in its INDEXED BY hint.
+// TestStore_LookupsAreIndexed runs storetest.LookupsAreIndexed: SQLite's
+// Find names these indexes in its INDEXED BY hint.
 func TestStore_LookupsAreIndexed(t *testing.T) {
-	ctx := context.Background()
 	db := migratedDB(t)
-	for _, l := range schema.Lookups() {
-		name := "records_" + l[0] + "_by_" + l[1]
-		var n int
-		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", name).Scan(&n); err != nil {
+	storetest.LookupsAreIndexed(t, func(t *testing.T, name string) bool {
+		return len(queryStrings(t, db, "SELECT name FROM sqlite_master WHERE type = 'index' AND name = ?", name)) == 1
+	})
+}
+
+// queryStrings returns a one-column query's rows.
+func queryStrings(t *testing.T, db *sql.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n != 1 {
-			t.Errorf("lookup %s.%s has no index %s", l[0], l[1], name)
-		}
+		out = append(out, n)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // migratedDB returns a read-only connection to a database the store has

@@ -217,7 +217,7 @@ func TestRegistry_DeathsAdmissionsAndWhereabouts(t *testing.T) {
 	move, adm := uuid.NewString(), uuid.NewString()
 	cw.run(t, []step{
 		{"a move is planned", "social_worker", "moves", move, cw.move(cw.oakwood, nil), "applied"},
-		{"issue 13: a hospital admission during the incident", "social_worker", "resident_events", adm, map[string]any{"incident_id": cw.inc, "resident_id": cw.res,
+		{"a hospital admission during the incident", "social_worker", "resident_events", adm, map[string]any{"incident_id": cw.inc, "resident_id": cw.res,
 			"event": "hospital_admission", "occurred_at": "2026-11-21T02:00:00Z", "hospital": "Royal Derby Hospital, ward 305", "family_informed_at": "2026-11-21T07:00:00Z"}, "applied"},
 	})
 	t.Run("an admission updates where the resident is", func(t *testing.T) {
@@ -226,7 +226,7 @@ func TestRegistry_DeathsAdmissionsAndWhereabouts(t *testing.T) {
 		}
 	})
 	cw.run(t, []step{
-		{"issue 13: a death during the incident (family, CQC and coroner told)", "social_worker", "resident_events", uuid.NewString(), map[string]any{"incident_id": cw.inc, "resident_id": cw.res,
+		{"a death during the incident (family, CQC and coroner told)", "social_worker", "resident_events", uuid.NewString(), map[string]any{"incident_id": cw.inc, "resident_id": cw.res,
 			"event": "death", "occurred_at": "2026-11-22T04:30:00Z", "place": "Royal Derby Hospital", "family_informed_at": "2026-11-22T06:00:00Z",
 			"cqc_notified_at": "2026-11-22T10:00:00Z", "coroner_relevant": true, "coroner_notified_at": "2026-11-22T11:00:00Z"}, "applied"},
 	})
@@ -239,7 +239,7 @@ func TestRegistry_DeathsAdmissionsAndWhereabouts(t *testing.T) {
 		}
 	})
 	cw.run(t, []step{
-		{"issue 13: no move can be planned for a resident who has died", "social_worker", "moves", uuid.NewString(), cw.move(cw.oakwood, map[string]any{"planned_at": "2026-11-25T10:00:00Z", "planned_arrival_at": "2026-11-25T10:30:00Z"}), "resident_deceased@fields.resident_id"},
+		{"no move can be planned for a resident who has died", "social_worker", "moves", uuid.NewString(), cw.move(cw.oakwood, map[string]any{"planned_at": "2026-11-25T10:00:00Z", "planned_arrival_at": "2026-11-25T10:30:00Z"}), "resident_deceased@fields.resident_id"},
 		{"nor an admission after death", "social_worker", "resident_events", uuid.NewString(), map[string]any{"incident_id": cw.inc, "resident_id": cw.res,
 			"event": "hospital_admission", "occurred_at": "2026-11-23T02:00:00Z"}, "resident_deceased@fields.resident_id"},
 	})
@@ -264,7 +264,7 @@ func TestRegistry_HandoverGatesCompletion(t *testing.T) {
 			map[string]any{"status": "completed", "records_handed_over": true, "care_plan_handed_over": true, "identity_confirmed": true,
 				"equipment_transferred": true, "completed_at": "2026-11-24T11:00:00Z"}, "applied"},
 	})
-	t.Run("issue 13 whereabouts: completing a move updates where the resident is now and their status", func(t *testing.T) {
+	t.Run("whereabouts: completing a move updates where the resident is now and their status", func(t *testing.T) {
 		if cw.str("residents", cw.res, "current_service_id") != cw.oakwood || cw.str("residents", cw.res, "status") != "moved" {
 			t.Fatalf("resident at %s, %s", cw.str("residents", cw.res, "current_service_id"), cw.str("residents", cw.res, "status"))
 		}
@@ -357,9 +357,9 @@ func TestRegistry_ChecklistEvidence(t *testing.T) {
 	cw.put("commissioner", "checklist_items", item, map[string]any{"incident_id": cw.inc, "section": 9, "number": "9.1", "text": "Maintain a record of meetings", "responsibility": "DCC", "status": "in_progress"})
 	cw.put("commissioner", "meeting_records", meeting, map[string]any{"incident_id": cw.inc, "meeting_type": "jisg", "held_at": "2026-11-20T10:00:00Z", "summary": "JISG met"})
 	cw.run(t, []step{
-		{"issue 13: evidence must name a record that exists", "social_worker", "checklist_items", item,
+		{"evidence must name a record that exists", "social_worker", "checklist_items", item,
 			map[string]any{"evidence": []map[string]any{{"collection": "meeting_records", "record_id": uuid.NewString()}}}, "evidence_unknown@fields.evidence"},
-		{"issue 13: evidence names a known collection", "social_worker", "checklist_items", item,
+		{"evidence names a known collection", "social_worker", "checklist_items", item,
 			map[string]any{"evidence": []map[string]any{{"collection": "minutes", "record_id": meeting}}}, "evidence_unknown@fields.evidence"},
 		{"003 App.2 9.1 is Administration's to sign off, not a social worker's", "social_worker", "checklist_items", item,
 			map[string]any{"status": "done", "evidence": []map[string]any{{"collection": "meeting_records", "record_id": meeting}}}, "checklist_sign_off_not_permitted@fields.status"},

@@ -195,7 +195,7 @@ func ReviewDue(completed time.Time, o ReviewOffset, loc *time.Location) string {
 }
 
 // CheckResidentAlive refuses a plan or event for a resident who has died
-// (issue 13: "no move can be planned for a resident who has died"). diedAt
+// ("no move can be planned for a resident who has died"). diedAt
 // is the recorded death, zero when none.
 func CheckResidentAlive(diedAt time.Time, what string) Violations {
 	if diedAt.IsZero() {
@@ -217,7 +217,7 @@ type Place struct {
 
 // Whereabouts works out where a resident is now from their status, current
 // service and location, and whether a move is under way: one answer for the
-// console and the app (issue 13, "where is Mrs X right now").
+// console and the app ("where is Mrs X right now").
 func Whereabouts(status, currentServiceID, location string, inTransit bool) Place {
 	switch {
 	case status == "deceased":

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Tests of the rules corrected against seed 003 (issue 13, "Rules that
+// Tests of the rules corrected against seed 003 ("Rules that
 // contradict the seed"); each case names the seed's words.
 
 func TestUnableToCarryOn_003s3Condition2(t *testing.T) {

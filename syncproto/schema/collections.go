@@ -10,6 +10,7 @@ var IncidentField = Field{Name: "incident_id", Kind: String, Tag: "uuid", Requir
 // Residents is the residents (customers) collection.
 var Residents = Collection{
 	Name:       "residents",
+	Retention:  RetainCareRecord,
 	ScopeField: "incident_id",
 	Doc:        "a person living in (or served by) the failing service",
 	Fields: []Field{
@@ -62,12 +63,14 @@ var Residents = Collection{
 
 // SafeAndWellChecks is the safe-and-well checks collection.
 var SafeAndWellChecks = Collection{
-	Name:       "safe_and_well_checks",
-	ScopeField: "incident_id",
-	Doc:        "a visit to check a resident is safe and well",
+	Name:           "safe_and_well_checks",
+	Retention:      RetainCareRecord,
+	AboutOnePerson: true,
+	ScopeField:     "incident_id",
+	Doc:            "a visit to check a resident is safe and well",
 	Fields: []Field{
 		IncidentField,
-		{Name: "resident_id", Kind: String, Tag: "uuid", Required: true, Doc: "the person checked"},
+		{Name: "resident_id", Kind: String, Tag: "uuid", Required: true, Ref: "residents", Doc: "the person checked"},
 		required(said(happened("visited_at", "when the person was visited"), "the date and time of the visit")),
 		{Name: "outcome", Kind: String, Tag: "oneof=safe_and_well concerns not_seen", Required: true, Doc: "safe and well, concerns, or not seen", Say: "the outcome of the check"},
 		{Name: "observations", Kind: String, Tag: "max=20000", Doc: "observations in general"},
@@ -91,7 +94,7 @@ var SafeAndWellChecks = Collection{
 		withKeyCheck(list[ActionItem]("action_items", 50, "actions with owner and due date"), "due_on",
 			&Spec{Type: SpecDateRange, From: EarliestEvent.Format(time.DateOnly), To: LatestEvent.Format(time.DateOnly), MaxDaysPast: NewActionMaxDaysPast, OnCreate: true}),
 		said(date("follow_up_due", "when the next check is due"), "the date the next check is due"),
-		ref("previous_check_id", "the previous check of this person"),
+		refTo("safe_and_well_checks", "previous_check_id", "the previous check of this person"),
 	},
 }
 

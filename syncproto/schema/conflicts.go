@@ -26,6 +26,7 @@ var ConflictKinds = []string{"concurrent_write", "edit_racing_sign_off"}
 // The server writes them; back-office resolves them.
 var Conflicts = Collection{
 	Name:       "conflicts",
+	Retention:  RetainCareRecord,
 	Lookups:    []string{"record_id"},
 	ScopeField: "incident_id",
 	Doc:        "concurrent writes of a field that a person must settle",

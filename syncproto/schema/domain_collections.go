@@ -18,8 +18,9 @@ package schema
 
 // Providers are care providers: the organisations that run services.
 var Providers = Collection{
-	Name: "providers",
-	Doc:  "a care provider (the registered organisation), failing or with capacity",
+	Name:      "providers",
+	Retention: RetainMarket,
+	Doc:       "a care provider (the registered organisation), failing or with capacity",
 	Fields: []Field{
 		required(label("name", 300, "the provider's name")),
 		{Name: "cqc_provider_id", Kind: String, Check: matching(cqcID, "a CQC id such as 1-10552899555"), Spec: patternSpec(cqcID, "a CQC id such as 1-10552899555"), Doc: "CQC provider id"},
@@ -65,9 +66,10 @@ var Providers = Collection{
 // Services are a provider's services or locations (a care home, a home-care
 // branch).
 var Services = Collection{
-	Name:    "services",
-	Lookups: []string{"provider_id"},
-	Doc:     "a provider's service or location, e.g. a care home",
+	Name:      "services",
+	Retention: RetainMarket,
+	Lookups:   []string{"provider_id"},
+	Doc:       "a provider's service or location, e.g. a care home",
 	Fields: []Field{
 		required(ref("provider_id", "the provider that runs the service")),
 		required(label("name", 300, "the service's name")),
@@ -99,10 +101,11 @@ var Services = Collection{
 // Concerns are concerns and intelligence about a provider (003 Appendix 1,
 // "Triggering the QMT Quality Assurance Process").
 var Concerns = Collection{
-	Name:    "concerns",
-	Lookups: []string{"provider_id"},
-	Order:   []FieldOrder{{"raised_on", "resolved_on"}, {"raised_on", "resolve_by"}},
-	Doc:     "a concern or piece of intelligence about a provider; commercially confidential",
+	Name:      "concerns",
+	Retention: RetainConcern,
+	Lookups:   []string{"provider_id"},
+	Order:     []FieldOrder{{"raised_on", "resolved_on"}, {"raised_on", "resolve_by"}},
+	Doc:       "a concern or piece of intelligence about a provider; commercially confidential",
 	Fields: []Field{
 		required(ref("provider_id", "the provider concerned")),
 		ref("service_id", "the service concerned, if one"),
@@ -122,9 +125,10 @@ var Concerns = Collection{
 // RAGStatuses are the history of a provider's QMT RAG status: one record per
 // escalation or de-escalation.
 var RAGStatuses = Collection{
-	Name:    "rag_statuses",
-	Lookups: []string{"provider_id"},
-	Doc:     "one step of a provider's RAG status history (003 Appendix 1); commercially confidential",
+	Name:      "rag_statuses",
+	Retention: RetainMarket,
+	Lookups:   []string{"provider_id"},
+	Doc:       "one step of a provider's RAG status history (003 Appendix 1); commercially confidential",
 	Fields: []Field{
 		required(ref("provider_id", "the provider rated")),
 		ref("service_id", "the service rated, if the rating is for one service"),
@@ -146,6 +150,7 @@ var RAGStatuses = Collection{
 // Incidents are provider failures or service interruptions being managed.
 var Incidents = Collection{
 	Name:       "incidents",
+	Retention:  RetainIncidentRecord,
 	Lookups:    []string{"provider_id"},
 	Order:      []FieldOrder{{"activated_at", "escalated_at"}},
 	ScopeField: "incident_id",
@@ -190,6 +195,7 @@ var Incidents = Collection{
 // (003 Appendix 2).
 var ChecklistItems = Collection{
 	Name:       "checklist_items",
+	Retention:  RetainIncidentRecord,
 	ScopeField: "incident_id",
 	Doc:        "one action of the Management Checklist for an incident",
 	Fields: []Field{
@@ -215,13 +221,15 @@ var ChecklistItems = Collection{
 // specific decision. Once signed an assessment is a legal record: it is never
 // edited, only superseded (a rule in syncproto/rules).
 var CapacityAssessments = Collection{
-	Name:       "capacity_assessments",
-	Lookups:    []string{"resident_id"},
-	ScopeField: "incident_id",
-	Doc:        "a two-stage mental capacity assessment for one specific decision",
+	Name:           "capacity_assessments",
+	Retention:      RetainCareRecord,
+	AboutOnePerson: true,
+	Lookups:        []string{"resident_id"},
+	ScopeField:     "incident_id",
+	Doc:            "a two-stage mental capacity assessment for one specific decision",
 	Fields: []Field{
 		IncidentField,
-		required(ref("resident_id", "the person assessed")),
+		required(refTo("residents", "resident_id", "the person assessed")),
 		required(label("decision", 1000, "the specific decision, e.g. where to live after the closure")),
 		enum("decision_type", DecisionTypes, "kind of decision"),
 		text("reason_for_doubt", 5000, "why capacity is in doubt"),
@@ -251,22 +259,24 @@ var CapacityAssessments = Collection{
 		list[Sitting]("sittings", 50, "the sittings, with dates"),
 		instant("signed_at", "when the assessment was signed; signed assessments are never edited"),
 		text("signed_by", 200, "who signed"),
-		ref("supersedes_id", "the signed assessment this one supersedes"),
+		refTo("capacity_assessments", "supersedes_id", "the signed assessment this one supersedes"),
 	},
 }
 
 // BestInterestsDecisions are MCA 2005 s.4 best-interests decisions, each
 // resting on the assessment that found capacity lacking.
 var BestInterestsDecisions = Collection{
-	Name:       "best_interests_decisions",
-	Lookups:    []string{"resident_id"},
-	Order:      []FieldOrder{{"imca_referral_date", "imca_report_on"}},
-	ScopeField: "incident_id",
-	Doc:        "a best-interests decision for a person who lacks capacity for it",
+	Name:           "best_interests_decisions",
+	Retention:      RetainCareRecord,
+	AboutOnePerson: true,
+	Lookups:        []string{"resident_id"},
+	Order:          []FieldOrder{{"imca_referral_date", "imca_report_on"}},
+	ScopeField:     "incident_id",
+	Doc:            "a best-interests decision for a person who lacks capacity for it",
 	Fields: []Field{
 		IncidentField,
-		required(ref("assessment_id", "the capacity assessment that found capacity lacking")),
-		required(ref("resident_id", "the person")),
+		required(refTo("capacity_assessments", "assessment_id", "the capacity assessment that found capacity lacking")),
+		required(refTo("residents", "resident_id", "the person")),
 		required(label("decision", 1000, "the specific decision, as in the assessment")),
 		enum("decision_type", DecisionTypes, "kind of decision, for the IMCA test"),
 		enum("setting", Settings, "where an accommodation decision would place the person"),
@@ -299,17 +309,19 @@ var BestInterestsDecisions = Collection{
 
 // Moves are residents' moves from one service to another.
 var Moves = Collection{
-	Name:       "moves",
-	Lookups:    []string{"resident_id", "to_service_id"},
-	ScopeField: "incident_id",
-	Doc:        "a resident's move to another service",
+	Name:           "moves",
+	Retention:      RetainCareRecord,
+	AboutOnePerson: true,
+	Lookups:        []string{"resident_id", "to_service_id"},
+	ScopeField:     "incident_id",
+	Doc:            "a resident's move to another service",
 	Fields: []Field{
 		IncidentField,
-		required(ref("resident_id", "who moves")),
+		required(refTo("residents", "resident_id", "who moves")),
 		required(ref("from_service_id", "where from")),
 		required(flagged(ref("to_service_id", "where to: registered for the category needed, able to meet needs"))),
 		enum("chosen_by", MoveChoosers, "who chose the destination"),
-		ref("best_interests_decision_id", "the best-interests decision behind the choice, if any"),
+		refTo("best_interests_decisions", "best_interests_decision_id", "the best-interests decision behind the choice, if any"),
 		flagged(instant("planned_at", "planned departure; within normal working hours")),
 		instant("planned_arrival_at", "planned arrival"),
 		text("out_of_hours_reason", 2000, "why the move is planned outside normal working hours"),
@@ -349,12 +361,13 @@ var Moves = Collection{
 // MoveLegs are the legs of a move as logged on the day.
 var MoveLegs = Collection{
 	Name:       "move_legs",
+	Retention:  RetainCareRecord,
 	Lookups:    []string{"move_id"},
 	ScopeField: "incident_id",
 	Doc:        "one leg of a move, logged on the day",
 	Fields: []Field{
 		IncidentField,
-		required(ref("move_id", "the move")),
+		required(refTo("moves", "move_id", "the move")),
 		Field{Name: "sequence", Kind: Integer, Tag: "gte=1,lte=20", Doc: "1 for the first leg"},
 		text("from_place", 300, "where the leg starts, if not the move's origin"),
 		text("to_place", 300, "where the leg ends, if not the move's destination"),
@@ -379,13 +392,14 @@ var MoveLegs = Collection{
 // resident's recorded whereabouts follow it.
 var MoveCorrections = Collection{
 	Name:       "move_corrections",
+	Retention:  RetainCareRecord,
 	Lookups:    []string{"resident_id", "move_id"},
 	ScopeField: "incident_id",
 	Doc:        "a correction of a completed move: void, another destination or another completion time (append-only)",
 	Fields: []Field{
 		IncidentField,
-		required(ref("move_id", "the completed move corrected")),
-		required(ref("resident_id", "the person moved: the move's resident")),
+		required(refTo("moves", "move_id", "the completed move corrected")),
+		required(refTo("residents", "resident_id", "the person moved: the move's resident")),
 		required(enum("kind", CorrectionKinds, "void: the move did not happen; destination: the person went to to_service_id instead; completed_at: the move was completed at completed_at instead")),
 		ref("to_service_id", "where the person went instead (kind destination)"),
 		instant("completed_at", "when the move was completed instead (kind completed_at)"),
@@ -396,9 +410,10 @@ var MoveCorrections = Collection{
 
 // Vacancies are other services' spare places.
 var Vacancies = Collection{
-	Name:    "vacancies",
-	Lookups: []string{"service_id"},
-	Doc:     "spare places at a service in one category of care",
+	Name:      "vacancies",
+	Retention: RetainMarket,
+	Lookups:   []string{"service_id"},
+	Doc:       "spare places at a service in one category of care",
 	Fields: []Field{
 		required(ref("service_id", "the service with the places")),
 		required(enum("category", RegistrationCategories, "category of care")),
@@ -415,6 +430,7 @@ var Vacancies = Collection{
 // 2, 7.17 and 9.1).
 var DecisionLog = Collection{
 	Name:       "decision_log",
+	Retention:  RetainIncidentRecord,
 	ScopeField: "incident_id",
 	Doc:        "an entry in the incident's decision log (append-only)",
 	Fields: []Field{
@@ -424,8 +440,8 @@ var DecisionLog = Collection{
 		text("rationale", 20000, "why"),
 		required(label("decided_by", 200, "who decided")),
 		text("role", 200, "their role"),
-		ref("resident_id", "the person the decision is about, if one"),
-		ref("meeting_id", "the meeting where it was made, if one"),
+		refTo("residents", "resident_id", "the person the decision is about, if one"),
+		refTo("meeting_records", "meeting_id", "the meeting where it was made, if one"),
 		text("recorded_by", 200, "who logged it"),
 	},
 }
@@ -434,12 +450,13 @@ var DecisionLog = Collection{
 // (003 Appendix 2, 7.17).
 var MovementLog = Collection{
 	Name:       "movement_log",
+	Retention:  RetainIncidentRecord,
 	ScopeField: "incident_id",
 	Doc:        "an entry in the incident's movement log (append-only)",
 	Fields: []Field{
 		IncidentField,
-		required(ref("resident_id", "who moved")),
-		ref("move_id", "the move"),
+		required(refTo("residents", "resident_id", "who moved")),
+		refTo("moves", "move_id", "the move"),
 		required(enum("event", MovementEvents, "what happened")),
 		required(instant("occurred_at", "when")),
 		ref("from_service_id", "from"),
@@ -453,19 +470,20 @@ var MovementLog = Collection{
 // 2.6 and 9.5). Entries are appended; a review is a new entry.
 var RiskLog = Collection{
 	Name:       "risk_log",
+	Retention:  RetainIncidentRecord,
 	ScopeField: "incident_id",
 	Doc:        "an entry in the incident's risk log (append-only)",
 	Fields: []Field{
 		IncidentField,
 		required(instant("raised_at", "when the entry was made")),
 		required(label("risk", 5000, "the risk")),
-		ref("resident_id", "the person at risk, if one"),
+		refTo("residents", "resident_id", "the person at risk, if one"),
 		required(enum("level", RiskLevels, "rating")),
 		text("mitigation", 5000, "what reduces it"),
 		text("owner", 200, "who owns it"),
 		required(enum("status", RiskStatuses, "open, mitigated or closed")),
 		date("review_by", "when it is next reviewed"),
-		ref("supersedes_id", "the earlier entry this review replaces"),
+		refTo("risk_log", "supersedes_id", "the earlier entry this review replaces"),
 		text("recorded_by", 200, "who logged it"),
 	},
 }
@@ -474,6 +492,7 @@ var RiskLog = Collection{
 // (003 Appendix 2, 6; Schedule B "Communications Plan").
 var CommunicationsLog = Collection{
 	Name:       "communications_log",
+	Retention:  RetainIncidentRecord,
 	ScopeField: "incident_id",
 	Doc:        "an entry in the incident's communications log (append-only)",
 	Fields: []Field{
@@ -483,7 +502,7 @@ var CommunicationsLog = Collection{
 		required(enum("direction", CommunicationDirections, "incoming or outgoing")),
 		required(enum("party", CommunicationParties, "who with")),
 		text("with_whom", 200, "name of the person or body"),
-		ref("resident_id", "the person it was about, if one"),
+		refTo("residents", "resident_id", "the person it was about, if one"),
 		required(label("summary", 20000, "what was said")),
 		text("recorded_by", 200, "who logged it"),
 	},
@@ -493,6 +512,7 @@ var CommunicationsLog = Collection{
 // 9.1).
 var MeetingRecords = Collection{
 	Name:       "meeting_records",
+	Retention:  RetainIncidentRecord,
 	ScopeField: "incident_id",
 	Doc:        "the record of a meeting held for the incident (append-only)",
 	Fields: []Field{
@@ -514,20 +534,21 @@ var MeetingRecords = Collection{
 // residents during the incident; each updates where the person is.
 var ResidentEvents = Collection{
 	Name:       "resident_events",
+	Retention:  RetainUndecided,
 	Lookups:    []string{"resident_id"},
 	Order:      []FieldOrder{{"occurred_at", "family_informed_at"}, {"occurred_at", "cqc_notified_at"}, {"occurred_at", "coroner_notified_at"}, {"occurred_at", "placing_authority_notified_at"}},
 	ScopeField: "incident_id",
 	Doc:        "a death, hospital admission or discharge of a resident during the incident",
 	Fields: []Field{
 		IncidentField,
-		required(ref("resident_id", "the person")),
+		required(refTo("residents", "resident_id", "the person")),
 		required(enum("event", ResidentEventKinds, "what happened")),
 		required(said(happened("occurred_at", "when"), "the date it happened")),
 		text("place", 300, "where it happened (e.g. in the home, on the way to hospital)"),
 		text("hospital", 300, "the hospital and ward, for an admission"),
 		ref("discharged_to_service_id", "for a discharge: the home the person went to"),
-		ref("move_id", "for a discharge to another home: the completed move that took the person there, with its hand-over and reviews"),
-		ref("corrects_event_id", "the earlier event this record corrects: same event with the corrected facts, or entered_in_error when it never happened (events are never edited or deleted)"),
+		refTo("moves", "move_id", "for a discharge to another home: the completed move that took the person there, with its hand-over and reviews"),
+		refTo("resident_events", "corrects_event_id", "the earlier event this record corrects: same event with the corrected facts, or entered_in_error when it never happened (events are never edited or deleted)"),
 		text("correction_reason", 2000, "why the earlier event is corrected; required with corrects_event_id"),
 		text("details", 5000, "what happened"),
 		instant("family_informed_at", "when the family or representative was told"),
@@ -545,12 +566,13 @@ var ResidentEvents = Collection{
 // recorded like safe-and-well checks.
 var PostMoveReviews = Collection{
 	Name:       "post_move_reviews",
+	Retention:  RetainUndecided,
 	ScopeField: "incident_id",
 	Doc:        "a review visit after a resident's move (003 Appendix 2, 7.19)",
 	Fields: []Field{
 		IncidentField,
-		required(ref("resident_id", "the person reviewed")),
-		ref("move_id", "the move reviewed"),
+		required(refTo("residents", "resident_id", "the person reviewed")),
+		refTo("moves", "move_id", "the move reviewed"),
 		ref("service_id", "the new home"),
 		required(enum("review_type", ReviewTypes, "which review of the programme")),
 		required(date("due_on", "when the review is due")),
@@ -572,11 +594,12 @@ var PostMoveReviews = Collection{
 // how, what was said, preferences and visits offered. Append-only.
 var FamilyContacts = Collection{
 	Name:       "family_contacts",
+	Retention:  RetainUndecided,
 	ScopeField: "incident_id",
 	Doc:        "an entry in a resident's family and representatives contact log (append-only)",
 	Fields: []Field{
 		IncidentField,
-		required(ref("resident_id", "the person the contact is about")),
+		required(refTo("residents", "resident_id", "the person the contact is about")),
 		required(label("contact_name", 200, "who: the relative, carer or representative")),
 		text("relationship", 100, "their relationship to the person"),
 		required(said(happened("occurred_at", "when"), "the date of the contact")),
@@ -596,16 +619,17 @@ var FamilyContacts = Collection{
 // person's capacity.
 var PlacementDecisions = Collection{
 	Name:       "placement_decisions",
+	Retention:  RetainUndecided,
 	ScopeField: "incident_id",
 	Doc:        "the decision on a resident's new home and who made it (003 Appendix 2, 7.9)",
 	Fields: []Field{
 		IncidentField,
-		required(ref("resident_id", "the person")),
+		required(refTo("residents", "resident_id", "the person")),
 		required(ref("service_id", "the new home chosen")),
 		required(instant("decided_at", "when it was decided")),
 		required(enum("chosen_by", MoveChoosers, "who decided: the person, a carer, a representative (attorney or deputy), or a best-interests decision")),
 		required(label("decided_by_name", 200, "the person who decided")),
-		ref("best_interests_decision_id", "the best-interests decision, when the person lacks capacity"),
+		refTo("best_interests_decisions", "best_interests_decision_id", "the best-interests decision, when the person lacks capacity"),
 		text("preferences_considered", 5000, "how the person's and family's stated preferences were weighed (7.2, 7.3)"),
 		boolean("visited", "the person or family viewed or visited the home (7.7)"),
 		date("move_on", "the date agreed to move"),
@@ -617,13 +641,14 @@ var PlacementDecisions = Collection{
 // was told about a resident, and when (003 Appendix 2, 4.2 and 7.23).
 var CrossAuthorityNotifications = Collection{
 	Name:       "cross_authority_notifications",
+	Retention:  RetainUndecided,
 	Order:      []FieldOrder{{"notified_at", "acknowledged_at"}},
 	ScopeField: "incident_id",
 	Doc:        "a notification to another authority or NHS body about a resident (003 Appendix 2, 4.2, 7.23)",
 	Fields: []Field{
 		IncidentField,
-		ref("resident_id", "the person"),
-		ref("move_id", "the move notified, for an out-of-county placement"),
+		refTo("residents", "resident_id", "the person"),
+		refTo("moves", "move_id", "the move notified, for an out-of-county placement"),
 		required(enum("recipient_kind", NotificationRecipients, "placing authority (4.2), or receiving authority or NHS (7.23)")),
 		required(label("recipient", 200, "the authority or NHS body")),
 		required(instant("notified_at", "when")),
@@ -638,9 +663,10 @@ var CrossAuthorityNotifications = Collection{
 // e.g. the details of a neighbouring authority's suspension sent to the
 // social care team (003 s.9). Not incident-scoped; read-restricted.
 var TeamTasks = Collection{
-	Name:  "team_tasks",
-	Order: []FieldOrder{{"created_at", "done_at"}},
-	Doc:   "a task or notification for a council team about a provider (e.g. 003 s.9)",
+	Name:      "team_tasks",
+	Retention: RetainUndecided,
+	Order:     []FieldOrder{{"created_at", "done_at"}},
+	Doc:       "a task or notification for a council team about a provider (e.g. 003 s.9)",
 	Fields: []Field{
 		required(ref("provider_id", "the provider concerned")),
 		required(enum("team", Teams, "the team the task is for")),

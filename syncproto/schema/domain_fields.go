@@ -23,6 +23,14 @@ func ref(name, doc string) Field {
 	return Field{Name: name, Kind: String, Tag: "uuid", Doc: doc}
 }
 
+// refTo is a reference to a record of the incident-scoped collection
+// target: it must be of the same incident (Field.Ref).
+func refTo(target, name, doc string) Field {
+	f := ref(name, doc)
+	f.Ref = target
+	return f
+}
+
 // refs is an array of distinct uuids naming other records.
 func refs(name string, max int, doc string) Field {
 	return Field{Name: name, Kind: Array, Check: stringList("uuid", max), Spec: stringListSpec("uuid", max), Doc: doc}

@@ -799,7 +799,7 @@ func TestDomain_ValidNHSNumbers(t *testing.T) {
 	}
 }
 
-// The collections a closure team uses every day (issue 13).
+// The collections a closure team uses every day.
 
 func TestDomain_ResidentEvents(t *testing.T) {
 	runCollectionCase(t, "resident_events", collectionCase{

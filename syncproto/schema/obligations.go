@@ -83,6 +83,7 @@ var SABDecisions = []string{"refer", "do_not_refer"}
 // 2.19).
 var CommunicationPlans = Collection{
 	Name:       "communication_plans",
+	Retention:  RetainIncidentRecord,
 	Order:      []FieldOrder{{"planned_at", "done_at"}},
 	ScopeField: "incident_id",
 	Doc:        "an entry of the Communications Plan: who tells whom, when and how, and the script (003 Schedule B; Appendix 2, 2.16, 2.19)",
@@ -105,6 +106,7 @@ var CommunicationPlans = Collection{
 // Appendix 2, 2.9).
 var StaffingCover = Collection{
 	Name:       "staffing_cover",
+	Retention:  RetainIncidentRecord,
 	ScopeField: "incident_id",
 	Doc:        "the staffing of a failing service: staff in post and agency or other cover (003 s.11, Schedule B; Appendix 2, 2.9)",
 	Fields: []Field{
@@ -128,6 +130,7 @@ var StaffingCover = Collection{
 // recovery from another authority (003 s.3).
 var Payments = Collection{
 	Name:       "payments",
+	Retention:  RetainIncidentRecord,
 	Order:      []FieldOrder{{"written_agreement_on", "paid_on"}},
 	ScopeField: "incident_id",
 	Doc:        "a payment to the provider or administrator (003 s.11, written agreement first) or a charge or cost recovery from another authority (003 s.3)",
@@ -138,7 +141,7 @@ var Payments = Collection{
 		required(said(amount("amount", "the amount in pounds"), "the amount")),
 		required(label("purpose", 2000, "what the money is for, e.g. agency staff at one home")),
 		ref("service_id", "the service the money is for"),
-		ref("resident_id", "the person, for a charge or cost recovery"),
+		refTo("residents", "resident_id", "the person, for a charge or cost recovery"),
 		required(enum("status", PaymentStatuses, "proposed, withheld, approved, paid, invoiced, recovered or disputed")),
 		text("written_agreement_ref", 200, "the written agreement's reference (003 s.11)"),
 		date("written_agreement_on", "the date of the written agreement"),
@@ -157,11 +160,12 @@ var Payments = Collection{
 // for a self-funder's care (4.5).
 var ResidentResponsibilities = Collection{
 	Name:       "resident_responsibilities",
+	Retention:  RetainCareRecord,
 	ScopeField: "incident_id",
 	Doc:        "a resident's lead worker (003 Appendix 2, 2.12) or who takes responsibility for a self-funder's care (4.5)",
 	Fields: []Field{
 		IncidentField,
-		required(ref("resident_id", "the person")),
+		required(refTo("residents", "resident_id", "the person")),
 		required(enum("kind", ResponsibilityKinds, "lead worker, or responsibility for a self-funder")),
 		required(label("responsible_name", 200, "the lead worker, or who takes responsibility for the person's care")),
 		text("responsible_role", 200, "their role"),
@@ -178,12 +182,13 @@ var ResidentResponsibilities = Collection{
 // home, counted, and handed over at the move (003 Appendix 2, 4.10).
 var ResidentBelongings = Collection{
 	Name:       "resident_belongings",
+	Retention:  RetainCareRecord,
 	Order:      []FieldOrder{{"counted_at", "handed_over_at"}},
 	ScopeField: "incident_id",
 	Doc:        "a resident's petty cash or belongings, counted and handed over at the move (003 Appendix 2, 4.10)",
 	Fields: []Field{
 		IncidentField,
-		required(ref("resident_id", "the person")),
+		required(refTo("residents", "resident_id", "the person")),
 		required(enum("kind", BelongingKinds, "petty cash, belongings, valuables or documents")),
 		required(label("description", 2000, "what is held")),
 		said(amount("amount", "the amount of petty cash in pounds"), "the amount of petty cash"),
@@ -191,7 +196,7 @@ var ResidentBelongings = Collection{
 		required(label("counted_by", 200, "who counted it")),
 		text("witnessed_by", 200, "who witnessed the count"),
 		required(enum("status", BelongingStatuses, "held, handed over, returned to the family, or missing")),
-		ref("move_id", "the move it travelled with"),
+		refTo("moves", "move_id", "the move it travelled with"),
 		instant("handed_over_at", "when it was handed over"),
 		text("handed_over_to", 200, "who received it at the new home"),
 		text("notes", 5000, ""),
@@ -204,6 +209,7 @@ var ResidentBelongings = Collection{
 // acknowledged and when (003 s.10).
 var Notifications = Collection{
 	Name:       "notifications",
+	Retention:  RetainIncidentRecord,
 	Order:      []FieldOrder{{"notified_at", "acknowledged_at"}, {"notified_at", "confirmed_in_writing_at"}},
 	ScopeField: "incident_id",
 	Doc:        "a notification of the failure to a lead, CQC, another council or the NHS, and its acknowledgement (003 s.10)",
@@ -227,6 +233,7 @@ var Notifications = Collection{
 // staff must inform their Head of Service in writing").
 var Complaints = Collection{
 	Name:       "complaints",
+	Retention:  RetainIncidentRecord,
 	Order:      []FieldOrder{{"raised_at", "resolved_at"}},
 	ScopeField: "incident_id",
 	Doc:        "a complaint or dispute, recorded and resolved (003 Appendix 2, 8.1; s.3)",
@@ -236,7 +243,7 @@ var Complaints = Collection{
 		required(label("raised_by", 200, "who raised it")),
 		required(instant("raised_at", "when it was raised")),
 		text("about", 300, "the agency, provider or person it is about"),
-		ref("resident_id", "the person it concerns, if one"),
+		refTo("residents", "resident_id", "the person it concerns, if one"),
 		required(label("summary", 20000, "what it is about")),
 		required(enum("status", ComplaintStatuses, "open, escalated or resolved")),
 		date("resolve_by", "the fixed date by which it should be resolved"),
@@ -252,13 +259,14 @@ var Complaints = Collection{
 // Adults Board in the de-brief and review (003 Appendix 2, 10.3).
 var SABReferrals = Collection{
 	Name:       "sab_referrals",
+	Retention:  RetainIncidentRecord,
 	Order:      []FieldOrder{{"considered_at", "referred_at"}},
 	ScopeField: "incident_id",
 	Doc:        "the consideration of a referral to the Safeguarding Adults Board (003 Appendix 2, 10.3)",
 	Fields: []Field{
 		IncidentField,
 		required(instant("considered_at", "when the referral was considered")),
-		ref("meeting_id", "the de-brief or review meeting where it was considered"),
+		refTo("meeting_records", "meeting_id", "the de-brief or review meeting where it was considered"),
 		required(enum("decision", SABDecisions, "refer, or do not refer")),
 		required(label("reason", 5000, "why")),
 		required(label("decided_by", 200, "who decided")),

@@ -69,6 +69,12 @@ type Field struct {
 	// Say names the field in the words of the error messages ("the date of
 	// the visit"); empty means Doc (Field.Label).
 	Say string
+	// Ref, on a field of an incident-scoped collection, names the
+	// incident-scoped collection of the record the field names: a change
+	// naming a record of another incident is refused
+	// (cross_incident_reference). Fields naming market records (providers,
+	// services, concerns), which belong to no incident, leave it empty.
+	Ref string
 }
 
 // Context is what a rule or effect may consult besides the change itself.
@@ -149,8 +155,57 @@ type Collection struct {
 	// (Lookup.Find). Both stores index each one (migrations written by the
 	// viewgen commands from this list) and SQLite's Find names the index.
 	Lookups []string
+	// AboutOnePerson says each record is about one person only (a move, an
+	// assessment), so records naming it are about that person too: a
+	// subject-access export follows them (a move's legs). Records of
+	// other collections may name several people and are not followed.
+	AboutOnePerson bool
+	// Retention names the default retention rule its records are kept
+	// under (RetainCareRecord, ...; retention.Default builds its rules
+	// from it).
+	Retention string
 
 	byName map[string]*Field
+	refs   map[string]string
+}
+
+// Default retention of a collection's records (Collection.Retention);
+// docs/retention.md gives each rule's source.
+const (
+	// RetainCareRecord: care records, kept 8 years after the incident
+	// closes.
+	RetainCareRecord = "care-record"
+	// RetainIncidentRecord: records of the incident's management, kept 20
+	// years after it closes.
+	RetainIncidentRecord = "incident-record"
+	// RetainConcern: concerns, kept 10 years after resolution.
+	RetainConcern = "concern"
+	// RetainMarket: records describing the market, not people, kept until
+	// a person decides (no rule).
+	RetainMarket = "market"
+	// RetainUndecided: no default rule yet, so kept until the council's
+	// records manager gives one in the policy file.
+	RetainUndecided = "undecided"
+)
+
+// References returns the collection's reference fields, each with the
+// collection of the record it names (Field.Ref). The map is shared: do
+// not change it.
+func (c *Collection) References() map[string]string {
+	if c.refs == nil {
+		return refsOf(c.Fields)
+	}
+	return c.refs
+}
+
+func refsOf(fields []Field) map[string]string {
+	out := map[string]string{}
+	for _, f := range fields {
+		if f.Ref != "" {
+			out[f.Name] = f.Ref
+		}
+	}
+	return out
 }
 
 // Field returns the declaration of a field.
@@ -232,6 +287,7 @@ func NewRegistry(cols ...Collection) (*Registry, error) {
 		if err := checkOrderDecl(&c); err != nil {
 			return nil, err
 		}
+		c.refs = refsOf(c.Fields)
 		if c.ScopeField != "" {
 			if _, ok := c.byName[c.ScopeField]; !ok {
 				return nil, fmt.Errorf("schema: %s scope field %q is not a field", c.Name, c.ScopeField)

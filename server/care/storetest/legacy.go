@@ -2,10 +2,15 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"regexp"
 	"testing"
 	"time"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/syncproto"
@@ -13,7 +18,7 @@ import (
 )
 
 // Legacy is what a release before migration 00006 left in a database after
-// the attacks of issue 9: B's resident was deleted, then a device of A wrote
+// the cross-incident attacks: B's resident was deleted, then a device of A wrote
 // notes onto the tombstone, and both changes were filed under no incident
 // (a tombstone's scope was derived from its fields). Beside it: A's own
 // resident, a provider (unscoped) and a delete of a record nobody created.
@@ -102,7 +107,9 @@ func NewLegacy() Legacy {
 // B's resident is filed under B again, with the delete and the notes
 // written onto its tombstone, so a device of A is served none of them; the
 // provider stays unscoped and the orphan delete stays filed under no
-// incident, which no scoped device is served.
+// incident, which no scoped device is served. The legacy database also
+// holds one quarantine entry from before entries were filed under an
+// incident: it is listed to every-incident readers only.
 func CheckLegacy(t *testing.T, s care.Store, l Legacy) {
 	t.Helper()
 	ctx := context.Background()
@@ -146,4 +153,95 @@ func CheckLegacy(t *testing.T, s care.Store, l Legacy) {
 			}
 		}
 	}
+	q, err := s.Quarantine(ctx, care.QuarantineFilter{Scopes: []string{l.IncB}, Limit: 10})
+	if err != nil || len(q) != 0 {
+		t.Fatalf("an entry from before the migration is listed for one incident: %+v, %v", q, err)
+	}
+	if q, _ := s.Quarantine(ctx, care.QuarantineFilter{Limit: 10}); len(q) != 1 {
+		t.Fatalf("every-incident listing: %+v", q)
+	}
+
+	// Changes logged before changes named their record's row still make
+	// up each record's history.
+	for _, r := range l.Records {
+		want := 0
+		for _, c := range l.Changes {
+			if c.Change.Collection == r.Collection && c.Change.RecordID == r.ID {
+				want++
+			}
+		}
+		if h, err := s.History(ctx, r.Collection, r.ID); err != nil || len(h) != want {
+			t.Fatalf("history of %s/%s after migrating: %d changes, %v; want %d", r.Collection, r.ID, len(h), err, want)
+		}
+	}
+}
+
+// LegacyDB is a store's database as MigrateLegacy needs it: a
+// database/sql handle on a fresh database and how that database speaks.
+type LegacyDB struct {
+	// DB is the handle; MigrateLegacy closes it before opening the store.
+	DB *sql.DB
+	// Dialect and Migrations are the store's goose dialect and migrations.
+	Dialect    goose.Dialect
+	Migrations fs.FS
+	// Placeholder returns the n-th bind parameter (from 1): "?" or "$n".
+	Placeholder func(n int) string
+	// Arg converts a time.Time or []byte argument to what the driver
+	// stores in the release-5 columns.
+	Arg func(v any) any
+	// Head, when set, is the statement that sets the log head to its one
+	// argument (PostgreSQL keeps it in a row).
+	Head string
+	// Open opens the store over the database, migrating it.
+	Open func(t *testing.T) care.Store
+}
+
+// MigrateLegacy writes the Legacy rows into a database at migration 5 (a
+// release from before records kept their incident), opens the store over
+// it and checks the migration with CheckLegacy.
+func MigrateLegacy(t *testing.T, d LegacyDB) {
+	ctx := context.Background()
+	p, err := goose.NewProvider(d.Dialect, d.DB, d.Migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		n := 0
+		q = regexp.MustCompile(`\?`).ReplaceAllStringFunc(q, func(string) string { n++; return d.Placeholder(n) })
+		for i, a := range args {
+			switch a.(type) {
+			case time.Time, []byte:
+				args[i] = d.Arg(a)
+			}
+		}
+		if _, err := d.DB.ExecContext(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := NewLegacy()
+	for _, c := range l.Changes {
+		ch := c.Change
+		exec(`INSERT INTO changes (seq, id, collection, record_id, scope, op, hlc, device_id, subject, role, recorded_at, received_at, body)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'someone', 'social_worker', ?, ?, ?)`,
+			c.Seq, ch.ID, ch.Collection, ch.RecordID, c.Scope, string(ch.Op), ch.HLC.String(), ch.DeviceID, ch.RecordedAt, c.ReceivedAt, c.Body)
+	}
+	for _, r := range l.Records {
+		exec(`INSERT INTO records (collection, record_id, scope, deleted, state, created_seq, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			r.Collection, r.ID, r.Scope, r.Deleted, r.State, r.Created, r.Updated)
+	}
+	if d.Head != "" {
+		exec(d.Head, len(l.Changes))
+	}
+	exec(`INSERT INTO quarantine (change_id, device_id, subject, role, code, message, raw, received_at)
+		VALUES ('q', 'tab-b', 'someone', 'social_worker', 'invalid_value', 'bad', '{}', ?)`, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	if err := d.DB.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := d.Open(t)
+	defer s.Close()
+	CheckLegacy(t, s, l)
 }

@@ -70,11 +70,11 @@ func Retention(t *testing.T, open Opener) {
 		}
 	})
 	t.Run("purge refuses a record that is not deleted", func(t *testing.T) {
-		_, err := rs.Purge(ctx, care.Purge{Collection: "residents", RecordID: edith, Keep: e2.ID, Rule: "r", At: at})
+		_, err := care.PurgeRecord(ctx, rs, care.Purge{Collection: "residents", RecordID: edith, Keep: e2.ID, Rule: "r", At: at})
 		if !errors.Is(err, care.ErrRetentionChanged) {
 			t.Fatalf("purge of a live record: %v", err)
 		}
-		if _, err := rs.Purge(ctx, care.Purge{Collection: "residents", RecordID: uuid.NewString(), Keep: e2.ID, Rule: "r", At: at}); !errors.Is(err, care.ErrNotFound) {
+		if _, err := care.PurgeRecord(ctx, rs, care.Purge{Collection: "residents", RecordID: uuid.NewString(), Keep: e2.ID, Rule: "r", At: at}); !errors.Is(err, care.ErrNotFound) {
 			t.Fatalf("purge of an unknown record: %v", err)
 		}
 	})
@@ -104,13 +104,13 @@ func Retention(t *testing.T, open Opener) {
 	}
 
 	t.Run("purge refuses a tombstone that is not the newest change", func(t *testing.T) {
-		_, err := rs.Purge(ctx, care.Purge{Collection: "residents", RecordID: edith, Keep: e1.ID, Rule: "r", At: at})
+		_, err := care.PurgeRecord(ctx, rs, care.Purge{Collection: "residents", RecordID: edith, Keep: e1.ID, Rule: "r", At: at})
 		if !errors.Is(err, care.ErrRetentionChanged) {
 			t.Fatalf("purge keeping an old change: %v", err)
 		}
 	})
 	t.Run("purge keeps only the tombstone", func(t *testing.T) {
-		e, err := rs.Purge(ctx, care.Purge{Collection: "residents", RecordID: edith, Keep: tomb.ID, IncidentID: inc, Rule: "care-record", At: at})
+		e, err := care.PurgeRecord(ctx, rs, care.Purge{Collection: "residents", RecordID: edith, Keep: tomb.ID, IncidentID: inc, Rule: "care-record", At: at})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +169,7 @@ func Retention(t *testing.T, open Opener) {
 		}
 	})
 	t.Run("a second purge removes nothing", func(t *testing.T) {
-		e, err := rs.Purge(ctx, care.Purge{Collection: "residents", RecordID: edith, Keep: tomb.ID, IncidentID: inc, Rule: "care-record", At: at})
+		e, err := care.PurgeRecord(ctx, rs, care.Purge{Collection: "residents", RecordID: edith, Keep: tomb.ID, IncidentID: inc, Rule: "care-record", At: at})
 		if err != nil || e.ChangesRemoved != 0 || e.QuarantineRemoved != 0 {
 			t.Fatalf("second purge = %+v, %v", e, err)
 		}
@@ -187,11 +187,11 @@ func Retention(t *testing.T, open Opener) {
 		if top.ChangeID != q.ID {
 			t.Fatalf("newest quarantine row is %+v", top)
 		}
-		e, err := rs.PurgeQuarantine(ctx, care.QuarantinePurge{ID: top.ID, IncidentID: inc, Rule: "quarantine", At: at})
+		e, err := care.PurgeQuarantineRow(ctx, rs, care.QuarantinePurge{ID: top.ID, IncidentID: inc, Rule: "quarantine", At: at})
 		if err != nil || e.Collection != "residents" || e.RecordID != other || e.QuarantineRemoved != 1 {
 			t.Fatalf("purge quarantine = %+v, %v", e, err)
 		}
-		if _, err := rs.PurgeQuarantine(ctx, care.QuarantinePurge{ID: top.ID, Rule: "quarantine", At: at}); !errors.Is(err, care.ErrNotFound) {
+		if _, err := care.PurgeQuarantineRow(ctx, rs, care.QuarantinePurge{ID: top.ID, Rule: "quarantine", At: at}); !errors.Is(err, care.ErrNotFound) {
 			t.Fatalf("second purge of a quarantine row: %v", err)
 		}
 		list, _ = s.Quarantine(ctx, care.QuarantineFilter{Limit: 100})
@@ -209,7 +209,7 @@ func Retention(t *testing.T, open Opener) {
 			t.Fatalf("after the marker: %+v", list)
 		}
 		// Removing the newer row leaves it as the marker and drops the old.
-		if _, err := rs.PurgeQuarantine(ctx, care.QuarantinePurge{ID: list[0].ID, Rule: "quarantine", At: at}); err != nil {
+		if _, err := care.PurgeQuarantineRow(ctx, rs, care.QuarantinePurge{ID: list[0].ID, Rule: "quarantine", At: at}); err != nil {
 			t.Fatal(err)
 		}
 		list, _ = s.Quarantine(ctx, care.QuarantineFilter{AfterID: top.ID - 1, Limit: 100})
