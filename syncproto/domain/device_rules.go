@@ -72,6 +72,7 @@ var ServerOnlyRules = map[string]map[string]string{
 		"handover_incomplete":              "the hand-over gate: exported as data under gates.move_completion by the move lifecycle work; the transport screen builds its checklist from it, or from the same move fields until then, and offers the override only to roles allowed",
 		"imca_required":                    crossRecords,
 		"invalid_input":                    "the council's working hours are server configuration",
+		"invalid_working_hours":            "the council's working hours are the server's configuration (the seed's 09:00–17:00 weekdays unless set), not the record; a device cannot mend them",
 		"leg_arrival_without_departure":    "judges all the move's legs together; the transport screen writes legs in order, with ids derived from the move and sequence, so it cannot produce one",
 		"leg_arrives_before_departure":     "judges all the move's legs together; the transport screen writes legs in order, with ids derived from the move and sequence, so it cannot produce one",
 		"leg_handover_before_arrival":      "judges all the move's legs together; the transport screen writes legs in order, with ids derived from the move and sequence, so it cannot produce one",

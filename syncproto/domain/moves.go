@@ -324,144 +324,231 @@ func moveRule(wh rules.WorkingHours) schema.Rule {
 		if e := checkLifecycle(before, after, created); e != nil || after.Deleted() {
 			return e
 		}
-		from := rules.MoveStatus("")
+		j := &moveJudgement{ctx: ctx, c: c, after: after, created: created, check: rules.MoveCheck{WorkingHours: wh}}
 		if !created {
-			from = moveStatus(str(before, "status"))
+			j.from = moveStatus(str(before, "status"))
 		}
-		internal := syncproto.Errorf(syncproto.CodeInternal, "", "could not read the records this move depends on")
-		mv, err := loadMove(ctx.Lookup, after, nil)
-		if err != nil {
-			return internal
-		}
-		replan := created || touches(c, planFields...)
-		check := rules.MoveCheck{Move: mv, WorkingHours: wh, Plan: replan,
-			Override: rules.DestinationOverride{Reason: str(after, "destination_override_reason"), Role: rules.Role(str(after, "destination_override_role"))}}
-		if !system(ctx) && touches(c, "destination_override_reason", "destination_override_role") && str(after, "destination_override_reason") != "" && str(after, "destination_override_role") != ctx.Role {
-			return syncproto.Errorf(rules.CodeOverrideNotPermitted, "fields.destination_override_role", "destination_override_role must be your role (%s): the override is recorded by the commissioner who makes it (003 Appendix 2, 7.6)", ctx.Role)
-		}
-		if !system(ctx) && touches(c, "handover_override_reason", "handover_override_role") && strings.TrimSpace(str(after, "handover_override_reason")) != "" {
-			if e := checkHandoverOverride(ctx, after); e != nil {
-				return e
-			}
-		}
-		others, err := ctx.Lookup.Find("moves", "resident_id", jsonString(mv.ResidentID))
-		if err != nil {
-			return internal
-		}
-		corrections, err := correctionsOf(ctx.Lookup, mv.ResidentID, nil)
-		if err != nil {
-			return internal
-		}
-		for _, o := range others {
-			if o.ID == after.ID || o.Deleted() {
-				continue
-			}
-			om, err := loadMove(ctx.Lookup, o, nil)
+		// The checks in the order they are judged: the first refusal wins.
+		for _, check := range []func(*moveJudgement) (*syncproto.Error, error){
+			(*moveJudgement).load,
+			(*moveJudgement).overrideRoles,
+			(*moveJudgement).otherMoves,
+			(*moveJudgement).resident,
+			(*moveJudgement).alive,
+			(*moveJudgement).nhsLead,
+			(*moveJudgement).destination,
+			(*moveJudgement).plan,
+			(*moveJudgement).choice,
+			(*moveJudgement).arrival,
+			(*moveJudgement).handover,
+		} {
+			e, err := check(j)
 			if err != nil {
-				return internal
+				return syncproto.Errorf(syncproto.CodeInternal, "", "could not read the records this move depends on")
 			}
-			// A completed move counts as its corrections leave it: a
-			// voided move did not happen.
-			cm := rules.Correct(om, time.Time{}, corrections)
-			if cm.Void {
-				continue
-			}
-			om.ToServiceID = cm.ToServiceID
-			check.Existing = append(check.Existing, om)
-		}
-		res, err := ctx.Lookup.Record("residents", mv.ResidentID)
-		if err != nil {
-			return internal
-		}
-		if res != nil {
-			check.CurrentServiceID = str(res, "current_service_id")
-			if cat := str(res, "registration_category"); cat != "" {
-				check.Needs = []rules.RegistrationCategory{rules.RegistrationCategory(cat)}
-			}
-		}
-		// The plan is judged when the move is made, whatever its status,
-		// and while it is planned or under way.
-		planning := replan || mv.Status == rules.MovePlanned || mv.Status == rules.MoveInProgress
-		if planning && (replan || touches(c, "status")) {
-			died, err := diedAt(ctx.Lookup, res, mv.ResidentID)
-			if err != nil {
-				return internal
-			}
-			if e := violationError(rules.CheckResidentAlive(died, "move")); e != nil {
-				return e
-			}
-		}
-		if !system(ctx) && (created || touches(c, "to_service_id", "chosen_by", "best_interests_decision_id")) {
-			if e := violationError(rules.CheckNHSLead(rules.Role(ctx.Role), schema.FundingStreamsOf(res))); e != nil {
-				return e
-			}
-		}
-		dest, err := ctx.Lookup.Record("services", mv.ToServiceID)
-		if err != nil {
-			return internal
-		}
-		if dest == nil || dest.Deleted() {
-			if ctx.Lookup != nil && !ctx.Local {
-				return syncproto.Errorf(CodeDestinationUnknown, "fields.to_service_id", "service %s is not known: add the destination service before planning a move to it", mv.ToServiceID)
-			}
-			// On a tablet the service may not have synced yet: the server
-			// judges it.
-			check.Needs = nil
-		} else {
-			check.Destination = rules.Service{ID: dest.ID}
-			var cats []string
-			_ = json.Unmarshal(dest.Value("registration_categories"), &cats)
-			for _, cat := range cats {
-				check.Destination.Categories = append(check.Destination.Categories, rules.RegistrationCategory(cat))
-			}
-			reg, ok := boolean(dest, "regulated")
-			check.Destination.Registered = reg || (!ok && len(cats) > 0)
-			check.Destination.Suspended, _ = boolean(dest, "contracting_suspended")
-			provider := str(dest, "provider_id")
-			if prov, err := ctx.Lookup.Record("providers", provider); err != nil {
-				return internal
-			} else if suspended, _ := boolean(prov, "contracting_suspended"); suspended {
-				check.Destination.Suspended = true
-			}
-			if provider != "" {
-				rag, err := latestRAG(ctx.Lookup, provider, "")
-				if err != nil {
-					return internal
-				}
-				check.Destination.RAG = rag
-			}
-		}
-		if e := violationError(rules.CheckMove(check)); e != nil {
-			return e
-		}
-		if planning && (created || touches(c, "resident_id", "to_service_id", "chosen_by", "best_interests_decision_id")) {
-			choice, err := moveChoice(ctx.Lookup, res, mv.ResidentID, str(after, "chosen_by"), str(after, "best_interests_decision_id"))
-			if err != nil {
-				return internal
-			}
-			if e := violationError(rules.CheckMoveChoice(choice)); e != nil {
-				return e
-			}
-		}
-		arriving := mv.Status == rules.MoveArrived || mv.Status == rules.MoveCompleted
-		// Entering arrived, and again entering completed: a leg deleted or
-		// moved since the arrival is caught at the hand-over.
-		if arriving && (created || from != mv.Status) {
-			if e := violationError(rules.CheckArrived(mv)); e != nil {
-				return e
-			}
-		}
-		if mv.Status == rules.MoveCompleted && from != rules.MoveCompleted {
-			h, err := handoverOf(ctx.Lookup, after)
-			if err != nil {
-				return internal
-			}
-			if e := violationError(rules.CheckHandover(h)); e != nil {
+			if e != nil {
 				return e
 			}
 		}
 		return nil
 	}
+}
+
+// moveJudgement is one write of a move being judged by moveRule's named
+// checks; each check reads what the ones before it loaded.
+type moveJudgement struct {
+	ctx      schema.Context
+	c        syncproto.Change
+	after    *syncproto.Record
+	created  bool
+	from     rules.MoveStatus
+	mv       rules.Move
+	replan   bool // the plan is (re)made: a new move, or a plan field written
+	planning bool // the move is planned or under way, or its plan is remade
+	res      *syncproto.Record
+	check    rules.MoveCheck
+}
+
+// load reads the move with its legs and starts the planning check.
+func (j *moveJudgement) load() (*syncproto.Error, error) {
+	mv, err := loadMove(j.ctx.Lookup, j.after, nil)
+	if err != nil {
+		return nil, err
+	}
+	j.mv = mv
+	j.replan = j.created || touches(j.c, planFields...)
+	// The plan is judged when the move is made, whatever its status,
+	// and while it is planned or under way.
+	j.planning = j.replan || mv.Status == rules.MovePlanned || mv.Status == rules.MoveInProgress
+	j.check = rules.MoveCheck{Move: mv, WorkingHours: j.check.WorkingHours, Plan: j.replan,
+		Override: rules.DestinationOverride{Reason: str(j.after, "destination_override_reason"), Role: rules.Role(str(j.after, "destination_override_role"))}}
+	return nil, nil
+}
+
+// overrideRoles: a destination override is recorded by the commissioner
+// who makes it, and a hand-over override only by the roles allowed it.
+func (j *moveJudgement) overrideRoles() (*syncproto.Error, error) {
+	if system(j.ctx) {
+		return nil, nil
+	}
+	if touches(j.c, "destination_override_reason", "destination_override_role") && str(j.after, "destination_override_reason") != "" && str(j.after, "destination_override_role") != j.ctx.Role {
+		return syncproto.Errorf(rules.CodeOverrideNotPermitted, "fields.destination_override_role", "destination_override_role must be your role (%s): the override is recorded by the commissioner who makes it (003 Appendix 2, 7.6)", j.ctx.Role), nil
+	}
+	if touches(j.c, "handover_override_reason", "handover_override_role") && strings.TrimSpace(str(j.after, "handover_override_reason")) != "" {
+		return checkHandoverOverride(j.ctx, j.after), nil
+	}
+	return nil, nil
+}
+
+// otherMoves loads the resident's other moves as their corrections leave
+// them (a voided move did not happen), so that the plan can be checked
+// against them: a resident is in one place at a time.
+func (j *moveJudgement) otherMoves() (*syncproto.Error, error) {
+	others, err := j.ctx.Lookup.Find("moves", "resident_id", jsonString(j.mv.ResidentID))
+	if err != nil {
+		return nil, err
+	}
+	corrections, err := correctionsOf(j.ctx.Lookup, j.mv.ResidentID, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range others {
+		if o.ID == j.after.ID || o.Deleted() {
+			continue
+		}
+		om, err := loadMove(j.ctx.Lookup, o, nil)
+		if err != nil {
+			return nil, err
+		}
+		cm := rules.Correct(om, time.Time{}, corrections)
+		if cm.Void {
+			continue
+		}
+		om.ToServiceID = cm.ToServiceID
+		j.check.Existing = append(j.check.Existing, om)
+	}
+	return nil, nil
+}
+
+// resident loads the person moved: where they are and the registration
+// category they need.
+func (j *moveJudgement) resident() (*syncproto.Error, error) {
+	res, err := j.ctx.Lookup.Record("residents", j.mv.ResidentID)
+	if err != nil {
+		return nil, err
+	}
+	j.res = res
+	if res != nil {
+		j.check.CurrentServiceID = str(res, "current_service_id")
+		if cat := str(res, "registration_category"); cat != "" {
+			j.check.Needs = []rules.RegistrationCategory{rules.RegistrationCategory(cat)}
+		}
+	}
+	return nil, nil
+}
+
+// alive: nobody plans a move for a resident who has died.
+func (j *moveJudgement) alive() (*syncproto.Error, error) {
+	if !j.planning || !(j.replan || touches(j.c, "status")) {
+		return nil, nil
+	}
+	died, err := diedAt(j.ctx.Lookup, j.res, j.mv.ResidentID)
+	if err != nil {
+		return nil, err
+	}
+	return violationError(rules.CheckResidentAlive(died, "move")), nil
+}
+
+// nhsLead: NHS liaison plans moves only for CHC-funded residents.
+func (j *moveJudgement) nhsLead() (*syncproto.Error, error) {
+	if system(j.ctx) || !(j.created || touches(j.c, "to_service_id", "chosen_by", "best_interests_decision_id")) {
+		return nil, nil
+	}
+	return violationError(rules.CheckNHSLead(rules.Role(j.ctx.Role), schema.FundingStreamsOf(j.res))), nil
+}
+
+// destination loads the destination service and its provider: registered
+// for the category needed, not suspended, and its provider's latest rating.
+// On a tablet the service may not have synced yet: the server judges it.
+func (j *moveJudgement) destination() (*syncproto.Error, error) {
+	dest, err := j.ctx.Lookup.Record("services", j.mv.ToServiceID)
+	if err != nil {
+		return nil, err
+	}
+	if dest == nil || dest.Deleted() {
+		if j.ctx.Lookup != nil && !j.ctx.Local {
+			return syncproto.Errorf(CodeDestinationUnknown, "fields.to_service_id", "service %s is not known: add the destination service before planning a move to it", j.mv.ToServiceID), nil
+		}
+		j.check.Needs = nil
+		return nil, nil
+	}
+	d := rules.Service{ID: dest.ID}
+	var cats []string
+	_ = json.Unmarshal(dest.Value("registration_categories"), &cats)
+	for _, cat := range cats {
+		d.Categories = append(d.Categories, rules.RegistrationCategory(cat))
+	}
+	reg, ok := boolean(dest, "regulated")
+	d.Registered = reg || (!ok && len(cats) > 0)
+	d.Suspended, _ = boolean(dest, "contracting_suspended")
+	provider := str(dest, "provider_id")
+	prov, err := j.ctx.Lookup.Record("providers", provider)
+	if err != nil {
+		return nil, err
+	}
+	if suspended, _ := boolean(prov, "contracting_suspended"); suspended {
+		d.Suspended = true
+	}
+	if provider != "" {
+		if d.RAG, err = latestRAG(j.ctx.Lookup, provider, ""); err != nil {
+			return nil, err
+		}
+	}
+	j.check.Destination = d
+	return nil, nil
+}
+
+// plan: the planning rules of rules.CheckMove (one place at a time, legs
+// in order, working hours, the destination).
+func (j *moveJudgement) plan() (*syncproto.Error, error) {
+	return violationError(rules.CheckMove(j.check)), nil
+}
+
+// choice: who chose the destination is checked against the person's
+// capacity (a best-interests decision on a signed assessment, or an
+// attorney or deputy).
+func (j *moveJudgement) choice() (*syncproto.Error, error) {
+	if !j.planning || !(j.created || touches(j.c, "resident_id", "to_service_id", "chosen_by", "best_interests_decision_id")) {
+		return nil, nil
+	}
+	choice, err := moveChoice(j.ctx.Lookup, j.res, j.mv.ResidentID, str(j.after, "chosen_by"), str(j.after, "best_interests_decision_id"))
+	if err != nil {
+		return nil, err
+	}
+	return violationError(rules.CheckMoveChoice(choice)), nil
+}
+
+// arrival: entering arrived, and again entering completed, needs every leg
+// departed and arrived (a leg deleted or moved since the arrival is caught
+// at the hand-over).
+func (j *moveJudgement) arrival() (*syncproto.Error, error) {
+	arriving := j.mv.Status == rules.MoveArrived || j.mv.Status == rules.MoveCompleted
+	if !arriving || !(j.created || j.from != j.mv.Status) {
+		return nil, nil
+	}
+	return violationError(rules.CheckArrived(j.mv)), nil
+}
+
+// handover: completing needs the hand-over (003 Appendix 2, 7.15–7.24).
+func (j *moveJudgement) handover() (*syncproto.Error, error) {
+	if j.mv.Status != rules.MoveCompleted || j.from == rules.MoveCompleted {
+		return nil, nil
+	}
+	h, err := handoverOf(j.ctx.Lookup, j.after)
+	if err != nil {
+		return nil, err
+	}
+	return violationError(rules.CheckHandover(h)), nil
 }
 
 // checkHandoverOverride: a hand-over override is recorded only by a role the
