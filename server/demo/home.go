@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/continuity-care/continuity/syncproto/schema"
 	"github.com/google/uuid"
 )
 
@@ -112,18 +113,9 @@ func nhsNumbers(from, n int) []string {
 	var out []string
 	for p := from; len(out) < n; p++ {
 		s := strconv.Itoa(p)
-		sum := 0
-		for i := 0; i < 9; i++ {
-			sum += int(s[i]-'0') * (10 - i)
+		if c, ok := schema.NHSCheckDigit(s); ok {
+			out = append(out, s+strconv.Itoa(c))
 		}
-		c := 11 - sum%11
-		if c == 11 {
-			c = 0
-		}
-		if c == 10 {
-			continue
-		}
-		out = append(out, s+strconv.Itoa(c))
 	}
 	return out
 }

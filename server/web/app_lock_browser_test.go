@@ -333,13 +333,7 @@ func TestApp_LockWarnsOfChangesWaiting(t *testing.T) {
 	a.wait("wipe secret given", "document.getElementById('app-pending').textContent === 'All changes sent'")
 
 	browsertest.SetOffline(t, a.ctx, srv, true)
-	a.route("#/resident/" + res.ID)
-	a.title("Resident")
-	a.click("#start-family")
-	a.title("Who you spoke to")
-	a.typeIn("#f-contact_name", "Ruth Hughes")
-	a.typeIn("#f-relationship", "daughter")
-	a.click("#f-channel")
+	startFamilyContact(a, res)
 	a.click("#continue")
 	a.title("What was said and their wishes")
 	wishes := "Near Ruth in Leeds, on the ground floor."

@@ -155,13 +155,7 @@ func TestApp_FamilyContactSaved(t *testing.T) {
 	res := pickResident(t)
 	a := enrolSocialWorker(t, srv, "sam", "Sam Patel")
 
-	a.route("#/resident/" + res.ID)
-	a.title("Resident")
-	a.click("#start-family")
-	a.title("Who you spoke to")
-	a.typeIn("#f-contact_name", "Ruth Hughes")
-	a.typeIn("#f-relationship", "daughter")
-	a.click("#f-channel")
+	startFamilyContact(a, res)
 	a.screen("family-contact")
 	a.click("#continue")
 	a.title("What was said and their wishes")
@@ -197,6 +191,18 @@ func TestApp_FamilyContactSaved(t *testing.T) {
 	for _, want := range []string{`"contact_name":"Ruth Hughes"`, `"channel":"phone"`, `"direction":"outgoing"`, `"visit_offered":true`, `"recorded_by":"Sam Patel"`} {
 		assertOnServer(t, dev, "family_contacts", res.ID, want)
 	}
+}
+
+// startFamilyContact opens the resident's page, starts a family contact
+// and answers who was spoken to (Ruth Hughes, the daughter, by phone).
+func startFamilyContact(a *appT, res demoResident) {
+	a.route("#/resident/" + res.ID)
+	a.title("Resident")
+	a.click("#start-family")
+	a.title("Who you spoke to")
+	a.typeIn("#f-contact_name", "Ruth Hughes")
+	a.typeIn("#f-relationship", "daughter")
+	a.click("#f-channel")
 }
 
 // focusHidden is a page expression: "" when what has focus shows at least

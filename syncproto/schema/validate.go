@@ -184,26 +184,34 @@ func decodeStruct[T any](v *Validator, raw json.RawMessage) error {
 }
 
 // ValidNHSNumber reports whether s is ten digits whose last is the modulus-11
-// check digit of the first nine (weights 10 down to 2; 11 becomes 0; 10 is
-// never valid).
+// check digit of the first nine (NHSCheckDigit).
 func ValidNHSNumber(s string) bool {
-	if len(s) != 10 {
+	if len(s) != 10 || s[9] < '0' || s[9] > '9' {
 		return false
 	}
+	check, ok := NHSCheckDigit(s[:9])
+	return ok && check == int(s[9]-'0')
+}
+
+// NHSCheckDigit is the modulus-11 check digit of an NHS number's first nine
+// digits (weights 10 down to 2; 11 becomes 0); ok is false when they are not
+// nine digits or the digit would be 10, which no NHS number is given.
+func NHSCheckDigit(prefix string) (digit int, ok bool) {
+	if len(prefix) != 9 {
+		return 0, false
+	}
 	sum := 0
-	for i := 0; i < 10; i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
+	for i := 0; i < 9; i++ {
+		if prefix[i] < '0' || prefix[i] > '9' {
+			return 0, false
 		}
-		if i < 9 {
-			sum += int(s[i]-'0') * (10 - i)
-		}
+		sum += int(prefix[i]-'0') * (10 - i)
 	}
 	check := 11 - sum%11
 	if check == 11 {
 		check = 0
 	}
-	return check != 10 && check == int(s[9]-'0')
+	return check, check != 10
 }
 
 // ValidDate reports whether s is a real calendar date written YYYY-MM-DD.

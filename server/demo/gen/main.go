@@ -123,18 +123,9 @@ func nhsNumbers(n int) []string {
 	var out []string
 	for p := 999000101; len(out) < n; p++ {
 		s := fmt.Sprint(p)
-		sum := 0
-		for i := 0; i < 9; i++ {
-			sum += int(s[i]-'0') * (10 - i)
+		if c, ok := schema.NHSCheckDigit(s); ok {
+			out = append(out, s+fmt.Sprint(c))
 		}
-		c := 11 - sum%11
-		if c == 11 {
-			c = 0
-		}
-		if c == 10 {
-			continue
-		}
-		out = append(out, s+fmt.Sprint(c))
 	}
 	return out
 }
