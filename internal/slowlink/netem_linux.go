@@ -41,6 +41,21 @@ func openNetem(target string, p Profile) (*Link, string, error) {
 	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
 		return nil, fmt.Sprintf("network namespaces are not allowed here (ip netns add: %v: %s)", err, strings.TrimSpace(string(out))), nil
 	}
+	// Ask the namespace's own loopback for netem before any link is made
+	// in the host's namespace: adding and removing a veth there is a
+	// network change every browser on the machine sees (Chromium aborts
+	// its loads with ERR_NETWORK_CHANGED), so a kernel without netem must
+	// not get one just to find that out.
+	if p != (Profile{}) {
+		if out, err := exec.Command("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms").CombinedOutput(); err != nil {
+			_ = exec.Command("ip", "netns", "del", ns).Run()
+			return nil, fmt.Sprintf("the kernel has no tc netem (tc qdisc add ... netem: %v: %s)", err, strings.TrimSpace(string(out))), nil
+		}
+		if err := exec.Command("ip", "netns", "exec", ns, "tc", "qdisc", "del", "dev", "lo", "root").Run(); err != nil {
+			_ = exec.Command("ip", "netns", "del", ns).Run()
+			return nil, "", fmt.Errorf("slowlink: remove the netem probe: %w", err)
+		}
+	}
 	l := &Link{Netem: true, conns: map[net.Conn]bool{}}
 	l.cleanup = append(l.cleanup, func() {
 		_ = exec.Command("ip", "link", "del", host).Run()
