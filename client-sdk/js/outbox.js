@@ -36,6 +36,26 @@ function canonID(field, id) {
 /**
  * The outbox and the local view.
  */
+/**
+ * The rejected outbox entry of a change, and its key; aborts the
+ * transaction and throws not_found when there is none.
+ * @param {any} tx a read-write transaction over the outbox
+ * @param {string} changeId
+ * @returns {Promise<{key: IDBValidKey, e: OutboxEntry}>}
+ */
+async function rejectedEntry(tx, changeId) {
+  const store = tx.objectStore('outbox');
+  const key = await store.index('change_id').getKey(changeId);
+  /** @type {OutboxEntry|undefined} */
+  const e = key === undefined ? undefined : await store.get(key);
+  if (key === undefined || !e || e.state !== 'rejected') {
+    tx.abort();
+    await tx.done.catch(() => {});
+    throw new APIError(404, 'not_found', `no rejected change ${changeId}`);
+  }
+  return { key, e };
+}
+
 export class Outbox {
   /** @param {import('./core.js').Core} core */
   constructor(core) {
@@ -147,14 +167,8 @@ export class Outbox {
     const c = this.c;
     const tx = await c.begin();
     const store = tx.objectStore('outbox');
-    const key = await store.index('change_id').getKey(changeId);
-    const e = key === undefined ? undefined : await store.get(key);
-    if (!e || e.state !== 'rejected') {
-      tx.abort();
-      await tx.done.catch(() => {});
-      throw new APIError(404, 'not_found', `no rejected change ${changeId}`);
-    }
-    await store.delete(/** @type {IDBValidKey} */ (key));
+    const { key } = await rejectedEntry(tx, changeId);
+    await store.delete(key);
     await tx.done;
     await c.updateCounts();
     c.emitStatus();
@@ -167,14 +181,7 @@ export class Outbox {
     if (!clock) throw new APIError(401, 'unauthorized', 'this device is not enrolled');
     const tx = await c.begin('local');
     const store = tx.objectStore('outbox');
-    const key = await store.index('change_id').getKey(changeId);
-    /** @type {OutboxEntry|undefined} */
-    const e = key === undefined ? undefined : await store.get(key);
-    if (!e || e.state !== 'rejected') {
-      tx.abort();
-      await tx.done.catch(() => {});
-      throw new APIError(404, 'not_found', `no rejected change ${changeId}`);
-    }
+    const { key, e } = await rejectedEntry(tx, changeId);
     if (e.change.op === 'upsert' && c.schema) {
       const row = await tx.objectStore('records').get([e.collection, e.record_id]);
       const create = !row || !exists(row.state) || isDeleted(row.state);

@@ -366,6 +366,16 @@ test('outbox: a rejected change is kept with its reason and left out of the view
   assert(rej.length === 1 && rej[0].change.id === changeId && rej[0].code === 'rule_violation' && rej[0].field === 'fields.outcome', canon(rej));
   assert((await c.get('safe_and_well_checks', id)) === undefined, 'rejected record still visible');
   assert(c.status().rejected === 1 && c.status().pending === 0, canon(c.status()));
+  // Sent again after its cause is fixed: pending once more, and rejected
+  // again by this server; then forgotten. A change that is not rejected
+  // is not found.
+  await c.retryRejected(changeId);
+  assert(c.status().rejected === 0 && c.status().pending === 1, 'not queued again: ' + canon(c.status()));
+  let err = /** @type {any} */ (null);
+  await c.discardRejected(changeId).catch((e) => (err = e));
+  assert(err?.name === 'APIError' && err.code === 'not_found', 'a waiting change was discarded as rejected: ' + String(err));
+  assert(c.status().pending === 1, 'the waiting change is gone');
+  assert((await c.sync()).rejected === 1, 'not sent again');
   await c.discardRejected(changeId);
   assert((await c.rejected()).length === 0, 'not discarded');
 });
