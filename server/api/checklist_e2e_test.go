@@ -31,19 +31,7 @@ func TestServer_ChecklistDrivesTheClosure(t *testing.T) {
 		t.Helper()
 		return e.pfPush(t, tok(), change).Results[0]
 	}
-	run := func(t *testing.T, cs []pfCase) {
-		t.Helper()
-		for _, c := range cs {
-			if !t.Run(c.name, func(t *testing.T) {
-				r := e.pfPush(t, c.tok(), c.change)
-				if got := statusesOf(r); got != c.want {
-					t.Fatalf("got %s, want %s (%+v)", got, c.want, r.Results[0].Error)
-				}
-			}) {
-				t.FailNow()
-			}
-		}
-	}
+	run := e.pfCases
 	view := func(t *testing.T) map[string]reports.ChecklistRow {
 		t.Helper()
 		var v reports.ChecklistView

@@ -42,19 +42,7 @@ func TestServer_ClosureScenario(t *testing.T) {
 	admin, qmo, head := newWriter("admin-laptop", e.clock.Now), newWriter("qmo-laptop", e.clock.Now), newWriter("head-laptop", e.clock.Now)
 	director, kim, tom, nhs := newWriter("dir-laptop", e.clock.Now), newWriter("tab-kim", e.clock.Now), newWriter("van-tom", e.clock.Now), newWriter("icb-nia", e.clock.Now)
 
-	cases := func(t *testing.T, cs []pfCase) {
-		t.Helper()
-		for _, c := range cs {
-			if !t.Run(c.name, func(t *testing.T) {
-				r := e.pfPush(t, c.tok(), c.change)
-				if got := statusesOf(r); got != c.want {
-					t.Fatalf("got %s, want %s (%+v)", got, c.want, r.Results[0].Error)
-				}
-			}) {
-				t.FailNow()
-			}
-		}
-	}
+	cases := e.pfCases
 	step := func(name string, f func(t *testing.T)) {
 		if !t.Run(name, f) {
 			t.FailNow()

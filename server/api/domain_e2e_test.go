@@ -52,15 +52,8 @@ func TestServer_ProviderFailureScenario(t *testing.T) {
 	rejected := map[string]string{}
 	cases := func(t *testing.T, cs []pfCase) {
 		t.Helper()
+		e.pfCases(t, cs)
 		for _, c := range cs {
-			if !t.Run(c.name, func(t *testing.T) {
-				r := e.pfPush(t, c.tok(), c.change)
-				if got := statusesOf(r); got != c.want {
-					t.Fatalf("got %s, want %s (%+v)", got, c.want, r.Results[0].Error)
-				}
-			}) {
-				t.FailNow()
-			}
 			if code, ok := strings.CutPrefix(c.want, "rejected:"); ok {
 				rejected[c.change["id"].(string)] = code
 			}
@@ -473,6 +466,22 @@ type pfCase struct {
 	tok    func() string // a fresh token of the user pushing
 	change map[string]any
 	want   string // as statusesOf writes it
+}
+
+// pfCases pushes each case's change as a subtest and stops the test at the
+// first whose outcome is not the one it wants.
+func (e *env) pfCases(t *testing.T, cs []pfCase) {
+	t.Helper()
+	for _, c := range cs {
+		if !t.Run(c.name, func(t *testing.T) {
+			r := e.pfPush(t, c.tok(), c.change)
+			if got := statusesOf(r); got != c.want {
+				t.Fatalf("got %s, want %s (%+v)", got, c.want, r.Results[0].Error)
+			}
+		}) {
+			t.FailNow()
+		}
+	}
 }
 
 // pfUser enrols a user and device with the given incident scopes and returns

@@ -81,6 +81,17 @@ func (a *appT) clear(sel string) {
 }
 
 // go navigates inside the app by its hash route.
+// enrolIn sets the device up with an enrolment code from the set-up screen
+// and chooses the first incident offered.
+func (a *appT) enrolIn(code string) {
+	a.t.Helper()
+	a.typeIn("#f-code", code)
+	a.click("#enrol-submit")
+	a.title("Choose an incident")
+	a.click("#f-incident")
+	a.click("main form button[type=submit]")
+}
+
 func (a *appT) route(hash string) {
 	a.t.Helper()
 	a.js(fmt.Sprintf("location.hash = %q", hash))
@@ -189,24 +200,33 @@ type demoResident struct {
 	ID, Given, Family, NHS string
 }
 
-func pickResident(t *testing.T) demoResident {
+// demoChange is one change of the demo scenario (testdata/scenario).
+type demoChange struct {
+	Collection string         `json:"collection"`
+	RecordID   string         `json:"record_id"`
+	Fields     map[string]any `json:"fields"`
+}
+
+// demoChanges reads the demo scenario's changes.
+func demoChanges(t *testing.T) []demoChange {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(browsertest.RepoRoot(), "testdata", "scenario", "scenario.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var f struct {
-		Changes []struct {
-			Collection string         `json:"collection"`
-			RecordID   string         `json:"record_id"`
-			Fields     map[string]any `json:"fields"`
-		} `json:"changes"`
+		Changes []demoChange `json:"changes"`
 	}
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatal(err)
 	}
+	return f.Changes
+}
+
+func pickResident(t *testing.T) demoResident {
+	t.Helper()
 	var all []demoResident
-	for _, c := range f.Changes {
+	for _, c := range demoChanges(t) {
 		if c.Collection != "residents" || c.Fields["given_name"] == nil {
 			continue
 		}
@@ -630,11 +650,7 @@ func TestApp_ScopeRemovalWipesIncident(t *testing.T) {
 	if err := chromedp.Do(a.ctx, chromedp.Navigate(srv.URL+"/app/#/enrol")); err != nil {
 		t.Fatal(err)
 	}
-	a.typeIn("#f-code", code.Code)
-	a.click("#enrol-submit")
-	a.title("Choose an incident")
-	a.click("#f-incident")
-	a.click("main form button[type=submit]")
+	a.enrolIn(code.Code)
 	a.wait("residents synced", "document.querySelectorAll('tr[data-id]').length > 20")
 	a.route("#/check/" + res.ID + "/person")
 	a.title("What the person said")

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,22 +22,9 @@ import (
 // number: none may be found at rest on the device.
 func residentWords(t *testing.T) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(browsertest.RepoRoot(), "testdata", "scenario", "scenario.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Changes []struct {
-			Collection string         `json:"collection"`
-			Fields     map[string]any `json:"fields"`
-		} `json:"changes"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
 	seen := map[string]bool{}
 	var out []string
-	for _, c := range f.Changes {
+	for _, c := range demoChanges(t) {
 		if c.Collection != "residents" {
 			continue
 		}
@@ -152,11 +137,7 @@ func enrolApp(t *testing.T, b *browsertest.Browser, srv *browsertest.Server, sub
 	if err := chromedp.Do(a.ctx, chromedp.Navigate(srv.URL+"/app/#/enrol")); err != nil {
 		t.Fatal(err)
 	}
-	a.typeIn("#f-code", code.Code)
-	a.click("#enrol-submit")
-	a.title("Choose an incident")
-	a.click("#f-incident")
-	a.click("main form button[type=submit]")
+	a.enrolIn(code.Code)
 	a.title("Residents")
 	a.wait("residents synced", "document.querySelectorAll('tr[data-id]').length > 20")
 	return a

@@ -108,11 +108,7 @@ func enrolCoordinator(t *testing.T, srv *browsertest.Server, subject, device str
 		t.Fatal(err)
 	}
 	a.title("Set up this device")
-	a.typeIn("#f-code", code.Code)
-	a.click("#enrol-submit")
-	a.title("Choose an incident")
-	a.click("#f-incident")
-	a.click("main form button[type=submit]")
+	a.enrolIn(code.Code)
 	a.title("Moves today")
 	a.waitFor("button[id^=depart-]")
 	a.wait("service worker in control", "navigator.serviceWorker.controller !== null")
@@ -252,11 +248,7 @@ func TestApp_FutureVisitRefusedOnDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.title("Set up this device")
-	a.typeIn("#f-code", code.Code)
-	a.click("#enrol-submit")
-	a.title("Choose an incident")
-	a.click("#f-incident")
-	a.click("main form button[type=submit]")
+	a.enrolIn(code.Code)
 	a.title("Residents")
 	a.wait("residents synced", "document.querySelectorAll('tr[data-id]').length > 20")
 	a.route("#/resident/" + res.ID)
@@ -306,11 +298,7 @@ func TestApp_SearchIgnoresAccentsAndCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.title("Set up this device")
-	a.typeIn("#f-code", code.Code)
-	a.click("#enrol-submit")
-	a.title("Choose an incident")
-	a.click("#f-incident")
-	a.click("main form button[type=submit]")
+	a.enrolIn(code.Code)
 	a.title("Residents")
 	a.wait("residents synced", "document.body.innerText.includes('Accentby')")
 	for typed, want := range names {

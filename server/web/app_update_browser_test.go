@@ -91,11 +91,7 @@ func TestApp_ServiceWorkerUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.title("Set up this device")
-	a.typeIn("#f-code", code.Code)
-	a.click("#enrol-submit")
-	a.title("Choose an incident")
-	a.click("#f-incident")
-	a.click("main form button[type=submit]")
+	a.enrolIn(code.Code)
 	a.title("Residents")
 	a.wait("residents synced", "document.querySelectorAll('tr[data-id]').length > 20")
 	a.wait("service worker in control", "navigator.serviceWorker.controller !== null")

@@ -15,10 +15,9 @@ import (
 	"github.com/google/uuid"
 )
 
-// TestConsole_BoardByFamilyNameAndNHSNumber: the board lists residents by
-// family name, shows each one's NHS number, and finds a resident by NHS
-// number typed with spaces.
-func TestConsole_BoardByFamilyNameAndNHSNumber(t *testing.T) {
+// boardRoom is a room whose console is signed in as bea, back office in
+// every incident, with the board's residents listed.
+func boardRoom(t *testing.T) *room {
 	r := newRoom(t)
 	if err := r.srv.User(r.ctx, "bea", "back_office", "*"); err != nil {
 		t.Fatal(err)
@@ -26,27 +25,31 @@ func TestConsole_BoardByFamilyNameAndNHSNumber(t *testing.T) {
 	r.run(chromedp.Navigate(r.srv.URL + "/console/"))
 	r.signIn("bea")
 	r.waitJS(`document.querySelectorAll('#board-table tbody tr').length > 0`)
+	return r
+}
+
+// TestConsole_BoardByFamilyNameAndNHSNumber: the board lists residents by
+// family name, shows each one's NHS number, and finds a resident by NHS
+// number typed with spaces.
+func TestConsole_BoardByFamilyNameAndNHSNumber(t *testing.T) {
+	r := boardRoom(t)
 
 	tok, err := r.srv.Token(r.ctx, "bea", "back_office", "bea-check", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var board struct {
-		Residents []struct {
-			ID     string `json:"resident_id"`
-			Family string `json:"family_name"`
-			Given  string `json:"given_name"`
-			NHS    string `json:"nhs_number"`
-		} `json:"residents"`
-	}
-	r.get(tok, "/v1/incidents/"+r.srv.Incident+"/board", &board)
-	rows := board.Residents
-	slices.SortStableFunc(rows, func(a, b struct {
+	type row struct {
 		ID     string `json:"resident_id"`
 		Family string `json:"family_name"`
 		Given  string `json:"given_name"`
 		NHS    string `json:"nhs_number"`
-	}) int {
+	}
+	var board struct {
+		Residents []row `json:"residents"`
+	}
+	r.get(tok, "/v1/incidents/"+r.srv.Incident+"/board", &board)
+	rows := board.Residents
+	slices.SortStableFunc(rows, func(a, b row) int {
 		return strings.Compare(strings.ToLower(a.Family+"\x00"+a.Given+"\x00"+a.NHS), strings.ToLower(b.Family+"\x00"+b.Given+"\x00"+b.NHS))
 	})
 	var want []string
@@ -77,13 +80,7 @@ func TestConsole_BoardByFamilyNameAndNHSNumber(t *testing.T) {
 // since HH:MM", and every screen's module still loads; when the link comes
 // back it says "Live" again.
 func TestConsole_NotLiveWhenLinkDrops(t *testing.T) {
-	r := newRoom(t)
-	if err := r.srv.User(r.ctx, "bea", "back_office", "*"); err != nil {
-		t.Fatal(err)
-	}
-	r.run(chromedp.Navigate(r.srv.URL + "/console/"))
-	r.signIn("bea")
-	r.waitJS(`document.querySelectorAll('#board-table tbody tr').length > 0`)
+	r := boardRoom(t)
 	const status = `document.getElementById('console-status').textContent`
 	r.waitJS(status + `.startsWith('Live')`)
 
@@ -134,13 +131,7 @@ func jsArray(ss []string) string {
 // least 15 whole resident rows without scrolling, its counts in the GOV.UK
 // typeface; the picture is saved in docs/console.
 func TestConsole_WallScreen(t *testing.T) {
-	r := newRoom(t)
-	if err := r.srv.User(r.ctx, "bea", "back_office", "*"); err != nil {
-		t.Fatal(err)
-	}
-	r.run(chromedp.Navigate(r.srv.URL + "/console/"))
-	r.signIn("bea")
-	r.waitJS(`document.querySelectorAll('#board-table tbody tr').length > 0`)
+	r := boardRoom(t)
 	r.viewport(1920, 1080)
 	r.open("#/board/wall", "board")
 	r.waitJS(`document.querySelectorAll('#board-table tbody tr').length > 0`)
@@ -176,13 +167,7 @@ func TestConsole_WallScreen(t *testing.T) {
 // focus stays on that button (the redrawn markup's control with the same
 // id takes it back), so a keyboard or screen-reader user keeps their place.
 func TestConsole_LiveRefreshKeepsFocus(t *testing.T) {
-	r := newRoom(t)
-	if err := r.srv.User(r.ctx, "bea", "back_office", "*"); err != nil {
-		t.Fatal(err)
-	}
-	r.run(chromedp.Navigate(r.srv.URL + "/console/"))
-	r.signIn("bea")
-	r.waitJS(`document.querySelectorAll('#board-table tbody tr').length > 0`)
+	r := boardRoom(t)
 	r.run(chromedp.Focus(chromedp.CSS(`#sort-where`)))
 	if got := eval[string](r, `document.activeElement.id`); got != "sort-where" {
 		t.Fatalf("focus is on %q before the refresh, want sort-where", got)
