@@ -116,5 +116,44 @@ func (s *Store) ChangeRecsForTest(ctx context.Context) ([]ChangeRec, error) {
 
 // ExplainHistoryForTest returns SQLite's query plan of History.
 func (s *Store) ExplainHistoryForTest(ctx context.Context, collection, id string) (string, error) {
-	return s.explain(ctx, historyQuery, []any{collection, id})
+	return s.explain(ctx, historyQuery, []any{collection, id, id})
+}
+
+// KeyQueryForTest is a query that finds changes or records by id, or walks
+// records in id order, with arguments to explain it with.
+type KeyQueryForTest struct {
+	Name, Query string
+	Args        []any
+	// Seek is how it must seek its index (as SQLite's plan says it);
+	// Ordered, that it must not sort.
+	Seek    string
+	Ordered bool
+}
+
+// KeyQueriesForTest returns every query that reaches changes_id or
+// records_key, with the ids given.
+func KeyQueriesForTest(changeID, recordID string) []KeyQueryForTest {
+	f := care.Filter{Scopes: []string{"incident-1"}, Unscoped: []string{"providers"}}
+	rest, restArgs := stateRestQuery("residents", recordID, f, 100)
+	later, laterArgs := stateLaterQuery("residents", f, 100)
+	records, recordsArgs := recordsQuery("residents", care.Filter{})
+	return []KeyQueryForTest{
+		{"dup", dupQuery, []any{changeID, changeID}, "changes_id (<expr>=?)", false},
+		{"written", writtenQuery, []any{changeID, changeID}, "changes_id (<expr>=?)", false},
+		{"logged in", loggedInQuery(4), []any{changeID, changeID, changeID, changeID}, "changes_id (<expr>=?)", false},
+		{"record", getRecQuery, []any{"residents", recordID, recordID}, "records_key (collection=? AND <expr>=?)", false},
+		{"records in", recordsInQuery(2), []any{"residents", recordID, "moves", recordID}, "records_key (collection=? AND <expr>=?)", false},
+		{"history", historyQuery, []any{"residents", recordID, recordID}, "records_key (collection=? AND <expr>=?)", false},
+		{"newest change", "SELECT id, seq FROM changes INDEXED BY changes_rec WHERE rec = " + recordRow, []any{"residents", recordID, recordID}, "records_key (collection=? AND <expr>=?)", false},
+		{"state, rest of a collection", rest, restArgs, "records_key (collection=? AND <expr>>?)", true},
+		{"state, later collections", later, laterArgs, "records_key (collection>?)", true},
+		{"records of a collection", records, recordsArgs, "records_key (collection=?)", true},
+		{"held records", heldRecordsQuery, []any{"x", "residents", recordID, 100}, "records_key (collection=? AND <expr>>?)", true},
+		{"quarantine", "SELECT EXISTS (SELECT 1 FROM changes c WHERE " + changeOf("q.change_id") + ") FROM quarantine q", nil, "changes_id (<expr>=?)", false},
+	}
+}
+
+// ExplainForTest returns SQLite's query plan of q.
+func (s *Store) ExplainForTest(ctx context.Context, q string, args []any) (string, error) {
+	return s.explain(ctx, q, args)
 }

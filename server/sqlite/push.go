@@ -365,7 +365,7 @@ func (t *pushTx) Logged(id string) (bool, error) {
 		return false, err
 	}
 	var one int
-	switch err := t.st.get(t.st.ws.dup).QueryRowContext(t.ctx, id).Scan(&one); {
+	switch err := t.st.get(t.st.ws.dup).QueryRowContext(t.ctx, id, id).Scan(&one); {
 	case err == nil:
 		return true, nil
 	case errors.Is(err, sql.ErrNoRows):
@@ -448,7 +448,7 @@ func (t *pushTx) Written(changeID string) (schema.WriteInfo, bool, error) {
 	if err := t.flush(); err != nil {
 		return w, false, err
 	}
-	switch err := t.st.get(t.st.ws.written).QueryRowContext(t.ctx, changeID).Scan(&w.Position, &w.Subject, &w.Role); {
+	switch err := t.st.get(t.st.ws.written).QueryRowContext(t.ctx, changeID, changeID).Scan(&w.Position, &w.Subject, &w.Role); {
 	case errors.Is(err, sql.ErrNoRows):
 		return w, false, nil
 	case err != nil:
@@ -468,7 +468,7 @@ func (t *pushTx) Record(collection, id string) (*syncproto.Record, error) {
 	}
 	var row storedRow
 	var state []byte
-	switch err := t.st.get(t.st.ws.getRec).QueryRowContext(t.ctx, collection, id).Scan(&row.rowid, &row.scope, &state); {
+	switch err := t.st.get(t.st.ws.getRec).QueryRowContext(t.ctx, collection, id, id).Scan(&row.rowid, &row.scope, &state); {
 	case errors.Is(err, sql.ErrNoRows):
 		t.cache[k] = nil
 		return nil, nil

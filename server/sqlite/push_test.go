@@ -435,3 +435,41 @@ func TestStore_WriteStored(t *testing.T) {
 		t.Fatalf("created_seq %d, updated_seq %d; want %d and %d", created, updated, before+1, before+4)
 	}
 }
+
+// TestStore_KeyPlans checks that every query finding a change or a record by
+// its id seeks the 16-byte key indexes (changes_id, records_key), and that
+// the ones walking records in id order read them in the index's order:
+// SQLite uses an expression index only for the same expression, so a query
+// written against the id's text would scan the table instead.
+func TestStore_KeyPlans(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	if err := s.ExecForTest(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 2000)
+		INSERT INTO records (collection, record_id, scope, state, created_seq, updated_seq)
+		SELECT CASE i % 2 WHEN 0 THEN 'residents' ELSE 'moves' END,
+			lower(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-8' || substr(h, 18, 3) || '-' || substr(h, 21, 12)),
+			'incident-' || (i % 20), '{}', i, i FROM (SELECT i, hex(randomblob(16)) AS h FROM n);
+		ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	id := "0190f3a4-1b2c-7d3e-8f40-5a6b7c8d9e0f"
+	for _, q := range sqlite.KeyQueriesForTest(id, id) {
+		t.Run(q.Name, func(t *testing.T) {
+			plan, err := s.ExplainForTest(ctx, q.Query, q.Args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(plan, "INDEX "+q.Seek+"\n") {
+				t.Errorf("plan does not seek %s:\n%s", q.Seek, plan)
+			}
+			for _, bad := range []string{"SCAN changes", "SCAN records", "SCAN r\n", "SCAN c\n"} {
+				if strings.Contains(plan, bad) {
+					t.Errorf("plan has %q:\n%s", bad, plan)
+				}
+			}
+			if q.Ordered && strings.Contains(plan, "TEMP B-TREE") {
+				t.Errorf("plan sorts instead of reading %s in order:\n%s", q.Seek, plan)
+			}
+		})
+	}
+}

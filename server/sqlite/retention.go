@@ -12,14 +12,18 @@ import (
 
 var _ care.RetentionStore = (*Store)(nil)
 
-// HeldRecords implements care.RetentionStore.
-func (s *Store) HeldRecords(ctx context.Context, collection, afterID string, limit int) ([]care.HeldRecord, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT r.record_id, r.scope, r.state,
+// heldRecordsQuery reads a page of a collection's records in records_key
+// order, with the counts retention weighs (retention code, collection, the
+// record id after which, limit).
+var heldRecordsQuery = `SELECT r.record_id, r.scope, r.state,
 		(SELECT COUNT(*) FROM changes c INDEXED BY changes_rec WHERE c.rec = r.rowid),
 		COALESCE((SELECT c.id FROM changes c INDEXED BY changes_rec WHERE c.rec = r.rowid ORDER BY c.seq DESC LIMIT 1), ''),
 		(SELECT COUNT(*) FROM quarantine q WHERE q.collection = r.collection AND q.record_id = r.record_id AND q.code != ?)
-		FROM records r WHERE r.collection = ? AND r.record_id > ? ORDER BY r.record_id LIMIT ?`,
-		care.CodeRetentionRemoved, collection, afterID, limit)
+		FROM records r WHERE r.collection = ? AND ` + idKey("r.record_id") + ` > ` + paramKey + ` ORDER BY ` + idKey("r.record_id") + ` LIMIT ?`
+
+// HeldRecords implements care.RetentionStore.
+func (s *Store) HeldRecords(ctx context.Context, collection, afterID string, limit int) ([]care.HeldRecord, error) {
+	rows, err := s.reader.QueryContext(ctx, heldRecordsQuery, care.CodeRetentionRemoved, collection, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("held records: %w", err)
 	}
@@ -62,11 +66,11 @@ type purgeTx struct{ tx *sql.Tx }
 var _ care.PurgeTx = purgeTx{}
 
 // recordRow selects a record's rowid, the key of its change-log rows.
-const recordRow = "(SELECT rowid FROM records WHERE collection = ? AND record_id = ?)"
+var recordRow = "(SELECT rowid FROM records WHERE " + recordByKey + ")"
 
 func (t purgeTx) HeldState(ctx context.Context, collection, id string) ([]byte, error) {
 	var state []byte
-	err := t.tx.QueryRowContext(ctx, "SELECT state FROM records WHERE collection = ? AND record_id = ?", collection, id).Scan(&state)
+	err := t.tx.QueryRowContext(ctx, "SELECT state FROM records WHERE "+recordByKey, collection, id, id).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -75,12 +79,12 @@ func (t purgeTx) HeldState(ctx context.Context, collection, id string) ([]byte, 
 
 func (t purgeTx) NewestChange(ctx context.Context, collection, id string) (changeID string, seq int64, err error) {
 	err = t.tx.QueryRowContext(ctx, "SELECT id, seq FROM changes INDEXED BY changes_rec WHERE rec = "+recordRow+" ORDER BY seq DESC LIMIT 1",
-		collection, id).Scan(&changeID, &seq)
+		collection, id, id).Scan(&changeID, &seq)
 	return changeID, seq, err
 }
 
 func (t purgeTx) RemoveChanges(ctx context.Context, collection, id string, before int64) (int, error) {
-	res, err := t.tx.ExecContext(ctx, "DELETE FROM changes WHERE rec = "+recordRow+" AND seq < ?", collection, id, before)
+	res, err := t.tx.ExecContext(ctx, "DELETE FROM changes WHERE rec = "+recordRow+" AND seq < ?", collection, id, id, before)
 	if err != nil {
 		return 0, err
 	}

@@ -401,11 +401,11 @@ func sortedUnique(xs []string) []string {
 
 // historyQuery reads a record's changes through changes_rec, its record's
 // rowid and then the log order.
-const historyQuery = "SELECT seq, body, subject, role, received_at FROM changes INDEXED BY changes_rec WHERE rec = (SELECT rowid FROM records WHERE collection = ? AND record_id = ?) ORDER BY seq"
+var historyQuery = "SELECT seq, body, subject, role, received_at FROM changes INDEXED BY changes_rec WHERE rec = (SELECT rowid FROM records WHERE " + recordByKey + ") ORDER BY seq"
 
 // History implements care.Store.
 func (s *Store) History(ctx context.Context, collection, id string) ([]care.AuditedChange, error) {
-	rows, err := s.reader.QueryContext(ctx, historyQuery, collection, id)
+	rows, err := s.reader.QueryContext(ctx, historyQuery, collection, id, id)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
@@ -462,11 +462,11 @@ const stateColumns = "collection, record_id, scope, wire, wire_n, CASE WHEN wire
 
 // State implements care.Store.
 func (s *Store) State(ctx context.Context, afterCollection, afterID string, f care.Filter, limit int) (care.StatePage, error) {
-	// Two range seeks on the (collection, record_id) index: the rest of the
-	// current collection, then the collections after it. (A row-value
-	// comparison would seek on the collection only and scan the rest.)
-	where, args := filterClause(f, []any{afterCollection, afterID})
-	rows, err := s.reader.QueryContext(ctx, "SELECT "+stateColumns+" FROM records INDEXED BY records_key WHERE collection = ? AND record_id > ?"+where+" ORDER BY record_id LIMIT ?", append(args, limit+1)...)
+	// Two range seeks on records_key: the rest of the current collection,
+	// then the collections after it. (A row-value comparison would seek on
+	// the collection only and scan the rest.)
+	q, args := stateRestQuery(afterCollection, afterID, f, limit+1)
+	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return care.StatePage{}, fmt.Errorf("state: %w", err)
 	}
@@ -475,8 +475,8 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 		return care.StatePage{}, err
 	}
 	if len(recs) <= limit {
-		where, args := filterClause(f, []any{afterCollection})
-		rows, err := s.reader.QueryContext(ctx, "SELECT "+stateColumns+" FROM records INDEXED BY records_key WHERE collection > ?"+where+" ORDER BY collection, record_id LIMIT ?", append(args, limit+1-len(recs))...)
+		q, args := stateLaterQuery(afterCollection, f, limit+1-len(recs))
+		rows, err := s.reader.QueryContext(ctx, q, args...)
 		if err != nil {
 			return care.StatePage{}, fmt.Errorf("state: %w", err)
 		}
@@ -493,6 +493,22 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 	return page, nil
 }
 
+// stateRestQuery is State's first query: up to n records of the cursor's
+// collection after its record, in records_key order.
+func stateRestQuery(afterCollection, afterID string, f care.Filter, n int) (string, []any) {
+	where, args := filterClause(f, []any{afterCollection, afterID})
+	return "SELECT " + stateColumns + " FROM records INDEXED BY records_key WHERE collection = ? AND " + idKey("record_id") + " > " + paramKey + where +
+		" ORDER BY " + idKey("record_id") + " LIMIT ?", append(args, n)
+}
+
+// stateLaterQuery is State's second query: up to n records of the
+// collections after the cursor's, in records_key order.
+func stateLaterQuery(afterCollection string, f care.Filter, n int) (string, []any) {
+	where, args := filterClause(f, []any{afterCollection})
+	return "SELECT " + stateColumns + " FROM records INDEXED BY records_key WHERE collection > ?" + where +
+		" ORDER BY collection, " + idKey("record_id") + " LIMIT ?", append(args, n)
+}
+
 // Records implements care.Store.
 func (s *Store) Records(ctx context.Context, collection string, f care.Filter) ([]*syncproto.Record, error) {
 	q, args := recordsQuery(collection, f)
@@ -507,7 +523,7 @@ func (s *Store) Records(ctx context.Context, collection string, f care.Filter) (
 // pass f, by record id.
 func recordsQuery(collection string, f care.Filter) (string, []any) {
 	where, args := filterClause(f, []any{collection})
-	return "SELECT collection, record_id, scope, state FROM records WHERE collection = ? AND deleted = 0" + where + " ORDER BY record_id", args
+	return "SELECT collection, record_id, scope, state FROM records WHERE collection = ? AND deleted = 0" + where + " ORDER BY " + idKey("record_id"), args
 }
 
 // incidentsQuery is Incidents' query.
@@ -517,7 +533,7 @@ const incidentsQuery = "SELECT DISTINCT scope FROM records WHERE scope != '' ORD
 func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.Record, error) {
 	var scope string
 	var state []byte
-	switch err := s.reader.QueryRowContext(ctx, "SELECT scope, state FROM records WHERE collection = ? AND record_id = ?", collection, id).Scan(&scope, &state); {
+	switch err := s.reader.QueryRowContext(ctx, "SELECT scope, state FROM records WHERE "+recordByKey, collection, id, id).Scan(&scope, &state); {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
 	case err != nil:
@@ -531,7 +547,7 @@ func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care
 	// An id_reused entry's id was applied before, with other content: its
 	// own content never was.
 	q := `SELECT q.id, q.change_id, q.collection, q.record_id, q.device_id, q.subject, q.role, q.code, q.field, q.message, q.raw, q.received_at, q.scope,
-		q.code != 'id_reused' AND EXISTS (SELECT 1 FROM changes c WHERE c.id = q.change_id AND q.change_id != '')
+		q.code != 'id_reused' AND EXISTS (SELECT 1 FROM changes c WHERE ` + changeOf("q.change_id") + `)
 		FROM quarantine q WHERE q.id > ?`
 	args := []any{f.AfterID}
 	if f.DeviceID != "" {
@@ -551,7 +567,7 @@ func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care
 		q += sb.String()
 	}
 	if f.OpenOnly {
-		q += " AND (q.code = 'id_reused' OR NOT EXISTS (SELECT 1 FROM changes c WHERE c.id = q.change_id AND q.change_id != ''))"
+		q += " AND (q.code = 'id_reused' OR NOT EXISTS (SELECT 1 FROM changes c WHERE " + changeOf("q.change_id") + "))"
 	}
 	q += " ORDER BY q.id LIMIT ?"
 	args = append(args, f.Limit)

@@ -29,6 +29,25 @@ type writerStmts struct {
 	logRows, recRows, loggedIn, recordsIn map[int]*sql.Stmt
 }
 
+// The writer's lookups by id (keys.go): a change by id (dup, written),
+// a record by key (getRec), and n of either at once (loggedIn, recordsIn).
+var (
+	dupQuery     = "SELECT 1 FROM changes WHERE " + changeByID
+	writtenQuery = "SELECT seq, subject, role FROM changes WHERE " + changeByID
+	getRecQuery  = "SELECT rowid, scope, state FROM records WHERE " + recordByKey
+)
+
+func loggedInQuery(n int) string {
+	return "SELECT id, scope, body FROM changes WHERE " + idKey("id") + " IN (" + repeatJoin(paramKey, n) + ")"
+}
+
+func recordsInQuery(n int) string {
+	// A row-value IN over an expression index scans the table: the keys
+	// are joined instead, one seek each.
+	return "SELECT r.rowid, r.collection, r.record_id, r.scope, r.state FROM (VALUES " + repeatJoin("(?, ?)", n) + ") AS k CROSS JOIN records r ON r.collection = k.column1 AND " +
+		idKey("r.record_id") + " = " + idKey("k.column2") + " AND r.record_id = k.column2"
+}
+
 // prepareWriter prepares the writer's statements on db.
 func prepareWriter(ctx context.Context, db *sql.DB) (*writerStmts, error) {
 	ws := &writerStmts{logRows: map[int]*sql.Stmt{}, recRows: map[int]*sql.Stmt{}, loggedIn: map[int]*sql.Stmt{}, recordsIn: map[int]*sql.Stmt{}}
@@ -40,13 +59,13 @@ func prepareWriter(ctx context.Context, db *sql.DB) (*writerStmts, error) {
 		}
 		return x
 	}
-	ws.dup = prep("SELECT 1 FROM changes WHERE id = ?")
-	ws.getRec = prep("SELECT rowid, scope, state FROM records WHERE collection = ? AND record_id = ?")
+	ws.dup = prep(dupQuery)
+	ws.getRec = prep(getRecQuery)
 	ws.updRec = prep("UPDATE records SET deleted = ?, state = ?, wire = ?, wire_n = ?, updated_seq = ? WHERE rowid = ?")
 	ws.updRecScope = prep("UPDATE records SET scope = ?, deleted = ?, state = ?, wire = ?, wire_n = ?, updated_seq = ? WHERE rowid = ?")
 	ws.insQuar = prep(`INSERT INTO quarantine (change_id, collection, record_id, device_id, subject, role, code, field, message, raw, received_at, scope)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	ws.written = prep("SELECT seq, subject, role FROM changes WHERE id = ?")
+	ws.written = prep(writtenQuery)
 	ws.maxSeq = prep("SELECT COALESCE(MAX(seq), 0) FROM changes")
 	ws.maxRowid = prep("SELECT COALESCE(MAX(rowid), 0) FROM records")
 	for n := 1; n <= flushRows; n *= 2 {
@@ -54,8 +73,8 @@ func prepareWriter(ctx context.Context, db *sql.DB) (*writerStmts, error) {
 		ws.recRows[n] = prep(recInsert + repeatJoin(recValues, n))
 	}
 	for n := 1; n <= maxIn; n *= 2 {
-		ws.loggedIn[n] = prep("SELECT id, scope, body FROM changes WHERE id IN (" + repeatJoin("?", n) + ")")
-		ws.recordsIn[n] = prep("SELECT rowid, collection, record_id, scope, state FROM records WHERE (collection, record_id) IN (VALUES " + repeatJoin("(?,?)", n) + ")")
+		ws.loggedIn[n] = prep(loggedInQuery(n))
+		ws.recordsIn[n] = prep(recordsInQuery(n))
 	}
 	if err := errors.Join(errs...); err != nil {
 		ws.close()
