@@ -54,8 +54,9 @@ type direction struct {
 	c         Counts
 }
 
-// newDirection makes one direction of a link shaped as p at bits kbit/s;
-// stream tells the two directions' random streams apart.
+// newDirection makes one direction of a link shaped as p at kbit kbit/s
+// (a Seed of 0 is 1); stream tells the two directions' random streams
+// apart.
 func newDirection(p Profile, kbit int, stream uint64) *direction {
 	seed, limit := p.Seed, p.QueuePackets
 	if seed == 0 {

@@ -42,8 +42,10 @@ type Profile struct {
 	// LossPercent is the share of packets lost each way (netem and the
 	// TUN emulator; the proxy loses none).
 	LossPercent float64
-	// Seed seeds the TUN emulator's random losses (0: 1), so a run's
-	// losses fall the same way for the same packets.
+	// Seed seeds the TUN emulator's random losses, so that the same
+	// packets lose the same way again. 0: the link's number in this
+	// process, so the links of one run lose differently and a run again
+	// loses as before.
 	Seed uint64
 	// QueuePackets bounds the TUN emulator's queue each way: a packet
 	// that finds it full is dropped (0: DefaultQueuePackets).

@@ -97,8 +97,11 @@ func openTUN(target string, p Profile, why string) (*Link, string, error) {
 		return fail(fmt.Errorf("slowlink: listen: %w", err))
 	}
 	l.ln, l.Addr = ln, ln.Addr().String()
+	if p.Seed == 0 {
+		p.Seed = uint64(k)
+	}
 	l.up, l.down = newDirection(p, p.UpKbit, 1), newDirection(p, p.DownKbit, 2)
-	l.How = fmt.Sprintf("a user-space link emulator between two network namespaces over TUN devices (%s; queue %d packets each way)", p, l.up.limit)
+	l.How = fmt.Sprintf("a user-space link emulator between two network namespaces over TUN devices (%s; queue %d packets each way; loss seed %d)", p, l.up.limit, p.Seed)
 	l.wg.Add(4)
 	go func() { defer l.wg.Done(); l.up.run(ctx, tunA, tunB) }()
 	go func() { defer l.wg.Done(); l.down.run(ctx, tunB, tunA) }()
