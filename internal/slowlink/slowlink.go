@@ -109,7 +109,8 @@ func (l *Link) Report() string {
 }
 
 // Open starts a link shaped as p in front of target (host:port): netem
-// where it can, the shaping proxy otherwise. Close it when done.
+// where it can, else the TUN emulator, else the shaping proxy. Close it
+// when done.
 //
 // CONTINUITY_SLOWLINK=proxy asks for the proxy; CONTINUITY_SLOWLINK=tun for
 // the TUN emulator (an error where it cannot run); CONTINUITY_SLOWLINK=namespace
