@@ -153,7 +153,10 @@ func TestClient_SlowNetwork(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { l.Close() })
+		t.Cleanup(func() {
+			t.Logf("slow network %s, packets: %s", l.Addr, l.Report())
+			l.Close()
+		})
 		if how == "" {
 			how = l.How
 			if l.Why != "" {

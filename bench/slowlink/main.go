@@ -1,8 +1,9 @@
 // Command slowlink measures a fresh field app's first sync across an
 // emulated "regular 3G" link (1.6 Mbit/s down, 750 kbit/s up, 150 ms round
 // trip, 1 % loss): tc netem between network namespaces where the kernel has
-// it and the command runs as root, a shaping TCP proxy otherwise (it says
-// which). The server is the real one (on-disk SQLite, the web app mounted
+// it and the command runs as root, else the user-space emulator over TUN
+// devices between two namespaces (it prints its loss counts), else a
+// shaping TCP proxy (it says which). The server is the real one (on-disk SQLite, the web app mounted
 // as serve mounts it) with the demo incident, or a 60-resident home with a
 // week of records (demo.Home); the app runs in headless Chromium with a
 // fresh profile, is set up with an enrolment code and syncs. Each case's
@@ -74,7 +75,7 @@ func run(runs int, root string) error {
 	} {
 		var totals []float64
 		for i := 0; i < runs; i++ {
-			fs, how, err := once(exe, root, c.sc)
+			fs, how, counts, err := once(exe, root, c.sc)
 			if err != nil {
 				return fmt.Errorf("%s: %w", c.name, err)
 			}
@@ -94,6 +95,7 @@ func run(runs int, root string) error {
 			}
 			totals = append(totals, fs.Total)
 			fmt.Printf("%-44s %8d %6.2f s %8d %6.2f s %6.2f s %7.2f s %8d %6s\n", c.name, fs.Records, fs.Total/1000, len(fs.Pulls), fs.Network/1000, fs.Apply/1000, fs.Seal/1000, bytes, result)
+			fmt.Printf("  packets: %s\n", counts)
 		}
 		if runs > 1 {
 			sort.Float64s(totals)
@@ -114,23 +116,25 @@ bytes: the pull answers as received (compressed).`)
 }
 
 // once runs one fresh server, link and browser, and the app's first sync.
-func once(exe, root string, sc demo.Scenario) (apptest.FirstSync, string, error) {
+// It returns the first sync, what the link is, and what it did to the
+// packets.
+func once(exe, root string, sc demo.Scenario) (apptest.FirstSync, string, string, error) {
 	var fs apptest.FirstSync
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	dir, err := os.MkdirTemp("", "slowlink-bench-")
 	if err != nil {
-		return fs, "", err
+		return fs, "", "", err
 	}
 	defer os.RemoveAll(dir)
 	srv, err := consoletest.StartWith(ctx, dir, root, nil, consoletest.Options{Scenario: &sc})
 	if err != nil {
-		return fs, "", err
+		return fs, "", "", err
 	}
 	defer srv.Close()
 	link, err := slowlink.Open(strings.TrimPrefix(srv.URL, "http://"), slowlink.Regular3G)
 	if err != nil {
-		return fs, "", err
+		return fs, "", "", err
 	}
 	defer link.Close()
 	how := link.How
@@ -138,15 +142,15 @@ func once(exe, root string, sc demo.Scenario) (apptest.FirstSync, string, error)
 		how += "; not tc netem: " + link.Why
 	}
 	if err := srv.User(ctx, "sky", "social_worker", srv.Incident); err != nil {
-		return fs, how, err
+		return fs, how, "", err
 	}
 	code, err := srv.Code(ctx, "sky", "Sky's tablet")
 	if err != nil {
-		return fs, how, err
+		return fs, how, "", err
 	}
 	base := "http://" + link.Addr
 	bctx, bcancel := apptest.Browser(ctx, exe, filepath.Join(dir, "chromium"), base)
 	defer bcancel()
 	fs, err = apptest.Run(bctx, base, code)
-	return fs, how, err
+	return fs, how, link.Report(), err
 }

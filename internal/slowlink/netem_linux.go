@@ -1,6 +1,7 @@
 package slowlink
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -116,43 +117,52 @@ func openNetem(target string, p Profile) (*Link, string, error) {
 // socket is made by a thread that joins the namespace for that moment, and
 // stays in it; connections it accepts cross the namespace's links.
 func listenIn(ns, addr string) (net.Listener, error) {
+	var ln net.Listener
+	err := inNamespace(ns, func() error {
+		var err error
+		ln, err = net.Listen("tcp", addr)
+		return err
+	})
+	if err != nil && ln != nil {
+		ln.Close()
+		ln = nil
+	}
+	return ln, err
+}
+
+// inNamespace runs f on an OS thread that has joined the named network
+// namespace (/var/run/netns/ns) for the call: the sockets and devices f
+// makes are the namespace's, and stay in it after the thread leaves.
+func inNamespace(ns string, f func() error) error {
 	target, err := os.Open("/var/run/netns/" + ns)
 	if err != nil {
-		return nil, fmt.Errorf("slowlink: namespace %s: %w", ns, err)
+		return fmt.Errorf("slowlink: namespace %s: %w", ns, err)
 	}
 	defer target.Close()
-	type result struct {
-		ln  net.Listener
-		err error
-	}
-	done := make(chan result, 1)
+	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
 		orig, err := os.Open("/proc/thread-self/ns/net")
 		if err != nil {
 			runtime.UnlockOSThread()
-			done <- result{err: fmt.Errorf("slowlink: this thread's namespace: %w", err)}
+			done <- fmt.Errorf("slowlink: this thread's namespace: %w", err)
 			return
 		}
 		defer orig.Close()
 		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
 			runtime.UnlockOSThread()
-			done <- result{err: fmt.Errorf("slowlink: join namespace %s: %w", ns, err)}
+			done <- fmt.Errorf("slowlink: join namespace %s: %w", ns, err)
 			return
 		}
-		ln, lerr := net.Listen("tcp", addr)
+		ferr := f()
 		if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
 			// The thread stays locked, so it ends with this goroutine
 			// rather than serve others from the wrong namespace.
-			done <- result{ln, fmt.Errorf("slowlink: leave namespace %s: %w", ns, err)}
+			done <- errors.Join(ferr, fmt.Errorf("slowlink: leave namespace %s: %w", ns, err))
 			return
 		}
 		runtime.UnlockOSThread()
-		done <- result{ln, lerr}
+		done <- ferr
 	}()
-	r := <-done
-	if r.err != nil && r.ln != nil {
-		r.ln.Close()
-	}
-	return r.ln, r.err
+	return <-done
 }

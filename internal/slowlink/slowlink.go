@@ -6,6 +6,12 @@
 //     network namespace joined to this one by a veth pair whose two ends are
 //     shaped (rate, delay and loss each way); a forwarder listens inside the
 //     namespace and passes each connection on to the server;
+//   - otherwise, where the process may make network namespaces and TUN
+//     devices, a link emulator in user space: two namespaces, each with a TUN
+//     device, and this process between them moving every IP packet from one
+//     to the other after losing it at random, queueing it at the rate and
+//     delaying it (tun_linux.go); the kernels in the namespaces do TCP, with
+//     real retransmissions;
 //   - otherwise a shaping TCP proxy in user space: rate and delay each way,
 //     no packet loss. Link.How says which one runs, Link.Why why not netem.
 //
@@ -14,6 +20,7 @@
 package slowlink
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -32,8 +39,17 @@ type Profile struct {
 	DownKbit, UpKbit int
 	// Delay is the one-way delay (each way: the round trip is twice it).
 	Delay time.Duration
-	// LossPercent is the share of packets lost each way (netem only).
+	// LossPercent is the share of packets lost each way (netem and the
+	// TUN emulator; the proxy loses none).
 	LossPercent float64
+	// Seed seeds the TUN emulator's random losses, so that the same
+	// packets lose the same way again. 0: the link's number in this
+	// process, so the links of one run lose differently and a run again
+	// loses as before.
+	Seed uint64
+	// QueuePackets bounds the TUN emulator's queue each way: a packet
+	// that finds it full is dropped (0: DefaultQueuePackets).
+	QueuePackets int
 }
 
 // Regular3G is what browsers' network throttling calls "regular 3G":
@@ -63,28 +79,67 @@ type Link struct {
 	mu      sync.Mutex
 	conns   map[net.Conn]bool
 	cleanup []func()
+	// up and down are the TUN emulator's directions (nil otherwise).
+	up, down *direction
+	// cancel stops the TUN emulator's goroutines, wg waits for them.
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	// namespaces are the TUN emulator's, removed on Close.
+	namespaces []string
+}
+
+// Counts returns what the TUN emulator did to the packets each way so far
+// (up: towards the server); ok is false for the other kinds of link,
+// which count nothing.
+func (l *Link) Counts() (up, down Counts, ok bool) {
+	if l.up == nil {
+		return Counts{}, Counts{}, false
+	}
+	return l.up.counts(), l.down.counts(), true
+}
+
+// Report says in words what the link did to the packets, e.g. "up: 1200
+// packets, 12 lost (1.00%), ...; down: ...", or that it does not count.
+func (l *Link) Report() string {
+	up, down, ok := l.Counts()
+	if !ok {
+		return "no packet counts (only the TUN emulator counts)"
+	}
+	return fmt.Sprintf("up: %s; down: %s", up, down)
 }
 
 // Open starts a link shaped as p in front of target (host:port): netem
-// where it can, the shaping proxy otherwise. Close it when done.
+// where it can, else the TUN emulator, else the shaping proxy. Close it
+// when done.
 //
-// CONTINUITY_SLOWLINK=proxy asks for the proxy; CONTINUITY_SLOWLINK=namespace
+// CONTINUITY_SLOWLINK=proxy asks for the proxy; CONTINUITY_SLOWLINK=tun for
+// the TUN emulator (an error where it cannot run); CONTINUITY_SLOWLINK=namespace
 // for the namespace and veth pair without shaping (to check that plumbing on
 // a kernel without netem; nothing is slow then).
 func Open(target string, p Profile) (*Link, error) {
-	why := "CONTINUITY_SLOWLINK=proxy"
-	if os.Getenv("CONTINUITY_SLOWLINK") == "namespace" {
+	mode := os.Getenv("CONTINUITY_SLOWLINK")
+	switch mode {
+	case "proxy":
+		return OpenProxy(target, p, "CONTINUITY_SLOWLINK=proxy")
+	case "tun":
+		l, reason, err := openTUN(target, p, "CONTINUITY_SLOWLINK=tun")
+		if err == nil && l == nil {
+			err = fmt.Errorf("slowlink: CONTINUITY_SLOWLINK=tun, but %s", reason)
+		}
+		return l, err
+	case "namespace":
 		p = Profile{}
 	}
-	if os.Getenv("CONTINUITY_SLOWLINK") != "proxy" {
-		l, reason, err := openNetem(target, p)
-		if err != nil {
-			return nil, err
+	l, why, err := openNetem(target, p)
+	if err != nil || l != nil {
+		return l, err
+	}
+	if mode != "namespace" {
+		l, reason, err := openTUN(target, p, why)
+		if err != nil || l != nil {
+			return l, err
 		}
-		if l != nil {
-			return l, nil
-		}
-		why = reason
+		why += "; no TUN emulator either: " + reason
 	}
 	return OpenProxy(target, p, why)
 }
@@ -103,6 +158,34 @@ func OpenProxy(target string, p Profile, why string) (*Link, error) {
 		go pace(client, server, p.DownKbit*1000, p.Delay)
 	})
 	return l, nil
+}
+
+// forward accepts connections on ln and joins each to one that dial makes,
+// each dialled in its own goroutine (a lost SYN holds up that connection
+// alone); the goroutines are in l.wg.
+func (l *Link) forward(ctx context.Context, ln net.Listener, dial func(context.Context) (net.Conn, error)) {
+	defer l.wg.Done()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			srv, err := dial(ctx)
+			if err != nil {
+				c.Close()
+				return
+			}
+			if !l.track(c, srv) {
+				return
+			}
+			l.wg.Add(2)
+			go func() { defer l.wg.Done(); _, _ = io.Copy(c, srv); c.Close(); srv.Close() }()
+			go func() { defer l.wg.Done(); _, _ = io.Copy(srv, c); c.Close(); srv.Close() }()
+		}()
+	}
 }
 
 // serve accepts connections and joins each to a new one to target.
@@ -142,11 +225,15 @@ func (l *Link) track(cs ...net.Conn) bool {
 }
 
 // Close stops the link: its listener, every connection through it, and
-// (netem) the namespace and the veth pair.
+// (netem) the namespace and the veth pair, or (TUN) the namespaces, the
+// devices and every goroutine of the emulator, which it waits for.
 func (l *Link) Close() error {
 	var err error
 	if l.ln != nil {
 		err = l.ln.Close()
+	}
+	if l.cancel != nil {
+		l.cancel()
 	}
 	l.mu.Lock()
 	for c := range l.conns {
@@ -158,6 +245,7 @@ func (l *Link) Close() error {
 		l.cleanup[i]()
 	}
 	l.cleanup = nil
+	l.wg.Wait()
 	if errors.Is(err, net.ErrClosed) {
 		return nil
 	}

@@ -324,8 +324,9 @@ func (s *Server) EnrolmentCode(t testing.TB, subject, role, deviceName string, i
 }
 
 // Link opens an emulated slow link (slowlink.Open: tc netem where the
-// kernel has it, a shaping proxy otherwise) in front of the server's front,
-// closed when the test ends, and returns the base URL across it. Give the
+// kernel has it, else the TUN emulator, else a shaping proxy) in front of
+// the server's front, closed when the test ends (logging its packet
+// counts), and returns the base URL across it. Give the
 // URL to the browser as one of Options.SecureOrigins: across netem it is not
 // a loopback address.
 func (s *Server) Link(t testing.TB, p slowlink.Profile) (string, *slowlink.Link) {
@@ -334,7 +335,10 @@ func (s *Server) Link(t testing.TB, p slowlink.Profile) (string, *slowlink.Link)
 	if err != nil {
 		t.Fatalf("browsertest: slow link: %v", err)
 	}
-	t.Cleanup(func() { l.Close() })
+	t.Cleanup(func() {
+		t.Logf("slow link, packets: %s", l.Report())
+		l.Close()
+	})
 	if l.Why != "" {
 		t.Logf("slow link: not tc netem: %s", l.Why)
 	}
