@@ -52,6 +52,15 @@ func TestStore_MigrateUUIDIDs(t *testing.T) {
 	if got := columnTypes(t, dsn); got != "changes.id uuid, changes.record_id uuid, records.record_id uuid, v_residents.id text" {
 		t.Fatalf("after migrating: %s", got)
 	}
+	conn := connect(t, dsn)
+	views := queryStrings(t, conn, `SELECT table_name FROM information_schema.views WHERE table_schema = current_schema()`)
+	uuids := queryStrings(t, conn, `SELECT c.table_name || '.' || c.column_name FROM information_schema.columns c
+		JOIN information_schema.views v ON v.table_schema = c.table_schema AND v.table_name = c.table_name
+		WHERE c.table_schema = current_schema() AND c.data_type = 'uuid'`)
+	conn.Close(ctx)
+	if len(views) < 30 || len(uuids) > 0 {
+		t.Fatalf("after migrating, of %d views these columns are uuid, not text: %v", len(views), uuids)
+	}
 	after := snapshot(t, dsn)
 	compareSnapshots(t, "after migrating up", before, after)
 
