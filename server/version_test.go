@@ -4,12 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/continuity-care/continuity/migrations"
 	"github.com/continuity-care/continuity/server/postgres/pgtest"
 	"github.com/continuity-care/continuity/server/sqlite"
 )
@@ -22,7 +25,19 @@ func TestServe_RefusesNewerDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newer := latest + 1
+	// A migration may exist on one store only (PostgreSQL's 00021), so
+	// each store has its own newest, and newer is newer than both.
+	names, err := fs.Glob(migrations.Postgres(), "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	latestOf := map[string]int64{"sqlite": latest}
+	for _, n := range names {
+		if v, err := strconv.ParseInt(strings.SplitN(n, "_", 2)[0], 10, 64); err == nil {
+			latestOf["postgres"] = max(latestOf["postgres"], v)
+		}
+	}
+	newer := max(latestOf["sqlite"], latestOf["postgres"]) + 1
 	cases := map[string]func(t *testing.T) string{
 		"sqlite": func(t *testing.T) string {
 			db := filepath.Join(t.TempDir(), "data", "continuity.db")
@@ -60,7 +75,7 @@ func TestServe_RefusesNewerDatabase(t *testing.T) {
 				if strings.Contains(stdout, "up to date") {
 					t.Fatalf("%s called a newer database up to date: %s", args[0], stdout)
 				}
-				for _, want := range []string{fmt.Sprintf("migration %d", newer), fmt.Sprintf("up to %d", latest)} {
+				for _, want := range []string{fmt.Sprintf("migration %d", newer), fmt.Sprintf("up to %d", latestOf[name])} {
 					if !strings.Contains(stderr, want) {
 						t.Fatalf("%s: %q does not say %q", args[0], stderr, want)
 					}

@@ -162,7 +162,7 @@ func (a *applier) Begin(ids []string, rkeys []care.RecordKey) (map[string]care.P
 		head += " FOR UPDATE"
 	}
 	q.Queue(head).QueryRow(func(row pgx.Row) error { return row.Scan(&a.start) })
-	q.Queue("SELECT id, scope, body FROM changes WHERE id = ANY($1::text[])", ids).Query(func(rows pgx.Rows) error {
+	q.Queue("SELECT id, scope, body FROM changes WHERE id = ANY($1::uuid[])", onlyIDs(ids)).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var id string
 			var body []byte
@@ -206,7 +206,7 @@ func (a *applier) queueLock(q *pgx.Batch, keys []key) {
 		return
 	}
 	q.Queue(`INSERT INTO records (collection, record_id)
-		SELECT c, i FROM unnest($1::text[], $2::text[]) AS k(c, i) ORDER BY c COLLATE "C", i COLLATE "C"
+		SELECT c, i FROM unnest($1::text[], $2::uuid[]) AS k(c, i) ORDER BY c COLLATE "C", i
 		ON CONFLICT DO NOTHING RETURNING collection, record_id`, cols, ids).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var k key
@@ -218,7 +218,7 @@ func (a *applier) queueLock(q *pgx.Batch, keys []key) {
 		return rows.Err()
 	})
 	q.Queue(`SELECT r.collection, r.record_id, r.scope, r.state FROM records r
-		JOIN unnest($1::text[], $2::text[]) AS k(c, i) ON r.collection = k.c AND r.record_id = k.i
+		JOIN unnest($1::text[], $2::uuid[]) AS k(c, i) ON r.collection = k.c AND r.record_id = k.i
 		ORDER BY r.collection, r.record_id FOR UPDATE OF r`, cols, ids).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var k key
@@ -293,7 +293,7 @@ func (a *applier) Logged(id string) (bool, error) {
 		return false, nil
 	}
 	var n int
-	if err := a.tx.QueryRow(a.ctx, "SELECT count(*) FROM changes WHERE id = $1", id).Scan(&n); err != nil {
+	if err := a.tx.QueryRow(a.ctx, "SELECT count(*) FROM changes WHERE id = $1", idArg(id)).Scan(&n); err != nil {
 		return false, err
 	}
 	if n == 0 {
@@ -356,7 +356,7 @@ func (a *applier) finish() (int64, error) {
 		for k := range a.placeholders {
 			cols, ids = append(cols, k.collection), append(ids, k.id)
 		}
-		a.queue.Queue(`DELETE FROM records r USING unnest($1::text[], $2::text[]) AS k(c, i)
+		a.queue.Queue(`DELETE FROM records r USING unnest($1::text[], $2::uuid[]) AS k(c, i)
 			WHERE r.collection = k.c AND r.record_id = k.i AND r.state IS NULL`, cols, ids)
 	}
 	n := int64(len(a.log))
@@ -411,17 +411,20 @@ func (a *applier) queueValidation(stale *bool) {
 	for id := range a.missing {
 		ids = append(ids, id)
 	}
+	ids = onlyIDs(ids)
 	var rc, ri []string
 	for k := range a.read {
-		rc, ri = append(rc, k.collection), append(ri, k.id)
+		if isID(k.id) { // no change can name any other record
+			rc, ri = append(rc, k.collection), append(ri, k.id)
+		}
 	}
 	var fc, ff, fk, ft, fv []string
 	for _, f := range a.finds {
 		fc, ff, fk, ft, fv = append(fc, f.collection), append(ff, f.field), append(fk, f.kind), append(ft, f.text), append(fv, f.value)
 	}
 	a.queue.Queue(`SELECT EXISTS (SELECT 1 FROM changes ch WHERE ch.seq > $1 AND (
-			ch.id = ANY($2::text[])
-			OR EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) AS r(c, i) WHERE ch.collection = r.c AND ch.record_id = r.i)
+			ch.id = ANY($2::uuid[])
+			OR EXISTS (SELECT 1 FROM unnest($3::text[], $4::uuid[]) AS r(c, i) WHERE ch.collection = r.c AND ch.record_id = r.i)
 			OR EXISTS (SELECT 1 FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS f(c, f, k, t, v)
 				WHERE ch.collection = f.c AND ch.op = 'upsert' AND CASE WHEN f.k = 'string'
 					THEN json_typeof(ch.body->'fields'->f.f) = 'string' AND ch.body->'fields'->>f.f = f.t
@@ -447,7 +450,7 @@ func (a *applier) queueAppend(base int64) {
 	}
 	a.queue.Queue(`INSERT INTO changes (seq, id, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body)
 		SELECT s, i, c, r, sc, o, h, d, su, ro, se, rc, $14, b::json
-		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::text[])
+		FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::text[])
 			AS u(s, i, c, r, sc, o, h, d, su, ro, se, rc, b)`,
 		seqs, ids, cols, recs, scopes, ops, hlcs, devs, subs, roles, seens, recorded, bodies, a.received)
 	var dc, di []string
@@ -457,7 +460,7 @@ func (a *applier) queueAppend(base int64) {
 		first, last = append(first, base+w.first), append(last, base+w.last)
 	}
 	a.queue.Queue(`UPDATE records r SET created_seq = COALESCE(r.created_seq, u.f), updated_seq = u.l
-		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(c, i, f, l)
+		FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::bigint[]) AS u(c, i, f, l)
 		WHERE r.collection = u.c AND r.record_id = u.i`, dc, di, first, last)
 }
 
@@ -481,7 +484,7 @@ func (a *applier) Written(changeID string) (schema.WriteInfo, bool, error) {
 		return schema.WriteInfo{Position: a.start + int64(i) + 1, Subject: l.subject, Role: l.role}, true, nil
 	}
 	var w schema.WriteInfo
-	switch err := a.tx.QueryRow(a.ctx, "SELECT seq, subject, role FROM changes WHERE id = $1", changeID).Scan(&w.Position, &w.Subject, &w.Role); {
+	switch err := a.tx.QueryRow(a.ctx, "SELECT seq, subject, role FROM changes WHERE id = $1", idArg(changeID)).Scan(&w.Position, &w.Subject, &w.Role); {
 	case errors.Is(err, pgx.ErrNoRows):
 		a.missing[changeID] = true
 		return w, false, nil
@@ -510,7 +513,7 @@ func (a *applier) Record(collection, id string) (*syncproto.Record, error) {
 	}
 	var scope string
 	var state []byte
-	err := a.tx.QueryRow(a.ctx, "SELECT scope, state FROM records WHERE collection = $1 AND record_id = $2", collection, id).Scan(&scope, &state)
+	err := a.tx.QueryRow(a.ctx, "SELECT scope, state FROM records WHERE collection = $1 AND record_id = $2", collection, idArg(id)).Scan(&scope, &state)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("load record: %w", err)
 	}

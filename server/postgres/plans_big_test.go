@@ -53,7 +53,7 @@ var (
 // and $3 in turn; every 50th a providers change of no incident) with bodies
 // of about 500 bytes, and moves the head to $1.
 const fillChangesSQL = `INSERT INTO changes (seq, id, collection, record_id, scope, op, hlc, device_id, subject, role, recorded_at, received_at, body)
-SELECT i, id, col, rid, sc, 'upsert', hlc, 'tab-seed', 'sw-seed', 'social_worker', t, t,
+SELECT i, id::uuid, col, rid::uuid, sc, 'upsert', hlc, 'tab-seed', 'sw-seed', 'social_worker', t, t,
 	json_build_object('id', id, 'collection', col, 'record_id', rid, 'op', 'upsert',
 		'fields', json_build_object('incident_id', sc, 'given_name', 'Given ' || i, 'family_name', 'Family ' || i,
 			'notes', repeat('n', 240)),

@@ -313,10 +313,20 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 // (afterCollection, afterID) that pass f, in key order. It walks the primary
 // key from that key.
 func stateQuery(afterCollection, afterID string, f care.Filter, n int) (string, []any) {
-	where, args := filterClause(f, []any{afterCollection, afterID})
+	// Record ids are uuid: the ids after afterID are those after (or from)
+	// its bound, and when none is, the page starts at the next collection.
+	bound, inclusive, none := idBound(afterID)
+	after, args := "(collection, record_id) > ($1, $2::uuid)", []any{afterCollection, bound}
+	switch {
+	case none:
+		after, args = "collection > $1", []any{afterCollection}
+	case inclusive:
+		after = "(collection, record_id) >= ($1, $2::uuid)"
+	}
+	where, args := filterClause(f, args)
 	args = append(args, n)
 	return fmt.Sprintf(`SELECT collection, record_id, scope, wire, wire_n, CASE WHEN wire_n = 0 THEN state END
-		FROM records WHERE (collection, record_id) > ($1, $2) AND state IS NOT NULL%s ORDER BY collection, record_id LIMIT $%d`, where, len(args)), args
+		FROM records WHERE %s AND state IS NOT NULL%s ORDER BY collection, record_id LIMIT $%d`, after, where, len(args)), args
 }
 
 // Records implements care.Store.
@@ -343,7 +353,7 @@ const incidentsQuery = "SELECT DISTINCT scope FROM records WHERE scope <> '' ORD
 func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.Record, error) {
 	var scope string
 	var state []byte
-	switch err := s.pool.QueryRow(ctx, "SELECT scope, state FROM records WHERE collection = $1 AND record_id = $2", collection, id).Scan(&scope, &state); {
+	switch err := s.pool.QueryRow(ctx, "SELECT scope, state FROM records WHERE collection = $1 AND record_id = $2", collection, idArg(id)).Scan(&scope, &state); {
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, nil
 	case err != nil:
@@ -357,7 +367,7 @@ func (s *Store) Record(ctx context.Context, collection, id string) (*syncproto.R
 
 // History implements care.Store.
 func (s *Store) History(ctx context.Context, collection, id string) ([]care.AuditedChange, error) {
-	rows, err := s.pool.Query(ctx, "SELECT seq, body, subject, role, received_at FROM changes WHERE collection = $1 AND record_id = $2 ORDER BY seq", collection, id)
+	rows, err := s.pool.Query(ctx, "SELECT seq, body, subject, role, received_at FROM changes WHERE collection = $1 AND record_id = $2 ORDER BY seq", collection, idArg(id))
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
@@ -398,7 +408,7 @@ func (s *Store) Incidents(ctx context.Context) ([]string, error) {
 func (s *Store) Quarantine(ctx context.Context, f care.QuarantineFilter) ([]care.QuarantineEntry, error) {
 	// An id_reused entry's id was applied before, with other content: its
 	// own content never was.
-	const applied = "(q.code <> 'id_reused' AND EXISTS (SELECT 1 FROM changes c WHERE c.id = q.change_id AND q.change_id <> ''))"
+	const applied = "(q.code <> 'id_reused' AND EXISTS (SELECT 1 FROM changes c WHERE c.id = " + quarantinedID + "))"
 	q := `SELECT q.id, q.change_id, q.collection, q.record_id, q.device_id, q.subject, q.role, q.code, q.field, q.message, q.raw, q.received_at, q.scope, ` +
 		applied + ` FROM quarantine q WHERE q.id > $1`
 	args := []any{f.AfterID}

@@ -826,11 +826,21 @@ func TestAccess(t *testing.T) {
 func isErr(err, target error) bool { return errors.Is(err, target) }
 
 // BenchmarkApply measures pushes of 50 new records each, from 1 and 8
-// concurrent pushers.
+// concurrent pushers, with random (v4) and time-ordered (v7) ids for the
+// changes and records.
 func BenchmarkApply(b *testing.B) {
-	for _, pushers := range []int{1, 8} {
-		b.Run(fmt.Sprintf("pushers=%d", pushers), func(b *testing.B) {
-			s := open(b, freshDB(b))
+	for _, bc := range []struct {
+		ids     string
+		pushers int
+	}{{"v4", 1}, {"v4", 8}, {"v7", 1}, {"v7", 8}} {
+		pushers := bc.pushers
+		newID := uuid.NewString
+		if bc.ids == "v7" {
+			newID = func() string { return uuid.Must(uuid.NewV7()).String() }
+		}
+		b.Run(fmt.Sprintf("ids=%s/pushers=%d", bc.ids, pushers), func(b *testing.B) {
+			dsn := freshDB(b)
+			s := open(b, dsn)
 			defer s.Close()
 			ctx := context.Background()
 			const perPush = 50
@@ -845,7 +855,9 @@ func BenchmarkApply(b *testing.B) {
 					for next.Add(1) <= int64(b.N) {
 						items := make([]care.Incoming, perPush)
 						for i := range items {
-							items[i] = g.upsert("residents", uuid.NewString(), map[string]any{"given_name": "n", "incident_id": "x"})
+							items[i] = g.upsert("residents", newID(), map[string]any{"given_name": "n", "incident_id": "x"})
+							items[i].Change.ID = newID()
+							items[i] = incoming(items[i].Change)
 						}
 						if _, err := care.Apply(ctx, s, batch(allow, items...)); err != nil {
 							b.Error(err)
@@ -856,6 +868,16 @@ func BenchmarkApply(b *testing.B) {
 			}
 			wg.Wait()
 			b.ReportMetric(float64(b.N*perPush)/b.Elapsed().Seconds(), "changes/s")
+			// The indexes that find a change or a record by id: their size
+			// per change says how many pages random ids spread over.
+			conn := connect(b, dsn)
+			defer conn.Close(ctx)
+			var size int64
+			if err := conn.QueryRow(ctx, `SELECT pg_relation_size('changes_id_key') + pg_relation_size('changes_record')
+				+ pg_relation_size('records_pkey')`).Scan(&size); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(size)/float64(b.N*perPush), "id-index-bytes/change")
 		})
 	}
 }

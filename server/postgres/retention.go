@@ -15,12 +15,20 @@ var _ care.RetentionStore = (*Store)(nil)
 
 // HeldRecords implements care.RetentionStore.
 func (s *Store) HeldRecords(ctx context.Context, collection, afterID string, limit int) ([]care.HeldRecord, error) {
+	bound, inclusive, none := idBound(afterID)
+	if none {
+		return []care.HeldRecord{}, nil
+	}
+	op := ">"
+	if inclusive {
+		op = ">="
+	}
 	rows, err := s.pool.Query(ctx, `SELECT r.record_id, r.scope, r.state,
 		(SELECT COUNT(*) FROM changes c WHERE c.collection = r.collection AND c.record_id = r.record_id),
-		COALESCE((SELECT c.id FROM changes c WHERE c.collection = r.collection AND c.record_id = r.record_id ORDER BY c.seq DESC LIMIT 1), ''),
-		(SELECT COUNT(*) FROM quarantine q WHERE q.collection = r.collection AND q.record_id = r.record_id AND q.code <> $1)
-		FROM records r WHERE r.collection = $2 AND r.record_id > $3 AND r.state IS NOT NULL ORDER BY r.record_id LIMIT $4`,
-		care.CodeRetentionRemoved, collection, afterID, limit)
+		COALESCE((SELECT c.id::text FROM changes c WHERE c.collection = r.collection AND c.record_id = r.record_id ORDER BY c.seq DESC LIMIT 1), ''),
+		(SELECT COUNT(*) FROM quarantine q WHERE q.collection = r.collection AND q.record_id = r.record_id::text AND q.code <> $1)
+		FROM records r WHERE r.collection = $2 AND r.record_id `+op+` $3::uuid AND r.state IS NOT NULL ORDER BY r.record_id LIMIT $4`,
+		care.CodeRetentionRemoved, collection, bound, limit)
 	if err != nil {
 		return nil, fmt.Errorf("held records: %w", err)
 	}
@@ -58,7 +66,7 @@ var _ care.PurgeTx = purgeTx{}
 
 func (t purgeTx) HeldState(ctx context.Context, collection, id string) ([]byte, error) {
 	var state []byte
-	err := t.tx.QueryRow(ctx, "SELECT state FROM records WHERE collection = $1 AND record_id = $2 FOR UPDATE", collection, id).Scan(&state)
+	err := t.tx.QueryRow(ctx, "SELECT state FROM records WHERE collection = $1 AND record_id = $2 FOR UPDATE", collection, idArg(id)).Scan(&state)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -67,12 +75,12 @@ func (t purgeTx) HeldState(ctx context.Context, collection, id string) ([]byte, 
 
 func (t purgeTx) NewestChange(ctx context.Context, collection, id string) (changeID string, seq int64, err error) {
 	err = t.tx.QueryRow(ctx, "SELECT id, seq FROM changes WHERE collection = $1 AND record_id = $2 ORDER BY seq DESC LIMIT 1",
-		collection, id).Scan(&changeID, &seq)
+		collection, idArg(id)).Scan(&changeID, &seq)
 	return changeID, seq, err
 }
 
 func (t purgeTx) RemoveChanges(ctx context.Context, collection, id string, before int64) (int, error) {
-	tag, err := t.tx.Exec(ctx, "DELETE FROM changes WHERE collection = $1 AND record_id = $2 AND seq < $3", collection, id, before)
+	tag, err := t.tx.Exec(ctx, "DELETE FROM changes WHERE collection = $1 AND record_id = $2 AND seq < $3", collection, idArg(id), before)
 	return int(tag.RowsAffected()), err
 }
 

@@ -107,7 +107,9 @@ func generate(cols, replaced []schema.Collection) (string, error) {
 		if !plainName.MatchString(c.Name) {
 			return "", fmt.Errorf("collection name %q is not a plain identifier", c.Name)
 		}
-		fmt.Fprintf(&b, "CREATE VIEW v_%s AS SELECT\n    record_id AS id", c.Name)
+		// record_id is uuid (migration 00021); a view's id stays text, as
+		// every other id column of the views is, so they join.
+		fmt.Fprintf(&b, "CREATE VIEW v_%s AS SELECT\n    record_id::text AS id", c.Name)
 		for _, f := range c.Fields {
 			if !plainName.MatchString(f.Name) {
 				return "", fmt.Errorf("field name %s.%q is not a plain identifier", c.Name, f.Name)
@@ -131,7 +133,7 @@ func generate(cols, replaced []schema.Collection) (string, error) {
 	if len(replaced) > 0 {
 		b.WriteString("-- The replaced views keep their new columns: the older migration's Down drops them.\n")
 		for _, c := range replaced {
-			fmt.Fprintf(&b, "CREATE VIEW v_%s AS SELECT record_id AS id, updated_seq FROM records WHERE collection = '%s' AND NOT deleted AND state IS NOT NULL;\n", c.Name, c.Name)
+			fmt.Fprintf(&b, "CREATE VIEW v_%s AS SELECT record_id::text AS id, updated_seq FROM records WHERE collection = '%s' AND NOT deleted AND state IS NOT NULL;\n", c.Name, c.Name)
 		}
 	}
 	return b.String(), nil
