@@ -233,6 +233,19 @@ func TestStore_RecordsPlan(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			q, args := postgres.RecordsQueryForTest(tc.collection, tc.f)
+			if tc.collection == "" {
+				// Whether an index-only scan beats reading the table
+				// depends on the visibility map, which VACUUM cannot
+				// complete while another session (a test of another
+				// package on the same cluster) holds an older snapshot:
+				// then the planner rightly reads the table. What this
+				// case checks is that records_scope alone answers the
+				// list, so the table is taken off the planner's list.
+				if _, err := conn.Exec(ctx, "SET enable_seqscan = off"); err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Exec(ctx, "RESET enable_seqscan")
+			}
 			plan := explain(t, conn, "EXPLAIN", q, args)
 			if !tc.want.MatchString(plan) {
 				t.Errorf("plan lacks %s:\n%s", tc.want, plan)
