@@ -47,6 +47,8 @@ export class Syncer {
     /** Push body limit in bytes: the server's advertised one, lowered by a proxy's 413. 0: not learnt. */
     this.pushLimit = 0;
     this.schemaCheckedAt = 0;
+    /** @type {Promise<Schema|null>|null} the schema being fetched in the current round */
+    this.schemaLoad = null;
   }
 
   /** @returns {Promise<Schema|null>} */
@@ -92,11 +94,21 @@ export class Syncer {
     c.status.syncing = true;
     c.emitStatus();
     try {
+      // The schema is fetched alongside the push and the first pull page
+      // (a fresh device's first sync saves a round trip and the schema's
+      // bytes); nothing is settled or applied before it is in (#schemaIn).
+      this.schemaLoad = null;
       if (!c.schema || c.o.now() - this.schemaCheckedAt > SCHEMA_CHECK_MS) {
-        await this.loadSchema();
+        this.schemaLoad = this.loadSchema();
+        this.schemaLoad.catch(() => {}); // awaited by #schemaIn
       }
-      await this.#push(rep);
-      await this.#pull(rep);
+      try {
+        await this.#push(rep);
+        await this.#pull(rep);
+      } catch (e) {
+        await this.#schemaIn(); // the schema's failure, when it failed, is the one reported
+        throw e;
+      }
       const done = new Date(c.o.now()).toISOString();
       const tx = await c.begin();
       await setMeta(tx, 'last_sync_at', done);
@@ -120,6 +132,14 @@ export class Syncer {
       await c.updateCounts();
       c.emitStatus();
     }
+  }
+
+  /**
+   * Waits for the schema being fetched in this round, if any; throws its
+   * failure.
+   */
+  async #schemaIn() {
+    if (this.schemaLoad) await this.schemaLoad;
   }
 
   /**
@@ -162,7 +182,9 @@ export class Syncer {
       let resp;
       try {
         resp = await this.c.auth.raw('POST', '/v1/sync/push', body, 'bearer');
+        await this.#schemaIn();
       } catch (e) {
+        await this.#schemaIn();
         // Too large for the server or a proxy in front of it: nothing was
         // applied; halve the limit and send smaller batches.
         const half = Math.floor(utf8Length(body) / 2);
@@ -308,7 +330,9 @@ export class Syncer {
       let page;
       try {
         page = await c.auth.raw('GET', '/v1/sync/pull?' + q.toString(), undefined, 'bearer');
+        await this.#schemaIn();
       } catch (e) {
+        await this.#schemaIn();
         if (e instanceof APIError && e.code === 'invalid_cursor' && cursor && !restarted) {
           // The server no longer knows the cursor: start again from its
           // current state (merging is idempotent, so nothing is lost).
