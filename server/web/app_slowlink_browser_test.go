@@ -66,7 +66,8 @@ func serverRecords(t *testing.T, srv *browsertest.Server, subject string) int {
 // it holds every record the server gives a social worker of the incident,
 // sealed, and lists the incident's residents. The demo incident, and a
 // 60-resident home with a week of records (demo.Home). Its times are logged
-// (bench/slowlink prints them against the aim), never asserted.
+// (bench/slowlink prints them against the aim), never asserted; only the
+// order of the schema and the first pull is.
 func TestApp_FirstSyncOverSlowLink(t *testing.T) {
 	browsertest.RequireChromium(t)
 	demoScenario, err := demo.Load(filepath.Join(browsertest.RepoRoot(), demo.DefaultPath))
@@ -104,7 +105,14 @@ func TestApp_FirstSyncOverSlowLink(t *testing.T) {
 				t.Errorf("the app holds %d records in %d sealed rows, want the server's %d (a base and a view each)", fs.Records, fs.Rows, want)
 			}
 			if len(fs.Pulls) == 0 {
-				t.Error("no pull request was timed")
+				t.Fatal("no pull request was timed")
+			}
+			// The schema and the first pull page are asked for at once, not
+			// one after the other across the link's round trip.
+			for _, o := range fs.Other {
+				if o.Path == "/v1/schema" && fs.Pulls[0].Start >= o.End {
+					t.Errorf("the first pull was asked for at %.0f ms, after the schema's answer at %.0f ms", fs.Pulls[0].Start-fs.T0, o.End-fs.T0)
+				}
 			}
 			st, err := demo.Apply(tc.sc)
 			if err != nil {

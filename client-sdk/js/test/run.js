@@ -533,6 +533,49 @@ test('pull: an unknown cursor starts again from the beginning', async () => {
   assert(canon(cursors) === canon([null, 'old', null]), canon(cursors));
 });
 
+test('sync: a fresh device asks for the schema and the first pull page at once; a schema it cannot get leaves the page unapplied and is reported', async () => {
+  const rec = crypto.randomUUID();
+  const change = {
+    id: crypto.randomUUID(), collection: 'residents', record_id: rec, op: 'upsert', device_id: 'dev-9',
+    fields: { incident_id: INC, given_name: 'Ada', family_name: 'F' }, hlc: formatHLC({ wall: 1700000000000, counter: 0, node: 'dev-9' }), recorded_at: '2026-11-23T09:00:00Z',
+  };
+  /** @type {() => void} */
+  let pullAsked = () => {};
+  const asked = new Promise((r) => { pullAsked = () => r(true); });
+  let overlapped = false;
+  let failSchema = true;
+  /** @type {(string|null)[]} */
+  const cursors = [];
+  const { c } = await fakeClient({
+    'GET /v1/schema': async () => {
+      // Answers once the pull is asked for (or, asked one after the other, never: give up after a while).
+      overlapped = await Promise.race([asked, new Promise((r) => setTimeout(() => r(false), 3000))]) === true;
+      if (failSchema) return json({ error: { code: 'forbidden', message: 'the schema is not for this device' } }, 403);
+      return json(schemaBody);
+    },
+    'GET /v1/sync/pull': (req) => {
+      cursors.push(req.url.searchParams.get('cursor'));
+      pullAsked();
+      return json({ changes: [change], cursor: 'p1', has_more: false });
+    },
+  });
+  let err = null;
+  try {
+    await c.sync();
+  } catch (e) {
+    err = e;
+  }
+  assert(overlapped, 'the first pull page was not asked for while the schema was');
+  assert(err && String(/** @type {any} */ (err).message).includes('the schema is not for this device'), `the schema's failure was not reported: ${err}`);
+  assert(c.status().error.includes('the schema is not for this device'), `status: ${c.status().error}`);
+  assert((await c.list('residents')).length === 0, 'the page was applied without the schema');
+  failSchema = false;
+  await c.sync();
+  assert(canon(cursors) === canon([null, null]), `the page was not asked for again from the start: ${canon(cursors)}`);
+  const got = await c.list('residents');
+  assert(got.length === 1 && got[0].id === rec && got[0].fields.given_name === 'Ada', canon(got));
+});
+
 test('sign-out deletes the database', async () => {
   const { c, dbName } = await fakeClient({ 'POST /v1/sync/push': applyAll });
   await c.loadSchema();
