@@ -576,6 +576,74 @@ test('sync: a fresh device asks for the schema and the first pull page at once; 
   assert(got.length === 1 && got[0].id === rec && got[0].fields.given_name === 'Ada', canon(got));
 });
 
+/**
+ * How many rows a store of the database holds, read straight from IndexedDB.
+ * @param {string} dbName @param {string} store
+ * @returns {Promise<number>}
+ */
+function rawCount(dbName, store) {
+  return new Promise((res, rej) => {
+    const q = indexedDB.open(dbName);
+    q.onerror = () => rej(q.error);
+    q.onsuccess = () => {
+      const n = q.result.transaction(store).objectStore(store).count();
+      n.onsuccess = () => { q.result.close(); res(n.result); };
+      n.onerror = () => { q.result.close(); rej(n.error); };
+    };
+  });
+}
+
+test('view: a record with nothing pending has no view row; lists and gets read its base, and a view row lives only while a change waits', async () => {
+  const r1 = crypto.randomUUID();
+  const r2 = crypto.randomUUID();
+  let hlc = 1700000000000;
+  const ch = (/** @type {string} */ rec, /** @type {'upsert'|'delete'} */ op, /** @type {string} */ name) => ({
+    id: crypto.randomUUID(), collection: 'residents', record_id: rec, op, device_id: 'dev-9',
+    ...(op === 'upsert' ? { fields: { incident_id: INC, given_name: name, family_name: 'F' } } : {}),
+    hlc: formatHLC({ wall: hlc++, counter: 0, node: 'dev-9' }), recorded_at: '2026-11-23T09:00:00Z',
+  });
+  let pulled = false;
+  let verdict = 'applied';
+  const { c, dbName } = await fakeClient({
+    'GET /v1/sync/pull': () => {
+      if (pulled) return json({ changes: [], cursor: 'p2', has_more: false });
+      pulled = true;
+      return json({ changes: [ch(r1, 'upsert', 'Ada'), ch(r2, 'upsert', 'Bo'), ch(r2, 'delete', '')], cursor: 'p1', has_more: false });
+    },
+    'POST /v1/sync/push': (req) => json({
+      results: req.body.changes.map((/** @type {any} */ x) => (verdict === 'applied' ? { id: x.id, status: 'applied' } : { id: x.id, status: 'rejected', error: { code: 'rule_violation', message: 'no', field: 'fields.outcome' } })),
+      cursor: 'c2', server_time: new Date().toISOString(),
+    }),
+  });
+  await c.sync();
+  assert(await rawCount(dbName, 'records') === 0, `view rows after a first sync: ${await rawCount(dbName, 'records')}`);
+  assert(await rawCount(dbName, 'base') === 2, `bases: ${await rawCount(dbName, 'base')}`);
+  const residents = await c.list('residents');
+  assert(residents.length === 1 && residents[0].id === r1 && residents[0].fields.given_name === 'Ada' && !residents[0].pending, canon(residents));
+  assert((await c.get('residents', r1))?.given_name === 'Ada', 'get of a record with nothing pending');
+  assert((await c.get('residents', r2)) === undefined, 'a deleted record is got');
+
+  const k1 = crypto.randomUUID();
+  await c.put('safe_and_well_checks', k1, check());
+  assert(await rawCount(dbName, 'records') === 1, 'no view row while a change waits');
+  let checks = await c.list('safe_and_well_checks');
+  assert(checks.length === 1 && checks[0].pending, canon(checks));
+  await c.sync();
+  assert(await rawCount(dbName, 'records') === 0, 'the view row outlived its pending change');
+  checks = await c.list('safe_and_well_checks');
+  assert(checks.length === 1 && checks[0].id === k1 && !checks[0].pending && checks[0].fields.outcome === 'safe_and_well', canon(checks));
+
+  verdict = 'rejected';
+  const k2 = crypto.randomUUID();
+  await c.put('safe_and_well_checks', k2, check());
+  assert((await c.list('safe_and_well_checks')).length === 2, 'the waiting check is not listed');
+  await c.sync();
+  assert(await rawCount(dbName, 'records') === 0, 'a view row is kept for a rejected change');
+  checks = await c.list('safe_and_well_checks');
+  assert(checks.length === 1 && checks[0].id === k1, 'the rejected check is listed: ' + canon(checks));
+  assert((await c.get('safe_and_well_checks', k2)) === undefined, 'the rejected check is got');
+});
+
 test('sign-out deletes the database', async () => {
   const { c, dbName } = await fakeClient({ 'POST /v1/sync/push': applyAll });
   await c.loadSchema();

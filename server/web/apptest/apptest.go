@@ -67,8 +67,9 @@ type FirstSync struct {
 	// next request or the end (merge, seal, store), in ms.
 	Network float64 `json:"network"`
 	Apply   float64 `json:"apply"`
-	// Rows is how many rows the device stored (base and view of each
-	// record), Records how many records the device holds.
+	// Rows is how many sealed rows the device stored (a base for each
+	// record, and a view row for each with changes pending), Records how
+	// many records the device holds (in either).
 	Rows    int `json:"rows"`
 	Records int `json:"records"`
 	// Seal is the time the page takes to seal Rows rows of the same sizes
@@ -108,11 +109,11 @@ const collect = `(async () => {
 		path: new URL(e.name).pathname, start: e.startTime, end: e.responseEnd, transfer: e.transferSize, encoded: e.encodedBodySize, decoded: e.decodedBodySize }));
 	const db = await new Promise((res, rej) => { const q = indexedDB.open('continuity-app'); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
 	const sizes = [];
-	let records = 0;
+	const records = new Set();
 	for (const name of ['base', 'records']) {
 		const rows = await new Promise((res) => { const g = db.transaction(name).objectStore(name).getAll(); g.onsuccess = () => res(g.result); });
 		for (const r of rows) if (r.v && r.v.ct) sizes.push(r.v.ct.byteLength - 16);
-		if (name === 'records') records = rows.length;
+		for (const r of rows) records.add(r.collection + '\u0000' + r.record_id);
 	}
 	db.close();
 	const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']);
@@ -120,7 +121,7 @@ const collect = `(async () => {
 	const s0 = performance.now();
 	await Promise.all(plain.map(p => crypto.subtle.encrypt({ name: 'AES-GCM', iv: crypto.getRandomValues(new Uint8Array(12)), additionalData: new TextEncoder().encode('records\u0000x') }, key, p)));
 	const seal = performance.now() - s0;
-	return JSON.stringify({ t0: t.t0, synced: t.synced, shell: nav ? nav.loadEventEnd : 0, reqs, rows: sizes.length, records, seal });
+	return JSON.stringify({ t0: t.t0, synced: t.synced, shell: nav ? nav.loadEventEnd : 0, reqs, rows: sizes.length, records: records.size, seal });
 })()`
 
 // Run opens base+"/app/" in the tab (a fresh profile), enrols with code,
