@@ -3,7 +3,9 @@
  * One sync round of a Client: push the outbox in batches within the body
  * limit, settle the server's answers, re-stamp on clock skew, then pull
  * pages until the server has no more, each page merged with its cursor in
- * one transaction; and the schema check. Internal: see continuity.js.
+ * one transaction (the next page asked for while one is applied); and the
+ * schema check, fetched alongside the push and the first pull page.
+ * Internal: see continuity.js.
  * @module
  */
 
@@ -323,13 +325,16 @@ export class Syncer {
   async #pull(rep) {
     const c = this.c;
     let restarted = false;
+    /** @type {{cursor: string, page: Promise<any>}|null} the next page, asked for while this one is applied */
+    let ahead = null;
     for (;;) {
       const cursor = (await getMeta(c.read(), 'cursor')) ?? '';
-      const q = new URLSearchParams({ limit: String(c.o.pullLimit) });
-      if (cursor) q.set('cursor', cursor);
       let page;
       try {
-        page = await c.auth.raw('GET', '/v1/sync/pull?' + q.toString(), undefined, 'bearer');
+        /** @type {Promise<any>} */
+        const asked = ahead && ahead.cursor === cursor ? ahead.page : this.#askPage(cursor);
+        ahead = null;
+        page = await asked;
         await this.#schemaIn();
       } catch (e) {
         await this.#schemaIn();
@@ -357,9 +362,27 @@ export class Syncer {
         }
         throw e;
       }
+      if (page && page.has_more && page.cursor) {
+        // The next page comes across the link while this one is merged,
+        // sealed and stored; it is used only if this one's cursor is then
+        // the device's (a cursor is stored only with its page applied).
+        ahead = { cursor: page.cursor, page: this.#askPage(page.cursor) };
+        ahead.page.catch(() => {}); // awaited (and its failure handled) next round, or dropped
+      }
       await this.#applyPage(page, rep);
       if (!page.has_more) return;
     }
+  }
+
+  /**
+   * Asks for the pull page after cursor ('' from the start).
+   * @param {string} cursor
+   * @returns {Promise<any>}
+   */
+  #askPage(cursor) {
+    const q = new URLSearchParams({ limit: String(this.c.o.pullLimit) });
+    if (cursor) q.set('cursor', cursor);
+    return this.c.auth.raw('GET', '/v1/sync/pull?' + q.toString(), undefined, 'bearer');
   }
 
   /**

@@ -513,6 +513,37 @@ test('pull: pages are merged and a scope removal purges the incident', async () 
   assert(left.length === 1 && left[0].id === r1, canon(left));
 });
 
+test('pull: the next page is asked for while one is applied, each page once, its cursor kept only with it', async () => {
+  const ch = (/** @type {number} */ i) => ({
+    id: crypto.randomUUID(), collection: 'residents', record_id: crypto.randomUUID(), op: 'upsert', device_id: 'dev-9',
+    fields: { incident_id: INC, given_name: 'N' + i, family_name: 'F' }, hlc: formatHLC({ wall: 1700000000000 + i, counter: 0, node: 'dev-9' }), recorded_at: '2026-11-23T09:00:00Z',
+  });
+  /** @type {(string|null)[]} */
+  const cursors = [];
+  /** @type {Record<string, number>} pages applied (change events) when each cursor's page was asked for */
+  const appliedWhenAsked = {};
+  let applied = 0;
+  const pages = { '': { changes: [ch(1)], cursor: 'p1', has_more: true }, p1: { changes: [ch(2)], cursor: 'p2', has_more: true }, p2: { changes: [ch(3)], cursor: 'p3', has_more: false } };
+  const { c } = await fakeClient({
+    'GET /v1/sync/pull': (req) => {
+      const cur = req.url.searchParams.get('cursor') ?? '';
+      cursors.push(cur);
+      appliedWhenAsked[cur] = applied;
+      return json(pages[/** @type {'' | 'p1' | 'p2'} */ (cur)]);
+    },
+  });
+  await c.loadSchema();
+  c.on('change', (/** @type {any} */ e) => { if (e.source === 'pull') applied++; });
+  const rep = await c.sync();
+  assert(rep.pulled === 3 && (await c.list('residents')).length === 3, canon(rep));
+  assert(canon(cursors) === canon(['', 'p1', 'p2']), 'pages asked for: ' + canon(cursors));
+  assert(appliedWhenAsked.p1 === 0 && appliedWhenAsked.p2 === 1, 'the next page waited for this one to be applied: ' + canon(appliedWhenAsked));
+  // Everything applied: the next sync starts from the last page's cursor.
+  pages.p3 = { changes: [], cursor: 'p3', has_more: false };
+  await c.sync();
+  assert(cursors[cursors.length - 1] === 'p3', canon(cursors));
+});
+
 test('pull: an unknown cursor starts again from the beginning', async () => {
   /** @type {(string|null)[]} */
   const cursors = [];
