@@ -675,6 +675,32 @@ test('view: a record with nothing pending has no view row; lists and gets read i
   assert((await c.get('safe_and_well_checks', k2)) === undefined, 'the rejected check is got');
 });
 
+test('enrolment: the wipe secret is registered alongside the first sync, and a wipe is reported only after it', async () => {
+  /** @type {string[]} */
+  const order = [];
+  /** @type {() => void} */
+  let wipedAsked = () => {};
+  const asked = new Promise((r) => { wipedAsked = () => r(undefined); });
+  const { c } = await fakeClient({
+    'PUT /v1/me/wipe-secret': async () => {
+      order.push('secret asked');
+      // A slow answer: the wipe report must not overtake it (if it would, it comes meanwhile).
+      await Promise.race([asked, new Promise((r) => setTimeout(r, 5000))]);
+      order.push('secret answered');
+      return new Response(null, { status: 204 });
+    },
+    'POST /v1/auth/device-wiped': () => {
+      order.push('wipe reported');
+      wipedAsked();
+      return new Response(null, { status: 204 });
+    },
+  });
+  await until(() => order.length > 0, 'the wipe secret asked for');
+  assert(order.length === 1 && order[0] === 'secret asked', 'enrolment waited for the wipe secret: ' + canon(order));
+  await c.signOut();
+  assert(canon(order) === canon(['secret asked', 'secret answered', 'wipe reported']), canon(order));
+});
+
 test('sign-out deletes the database', async () => {
   const { c, dbName } = await fakeClient({ 'POST /v1/sync/push': applyAll });
   await c.loadSchema();
