@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -62,9 +63,10 @@ type FirstSync struct {
 	// requests during the first sync (enrolment, wipe secret, me).
 	Pulls []Request `json:"pulls"`
 	Other []Request `json:"other"`
-	// Network is the time spent waiting on pull answers (the sum of their
-	// request times), Apply the time after each page's answer until the
-	// next request or the end (merge, seal, store), in ms.
+	// Network is the time spent waiting on pull answers (while at least
+	// one was awaited; the next page is asked for while one is applied, so
+	// they overlap the merging), Apply the rest from the first pull to the
+	// end: merging, sealing and storing with no answer awaited, in ms.
 	Network float64 `json:"network"`
 	Apply   float64 `json:"apply"`
 	// Rows is how many sealed rows the device stored (a base for each
@@ -165,14 +167,7 @@ func Run(ctx context.Context, base, code string) (FirstSync, error) {
 			fs.Other = append(fs.Other, r)
 		}
 	}
-	for i, p := range fs.Pulls {
-		fs.Network += p.End - p.Start
-		next := got.Synced
-		if i+1 < len(fs.Pulls) {
-			next = fs.Pulls[i+1].Start
-		}
-		fs.Apply += next - p.End
-	}
+	fs.Network, fs.Apply = pullTimes(fs.Pulls, got.Synced)
 
 	// Then as a person would: the PIN, the incident, the list.
 	if err := chromedp.Do(ctx,
@@ -193,6 +188,27 @@ func Run(ctx context.Context, base, code string) (FirstSync, error) {
 	}
 	fs.Residents, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('tr[data-id]').length`))
 	return fs, err
+}
+
+// pullTimes splits the time from the first pull's request to synced into
+// the time at least one pull answer was awaited (the union of the
+// requests' spans) and the rest.
+func pullTimes(pulls []Request, synced float64) (network, apply float64) {
+	if len(pulls) == 0 {
+		return 0, 0
+	}
+	spans := append([]Request(nil), pulls...)
+	sort.Slice(spans, func(i, j int) bool { return spans[i].Start < spans[j].Start })
+	from, to := spans[0].Start, spans[0].End
+	for _, p := range spans[1:] {
+		if p.Start > to {
+			network += to - from
+			from = p.Start
+		}
+		to = max(to, p.End)
+	}
+	network += to - from
+	return network, synced - spans[0].Start - network
 }
 
 // poll waits for a page expression to be true.
