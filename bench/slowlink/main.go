@@ -108,9 +108,10 @@ func run(runs int, root string) error {
 	}
 	fmt.Println(`
 first: from the enrolment code sent to the app saying "Last synced" (enrolment, key, wipe secret,
-me, schema, push, every pull page merged, sealed and stored); network: waiting on the pull answers;
-apply: after each page's answer until the next request or the end (merge, seal, store); sealing:
-AES-GCM of as many rows of the same sizes, timed alone in the page after the sync (part of apply);
+me, schema, push, every pull page merged, sealed and stored); network: while some pull answer was
+awaited (the next page is asked for while one is applied); apply: the rest from the first pull to
+the end, merging, sealing and storing with no answer awaited; sealing: AES-GCM of as many rows of
+the same sizes, timed alone in the page after the sync (part of apply, or hidden under network);
 bytes: the pull answers as received (compressed).`)
 	return nil
 }

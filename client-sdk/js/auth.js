@@ -33,6 +33,8 @@ export class Auth {
     this.plainBodies = core.o.plainRequests;
     /** @type {Promise<string>|null} */
     this.refreshing = null;
+    /** The wipe secret's registration after the last enrolment (it never rejects). */
+    this.wipeSecretSent = Promise.resolve();
   }
 
   /** @param {Record<string, any>} m the meta store's values */
@@ -77,7 +79,10 @@ export class Auth {
     await tx.done;
     c.status.reenrolRequired = false;
     c.emitStatus();
-    await this.#registerWipeSecret();
+    // Sent alongside what follows (me, the schema, the first pull) rather
+    // than before it: a wipe waits for it (device.js), so the server holds
+    // the secret's hash before it is told of the wipe.
+    this.wipeSecretSent = this.#registerWipeSecret();
   }
 
   /**

@@ -21,6 +21,7 @@
  */
 
 import { recordObject } from './merge.js';
+import { readView, viewOfBase } from './store.js';
 import { acquire } from './vault.js';
 
 /**
@@ -59,6 +60,8 @@ export class RecordCache {
     this.loading = new Map();
     /** @type {Set<string>} collections a new record joined at the end of: sorted again when next listed */
     this.unsorted = new Set();
+    /** @type {Set<string>} collections being read when a write made the read stale: not kept */
+    this.stale = new Set();
     /** Bumped by clear: a read begun before it is not kept. */
     this.gen = 0;
     /** Other tabs' announcements, handled in order. */
@@ -70,6 +73,7 @@ export class RecordCache {
     this.cols.clear();
     this.loading.clear();
     this.unsorted.clear();
+    this.stale.clear();
     this.gen++;
   }
 
@@ -99,7 +103,7 @@ export class RecordCache {
   async get(collection, id) {
     const m = this.cols.get(collection);
     if (m) return m.get(id);
-    const row = await this.c.read().objectStore('records').get([collection, id]);
+    const row = await readView(this.c.read(), collection, id);
     return row ? entryOf(row) : undefined;
   }
 
@@ -117,16 +121,26 @@ export class RecordCache {
     const late = [];
     const tx = this.c.read();
     const done = (async () => {
-      /** @type {import('./store.js').StoredRecord[]} */
-      const rows = await tx.objectStore('records').index('collection').getAll(IDBKeyRange.only(collection));
+      // The collection's bases, each overlaid by its view row when changes to it are pending.
+      const [bases, views] = await Promise.all([
+        tx.objectStore('base').getAll(IDBKeyRange.bound([collection], [collection, []])),
+        tx.objectStore('records').index('collection').getAll(IDBKeyRange.only(collection)),
+      ]);
+      /** @type {Map<string, import('./store.js').StoredRecord>} */
+      const byId = new Map();
+      for (const b of bases) {
+        const v = viewOfBase(b);
+        if (v) byId.set(v.record_id, v);
+      }
+      for (const v of views) byId.set(v.record_id, v);
       /** @type {Map<string, Entry>} */
       const m = new Map();
-      for (const row of rows) m.set(row.record_id, entryOf(row));
+      for (const id of [...byId.keys()].sort()) m.set(id, entryOf(/** @type {import('./store.js').StoredRecord} */ (byId.get(id))));
       for (const [id, row] of late) {
         if (row && !m.has(id)) this.unsorted.add(collection);
         put(m, id, row);
       }
-      if (gen === this.gen) this.cols.set(collection, m);
+      if (gen === this.gen && !this.stale.delete(collection)) this.cols.set(collection, m);
       return m;
     })();
     const entry = { done, late };
@@ -144,16 +158,29 @@ export class RecordCache {
    * are told.
    * @param {Map<string, Map<string, {key: IDBValidKey, row: any}>>} writes store → staged writes
    * @param {import('./core.js').ChangeSource} source
+   * @param {import('./vault.js').SealedTx} tx the committed transaction
    */
-  committed(writes, source) {
-    const rows = writes.get('records');
-    if (!rows || rows.size === 0) return;
+  committed(writes, source, tx) {
+    // A record's view changes with its view row or, when it has none (nothing
+    // pending), with its base.
+    /** @type {Map<string, [string, string]>} */
+    const keys = new Map();
+    for (const name of ['records', 'base']) {
+      for (const { key } of writes.get(name)?.values() ?? []) {
+        const [collection, id] = /** @type {[string, string]} */ (key);
+        keys.set(collection + '\u0000' + id, [collection, id]);
+      }
+    }
+    if (keys.size === 0) return;
     /** @type {Changed} */
     const changed = {};
-    for (const { key, row } of rows.values()) {
-      const [collection, id] = /** @type {[string, string]} */ (key);
+    for (const [collection, id] of keys.values()) {
       (changed[collection] ??= []).push(id);
-      this.#apply(collection, id, row);
+      const view = tx.peek('records', [collection, id]);
+      const base = tx.peek('base', [collection, id]);
+      if (view) this.#apply(collection, id, view);
+      else if (base !== undefined) this.#apply(collection, id, viewOfBase(base) ?? null);
+      else this.#forget(collection); // its view row went and its base was never read: read again when listed
     }
     this.c.channel?.postMessage({ type: 'records', records: changed });
     this.#announce(changed, source);
@@ -183,9 +210,9 @@ export class RecordCache {
         if (held.length > 0) {
           const tx = c.read();
           await tx.prefetch('records', held);
-          const store = tx.objectStore('records');
+          await tx.prefetch('base', held);
           for (const [collection, id] of held) {
-            const row = await store.get([collection, id]);
+            const row = await readView(tx, collection, id);
             if (gen !== this.gen) return;
             this.#apply(collection, id, row ?? null);
           }
@@ -209,6 +236,16 @@ export class RecordCache {
       put(m, id, row);
     }
     this.loading.get(collection)?.late.push([id, row]);
+  }
+
+  /**
+   * Drops a collection held (or being read), to be read whole again.
+   * @param {string} collection
+   */
+  #forget(collection) {
+    this.cols.delete(collection);
+    this.unsorted.delete(collection);
+    if (this.loading.has(collection)) this.stale.add(collection);
   }
 
   /**

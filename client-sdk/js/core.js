@@ -142,7 +142,7 @@ export class Core {
     this.seal();
     const release = await acquire(`continuity:${this.o.dbName}:write`);
     try {
-      return new SealedTx(this.idb(), this.seal(), release, (writes) => this.cache.committed(writes, source));
+      return new SealedTx(this.idb(), this.seal(), release, (writes, tx) => this.cache.committed(writes, source, tx));
     } catch (e) {
       release();
       throw e;

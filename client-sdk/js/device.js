@@ -121,6 +121,8 @@ export class Device {
    */
   async wipe(reason) {
     const c = this.c;
+    // The server must hold the wipe secret's hash before it hears of the wipe.
+    await c.auth.wipeSecretSent;
     const v = c.vault;
     if (v?.device_id && v?.wipe_secret) {
       /** @type {any[]} */

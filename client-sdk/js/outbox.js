@@ -11,7 +11,7 @@ import { formatHLC } from './hlc.js';
 import { APIError, ValidationError } from './http.js';
 import { exists, isDeleted, newRecord, recordObject } from './merge.js';
 import { newId } from './id.js';
-import { getMeta, outboxEntries, refreshView, setMeta } from './store.js';
+import { getMeta, outboxEntries, readView, refreshView, setMeta } from './store.js';
 
 /** @typedef {import('./merge.js').Change} Change */
 /** @typedef {import('./store.js').OutboxEntry} OutboxEntry */
@@ -83,7 +83,7 @@ export class Outbox {
     const clock = c.clock;
     const tx = await c.begin('local');
     /** @type {import('./store.js').StoredRecord|undefined} */
-    const row = await tx.objectStore('records').get([collection, id]);
+    const row = await readView(tx, collection, id);
     const before = row?.state ?? newRecord(collection, id);
     if (op === 'delete' && (!exists(before) || isDeleted(before))) {
       tx.abort();
@@ -183,7 +183,7 @@ export class Outbox {
     const store = tx.objectStore('outbox');
     const { key, e } = await rejectedEntry(tx, changeId);
     if (e.change.op === 'upsert' && c.schema) {
-      const row = await tx.objectStore('records').get([e.collection, e.record_id]);
+      const row = await readView(tx, e.collection, e.record_id);
       const create = !row || !exists(row.state) || isDeleted(row.state);
       const errs = c.schema.validate(e.collection, e.change.fields ?? {}, { create, current: create ? undefined : recordObject(row.state) });
       if (errs.length > 0) {

@@ -52,7 +52,7 @@ func TestClient_PullResumesAfterMidPageDrop(t *testing.T) {
 		return browsertest.Eval[result](t, ctx, fmt.Sprintf(`client.sync().then(rep => new Promise((res, rej) => {
 			const q = indexedDB.open(%q);
 			q.onerror = () => rej(q.error);
-			q.onsuccess = () => { const n = q.result.transaction('records').objectStore('records').count(); n.onsuccess = () => { q.result.close(); res({pulled: rep.pulled, records: n.result}); }; };
+			q.onsuccess = () => { const n = q.result.transaction('base').objectStore('base').count(); n.onsuccess = () => { q.result.close(); res({pulled: rep.pulled, records: n.result}); }; };
 		}))`, db))
 	}
 

@@ -5,7 +5,10 @@
  *
  * - `meta`: key/value settings (tokens, cursor, clock, cached schema);
  * - `base`: each record's server-acknowledged merged state;
- * - `records`: the local view — base merged with the pending outbox;
+ * - `records`: the local view of the records with changes pending — base
+ *   merged with the pending outbox. A record with nothing pending has no
+ *   row here: its view is its base (readView, viewOfBase), so a first sync
+ *   seals and stores one row a record, not two;
  * - `outbox`: the device's own changes in write order, pending or rejected
  *   (rejected ones are kept, with the server's reason, until discarded).
  *
@@ -197,8 +200,35 @@ export async function applyToBase(tx, changes, scopeOf) {
 }
 
 /**
+ * The view of a record with nothing pending: its base row as a view row, or
+ * undefined when the record does not exist (no base, or a base with neither
+ * a field nor a tombstone).
+ * @param {StoredRecord|undefined|null} base
+ * @returns {StoredRecord|undefined}
+ */
+export function viewOfBase(base) {
+  if (!base || !exists(base.state)) return undefined;
+  return { collection: base.collection, record_id: base.record_id, incident: base.incident ?? '', deleted: isDeleted(base.state) ? 1 : 0, pending: 0, state: base.state };
+}
+
+/**
+ * Reads the local view of one record: its view row while changes to it are
+ * pending, otherwise its base.
+ * @param {any} tx a (sealed) transaction
+ * @param {string} collection
+ * @param {string} id
+ * @returns {Promise<StoredRecord|undefined>}
+ */
+export async function readView(tx, collection, id) {
+  /** @type {StoredRecord|undefined} */
+  const row = await tx.objectStore('records').get([collection, id]);
+  return row ?? viewOfBase(await tx.objectStore('base').get([collection, id]));
+}
+
+/**
  * Recomputes the local view of one record: base merged with its pending
- * outbox changes in write order.
+ * outbox changes in write order. With nothing pending, the view is the base
+ * and no view row is kept.
  * @param {any} tx a readwrite transaction over ALL
  * @param {string} collection
  * @param {string} id
@@ -219,12 +249,12 @@ export async function refreshView(tx, collection, id, scopeOf) {
     pending++;
   }
   const store = tx.objectStore('records');
-  if (!exists(v)) {
-    await store.delete([collection, id]);
-    return;
-  }
   /** @type {StoredRecord|undefined} */
   const prev = await store.get([collection, id]);
+  if (!exists(v) || pending === 0) {
+    if (prev) await store.delete([collection, id]);
+    return;
+  }
   const incident = scopeOf(v) || prev?.incident || base?.incident || '';
   await store.put({ collection, record_id: id, incident, deleted: isDeleted(v) ? 1 : 0, pending: pending > 0 ? 1 : 0, state: v });
 }
@@ -276,14 +306,19 @@ export async function purgeIncidents(tx, incidents) {
   const collections = new Set();
   for (const inc of incidents ?? []) {
     if (!inc) continue;
-    for (const name of ['base', 'records']) {
+    /** @type {Map<string, StoredRecord>} the incident's views: view rows, and bases without one */
+    const views = new Map();
+    for (const name of ['records', 'base']) {
       for (const row of await tx.objectStore(name).index('incident').getAll(IDBKeyRange.only(inc))) {
-        if (name === 'records') {
-          count++;
-          collections.add(row.collection);
-        }
+        const k = row.collection + '\u0000' + row.record_id;
+        const view = name === 'records' ? row : viewOfBase(row);
+        if (view && !views.has(k)) views.set(k, view);
         await tx.objectStore(name).delete([row.collection, row.record_id]);
       }
+    }
+    for (const v of views.values()) {
+      count++;
+      collections.add(v.collection);
     }
   }
   return { count, collections };

@@ -3,7 +3,9 @@
  * One sync round of a Client: push the outbox in batches within the body
  * limit, settle the server's answers, re-stamp on clock skew, then pull
  * pages until the server has no more, each page merged with its cursor in
- * one transaction; and the schema check. Internal: see continuity.js.
+ * one transaction (the next page asked for while one is applied); and the
+ * schema check, fetched alongside the push and the first pull page.
+ * Internal: see continuity.js.
  * @module
  */
 
@@ -47,6 +49,8 @@ export class Syncer {
     /** Push body limit in bytes: the server's advertised one, lowered by a proxy's 413. 0: not learnt. */
     this.pushLimit = 0;
     this.schemaCheckedAt = 0;
+    /** @type {Promise<Schema|null>|null} the schema being fetched in the current round */
+    this.schemaLoad = null;
   }
 
   /** @returns {Promise<Schema|null>} */
@@ -92,11 +96,21 @@ export class Syncer {
     c.status.syncing = true;
     c.emitStatus();
     try {
+      // The schema is fetched alongside the push and the first pull page
+      // (a fresh device's first sync saves a round trip and the schema's
+      // bytes); nothing is settled or applied before it is in (#schemaIn).
+      this.schemaLoad = null;
       if (!c.schema || c.o.now() - this.schemaCheckedAt > SCHEMA_CHECK_MS) {
-        await this.loadSchema();
+        this.schemaLoad = this.loadSchema();
+        this.schemaLoad.catch(() => {}); // awaited by #schemaIn
       }
-      await this.#push(rep);
-      await this.#pull(rep);
+      try {
+        await this.#push(rep);
+        await this.#pull(rep);
+      } catch (e) {
+        await this.#schemaIn(); // the schema's failure, when it failed, is the one reported
+        throw e;
+      }
       const done = new Date(c.o.now()).toISOString();
       const tx = await c.begin();
       await setMeta(tx, 'last_sync_at', done);
@@ -120,6 +134,14 @@ export class Syncer {
       await c.updateCounts();
       c.emitStatus();
     }
+  }
+
+  /**
+   * Waits for the schema being fetched in this round, if any; throws its
+   * failure.
+   */
+  async #schemaIn() {
+    if (this.schemaLoad) await this.schemaLoad;
   }
 
   /**
@@ -162,7 +184,9 @@ export class Syncer {
       let resp;
       try {
         resp = await this.c.auth.raw('POST', '/v1/sync/push', body, 'bearer');
+        await this.#schemaIn();
       } catch (e) {
+        await this.#schemaIn();
         // Too large for the server or a proxy in front of it: nothing was
         // applied; halve the limit and send smaller batches.
         const half = Math.floor(utf8Length(body) / 2);
@@ -301,14 +325,19 @@ export class Syncer {
   async #pull(rep) {
     const c = this.c;
     let restarted = false;
+    /** @type {{cursor: string, page: Promise<any>}|null} the next page, asked for while this one is applied */
+    let ahead = null;
     for (;;) {
       const cursor = (await getMeta(c.read(), 'cursor')) ?? '';
-      const q = new URLSearchParams({ limit: String(c.o.pullLimit) });
-      if (cursor) q.set('cursor', cursor);
       let page;
       try {
-        page = await c.auth.raw('GET', '/v1/sync/pull?' + q.toString(), undefined, 'bearer');
+        /** @type {Promise<any>} */
+        const asked = ahead && ahead.cursor === cursor ? ahead.page : this.#askPage(cursor);
+        ahead = null;
+        page = await asked;
+        await this.#schemaIn();
       } catch (e) {
+        await this.#schemaIn();
         if (e instanceof APIError && e.code === 'invalid_cursor' && cursor && !restarted) {
           // The server no longer knows the cursor: start again from its
           // current state (merging is idempotent, so nothing is lost).
@@ -333,9 +362,27 @@ export class Syncer {
         }
         throw e;
       }
+      if (page && page.has_more && page.cursor) {
+        // The next page comes across the link while this one is merged,
+        // sealed and stored; it is used only if this one's cursor is then
+        // the device's (a cursor is stored only with its page applied).
+        ahead = { cursor: page.cursor, page: this.#askPage(page.cursor) };
+        ahead.page.catch(() => {}); // awaited (and its failure handled) next round, or dropped
+      }
       await this.#applyPage(page, rep);
       if (!page.has_more) return;
     }
+  }
+
+  /**
+   * Asks for the pull page after cursor ('' from the start).
+   * @param {string} cursor
+   * @returns {Promise<any>}
+   */
+  #askPage(cursor) {
+    const q = new URLSearchParams({ limit: String(this.c.o.pullLimit) });
+    if (cursor) q.set('cursor', cursor);
+    return this.c.auth.raw('GET', '/v1/sync/pull?' + q.toString(), undefined, 'bearer');
   }
 
   /**

@@ -289,8 +289,8 @@ export class SealedTx {
    * @param {import('./vendor/idb/index.js').IDBPDatabase} db
    * @param {Sealer} sealer
    * @param {() => void} [release] releases the write lock held since begin
-   * @param {(writes: Map<string, Map<string, {key: IDBValidKey, row: any}>>) => void} [onCommit]
-   *   called with the staged writes once they are stored, before the lock is released
+   * @param {(writes: Map<string, Map<string, {key: IDBValidKey, row: any}>>, tx: SealedTx) => void} [onCommit]
+   *   called with the staged writes (and this transaction) once they are stored, before the lock is released
    */
   constructor(db, sealer, release, onCommit) {
     this.db = db;
@@ -359,6 +359,20 @@ export class SealedTx {
     return new SealedStore(this, name);
   }
 
+  /**
+   * A row as this transaction knows it without reading: staged, or read
+   * earlier in it (null: none); undefined when it was never read.
+   * @param {string} store
+   * @param {IDBValidKey} key
+   * @returns {any}
+   */
+  peek(store, key) {
+    const k = keyString(key);
+    const w = this.writes.get(store)?.get(k);
+    if (w) return w.row;
+    return this.cache.get(store)?.get(k);
+  }
+
   /** @param {string} store */
   staged(store) {
     let m = this.writes.get(store);
@@ -406,7 +420,7 @@ export class SealedTx {
       else s.delete(op.key);
     }
     await tx.done;
-    this.onCommit?.(this.writes);
+    this.onCommit?.(this.writes, this);
   }
 }
 

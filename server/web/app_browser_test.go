@@ -588,14 +588,15 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 }
 
 // localRecordsAre is a page expression: the app's local database holds n
-// records and n outbox entries.
+// records (bases and view rows, each record counted once) and n outbox
+// entries.
 func localRecordsAre(n int) string {
 	return fmt.Sprintf(`new Promise(r => { const q = indexedDB.open('continuity-app'); q.onsuccess = () => {
 		const db = q.result; if (!db.objectStoreNames.contains('records')) { db.close(); r(%[1]d === 0); return; }
-		const tx = db.transaction(['records', 'outbox']); let c = 0, o = 0;
-		tx.objectStore('records').count().onsuccess = e => { c = e.target.result; };
+		const tx = db.transaction(['base', 'records', 'outbox']); const keys = new Set(); let o = 0;
+		for (const n of ['base', 'records']) tx.objectStore(n).getAllKeys().onsuccess = e => { for (const k of e.target.result) keys.add(JSON.stringify(k)); };
 		tx.objectStore('outbox').count().onsuccess = e => { o = e.target.result; };
-		tx.oncomplete = () => { db.close(); r(c === %[1]d && o === %[1]d); }; }; q.onerror = () => r(false); })`, n)
+		tx.oncomplete = () => { db.close(); r(keys.size === %[1]d && o === %[1]d); }; }; q.onerror = () => r(false); })`, n)
 }
 
 // goDevice is a social worker's device running the Go SDK, talking to the
@@ -670,11 +671,14 @@ func TestApp_ScopeRemovalWipesIncident(t *testing.T) {
 }
 
 // localCount is a page expression: the app's local database holds n records
-// of collection.
+// of collection (bases and view rows, each record counted once; a record
+// deleted with nothing pending is counted too: its base's deletion is sealed).
 func localCount(collection string, n int) string {
 	return fmt.Sprintf(`new Promise(r => { const q = indexedDB.open('continuity-app'); q.onsuccess = () => {
-		const db = q.result; const g = db.transaction('records').objectStore('records').getAll();
-		g.onsuccess = () => { db.close(); r(g.result.filter(x => x.collection === %q && !x.deleted).length === %d); }; }; })`, collection, n)
+		const db = q.result; const tx = db.transaction(['base', 'records']); const keys = new Set(); const gone = new Set();
+		tx.objectStore('base').getAll().onsuccess = e => { for (const x of e.target.result) if (x.collection === %[1]q) keys.add(x.record_id); };
+		tx.objectStore('records').getAll().onsuccess = e => { for (const x of e.target.result) if (x.collection === %[1]q) (x.deleted ? gone : keys).add(x.record_id); };
+		tx.oncomplete = () => { db.close(); r([...keys].filter(k => !gone.has(k)).length === %[2]d); }; }; })`, collection, n)
 }
 
 // draftsAre is a page expression: the app holds n drafts.

@@ -513,6 +513,37 @@ test('pull: pages are merged and a scope removal purges the incident', async () 
   assert(left.length === 1 && left[0].id === r1, canon(left));
 });
 
+test('pull: the next page is asked for while one is applied, each page once, its cursor kept only with it', async () => {
+  const ch = (/** @type {number} */ i) => ({
+    id: crypto.randomUUID(), collection: 'residents', record_id: crypto.randomUUID(), op: 'upsert', device_id: 'dev-9',
+    fields: { incident_id: INC, given_name: 'N' + i, family_name: 'F' }, hlc: formatHLC({ wall: 1700000000000 + i, counter: 0, node: 'dev-9' }), recorded_at: '2026-11-23T09:00:00Z',
+  });
+  /** @type {(string|null)[]} */
+  const cursors = [];
+  /** @type {Record<string, number>} pages applied (change events) when each cursor's page was asked for */
+  const appliedWhenAsked = {};
+  let applied = 0;
+  const pages = { '': { changes: [ch(1)], cursor: 'p1', has_more: true }, p1: { changes: [ch(2)], cursor: 'p2', has_more: true }, p2: { changes: [ch(3)], cursor: 'p3', has_more: false } };
+  const { c } = await fakeClient({
+    'GET /v1/sync/pull': (req) => {
+      const cur = req.url.searchParams.get('cursor') ?? '';
+      cursors.push(cur);
+      appliedWhenAsked[cur] = applied;
+      return json(pages[/** @type {'' | 'p1' | 'p2'} */ (cur)]);
+    },
+  });
+  await c.loadSchema();
+  c.on('change', (/** @type {any} */ e) => { if (e.source === 'pull') applied++; });
+  const rep = await c.sync();
+  assert(rep.pulled === 3 && (await c.list('residents')).length === 3, canon(rep));
+  assert(canon(cursors) === canon(['', 'p1', 'p2']), 'pages asked for: ' + canon(cursors));
+  assert(appliedWhenAsked.p1 === 0 && appliedWhenAsked.p2 === 1, 'the next page waited for this one to be applied: ' + canon(appliedWhenAsked));
+  // Everything applied: the next sync starts from the last page's cursor.
+  pages.p3 = { changes: [], cursor: 'p3', has_more: false };
+  await c.sync();
+  assert(cursors[cursors.length - 1] === 'p3', canon(cursors));
+});
+
 test('pull: an unknown cursor starts again from the beginning', async () => {
   /** @type {(string|null)[]} */
   const cursors = [];
@@ -531,6 +562,143 @@ test('pull: an unknown cursor starts again from the beginning', async () => {
   await c.sync();
   await c.sync();
   assert(canon(cursors) === canon([null, 'old', null]), canon(cursors));
+});
+
+test('sync: a fresh device asks for the schema and the first pull page at once; a schema it cannot get leaves the page unapplied and is reported', async () => {
+  const rec = crypto.randomUUID();
+  const change = {
+    id: crypto.randomUUID(), collection: 'residents', record_id: rec, op: 'upsert', device_id: 'dev-9',
+    fields: { incident_id: INC, given_name: 'Ada', family_name: 'F' }, hlc: formatHLC({ wall: 1700000000000, counter: 0, node: 'dev-9' }), recorded_at: '2026-11-23T09:00:00Z',
+  };
+  /** @type {() => void} */
+  let pullAsked = () => {};
+  const asked = new Promise((r) => { pullAsked = () => r(true); });
+  let overlapped = false;
+  let failSchema = true;
+  /** @type {(string|null)[]} */
+  const cursors = [];
+  const { c } = await fakeClient({
+    'GET /v1/schema': async () => {
+      // Answers once the pull is asked for (or, asked one after the other, never: give up after a while).
+      overlapped = await Promise.race([asked, new Promise((r) => setTimeout(() => r(false), 3000))]) === true;
+      if (failSchema) return json({ error: { code: 'forbidden', message: 'the schema is not for this device' } }, 403);
+      return json(schemaBody);
+    },
+    'GET /v1/sync/pull': (req) => {
+      cursors.push(req.url.searchParams.get('cursor'));
+      pullAsked();
+      return json({ changes: [change], cursor: 'p1', has_more: false });
+    },
+  });
+  let err = null;
+  try {
+    await c.sync();
+  } catch (e) {
+    err = e;
+  }
+  assert(overlapped, 'the first pull page was not asked for while the schema was');
+  assert(err && String(/** @type {any} */ (err).message).includes('the schema is not for this device'), `the schema's failure was not reported: ${err}`);
+  assert(c.status().error.includes('the schema is not for this device'), `status: ${c.status().error}`);
+  assert((await c.list('residents')).length === 0, 'the page was applied without the schema');
+  failSchema = false;
+  await c.sync();
+  assert(canon(cursors) === canon([null, null]), `the page was not asked for again from the start: ${canon(cursors)}`);
+  const got = await c.list('residents');
+  assert(got.length === 1 && got[0].id === rec && got[0].fields.given_name === 'Ada', canon(got));
+});
+
+/**
+ * How many rows a store of the database holds, read straight from IndexedDB.
+ * @param {string} dbName @param {string} store
+ * @returns {Promise<number>}
+ */
+function rawCount(dbName, store) {
+  return new Promise((res, rej) => {
+    const q = indexedDB.open(dbName);
+    q.onerror = () => rej(q.error);
+    q.onsuccess = () => {
+      const n = q.result.transaction(store).objectStore(store).count();
+      n.onsuccess = () => { q.result.close(); res(n.result); };
+      n.onerror = () => { q.result.close(); rej(n.error); };
+    };
+  });
+}
+
+test('view: a record with nothing pending has no view row; lists and gets read its base, and a view row lives only while a change waits', async () => {
+  const r1 = crypto.randomUUID();
+  const r2 = crypto.randomUUID();
+  let hlc = 1700000000000;
+  const ch = (/** @type {string} */ rec, /** @type {'upsert'|'delete'} */ op, /** @type {string} */ name) => ({
+    id: crypto.randomUUID(), collection: 'residents', record_id: rec, op, device_id: 'dev-9',
+    ...(op === 'upsert' ? { fields: { incident_id: INC, given_name: name, family_name: 'F' } } : {}),
+    hlc: formatHLC({ wall: hlc++, counter: 0, node: 'dev-9' }), recorded_at: '2026-11-23T09:00:00Z',
+  });
+  let pulled = false;
+  let verdict = 'applied';
+  const { c, dbName } = await fakeClient({
+    'GET /v1/sync/pull': () => {
+      if (pulled) return json({ changes: [], cursor: 'p2', has_more: false });
+      pulled = true;
+      return json({ changes: [ch(r1, 'upsert', 'Ada'), ch(r2, 'upsert', 'Bo'), ch(r2, 'delete', '')], cursor: 'p1', has_more: false });
+    },
+    'POST /v1/sync/push': (req) => json({
+      results: req.body.changes.map((/** @type {any} */ x) => (verdict === 'applied' ? { id: x.id, status: 'applied' } : { id: x.id, status: 'rejected', error: { code: 'rule_violation', message: 'no', field: 'fields.outcome' } })),
+      cursor: 'c2', server_time: new Date().toISOString(),
+    }),
+  });
+  await c.sync();
+  assert(await rawCount(dbName, 'records') === 0, `view rows after a first sync: ${await rawCount(dbName, 'records')}`);
+  assert(await rawCount(dbName, 'base') === 2, `bases: ${await rawCount(dbName, 'base')}`);
+  const residents = await c.list('residents');
+  assert(residents.length === 1 && residents[0].id === r1 && residents[0].fields.given_name === 'Ada' && !residents[0].pending, canon(residents));
+  assert((await c.get('residents', r1))?.given_name === 'Ada', 'get of a record with nothing pending');
+  assert((await c.get('residents', r2)) === undefined, 'a deleted record is got');
+
+  const k1 = crypto.randomUUID();
+  await c.put('safe_and_well_checks', k1, check());
+  assert(await rawCount(dbName, 'records') === 1, 'no view row while a change waits');
+  let checks = await c.list('safe_and_well_checks');
+  assert(checks.length === 1 && checks[0].pending, canon(checks));
+  await c.sync();
+  assert(await rawCount(dbName, 'records') === 0, 'the view row outlived its pending change');
+  checks = await c.list('safe_and_well_checks');
+  assert(checks.length === 1 && checks[0].id === k1 && !checks[0].pending && checks[0].fields.outcome === 'safe_and_well', canon(checks));
+
+  verdict = 'rejected';
+  const k2 = crypto.randomUUID();
+  await c.put('safe_and_well_checks', k2, check());
+  assert((await c.list('safe_and_well_checks')).length === 2, 'the waiting check is not listed');
+  await c.sync();
+  assert(await rawCount(dbName, 'records') === 0, 'a view row is kept for a rejected change');
+  checks = await c.list('safe_and_well_checks');
+  assert(checks.length === 1 && checks[0].id === k1, 'the rejected check is listed: ' + canon(checks));
+  assert((await c.get('safe_and_well_checks', k2)) === undefined, 'the rejected check is got');
+});
+
+test('enrolment: the wipe secret is registered alongside the first sync, and a wipe is reported only after it', async () => {
+  /** @type {string[]} */
+  const order = [];
+  /** @type {() => void} */
+  let wipedAsked = () => {};
+  const asked = new Promise((r) => { wipedAsked = () => r(undefined); });
+  const { c } = await fakeClient({
+    'PUT /v1/me/wipe-secret': async () => {
+      order.push('secret asked');
+      // A slow answer: the wipe report must not overtake it (if it would, it comes meanwhile).
+      await Promise.race([asked, new Promise((r) => setTimeout(r, 5000))]);
+      order.push('secret answered');
+      return new Response(null, { status: 204 });
+    },
+    'POST /v1/auth/device-wiped': () => {
+      order.push('wipe reported');
+      wipedAsked();
+      return new Response(null, { status: 204 });
+    },
+  });
+  await until(() => order.length > 0, 'the wipe secret asked for');
+  assert(order.length === 1 && order[0] === 'secret asked', 'enrolment waited for the wipe secret: ' + canon(order));
+  await c.signOut();
+  assert(canon(order) === canon(['secret asked', 'secret answered', 'wipe reported']), canon(order));
 });
 
 test('sign-out deletes the database', async () => {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -62,13 +63,15 @@ type FirstSync struct {
 	// requests during the first sync (enrolment, wipe secret, me).
 	Pulls []Request `json:"pulls"`
 	Other []Request `json:"other"`
-	// Network is the time spent waiting on pull answers (the sum of their
-	// request times), Apply the time after each page's answer until the
-	// next request or the end (merge, seal, store), in ms.
+	// Network is the time spent waiting on pull answers (while at least
+	// one was awaited; the next page is asked for while one is applied, so
+	// they overlap the merging), Apply the rest from the first pull to the
+	// end: merging, sealing and storing with no answer awaited, in ms.
 	Network float64 `json:"network"`
 	Apply   float64 `json:"apply"`
-	// Rows is how many rows the device stored (base and view of each
-	// record), Records how many records the device holds.
+	// Rows is how many sealed rows the device stored (a base for each
+	// record, and a view row for each with changes pending), Records how
+	// many records the device holds (in either).
 	Rows    int `json:"rows"`
 	Records int `json:"records"`
 	// Seal is the time the page takes to seal Rows rows of the same sizes
@@ -108,11 +111,11 @@ const collect = `(async () => {
 		path: new URL(e.name).pathname, start: e.startTime, end: e.responseEnd, transfer: e.transferSize, encoded: e.encodedBodySize, decoded: e.decodedBodySize }));
 	const db = await new Promise((res, rej) => { const q = indexedDB.open('continuity-app'); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
 	const sizes = [];
-	let records = 0;
+	const records = new Set();
 	for (const name of ['base', 'records']) {
 		const rows = await new Promise((res) => { const g = db.transaction(name).objectStore(name).getAll(); g.onsuccess = () => res(g.result); });
 		for (const r of rows) if (r.v && r.v.ct) sizes.push(r.v.ct.byteLength - 16);
-		if (name === 'records') records = rows.length;
+		for (const r of rows) records.add(r.collection + '\u0000' + r.record_id);
 	}
 	db.close();
 	const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']);
@@ -120,7 +123,7 @@ const collect = `(async () => {
 	const s0 = performance.now();
 	await Promise.all(plain.map(p => crypto.subtle.encrypt({ name: 'AES-GCM', iv: crypto.getRandomValues(new Uint8Array(12)), additionalData: new TextEncoder().encode('records\u0000x') }, key, p)));
 	const seal = performance.now() - s0;
-	return JSON.stringify({ t0: t.t0, synced: t.synced, shell: nav ? nav.loadEventEnd : 0, reqs, rows: sizes.length, records, seal });
+	return JSON.stringify({ t0: t.t0, synced: t.synced, shell: nav ? nav.loadEventEnd : 0, reqs, rows: sizes.length, records: records.size, seal });
 })()`
 
 // Run opens base+"/app/" in the tab (a fresh profile), enrols with code,
@@ -164,14 +167,7 @@ func Run(ctx context.Context, base, code string) (FirstSync, error) {
 			fs.Other = append(fs.Other, r)
 		}
 	}
-	for i, p := range fs.Pulls {
-		fs.Network += p.End - p.Start
-		next := got.Synced
-		if i+1 < len(fs.Pulls) {
-			next = fs.Pulls[i+1].Start
-		}
-		fs.Apply += next - p.End
-	}
+	fs.Network, fs.Apply = pullTimes(fs.Pulls, got.Synced)
 
 	// Then as a person would: the PIN, the incident, the list.
 	if err := chromedp.Do(ctx,
@@ -192,6 +188,27 @@ func Run(ctx context.Context, base, code string) (FirstSync, error) {
 	}
 	fs.Residents, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('tr[data-id]').length`))
 	return fs, err
+}
+
+// pullTimes splits the time from the first pull's request to synced into
+// the time at least one pull answer was awaited (the union of the
+// requests' spans) and the rest.
+func pullTimes(pulls []Request, synced float64) (network, apply float64) {
+	if len(pulls) == 0 {
+		return 0, 0
+	}
+	spans := append([]Request(nil), pulls...)
+	sort.Slice(spans, func(i, j int) bool { return spans[i].Start < spans[j].Start })
+	from, to := spans[0].Start, spans[0].End
+	for _, p := range spans[1:] {
+		if p.Start > to {
+			network += to - from
+			from = p.Start
+		}
+		to = max(to, p.End)
+	}
+	network += to - from
+	return network, synced - spans[0].Start - network
 }
 
 // poll waits for a page expression to be true.

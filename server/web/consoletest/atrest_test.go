@@ -19,7 +19,7 @@ func TestConsole_OwnSealedStore(t *testing.T) {
 	r.run(chromedp.Navigate(r.srv.URL + "/console/"))
 	r.signIn("bea")
 	// The console has synced records of the incident.
-	r.waitJS(`new Promise(res => { const q = indexedDB.open('continuity-console'); q.onsuccess = () => { const g = q.result.transaction('records').objectStore('records').count(); g.onsuccess = () => { q.result.close(); res(g.result > 20); }; }; })`)
+	r.waitJS(`new Promise(res => { const q = indexedDB.open('continuity-console'); q.onsuccess = () => { const g = q.result.transaction('base').objectStore('base').count(); g.onsuccess = () => { q.result.close(); res(g.result > 20); }; }; })`)
 	names := eval[string](r, `indexedDB.databases().then(ds => ds.map(d => d.name).sort().join(','))`, chromedp.EvalAwaitPromise)
 	if names != "continuity-console" {
 		t.Errorf("the console's databases are %q, want only continuity-console (the field app's is continuity-app)", names)

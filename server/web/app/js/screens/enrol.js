@@ -70,8 +70,10 @@ ${field({ name: 'code', type: 'text', label: 'Enrolment code', hint: 'For exampl
         ctx.show(enrolView(ctx, errorOf(err).message || 'The code was not accepted', value, council));
         return;
       }
-      try { ctx.setMe(await ctx.client.me()); } catch { /* shown on the next screen */ }
+      // Who this device is, asked while the first sync starts (not before it).
+      const me = ctx.client.me();
       ctx.client.start();
+      try { ctx.setMe(await me); } catch { /* shown on the next screen */ }
       ctx.flash('This device is set up.');
       ctx.go('#/incidents');
     },
