@@ -79,24 +79,59 @@ func ParseChange(raw json.RawMessage) (Change, *Error) { return ParseChangeWith(
 // stops at the first it refuses: a change of many unknown keys is refused
 // for what it costs to read it once.
 func ParseChangeWith(raw json.RawMessage, check FieldCheck) (Change, *Error) {
+	// A change of the usual shape (known attributes, each a string without
+	// escapes, fields an object) is read in one validating walk; anything
+	// else is decoded by encoding/json, which names what is wrong with it.
+	w, fields, ok := fastEnvelope(raw)
+	if !ok {
+		var perr *Error
+		if w, fields, perr = decodeEnvelope(raw); perr != nil {
+			return Change{}, perr
+		}
+	}
+	return checkEnvelope(raw, &w, fields, check)
+}
+
+// decodeEnvelope decodes a change's envelope with encoding/json, strictly,
+// and returns it with its raw fields member (nil when absent).
+func decodeEnvelope(raw json.RawMessage) (wireChange, []byte, *Error) {
 	var w wireChange
 	// The fields object is found in place and cut out of what the decoder
 	// reads: decoding it into a map would copy every key and value before
 	// any could be refused.
 	env, fields, perr := cutFields(raw)
 	if perr != nil {
-		return Change{}, perr
+		return w, nil, perr
 	}
 	dec := json.NewDecoder(bytes.NewReader(env))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
-		return Change{}, decodeError(err)
+		return w, nil, decodeError(err)
 	}
 	if fields != nil && firstByte(fields) != '{' && firstByte(fields) != 'n' {
-		return Change{}, Errorf(CodeWrongType, "fields", "fields must be a JSON %s", jsonKind("fields"))
+		return w, nil, Errorf(CodeWrongType, "fields", "fields must be a JSON %s", jsonKind("fields"))
 	}
-	n := 0
-	eachMember(fields, func(_, _ []byte) bool { n++; return n <= MaxChangeFields })
+	return w, fields, nil
+}
+
+// member is one member of a change's fields object: its raw key and value,
+// and the key's name once decoded.
+type member struct {
+	key, value []byte
+	name       string
+}
+
+// checkEnvelope checks a decoded envelope (w, and fields, the raw fields
+// member or nil) and builds the change from it.
+func checkEnvelope(raw json.RawMessage, w *wireChange, fields []byte, check FieldCheck) (Change, *Error) {
+	var stack [16]member
+	members := stack[:0]
+	for i, more := firstMember(fields); more && len(members) <= MaxChangeFields; {
+		var m member
+		m.key, m.value, i, more = nextMember(fields, i)
+		members = append(members, m)
+	}
+	n := len(members)
 	if n > MaxChangeFields {
 		return Change{}, Errorf(CodeTooLarge, "fields", "a change carries at most %d fields", MaxChangeFields)
 	}
@@ -154,36 +189,42 @@ func ParseChangeWith(raw json.RawMessage, check FieldCheck) (Change, *Error) {
 		if n == 0 {
 			return c, Errorf(CodeMissingField, "fields", "an upsert needs at least one field")
 		}
+		for i := range members {
+			members[i].name = keyName(members[i].key)
+		}
 		if check != nil {
-			eachMember(fields, func(key, _ []byte) bool {
-				e = check(c.Collection, keyName(key))
-				return e == nil
-			})
-			if e != nil {
-				return c, e
+			for _, m := range members {
+				if e = check(c.Collection, m.name); e != nil {
+					return c, e
+				}
 			}
 		}
+		// A string, number, true, false or null is one token with nothing
+		// around it: already compact. They are copied, together, out of
+		// raw, which may be a slice of a whole push body. Only an object
+		// or array can hold spaces to drop.
+		size := 0
+		for _, m := range members {
+			if m.value[0] != '{' && m.value[0] != '[' {
+				size += len(m.value)
+			}
+		}
+		copied := make([]byte, 0, size)
 		c.Fields = make(map[string]json.RawMessage, n)
-		eachMember(fields, func(key, v []byte) bool {
-			name := keyName(key)
-			// A string, number, true, false or null is one token with
-			// nothing around it: already compact. Only an object or array
-			// can hold spaces to drop. Either is copied out of raw, which
-			// may be a slice of a whole push body.
-			if v[0] != '{' && v[0] != '[' {
-				c.Fields[name] = json.RawMessage(bytes.Clone(v))
-				return true
+		for _, m := range members {
+			if m.value[0] != '{' && m.value[0] != '[' {
+				at := len(copied)
+				copied = append(copied, m.value...)
+				// Capped, so appending to one value cannot write over the
+				// next.
+				c.Fields[m.name] = json.RawMessage(copied[at:len(copied):len(copied)])
+				continue
 			}
 			var buf bytes.Buffer
-			if err := json.Compact(&buf, v); err != nil {
-				e = Errorf(CodeInvalidJSON, "fields."+name, "field value is not valid JSON")
-				return false
+			if err := json.Compact(&buf, m.value); err != nil {
+				return c, Errorf(CodeInvalidJSON, "fields."+m.name, "field value is not valid JSON")
 			}
-			c.Fields[name] = json.RawMessage(buf.Bytes())
-			return true
-		})
-		if e != nil {
-			return c, e
+			c.Fields[m.name] = json.RawMessage(buf.Bytes())
 		}
 	case OpDelete:
 		if n != 0 {
@@ -230,6 +271,9 @@ func cutFields(raw []byte) (env, fields []byte, perr *Error) {
 func parseUUID(field string, s *string) (string, *Error) {
 	if s == nil || *s == "" {
 		return "", Errorf(CodeMissingField, field, "%s is required", field)
+	}
+	if canonicalUUID(*s) {
+		return *s, nil
 	}
 	u, err := uuid.Parse(*s)
 	if err != nil || len(*s) != 36 {
