@@ -56,6 +56,13 @@ type wireChange struct {
 	Seen       *string                    `json:"seen"`
 }
 
+// envelope is a change's attributes but fields, as read: has holds the
+// attr bits of those present.
+type envelope struct {
+	id, collection, recordID, op, hlc, recordedAt, seen string
+	has                                                 int
+}
+
 // MaxChangeFields is the most fields one change may carry: several times
 // the largest collection's, so a schema can grow, and few enough that a
 // change of unknown keys costs little to refuse.
@@ -82,36 +89,48 @@ func ParseChangeWith(raw json.RawMessage, check FieldCheck) (Change, *Error) {
 	// A change of the usual shape (known attributes, each a string without
 	// escapes, fields an object) is read in one validating walk; anything
 	// else is decoded by encoding/json, which names what is wrong with it.
-	w, fields, ok := fastEnvelope(raw)
+	env, fields, ok := fastEnvelope(raw)
 	if !ok {
 		var perr *Error
-		if w, fields, perr = decodeEnvelope(raw); perr != nil {
+		if env, fields, perr = decodeEnvelope(raw); perr != nil {
 			return Change{}, perr
 		}
 	}
-	return checkEnvelope(raw, &w, fields, check)
+	return checkEnvelope(raw, &env, fields, check)
 }
 
 // decodeEnvelope decodes a change's envelope with encoding/json, strictly,
 // and returns it with its raw fields member (nil when absent).
-func decodeEnvelope(raw json.RawMessage) (wireChange, []byte, *Error) {
+func decodeEnvelope(raw json.RawMessage) (envelope, []byte, *Error) {
 	var w wireChange
 	// The fields object is found in place and cut out of what the decoder
 	// reads: decoding it into a map would copy every key and value before
 	// any could be refused.
 	env, fields, perr := cutFields(raw)
 	if perr != nil {
-		return w, nil, perr
+		return envelope{}, nil, perr
 	}
 	dec := json.NewDecoder(bytes.NewReader(env))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
-		return w, nil, decodeError(err)
+		return envelope{}, nil, decodeError(err)
 	}
 	if fields != nil && firstByte(fields) != '{' && firstByte(fields) != 'n' {
-		return w, nil, Errorf(CodeWrongType, "fields", "fields must be a JSON %s", jsonKind("fields"))
+		return envelope{}, nil, Errorf(CodeWrongType, "fields", "fields must be a JSON %s", jsonKind("fields"))
 	}
-	return w, fields, nil
+	var out envelope
+	for _, a := range []struct {
+		bit int
+		src *string
+		dst *string
+	}{{attrID, w.ID, &out.id}, {attrCollection, w.Collection, &out.collection}, {attrRecordID, w.RecordID, &out.recordID},
+		{attrOp, w.Op, &out.op}, {attrHLC, w.HLC, &out.hlc}, {attrRecordedAt, w.RecordedAt, &out.recordedAt}, {attrSeen, w.Seen, &out.seen}} {
+		if a.src != nil {
+			out.has |= a.bit
+			*a.dst = *a.src
+		}
+	}
+	return out, fields, nil
 }
 
 // member is one member of a change's fields object: its raw key and value,
@@ -123,7 +142,7 @@ type member struct {
 
 // checkEnvelope checks a decoded envelope (w, and fields, the raw fields
 // member or nil) and builds the change from it.
-func checkEnvelope(raw json.RawMessage, w *wireChange, fields []byte, check FieldCheck) (Change, *Error) {
+func checkEnvelope(raw json.RawMessage, w *envelope, fields []byte, check FieldCheck) (Change, *Error) {
 	var stack [16]member
 	members := stack[:0]
 	for i, more := firstMember(fields); more && len(members) <= MaxChangeFields; {
@@ -140,49 +159,49 @@ func checkEnvelope(raw json.RawMessage, w *wireChange, fields []byte, check Fiel
 	if e = CheckText(raw, ""); e != nil {
 		return c, e
 	}
-	if c.ID, e = parseUUID("id", w.ID); e != nil {
+	if c.ID, e = uuidAttr("id", w.id, w.has&attrID != 0); e != nil {
 		return c, e
 	}
-	if w.Collection == nil || *w.Collection == "" {
+	if w.collection == "" {
 		return c, Errorf(CodeMissingField, "collection", "collection is required")
 	}
-	if !validName(*w.Collection) {
+	if !validName(w.collection) {
 		return c, Errorf(CodeUnknownCollection, "collection", "collection names are lower-case letters, digits and _ (at most 64)")
 	}
-	c.Collection = *w.Collection
-	if c.RecordID, e = parseUUID("record_id", w.RecordID); e != nil {
+	c.Collection = w.collection
+	if c.RecordID, e = uuidAttr("record_id", w.recordID, w.has&attrRecordID != 0); e != nil {
 		return c, e
 	}
-	if w.Op == nil {
+	if w.has&attrOp == 0 {
 		return c, Errorf(CodeMissingField, "op", "op is required")
 	}
-	switch Op(*w.Op) {
+	switch Op(w.op) {
 	case OpUpsert, OpDelete:
-		c.Op = Op(*w.Op)
+		c.Op = Op(w.op)
 	default:
-		return c, Errorf(CodeInvalidValue, "op", "op must be \"upsert\" or \"delete\", not %q", *w.Op)
+		return c, Errorf(CodeInvalidValue, "op", "op must be \"upsert\" or \"delete\", not %q", w.op)
 	}
-	if w.HLC == nil {
+	if w.has&attrHLC == 0 {
 		return c, Errorf(CodeMissingField, "hlc", "hlc is required")
 	}
-	h, err := ParseHLC(*w.HLC)
+	h, err := ParseHLC(w.hlc)
 	if err != nil {
 		return c, Errorf(CodeInvalidHLC, "hlc", "%v", err)
 	}
 	c.HLC = h
-	if w.RecordedAt == nil {
+	if w.has&attrRecordedAt == 0 {
 		return c, Errorf(CodeMissingField, "recorded_at", "recorded_at is required")
 	}
-	t, err := time.Parse(time.RFC3339Nano, *w.RecordedAt)
+	t, err := time.Parse(time.RFC3339Nano, w.recordedAt)
 	if err != nil {
 		return c, Errorf(CodeInvalidValue, "recorded_at", "recorded_at must be an RFC 3339 time such as 2026-11-23T09:30:00Z")
 	}
 	c.RecordedAt = t
-	if w.Seen != nil {
-		if len(*w.Seen) > 4096 || !printableASCII(*w.Seen) {
+	if w.has&attrSeen != 0 {
+		if len(w.seen) > 4096 || !printableASCII(w.seen) {
 			return c, Errorf(CodeInvalidValue, "seen", "seen must be a cursor returned by a pull")
 		}
-		c.Seen = *w.Seen
+		c.Seen = w.seen
 	}
 	switch c.Op {
 	case OpUpsert:
@@ -190,13 +209,14 @@ func checkEnvelope(raw json.RawMessage, w *wireChange, fields []byte, check Fiel
 			return c, Errorf(CodeMissingField, "fields", "an upsert needs at least one field")
 		}
 		for i := range members {
-			members[i].name = keyName(members[i].key)
+			members[i].name = internName(members[i].key)
 		}
 		if check != nil {
 			for _, m := range members {
 				if e = check(c.Collection, m.name); e != nil {
 					return c, e
 				}
+				keepName(m.name)
 			}
 		}
 		// A string, number, true, false or null is one token with nothing
@@ -268,15 +288,26 @@ func cutFields(raw []byte) (env, fields []byte, perr *Error) {
 	return env, fields, nil
 }
 
+// parseUUID checks the id attribute field, nil when absent, and returns it
+// in canonical form.
 func parseUUID(field string, s *string) (string, *Error) {
-	if s == nil || *s == "" {
+	if s == nil {
+		return uuidAttr(field, "", false)
+	}
+	return uuidAttr(field, *s, true)
+}
+
+// uuidAttr checks the id attribute field (s, when present) and returns it
+// in canonical form.
+func uuidAttr(field string, s string, present bool) (string, *Error) {
+	if !present || s == "" {
 		return "", Errorf(CodeMissingField, field, "%s is required", field)
 	}
-	if canonicalUUID(*s) {
-		return *s, nil
+	if canonicalUUID(s) {
+		return s, nil
 	}
-	u, err := uuid.Parse(*s)
-	if err != nil || len(*s) != 36 {
+	u, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 {
 		return "", Errorf(CodeInvalidUUID, field, "%s must be a UUID such as 7b0c6f1e-2c1a-4f7e-9d2b-1a2b3c4d5e6f", field)
 	}
 	return u.String(), nil

@@ -1,6 +1,12 @@
 package syncproto
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+	"math/bits"
+	"strings"
+	"sync"
+)
 
 // The envelope of a change as almost every device sends it, read in one
 // walk that checks the JSON as it goes: the known attributes, once each,
@@ -24,7 +30,9 @@ const (
 // fastEnvelope reads raw as fastEnvelope's shape. ok is false when raw is
 // not of it (it may still be a valid change); then w and fields mean
 // nothing.
-func fastEnvelope(raw []byte) (w wireChange, fields []byte, ok bool) {
+func fastEnvelope(raw []byte) (w envelope, fields []byte, ok bool) {
+	// Where each string attribute's text is in raw, by attr bit's index.
+	var spans [8][2]int
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return w, nil, false
@@ -34,6 +42,7 @@ func fastEnvelope(raw []byte) (w wireChange, fields []byte, ok bool) {
 	if i < len(raw) && raw[i] == '}' {
 		return w, nil, skipSpace(raw, i+1) == len(raw)
 	}
+	size := 0
 	for {
 		if i >= len(raw) || raw[i] != '"' {
 			return w, nil, false
@@ -48,26 +57,26 @@ func fastEnvelope(raw []byte) (w wireChange, fields []byte, ok bool) {
 		}
 		i = skipSpace(raw, i+1)
 		var attr int
-		var dst **string
+		str := true
 		switch string(key) {
 		case "id":
-			attr, dst = attrID, &w.ID
+			attr = attrID
 		case "collection":
-			attr, dst = attrCollection, &w.Collection
+			attr = attrCollection
 		case "record_id":
-			attr, dst = attrRecordID, &w.RecordID
+			attr = attrRecordID
 		case "op":
-			attr, dst = attrOp, &w.Op
+			attr = attrOp
 		case "hlc":
-			attr, dst = attrHLC, &w.HLC
+			attr = attrHLC
 		case "recorded_at":
-			attr, dst = attrRecordedAt, &w.RecordedAt
+			attr = attrRecordedAt
 		case "seen":
-			attr, dst = attrSeen, &w.Seen
+			attr = attrSeen
 		case "device_id":
-			attr = attrDeviceID
+			attr, str = attrDeviceID, false
 		case "fields":
-			attr = attrFields
+			attr, str = attrFields, false
 		default:
 			return w, nil, false
 		}
@@ -77,7 +86,7 @@ func fastEnvelope(raw []byte) (w wireChange, fields []byte, ok bool) {
 		seen |= attr
 		var end int
 		switch {
-		case dst != nil:
+		case str:
 			if i >= len(raw) || raw[i] != '"' {
 				return w, nil, false
 			}
@@ -85,8 +94,8 @@ func fastEnvelope(raw []byte) (w wireChange, fields []byte, ok bool) {
 			if !valid || esc {
 				return w, nil, false
 			}
-			s := string(raw[i+1 : end-1])
-			*dst = &s
+			spans[bits.TrailingZeros(uint(attr))] = [2]int{i + 1, end - 1}
+			size += end - 1 - (i + 1)
 		case attr == attrFields:
 			if i >= len(raw) || raw[i] != '{' {
 				return w, nil, false
@@ -106,10 +115,41 @@ func fastEnvelope(raw []byte) (w wireChange, fields []byte, ok bool) {
 			continue
 		}
 		if i < len(raw) && raw[i] == '}' {
-			return w, fields, skipSpace(raw, i+1) == len(raw)
+			break
 		}
 		return w, nil, false
 	}
+	if skipSpace(raw, i+1) != len(raw) {
+		return w, nil, false
+	}
+	// The attributes' text is copied out of raw (which may be a reused
+	// buffer) into one string they share.
+	var sb strings.Builder
+	sb.Grow(size)
+	w.has = seen
+	for _, a := range []struct {
+		bit int
+		dst *string
+	}{{attrID, &w.id}, {attrCollection, &w.collection}, {attrRecordID, &w.recordID},
+		{attrOp, &w.op}, {attrHLC, &w.hlc}, {attrRecordedAt, &w.recordedAt}, {attrSeen, &w.seen}} {
+		if seen&a.bit != 0 {
+			sp := spans[bits.TrailingZeros(uint(a.bit))]
+			sb.Write(raw[sp[0]:sp[1]])
+		}
+	}
+	all, at := sb.String(), 0
+	for _, a := range []struct {
+		bit int
+		dst *string
+	}{{attrID, &w.id}, {attrCollection, &w.collection}, {attrRecordID, &w.recordID},
+		{attrOp, &w.op}, {attrHLC, &w.hlc}, {attrRecordedAt, &w.recordedAt}, {attrSeen, &w.seen}} {
+		if seen&a.bit != 0 {
+			sp := spans[bits.TrailingZeros(uint(a.bit))]
+			*a.dst = all[at : at+sp[1]-sp[0]]
+			at += sp[1] - sp[0]
+		}
+	}
+	return w, fields, true
 }
 
 // scanString checks the JSON string starting at b[i] (a quote) and returns
@@ -298,4 +338,47 @@ func canonicalUUID(s string) bool {
 		}
 	}
 	return true
+}
+
+// Field names a change's collection accepted, shared by every change that
+// carries them, so a push of 500 records does not make 500 copies of each
+// name. Only names a FieldCheck accepted are kept, and at most
+// maxInterned: names a client makes up cost nothing here.
+var (
+	internMu sync.RWMutex
+	interned = map[string]string{}
+)
+
+// maxInterned bounds interned: far more than every collection's fields.
+const maxInterned = 4096
+
+// internName decodes a raw member key (keyName), returning the shared
+// copy of the name when there is one.
+func internName(raw []byte) string {
+	if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 {
+		internMu.RLock()
+		s, ok := interned[string(raw[1:len(raw)-1])]
+		internMu.RUnlock()
+		if ok {
+			return s
+		}
+	}
+	return keyName(raw)
+}
+
+// keepName shares name with later changes (internName), while there is
+// room.
+func keepName(name string) {
+	internMu.RLock()
+	_, ok := interned[name]
+	full := len(interned) >= maxInterned
+	internMu.RUnlock()
+	if ok || full {
+		return
+	}
+	internMu.Lock()
+	if len(interned) < maxInterned {
+		interned[name] = name
+	}
+	internMu.Unlock()
 }
