@@ -440,39 +440,45 @@ func (r *Registry) ScopeOf(c syncproto.Change, current *syncproto.Record) string
 }
 
 func (r *Registry) checkValue(collection string, f *Field, raw json.RawMessage, create bool) *syncproto.Error {
-	field := "fields." + f.Name
+	// The field's path is built only for an error: most values pass.
+	field := func() string { return "fields." + f.Name }
 	if isNull(raw) {
 		if f.Required {
-			return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s", say(collection, f, "invalid_value.cleared", nil))
+			return syncproto.Errorf(syncproto.CodeInvalidValue, field(), "%s", say(collection, f, "invalid_value.cleared", nil))
 		}
 		return nil
 	}
-	var val any
-	quick := false
-	if s, ok := stringOf(raw); ok && f.Kind == String {
-		// A string the tag's quick check passes needs no validator.
-		val = s
-		q := r.quick[f]
-		quick = q != nil && q(s)
-	} else {
-		var err error
-		if val, err = decodeKind(f.Kind, raw); err != nil {
-			return syncproto.Errorf(syncproto.CodeWrongType, field, "%s", say(collection, f, "wrong_type."+string(f.Kind), nil))
+	// A string the tag's quick check passes needs no validator.
+	var str string
+	isStr, quick := false, false
+	if f.Kind == String {
+		if str, isStr = stringOf(raw); isStr {
+			q := r.quick[f]
+			quick = q != nil && q(str)
 		}
 	}
-	if f.Tag != "" && !quick {
-		if err := r.v.Var(val, f.Tag); err != nil {
-			tag, param := r.v.failed(err)
-			return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s", say(collection, f, "invalid_value."+tag, map[string]string{"param": param, "detail": r.v.Explain(err, "")}))
+	if f.Tag != "" && !quick || !isStr {
+		var val any = str
+		if !isStr {
+			var err error
+			if val, err = decodeKind(f.Kind, raw); err != nil {
+				return syncproto.Errorf(syncproto.CodeWrongType, field(), "%s", say(collection, f, "wrong_type."+string(f.Kind), nil))
+			}
+		}
+		if f.Tag != "" && !quick {
+			if err := r.v.Var(val, f.Tag); err != nil {
+				tag, param := r.v.failed(err)
+				return syncproto.Errorf(syncproto.CodeInvalidValue, field(), "%s", say(collection, f, "invalid_value."+tag, map[string]string{"param": param, "detail": r.v.Explain(err, "")}))
+			}
 		}
 	}
 	if f.Check != nil {
 		if err := f.Check(r.v, raw); err != nil {
-			return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s", problemWords(collection, f, err))
+			return syncproto.Errorf(syncproto.CodeInvalidValue, field(), "%s", problemWords(collection, f, err))
 		}
 	}
 	if p := checkClock(f.Spec, raw, create, r.clock()); p != nil {
-		return syncproto.Errorf(syncproto.CodeInvalidValue, field, "%s", say(collection, f, p.key, p.vars))
+		return syncproto.Errorf(syncproto.CodeInvalidValue, field(), "%s", say(collection, f, p.key, p.vars))
 	}
 	return nil
 }
