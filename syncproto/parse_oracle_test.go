@@ -387,5 +387,35 @@ func parseUUIDOracle(field string, s *string) (string, *Error) {
 	return u.String(), nil
 }
 
-var _ = time.Time{}
-var _ = json.Valid
+
+// TestValidJSON_SameAsJSONValid checks validJSON's own walk never calls
+// valid what encoding/json does not, and answers as json.Valid over
+// documents built from JSON's pieces, near misses, deep nesting and
+// mangled changes.
+func TestValidJSON_SameAsJSONValid(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		for _, doc := range rapid.SliceOfN(rapid.Custom(func(t *rapid.T) []byte {
+			switch rapid.IntRange(0, 4).Draw(t, "kind") {
+			case 0:
+				return []byte(genJSONValue(t, "value", rapid.IntRange(0, 4).Draw(t, "depth")))
+			case 1:
+				n := rapid.IntRange(1, 700).Draw(t, "nesting")
+				open, end := rapid.SampledFrom([]string{"[", `{"a":`}).Draw(t, "open"), rapid.SampledFrom([]string{"]", "}"}).Draw(t, "close")
+				return []byte(strings.Repeat(open, n) + "1" + strings.Repeat(end, n-rapid.IntRange(0, 1).Draw(t, "short")))
+			case 2:
+				return mangle(t, genChange().Draw(t, "change"))
+			case 3:
+				return []byte(rapid.StringMatching(`[ \[\]{}",:0-9a-z\\.eE+-]{0,24}`).Draw(t, "tokens"))
+			default:
+				return genChange().Draw(t, "change")
+			}
+		}), 1, 20).Draw(t, "docs") {
+			if end, ok := walkValue(doc, skipSpace(doc, 0), 0); ok && skipSpace(doc, end) == len(doc) && !json.Valid(doc) {
+				t.Fatalf("walkValue calls %q valid", doc)
+			}
+			if got, want := validJSON(doc), json.Valid(doc); got != want {
+				t.Fatalf("validJSON(%q) = %v, json.Valid %v", doc, got, want)
+			}
+		}
+	})
+}

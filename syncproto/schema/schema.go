@@ -477,8 +477,10 @@ func (r *Registry) checkValue(collection string, f *Field, raw json.RawMessage, 
 			return syncproto.Errorf(syncproto.CodeInvalidValue, field(), "%s", problemWords(collection, f, err))
 		}
 	}
-	if p := checkClock(f.Spec, raw, create, r.clock()); p != nil {
-		return syncproto.Errorf(syncproto.CodeInvalidValue, field(), "%s", say(collection, f, p.key, p.vars))
+	if f.Spec != nil {
+		if p := checkClock(f.Spec, raw, create, r.clock()); p != nil {
+			return syncproto.Errorf(syncproto.CodeInvalidValue, field(), "%s", say(collection, f, p.key, p.vars))
+		}
 	}
 	return nil
 }
