@@ -157,6 +157,19 @@ func fastEnvelope(raw []byte) (w envelope, fields []byte, ok bool) {
 // when it is not a well-formed JSON string (as encoding/json reads one: any
 // byte from 0x20 up, escapes \" \\ \/ \b \f \n \r \t \uXXXX).
 func scanString(b []byte, i int) (end int, esc, valid bool) {
+	// Most strings have no escape: find the closing quote at once and
+	// check what it encloses.
+	if q := bytes.IndexByte(b[i+1:], '"'); q >= 0 {
+		seg := b[i+1 : i+1+q]
+		if bytes.IndexByte(seg, '\\') < 0 {
+			for _, c := range seg {
+				if c < 0x20 {
+					return 0, false, false
+				}
+			}
+			return i + 2 + q, false, true
+		}
+	}
 	for i++; i < len(b); i++ {
 		switch c := b[i]; {
 		case c == '"':
