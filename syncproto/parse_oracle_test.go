@@ -29,7 +29,7 @@ func TestParseChangeWith_SameAsDecoder(t *testing.T) {
 	checks := map[string]FieldCheck{"none": nil, "refusing x": refuse}
 	for name, check := range checks {
 		t.Run(name, func(t *testing.T) {
-			rapid.Check(t, func(t *rapid.T) {
+			checkProperty(t, 300, func(t *rapid.T) {
 				for _, raw := range rapid.SliceOfN(genChange(), 1, 20).Draw(t, "changes") {
 					if rapid.IntRange(0, 3).Draw(t, "mangle") == 0 {
 						raw = mangle(t, raw)
@@ -393,7 +393,7 @@ func parseUUIDOracle(field string, s *string) (string, *Error) {
 // documents built from JSON's pieces, near misses, deep nesting and
 // mangled changes.
 func TestValidJSON_SameAsJSONValid(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
+	checkProperty(t, 300, func(t *rapid.T) {
 		for _, doc := range rapid.SliceOfN(rapid.Custom(func(t *rapid.T) []byte {
 			switch rapid.IntRange(0, 4).Draw(t, "kind") {
 			case 0:
