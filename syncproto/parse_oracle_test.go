@@ -387,7 +387,6 @@ func parseUUIDOracle(field string, s *string) (string, *Error) {
 	return u.String(), nil
 }
 
-
 // TestValidJSON_SameAsJSONValid checks validJSON's own walk never calls
 // valid what encoding/json does not, and answers as json.Valid over
 // documents built from JSON's pieces, near misses, deep nesting and
