@@ -124,25 +124,22 @@ func fastEnvelope(raw []byte) (w envelope, fields []byte, ok bool) {
 	}
 	// The attributes' text is copied out of raw (which may be a reused
 	// buffer) into one string they share.
-	var sb strings.Builder
-	sb.Grow(size)
-	w.has = seen
-	for _, a := range []struct {
+	attrs := [...]struct {
 		bit int
 		dst *string
 	}{{attrID, &w.id}, {attrCollection, &w.collection}, {attrRecordID, &w.recordID},
-		{attrOp, &w.op}, {attrHLC, &w.hlc}, {attrRecordedAt, &w.recordedAt}, {attrSeen, &w.seen}} {
+		{attrOp, &w.op}, {attrHLC, &w.hlc}, {attrRecordedAt, &w.recordedAt}, {attrSeen, &w.seen}}
+	var sb strings.Builder
+	sb.Grow(size)
+	w.has = seen
+	for _, a := range attrs {
 		if seen&a.bit != 0 {
 			sp := spans[bits.TrailingZeros(uint(a.bit))]
 			sb.Write(raw[sp[0]:sp[1]])
 		}
 	}
 	all, at := sb.String(), 0
-	for _, a := range []struct {
-		bit int
-		dst *string
-	}{{attrID, &w.id}, {attrCollection, &w.collection}, {attrRecordID, &w.recordID},
-		{attrOp, &w.op}, {attrHLC, &w.hlc}, {attrRecordedAt, &w.recordedAt}, {attrSeen, &w.seen}} {
+	for _, a := range attrs {
 		if seen&a.bit != 0 {
 			sp := spans[bits.TrailingZeros(uint(a.bit))]
 			*a.dst = all[at : at+sp[1]-sp[0]]
