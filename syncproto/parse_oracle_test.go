@@ -418,3 +418,40 @@ func TestValidJSON_SameAsJSONValid(t *testing.T) {
 		}
 	})
 }
+
+// FuzzParseChangeWith_SameAsDecoder checks the one-walk parse against the
+// old one (parseChangeOracle) on any bytes: the same change or the same
+// error. Seeds: the fixture's first changes, and a few near misses.
+func FuzzParseChangeWith_SameAsDecoder(f *testing.F) {
+	body, err := os.ReadFile(pushFixture)
+	if err != nil {
+		f.Fatal(err)
+	}
+	req, perr := DecodePush(body)
+	if perr != nil {
+		f.Fatal(perr)
+	}
+	for _, raw := range req.Changes[:4] {
+		f.Add([]byte(raw))
+	}
+	f.Add([]byte(`{"id":"7b0c6f1e-2c1a-4f7e-9d2b-1a2b3c4d5e6f","collection":"residents","record_id":"7B0C6F1E-2C1A-4F7E-9D2B-1A2B3C4D5E6F","op":"delete","hlc":"001795426200001-00000-tab-01","recorded_at":"2026-11-23T09:30:00Z","device_id":{"a":[1,2.5e3]},"seen":"c1"}`))
+	f.Add([]byte(`{"fields":{"a":1},"fields":{"b":2}}`))
+	f.Add([]byte(`{"ID":"x","Fields":{"n\u0061me":"\ud800"}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, check := range []FieldCheck{nil, func(_, name string) *Error {
+			if strings.HasPrefix(name, "x") {
+				return Errorf(CodeUnknownField, "fields."+name, "no field %q", name)
+			}
+			return nil
+		}} {
+			got, gotErr := ParseChangeWith(raw, check)
+			want, wantErr := parseChangeOracle(raw, check)
+			if !reflect.DeepEqual(gotErr, wantErr) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("%q\ngot %#v, %v\nwant %#v, %v", raw, got, gotErr, want, wantErr)
+			}
+		}
+		if got, want := validJSON(raw), json.Valid(raw); got != want {
+			t.Fatalf("validJSON(%q) = %v, json.Valid %v", raw, got, want)
+		}
+	})
+}
