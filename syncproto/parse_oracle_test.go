@@ -3,6 +3,7 @@ package syncproto
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -454,4 +455,40 @@ func FuzzParseChangeWith_SameAsDecoder(f *testing.F) {
 			t.Fatalf("validJSON(%q) = %v, json.Valid %v", raw, got, want)
 		}
 	})
+}
+
+// TestParseChangeWith_Concurrent parses the fixture from several
+// goroutines at once, as concurrent pushes do (the field names they share
+// are kept in one table): each gets what a lone parse gets. Run with -race.
+func TestParseChangeWith_Concurrent(t *testing.T) {
+	body, err := os.ReadFile(pushFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, perr := DecodePush(body)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	accept := func(_, _ string) *Error { return nil }
+	want := make([]Change, len(req.Changes))
+	for i, raw := range req.Changes {
+		want[i], _ = parseChangeOracle(raw, accept)
+	}
+	errs := make(chan string, 4)
+	for range 4 {
+		go func() {
+			for i, raw := range req.Changes {
+				if got, e := ParseChangeWith(raw, accept); e != nil || !reflect.DeepEqual(got, want[i]) {
+					errs <- fmt.Sprintf("change %d: %v, %v", i, got, e)
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
 }
