@@ -56,6 +56,13 @@ type wireChange struct {
 	Seen       *string                    `json:"seen"`
 }
 
+// envelope is a change's attributes but fields, as read: has holds the
+// attr bits of those present.
+type envelope struct {
+	id, collection, recordID, op, hlc, recordedAt, seen string
+	has                                                 int
+}
+
 // MaxChangeFields is the most fields one change may carry: several times
 // the largest collection's, so a schema can grow, and few enough that a
 // change of unknown keys costs little to refuse.
@@ -79,24 +86,71 @@ func ParseChange(raw json.RawMessage) (Change, *Error) { return ParseChangeWith(
 // stops at the first it refuses: a change of many unknown keys is refused
 // for what it costs to read it once.
 func ParseChangeWith(raw json.RawMessage, check FieldCheck) (Change, *Error) {
+	// A change of the usual shape (known attributes, each a string without
+	// escapes, fields an object) is read in one validating walk; anything
+	// else is decoded by encoding/json, which names what is wrong with it.
+	env, fields, ok := fastEnvelope(raw)
+	if !ok {
+		var perr *Error
+		if env, fields, perr = decodeEnvelope(raw); perr != nil {
+			return Change{}, perr
+		}
+	}
+	return checkEnvelope(raw, &env, fields, check)
+}
+
+// decodeEnvelope decodes a change's envelope with encoding/json, strictly,
+// and returns it with its raw fields member (nil when absent).
+func decodeEnvelope(raw json.RawMessage) (envelope, []byte, *Error) {
 	var w wireChange
 	// The fields object is found in place and cut out of what the decoder
 	// reads: decoding it into a map would copy every key and value before
 	// any could be refused.
 	env, fields, perr := cutFields(raw)
 	if perr != nil {
-		return Change{}, perr
+		return envelope{}, nil, perr
 	}
 	dec := json.NewDecoder(bytes.NewReader(env))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
-		return Change{}, decodeError(err)
+		return envelope{}, nil, decodeError(err)
 	}
 	if fields != nil && firstByte(fields) != '{' && firstByte(fields) != 'n' {
-		return Change{}, Errorf(CodeWrongType, "fields", "fields must be a JSON %s", jsonKind("fields"))
+		return envelope{}, nil, Errorf(CodeWrongType, "fields", "fields must be a JSON %s", jsonKind("fields"))
 	}
-	n := 0
-	eachMember(fields, func(_, _ []byte) bool { n++; return n <= MaxChangeFields })
+	var out envelope
+	for _, a := range []struct {
+		bit int
+		src *string
+		dst *string
+	}{{attrID, w.ID, &out.id}, {attrCollection, w.Collection, &out.collection}, {attrRecordID, w.RecordID, &out.recordID},
+		{attrOp, w.Op, &out.op}, {attrHLC, w.HLC, &out.hlc}, {attrRecordedAt, w.RecordedAt, &out.recordedAt}, {attrSeen, w.Seen, &out.seen}} {
+		if a.src != nil {
+			out.has |= a.bit
+			*a.dst = *a.src
+		}
+	}
+	return out, fields, nil
+}
+
+// member is one member of a change's fields object: its raw key and value,
+// and the key's name once decoded.
+type member struct {
+	key, value []byte
+	name       string
+}
+
+// checkEnvelope checks a decoded envelope (w, and fields, the raw fields
+// member or nil) and builds the change from it.
+func checkEnvelope(raw json.RawMessage, w *envelope, fields []byte, check FieldCheck) (Change, *Error) {
+	var stack [16]member
+	members := stack[:0]
+	for i, more := firstMember(fields); more && len(members) <= MaxChangeFields; {
+		var m member
+		m.key, m.value, i, more = nextMember(fields, i)
+		members = append(members, m)
+	}
+	n := len(members)
 	if n > MaxChangeFields {
 		return Change{}, Errorf(CodeTooLarge, "fields", "a change carries at most %d fields", MaxChangeFields)
 	}
@@ -105,85 +159,92 @@ func ParseChangeWith(raw json.RawMessage, check FieldCheck) (Change, *Error) {
 	if e = CheckText(raw, ""); e != nil {
 		return c, e
 	}
-	if c.ID, e = parseUUID("id", w.ID); e != nil {
+	if c.ID, e = uuidAttr("id", w.id, w.has&attrID != 0); e != nil {
 		return c, e
 	}
-	if w.Collection == nil || *w.Collection == "" {
+	if w.collection == "" {
 		return c, Errorf(CodeMissingField, "collection", "collection is required")
 	}
-	if !validName(*w.Collection) {
+	if !validName(w.collection) {
 		return c, Errorf(CodeUnknownCollection, "collection", "collection names are lower-case letters, digits and _ (at most 64)")
 	}
-	c.Collection = *w.Collection
-	if c.RecordID, e = parseUUID("record_id", w.RecordID); e != nil {
+	c.Collection = w.collection
+	if c.RecordID, e = uuidAttr("record_id", w.recordID, w.has&attrRecordID != 0); e != nil {
 		return c, e
 	}
-	if w.Op == nil {
+	if w.has&attrOp == 0 {
 		return c, Errorf(CodeMissingField, "op", "op is required")
 	}
-	switch Op(*w.Op) {
+	switch Op(w.op) {
 	case OpUpsert, OpDelete:
-		c.Op = Op(*w.Op)
+		c.Op = Op(w.op)
 	default:
-		return c, Errorf(CodeInvalidValue, "op", "op must be \"upsert\" or \"delete\", not %q", *w.Op)
+		return c, Errorf(CodeInvalidValue, "op", "op must be \"upsert\" or \"delete\", not %q", w.op)
 	}
-	if w.HLC == nil {
+	if w.has&attrHLC == 0 {
 		return c, Errorf(CodeMissingField, "hlc", "hlc is required")
 	}
-	h, err := ParseHLC(*w.HLC)
+	h, err := ParseHLC(w.hlc)
 	if err != nil {
 		return c, Errorf(CodeInvalidHLC, "hlc", "%v", err)
 	}
 	c.HLC = h
-	if w.RecordedAt == nil {
+	if w.has&attrRecordedAt == 0 {
 		return c, Errorf(CodeMissingField, "recorded_at", "recorded_at is required")
 	}
-	t, err := time.Parse(time.RFC3339Nano, *w.RecordedAt)
+	t, err := time.Parse(time.RFC3339Nano, w.recordedAt)
 	if err != nil {
 		return c, Errorf(CodeInvalidValue, "recorded_at", "recorded_at must be an RFC 3339 time such as 2026-11-23T09:30:00Z")
 	}
 	c.RecordedAt = t
-	if w.Seen != nil {
-		if len(*w.Seen) > 4096 || !printableASCII(*w.Seen) {
+	if w.has&attrSeen != 0 {
+		if len(w.seen) > 4096 || !printableASCII(w.seen) {
 			return c, Errorf(CodeInvalidValue, "seen", "seen must be a cursor returned by a pull")
 		}
-		c.Seen = *w.Seen
+		c.Seen = w.seen
 	}
 	switch c.Op {
 	case OpUpsert:
 		if n == 0 {
 			return c, Errorf(CodeMissingField, "fields", "an upsert needs at least one field")
 		}
+		for i := range members {
+			members[i].name = internName(members[i].key)
+		}
 		if check != nil {
-			eachMember(fields, func(key, _ []byte) bool {
-				e = check(c.Collection, keyName(key))
-				return e == nil
-			})
-			if e != nil {
-				return c, e
+			for _, m := range members {
+				if e = check(c.Collection, m.name); e != nil {
+					return c, e
+				}
+				keepName(m.name)
 			}
 		}
+		// A string, number, true, false or null is one token with nothing
+		// around it: already compact. They are copied, together, out of
+		// raw, which may be a slice of a whole push body. Only an object
+		// or array can hold spaces to drop.
+		size := 0
+		for _, m := range members {
+			if m.value[0] != '{' && m.value[0] != '[' {
+				size += len(m.value)
+			}
+		}
+		copied := make([]byte, 0, size)
 		c.Fields = make(map[string]json.RawMessage, n)
-		eachMember(fields, func(key, v []byte) bool {
-			name := keyName(key)
-			// A string, number, true, false or null is one token with
-			// nothing around it: already compact. Only an object or array
-			// can hold spaces to drop. Either is copied out of raw, which
-			// may be a slice of a whole push body.
-			if v[0] != '{' && v[0] != '[' {
-				c.Fields[name] = json.RawMessage(bytes.Clone(v))
-				return true
+		for _, m := range members {
+			if m.value[0] != '{' && m.value[0] != '[' {
+				at := len(copied)
+				copied = append(copied, m.value...)
+				// Capped, so appending to one value cannot write over the
+				// next.
+				c.Fields[m.name] = json.RawMessage(copied[at:len(copied):len(copied)])
+				continue
 			}
 			var buf bytes.Buffer
-			if err := json.Compact(&buf, v); err != nil {
-				e = Errorf(CodeInvalidJSON, "fields."+name, "field value is not valid JSON")
-				return false
+			if err := json.Compact(&buf, m.value); err != nil {
+				return c, Errorf(CodeInvalidJSON, "fields."+m.name, "field value is not valid JSON")
 			}
-			c.Fields[name] = json.RawMessage(buf.Bytes())
-			return true
-		})
-		if e != nil {
-			return c, e
+			c.Fields[m.name] = json.RawMessage(buf.Bytes())
 		}
 	case OpDelete:
 		if n != 0 {
@@ -227,12 +288,26 @@ func cutFields(raw []byte) (env, fields []byte, perr *Error) {
 	return env, fields, nil
 }
 
+// parseUUID checks the id attribute field, nil when absent, and returns it
+// in canonical form.
 func parseUUID(field string, s *string) (string, *Error) {
-	if s == nil || *s == "" {
+	if s == nil {
+		return uuidAttr(field, "", false)
+	}
+	return uuidAttr(field, *s, true)
+}
+
+// uuidAttr checks the id attribute field (s, when present) and returns it
+// in canonical form.
+func uuidAttr(field string, s string, present bool) (string, *Error) {
+	if !present || s == "" {
 		return "", Errorf(CodeMissingField, field, "%s is required", field)
 	}
-	u, err := uuid.Parse(*s)
-	if err != nil || len(*s) != 36 {
+	if canonicalUUID(s) {
+		return s, nil
+	}
+	u, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 {
 		return "", Errorf(CodeInvalidUUID, field, "%s must be a UUID such as 7b0c6f1e-2c1a-4f7e-9d2b-1a2b3c4d5e6f", field)
 	}
 	return u.String(), nil

@@ -22,6 +22,11 @@ func skipSpace(b []byte, i int) int {
 
 // skipString returns the index just after the string starting at b[i].
 func skipString(b []byte, i int) int {
+	// Most strings have no escape: the first quote after the opening one
+	// closes them.
+	if q := bytes.IndexByte(b[i+1:], '"'); q >= 0 && bytes.IndexByte(b[i+1:i+1+q], '\\') < 0 {
+		return i + 2 + q
+	}
 	for i++; i < len(b); i++ {
 		switch b[i] {
 		case '\\':

@@ -64,7 +64,7 @@ type PullResponse struct {
 // nothing is copied or decoded, so a crafted body costs no more memory than
 // its own bytes.
 func DecodePush(body []byte) (PushRequest, *Error) {
-	if !json.Valid(body) {
+	if !validJSON(body) {
 		var v struct{}
 		err := json.Unmarshal(body, &v)
 		return PushRequest{}, Errorf(CodeInvalidJSON, "", "request body must be a JSON object: %v", err)

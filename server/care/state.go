@@ -280,7 +280,8 @@ func AppendChange(b []byte, c *syncproto.Change) []byte {
 	b = appendChangeHead(b, c.ID, c.Collection, c.RecordID, c.Op)
 	if len(c.Fields) > 0 {
 		b = append(b, `,"fields":{`...)
-		names := make([]string, 0, len(c.Fields))
+		var stack [16]string
+		names := stack[:0]
 		for name := range c.Fields {
 			names = append(names, name)
 		}

@@ -31,8 +31,8 @@ var today = func() time.Time { return time.Now().UTC() }
 
 // decodeString decodes a JSON string strictly.
 func decodeString(raw json.RawMessage) (string, error) {
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	s, err := unquote(raw)
+	if err != nil {
 		return "", fmt.Errorf("must be a JSON string")
 	}
 	return s, nil
@@ -238,8 +238,8 @@ func checkClock(s *Spec, raw json.RawMessage, create bool, now time.Time) *probl
 	if !s.NotFuture && s.MaxDaysPast == 0 {
 		return nil
 	}
-	var str string
-	if json.Unmarshal(raw, &str) != nil || str == "" {
+	str, uerr := unquote(raw)
+	if uerr != nil || str == "" {
 		return nil
 	}
 	var at time.Time
