@@ -66,12 +66,6 @@ func openNetem(target string, p Profile) (*Link, string, error) {
 		_ = l.Close()
 		return nil, "", err
 	}
-	run := func(args ...string) error {
-		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-			return fmt.Errorf("slowlink: %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
-		}
-		return nil
-	}
 	for _, args := range [][]string{
 		{"ip", "link", "add", host, "type", "veth", "peer", "name", peer},
 		{"ip", "link", "set", peer, "netns", ns},
@@ -81,7 +75,7 @@ func openNetem(target string, p Profile) (*Link, string, error) {
 		{"ip", "netns", "exec", ns, "ip", "link", "set", peer, "up"},
 		{"ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"},
 	} {
-		if err := run(args...); err != nil {
+		if err := runCmd(args...); err != nil {
 			return fail(err)
 		}
 	}
@@ -96,7 +90,7 @@ func openNetem(target string, p Profile) (*Link, string, error) {
 			_ = l.Close()
 			return nil, fmt.Sprintf("the kernel has no tc netem (tc qdisc add ... netem: %v: %s)", err, strings.TrimSpace(string(out))), nil
 		}
-		if err := run(append([]string{"ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", peer}, netem(p.DownKbit)...)...); err != nil {
+		if err := runCmd(append([]string{"ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", peer}, netem(p.DownKbit)...)...); err != nil {
 			return fail(err)
 		}
 	}
@@ -111,6 +105,14 @@ func openNetem(target string, p Profile) (*Link, string, error) {
 	}
 	go l.serve(target, func(client, server net.Conn) { pipe(client, server) })
 	return l, "", nil
+}
+
+// runCmd runs a command (ip, tc), its output in the error when it fails.
+func runCmd(args ...string) error {
+	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+		return fmt.Errorf("slowlink: %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 // listenIn opens a TCP listener inside the named network namespace: the

@@ -55,13 +55,7 @@ func openTUN(target string, p Profile, why string) (*Link, string, error) {
 		_ = l.Close()
 		return nil, "", err
 	}
-	run := func(args ...string) error {
-		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-			return fmt.Errorf("slowlink: %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
-		}
-		return nil
-	}
-	if err := run("ip", "netns", "add", nsB); err != nil {
+	if err := runCmd("ip", "netns", "add", nsB); err != nil {
 		return fail(err)
 	}
 	l.cleanup = append(l.cleanup, func() { _ = exec.Command("ip", "netns", "del", nsB).Run() })
@@ -81,7 +75,7 @@ func openTUN(target string, p Profile, why string) (*Link, string, error) {
 		{"ip", "-n", nsB, "addr", "add", tunServerIP, "peer", tunClientIP, "dev", tunDevice},
 		{"ip", "-n", nsB, "link", "set", tunDevice, "up"},
 	} {
-		if err := run(args...); err != nil {
+		if err := runCmd(args...); err != nil {
 			return fail(err)
 		}
 	}

@@ -85,15 +85,7 @@ func TestStore_MigrateUUIDKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	gp, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.SQLite())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, gp := migrator(t, path)
 	if _, err := gp.DownTo(ctx, 20); err != nil {
 		t.Fatalf("down to 00020: %v", err)
 	}
@@ -177,15 +169,7 @@ func TestStore_MigrateUUIDKeysRefusesOtherIDs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "continuity.db")
-			db, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			gp, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.SQLite())
-			if err != nil {
-				t.Fatal(err)
-			}
+			db, gp := migrator(t, path)
 			if _, err := gp.UpTo(ctx, 20); err != nil {
 				t.Fatal(err)
 			}
@@ -220,6 +204,22 @@ func TestStore_MigrateUUIDKeysRefusesOtherIDs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// migrator opens the database file at path and a goose provider of the
+// SQLite migrations over it, closed when the test ends.
+func migrator(t *testing.T, path string) (*sql.DB, *goose.Provider) {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	gp, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.SQLite())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, gp
 }
 
 // dumpTables returns every column of every row of the log, the records and
