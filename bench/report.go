@@ -12,9 +12,6 @@ import (
 
 // The aims.
 const (
-	// aimIngestRatio is the least push-ingest rate, as a fraction of the
-	// raw batched insert rate measured in the same run.
-	aimIngestRatio = 0.60
 	// baselineIngest is push ingest before the ingest rework (changes/s,
 	// docs/benchmarks.md, 2026-11-23, third run), and aimIngestGain the
 	// least multiple of it.
@@ -208,8 +205,10 @@ func writeReport(w io.Writer, r results) {
 	}
 	fmt.Fprintf(w, "| raw batched insert | %s rows | %.2f | %s rows/s | %s | | |\n",
 		group(float64(r.Raw.Items)), r.Raw.Elapsed.Seconds(), group(r.Raw.rate()), r.Raw.cores())
-	fmt.Fprintf(w, "| ingest / raw | | | %.1f%% | | ≥ %.0f%% | %s |\n",
-		100*r.ratio(), 100*aimIngestRatio, verdict(r.ratio() >= aimIngestRatio))
+	// No aim: a push stores each record's merged per-field state beside the
+	// log row, which the raw insert does not, so the raw insert is not the
+	// yardstick (the aim of 60 % was withdrawn by "the engine, third round").
+	fmt.Fprintf(w, "| ingest / raw | | | %.1f%% | | | |\n", 100*r.ratio())
 	if r.Before > 0 {
 		// Like with like: the bench before the ingest rework has its server in its
 		// own process, so this tree's figure for the aim is too.
