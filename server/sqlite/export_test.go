@@ -157,3 +157,18 @@ func KeyQueriesForTest(changeID, recordID string) []KeyQueryForTest {
 func (s *Store) ExplainForTest(ctx context.Context, q string, args []any) (string, error) {
 	return s.explain(ctx, q, args)
 }
+
+// RecordsInRowsForTest runs the writer's batch lookup of keys, as Begin
+// binds it to the statement for n keys, and returns the rows it reads.
+func (s *Store) RecordsInRowsForTest(ctx context.Context, keys []care.RecordKey, n int) (int, error) {
+	rows, err := s.reader.QueryContext(ctx, recordsInQuery(n), recordsInArgs(keys, n)...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	count := 0
+	for rows.Next() {
+		count++
+	}
+	return count, rows.Err()
+}

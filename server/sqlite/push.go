@@ -314,13 +314,10 @@ func (t *pushTx) Begin(ids []string, keys []care.RecordKey) (map[string]care.Pri
 	for start := 0; start < len(keys); start += maxIn {
 		chunk := keys[start:min(start+maxIn, len(keys))]
 		n := pow2Above(len(chunk))
-		args := make([]any, 0, 2*n)
-		for i := range n {
-			k := chunk[min(i, len(chunk)-1)]
-			args = append(args, k.Collection, k.ID)
+		for _, k := range chunk {
 			t.cache[k] = nil
 		}
-		rows, err := t.st.get(t.st.ws.recordsIn[n]).QueryContext(t.ctx, args...)
+		rows, err := t.st.get(t.st.ws.recordsIn[n]).QueryContext(t.ctx, recordsInArgs(chunk, n)...)
 		if err != nil {
 			return nil, fmt.Errorf("load records: %w", err)
 		}
@@ -329,6 +326,17 @@ func (t *pushTx) Begin(ids []string, keys []care.RecordKey) (map[string]care.Pri
 		}
 	}
 	return logged, nil
+}
+
+// recordsInArgs binds keys to recordsInQuery(n), n ≥ len(keys): the
+// statement's spare pairs are NULL, which joins no row. (Repeating a key
+// there would join its record once per copy, and each would be decoded.)
+func recordsInArgs(keys []care.RecordKey, n int) []any {
+	args := make([]any, 2*n)
+	for i, k := range keys {
+		args[2*i], args[2*i+1] = k.Collection, k.ID
+	}
+	return args
 }
 
 // scanStored reads rows of (rowid, collection, record_id, scope, state)

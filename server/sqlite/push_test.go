@@ -473,3 +473,26 @@ func TestStore_KeyPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestStore_RecordsInReadsEachRecordOnce checks the writer's batch lookup
+// reads each stored record once when the statement has more places than
+// keys: Begin binds 3 keys to the statement for 4, and the spare place must
+// not join the last record a second time.
+func TestStore_RecordsInReadsEachRecordOnce(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	var keys []care.RecordKey
+	for range 3 {
+		fn, id := appendOne("inc-1", nil)
+		if _, err := s.Write(ctx, time.Now(), fn); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, care.RecordKey{Collection: "residents", ID: id})
+	}
+	for _, n := range []int{4, 8} {
+		got, err := s.RecordsInRowsForTest(ctx, keys, n)
+		if err != nil || got != 3 {
+			t.Errorf("3 keys in a statement for %d: %d rows read, %v; want 3", n, got, err)
+		}
+	}
+}
