@@ -13,8 +13,9 @@ import (
 	"time"
 )
 
-// echoServer echoes every connection's bytes back.
-func echoServer(t *testing.T) string {
+// serveTCP listens on loopback until the test ends and gives each
+// connection to handle, which closes it; it returns the address.
+func serveTCP(t *testing.T, handle func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -27,10 +28,16 @@ func echoServer(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			go func() { _, _ = io.Copy(c, c); c.Close() }()
+			go handle(c)
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// echoServer echoes every connection's bytes back.
+func echoServer(t *testing.T) string {
+	t.Helper()
+	return serveTCP(t, func(c net.Conn) { _, _ = io.Copy(c, c); c.Close() })
 }
 
 // roundTrip sends n random bytes through addr and checks they come back.

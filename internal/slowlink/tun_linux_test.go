@@ -35,21 +35,8 @@ func sourceServer(t *testing.T, n int) (string, [32]byte) {
 	data := make([]byte, n)
 	r := rand.NewChaCha8([32]byte{1})
 	_, _ = r.Read(data)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { _, _ = c.Write(data); c.Close() }()
-		}
-	}()
-	return ln.Addr().String(), sha256.Sum256(data)
+	addr := serveTCP(t, func(c net.Conn) { _, _ = c.Write(data); c.Close() })
+	return addr, sha256.Sum256(data)
 }
 
 // download reads all addr sends and returns its sha256 and length.

@@ -11,11 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 
-	"github.com/continuity-care/continuity/migrations"
 	"github.com/continuity-care/continuity/server/care"
 	"github.com/continuity-care/continuity/server/care/storetest"
 	"github.com/continuity-care/continuity/syncproto"
@@ -29,16 +25,7 @@ import (
 func TestStore_MigrateUUIDIDs(t *testing.T) {
 	dsn := freshDB(t)
 	ctx := context.Background()
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := stdlib.OpenDB(*cfg.ConnConfig)
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.Postgres())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := migrator(t, dsn)
 	if _, err := p.UpTo(ctx, 20); err != nil {
 		t.Fatal(err)
 	}

@@ -263,16 +263,7 @@ func TestMigrate_RecordsScope(t *testing.T) {
 	dsn := freshDB(t)
 	ctx := context.Background()
 	open(t, dsn).Close()
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := stdlib.OpenDB(*cfg.ConnConfig)
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.Postgres())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := migrator(t, dsn)
 	conn := connect(t, dsn)
 	defer conn.Close(ctx)
 	if _, err := p.DownTo(ctx, 10); err != nil {
@@ -297,4 +288,21 @@ func recordsScope(t *testing.T, conn *pgx.Conn) string {
 		t.Fatal(err)
 	}
 	return def
+}
+
+// migrator returns a goose provider of the PostgreSQL migrations over the
+// database at dsn, its connection closed when the test ends.
+func migrator(t *testing.T, dsn string) *goose.Provider {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := stdlib.OpenDB(*cfg.ConnConfig)
+	t.Cleanup(func() { db.Close() })
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.Postgres())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
