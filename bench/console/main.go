@@ -24,6 +24,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	continuity "github.com/continuity-care/continuity/client-sdk"
+	"github.com/continuity-care/continuity/server/web/browsertest"
 	"github.com/continuity-care/continuity/server/web/consoletest"
 	"github.com/google/uuid"
 )
@@ -66,7 +67,7 @@ func run(duration, interval, sample time.Duration, root string) error {
 	if err != nil {
 		return err
 	}
-	bctx, cancel := consoletest.Browser(ctx, exe, filepath.Join(dir, "chromium"), 1440, 900)
+	bctx, cancel := browsertest.Launch(ctx, exe, filepath.Join(dir, "chromium"), 1440, 900)
 	defer cancel()
 	if err := consoletest.SignIn(bctx, srv.URL, code); err != nil {
 		return fmt.Errorf("sign in: %w", err)

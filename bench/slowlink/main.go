@@ -31,6 +31,7 @@ import (
 	"github.com/continuity-care/continuity/internal/slowlink"
 	"github.com/continuity-care/continuity/server/demo"
 	"github.com/continuity-care/continuity/server/web/apptest"
+	"github.com/continuity-care/continuity/server/web/browsertest"
 	"github.com/continuity-care/continuity/server/web/consoletest"
 )
 
@@ -150,7 +151,7 @@ func once(exe, root string, sc demo.Scenario) (apptest.FirstSync, string, string
 		return fs, how, "", err
 	}
 	base := "http://" + link.Addr
-	bctx, bcancel := apptest.Browser(ctx, exe, filepath.Join(dir, "chromium"), base)
+	bctx, bcancel := browsertest.Launch(ctx, exe, filepath.Join(dir, "chromium"), 1024, 768, base)
 	defer bcancel()
 	fs, err = apptest.Run(bctx, base, code)
 	return fs, how, link.Report(), err

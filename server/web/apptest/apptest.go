@@ -14,27 +14,6 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// Browser starts headless Chromium with a fresh profile in dir, treating
-// secure (http origins across an emulated link) as secure contexts, and
-// returns a tab's context and its cancel.
-func Browser(ctx context.Context, chromium, dir string, secure ...string) (context.Context, context.CancelFunc) {
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(dir), chromedp.WindowSize(1024, 768),
-	}
-	for _, s := range secure {
-		opts = append(opts, chromedp.Flag("unsafely-treat-insecure-origin-as-secure", s))
-	}
-	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, cancelB := chromedp.NewContext(actx)
-	return bctx, func() { cancelB(); cancelA() }
-}
-
 // Request is one request's resource timing, in milliseconds from the
 // page's start.
 type Request struct {

@@ -140,13 +140,16 @@ func NewWith(t testing.TB, o Options) *Browser {
 	return b
 }
 
-// start launches the browser process on b.dir and opens a tab.
-func (b *Browser) start(t testing.TB) {
-	t.Helper()
+// allocatorOptions are the flags every headless Chromium here starts with:
+// the binary exec, a profile in dir, a window of width×height, nothing
+// running in the background that would add requests or CPU to a
+// measurement, and the http origins in secure (across an emulated link)
+// treated as secure contexts.
+func allocatorOptions(exec, dir string, width, height int, secure []string) []chromedp.ExecAllocatorOption {
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(b.exec),
-		chromedp.UserDataDir(b.dir),
-		chromedp.Headless,
+		chromedp.ExecPath(exec),
+		chromedp.UserDataDir(dir),
+		chromedp.Flag("headless", true),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
@@ -158,8 +161,29 @@ func (b *Browser) start(t testing.TB) {
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("no-default-browser-check", true),
-		chromedp.WindowSize(1024, 768),
+		chromedp.WindowSize(width, height),
 	}
+	if len(secure) > 0 {
+		opts = append(opts, chromedp.Flag("unsafely-treat-insecure-origin-as-secure", strings.Join(secure, ",")))
+	}
+	return opts
+}
+
+// Launch starts headless Chromium (exec) with a fresh profile in dir and a
+// window of width×height, treating the origins in secure as secure
+// contexts, for programs that are not tests (the benches); it returns a
+// tab's context and a cancel that ends the browser.
+func Launch(ctx context.Context, exec, dir string, width, height int, secure ...string) (context.Context, context.CancelFunc) {
+	actx, cancelA := chromedp.NewExecAllocator(ctx, allocatorOptions(exec, dir, width, height, secure)...)
+	bctx, cancelB := chromedp.NewContext(actx)
+	return bctx, func() { cancelB(); cancelA() }
+}
+
+// start launches the browser process on b.dir and opens a tab.
+func (b *Browser) start(t testing.TB) {
+	t.Helper()
+	// The browser tests' screenshots are taken without scrollbars.
+	opts := append(allocatorOptions(b.exec, b.dir, 1024, 768, b.opts.SecureOrigins), chromedp.Headless)
 	if b.opts.IgnoreCertificateErrors {
 		opts = append(opts, chromedp.Flag("ignore-certificate-errors", true))
 	}
@@ -167,9 +191,6 @@ func (b *Browser) start(t testing.TB) {
 		opts = append(opts,
 			chromedp.Flag("use-fake-device-for-media-stream", true),
 			chromedp.Flag("use-file-for-fake-video-capture", b.opts.FakeCamera))
-	}
-	if len(b.opts.SecureOrigins) > 0 {
-		opts = append(opts, chromedp.Flag("unsafely-treat-insecure-origin-as-secure", strings.Join(b.opts.SecureOrigins, ",")))
 	}
 	allocCtx, allocCancel := chromedp.NewExecAllocator(b.root, opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)

@@ -84,7 +84,7 @@ func newRoom(t *testing.T) *room {
 func openRoom(ctx context.Context, t *testing.T, exe string, srv *consoletest.Server) *room {
 	t.Helper()
 	t.Cleanup(func() { srv.Close() })
-	bctx, bcancel := consoletest.Browser(ctx, exe, t.TempDir(), 1440, 900)
+	bctx, bcancel := browsertest.Launch(ctx, exe, t.TempDir(), 1440, 900)
 	t.Cleanup(bcancel)
 	logs := &strings.Builder{}
 	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {

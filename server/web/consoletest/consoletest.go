@@ -215,23 +215,6 @@ func ChromiumPath() string {
 	return ""
 }
 
-// Browser starts headless Chromium with a fresh profile in dir and returns
-// a browser context and its cancel.
-func Browser(ctx context.Context, chromium, dir string, width, height int) (context.Context, context.CancelFunc) {
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(dir), chromedp.WindowSize(width, height),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, cancelB := chromedp.NewContext(actx)
-	return bctx, func() { cancelB(); cancelA() }
-}
-
 // SignIn opens the console in the browser and signs in with an enrolment
 // code, waiting for the first screen to be drawn.
 func SignIn(bctx context.Context, baseURL, code string) error {
