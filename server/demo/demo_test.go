@@ -25,6 +25,24 @@ func load(t *testing.T) Scenario {
 	return s
 }
 
+// applyChecked checks change i's fields against its record in state as the
+// server would, then applies it there.
+func applyChecked(t *testing.T, reg *schema.Registry, state State, i int, c syncproto.Change) {
+	t.Helper()
+	if state[c.Collection] == nil {
+		state[c.Collection] = map[string]*syncproto.Record{}
+	}
+	rec := state[c.Collection][c.RecordID]
+	if rec == nil {
+		rec = syncproto.NewRecord(c.Collection, c.RecordID)
+		state[c.Collection][c.RecordID] = rec
+	}
+	if e := reg.CheckFields(c, rec); e != nil {
+		t.Errorf("change %d (%s %s): %v", i, c.Collection, c.RecordID, e)
+	}
+	rec.Apply(c)
+}
+
 func TestLoad(t *testing.T) {
 	s := load(t)
 	if _, err := syncproto.ParseChange(s.Changes[0]); err != nil {
@@ -72,18 +90,7 @@ func TestEveryChangeIsValid(t *testing.T) {
 		if c.RecordedAt.Year() != 2026 || c.RecordedAt.Month() != time.November {
 			t.Errorf("change %d: recorded_at %s is not in November 2026", i, c.RecordedAt)
 		}
-		if st := state[c.Collection]; st == nil {
-			state[c.Collection] = map[string]*syncproto.Record{}
-		}
-		rec := state[c.Collection][c.RecordID]
-		if rec == nil {
-			rec = syncproto.NewRecord(c.Collection, c.RecordID)
-			state[c.Collection][c.RecordID] = rec
-		}
-		if e := reg.CheckFields(c, rec); e != nil {
-			t.Errorf("change %d (%s %s): %v", i, c.Collection, c.RecordID, e)
-		}
-		rec.Apply(c)
+		applyChecked(t, reg, state, i, c)
 	}
 }
 

@@ -54,17 +54,6 @@ func TestHome(t *testing.T) {
 		if e != nil {
 			t.Fatalf("change %d: %v", i, e)
 		}
-		if state[c.Collection] == nil {
-			state[c.Collection] = map[string]*syncproto.Record{}
-		}
-		rec := state[c.Collection][c.RecordID]
-		if rec == nil {
-			rec = syncproto.NewRecord(c.Collection, c.RecordID)
-			state[c.Collection][c.RecordID] = rec
-		}
-		if e := reg.CheckFields(c, rec); e != nil {
-			t.Errorf("change %d (%s %s): %v", i, c.Collection, c.RecordID, e)
-		}
-		rec.Apply(c)
+		applyChecked(t, reg, state, i, c)
 	}
 }
