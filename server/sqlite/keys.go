@@ -7,9 +7,11 @@ package sqlite
 // so every query that seeks or orders by either id goes through these. For
 // canonical lower-case UUIDs, the only ids stored, the 16 bytes order exactly
 // as the text does, so a range or an ORDER BY over the key is the same as
-// over the id. A lookup also compares the text, so an id that is not a
-// canonical UUID (its key NULL, or the key of another spelling) matches
-// nothing, as before.
+// over the id. A lookup of one id also compares the text, so an id that is
+// not a canonical UUID (its key NULL, or the key of another spelling)
+// matches nothing, as before; the writer's batch lookup of change ids
+// (loggedIn) takes ids ParseChange has made canonical, and its answers are
+// matched to them by their text.
 
 // idKey is the index expression of the id held in column col (id or
 // record_id, optionally qualified).
