@@ -43,10 +43,11 @@ type pushDone struct {
 }
 
 // Write implements care.Writer with group commit: pushes that wait while the
-// writer commits go together into its next transaction, each under a
-// savepoint, and share one commit and one fsync. A push is answered only
-// after that commit; a push that fails is rolled back to its savepoint and
-// does not fail the others.
+// writer commits go together into its next transaction and share one commit
+// and one fsync. A push is answered only after that commit. If one push of a
+// group fails, the transaction is rolled back and each push runs again in a
+// transaction of its own (care.Writer allows a store to run a push more than
+// once), so a failing push fails no other.
 func (s *Store) Write(ctx context.Context, received time.Time, fn func(care.PushTx) error) (int64, error) {
 	j := &pushJob{ctx: ctx, received: received, fn: fn, done: make(chan pushDone, 1)}
 	select {
@@ -87,9 +88,9 @@ func (s *Store) commitLoop() {
 	}
 }
 
-// commitGroup runs a group in one transaction. If the transaction itself
-// fails (not one push in it), each push runs again in a transaction of its
-// own, so no push fails because of another.
+// commitGroup runs a group in one transaction. If that fails, because one
+// push in it failed or the transaction itself did, each push runs again in a
+// transaction of its own, so no push fails because of another.
 func (s *Store) commitGroup(group []*pushJob) {
 	out, touched, err := s.runGroup(group)
 	if err != nil && len(group) > 1 {
@@ -98,26 +99,34 @@ func (s *Store) commitGroup(group []*pushJob) {
 		}
 		return
 	}
-	if err != nil {
-		out, touched = make([]pushDone, len(group)), make([][]care.Touch, len(group))
-	}
 	if err == nil {
 		s.wakeCheckpointer()
 	}
 	for i, j := range group {
-		if err != nil {
-			out[i] = pushDone{err: err}
+		d := pushDone{err: err}
+		if err == nil {
+			d = out[i]
+			if len(touched[i]) > 0 {
+				s.hub.Publish(care.Commit{Position: d.position, Touched: touched[i]})
+			}
 		}
-		if out[i].err == nil && len(touched[i]) > 0 {
-			s.hub.Publish(care.Commit{Position: out[i].position, Touched: touched[i]})
-		}
-		j.done <- out[i]
+		j.done <- d
 	}
 }
 
-// runGroup runs each push of a group under its own savepoint and commits. A
-// push whose fn fails is rolled back to its savepoint; err reports a failure
-// of the transaction as a whole.
+// runGroup runs the pushes of a group one after another in one transaction
+// and commits it. A push whose request was cancelled before its turn is
+// answered with its context's error and writes nothing. Any other failure
+// (a push's, or the transaction's) rolls the whole transaction back and is
+// returned: the pushes are answered only by a commit.
+//
+// The pushes share the transaction without a savepoint each. A savepoint
+// would let one failing push be undone alone, but SQLite then keeps, for
+// every page a push first changes, a copy of the page as it was; a push of
+// new records with random ids changes a page of each id index per record,
+// so those copies cost about a tenth of the writer's time (docs/benchmarks.md).
+// Pushes fail only on faults (storage, a bug), so running a group's pushes
+// again alone when one fails costs less than those copies.
 func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Touch, err error) {
 	// One context for the transaction: a push's cancelled request must not
 	// interrupt a statement of the shared transaction (SQLite would roll
@@ -136,28 +145,18 @@ func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Tou
 			out[i].err = err
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT push"); err != nil {
-			return nil, nil, fmt.Errorf("savepoint: %w", err)
-		}
 		t := &pushTx{ctx: ctx, tx: tx, st: st, received: j.received.UTC().Format(time.RFC3339Nano), cache: map[care.RecordKey]*syncproto.Record{}, stored: map[care.RecordKey]storedRow{}}
-		ferr := j.fn(t)
-		if ferr == nil {
-			ferr = t.flush()
+		err := j.fn(t)
+		if err == nil {
+			err = t.flush()
 		}
-		if ferr == nil {
-			ferr = st.get(s.ws.maxSeq).QueryRowContext(ctx).Scan(&out[i].position)
+		if err == nil {
+			err = st.get(s.ws.maxSeq).QueryRowContext(ctx).Scan(&out[i].position)
 		}
-		if ferr != nil {
-			out[i].err = ferr
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO push"); err != nil {
-				return nil, nil, fmt.Errorf("roll back a failed push (%v): %w", ferr, err)
-			}
-		} else {
-			touched[i] = t.touched
+		if err != nil {
+			return nil, nil, err
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE push"); err != nil {
-			return nil, nil, fmt.Errorf("release savepoint: %w", err)
-		}
+		touched[i] = t.touched
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, nil, fmt.Errorf("commit: %w", err)

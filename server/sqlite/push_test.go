@@ -144,9 +144,9 @@ func TestStore_WriteGroup(t *testing.T) {
 // TestStore_ChangesPlan: a log page seeks from the cursor, whatever the
 // filter, so a delta pull costs the same however long the log is.
 // TestStore_WriterSettings checks the writer's connection keeps every commit
-// durable (WAL, synchronous=FULL), checkpoints at walAutocheckpoint pages and
+// durable (WAL, synchronous=FULL), checkpoints at walAutocheckpoint pages,
 // has a page cache of 16 MiB, room for the indexes that random ids insert
-// into at random places.
+// into at random places, and keeps its statement journals in memory.
 func TestStore_WriterSettings(t *testing.T) {
 	s := openTemp(t)
 	ctx := context.Background()
@@ -155,6 +155,7 @@ func TestStore_WriterSettings(t *testing.T) {
 		{"synchronous", "2"}, // FULL
 		{"wal_autocheckpoint", "8192"},
 		{"cache_size", "-16384"}, // KiB
+		{"temp_store", "2"},      // MEMORY: statement journals
 	} {
 		t.Run(tc.pragma, func(t *testing.T) {
 			got, err := s.WriterPragmaForTest(ctx, tc.pragma)
