@@ -261,8 +261,10 @@ func TestBench_CouchRuns(t *testing.T) {
 	// Alternating, each run on fresh servers.
 	var order []string
 	for _, line := range strings.Split(progress.String(), "\n") {
-		if strings.HasPrefix(line, "bench: couch, run ") && !strings.Contains(line, ":  ") && !strings.Contains(line, "push") {
-			order = append(order, strings.TrimPrefix(line, "bench: "))
+		// "couch, run i of n, kind ids" starts a run; its figures follow
+		// it after a colon.
+		if run, ok := strings.CutPrefix(line, "bench: "); ok && strings.HasPrefix(run, "couch, run ") && !strings.Contains(run, ":") {
+			order = append(order, run)
 		}
 	}
 	wantOrder := []string{"couch, run 1 of 2, v7 ids", "couch, run 1 of 2, v4 ids", "couch, run 2 of 2, v7 ids", "couch, run 2 of 2, v4 ids"}
