@@ -35,9 +35,8 @@
 // --pull-limit a page (GET /v1/sync/pull; GET /residents/_changes with
 // include_docs), and each server's peak RSS; --runs N repeats it N times,
 // v7 and v4 ids alternating, and prints medians and ranges (runs.go). It
-// needs pouchdb-server,
-// installed with `npm install --prefix /tmp/pouch pouchdb-server@4.2.0`, and
-// fails without it.
+// needs pouchdb-server, installed with `npm install --prefix /tmp/pouch
+// pouchdb-server@4.2.0`, and fails without it.
 //
 // Speed is measured here, never asserted in tests: `go test -bench . ./bench`
 // runs smaller versions as Go benchmarks, and plain `go test` only checks
@@ -303,7 +302,7 @@ func runCouchKinds(ctx context.Context, cfg config, command string, stdout io.Wr
 				if err != nil {
 					return err
 				}
-				cfg.logf("%s: push %s and %s records/s (%s), initial sync %s and %s records/s, peak RSS %s and %s",
+				cfg.logf("%s: Continuity / pouchdb-server: push %s / %s records/s (%s), initial sync %s / %s records/s, peak RSS %s / %s",
 					name, group(res.Ours.Push.rate()), group(res.Theirs.Push.rate()), times(res.Ours.Push.rate()/res.Theirs.Push.rate()),
 					group(res.Ours.Sync.rate()), group(res.Theirs.Sync.rate()), megabytes(float64(res.Ours.Peak)), megabytes(float64(res.Theirs.Peak)))
 				kinds[k].Runs = append(kinds[k].Runs, res)
