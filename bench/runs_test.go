@@ -306,3 +306,30 @@ func TestBench_CouchRuns(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
+
+// TestBench_CouchRunsAfterTheBench checks --runs reaches the couch case run
+// at the end of the whole bench (--couch-cmd without --case), at toy sizes.
+func TestBench_CouchRunsAfterTheBench(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(fakeCouchEnv, "1")
+	t.Setenv(idsEnv, "v7")
+	dir := t.TempDir()
+	var out, progress bytes.Buffer
+	args := []string{"--changes", "200", "--devices", "2", "--batch", "50", "--records", "250", "--pull-limit", "100", "--seed", "5", "--dir", dir,
+		"--delta-small", "0", "--delta-big", "0", "--stream-writes", "0", "--stream-idle", "0", "--couch-cmd", exe, "--runs", "2"}
+	if err := run(context.Background(), args, &out, &progress); err != nil {
+		t.Fatalf("run %v: %v\n%s", args, err, progress.String())
+	}
+	report := out.String()
+	for _, want := range []string{"| push ingest (2 devices) | 200 changes |", "runs:     2 with v7 ids", "runs:     2 with v4 ids", "| push, Continuity v4 ids / v7 ids | ", "the median of 2 runs' own ratios ("} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+	if i, j := strings.Index(report, "Continuity sync benchmark"), strings.Index(report, "Continuity beside pouchdb-server"); i < 0 || j < i {
+		t.Errorf("the couch case's tables do not follow the bench's:\n%s", report)
+	}
+}
