@@ -266,6 +266,7 @@ func TestBench_Flags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--batch", "0"}, {"--batch", "1001"}, {"--devices", "0"}, {"--pull-limit", "5001"},
 		{"--updates", "1"}, {"--records", "0"}, {"--changes", "-1"}, {"extra"},
+		{"--runs", "0"}, {"--runs", "2"}, {"--case", "unauth-bodies", "--runs", "2"},
 	} {
 		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
 			t.Errorf("run %v: no error", args)

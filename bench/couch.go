@@ -565,48 +565,60 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// writeCouchReport prints the couch case's table with the machine and the
-// workload.
-func writeCouchReport(w io.Writer, r couchResults) {
+// writeCouchReport prints the couch case's table for one kind of ids, with
+// the machine and the workload. With one run it prints that run's figures;
+// with more, each measure's median over the runs and its range, each ratio
+// the median of the ratios within each run, and how many runs.
+func writeCouchReport(w io.Writer, runs []couchResults) {
+	if len(runs) == 0 {
+		return
+	}
+	r := runs[0]
 	c := r.Config
+	k := couchKind{IDs: c.IDs, Runs: runs}
+	// A server's pages are the same in every run unless it paged
+	// differently: then their median and range.
+	oursPages, theirsPages := k.figures(func(f serverFigures) float64 { return float64(f.Pages) })
+	pages := func(xs []float64) string {
+		s := spreadOf(xs)
+		if s.Min == s.Max {
+			return decimals(0)(s.Median)
+		}
+		return s.format(len(runs), decimals(0), "")
+	}
 	fmt.Fprintf(w, "Continuity beside pouchdb-server, %s\n\n", r.Date.Format("2006-01-02 15:04 MST"))
 	writeMachine(w, r.Machine)
 	fmt.Fprintf(w, "servers:  Continuity (child process, SQLite on an on-disk file, WAL, synchronous=FULL) and %s (child process, LevelDB on disk, log level error), on loopback, files in %s\n", r.Couch, c.Dir)
 	fmt.Fprintf(w, "push:     %s new six-field residents dealt to %d writers in batches of %d, each writer one request at a time (POST /v1/sync/push; POST /%s/_bulk_docs), %s ids as record ids and document _ids\n",
 		group(float64(r.Records)), c.Devices, c.Batch, couchDatabase, c.IDs)
-	fmt.Fprintf(w, "sync:     one reader from nothing, %s a page, each page decoded while the next is fetched (GET /v1/sync/pull; GET /%s/_changes?include_docs=true), pages: %d and %d\n\n",
-		group(float64(c.PullLimit)), couchDatabase, r.Ours.Pages, r.Theirs.Pages)
+	fmt.Fprintf(w, "sync:     one reader from nothing, %s a page, each page decoded while the next is fetched (GET /v1/sync/pull; GET /%s/_changes?include_docs=true), pages: %s and %s\n",
+		group(float64(c.PullLimit)), couchDatabase, pages(oursPages), pages(theirsPages))
+	if len(runs) > 1 {
+		fmt.Fprintf(w, "runs:     %d with %s ids, each on fresh servers with freshly generated residents, alternating with the other kind of ids when both run; "+
+			"each figure is the median over the %d runs and its range (min–max), each ratio the median of the ratios within each run\n", len(runs), c.IDs, len(runs))
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| measure | Continuity | pouchdb-server | Continuity / pouchdb-server |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|")
-	row := func(name, format string, ours, theirs float64) {
-		ratio := "n/a"
-		if theirs != 0 {
-			ratio = fmt.Sprintf("%.2f×", ours/theirs)
-		}
-		fmt.Fprintf(w, "| %s | "+format+" | "+format+" | %s |\n", name, ours, theirs, ratio)
+	row := func(name string, format func(float64) string, value func(serverFigures) float64) {
+		ours, theirs := k.figures(value)
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, spreadOf(ours).format(len(runs), format, ""), spreadOf(theirs).format(len(runs), format, ""),
+			spreadOf(ratiosWithin(ours, theirs)).format(len(runs), decimals(2), "×"))
 	}
-	rate := func(name string, ours, theirs phase) {
-		ratio := "n/a"
-		if theirs.rate() != 0 {
-			ratio = fmt.Sprintf("%.2f×", ours.rate()/theirs.rate())
-		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, group(ours.rate()), group(theirs.rate()), ratio)
-	}
-	o, t := r.Ours, r.Theirs
-	rate("push (records/s)", o.Push, t.Push)
-	rate("initial sync (records/s)", o.Sync, t.Sync)
-	row("peak RSS (MB)", "%.1f", float64(o.Peak)/(1<<20), float64(t.Peak)/(1<<20))
-	row("RSS when ready (MB)", "%.1f", float64(o.Ready)/(1<<20), float64(t.Ready)/(1<<20))
-	row("push wall (s)", "%.2f", o.Push.Elapsed.Seconds(), t.Push.Elapsed.Seconds())
-	row("initial sync wall (s)", "%.2f", o.Sync.Elapsed.Seconds(), t.Sync.Elapsed.Seconds())
 	busy := func(cpu time.Duration, p phase) float64 {
 		if p.Elapsed <= 0 {
 			return 0
 		}
 		return cpu.Seconds() / p.Elapsed.Seconds()
 	}
-	row("server CPU cores busy, push", "%.2f", busy(o.PushCPU, o.Push), busy(t.PushCPU, t.Push))
-	row("server CPU cores busy, initial sync", "%.2f", busy(o.SyncCPU, o.Sync), busy(t.SyncCPU, t.Sync))
+	row("push (records/s)", group, pushRate)
+	row("initial sync (records/s)", group, func(f serverFigures) float64 { return f.Sync.rate() })
+	row("peak RSS (MB)", decimals(1), func(f serverFigures) float64 { return float64(f.Peak) / (1 << 20) })
+	row("RSS when ready (MB)", decimals(1), func(f serverFigures) float64 { return float64(f.Ready) / (1 << 20) })
+	row("push wall (s)", decimals(2), func(f serverFigures) float64 { return f.Push.Elapsed.Seconds() })
+	row("initial sync wall (s)", decimals(2), func(f serverFigures) float64 { return f.Sync.Elapsed.Seconds() })
+	row("server CPU cores busy, push", decimals(2), func(f serverFigures) float64 { return busy(f.PushCPU, f.Push) })
+	row("server CPU cores busy, initial sync", decimals(2), func(f serverFigures) float64 { return busy(f.SyncCPU, f.Sync) })
 }
 
 // The couch case's aims: push beside pouchdb-server, by kind of ids.
@@ -615,28 +627,13 @@ const (
 	aimCouchPushV4 = 2.0
 )
 
-// writeCouchAims prints, for each couch run, its push ratio to
-// pouchdb-server against the aim for its kind of ids, and, with both kinds,
-// Continuity's own v4 / v7 push ratio.
-func writeCouchAims(w io.Writer, runs []couchResults) {
+// writeCouchAims prints the couch aims (couchAims) with their results: for
+// each kind of ids its push ratio to pouchdb-server and Continuity's peak
+// RSS, and, with both kinds, Continuity's own v4 / v7 push ratio.
+func writeCouchAims(w io.Writer, kinds []couchKind) {
 	fmt.Fprintln(w, "| aim | measured | aim | result |")
 	fmt.Fprintln(w, "|---|--:|--:|---|")
-	var v4, v7 float64
-	for _, r := range runs {
-		if r.Theirs.Push.rate() == 0 {
-			continue
-		}
-		ratio := r.Ours.Push.rate() / r.Theirs.Push.rate()
-		aim := aimCouchPushV7
-		if r.Config.IDs == "v4" {
-			aim, v4 = aimCouchPushV4, r.Ours.Push.rate()
-		} else {
-			v7 = r.Ours.Push.rate()
-		}
-		fmt.Fprintf(w, "| push, %s ids: Continuity / pouchdb-server | %.2f× | ≥ %.0f× | %s |\n", r.Config.IDs, ratio, aim, verdict(ratio >= aim))
-		fmt.Fprintf(w, "| peak RSS, %s ids: Continuity | %.1f MB | ≤ %d MB | %s |\n", r.Config.IDs, float64(r.Ours.Peak)/(1<<20), aimIngestRSS>>20, verdict(r.Ours.Peak <= aimIngestRSS))
-	}
-	if v4 > 0 && v7 > 0 {
-		fmt.Fprintf(w, "| push, Continuity v4 ids / v7 ids | %.2f× | ≥ %.1f× | %s |\n", v4/v7, aimIDsRatio, verdict(v4/v7 >= aimIDsRatio))
+	for _, a := range couchAims(kinds) {
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", a.Name, a.Measured, a.Aim, verdict(a.Met))
 	}
 }

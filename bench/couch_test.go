@@ -404,7 +404,7 @@ func TestBench_Couch(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	writeCouchReport(&out, res)
+	writeCouchReport(&out, []couchResults{res})
 	for _, want := range []string{"pouchdb-server fake on Node.js v0.0.0-fake", "| push (records/s) |", "| initial sync (records/s) |", "| peak RSS (MB) |", "| measure | Continuity | pouchdb-server | Continuity / pouchdb-server |"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())

@@ -25,6 +25,7 @@
 //	go run ./bench --case unauth-bodies     # peak RSS under 20 concurrent unauthenticated 15 MiB POSTs
 //	go run ./bench --before /tmp/bench-before  # "before" measured in this run by the bench of commit 77a3990 (before.go)
 //	go run ./bench --case couch --couch-cmd /tmp/pouch/node_modules/.bin/pouchdb-server --records 20000
+//	go run ./bench --case couch --couch-cmd /tmp/pouch/node_modules/.bin/pouchdb-server --records 50000 --runs 5
 //
 // The couch case measures Continuity side by side with pouchdb-server (the
 // CouchDB-compatible server a council would otherwise self-host), both in
@@ -32,9 +33,10 @@
 // --devices writers in batches of --batch (POST /v1/sync/push; POST
 // /residents/_bulk_docs), then one reader's initial sync from nothing at
 // --pull-limit a page (GET /v1/sync/pull; GET /residents/_changes with
-// include_docs), and each server's peak RSS. It needs pouchdb-server,
-// installed with `npm install --prefix /tmp/pouch pouchdb-server@4.2.0`, and
-// fails without it.
+// include_docs), and each server's peak RSS; --runs N repeats it N times,
+// v7 and v4 ids alternating, and prints medians and ranges (runs.go). It
+// needs pouchdb-server, installed with `npm install --prefix /tmp/pouch
+// pouchdb-server@4.2.0`, and fails without it.
 //
 // Speed is measured here, never asserted in tests: `go test -bench . ./bench`
 // runs smaller versions as Go benchmarks, and plain `go test` only checks
@@ -106,12 +108,15 @@ type config struct {
 	// Postgres, when set, is a PostgreSQL DSN: push ingest runs there too
 	// (with both kinds of ids), each run in a fresh schema dropped after.
 	Postgres string
+	// Runs is how many times the couch case measures each kind of ids, the
+	// kinds alternating (v7, v4, v7, v4 …), each run on fresh servers.
+	Runs int
 }
 
 // defaultConfig is the issue's workload.
 func defaultConfig() config {
 	return config{Changes: 200000, Devices: 8, Batch: 500, Updates: 0.2, Records: 100000, PullLimit: syncproto.MaxPullLimit, Seed: 1, IDs: "v7", Dir: os.TempDir(),
-		StreamWrites: 1000, StreamIdle: 1000, Child: true, DeltaSmall: 1000, DeltaBig: 1000000, CompareIDs: true}
+		StreamWrites: 1000, StreamIdle: 1000, Child: true, DeltaSmall: 1000, DeltaBig: 1000000, CompareIDs: true, Runs: 1}
 }
 
 func (c config) check() error {
@@ -132,6 +137,8 @@ func (c config) check() error {
 		return errors.New("--stream-writes and --stream-idle must not be negative")
 	case c.PullLimit < 1 || c.PullLimit > syncproto.MaxPullLimit:
 		return fmt.Errorf("--pull-limit must be between 1 and %d (the pull limit)", syncproto.MaxPullLimit)
+	case c.Runs < 1:
+		return errors.New("--runs must be at least 1")
 	}
 	return nil
 }
@@ -190,9 +197,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	only := fs.String("case", "", "run one case instead of the sync measurements: unauth-bodies (peak RSS under concurrent unauthenticated large POSTs) or couch (push, initial sync and peak RSS beside pouchdb-server; needs --couch-cmd)")
 	posts := fs.Int("posts", 20, "unauth-bodies: concurrent POSTs")
 	postMiB := fs.Int("post-mib", 15, "unauth-bodies: MiB declared and sent by each POST")
+	fs.IntVar(&cfg.Runs, "runs", cfg.Runs, "couch case: how many times each kind of ids is measured, the kinds alternating (v7, v4, v7, v4 …), each run on fresh servers with fresh data; the tables then print each measure's median and range, the ratio aims are judged on the median of the ratios within each run and the peak RSS aims on the worst run")
 	couchCmd := fs.String("couch-cmd", "", "pouchdb-server's command, e.g. /tmp/pouch/node_modules/.bin/pouchdb-server (install: "+couchInstall+"): with --case couch, that case alone; otherwise the couch case runs after the rest of the bench, so its aims are in the same run; it uses --records, --devices, --batch, --pull-limit, --seed, --dir")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if cfg.Runs > 1 && *couchCmd == "" && *only != "couch" {
+		return errors.New("--runs repeats the couch case only: give it with --case couch or --couch-cmd")
 	}
 	switch *only {
 	case "":
@@ -262,32 +273,51 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // runCouchKinds runs the couch case with cfg's kind of ids and, with
-// --compare-ids, the other kind, printing each run's report and then the
-// couch aims.
+// --compare-ids, the other kind, cfg.Runs times each, the kinds alternating
+// so that a change in the machine's load falls on both; each run has fresh
+// servers and fresh data. It then prints each kind's report (medians and
+// ranges over the runs) and the couch aims.
 func runCouchKinds(ctx context.Context, cfg config, command string, stdout io.Writer) error {
-	kinds := []string{cfg.IDs}
+	kinds := []couchKind{{IDs: cfg.IDs}}
 	if cfg.CompareIDs {
-		kinds = append(kinds, otherIDs(cfg.IDs))
+		kinds = append(kinds, couchKind{IDs: otherIDs(cfg.IDs)})
 	}
-	var all []couchResults
-	for _, kind := range kinds {
-		err := withIDs(cfg, kind, func() error {
-			c := cfg
-			c.IDs = kind
-			res, err := runCouch(ctx, c, command)
-			if err != nil {
-				return err
+	runs := max(cfg.Runs, 1)
+	for i := range runs {
+		for k := range kinds {
+			kind := kinds[k].IDs
+			name := fmt.Sprintf("couch, %s ids", kind)
+			if runs > 1 {
+				name = fmt.Sprintf("couch, run %d of %d, %s ids", i+1, runs, kind)
 			}
-			writeCouchReport(stdout, res)
-			fmt.Fprintln(stdout)
-			all = append(all, res)
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("couch, %s ids: %w", kind, err)
+			err := withIDs(cfg, kind, func() error {
+				c := cfg
+				c.IDs = kind
+				if runs > 1 {
+					// Each run's profiles in files of their own.
+					c.CPUProfile = profileFor(cfg.CPUProfile, fmt.Sprintf("run%d", i+1))
+					cfg.logf("%s", name)
+				}
+				res, err := runCouch(ctx, c, command)
+				if err != nil {
+					return err
+				}
+				cfg.logf("%s: Continuity / pouchdb-server: push %s / %s records/s (%s), initial sync %s / %s records/s, peak RSS %s / %s",
+					name, group(res.Ours.Push.rate()), group(res.Theirs.Push.rate()), times(res.Ours.Push.rate()/res.Theirs.Push.rate()),
+					group(res.Ours.Sync.rate()), group(res.Theirs.Sync.rate()), megabytes(float64(res.Ours.Peak)), megabytes(float64(res.Theirs.Peak)))
+				kinds[k].Runs = append(kinds[k].Runs, res)
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
 		}
 	}
-	writeCouchAims(stdout, all)
+	for _, k := range kinds {
+		writeCouchReport(stdout, k.Runs)
+		fmt.Fprintln(stdout)
+	}
+	writeCouchAims(stdout, kinds)
 	return nil
 }
 
