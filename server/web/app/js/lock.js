@@ -5,7 +5,8 @@
 // Five wrong PINs in a row wipe the device (the SDK tells the server).
 import { html } from '/shared/html.js';
 import { errorSummary, fieldId } from './forms.js';
-import { pinProblem, MAX_PIN_TRIES, DeviceWipedError, WrongPinError, ValidationError } from '/sdk/continuity.js';
+import { pinProblem, MAX_PIN_TRIES, DeviceWipedError, WrongPinError } from '/sdk/continuity.js';
+import { plainProblem } from './screens/common.js';
 
 /** @typedef {import('./main.js').View} View */
 
@@ -62,8 +63,7 @@ ${pinInput('confirm', 'Enter the PIN again', errors.confirm, 'new-password')}
       } catch (err) {
         // Set already (by another tab): the device is ready, move on.
         if (!client.needsPin) { done(); return; }
-        const words = err instanceof ValidationError ? err.message : 'The PIN could not be set. Try again';
-        paintHook(choosePinView(client, done, { pin: words }));
+        paintHook(choosePinView(client, done, { pin: plainProblem(err) }));
         return;
       }
       done();
@@ -114,7 +114,7 @@ ${pinInput('pin', 'PIN', error, 'current-password')}
           paintHook(lockView(client, unlocked, wiped, err.message, await client.waitingToSend()));
           return;
         }
-        paintHook(lockView(client, unlocked, wiped, 'The PIN could not be checked. Try again', waiting));
+        paintHook(lockView(client, unlocked, wiped, plainProblem(err), waiting));
         return;
       }
       unlocked();

@@ -8,7 +8,7 @@ import { spoken } from './time.js';
 import * as drafts from './drafts.js';
 import { routes } from './screens/index.js';
 import { collectHandoff, councilSignOut, afterCouncilSignIn } from './council.js';
-import { errorOf } from './screens/common.js';
+import { errorOf, plainProblem } from './screens/common.js';
 import { choosePinView, lockView, setPaint, watchIdle, keepIdle } from './lock.js';
 import { noteChange } from './model.js';
 
@@ -330,14 +330,12 @@ function markBusy(form, busy) {
 
 /**
  * What a form's submit threw, shown in the page's GOV.UK error summary in
- * words a person can act on: the server's or the SDK's own words when it
- * says why, otherwise a plain apology. Nothing is thrown on, uncaught.
+ * words a person can act on (plainProblem). Nothing is thrown on, uncaught.
  * @param {unknown} err
  */
 function showSubmitProblem(err) {
   console.error(err);
-  const e = errorOf(err);
-  const text = e.code && e.message ? e.message : 'Sorry, there is a problem. Try again.';
+  const text = plainProblem(err);
   for (const old of Array.from(main.querySelectorAll('.govuk-error-summary'))) old.remove();
   const at = main.querySelector('h1') || main.querySelector('form');
   const summary = html`<div class="govuk-error-summary" data-module="govuk-error-summary" tabindex="-1" id="submit-problem"><div role="alert">
