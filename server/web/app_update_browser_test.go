@@ -149,7 +149,12 @@ func TestApp_ServiceWorkerUpdate(t *testing.T) {
 	}
 	a.screen("update-ready")
 
-	// The person accepts: the page reloads onto version B.
+	// The person accepts while the page keeps calling the API (the app's
+	// syncs and retries, here back to back, as a busy tablet's pile up):
+	// calls through the old worker would keep it from ever being idle, and
+	// Chromium lets the new version take over only from an idle one (it
+	// parks it up to five minutes). The page reloads onto version B.
+	a.js("window.__apiCalls = setInterval(() => fetch('/v1/sync/pull').catch(() => {}), 5)")
 	a.js("window.__beforeUpdate = true")
 	a.click("#app-update")
 	// The page reloads itself when the new worker takes control: wait for

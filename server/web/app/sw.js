@@ -9,10 +9,22 @@ const VERSION = '__VERSION__';
 const PRECACHE = ['__PRECACHE__'];
 const CACHE = 'continuity-shell-' + VERSION;
 
+// API calls go straight to the network without waking this worker (the
+// static routing API, where the browser has it): a worker that sees the
+// app's syncs and retries is never idle, and a new version waits for the
+// worker it replaces to be idle before it takes over (Chromium parks it up
+// to five minutes), so the person's "Use the new version" would seem to do
+// nothing while the app keeps trying to reach the server.
+const NETWORK_ONLY = ['/v1/*'];
+
 self.addEventListener('install', (event) => {
-  event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE.map((u) => new Request(u, { cache: 'reload' }))))
-  );
+  const routes = typeof event.addRoutes === 'function' && typeof URLPattern === 'function'
+    ? event.addRoutes(NETWORK_ONLY.map((pathname) => ({ condition: { urlPattern: new URLPattern({ pathname }) }, source: 'network' }))).catch(() => {})
+    : Promise.resolve();
+  event.waitUntil(Promise.all([
+    routes,
+    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE.map((u) => new Request(u, { cache: 'reload' })))),
+  ]));
 });
 
 self.addEventListener('activate', (event) => {

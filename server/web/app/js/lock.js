@@ -6,6 +6,7 @@
 import { html } from '/shared/html.js';
 import { errorSummary, fieldId } from './forms.js';
 import { pinProblem, MAX_PIN_TRIES, DeviceWipedError, WrongPinError } from '/sdk/continuity.js';
+import { plainProblem } from './screens/common.js';
 
 /** @typedef {import('./main.js').View} View */
 
@@ -32,6 +33,7 @@ export function keepIdle(me) {
  */
 export function choosePinView(client, done, errors = {}) {
   const list = Object.entries(errors).filter(([, v]) => v).map(([k, v]) => ({ href: '#' + fieldId(k), text: String(v) }));
+  let setting = false;
   return {
     title: list.length ? 'Error: Choose a PIN for this device' : 'Choose a PIN for this device',
     body: html`${errorSummary(list)}
@@ -41,9 +43,12 @@ export function choosePinView(client, done, errors = {}) {
 <form novalidate>
 ${pinInput('pin', 'PIN', errors.pin, 'new-password')}
 ${pinInput('confirm', 'Enter the PIN again', errors.confirm, 'new-password')}
-<button type="submit" class="govuk-button" data-module="govuk-button" id="pin-submit">Set PIN</button>
+<button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" id="pin-submit">Set PIN</button>
 </form>`,
     async submit(form, _submitter) {
+      // The PIN is set once: a second submit while it is being set, or
+      // after (the next screen is on its way), does nothing.
+      if (setting) return;
       const pin = /** @type {HTMLInputElement} */ (form.elements.namedItem('pin')).value.trim();
       const confirm = /** @type {HTMLInputElement} */ (form.elements.namedItem('confirm')).value.trim();
       const problem = pinProblem(pin);
@@ -52,7 +57,15 @@ ${pinInput('confirm', 'Enter the PIN again', errors.confirm, 'new-password')}
         paintHook(choosePinView(client, done, { pin: problem, confirm: again }));
         return;
       }
-      await client.setPin(pin);
+      setting = true;
+      try {
+        await client.setPin(pin);
+      } catch (err) {
+        // Set already (by another tab): the device is ready, move on.
+        if (!client.needsPin) { done(); return; }
+        paintHook(choosePinView(client, done, { pin: plainProblem(err) }));
+        return;
+      }
       done();
     },
   };
@@ -69,6 +82,7 @@ ${pinInput('confirm', 'Enter the PIN again', errors.confirm, 'new-password')}
  */
 export function lockView(client, unlocked, wiped, error = '', waiting = 0) {
   const tries = MAX_PIN_TRIES - client.pinFailures;
+  let trying = false;
   return {
     title: error ? 'Error: Enter your PIN' : 'Enter your PIN',
     body: html`${errorSummary(error ? [{ href: '#' + fieldId('pin'), text: error }] : [])}
@@ -78,15 +92,20 @@ ${client.pinFailures >= 2 ? html`<div class="govuk-warning-text" id="pin-warning
 ${tries} ${tries === 1 ? 'try' : 'tries'} left. After that everything is removed from this device${waiting ? html`, including <span id="pin-waiting">${waiting} change${waiting === 1 ? '' : 's'} waiting to send</span>. If you are not sure of the PIN, stop and ask the incident room: they can help before anything is lost` : ''}.</strong></div>` : ''}
 <form novalidate>
 ${pinInput('pin', 'PIN', error, 'current-password')}
-<button type="submit" class="govuk-button" data-module="govuk-button" id="unlock-submit">Unlock</button>
+<button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" id="unlock-submit">Unlock</button>
 </form>`,
     focus: fieldId('pin'),
     async submit(form) {
+      // One PIN at a time: a second submit while one is checked (or after
+      // the right one, while the app opens) does nothing, so one PIN typed
+      // is never counted as two tries.
+      if (trying) return;
       const pin = /** @type {HTMLInputElement} */ (form.elements.namedItem('pin')).value.trim();
       if (!pin) {
         paintHook(lockView(client, unlocked, wiped, 'Enter your PIN', waiting));
         return;
       }
+      trying = true;
       try {
         await client.unlock(pin);
       } catch (err) {
@@ -95,7 +114,8 @@ ${pinInput('pin', 'PIN', error, 'current-password')}
           paintHook(lockView(client, unlocked, wiped, err.message, await client.waitingToSend()));
           return;
         }
-        throw err;
+        paintHook(lockView(client, unlocked, wiped, plainProblem(err), waiting));
+        return;
       }
       unlocked();
     },

@@ -8,7 +8,7 @@ import { spoken } from './time.js';
 import * as drafts from './drafts.js';
 import { routes } from './screens/index.js';
 import { collectHandoff, councilSignOut, afterCouncilSignIn } from './council.js';
-import { errorOf } from './screens/common.js';
+import { errorOf, plainProblem } from './screens/common.js';
 import { choosePinView, lockView, setPaint, watchIdle, keepIdle } from './lock.js';
 import { noteChange } from './model.js';
 
@@ -306,17 +306,72 @@ async function applyScope(me) {
   }
 }
 
+/**
+ * The forms whose submit is in flight. A second submit of one (a double
+ * tap, Enter then a tap, a scanned code submitted while the person taps)
+ * does nothing: one-time things (enrolment, the PIN, sign-out) happen once.
+ * @type {WeakSet<HTMLFormElement>}
+ */
+const submitting = new WeakSet();
+
+/**
+ * Shows a form's submit buttons busy (GOV.UK: disabled, aria-disabled, the
+ * words kept), or ready again.
+ * @param {HTMLFormElement} form @param {boolean} busy
+ */
+function markBusy(form, busy) {
+  for (const b of Array.from(form.querySelectorAll('button[type=submit], button:not([type])'))) {
+    const button = /** @type {HTMLButtonElement} */ (b);
+    button.disabled = busy;
+    if (busy) button.setAttribute('aria-disabled', 'true');
+    else button.removeAttribute('aria-disabled');
+  }
+}
+
+/**
+ * What a form's submit threw, shown in the page's GOV.UK error summary in
+ * words a person can act on (plainProblem). Nothing is thrown on, uncaught.
+ * @param {unknown} err
+ */
+function showSubmitProblem(err) {
+  console.error(err);
+  const text = plainProblem(err);
+  for (const old of Array.from(main.querySelectorAll('.govuk-error-summary'))) old.remove();
+  const at = main.querySelector('h1') || main.querySelector('form');
+  const summary = html`<div class="govuk-error-summary" data-module="govuk-error-summary" tabindex="-1" id="submit-problem"><div role="alert">
+<h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li>${text}</li></ul></div></div></div>`.toString();
+  if (at) at.insertAdjacentHTML('beforebegin', summary);
+  else main.insertAdjacentHTML('afterbegin', summary);
+  if (!document.title.startsWith('Error: ')) document.title = 'Error: ' + document.title;
+  const el = document.getElementById('submit-problem');
+  if (el) el.focus();
+}
+
 // Events: one listener each, dispatched to the current view.
 main.addEventListener('submit', async (e) => {
   const form = /** @type {HTMLFormElement} */ (e.target);
   if (!view || !view.submit) return;
   e.preventDefault();
+  if (submitting.has(form)) return;
+  const v = view;
+  const seq = renderSeq;
+  const hash = location.hash;
   const submitter = /** @type {HTMLButtonElement|null} */ (/** @type {SubmitEvent} */ (e).submitter || null);
-  if (submitter) submitter.disabled = true;
+  submitting.add(form);
+  markBusy(form, true);
   try {
-    await view.submit(form, submitter);
-  } finally {
-    if (submitter && document.contains(submitter)) submitter.disabled = false;
+    await v.submit?.(form, submitter);
+  } catch (err) {
+    showSubmitProblem(err);
+    submitting.delete(form);
+    if (document.contains(form)) markBusy(form, false);
+    return;
+  }
+  // The screen moves on (a new view, a render under way, another route):
+  // the form stays busy until it is replaced. Otherwise it is ready again.
+  if (view === v && renderSeq === seq && location.hash === hash && document.contains(form)) {
+    submitting.delete(form);
+    markBusy(form, false);
   }
 });
 main.addEventListener('input', (e) => {

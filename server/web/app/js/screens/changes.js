@@ -107,7 +107,7 @@ export async function discard(ctx) {
 <p class="govuk-body">${WHAT[r.change.collection] || m.words(r.change.collection)}${person ? ` for ${m.name({ id: '', fields: person })}` : ''}. The server refused it: ${r.message}</p>
 <div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>What it recorded will be removed from this device. The server keeps its copy aside for the incident room.</strong></div>
 <form novalidate><div class="govuk-button-group">
-<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" id="confirm-discard">Discard this change</button>
+<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" data-prevent-double-click="true" id="confirm-discard">Discard this change</button>
 <a class="govuk-link" href="#/changes">Keep it</a></div></form>`,
     async submit() {
       try {

@@ -54,6 +54,22 @@ export function errorOf(err) {
 }
 
 /**
+ * What to tell a person when something they asked for could not be done:
+ * the server's or the SDK's own words when they say why (an APIError or a
+ * ValidationError), what to do when the device's storage is full, and
+ * otherwise a plain apology (never a developer's message).
+ * @param {unknown} err
+ * @returns {string}
+ */
+export function plainProblem(err) {
+  if (err instanceof APIError || err instanceof ValidationError) return errorOf(err).message;
+  if (err && typeof err === 'object' && /** @type {{name?: string}} */ (err).name === 'QuotaExceededError') {
+    return 'This device has no room left to save this. Free some space on the device, or ask the incident room for help, then try again';
+  }
+  return 'Sorry, there is a problem. Try again';
+}
+
+/**
  * A name-based id (UUID version 5, RFC 9562): the same namespace and name
  * give the same id on every device, so two devices recording the same thing
  * (the first leg of a move) write one record and converge instead of

@@ -29,7 +29,7 @@ ${canScan() ? html`<div class="app-scan"><button type="button" class="govuk-butt
 <video class="app-scan__video" id="scan-video" playsinline muted hidden></video></div>` : ''}
 <form novalidate>
 ${field({ name: 'code', type: 'text', label: 'Enrolment code', hint: 'For example, K7QM-4XRT-2P. Letters and numbers; capitals or small letters both work.', width: '20', autocomplete: 'one-time-code' }, { code }, errors)}
-<button type="submit" class="govuk-button" data-module="govuk-button" id="enrol-submit">Continue</button>
+<button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" id="enrol-submit">Continue</button>
 </form>`,
     async click(el) {
       if (el.getAttribute('data-action') !== 'scan') return;
@@ -141,7 +141,7 @@ ${pending ? html`<div class="govuk-warning-text"><span class="govuk-warning-text
 ${pending} change${pending === 1 ? ' has' : 's have'} not reached the server yet. Signing out now deletes ${pending === 1 ? 'it' : 'them'}. Connect to a network and wait for "All changes sent" first.</strong></div>` : ''}
 <p class="govuk-body">Signing out removes every record, draft and change from this device. You will need a new enrolment code to use it again.</p>
 <form novalidate><div class="govuk-button-group">
-<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" id="confirm-sign-out">Sign out and wipe this device</button>
+<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" data-prevent-double-click="true" id="confirm-sign-out">Sign out and wipe this device</button>
 <a class="govuk-link" href="#/">Cancel</a></div></form>`,
     async submit() {
       await ctx.signOut(); // reloads the app, empty, at the enrolment page
