@@ -155,16 +155,7 @@ func TestApp_PINFormTakesOneSubmit(t *testing.T) {
 	}
 
 	// The server holds one device for the person, in use.
-	var mine []care.Device
-	ds, err := srv.Store.Devices(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range ds {
-		if d.Subject == "pia" {
-			mine = append(mine, d)
-		}
-	}
+	mine := devicesOf(t, srv, "pia")
 	if len(mine) != 1 || mine[0].RevokedAt != nil {
 		t.Fatalf("devices for pia on the server: %+v, want one, not revoked", mine)
 	}
@@ -217,16 +208,7 @@ func TestApp_EnrolmentCodeTakesOneSubmit(t *testing.T) {
 	if got := a.str("JSON.stringify(window.__summaries)"); got != "[]" {
 		t.Errorf("errors shown while setting up: %s", got)
 	}
-	var mine []care.Device
-	ds, err := srv.Store.Devices(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range ds {
-		if d.Subject == "eve" {
-			mine = append(mine, d)
-		}
-	}
+	mine := devicesOf(t, srv, "eve")
 	if len(mine) != 1 || mine[0].RevokedAt != nil {
 		t.Fatalf("devices for eve on the server: %+v, want one, not revoked", mine)
 	}
@@ -271,13 +253,25 @@ func TestApp_SignOutTakesOneSubmit(t *testing.T) {
 	if n := reports.Load(); n != 1 {
 		t.Errorf("the server was told of the wipe %d times, want once", n)
 	}
+	for _, d := range devicesOf(t, srv, "sol") {
+		if d.ID != dev.ID {
+			t.Errorf("another device for sol: %+v", d)
+		}
+	}
+}
+
+// devicesOf returns the devices the server holds for subject.
+func devicesOf(t *testing.T, srv *browsertest.Server, subject string) []care.Device {
+	t.Helper()
 	ds, err := srv.Store.Devices(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	var mine []care.Device
 	for _, d := range ds {
-		if d.Subject == "sol" && d.ID != dev.ID {
-			t.Errorf("another device for sol: %+v", d)
+		if d.Subject == subject {
+			mine = append(mine, d)
 		}
 	}
+	return mine
 }
