@@ -498,8 +498,29 @@ func TestApp_OfflineFieldWork(t *testing.T) {
 	a.click("a[id^=discard-]")
 	a.title("Discard a change")
 	a.screen("discard")
+	// The change leaves the device's list while this page is open (as if
+	// discarded on another screen): "Discard" then says so, in the page's
+	// error summary, and never that it was discarded.
+	const outboxRow = `await new Promise((resolve, reject) => { const q = indexedDB.open('continuity-app'); q.onerror = () => reject(q.error); q.onsuccess = () => {
+		const db = q.result; const tx = db.transaction('outbox', 'readwrite'); const store = tx.objectStore('outbox');
+		%s; tx.oncomplete = () => { db.close(); resolve(null); }; tx.onerror = () => reject(tx.error); }; })`
+	a.js(fmt.Sprintf(outboxRow, `store.openCursor().onsuccess = (e) => { const c = e.target.result; if (!c) return; if (c.value.state === 'rejected') { window.__taken = { key: c.key, value: c.value }; c.delete(); return; } c.continue(); }`))
+	if got := a.str("window.__taken ? 'taken' : 'none'"); got != "taken" {
+		t.Fatalf("no refused change in the device's outbox: %s", got)
+	}
+	a.click("#confirm-discard")
+	a.wait("the problem shown", "document.title.startsWith('Error: Discard a change') && document.querySelector('.govuk-error-summary') !== null")
+	if got := a.str("document.querySelector('.govuk-error-summary').textContent"); !strings.Contains(got, "no longer on the list of refused changes") {
+		t.Errorf("the error summary after a discard that could not be done: %q", got)
+	}
+	if got := a.str("document.querySelector('main').textContent"); strings.Contains(got, "was discarded.") {
+		t.Errorf("a discard that was not done is reported as done: %q", got)
+	}
+	// Put the change back, as it was, and keep it.
+	a.js(fmt.Sprintf(outboxRow, `store.put(window.__taken.value)`))
 	a.click("main .govuk-button-group a")
 	a.title("Changes")
+	a.waitFor("a[id^=correct-]")
 
 	// Correct it: the form opens at the field the server named, with its reason.
 	a.click("a[id^=correct-]")

@@ -3,10 +3,11 @@
 // each with the server's reason, a way to correct it, and a way to discard
 // it (on a separate confirmation page).
 import { html } from '/shared/html.js';
+import { APIError } from '/sdk/continuity.js';
 import { summaryList, tag } from '../forms.js';
 import * as m from '../model.js';
 import { spoken } from '../time.js';
-import { backLink, redirectIfNotReady, errorOf } from './common.js';
+import { backLink, redirectIfNotReady } from './common.js';
 import { correct } from './flow.js';
 import { check, capacity, bestInterests } from './records.js';
 import { draftList } from './flow.js';
@@ -113,7 +114,12 @@ export async function discard(ctx) {
       try {
         await ctx.client.discardRejected(id);
       } catch (err) {
-        ctx.flash(`Could not discard: ${errorOf(err).message}`);
+        // Not discarded: the page stays, and the submit's problem is shown
+        // in its error summary (main.js), never as "discarded".
+        if (err instanceof APIError && err.code === 'not_found') {
+          throw new APIError(404, 'not_found', 'This change is no longer on the list of refused changes: it was discarded or sent again on another screen. Go back to the list of changes to see what is left');
+        }
+        throw err;
       }
       ctx.flash('The change was discarded.');
       ctx.go('#/changes');
