@@ -152,7 +152,7 @@ func (f *serverFigures) run(ctx context.Context, cfg config, label string, pid i
 	push func(context.Context) (int, time.Duration, error), pull func(context.Context) (pullStats, time.Duration, error)) error {
 	cfg.logf("%s: push", label)
 	var err error
-	f.Push, f.PushCPU, err = measureServer(cfg, "couch-push-"+label, pid, func() (int, time.Duration, error) { return push(ctx) })
+	f.Push, f.PushCPU, err = measureServer(cfg, "couch-push-"+label+"-"+cfg.IDs, pid, func() (int, time.Duration, error) { return push(ctx) })
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
 	}
@@ -161,7 +161,7 @@ func (f *serverFigures) run(ctx context.Context, cfg config, label string, pid i
 	}
 	cfg.logf("%s: initial sync at %d a page", label, cfg.PullLimit)
 	var st pullStats
-	f.Sync, f.SyncCPU, err = measureServer(cfg, "couch-pull-"+label, pid, func() (int, time.Duration, error) {
+	f.Sync, f.SyncCPU, err = measureServer(cfg, "couch-pull-"+label+"-"+cfg.IDs, pid, func() (int, time.Duration, error) {
 		s, el, err := pull(ctx)
 		st = s
 		return s.Records, el, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -331,5 +332,32 @@ func TestBench_CouchRunsAfterTheBench(t *testing.T) {
 	}
 	if i, j := strings.Index(report, "Continuity sync benchmark"), strings.Index(report, "Continuity beside pouchdb-server"); i < 0 || j < i {
 		t.Errorf("the couch case's tables do not follow the bench's:\n%s", report)
+	}
+}
+
+// TestBench_CouchProfiles: with --cpuprofile, the couch case writes each
+// phase's CPU profile once per kind of ids (the v4 run's profiles used to
+// overwrite the v7 run's, which had the same names).
+func TestBench_CouchProfiles(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(fakeCouchEnv, "1")
+	t.Setenv(idsEnv, "v7")
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "x.pprof")
+	var out, progress bytes.Buffer
+	args := []string{"--case", "couch", "--couch-cmd", exe, "--records", "250", "--devices", "3", "--batch", "40", "--pull-limit", "100", "--seed", "4", "--dir", dir, "--cpuprofile", prof}
+	if err := run(context.Background(), args, &out, &progress); err != nil {
+		t.Fatalf("run %v: %v\n%s", args, err, progress.String())
+	}
+	for _, kind := range []string{"v7", "v4"} {
+		for _, phase := range []string{"couch-push-continuity-", "couch-pull-continuity-", "couch-push-pouchdb-", "couch-pull-pouchdb-", "couch-server-"} {
+			name := filepath.Join(dir, "x."+phase+kind+".pprof")
+			if st, err := os.Stat(name); err != nil || st.Size() == 0 {
+				t.Errorf("profile %s: %v", filepath.Base(name), err)
+			}
+		}
 	}
 }
