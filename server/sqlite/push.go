@@ -213,7 +213,8 @@ type storedRow struct {
 
 // pendingRecord is a record's new state, waiting in a pushTx. A record
 // without a row yet has its rowid chosen when its first change is logged, so
-// the change's rec names it. The state is encoded at flush.
+// the change's rec names it. The state is encoded at flush, once however
+// many of the record's changes the push applied before it.
 type pendingRecord struct {
 	key          care.RecordKey
 	rowid        int64
@@ -222,51 +223,20 @@ type pendingRecord struct {
 	created, seq int64
 }
 
-// encodeAsideMin is the fewest pending records flush encodes on a goroutine
-// of their own; fewer are encoded in line.
-const encodeAsideMin = 16
-
-// encodeStates encodes the states of recs, and returns a function that
-// waits for them. With encodeAsideMin or more it encodes them on another
-// goroutine, so that the writer sends the log rows to SQLite meanwhile: the
-// writer is the one goroutine every push waits for, and encoding was a
-// seventh of its time. The records are not changed while flush runs: the
-// push's cache hands out copies of them.
-func encodeStates(recs []pendingRecord) func() []care.EncodedState {
-	out := make([]care.EncodedState, len(recs))
-	encode := func() {
-		for i, r := range recs {
-			out[i] = care.EncodeState(r.after)
-		}
-	}
-	if len(recs) < encodeAsideMin {
-		encode()
-		return func() []care.EncodedState { return out }
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		encode()
-	}()
-	return func() []care.EncodedState {
-		<-done
-		return out
-	}
-}
-
 // flush writes the buffered log rows and record states, in statements of up
 // to flushRows rows. Anything that reads the log or the records through SQL
 // flushes first, so it sees the push's own writes.
 func (t *pushTx) flush() error {
-	encoded := encodeStates(t.recs)
-	logErr := t.flushLog()
-	encs := encoded() // waited for even on an error: it reads t.recs
-	if logErr != nil {
-		return logErr
+	for len(t.logs) > 0 {
+		n := pow2Below(min(len(t.logs)/logCols, flushRows))
+		if _, err := t.st.get(t.st.ws.logRows[n]).ExecContext(t.ctx, t.logs[:n*logCols]...); err != nil {
+			return fmt.Errorf("log changes: %w", err)
+		}
+		t.logs = t.logs[n*logCols:]
 	}
 	var ins []any
-	for i, r := range t.recs {
-		enc, deleted := encs[i], r.after.Deleted()
+	for _, r := range t.recs {
+		enc, deleted := care.EncodeState(r.after), r.after.Deleted()
 		row, ok := t.stored[r.key]
 		if !ok {
 			ins = append(ins, r.rowid, r.key.Collection, r.key.ID, r.scope, deleted, enc.State, enc.Wire, enc.Count, r.created, r.seq)
@@ -292,18 +262,6 @@ func (t *pushTx) flush() error {
 		ins = ins[n*recCols:]
 	}
 	t.logs, t.recs, t.recAt = nil, nil, nil
-	return nil
-}
-
-// flushLog writes the buffered log rows.
-func (t *pushTx) flushLog() error {
-	for len(t.logs) > 0 {
-		n := pow2Below(min(len(t.logs)/logCols, flushRows))
-		if _, err := t.st.get(t.st.ws.logRows[n]).ExecContext(t.ctx, t.logs[:n*logCols]...); err != nil {
-			return fmt.Errorf("log changes: %w", err)
-		}
-		t.logs = t.logs[n*logCols:]
-	}
 	return nil
 }
 

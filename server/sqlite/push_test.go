@@ -240,9 +240,8 @@ func TestStore_ChangesPlan(t *testing.T) {
 // a push of more changes than one statement writes, with a record changed
 // twice and a Find and a Written in the middle, logs every change at
 // consecutive positions in order, stores each record's last state once
-// with its first and last positions (states encoded beside the log rows:
-// more than encodeAsideMin records a flush), and lets the lookups see the
-// push's own earlier writes.
+// with its first and last positions, and lets the lookups see the push's
+// own earlier writes.
 func TestStore_WriteBuffered(t *testing.T) {
 	s := openTemp(t)
 	ctx := context.Background()
