@@ -321,14 +321,16 @@ function itemText(f, v) {
 }
 
 /**
- * The GOV.UK error summary, each message linked to its field.
- * @param {{href: string, text: string}[]} list
+ * The GOV.UK error summary, each message linked to its field (a message
+ * that names no field, without a link). With an id, it can take focus.
+ * @param {{href?: string, text: string}[]} list
+ * @param {string} [id]
  */
-export function errorSummary(list) {
+export function errorSummary(list, id = '') {
   if (!list.length) return '';
-  return html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert">
+  return html`<div class="govuk-error-summary" data-module="govuk-error-summary"${id ? html` tabindex="-1" id="${id}"` : ''}><div role="alert">
 <h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list">
-${list.map((e) => html`<li><a href="${e.href}">${e.text}</a></li>`)}</ul></div></div></div>`;
+${list.map((e) => e.href ? html`<li><a href="${e.href}">${e.text}</a></li>` : html`<li>${e.text}</li>`)}</ul></div></div></div>`;
 }
 
 /**

@@ -33,7 +33,6 @@ export function keepIdle(me) {
  */
 export function choosePinView(client, done, errors = {}) {
   const list = Object.entries(errors).filter(([, v]) => v).map(([k, v]) => ({ href: '#' + fieldId(k), text: String(v) }));
-  let setting = false;
   return {
     title: list.length ? 'Error: Choose a PIN for this device' : 'Choose a PIN for this device',
     body: html`${errorSummary(list)}
@@ -46,9 +45,6 @@ ${pinInput('confirm', 'Enter the PIN again', errors.confirm, 'new-password')}
 <button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" id="pin-submit">Set PIN</button>
 </form>`,
     async submit(form, _submitter) {
-      // The PIN is set once: a second submit while it is being set, or
-      // after (the next screen is on its way), does nothing.
-      if (setting) return;
       const pin = /** @type {HTMLInputElement} */ (form.elements.namedItem('pin')).value.trim();
       const confirm = /** @type {HTMLInputElement} */ (form.elements.namedItem('confirm')).value.trim();
       const problem = pinProblem(pin);
@@ -57,7 +53,7 @@ ${pinInput('confirm', 'Enter the PIN again', errors.confirm, 'new-password')}
         paintHook(choosePinView(client, done, { pin: problem, confirm: again }));
         return;
       }
-      setting = true;
+      // A second submit waits for this one (main.js); the PIN is set once.
       try {
         await client.setPin(pin);
       } catch (err) {
@@ -82,7 +78,6 @@ ${pinInput('confirm', 'Enter the PIN again', errors.confirm, 'new-password')}
  */
 export function lockView(client, unlocked, wiped, error = '', waiting = 0) {
   const tries = MAX_PIN_TRIES - client.pinFailures;
-  let trying = false;
   return {
     title: error ? 'Error: Enter your PIN' : 'Enter your PIN',
     body: html`${errorSummary(error ? [{ href: '#' + fieldId('pin'), text: error }] : [])}
@@ -96,16 +91,13 @@ ${pinInput('pin', 'PIN', error, 'current-password')}
 </form>`,
     focus: fieldId('pin'),
     async submit(form) {
-      // One PIN at a time: a second submit while one is checked (or after
-      // the right one, while the app opens) does nothing, so one PIN typed
-      // is never counted as two tries.
-      if (trying) return;
       const pin = /** @type {HTMLInputElement} */ (form.elements.namedItem('pin')).value.trim();
       if (!pin) {
         paintHook(lockView(client, unlocked, wiped, 'Enter your PIN', waiting));
         return;
       }
-      trying = true;
+      // One PIN at a time (main.js takes one submit a form), so one PIN
+      // typed is never counted as two tries.
       try {
         await client.unlock(pin);
       } catch (err) {

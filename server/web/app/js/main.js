@@ -9,6 +9,7 @@ import * as drafts from './drafts.js';
 import { routes } from './screens/index.js';
 import { collectHandoff, councilSignOut, afterCouncilSignIn } from './council.js';
 import { errorOf, plainProblem } from './screens/common.js';
+import { errorSummary } from './forms.js';
 import { choosePinView, lockView, setPaint, watchIdle, keepIdle } from './lock.js';
 import { noteChange } from './model.js';
 
@@ -338,8 +339,7 @@ function showSubmitProblem(err) {
   const text = plainProblem(err);
   for (const old of Array.from(main.querySelectorAll('.govuk-error-summary'))) old.remove();
   const at = main.querySelector('h1') || main.querySelector('form');
-  const summary = html`<div class="govuk-error-summary" data-module="govuk-error-summary" tabindex="-1" id="submit-problem"><div role="alert">
-<h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li>${text}</li></ul></div></div></div>`.toString();
+  const summary = errorSummary([{ text }], 'submit-problem').toString();
   if (at) at.insertAdjacentHTML('beforebegin', summary);
   else main.insertAdjacentHTML('afterbegin', summary);
   if (!document.title.startsWith('Error: ')) document.title = 'Error: ' + document.title;
