@@ -281,9 +281,10 @@ func rawDSN(path string) string {
 	return "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
 }
 
-// rawInsertSQL is the store's change-log insert.
-const rawInsertSQL = `INSERT INTO changes (id, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// rawInsertSQL is the store's change-log insert, the id's key (migration
+// 00022) taken from the id.
+const rawInsertSQL = `INSERT INTO changes (id, id_key, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body)
+	VALUES (?1, unhex(replace(?1, '-', '')), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)`
 
 // rawRun is the baseline: a single writer inserting change-log rows with a
 // prepared statement, one transaction per batch, into a database migrated

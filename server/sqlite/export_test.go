@@ -138,18 +138,18 @@ func KeyQueriesForTest(changeID, recordID string) []KeyQueryForTest {
 	later, laterArgs := stateLaterQuery("residents", f, 100)
 	records, recordsArgs := recordsQuery("residents", care.Filter{})
 	return []KeyQueryForTest{
-		{"dup", dupQuery, []any{changeID, changeID}, "changes_id (<expr>=?)", false},
-		{"written", writtenQuery, []any{changeID, changeID}, "changes_id (<expr>=?)", false},
-		{"logged in", loggedInQuery(4), []any{changeID, changeID, changeID, changeID}, "changes_id (<expr>=?)", false},
-		{"record", getRecQuery, []any{"residents", recordID, recordID}, "records_key (collection=? AND <expr>=?)", false},
-		{"records in", recordsInQuery(2), []any{"residents", recordID, "moves", recordID}, "records_key (collection=? AND <expr>=?)", false},
-		{"history", historyQuery, []any{"residents", recordID, recordID}, "records_key (collection=? AND <expr>=?)", false},
-		{"newest change", "SELECT id, seq FROM changes INDEXED BY changes_rec WHERE rec = " + recordRow, []any{"residents", recordID, recordID}, "records_key (collection=? AND <expr>=?)", false},
-		{"state, rest of a collection", rest, restArgs, "records_key (collection=? AND <expr>>?)", true},
+		{"dup", dupQuery, []any{changeID, changeID}, "changes_id (id_key=?)", false},
+		{"written", writtenQuery, []any{changeID, changeID}, "changes_id (id_key=?)", false},
+		{"logged in", loggedInQuery(4), []any{changeID, changeID, changeID, changeID}, "changes_id (id_key=?)", false},
+		{"record", getRecQuery, []any{"residents", recordID, recordID}, "records_key (collection=? AND record_key=?)", false},
+		{"records in", recordsInQuery(2), []any{"residents", recordID, "moves", recordID}, "records_key (collection=? AND record_key=?)", false},
+		{"history", historyQuery, []any{"residents", recordID, recordID}, "records_key (collection=? AND record_key=?)", false},
+		{"newest change", "SELECT id, seq FROM changes INDEXED BY changes_rec WHERE rec = " + recordRow, []any{"residents", recordID, recordID}, "records_key (collection=? AND record_key=?)", false},
+		{"state, rest of a collection", rest, restArgs, "records_key (collection=? AND record_key>?)", true},
 		{"state, later collections", later, laterArgs, "records_key (collection>?)", true},
 		{"records of a collection", records, recordsArgs, "records_key (collection=?)", true},
-		{"held records", heldRecordsQuery, []any{"x", "residents", recordID, 100}, "records_key (collection=? AND <expr>>?)", true},
-		{"quarantine", "SELECT EXISTS (SELECT 1 FROM changes c WHERE " + changeOf("q.change_id") + ") FROM quarantine q", nil, "changes_id (<expr>=?)", false},
+		{"held records", heldRecordsQuery, []any{"x", "residents", recordID, 100}, "records_key (collection=? AND record_key>?)", true},
+		{"quarantine", "SELECT EXISTS (SELECT 1 FROM changes c WHERE " + changeOf("q.change_id") + ") FROM quarantine q", nil, "changes_id (id_key=?)", false},
 	}
 }
 
@@ -172,3 +172,6 @@ func (s *Store) RecordsInRowsForTest(ctx context.Context, keys []care.RecordKey,
 	}
 	return count, rows.Err()
 }
+
+// IDKeyForTest is the key the writer stores beside id.
+func IDKeyForTest(id string) ([]byte, error) { return idKey(id) }

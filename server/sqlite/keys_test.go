@@ -20,11 +20,12 @@ import (
 	"github.com/continuity-care/continuity/syncproto"
 )
 
-// TestStore_MigrateUUIDKeys checks migration 00021 (ids keyed by their 16
-// bytes) keeps every row of a database written by the store: a log of
-// random and time-ordered ids, edits, a tombstone and a quarantined retry is
-// taken down to 00020 and back up, and every column of every row of the
-// log, the records and the quarantine reads the same; then the store still
+// TestStore_MigrateUUIDKeys checks migrations 00021 (ids keyed by their 16
+// bytes) and 00022 (the keys in columns of their own) keep every row of a
+// database written by the store: a log of random and time-ordered ids,
+// edits, a tombstone and a quarantined retry is taken down to 00020 and back
+// up, every column of every row of the log, the records and the quarantine
+// reads the same, and every row's key is its id's 16 bytes; then the store still
 // finds each record, walks the initial sync in the ids' text order, reads a
 // record's history, still refuses a second row for a change id, and a
 // database holding an id that is not a canonical UUID is refused with the
@@ -92,14 +93,15 @@ func TestStore_MigrateUUIDKeys(t *testing.T) {
 	if got := indexSQL(t, db, "records_key"); strings.Contains(got, "unhex") {
 		t.Fatalf("down to 00020 left records_key keyed by bytes: %s", got)
 	}
-	before := dumpTables(t, db)
+	cols := tableColumns(t, db)
+	before := dumpTables(t, db, cols)
 
 	s, err = sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	after := dumpTables(t, db)
+	after := dumpTables(t, db, cols)
 	for table, rows := range before {
 		if len(rows) == 0 {
 			t.Fatalf("no %s rows to compare", table)
@@ -108,9 +110,17 @@ func TestStore_MigrateUUIDKeys(t *testing.T) {
 			t.Errorf("%s differs after the migration: %d rows before, %d after", table, len(rows), len(after[table]))
 		}
 	}
-	for name, want := range map[string]string{"changes_id": "unhex(replace(id, '-', ''))", "records_key": "unhex(replace(record_id, '-', ''))"} {
-		if got := indexSQL(t, db, name); !strings.Contains(got, "UNIQUE") || !strings.Contains(got, want) {
+	for name, want := range map[string]string{"changes_id": "(id_key)", "records_key": "(collection, record_key)"} {
+		if got := indexSQL(t, db, name); !strings.Contains(got, "UNIQUE") || !strings.HasSuffix(got, want) {
 			t.Errorf("index %s is %q", name, got)
+		}
+	}
+	for _, q := range []string{
+		"SELECT id FROM changes WHERE id_key IS NOT unhex(replace(id, '-', '')) OR length(id_key) != 16",
+		"SELECT record_id FROM records WHERE record_key IS NOT unhex(replace(record_id, '-', '')) OR length(record_key) != 16",
+	} {
+		if bad := queryStrings(t, db, q); len(bad) > 0 {
+			t.Errorf("%d rows whose key is not their id's bytes: %v", len(bad), bad)
 		}
 	}
 	if auto := queryStrings(t, db, "SELECT name FROM sqlite_master WHERE tbl_name = 'changes' AND name LIKE 'sqlite_autoindex%'"); len(auto) > 0 {
@@ -150,8 +160,8 @@ func TestStore_MigrateUUIDKeys(t *testing.T) {
 	if err != nil || len(q) != 3 || !q[0].AppliedLater {
 		t.Errorf("quarantined retries of applied changes: %+v, %v", q, err)
 	}
-	if err := s.ExecForTest(ctx, fmt.Sprintf(`INSERT INTO changes (seq, id, collection, record_id, op, hlc, device_id, subject, role, recorded_at, received_at, body)
-		VALUES (100000, '%s', 'residents', '%s', 'upsert', 'h', 'd', 's', 'r', 'a', 'b', '{}')`, logged[0].ID, ids[0])); err == nil || !strings.Contains(err.Error(), "UNIQUE") {
+	if err := s.ExecForTest(ctx, fmt.Sprintf(`INSERT INTO changes (seq, id, id_key, collection, record_id, op, hlc, device_id, subject, role, recorded_at, received_at, body)
+		VALUES (100000, '%[1]s', unhex(replace('%[1]s', '-', '')), 'residents', '%[2]s', 'upsert', 'h', 'd', 's', 'r', 'a', 'b', '{}')`, logged[0].ID, ids[0])); err == nil || !strings.Contains(err.Error(), "UNIQUE") {
 		t.Errorf("a second log row for change %s: %v", logged[0].ID, err)
 	}
 }
@@ -222,13 +232,23 @@ func migrator(t *testing.T, path string) (*sql.DB, *goose.Provider) {
 	return db, gp
 }
 
-// dumpTables returns every column of every row of the log, the records and
-// the quarantine, one string a row, in rowid order.
-func dumpTables(t *testing.T, db *sql.DB) map[string][]string {
+// tableColumns returns the columns of the log, the records and the
+// quarantine.
+func tableColumns(t *testing.T, db *sql.DB) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	for _, table := range []string{"changes", "records", "quarantine"} {
-		cols := queryStrings(t, db, "SELECT name FROM pragma_table_info(?)", table)
+		out[table] = queryStrings(t, db, "SELECT name FROM pragma_table_info(?)", table)
+	}
+	return out
+}
+
+// dumpTables returns the columns cols of every row of the log, the records
+// and the quarantine, one string a row, in rowid order.
+func dumpTables(t *testing.T, db *sql.DB, cols map[string][]string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for table, cols := range cols {
 		row := "quote(rowid)"
 		for _, c := range cols {
 			row += " || '|' || quote(" + c + ")"
@@ -246,4 +266,31 @@ func indexSQL(t *testing.T, db *sql.DB, name string) string {
 		t.Fatalf("index %s: %v", name, s)
 	}
 	return s[0]
+}
+
+// TestIDKey checks the writer's key of an id is the 16 bytes the queries'
+// keyOf takes from the same id (SQLite's unhex of the id without dashes), for
+// random and time-ordered ids, and that anything but a canonical lower-case
+// UUID is refused rather than stored under a key no lookup would find.
+func TestIDKey(t *testing.T) {
+	db, _ := migrator(t, filepath.Join(t.TempDir(), "keys.db"))
+	for _, id := range []string{uuid.NewString(), uuid.Must(uuid.NewV7()).String(), "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"} {
+		got, err := sqlite.IDKeyForTest(id)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		var want []byte
+		if err := db.QueryRow("SELECT unhex(replace(?, '-', ''))", id).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) || len(got) != 16 {
+			t.Errorf("key of %s is %x, SQLite's %x", id, got, want)
+		}
+	}
+	for _, id := range []string{"", "change-1", strings.ToUpper(uuid.NewString()), strings.ReplaceAll(uuid.NewString(), "-", ""),
+		"0190f3a4-1b2c-7d3e-8f40-5a6b7c8d9e0g", "0190f3a4-1b2c-7d3e-8f40_5a6b7c8d9e0f", "0190f3a41-b2c-7d3e-8f40-5a6b7c8d9e0f", uuid.NewString() + "0"} {
+		if key, err := sqlite.IDKeyForTest(id); err == nil {
+			t.Errorf("key %x for %q", key, id)
+		}
+	}
 }

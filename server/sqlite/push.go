@@ -164,16 +164,22 @@ func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Tou
 	return out, touched, nil
 }
 
-// The multi-row statements of flush. A log row names its seq, and a new
-// record its rowid: the writer is the only one, so the next is the largest
-// plus one, as SQLite would choose it. A stored record is updated by rowid
-// (updRec), its scope only when it changes, so an edit leaves records_key
-// and records_scope alone.
+// The multi-row statements of flush. The writer is the only one, so a log
+// row's seq and a new record's rowid are known before the row is written:
+// the largest so far plus one, which is what SQLite chooses for a row that
+// names none. The rows name none, and flush checks SQLite chose the seq or
+// rowid the push expected (a log row's rec names its record's rowid). They
+// are INSERT OR FAIL of plain values so that SQLite keeps no statement
+// journal for them (migration 00022): a statement that fails part-way
+// leaves its earlier rows, and the push fails with it, so the whole
+// transaction is rolled back (runGroup). A stored record is updated by
+// rowid (updRec), its scope only when it changes, so an edit leaves
+// records_key and records_scope alone.
 const (
-	logInsert = `INSERT INTO changes (seq, id, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body, rec) VALUES `
+	logInsert = `INSERT OR FAIL INTO changes (id, id_key, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body, rec) VALUES `
 	logValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	logCols   = 15
-	recInsert = `INSERT INTO records (rowid, collection, record_id, scope, deleted, state, wire, wire_n, created_seq, updated_seq) VALUES `
+	recInsert = `INSERT OR FAIL INTO records (collection, record_id, record_key, scope, deleted, state, wire, wire_n, created_seq, updated_seq) VALUES `
 	recValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	recCols   = 10
 	// flushRows is the most rows one statement writes (15 × 128
@@ -198,11 +204,12 @@ type pushTx struct {
 	// and rowid the records' largest rowid (0: not read yet).
 	seq, rowid int64
 	// logs and recs are writes not yet sent to SQLite (flush): log rows'
-	// arguments, and the records' new states, one per record (recAt
-	// finds a record's entry).
-	logs  []any
-	recs  []pendingRecord
-	recAt map[care.RecordKey]int
+	// arguments and their seqs, and the records' new states, one per
+	// record (recAt finds a record's entry).
+	logs    []any
+	logSeqs []int64
+	recs    []pendingRecord
+	recAt   map[care.RecordKey]int
 }
 
 // storedRow is where a record's row is, and the scope it is filed under.
@@ -229,17 +236,23 @@ type pendingRecord struct {
 func (t *pushTx) flush() error {
 	for len(t.logs) > 0 {
 		n := pow2Below(min(len(t.logs)/logCols, flushRows))
-		if _, err := t.st.get(t.st.ws.logRows[n]).ExecContext(t.ctx, t.logs[:n*logCols]...); err != nil {
+		if err := t.insert(t.st.ws.logRows[n], t.logs[:n*logCols], t.logSeqs[n-1]); err != nil {
 			return fmt.Errorf("log changes: %w", err)
 		}
-		t.logs = t.logs[n*logCols:]
+		t.logs, t.logSeqs = t.logs[n*logCols:], t.logSeqs[n:]
 	}
 	var ins []any
+	var rowids []int64
 	for _, r := range t.recs {
 		enc, deleted := care.EncodeState(r.after), r.after.Deleted()
 		row, ok := t.stored[r.key]
 		if !ok {
-			ins = append(ins, r.rowid, r.key.Collection, r.key.ID, r.scope, deleted, enc.State, enc.Wire, enc.Count, r.created, r.seq)
+			key, err := idKey(r.key.ID)
+			if err != nil {
+				return fmt.Errorf("store records: %w", err)
+			}
+			ins = append(ins, r.key.Collection, r.key.ID, key, r.scope, deleted, enc.State, enc.Wire, enc.Count, r.created, r.seq)
+			rowids = append(rowids, r.rowid)
 			t.stored[r.key] = storedRow{rowid: r.rowid, scope: r.scope}
 			continue
 		}
@@ -256,12 +269,33 @@ func (t *pushTx) flush() error {
 	}
 	for len(ins) > 0 {
 		n := pow2Below(min(len(ins)/recCols, flushRows))
-		if _, err := t.st.get(t.st.ws.recRows[n]).ExecContext(t.ctx, ins[:n*recCols]...); err != nil {
+		if err := t.insert(t.st.ws.recRows[n], ins[:n*recCols], rowids[n-1]); err != nil {
 			return fmt.Errorf("store records: %w", err)
 		}
-		ins = ins[n*recCols:]
+		ins, rowids = ins[n*recCols:], rowids[n:]
 	}
-	t.logs, t.recs, t.recAt = nil, nil, nil
+	t.logs, t.logSeqs, t.recs, t.recAt = nil, nil, nil, nil
+	return nil
+}
+
+// insert runs one of flush's multi-row INSERTs and checks SQLite gave its
+// last row the rowid (a log row's seq, a record's rowid) the push chose for
+// it. Rows are inserted in the order their rowids were chosen, so the last
+// matching means every one did. A mismatch, which only another writer
+// could cause, fails the push rather than log a change under a position, or
+// against a record, other than the one its push was answered with.
+func (t *pushTx) insert(stmt *sql.Stmt, args []any, last int64) error {
+	res, err := t.st.get(stmt).ExecContext(t.ctx, args...)
+	if err != nil {
+		return err
+	}
+	got, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	if got != last {
+		return fmt.Errorf("SQLite chose rowid %d for a row the writer numbered %d", got, last)
+	}
 	return nil
 }
 
@@ -412,8 +446,13 @@ func (t *pushTx) Append(p care.Principal, c syncproto.Change, body []byte, scope
 		t.rowid++
 		pr.rowid = t.rowid
 	}
-	t.logs = append(t.logs, t.seq, c.ID, c.Collection, c.RecordID, scope, string(c.Op), c.HLC.String(), c.DeviceID,
+	key, err := idKey(c.ID)
+	if err != nil {
+		return fmt.Errorf("log change: %w", err)
+	}
+	t.logs = append(t.logs, c.ID, key, c.Collection, c.RecordID, scope, string(c.Op), c.HLC.String(), c.DeviceID,
 		p.Subject, p.Role, c.Seen, c.RecordedAt.UTC().Format(time.RFC3339Nano), t.received, body, pr.rowid)
+	t.logSeqs = append(t.logSeqs, t.seq)
 	if pending {
 		pr.created = t.recs[i].created
 		t.recs[i] = pr

@@ -19,7 +19,7 @@ var heldRecordsQuery = `SELECT r.record_id, r.scope, r.state,
 		(SELECT COUNT(*) FROM changes c INDEXED BY changes_rec WHERE c.rec = r.rowid),
 		COALESCE((SELECT c.id FROM changes c INDEXED BY changes_rec WHERE c.rec = r.rowid ORDER BY c.seq DESC LIMIT 1), ''),
 		(SELECT COUNT(*) FROM quarantine q WHERE q.collection = r.collection AND q.record_id = r.record_id AND q.code != ?)
-		FROM records r WHERE r.collection = ? AND ` + idKey("r.record_id") + ` > ` + paramKey + ` ORDER BY ` + idKey("r.record_id") + ` LIMIT ?`
+		FROM records r WHERE r.collection = ? AND ` + keyColumn("r.record_id") + ` > ` + paramKey + ` ORDER BY ` + keyColumn("r.record_id") + ` LIMIT ?`
 
 // HeldRecords implements care.RetentionStore.
 func (s *Store) HeldRecords(ctx context.Context, collection, afterID string, limit int) ([]care.HeldRecord, error) {

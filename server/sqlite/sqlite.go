@@ -84,13 +84,13 @@ const walAutocheckpoint = 8192
 const writerCacheKiB = -16 << 10
 
 // writerTempStore keeps the writer's temporary files in memory, set once
-// the migrations have run. A multi-row INSERT into a table with an index on
-// an expression (changes_id, records_key) keeps a statement journal: a copy
-// of each page the statement first changes, so that an error part-way can
-// undo it. On disk that journal was a file written and thrown away with every
-// statement (about 7 KB per new record with random ids, under 1 KB with
-// time-ordered ones); in memory it is at most one statement's pages (flush
-// writes up to flushRows rows). It is not set while migrating: with temporary
+// the migrations have run. Any statement that may abort part-way after
+// changing several rows keeps a statement journal: a copy of each page it
+// first changes, so that an error can undo it. flush's inserts are written
+// to need none (push.go, migration 00022), but retention's deletes and any
+// sort the writer does still use temporary storage; on disk each journal was
+// a file written and thrown away with its statement, in memory it is at most
+// one statement's pages. It is not set while migrating: with temporary
 // storage in memory SQLite sorts all of an index build in memory too.
 const writerTempStore = "PRAGMA temp_store = MEMORY"
 
@@ -513,8 +513,8 @@ func (s *Store) State(ctx context.Context, afterCollection, afterID string, f ca
 // collection after its record, in records_key order.
 func stateRestQuery(afterCollection, afterID string, f care.Filter, n int) (string, []any) {
 	where, args := filterClause(f, []any{afterCollection, afterID})
-	return "SELECT " + stateColumns + " FROM records INDEXED BY records_key WHERE collection = ? AND " + idKey("record_id") + " > " + paramKey + where +
-		" ORDER BY " + idKey("record_id") + " LIMIT ?", append(args, n)
+	return "SELECT " + stateColumns + " FROM records INDEXED BY records_key WHERE collection = ? AND " + keyColumn("record_id") + " > " + paramKey + where +
+		" ORDER BY " + keyColumn("record_id") + " LIMIT ?", append(args, n)
 }
 
 // stateLaterQuery is State's second query: up to n records of the
@@ -522,7 +522,7 @@ func stateRestQuery(afterCollection, afterID string, f care.Filter, n int) (stri
 func stateLaterQuery(afterCollection string, f care.Filter, n int) (string, []any) {
 	where, args := filterClause(f, []any{afterCollection})
 	return "SELECT " + stateColumns + " FROM records INDEXED BY records_key WHERE collection > ?" + where +
-		" ORDER BY collection, " + idKey("record_id") + " LIMIT ?", append(args, n)
+		" ORDER BY collection, " + keyColumn("record_id") + " LIMIT ?", append(args, n)
 }
 
 // Records implements care.Store.
@@ -539,7 +539,7 @@ func (s *Store) Records(ctx context.Context, collection string, f care.Filter) (
 // pass f, by record id.
 func recordsQuery(collection string, f care.Filter) (string, []any) {
 	where, args := filterClause(f, []any{collection})
-	return "SELECT collection, record_id, scope, state FROM records WHERE collection = ? AND deleted = 0" + where + " ORDER BY " + idKey("record_id"), args
+	return "SELECT collection, record_id, scope, state FROM records WHERE collection = ? AND deleted = 0" + where + " ORDER BY " + keyColumn("record_id"), args
 }
 
 // incidentsQuery is Incidents' query.

@@ -38,14 +38,15 @@ var (
 )
 
 func loggedInQuery(n int) string {
-	return "SELECT id, scope, body FROM changes WHERE " + idKey("id") + " IN (" + repeatJoin(paramKey, n) + ")"
+	return "SELECT id, scope, body FROM changes WHERE " + keyColumn("id") + " IN (" + repeatJoin(paramKey, n) + ")"
 }
 
 func recordsInQuery(n int) string {
-	// A row-value IN over an expression index scans the table: the keys
-	// are joined instead, one seek each.
+	// The keys are joined, one seek of records_key each (a row-value IN
+	// over the key of a bound id scanned the table when the index was on
+	// the expression).
 	return "SELECT r.rowid, r.collection, r.record_id, r.scope, r.state FROM (VALUES " + repeatJoin("(?, ?)", n) + ") AS k CROSS JOIN records r ON r.collection = k.column1 AND " +
-		idKey("r.record_id") + " = " + idKey("k.column2") + " AND r.record_id = k.column2"
+		keyColumn("r.record_id") + " = " + keyOf("k.column2") + " AND r.record_id = k.column2"
 }
 
 // prepareWriter prepares the writer's statements on db.
