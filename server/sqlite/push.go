@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/continuity-care/continuity/server/care"
@@ -145,7 +146,7 @@ func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Tou
 			out[i].err = err
 			continue
 		}
-		t := &pushTx{ctx: ctx, tx: tx, st: st, received: j.received.UTC().Format(time.RFC3339Nano), cache: map[care.RecordKey]*syncproto.Record{}, stored: map[care.RecordKey]storedRow{}}
+		t := &pushTx{ctx: ctx, tx: tx, st: st, filter: s.filter, received: j.received.UTC().Format(time.RFC3339Nano), cache: map[care.RecordKey]*syncproto.Record{}, stored: map[care.RecordKey]storedRow{}}
 		err := j.fn(t)
 		if err == nil {
 			err = t.flush()
@@ -193,6 +194,7 @@ type pushTx struct {
 	ctx      context.Context
 	tx       *sql.Tx
 	st       *txStmts
+	filter   *keyFilter
 	received string
 	// cache holds records read or written by this push (nil: absent).
 	cache map[care.RecordKey]*syncproto.Record
@@ -223,7 +225,9 @@ type storedRow struct {
 // the change's rec names it. The state is encoded at flush, once however
 // many of the record's changes the push applied before it.
 type pendingRecord struct {
-	key          care.RecordKey
+	key care.RecordKey
+	// id is the key of key.ID (idKey), for a record without a row yet.
+	id           []byte
 	rowid        int64
 	scope        string
 	after        *syncproto.Record
@@ -247,11 +251,7 @@ func (t *pushTx) flush() error {
 		enc, deleted := care.EncodeState(r.after), r.after.Deleted()
 		row, ok := t.stored[r.key]
 		if !ok {
-			key, err := idKey(r.key.ID)
-			if err != nil {
-				return fmt.Errorf("store records: %w", err)
-			}
-			ins = append(ins, r.key.Collection, r.key.ID, key, r.scope, deleted, enc.State, enc.Wire, enc.Count, r.created, r.seq)
+			ins = append(ins, r.key.Collection, r.key.ID, r.id, r.scope, deleted, enc.State, enc.Wire, enc.Count, r.created, r.seq)
 			rowids = append(rowids, r.rowid)
 			t.stored[r.key] = storedRow{rowid: r.rowid, scope: r.scope}
 			continue
@@ -312,9 +312,18 @@ func (t *pushTx) lastRowid() error {
 
 // Begin implements care.PushTx: two queries read which of the batch's
 // changes are already logged and the current state of the records they
-// touch, instead of two queries per change.
+// touch, instead of two queries per change. They ask only about the ids and
+// records the key filter cannot rule out; the others are new.
 func (t *pushTx) Begin(ids []string, keys []care.RecordKey) (map[string]care.Prior, error) {
 	logged := map[string]care.Prior{}
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !t.filter.mayHoldChange(id) })
+	keys = slices.DeleteFunc(slices.Clone(keys), func(k care.RecordKey) bool {
+		if t.filter.mayHoldRecord(k) {
+			return false
+		}
+		t.cache[k] = nil
+		return true
+	})
 	for start := 0; start < len(ids); start += maxIn {
 		chunk := ids[start:min(start+maxIn, len(ids))]
 		n := pow2Above(len(chunk))
@@ -440,21 +449,27 @@ func (t *pushTx) Append(p care.Principal, c syncproto.Change, body []byte, scope
 	case pending:
 		pr.rowid = t.recs[i].rowid
 	default:
+		id, err := idKey(c.RecordID)
+		if err != nil {
+			return fmt.Errorf("store record: %w", err)
+		}
 		if err := t.lastRowid(); err != nil {
 			return err
 		}
 		t.rowid++
-		pr.rowid = t.rowid
+		pr.id, pr.rowid = id, t.rowid
+		t.filter.addRecord(c.Collection, id)
 	}
 	key, err := idKey(c.ID)
 	if err != nil {
 		return fmt.Errorf("log change: %w", err)
 	}
+	t.filter.addChange(key)
 	t.logs = append(t.logs, c.ID, key, c.Collection, c.RecordID, scope, string(c.Op), c.HLC.String(), c.DeviceID,
 		p.Subject, p.Role, c.Seen, c.RecordedAt.UTC().Format(time.RFC3339Nano), t.received, body, pr.rowid)
 	t.logSeqs = append(t.logSeqs, t.seq)
 	if pending {
-		pr.created = t.recs[i].created
+		pr.created, pr.id = t.recs[i].created, t.recs[i].id
 		t.recs[i] = pr
 	} else {
 		if t.recAt == nil {

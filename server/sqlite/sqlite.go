@@ -42,6 +42,9 @@ type Store struct {
 	reader *sql.DB
 	// ws are the writer's prepared statements (stmts.go).
 	ws *writerStmts
+	// filter rules out lookups of ids the database does not hold
+	// (filter.go); only the writer's goroutine uses it.
+	filter *keyFilter
 	// ckpt is the checkpointer's connection (checkpoint.go); ckptWake
 	// wakes it after a commit and ckptDone closes when it stops.
 	ckpt     *sql.DB
@@ -154,6 +157,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
+	filter, err := loadKeyFilter(ctx, w)
+	if err != nil {
+		ws.close()
+		r.Close()
+		w.Close()
+		return nil, err
+	}
 	ck, err := openCheckpointer(ctx, path)
 	if err != nil {
 		ws.close()
@@ -161,7 +171,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	s := &Store{path: path, writer: w, reader: r, hub: care.NewHub(), ws: ws,
+	s := &Store{path: path, writer: w, reader: r, hub: care.NewHub(), ws: ws, filter: filter,
 		ckpt: ck, ckptWake: make(chan struct{}, 1), ckptDone: make(chan struct{}),
 		pushes: make(chan *pushJob), quit: make(chan struct{}), done: make(chan struct{})}
 	go s.commitLoop()
