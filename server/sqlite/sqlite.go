@@ -123,52 +123,50 @@ func dsn(path string, readOnly bool) string {
 
 // Open opens (creating if needed) the database at path and applies any
 // pending migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string) (_ *Store, err error) {
 	if err := preparePrivate(path); err != nil {
 		return nil, err
 	}
+	// undo closes, last first, what Open has opened, if it fails.
+	var undo []func()
+	defer func() {
+		for i := len(undo) - 1; err != nil && i >= 0; i-- {
+			undo[i]()
+		}
+	}()
 	w, err := openOne(ctx, WriterDriver, path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	undo = append(undo, func() { w.Close() })
 	if err := Migrate(ctx, w); err != nil {
-		w.Close()
 		return nil, err
 	}
 	// Statistics for the query planner, refreshed cheaply on each start.
 	if _, err := w.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
-		w.Close()
 		return nil, fmt.Errorf("optimize: %w", err)
 	}
 	// Only now, so that a migration's index builds still sort on disk.
 	if _, err := w.ExecContext(ctx, writerTempStore); err != nil {
-		w.Close()
 		return nil, fmt.Errorf("temp store: %w", err)
 	}
 	r, err := sql.Open("sqlite3", dsn(path, true))
 	if err != nil {
-		w.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
+	undo = append(undo, func() { r.Close() })
 	r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
 	ws, err := prepareWriter(ctx, w)
 	if err != nil {
-		r.Close()
-		w.Close()
 		return nil, err
 	}
+	undo = append(undo, ws.close)
 	filter, err := loadKeyFilter(ctx, w)
 	if err != nil {
-		ws.close()
-		r.Close()
-		w.Close()
 		return nil, err
 	}
 	ck, err := openCheckpointer(ctx, path)
 	if err != nil {
-		ws.close()
-		r.Close()
-		w.Close()
 		return nil, err
 	}
 	s := &Store{path: path, writer: w, reader: r, hub: care.NewHub(), ws: ws, filter: filter,
