@@ -7,8 +7,9 @@
 -- copy of every existing page a multi-row INSERT first changes, whenever
 -- the statement might have to abort part-way: when it evaluates a function
 -- (the expression indexes did), names a rowid of its own, or has a
--- constraint that aborts. The writer's INSERT OR FAIL of plain values, with
--- no rowid named, needs none. With random (version 4) ids nearly every row
+-- constraint that aborts. The writer's INSERT OR FAIL of plain values into
+-- the log, with no rowid named, needs none (the records' insert still keeps
+-- one: the rules' partial indexes call json_extract). With random (version 4) ids nearly every row
 -- changes a page of each index that no earlier row of its statement had
 -- changed, so those copies cost the writer more with v4 ids than with v7
 -- (docs/benchmarks.md, "Keys in columns").

@@ -174,4 +174,7 @@ func (s *Store) RecordsInRowsForTest(ctx context.Context, keys []care.RecordKey,
 }
 
 // IDKeyForTest is the key the writer stores beside id.
-func IDKeyForTest(id string) ([]byte, error) { return idKey(id) }
+func IDKeyForTest(id string) ([]byte, error) {
+	key, err := idKey(id)
+	return key[:], err
+}

@@ -81,23 +81,23 @@ func (f *keyFilter) mayHold(b []byte) bool {
 }
 
 // changeKey is the filter's key of a change id's key (from idKey).
-func (f *keyFilter) changeKey(key []byte) []byte {
-	f.buf = append(append(f.buf[:0], 'c'), key...)
+func (f *keyFilter) changeKey(key [16]byte) []byte {
+	f.buf = append(append(f.buf[:0], 'c'), key[:]...)
 	return f.buf
 }
 
 // recordKey is the filter's key of a record, from its collection and its
 // id's key (from idKey).
-func (f *keyFilter) recordKey(collection string, key []byte) []byte {
-	f.buf = append(append(append(append(f.buf[:0], 'r'), collection...), 0), key...)
+func (f *keyFilter) recordKey(collection string, key [16]byte) []byte {
+	f.buf = append(append(append(append(f.buf[:0], 'r'), collection...), 0), key[:]...)
 	return f.buf
 }
 
 // addChange adds the key of a logged change's id.
-func (f *keyFilter) addChange(key []byte) { f.add(f.changeKey(key)) }
+func (f *keyFilter) addChange(key [16]byte) { f.add(f.changeKey(key)) }
 
 // addRecord adds the key of a record given a row.
-func (f *keyFilter) addRecord(collection string, key []byte) { f.add(f.recordKey(collection, key)) }
+func (f *keyFilter) addRecord(collection string, key [16]byte) { f.add(f.recordKey(collection, key)) }
 
 // mayHoldChange reports whether change id may be logged. An id that is not a
 // canonical UUID may be (the database is asked).
@@ -114,45 +114,38 @@ func (f *keyFilter) mayHoldRecord(k care.RecordKey) bool {
 }
 
 // loadKeyFilter returns a filter holding every change id and record in db,
-// with room for as many again before it grows.
+// with room for as many again before it grows. It reads the two key indexes
+// once; the largest seq and rowid (no counting) size it.
 func loadKeyFilter(ctx context.Context, db *sql.DB) (*keyFilter, error) {
 	var n uint
-	if err := db.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM changes) + (SELECT COUNT(*) FROM records)").Scan(&n); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT COALESCE((SELECT MAX(seq) FROM changes), 0) + COALESCE((SELECT MAX(rowid) FROM records), 0)").Scan(&n); err != nil {
 		return nil, fmt.Errorf("key filter: %w", err)
 	}
 	f := newKeyFilter(2 * n)
-	for _, q := range []struct {
-		query string
-		add   func(rows *sql.Rows) error
-	}{
-		{"SELECT id_key FROM changes INDEXED BY changes_id", func(rows *sql.Rows) error {
-			var key []byte
-			err := rows.Scan(&key)
-			f.addChange(key)
-			return err
-		}},
-		{"SELECT collection, record_key FROM records INDEXED BY records_key", func(rows *sql.Rows) error {
-			var collection string
-			var key []byte
-			err := rows.Scan(&collection, &key)
-			f.addRecord(collection, key)
-			return err
-		}},
-	} {
-		rows, err := db.QueryContext(ctx, q.query)
-		if err != nil {
+	rows, err := db.QueryContext(ctx, `SELECT 0, '', id_key FROM changes INDEXED BY changes_id
+		UNION ALL SELECT 1, collection, record_key FROM records INDEXED BY records_key`)
+	if err != nil {
+		return nil, fmt.Errorf("key filter: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var record bool
+		var collection string
+		var key []byte
+		if err := rows.Scan(&record, &collection, &key); err != nil {
 			return nil, fmt.Errorf("key filter: %w", err)
 		}
-		for rows.Next() {
-			if err := q.add(rows); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("key filter: %w", err)
-			}
+		if len(key) != 16 {
+			return nil, fmt.Errorf("key filter: a stored key of %d bytes (collection %q), not 16", len(key), collection)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("key filter: %w", err)
+		if record {
+			f.addRecord(collection, [16]byte(key))
+		} else {
+			f.addChange([16]byte(key))
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("key filter: %w", err)
 	}
 	return f, nil
 }

@@ -10,12 +10,11 @@ import (
 // capacity, and rules out most keys it was not given.
 func TestKeyFilter_Grow(t *testing.T) {
 	f := newKeyFilter(0)
-	key := func() []byte {
-		b := make([]byte, 16)
-		rand.Read(b)
+	key := func() (b [16]byte) {
+		rand.Read(b[:])
 		return b
 	}
-	var added [][]byte
+	var added [][16]byte
 	for range 5 * filterMinKeys {
 		k := key()
 		added = append(added, k)

@@ -50,8 +50,7 @@ func changeOf(col string) string {
 // has made a canonical lower-case UUID: the bytes keyOf gives for the same
 // id (SQLite's unhex of it without dashes), so that lookups find them. Any
 // other id is an error.
-func idKey(id string) ([]byte, error) {
-	key := make([]byte, 16)
+func idKey(id string) (key [16]byte, err error) {
 	ok := len(id) == 36
 	for i, j := 0, 0; ok && i < 36; i++ {
 		if i == 8 || i == 13 || i == 18 || i == 23 {
@@ -71,7 +70,7 @@ func idKey(id string) ([]byte, error) {
 		j++
 	}
 	if !ok {
-		return nil, fmt.Errorf("id %q is not a canonical UUID", id)
+		return key, fmt.Errorf("id %q is not a canonical UUID", id)
 	}
 	return key, nil
 }

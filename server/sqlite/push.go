@@ -170,11 +170,12 @@ func (s *Store) runGroup(group []*pushJob) (out []pushDone, touched [][]care.Tou
 // the largest so far plus one, which is what SQLite chooses for a row that
 // names none. The rows name none, and flush checks SQLite chose the seq or
 // rowid the push expected (a log row's rec names its record's rowid). They
-// are INSERT OR FAIL of plain values so that SQLite keeps no statement
-// journal for them (migration 00022): a statement that fails part-way
-// leaves its earlier rows, and the push fails with it, so the whole
-// transaction is rolled back (runGroup). A stored record is updated by
-// rowid (updRec), its scope only when it changes, so an edit leaves
+// are INSERT OR FAIL of plain values, which for the log means SQLite keeps
+// no statement journal (migration 00022; the records' insert still keeps
+// one, for the rules' json_extract indexes): a statement that fails
+// part-way leaves its earlier rows, and the push fails with it, so the
+// whole transaction is rolled back (runGroup). A stored record is updated
+// by rowid (updRec), its scope only when it changes, so an edit leaves
 // records_key and records_scope alone.
 const (
 	logInsert = `INSERT OR FAIL INTO changes (id, id_key, collection, record_id, scope, op, hlc, device_id, subject, role, seen, recorded_at, received_at, body, rec) VALUES `
@@ -206,12 +207,12 @@ type pushTx struct {
 	// and rowid the records' largest rowid (0: not read yet).
 	seq, rowid int64
 	// logs and recs are writes not yet sent to SQLite (flush): log rows'
-	// arguments and their seqs, and the records' new states, one per
-	// record (recAt finds a record's entry).
-	logs    []any
-	logSeqs []int64
-	recs    []pendingRecord
-	recAt   map[care.RecordKey]int
+	// arguments, and the records' new states, one per record (recAt
+	// finds a record's entry). The log rows' seqs run without a gap up to
+	// seq, and so do the new records' rowids up to rowid.
+	logs  []any
+	recs  []pendingRecord
+	recAt map[care.RecordKey]int
 }
 
 // storedRow is where a record's row is, and the scope it is filed under.
@@ -227,7 +228,7 @@ type storedRow struct {
 type pendingRecord struct {
 	key care.RecordKey
 	// id is the key of key.ID (idKey), for a record without a row yet.
-	id           []byte
+	id           *[16]byte
 	rowid        int64
 	scope        string
 	after        *syncproto.Record
@@ -240,19 +241,19 @@ type pendingRecord struct {
 func (t *pushTx) flush() error {
 	for len(t.logs) > 0 {
 		n := pow2Below(min(len(t.logs)/logCols, flushRows))
-		if err := t.insert(t.st.ws.logRows[n], t.logs[:n*logCols], t.logSeqs[n-1]); err != nil {
+		rows := t.logs[:n*logCols]
+		t.logs = t.logs[n*logCols:]
+		// The batch's last seq: the push's last less the rows still to go.
+		if err := t.insert(t.st.ws.logRows[n], rows, t.seq-int64(len(t.logs)/logCols)); err != nil {
 			return fmt.Errorf("log changes: %w", err)
 		}
-		t.logs, t.logSeqs = t.logs[n*logCols:], t.logSeqs[n:]
 	}
 	var ins []any
-	var rowids []int64
 	for _, r := range t.recs {
 		enc, deleted := care.EncodeState(r.after), r.after.Deleted()
 		row, ok := t.stored[r.key]
 		if !ok {
-			ins = append(ins, r.key.Collection, r.key.ID, r.id, r.scope, deleted, enc.State, enc.Wire, enc.Count, r.created, r.seq)
-			rowids = append(rowids, r.rowid)
+			ins = append(ins, r.key.Collection, r.key.ID, r.id[:], r.scope, deleted, enc.State, enc.Wire, enc.Count, r.created, r.seq)
 			t.stored[r.key] = storedRow{rowid: r.rowid, scope: r.scope}
 			continue
 		}
@@ -269,19 +270,21 @@ func (t *pushTx) flush() error {
 	}
 	for len(ins) > 0 {
 		n := pow2Below(min(len(ins)/recCols, flushRows))
-		if err := t.insert(t.st.ws.recRows[n], ins[:n*recCols], rowids[n-1]); err != nil {
+		rows := ins[:n*recCols]
+		ins = ins[n*recCols:]
+		// The batch's last rowid: the push's last less the records still to go.
+		if err := t.insert(t.st.ws.recRows[n], rows, t.rowid-int64(len(ins)/recCols)); err != nil {
 			return fmt.Errorf("store records: %w", err)
 		}
-		ins, rowids = ins[n*recCols:], rowids[n:]
 	}
-	t.logs, t.logSeqs, t.recs, t.recAt = nil, nil, nil, nil
+	t.logs, t.recs, t.recAt = nil, nil, nil
 	return nil
 }
 
 // insert runs one of flush's multi-row INSERTs and checks SQLite gave its
 // last row the rowid (a log row's seq, a record's rowid) the push chose for
-// it. Rows are inserted in the order their rowids were chosen, so the last
-// matching means every one did. A mismatch, which only another writer
+// it. Rows are inserted in the order their rowids were chosen, without a
+// gap, so the last matching means every one did. A mismatch, which only another writer
 // could cause, fails the push rather than log a change under a position, or
 // against a record, other than the one its push was answered with.
 func (t *pushTx) insert(stmt *sql.Stmt, args []any, last int64) error {
@@ -317,13 +320,15 @@ func (t *pushTx) lastRowid() error {
 func (t *pushTx) Begin(ids []string, keys []care.RecordKey) (map[string]care.Prior, error) {
 	logged := map[string]care.Prior{}
 	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !t.filter.mayHoldChange(id) })
-	keys = slices.DeleteFunc(slices.Clone(keys), func(k care.RecordKey) bool {
+	var maybe []care.RecordKey
+	for _, k := range keys {
 		if t.filter.mayHoldRecord(k) {
-			return false
+			maybe = append(maybe, k)
+		} else {
+			t.cache[k] = nil // new
 		}
-		t.cache[k] = nil
-		return true
-	})
+	}
+	keys = maybe
 	for start := 0; start < len(ids); start += maxIn {
 		chunk := ids[start:min(start+maxIn, len(ids))]
 		n := pow2Above(len(chunk))
@@ -457,7 +462,7 @@ func (t *pushTx) Append(p care.Principal, c syncproto.Change, body []byte, scope
 			return err
 		}
 		t.rowid++
-		pr.id, pr.rowid = id, t.rowid
+		pr.id, pr.rowid = &id, t.rowid
 		t.filter.addRecord(c.Collection, id)
 	}
 	key, err := idKey(c.ID)
@@ -465,9 +470,8 @@ func (t *pushTx) Append(p care.Principal, c syncproto.Change, body []byte, scope
 		return fmt.Errorf("log change: %w", err)
 	}
 	t.filter.addChange(key)
-	t.logs = append(t.logs, c.ID, key, c.Collection, c.RecordID, scope, string(c.Op), c.HLC.String(), c.DeviceID,
+	t.logs = append(t.logs, c.ID, key[:], c.Collection, c.RecordID, scope, string(c.Op), c.HLC.String(), c.DeviceID,
 		p.Subject, p.Role, c.Seen, c.RecordedAt.UTC().Format(time.RFC3339Nano), t.received, body, pr.rowid)
-	t.logSeqs = append(t.logSeqs, t.seq)
 	if pending {
 		pr.created, pr.id = t.recs[i].created, t.recs[i].id
 		t.recs[i] = pr

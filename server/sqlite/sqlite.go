@@ -89,9 +89,10 @@ const writerCacheKiB = -16 << 10
 // writerTempStore keeps the writer's temporary files in memory, set once
 // the migrations have run. Any statement that may abort part-way after
 // changing several rows keeps a statement journal: a copy of each page it
-// first changes, so that an error can undo it. flush's inserts are written
-// to need none (push.go, migration 00022), but retention's deletes and any
-// sort the writer does still use temporary storage; on disk each journal was
+// first changes, so that an error can undo it. flush's log insert is written
+// to need none (push.go, migration 00022), but its records' insert (for the
+// rules' json_extract indexes), retention's deletes and any sort the writer
+// does still use temporary storage; on disk each journal was
 // a file written and thrown away with its statement, in memory it is at most
 // one statement's pages. It is not set while migrating: with temporary
 // storage in memory SQLite sorts all of an index build in memory too.
