@@ -247,21 +247,11 @@ func TestWriteCouchReport_Runs(t *testing.T) {
 // checks every run did its work and the report has the medians, ranges and
 // number of runs, and the aims judged on them.
 func TestBench_CouchRuns(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(fakeCouchEnv, "1")
-	t.Setenv(idsEnv, "v7")
 	dir := t.TempDir()
-	var out, progress bytes.Buffer
-	args := []string{"--case", "couch", "--couch-cmd", exe, "--records", "250", "--devices", "3", "--batch", "40", "--pull-limit", "100", "--seed", "4", "--dir", dir, "--runs", "2"}
-	if err := run(context.Background(), args, &out, &progress); err != nil {
-		t.Fatalf("run %v: %v\n%s", args, err, progress.String())
-	}
+	report, progress := runFakeCouch(t, dir, "--case", "couch", "--records", "250", "--devices", "3", "--batch", "40", "--pull-limit", "100", "--seed", "4", "--runs", "2")
 	// Alternating, each run on fresh servers.
 	var order []string
-	for _, line := range strings.Split(progress.String(), "\n") {
+	for _, line := range strings.Split(progress, "\n") {
 		// "couch, run i of n, kind ids" starts a run; its figures follow
 		// it after a colon.
 		if run, ok := strings.CutPrefix(line, "bench: "); ok && strings.HasPrefix(run, "couch, run ") && !strings.Contains(run, ":") {
@@ -272,10 +262,9 @@ func TestBench_CouchRuns(t *testing.T) {
 	if strings.Join(order, "; ") != strings.Join(wantOrder, "; ") {
 		t.Errorf("runs in order %q, want %q", order, wantOrder)
 	}
-	if n := strings.Count(progress.String(), "starting Continuity and pouchdb-server"); n != 4 {
+	if n := strings.Count(progress, "starting Continuity and pouchdb-server"); n != 4 {
 		t.Errorf("servers started %d times, want 4 (fresh for each run)", n)
 	}
-	report := out.String()
 	for _, want := range []string{
 		"runs:     2 with v7 ids", "runs:     2 with v4 ids",
 		"each figure is the median over the 2 runs and its range (min–max)",
@@ -311,20 +300,8 @@ func TestBench_CouchRuns(t *testing.T) {
 // TestBench_CouchRunsAfterTheBench checks --runs reaches the couch case run
 // at the end of the whole bench (--couch-cmd without --case), at toy sizes.
 func TestBench_CouchRunsAfterTheBench(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(fakeCouchEnv, "1")
-	t.Setenv(idsEnv, "v7")
-	dir := t.TempDir()
-	var out, progress bytes.Buffer
-	args := []string{"--changes", "200", "--devices", "2", "--batch", "50", "--records", "250", "--pull-limit", "100", "--seed", "5", "--dir", dir,
-		"--delta-small", "0", "--delta-big", "0", "--stream-writes", "0", "--stream-idle", "0", "--couch-cmd", exe, "--runs", "2"}
-	if err := run(context.Background(), args, &out, &progress); err != nil {
-		t.Fatalf("run %v: %v\n%s", args, err, progress.String())
-	}
-	report := out.String()
+	report, _ := runFakeCouch(t, t.TempDir(), "--changes", "200", "--devices", "2", "--batch", "50", "--records", "250", "--pull-limit", "100", "--seed", "5",
+		"--delta-small", "0", "--delta-big", "0", "--stream-writes", "0", "--stream-idle", "0", "--runs", "2")
 	for _, want := range []string{"| push ingest (2 devices) | 200 changes |", "runs:     2 with v7 ids", "runs:     2 with v4 ids", "| push, Continuity v4 ids / v7 ids | ", "the median of 2 runs' own ratios ("} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
@@ -339,19 +316,9 @@ func TestBench_CouchRunsAfterTheBench(t *testing.T) {
 // phase's CPU profile once per kind of ids (the v4 run's profiles used to
 // overwrite the v7 run's, which had the same names).
 func TestBench_CouchProfiles(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(fakeCouchEnv, "1")
-	t.Setenv(idsEnv, "v7")
 	dir := t.TempDir()
-	prof := filepath.Join(dir, "x.pprof")
-	var out, progress bytes.Buffer
-	args := []string{"--case", "couch", "--couch-cmd", exe, "--records", "250", "--devices", "3", "--batch", "40", "--pull-limit", "100", "--seed", "4", "--dir", dir, "--cpuprofile", prof}
-	if err := run(context.Background(), args, &out, &progress); err != nil {
-		t.Fatalf("run %v: %v\n%s", args, err, progress.String())
-	}
+	runFakeCouch(t, dir, "--case", "couch", "--records", "250", "--devices", "3", "--batch", "40", "--pull-limit", "100", "--seed", "4",
+		"--cpuprofile", filepath.Join(dir, "x.pprof"))
 	for _, kind := range []string{"v7", "v4"} {
 		for _, phase := range []string{"couch-push-continuity-", "couch-pull-continuity-", "couch-push-pouchdb-", "couch-pull-pouchdb-", "couch-server-"} {
 			name := filepath.Join(dir, "x."+phase+kind+".pprof")
@@ -360,4 +327,23 @@ func TestBench_CouchProfiles(t *testing.T) {
 			}
 		}
 	}
+}
+
+// runFakeCouch runs the bench with args, files in dir, and the fake
+// pouchdb-server (this test binary re-executed) as --couch-cmd, v7 ids
+// first, and returns its report and progress.
+func runFakeCouch(t *testing.T, dir string, args ...string) (report, progress string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(fakeCouchEnv, "1")
+	t.Setenv(idsEnv, "v7")
+	args = append(args, "--couch-cmd", exe, "--dir", dir)
+	var out, prog bytes.Buffer
+	if err := run(context.Background(), args, &out, &prog); err != nil {
+		t.Fatalf("run %v: %v\n%s", args, err, prog.String())
+	}
+	return out.String(), prog.String()
 }
